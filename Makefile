@@ -1,0 +1,99 @@
+# icc - interactive container commands.  See README.md and docs/.
+#
+#   make            build icc and icc-fs
+#   make demo       install packages if missing, build, run icc's main job
+#   make check      install test packages if missing, build, run all tests
+#   make asan       build with ASan/UBSan into build-asan/ and run the tests
+#   make bench      benchmarks (tests/bench/), not part of check
+#   make install    PREFIX=/usr/local DESTDIR=
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BUILD   ?= build
+CC      ?= cc
+
+PKGS     := fuse3 libbtrfsutil libcjson libarchive
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-truncation \
+	   -D_GNU_SOURCE -DFUSE_USE_VERSION=314 -Iinclude $(PKG_CFLAGS) $(EXTRA_CFLAGS)
+LDLIBS  += $(PKG_LIBS) -lpthread $(EXTRA_LDLIBS)
+
+LIB_SRC   := $(wildcard fs/*.c)
+FS_SRC    := $(wildcard fs/iccfs/*.c)
+CLI_SRC   := $(wildcard cli/*.c)
+UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+
+LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
+FS_OBJ    := $(FS_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ   := $(CLI_SRC:%.c=$(BUILD)/%.o)
+UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+LIBICC := $(BUILD)/libicc.a
+ICC    := $(BUILD)/icc
+ICCFS  := $(BUILD)/icc-fs
+
+.PHONY: all demo check unit e2e asan bench install uninstall clean deps test-deps
+
+all: $(ICC) $(ICCFS)
+
+$(BUILD)/%.o: %.c $(wildcard include/icc/*.h fs/iccfs/*.h cli/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(LIBICC): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(ICC): $(CLI_OBJ) $(LIBICC)
+	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(LIBICC) $(LDFLAGS) $(LDLIBS)
+
+$(ICCFS): $(FS_OBJ) $(LIBICC)
+	$(CC) $(CFLAGS) -o $@ $(FS_OBJ) $(LIBICC) $(LDFLAGS) $(LDLIBS)
+
+# Unit tests: each tests/unit/test_X.c may define __wrap_F functions; the
+# matching -Wl,--wrap=F flags are derived from the source.
+$(BUILD)/tests/%: tests/unit/%.c $(LIBICC)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LIBICC) \
+	  $(shell sed -n 's/.*__wrap_\([A-Za-z0-9_]*\)(.*/-Wl,--wrap=\1/p' $< | sort -u) \
+	  $(LDFLAGS) $(LDLIBS) -lcmocka
+
+deps:
+	@sh .ci/install-deps run
+
+test-deps:
+	@sh .ci/install-deps test
+
+demo: deps all
+	@ICC=$(abspath $(ICC)) sh tests/demo.sh
+
+unit: $(UNIT_BIN)
+
+e2e: all
+
+check: test-deps
+	@$(MAKE) --no-print-directory all unit
+	@sh tests/run.sh $(BUILD)
+
+asan:
+	@$(MAKE) --no-print-directory BUILD=build-asan \
+	  EXTRA_CFLAGS="-O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	  EXTRA_LDLIBS="-fsanitize=address,undefined" all unit
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 sh tests/run.sh build-asan
+
+bench: deps all
+	@sh tests/bench/run.sh $(BUILD)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin
+	install -m 0755 $(ICC) $(DESTDIR)$(PREFIX)/bin/icc
+	install -m 0755 $(ICCFS) $(DESTDIR)$(PREFIX)/sbin/icc-fs
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/icc $(DESTDIR)$(PREFIX)/sbin/icc-fs
+
+clean:
+	rm -rf build build-asan

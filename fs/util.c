@@ -1,0 +1,299 @@
+/* util.c - atomic file writes, JSON files, random ids and time helpers */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "icc/util.h"
+
+int icc_fsync_dir(int dirfd)
+{
+	return fsync(dirfd) < 0 ? -errno : 0;
+}
+
+int icc_write_file_atomic(int dirfd, const char *name, const void *data,
+			  size_t len, struct icc_err *err)
+{
+	char tmp[512];
+	char rnd[ICC_ID_LEN + 1];
+	icc_random_id(rnd);
+	if (snprintf(tmp, sizeof(tmp), ".%s.tmp-%.12s", name, rnd) >= (int)sizeof(tmp))
+		return icc_err_set(err, ENAMETOOLONG, "file name '%s' too long", name);
+
+	int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return icc_err_sys(err, errno, "cannot create '%s'", tmp);
+	const char *p = data;
+	size_t left = len;
+	while (left > 0) {
+		ssize_t n = write(fd, p, left);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			int e = errno;
+			close(fd);
+			unlinkat(dirfd, tmp, 0);
+			return icc_err_sys(err, e, "cannot write '%s'", name);
+		}
+		p += n;
+		left -= (size_t)n;
+	}
+	if (fsync(fd) < 0) {
+		int e = errno;
+		close(fd);
+		unlinkat(dirfd, tmp, 0);
+		return icc_err_sys(err, e, "cannot sync '%s'", name);
+	}
+	close(fd);
+	if (renameat(dirfd, tmp, dirfd, name) < 0) {
+		int e = errno;
+		unlinkat(dirfd, tmp, 0);
+		return icc_err_sys(err, e, "cannot rename into '%s'", name);
+	}
+	icc_fsync_dir(dirfd);
+	return 0;
+}
+
+int icc_read_file(int dirfd, const char *name, size_t max, char **out,
+		  size_t *len, struct icc_err *err)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return icc_err_sys(err, errno, "cannot open '%s'", name);
+	size_t cap = 4096, n = 0;
+	char *buf = malloc(cap);
+	if (!buf) {
+		close(fd);
+		return icc_err_set(err, ENOMEM, "out of memory reading '%s'", name);
+	}
+	for (;;) {
+		if (n + 1 >= cap) {
+			if (cap >= max + 1) {
+				free(buf);
+				close(fd);
+				return icc_err_set(err, EFBIG, "file '%s' is larger than %zu bytes", name, max);
+			}
+			size_t ncap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+			char *nb = realloc(buf, ncap);
+			if (!nb) {
+				free(buf);
+				close(fd);
+				return icc_err_set(err, ENOMEM, "out of memory reading '%s'", name);
+			}
+			buf = nb;
+			cap = ncap;
+		}
+		ssize_t r = read(fd, buf + n, cap - 1 - n);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			int e = errno;
+			free(buf);
+			close(fd);
+			return icc_err_sys(err, e, "cannot read '%s'", name);
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	buf[n] = '\0';
+	*out = buf;
+	if (len)
+		*len = n;
+	return 0;
+}
+
+int icc_json_write(int dirfd, const char *name, const cJSON *doc,
+		   struct icc_err *err)
+{
+	char *text = cJSON_Print(doc);
+	if (!text)
+		return icc_err_set(err, ENOMEM, "cannot serialise '%s'", name);
+	size_t len = strlen(text);
+	char *withnl = realloc(text, len + 2);
+	if (!withnl) {
+		free(text);
+		return icc_err_set(err, ENOMEM, "cannot serialise '%s'", name);
+	}
+	withnl[len] = '\n';
+	withnl[len + 1] = '\0';
+	int r = icc_write_file_atomic(dirfd, name, withnl, len + 1, err);
+	free(withnl);
+	return r;
+}
+
+int icc_json_read(int dirfd, const char *name, cJSON **doc, struct icc_err *err)
+{
+	char *text;
+	int r = icc_read_file(dirfd, name, 16 << 20, &text, NULL, err);
+	if (r < 0)
+		return r;
+	cJSON *j = cJSON_Parse(text);
+	free(text);
+	if (!j || !cJSON_IsObject(j)) {
+		cJSON_Delete(j);
+		return icc_err_set(err, EBADMSG, "corrupt metadata '%s': not a JSON object", name);
+	}
+	*doc = j;
+	return 0;
+}
+
+const char *icc_json_str(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+long long icc_json_int(const cJSON *obj, const char *key, long long dflt)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	return cJSON_IsNumber(v) ? (long long)v->valuedouble : dflt;
+}
+
+void icc_random_id(char out[ICC_ID_LEN + 1])
+{
+	unsigned char raw[ICC_ID_LEN / 2];
+	size_t got = 0;
+	while (got < sizeof(raw)) {
+		ssize_t n = getrandom(raw + got, sizeof(raw) - got, 0);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			/* getrandom cannot fail on Linux >= 3.17 once seeded; be safe */
+			for (; got < sizeof(raw); got++)
+				raw[got] = (unsigned char)(rand() ^ (int)getpid());
+			break;
+		}
+		got += (size_t)n;
+	}
+	static const char hex[] = "0123456789abcdef";
+	for (size_t i = 0; i < sizeof(raw); i++) {
+		out[2 * i] = hex[raw[i] >> 4];
+		out[2 * i + 1] = hex[raw[i] & 15];
+	}
+	out[ICC_ID_LEN] = '\0';
+}
+
+bool icc_is_hex(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			return false;
+	}
+	return true;
+}
+
+int64_t icc_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+void icc_time_format(int64_t ns, char *buf, size_t size)
+{
+	time_t sec = (time_t)(ns / 1000000000LL);
+	long frac = (long)(ns % 1000000000LL);
+	struct tm tm;
+	gmtime_r(&sec, &tm);
+	char base[32];
+	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, size, "%s.%09ldZ", base, frac);
+}
+
+int64_t icc_time_parse(const char *s)
+{
+	if (!s)
+		return 0;
+	struct tm tm;
+	memset(&tm, 0, sizeof(tm));
+	const char *rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!rest)
+		return 0;
+	long long frac = 0;
+	if (*rest == '.') {
+		rest++;
+		int digits = 0;
+		while (*rest >= '0' && *rest <= '9') {
+			if (digits < 9) {
+				frac = frac * 10 + (*rest - '0');
+				digits++;
+			}
+			rest++;
+		}
+		while (digits++ < 9)
+			frac *= 10;
+	}
+	return (int64_t)timegm(&tm) * 1000000000LL + frac;
+}
+
+void icc_time_ago(int64_t ns, int64_t now_ns, char *buf, size_t size)
+{
+	/* Mirrors go-units HumanDuration, which docker uses for CREATED. */
+	int64_t s = (now_ns - ns) / 1000000000LL;
+	if (s < 0)
+		s = 0;
+	if (s < 1)
+		snprintf(buf, size, "Less than a second ago");
+	else if (s == 1)
+		snprintf(buf, size, "1 second ago");
+	else if (s < 60)
+		snprintf(buf, size, "%lld seconds ago", (long long)s);
+	else if (s / 60 == 1)
+		snprintf(buf, size, "About a minute ago");
+	else if (s / 60 < 60)
+		snprintf(buf, size, "%lld minutes ago", (long long)(s / 60));
+	else if (s / 3600 == 1)
+		snprintf(buf, size, "About an hour ago");
+	else if (s / 3600 < 48)
+		snprintf(buf, size, "%lld hours ago", (long long)(s / 3600));
+	else if (s / 3600 < 24 * 7 * 2)
+		snprintf(buf, size, "%lld days ago", (long long)(s / 86400));
+	else if (s / 3600 < 24 * 30 * 2)
+		snprintf(buf, size, "%lld weeks ago", (long long)(s / (86400 * 7)));
+	else if (s / 3600 < 24 * 365 * 2)
+		snprintf(buf, size, "%lld months ago", (long long)(s / (86400 * 30)));
+	else
+		snprintf(buf, size, "%lld years ago", (long long)(s / (86400 * 365)));
+}
+
+void icc_human_size(uint64_t bytes, char *buf, size_t size)
+{
+	/* go-units HumanSize: decimal units, 4 significant digits ("%.4g"). */
+	static const char *units[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
+	double v = (double)bytes;
+	int u = 0;
+	while (v >= 1000.0 && u < 6) {
+		v /= 1000.0;
+		u++;
+	}
+	snprintf(buf, size, "%.4g%s", v, units[u]);
+}
+
+int icc_flock(const char *path, struct icc_err *err)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return icc_err_sys(err, errno, "cannot open lock '%s'", path);
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno == EINTR)
+			continue;
+		int e = errno;
+		close(fd);
+		return icc_err_sys(err, e, "cannot lock '%s'", path);
+	}
+	return fd;
+}
+
+void icc_funlock(int fd)
+{
+	if (fd >= 0)
+		close(fd); /* closing the open file releases the flock */
+}

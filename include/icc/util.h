@@ -1,0 +1,62 @@
+/* util.h - small helpers: atomic files, JSON documents, ids, time */
+#ifndef ICC_UTIL_H
+#define ICC_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "icc/err.h"
+
+#define ICC_ID_LEN 64 /* hex digits of a full object id */
+
+/*
+ * Write `len` bytes to `name` in `dirfd` so that readers see either the old
+ * or the new content: temp file, fsync, rename, fsync of the directory.
+ */
+int icc_write_file_atomic(int dirfd, const char *name, const void *data,
+			  size_t len, struct icc_err *err);
+
+/* Read a whole (small) file, at most `max` bytes; *out is NUL-terminated. */
+int icc_read_file(int dirfd, const char *name, size_t max, char **out,
+		  size_t *len, struct icc_err *err);
+
+/* JSON documents on disk, written with icc_write_file_atomic. */
+int icc_json_write(int dirfd, const char *name, const cJSON *doc,
+		   struct icc_err *err);
+int icc_json_read(int dirfd, const char *name, cJSON **doc,
+		  struct icc_err *err);
+
+/* cJSON accessors that tolerate missing or mistyped members. */
+const char *icc_json_str(const cJSON *obj, const char *key);
+long long icc_json_int(const cJSON *obj, const char *key, long long dflt);
+
+/* A fresh random id: 64 lowercase hex digits (256 bits from getrandom). */
+void icc_random_id(char out[ICC_ID_LEN + 1]);
+bool icc_is_hex(const char *s, size_t len);
+
+/* Time as nanoseconds since the epoch, and RFC 3339 text (UTC, ns). */
+int64_t icc_now_ns(void);
+void icc_time_format(int64_t ns, char *buf, size_t size);
+int64_t icc_time_parse(const char *s); /* 0 when unparsable */
+
+/* "3 minutes ago", "About an hour ago" as Docker prints them. */
+void icc_time_ago(int64_t ns, int64_t now_ns, char *buf, size_t size);
+/* Docker's human sizes: "7.97MB", "1.2GB" (decimal units, 3 significant digits). */
+void icc_human_size(uint64_t bytes, char *buf, size_t size);
+
+/* fsync a directory by fd (after renames inside it). */
+int icc_fsync_dir(int dirfd);
+
+/*
+ * The store-wide mutation lock: flock(LOCK_EX) on `path` (created if
+ * missing).  Returns the fd to pass to icc_funlock, or -errno.  flock locks
+ * belong to the open file, so a process must not take it twice.
+ */
+int icc_flock(const char *path, struct icc_err *err);
+void icc_funlock(int fd);
+
+#endif

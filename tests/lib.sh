@@ -1,0 +1,132 @@
+# lib.sh - shared helpers for icc's end-to-end tests (sourced, POSIX sh + bash)
+#
+# A test script:
+#     . "$(dirname "$0")/../lib.sh"
+#     setup_store                     # loop-file btrfs made for this test
+#     test_expect_success 'what' '
+#         icc images >out &&
+#         grep busybox out
+#     '
+#     test_done
+#
+# Everything the script made (mounts, loop devices, daemons, temp dirs) is
+# removed on exit, also when a test fails or the script is killed.
+
+set -u
+TEST_NAME=$(basename "$0" .sh)
+TESTS_DIR=$(cd "$(dirname "$0")/.." && pwd)
+: "${BUILD_DIR:=$TESTS_DIR/../build}"
+BUILD_DIR=$(cd "$BUILD_DIR" && pwd)
+ICC_BIN="$BUILD_DIR/icc"
+ICCFS_BIN="$BUILD_DIR/icc-fs"
+export ICC_FS_BIN="$ICCFS_BIN"
+PATH="$BUILD_DIR:$PATH"
+export PATH
+
+T=$(mktemp -d "/tmp/icc-test.$TEST_NAME.XXXXXX")
+test_count=0
+test_failures=0
+CLEANUP_CMDS=""
+
+icc() { "$ICC_BIN" "$@"; }
+
+# Run "$*" at exit (last registered runs first).
+at_exit() { CLEANUP_CMDS="$*
+$CLEANUP_CMDS"; }
+
+_cleanup() {
+	set +e
+	printf '%s\n' "$CLEANUP_CMDS" | while IFS= read -r c; do
+		[ -n "$c" ] && eval "$c" >/dev/null 2>&1
+	done
+	# Any FUSE or btrfs mount still below $T: lazily detach, deepest first.
+	awk -v t="$T" 'index($2, t) == 1 {print $2}' /proc/mounts | sort -r |
+		while read -r m; do umount -l "$m" 2>/dev/null; done
+	for l in $(losetup -j "$T/store.img" -O NAME -n 2>/dev/null); do
+		losetup -d "$l" 2>/dev/null
+	done
+	rm -rf "$T" 2>/dev/null
+}
+trap _cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+skip_all() {
+	echo "1..0 # SKIP $*"
+	exit 0
+}
+
+# setup_store [SIZE]: a fresh loop-file btrfs mounted at $T/store, ICC_ROOT set.
+setup_store() {
+	size=${1:-2G}
+	truncate -s "$size" "$T/store.img"
+	mkfs.btrfs -q "$T/store.img" >/dev/null
+	mkdir -p "$T/store"
+	mount -o loop "$T/store.img" "$T/store"
+	at_exit "umount -l '$T/store'"
+	ICC_ROOT="$T/store"
+	export ICC_ROOT
+}
+
+# make_rootfs DIR: a tiny busybox root filesystem, no network needed.
+make_rootfs() {
+	d=$1
+	mkdir -p "$d/bin" "$d/etc" "$d/tmp" "$d/root" "$d/proc" "$d/sys" "$d/dev"
+	cp /bin/busybox "$d/bin/busybox"
+	for a in sh ls cat echo touch mkdir rm mv cp sleep true false id env \
+		 grep sed head tail wc stat ln chmod chown test printf hostname \
+		 ps kill mount df find sync readlink; do
+		ln -sf busybox "$d/bin/$a"
+	done
+	echo 'root:x:0:0:root:/root:/bin/sh' >"$d/etc/passwd"
+	echo 'nobody:x:65534:65534:nobody:/:/bin/sh' >>"$d/etc/passwd"
+	echo 'root:x:0:' >"$d/etc/group"
+	echo 'nogroup:x:65534:' >>"$d/etc/group"
+	echo 'hello from icc' >"$d/etc/motd"
+	chmod 1777 "$d/tmp"
+}
+
+# Import a busybox image as NAME (default busybox:latest).
+make_image() {
+	make_rootfs "$T/rootfs.$$"
+	icc init "$T/rootfs.$$" "${1:-busybox}" >/dev/null
+}
+
+test_expect_success() {
+	test_count=$((test_count + 1))
+	desc=$1
+	body=$2
+	out="$T/test-$test_count.log"
+	if (eval "$body") >"$out" 2>&1; then
+		echo "ok $test_count - $desc"
+	else
+		test_failures=$((test_failures + 1))
+		echo "not ok $test_count - $desc"
+		sed 's/^/#   /' "$out" | tail -n 40
+	fi
+}
+
+# test_must_fail CMD...: CMD exits non-zero (but was not killed by a signal).
+test_must_fail() {
+	"$@"
+	rc=$?
+	if [ $rc -eq 0 ]; then
+		echo "test_must_fail: '$*' succeeded" >&2
+		return 1
+	elif [ $rc -gt 128 ] && [ $rc -ne 255 ]; then
+		echo "test_must_fail: '$*' died by signal $((rc - 128))" >&2
+		return 1
+	fi
+	return 0
+}
+
+# expect_error_line FILE REGEX: FILE holds exactly one line, matching REGEX.
+expect_error_line() {
+	n=$(wc -l <"$1")
+	[ "$n" -eq 1 ] || { echo "expected one line in $1, got $n:"; cat "$1"; return 1; }
+	grep -Eq "$2" "$1" || { echo "'$(cat "$1")' does not match '$2'"; return 1; }
+}
+
+test_done() {
+	echo "# $TEST_NAME: $((test_count - test_failures)) passed, $test_failures failed"
+	[ $test_failures -eq 0 ]
+}

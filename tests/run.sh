@@ -1,0 +1,44 @@
+#!/bin/sh
+# run.sh BUILD_DIR - run every unit test and end-to-end test; last line
+# "N passed, N failed".  Select e2e scripts with TESTS='t0*' (a glob).
+BUILD=${1:-build}
+BUILD=$(cd "$BUILD" && pwd)
+cd "$(dirname "$0")" || exit 2
+export BUILD_DIR="$BUILD"
+passed=0
+failed=0
+log=$(mktemp)
+
+for t in "$BUILD"/tests/test_*; do
+	[ -x "$t" ] || continue
+	echo "== unit: $(basename "$t")"
+	"$t" >"$log" 2>&1
+	rc=$?
+	cat "$log"
+	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -n1)
+	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -n1)
+	passed=$((passed + ${p:-0}))
+	failed=$((failed + ${f:-0}))
+	if [ $rc -ne 0 ] && [ -z "$f" ]; then failed=$((failed + 1)); fi
+done
+
+for t in e2e/${TESTS:-t*}.sh; do
+	[ -f "$t" ] || continue
+	echo "== e2e: $t"
+	start=$(date +%s)
+	timeout -k 10 900 bash "$t" >"$log" 2>&1
+	rc=$?
+	cat "$log"
+	p=$(grep -c '^ok ' "$log")
+	f=$(grep -c '^not ok ' "$log")
+	passed=$((passed + p))
+	failed=$((failed + f))
+	if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "not ok - $t exited with $rc"
+		failed=$((failed + 1))
+	fi
+	echo "   ($(( $(date +%s) - start ))s)"
+done
+rm -f "$log"
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ]
