@@ -87,9 +87,9 @@ void icc_snapdir_close(struct icc_snapdir *sd)
 }
 
 /* Remove DIR/<name> where name is a staging dir: subvolume, meta, dir. */
-static int remove_staged(int dirfd, const char *name)
+static int remove_staged(int dfd, const char *name)
 {
-	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;
 	int rc = 0;
@@ -127,7 +127,7 @@ static int remove_staged(int dirfd, const char *name)
 	closedir(d);
 	if (rc < 0)
 		return rc;
-	if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+	if (unlinkat(dfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
 		return -errno;
 	return 0;
 }
