@@ -41,7 +41,8 @@ all: $(ICC) $(ICCFS)
 
 $(BUILD)/%.o: %.c $(wildcard include/icc/*.h fs/iccfs/*.h cli/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -c -o $@ $<
 
 $(LIBICC): $(LIB_OBJ)
 	@mkdir -p $(dir $@)

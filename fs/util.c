@@ -266,7 +266,7 @@ void icc_time_ago(int64_t ns, int64_t now_ns, char *buf, size_t size)
 
 void icc_human_size(uint64_t bytes, char *buf, size_t size)
 {
-	/* go-units HumanSize: decimal units, 4 significant digits ("%.4g"). */
+	/* go-units HumanSize: decimal units, 3 significant digits, as docker images prints them. */
 	static const char *units[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
 	double v = (double)bytes;
 	int u = 0;
@@ -274,7 +274,7 @@ void icc_human_size(uint64_t bytes, char *buf, size_t size)
 		v /= 1000.0;
 		u++;
 	}
-	snprintf(buf, size, "%.4g%s", v, units[u]);
+	snprintf(buf, size, "%.3g%s", v, units[u]);
 }
 
 int icc_flock(const char *path, struct icc_err *err)

@@ -1,0 +1,84 @@
+/* cli.h - what the command files share: store opening, errors, tables, formats */
+#ifndef ICC_CLI_H
+#define ICC_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <cjson/cJSON.h>
+
+#include "icc/err.h"
+#include "icc/store.h"
+#include "icc/util.h"
+
+/* Exit codes, as Docker's CLI uses them. */
+#define EXIT_USAGE 2
+
+/* --root from the command line (NULL: $ICC_ROOT or /var/lib/icc). */
+extern const char *cli_root;
+
+/* Print "icc: MESSAGE" on stderr. */
+void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print err's message as "icc: ..." and return 1 (the exit code). */
+int cli_fail(const struct icc_err *err);
+/* Print "icc: CMD: usage..." hint and return EXIT_USAGE. */
+int cli_usage(const char *cmd, const char *synopsis);
+
+/* Open the store (saying once what was set up); returns 0 or prints and returns 1. */
+int cli_open_store(struct icc_store *st);
+
+/* A 12-hex short id. */
+const char *cli_short_id(const char *id, char buf[13]);
+
+/*
+ * Tables printed like Docker's (text/tabwriter: min width 10, padding 3),
+ * last column unpadded.
+ */
+struct cli_table {
+	size_t ncols, nrows, cap;
+	char **cells; /* row-major, nrows * ncols */
+};
+void cli_table_init(struct cli_table *t, size_t ncols, ...);
+void cli_table_add(struct cli_table *t, ...); /* ncols strings */
+void cli_table_print(struct cli_table *t, FILE *out);
+void cli_table_free(struct cli_table *t);
+
+/* Print a JSON value (pretty, or one line) followed by a newline. */
+void cli_print_json(const cJSON *v, bool pretty);
+
+/* Output formats: "table" (default), "json", or a Go-template subset. */
+enum cli_format { CLI_FMT_TABLE, CLI_FMT_JSON, CLI_FMT_TEMPLATE };
+enum cli_format cli_parse_format(const char *s);
+/*
+ * Expand a template like "{{.ID}}\t{{.Repository}}" from the string members
+ * of `obj` ("\t" and "\n" escapes understood); unknown fields print "".
+ */
+void cli_print_template(const char *tmpl, const cJSON *obj);
+
+/* The command table. */
+struct cli_command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *synopsis;
+	const char *summary;
+};
+const struct cli_command *cli_find_command(const char *name);
+
+/* Commands (one file each under cli/). */
+int cmd_init(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_images(int argc, char **argv);
+int cmd_tag(int argc, char **argv);
+int cmd_rmi(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+int cmd_history(int argc, char **argv);
+int cmd_system(int argc, char **argv);
+int cmd_create(int argc, char **argv);
+int cmd_mount(int argc, char **argv);
+int cmd_umount(int argc, char **argv);
+int cmd_snapshot(int argc, char **argv);
+int cmd_snapshots(int argc, char **argv);
+int cmd_promote(int argc, char **argv);
+int cmd_version(int argc, char **argv);
+
+#endif

@@ -1,0 +1,161 @@
+/* cmd_images.c - icc images: list images as `docker images` does */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "icc/object.h"
+#include "icc/ref.h"
+
+struct row {
+	char id[ICC_ID_LEN + 1];
+	char repo[300], tag[160];
+	int64_t created;
+	unsigned long long size;
+};
+
+static int by_created_desc(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+	return x->created < y->created ? 1 : x->created > y->created ? -1 : strcmp(x->repo, y->repo);
+}
+
+/* Is `id` the parent of some other image? (hidden when untagged, unless -a) */
+static bool is_parent(struct icc_store *st, struct icc_idlist *l, const char *id)
+{
+	for (size_t i = 0; i < l->count; i++) {
+		cJSON *m;
+		struct icc_err e;
+		if (icc_object_meta(st, ICC_IMAGE, l->ids[i], &m, &e) < 0)
+			continue;
+		const char *p = icc_json_str(m, "parent");
+		bool yes = p && !strcmp(p, id);
+		cJSON_Delete(m);
+		if (yes)
+			return true;
+	}
+	return false;
+}
+
+int cmd_images(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"all", no_argument, NULL, 'a'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"no-trunc", no_argument, NULL, 'T'},
+		{"format", required_argument, NULL, 'f'},
+		{0, 0, 0, 0},
+	};
+	bool all = false, quiet = false, notrunc = false;
+	const char *format = NULL;
+	optind = 1;
+	int c;
+	while ((c = getopt_long(argc, argv, "aq", opts, NULL)) != -1) {
+		switch (c) {
+		case 'a': all = true; break;
+		case 'q': quiet = true; break;
+		case 'T': notrunc = true; break;
+		case 'f': format = optarg; break;
+		default: return cli_usage("images", "[-a] [-q] [--no-trunc] [--format FORMAT]");
+		}
+	}
+	if (optind != argc)
+		return cli_usage("images", "[-a] [-q] [--no-trunc] [--format FORMAT]");
+	struct icc_store st;
+	if (cli_open_store(&st))
+		return 1;
+	struct icc_err err;
+	struct icc_idlist l;
+	cJSON *refs;
+	if (icc_object_list(&st, ICC_IMAGE, &l, &err) < 0 || icc_refs_load(&st, &refs, &err) < 0) {
+		icc_store_close(&st);
+		return cli_fail(&err);
+	}
+	size_t cap = l.count + (size_t)cJSON_GetArraySize(refs) + 1, n = 0;
+	struct row *rows = calloc(cap, sizeof(*rows));
+	int status = 0;
+	for (size_t i = 0; i < l.count; i++) {
+		cJSON *meta;
+		if (icc_object_meta(&st, ICC_IMAGE, l.ids[i], &meta, &err) < 0) {
+			cli_fail(&err); /* a corrupt image is reported; the rest still list */
+			status = 1;
+			continue;
+		}
+		int64_t created = icc_time_parse(icc_json_str(meta, "created"));
+		unsigned long long size = icc_image_size(&st, l.ids[i], meta);
+		cJSON_Delete(meta);
+		int tagged = 0;
+		const cJSON *it;
+		cJSON_ArrayForEach(it, refs) {
+			if (!cJSON_IsString(it) || strcmp(it->valuestring, l.ids[i]))
+				continue;
+			if (n == cap)
+				break;
+			struct row *r = &rows[n++];
+			memcpy(r->id, l.ids[i], sizeof(r->id));
+			icc_ref_split(it->string, r->repo, sizeof(r->repo), r->tag, sizeof(r->tag));
+			r->created = created;
+			r->size = size;
+			tagged++;
+		}
+		if (!tagged && (all || !is_parent(&st, &l, l.ids[i])) && n < cap) {
+			struct row *r = &rows[n++];
+			memcpy(r->id, l.ids[i], sizeof(r->id));
+			strcpy(r->repo, "<none>");
+			strcpy(r->tag, "<none>");
+			r->created = created;
+			r->size = size;
+		}
+	}
+	qsort(rows, n, sizeof(*rows), by_created_desc);
+
+	enum cli_format fmt = cli_parse_format(format);
+	int64_t now = icc_now_ns();
+	struct cli_table t;
+	cli_table_init(&t, 5, "REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE");
+	for (size_t i = 0; i < n; i++) {
+		struct row *r = &rows[i];
+		char sid[80], ago[64], size[32], created[64];
+		if (notrunc)
+			snprintf(sid, sizeof(sid), "sha256:%s", r->id);
+		else
+			cli_short_id(r->id, sid);
+		if (quiet) {
+			/* -q prints each id once */
+			bool dup = false;
+			for (size_t k = 0; k < i; k++)
+				dup |= !strcmp(rows[k].id, r->id);
+			if (!dup)
+				puts(sid);
+			continue;
+		}
+		icc_time_ago(r->created, now, ago, sizeof(ago));
+		icc_human_size(r->size, size, sizeof(size));
+		if (fmt == CLI_FMT_TABLE) {
+			cli_table_add(&t, r->repo, r->tag, sid, ago, size);
+			continue;
+		}
+		icc_time_format(r->created, created, sizeof(created));
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "ID", sid);
+		cJSON_AddStringToObject(o, "Repository", r->repo);
+		cJSON_AddStringToObject(o, "Tag", r->tag);
+		cJSON_AddStringToObject(o, "CreatedAt", created);
+		cJSON_AddStringToObject(o, "CreatedSince", ago);
+		cJSON_AddStringToObject(o, "Size", size);
+		cJSON_AddNumberToObject(o, "SizeBytes", (double)r->size);
+		if (fmt == CLI_FMT_JSON)
+			cli_print_json(o, false);
+		else
+			cli_print_template(format, o);
+		cJSON_Delete(o);
+	}
+	if (!quiet && fmt == CLI_FMT_TABLE)
+		cli_table_print(&t, stdout);
+	cli_table_free(&t);
+	free(rows);
+	cJSON_Delete(refs);
+	icc_idlist_free(&l);
+	icc_store_close(&st);
+	return status;
+}

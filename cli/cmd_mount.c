@@ -1,0 +1,135 @@
+/* cmd_mount.c - icc mount / icc umount: serve a container or subvolume with icc-fs */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "icc/container.h"
+#include "icc/object.h"
+#include "icc/subvol.h"
+#include <fcntl.h>
+
+/* Where icc-fs is: $ICC_FS_BIN, beside icc, ../sbin, or $PATH. */
+static const char *fs_binary(char *buf, size_t size)
+{
+	const char *env = getenv("ICC_FS_BIN");
+	if (env && *env)
+		return env;
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		char *slash = strrchr(self, '/');
+		if (slash) {
+			*slash = '\0';
+			snprintf(buf, size, "%s/icc-fs", self);
+			if (access(buf, X_OK) == 0)
+				return buf;
+			snprintf(buf, size, "%s/../sbin/icc-fs", self);
+			if (access(buf, X_OK) == 0)
+				return buf;
+		}
+	}
+	return "icc-fs";
+}
+
+/* Run icc-fs; it returns once the mount is live (or failed, saying why). */
+static int run_fs(const char *subvol, const char *mountpoint, const char *opts)
+{
+	char bin[PATH_MAX + 32];
+	const char *fs = fs_binary(bin, sizeof(bin));
+	pid_t pid = fork();
+	if (pid < 0) {
+		cli_errorf("cannot start icc-fs: %s", strerror(errno));
+		return 1;
+	}
+	if (pid == 0) {
+		if (opts && *opts)
+			execlp(fs, fs, "-o", opts, subvol, mountpoint, (char *)NULL);
+		else
+			execlp(fs, fs, subvol, mountpoint, (char *)NULL);
+		cli_errorf("cannot run '%s': %s", fs, strerror(errno));
+		_exit(127);
+	}
+	int status;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+int cmd_mount(int argc, char **argv)
+{
+	if (argc != 3)
+		return cli_usage("mount", "CONTAINER|SUBVOLUME MOUNTPOINT");
+	const char *what = argv[1], *mp = argv[2];
+	struct stat sb;
+	if (stat(mp, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
+		cli_errorf("cannot mount on '%s': %s", mp, errno && stat(mp, &sb) < 0 ? strerror(errno) : "not a directory");
+		return 1;
+	}
+	/* A path names a subvolume; anything else a container. */
+	if (strchr(what, '/') || !strcmp(what, ".") || !strcmp(what, "..")) {
+		int fd = open(what, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0) {
+			cli_errorf("cannot mount '%s': %s", what, strerror(errno));
+			return 1;
+		}
+		bool is = icc_subvol_is(fd);
+		close(fd);
+		if (!is) {
+			cli_errorf("cannot mount '%s': not a btrfs subvolume (create one with 'btrfs subvolume create')", what);
+			return 1;
+		}
+		return run_fs(what, mp, NULL);
+	}
+	struct icc_store st;
+	if (cli_open_store(&st))
+		return 1;
+	struct icc_err err;
+	char id[ICC_ID_LEN + 1];
+	cJSON *meta = NULL;
+	if (icc_container_resolve(&st, what, id, &err) < 0 ||
+	    icc_object_meta(&st, ICC_CONTAINER, id, &meta, &err) < 0) {
+		icc_store_close(&st);
+		return cli_fail(&err);
+	}
+	char rootfs[4300], snapdir[4300], lock[4300], opts[16384];
+	icc_object_path(&st, ICC_CONTAINER, id, "rootfs", rootfs, sizeof(rootfs));
+	icc_container_snapdir(&st, id, snapdir, sizeof(snapdir));
+	icc_store_path(&st, "lock", lock, sizeof(lock));
+	const char *name = icc_json_str(meta, "name");
+	const char *image = icc_json_str(meta, "image_ref");
+	snprintf(opts, sizeof(opts), "snapdir=%s,lock=%s,id=%s,name=%s,image=%s", snapdir, lock, id,
+		 name ? name : "", image ? image : "");
+	cJSON_Delete(meta);
+	icc_store_close(&st);
+	/* option values must not contain commas: store paths and names never do */
+	return run_fs(rootfs, mp, opts);
+}
+
+int cmd_umount(int argc, char **argv)
+{
+	if (argc != 2)
+		return cli_usage("umount", "MOUNTPOINT");
+	const char *mp = argv[1];
+	if (umount2(mp, UMOUNT_NOFOLLOW) == 0)
+		return 0;
+	int e = errno;
+	if (e == ENOTCONN || e == EBUSY) {
+		/* a dead daemon (ENOTCONN) or busy mount: detach it lazily */
+		if (e == EBUSY) {
+			cli_errorf("cannot unmount '%s': busy (files are open there)", mp);
+			return 1;
+		}
+		if (umount2(mp, MNT_DETACH | UMOUNT_NOFOLLOW) == 0)
+			return 0;
+		e = errno;
+	}
+	cli_errorf("cannot unmount '%s': %s", mp, e == EINVAL ? "not a mount point" : strerror(e));
+	return 1;
+}

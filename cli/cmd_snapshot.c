@@ -1,0 +1,294 @@
+/* cmd_snapshot.c - icc snapshot / snapshots / promote: saved states of containers */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "icc/container.h"
+#include "icc/image.h"
+#include "icc/object.h"
+#include "icc/snapref.h"
+
+#define SNAPSHOT_SYNOPSIS "CONTAINER [NAME] [-m MSG] | rm SNAP... | rename SNAP NEWNAME"
+
+static cJSON *source_of(const char *cid, const char *name)
+{
+	cJSON *s = cJSON_CreateObject();
+	cJSON_AddStringToObject(s, "container", cid);
+	cJSON_AddStringToObject(s, "by", name);
+	return s;
+}
+
+static int take(int argc, char **argv)
+{
+	const char *message = NULL;
+	optind = 1;
+	int c;
+	while ((c = getopt(argc, argv, "m:")) != -1) {
+		if (c != 'm')
+			return cli_usage("snapshot", SNAPSHOT_SYNOPSIS);
+		message = optarg;
+	}
+	if (argc - optind < 1 || argc - optind > 2)
+		return cli_usage("snapshot", SNAPSHOT_SYNOPSIS);
+	const char *name = argc - optind == 2 ? argv[optind + 1] : NULL;
+	struct icc_err err;
+	if (name && !icc_snap_name_valid(name)) {
+		cli_errorf("invalid snapshot name '%s': use [A-Za-z0-9][A-Za-z0-9_.-]{0,127}", name);
+		return 1;
+	}
+	struct icc_store st;
+	if (cli_open_store(&st))
+		return 1;
+	char cid[ICC_ID_LEN + 1];
+	struct icc_snapdir sd = {.dirfd = -1};
+	struct icc_snap_info info;
+	int src = -1;
+	int r = icc_container_resolve(&st, argv[optind], cid, &err);
+	if (r == 0)
+		r = src = icc_object_rootfs_fd(&st, ICC_CONTAINER, cid, &err);
+	if (r >= 0)
+		r = icc_container_snapdir_open(&st, cid, &sd, &err);
+	if (r >= 0)
+		r = icc_store_lock(&st, &err);
+	if (r >= 0) {
+		cJSON *source = source_of(cid, "icc snapshot");
+		r = icc_snapdir_take(&sd, src, name, message ? message : "", source, &info, &err);
+		cJSON_Delete(source);
+	}
+	if (src >= 0)
+		close(src);
+	if (sd.dirfd >= 0)
+		icc_snapdir_close(&sd);
+	icc_store_close(&st);
+	if (r < 0)
+		return cli_fail(&err);
+	printf("%s %s\n", info.name, info.id);
+	return 0;
+}
+
+static int remove_snaps(int argc, char **argv)
+{
+	if (argc < 2)
+		return cli_usage("snapshot rm", "SNAP...");
+	struct icc_store st;
+	if (cli_open_store(&st))
+		return 1;
+	struct icc_err err;
+	if (icc_store_lock(&st, &err) < 0) {
+		icc_store_close(&st);
+		return cli_fail(&err);
+	}
+	int status = 0;
+	for (int i = 1; i < argc; i++) {
+		char cid[ICC_ID_LEN + 1];
+		struct icc_snap_info info;
+		struct icc_snapdir sd;
+		int r = icc_snapshot_resolve(&st, argv[i], cid, &info, &err);
+		if (r == 0)
+			r = icc_container_snapdir_open(&st, cid, &sd, &err);
+		if (r == 0) {
+			r = icc_snapdir_remove(&sd, info.name, &err);
+			icc_snapdir_close(&sd);
+		}
+		if (r < 0) {
+			cli_fail(&err);
+			status = 1;
+		} else {
+			printf("Deleted: %s\n", info.name);
+		}
+	}
+	icc_store_close(&st);
+	return status;
+}
+
+static int rename_snap(int argc, char **argv)
+{
+	if (argc != 3)
+		return cli_usage("snapshot rename", "SNAP NEWNAME");
+	if (!icc_snap_name_valid(argv[2])) {
+		cli_errorf("invalid snapshot name '%s': use [A-Za-z0-9][A-Za-z0-9_.-]{0,127}", argv[2]);
+		return 1;
+	}
+	struct icc_store st;
+	if (cli_open_store(&st))
+		return 1;
+	struct icc_err err;
+	char cid[ICC_ID_LEN + 1];
+	struct icc_snap_info info;
+	struct icc_snapdir sd;
+	int r = icc_store_lock(&st, &err);
+	if (r == 0)
+		r = icc_snapshot_resolve(&st, argv[1], cid, &info, &err);
+	if (r == 0)
+		r = icc_container_snapdir_open(&st, cid, &sd, &err);
+	if (r == 0) {
+		r = icc_snapdir_rename(&sd, info.name, argv[2], &err);
+		icc_snapdir_close(&sd);
+	}
+	icc_store_close(&st);
+	return r < 0 ? cli_fail(&err) : 0;
+}
+
+int cmd_snapshot(int argc, char **argv)
+{
+	if (argc >= 2 && !strcmp(argv[1], "rm"))
+		return remove_snaps(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "rename"))
+		return rename_snap(argc - 1, argv + 1);
+	return take(argc, argv);
+}
+
+int cmd_snapshots(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"format", required_argument, NULL, 'f'},
+		{"quiet", no_argument, NULL, 'q'},
+		{0, 0, 0, 0},
+	};
+	const char *format = NULL;
+	bool quiet = false;
+	optind = 1;
+	int c;
+	while ((c = getopt_long(argc, argv, "q", opts, NULL)) != -1) {
+		if (c == 'f')
+			format = optarg;
+		else if (c == 'q')
+			quiet = true;
+		else
+			return cli_usage("snapshots", "[-q] [--format FORMAT] CONTAINER");
+	}
+	if (argc - optind != 1)
+		return cli_usage("snapshots", "[-q] [--format FORMAT] CONTAINER");
+	struct icc_store st;
+	if (cli_open_store(&st))
+		return 1;
+	struct icc_err err;
+	char cid[ICC_ID_LEN + 1];
+	struct icc_snapdir sd;
+	struct icc_snap_info *all = NULL;
+	size_t n = 0;
+	int r = icc_container_resolve(&st, argv[optind], cid, &err);
+	if (r == 0)
+		r = icc_container_snapdir_open(&st, cid, &sd, &err);
+	if (r == 0) {
+		r = icc_snapdir_list(&sd, &all, &n, &err);
+		if (r < 0)
+			icc_snapdir_close(&sd);
+	}
+	if (r < 0) {
+		icc_store_close(&st);
+		return cli_fail(&err);
+	}
+	enum cli_format fmt = cli_parse_format(format);
+	struct cli_table t;
+	cli_table_init(&t, 5, "NAME", "ID", "CREATED", "SIZE", "MESSAGE");
+	int64_t now = icc_now_ns();
+	for (size_t i = 0; i < n; i++) {
+		if (quiet) {
+			puts(all[i].name);
+			continue;
+		}
+		char sid[13], ago[64], size[32], created[64];
+		unsigned long long bytes = 0;
+		int fd = icc_snapdir_open_root(&sd, all[i].name, &err);
+		if (fd >= 0) {
+			icc_tree_size(fd, &bytes, &err);
+			close(fd);
+		}
+		icc_human_size(bytes, size, sizeof(size));
+		icc_time_ago(all[i].created_ns, now, ago, sizeof(ago));
+		cli_short_id(all[i].id, sid);
+		if (fmt == CLI_FMT_TABLE) {
+			cli_table_add(&t, all[i].name, sid, ago, size, all[i].message);
+			continue;
+		}
+		icc_time_format(all[i].created_ns, created, sizeof(created));
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "Name", all[i].name);
+		cJSON_AddStringToObject(o, "ID", all[i].id);
+		cJSON_AddStringToObject(o, "Container", cid);
+		cJSON_AddStringToObject(o, "CreatedAt", created);
+		cJSON_AddStringToObject(o, "CreatedSince", ago);
+		cJSON_AddStringToObject(o, "Size", size);
+		cJSON_AddNumberToObject(o, "SizeBytes", (double)bytes);
+		cJSON_AddStringToObject(o, "Message", all[i].message);
+		if (fmt == CLI_FMT_JSON)
+			cli_print_json(o, false);
+		else
+			cli_print_template(format, o);
+		cJSON_Delete(o);
+	}
+	if (!quiet && fmt == CLI_FMT_TABLE)
+		cli_table_print(&t, stdout);
+	cli_table_free(&t);
+	free(all);
+	icc_snapdir_close(&sd);
+	icc_store_close(&st);
+	return 0;
+}
+
+int cmd_promote(int argc, char **argv)
+{
+	const char *message = NULL;
+	optind = 1;
+	int c;
+	while ((c = getopt(argc, argv, "m:")) != -1) {
+		if (c != 'm')
+			return cli_usage("promote", "[-m MSG] SNAP IMAGE[:TAG]");
+		message = optarg;
+	}
+	if (argc - optind != 2)
+		return cli_usage("promote", "[-m MSG] SNAP IMAGE[:TAG]");
+	const char *snap = argv[optind], *ref = argv[optind + 1];
+	struct icc_store st;
+	if (cli_open_store(&st))
+		return 1;
+	struct icc_err err;
+	char cid[ICC_ID_LEN + 1], id[ICC_ID_LEN + 1];
+	struct icc_snap_info info;
+	struct icc_snapdir sd = {.dirfd = -1};
+	cJSON *cmeta = NULL;
+	int src = -1;
+	int r = icc_snapshot_resolve(&st, snap, cid, &info, &err);
+	if (r == 0)
+		r = icc_object_meta(&st, ICC_CONTAINER, cid, &cmeta, &err);
+	if (r == 0)
+		r = icc_container_snapdir_open(&st, cid, &sd, &err);
+	if (r == 0)
+		r = src = icc_snapdir_open_root(&sd, info.name, &err);
+	if (r >= 0) {
+		const char *cname = icc_json_str(cmeta, "name");
+		char created_by[512];
+		snprintf(created_by, sizeof(created_by), "icc promote %s/%s", cname ? cname : cid, info.name);
+		cJSON *source = cJSON_CreateObject();
+		cJSON_AddStringToObject(source, "type", "promote");
+		cJSON_AddStringToObject(source, "container", cid);
+		cJSON_AddStringToObject(source, "container_name", cname ? cname : "");
+		cJSON_AddStringToObject(source, "snapshot", info.id);
+		cJSON_AddStringToObject(source, "snapshot_name", info.name);
+		const char *parent = icc_json_str(cmeta, "image");
+		struct icc_image_opts o = {
+			.ref = ref,
+			.comment = message ? message : info.message,
+			.created_by = created_by,
+			.base_config = cJSON_GetObjectItemCaseSensitive(cmeta, "config"),
+			.parent = parent && icc_object_exists(&st, ICC_IMAGE, parent) ? parent : NULL,
+			.source = source,
+		};
+		r = icc_image_from_subvol(&st, src, &o, id, &err);
+		cJSON_Delete(source);
+	}
+	if (src >= 0)
+		close(src);
+	if (sd.dirfd >= 0)
+		icc_snapdir_close(&sd);
+	cJSON_Delete(cmeta);
+	icc_store_close(&st);
+	if (r < 0)
+		return cli_fail(&err);
+	printf("sha256:%s\n", id);
+	return 0;
+}

@@ -1,0 +1,154 @@
+/* cmd_system.c - icc system info | check [--repair] */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statvfs.h>
+#include <sys/sysmacros.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "icc/check.h"
+#include "icc/object.h"
+#include "icc/snapref.h"
+
+/* The device mounted at `path` (from /proc/self/mountinfo) and, for a loop
+ * device, its backing file. */
+static void backing_of(const char *path, char *dev, size_t dsize, char *file, size_t fsize)
+{
+	dev[0] = file[0] = '\0';
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return;
+	char line[8192];
+	while (fgets(line, sizeof(line), f)) {
+		char mnt[4096], source[4096];
+		/* id parent maj:min root mountpoint opts ... - fstype source superopts */
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1 || strcmp(mnt, path))
+			continue;
+		char *dash = strstr(line, " - ");
+		if (dash && sscanf(dash + 3, "%*s %4095s", source) == 1)
+			snprintf(dev, dsize, "%s", source);
+	}
+	fclose(f);
+	if (!strncmp(dev, "/dev/loop", 9)) {
+		char sys[256];
+		snprintf(sys, sizeof(sys), "/sys/block/%s/loop/backing_file", dev + 5);
+		FILE *b = fopen(sys, "re");
+		if (b) {
+			if (fgets(file, (int)fsize, b))
+				file[strcspn(file, "\n")] = '\0';
+			fclose(b);
+		}
+	}
+}
+
+static int count_snapshots(struct icc_store *st, struct icc_idlist *containers)
+{
+	int n = 0;
+	for (size_t i = 0; i < containers->count; i++) {
+		struct icc_snapdir sd;
+		struct icc_err e;
+		if (icc_container_snapdir_open(st, containers->ids[i], &sd, &e) < 0)
+			continue;
+		struct icc_snap_info *all;
+		size_t count;
+		if (icc_snapdir_list(&sd, &all, &count, &e) == 0) {
+			n += (int)count;
+			free(all);
+		}
+		icc_snapdir_close(&sd);
+	}
+	return n;
+}
+
+static int info(int argc, char **argv)
+{
+	bool json = argc > 2 && !strcmp(argv[1], "--format") && !strcmp(argv[2], "json");
+	struct icc_store st;
+	if (cli_open_store(&st))
+		return 1;
+	struct icc_err err;
+	struct icc_idlist imgs, ctrs;
+	if (icc_object_list(&st, ICC_IMAGE, &imgs, &err) < 0 ||
+	    icc_object_list(&st, ICC_CONTAINER, &ctrs, &err) < 0) {
+		icc_store_close(&st);
+		return cli_fail(&err);
+	}
+	char dev[4096], file[4096];
+	backing_of(st.root, dev, sizeof(dev), file, sizeof(file));
+	struct statvfs vfs;
+	unsigned long long size = 0, avail = 0, used = 0;
+	if (statvfs(st.root, &vfs) == 0) {
+		size = (unsigned long long)vfs.f_blocks * vfs.f_frsize;
+		avail = (unsigned long long)vfs.f_bavail * vfs.f_frsize;
+		used = size - (unsigned long long)vfs.f_bfree * vfs.f_frsize;
+	}
+	int snaps = count_snapshots(&st, &ctrs);
+	if (json) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "Root", st.root);
+		cJSON_AddStringToObject(o, "Device", dev);
+		cJSON_AddStringToObject(o, "BackingFile", file);
+		cJSON_AddNumberToObject(o, "Size", (double)size);
+		cJSON_AddNumberToObject(o, "Used", (double)used);
+		cJSON_AddNumberToObject(o, "Available", (double)avail);
+		cJSON_AddNumberToObject(o, "Images", (double)imgs.count);
+		cJSON_AddNumberToObject(o, "Containers", (double)ctrs.count);
+		cJSON_AddNumberToObject(o, "Snapshots", snaps);
+		cli_print_json(o, true);
+		cJSON_Delete(o);
+	} else {
+		char hs[32], hu[32], ha[32];
+		icc_human_size(size, hs, sizeof(hs));
+		icc_human_size(used, hu, sizeof(hu));
+		icc_human_size(avail, ha, sizeof(ha));
+		printf("Root:          %s\n", st.root);
+		printf("Storage:       btrfs on %s%s%s%s\n", dev[0] ? dev : "?", file[0] ? " (loop file " : "",
+		       file, file[0] ? ")" : "");
+		printf("Size:          %s (used %s, available %s)\n", hs, hu, ha);
+		printf("Images:        %zu\n", imgs.count);
+		printf("Containers:    %zu\n", ctrs.count);
+		printf("Snapshots:     %d\n", snaps);
+	}
+	icc_idlist_free(&imgs);
+	icc_idlist_free(&ctrs);
+	icc_store_close(&st);
+	return 0;
+}
+
+static void print_finding(const char *problem, bool repaired, void *ctx)
+{
+	printf("%s%s\n", problem, repaired ? " [repaired]" : "");
+}
+
+static int check(int argc, char **argv)
+{
+	bool repair = argc > 1 && !strcmp(argv[1], "--repair");
+	if (argc > 2 || (argc == 2 && !repair))
+		return cli_usage("system check", "[--repair]");
+	struct icc_store st;
+	if (cli_open_store(&st))
+		return 1;
+	struct icc_err err;
+	if (icc_store_lock(&st, &err) < 0) {
+		icc_store_close(&st);
+		return cli_fail(&err);
+	}
+	int n = icc_store_check(&st, repair, print_finding, NULL, &err);
+	icc_store_close(&st);
+	if (n < 0)
+		return cli_fail(&err);
+	if (n == 0)
+		printf("store %s is consistent\n", st.root);
+	else
+		printf("%d problem%s found%s\n", n, n == 1 ? "" : "s", repair ? "" : " (run 'icc system check --repair' to fix)");
+	return n == 0 || repair ? 0 : 1;
+}
+
+int cmd_system(int argc, char **argv)
+{
+	if (argc >= 2 && !strcmp(argv[1], "info"))
+		return info(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "check"))
+		return check(argc - 1, argv + 1);
+	return cli_usage("system", "info [--format json] | check [--repair]");
+}

@@ -1,0 +1,178 @@
+/* common.c - helpers every command uses: errors, store, ids, tables, formats */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+const char *cli_root;
+
+void cli_errorf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("icc: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+int cli_fail(const struct icc_err *err)
+{
+	cli_errorf("%s", err->msg[0] ? err->msg : "unknown error");
+	return 1;
+}
+
+int cli_usage(const char *cmd, const char *synopsis)
+{
+	cli_errorf("usage: icc %s %s (see 'icc %s --help')", cmd, synopsis, cmd);
+	return EXIT_USAGE;
+}
+
+int cli_open_store(struct icc_store *st)
+{
+	struct icc_err err;
+	icc_err_clear(&err);
+	if (icc_store_open(st, cli_root, &err) < 0)
+		return cli_fail(&err);
+	if (st->notice[0])
+		cli_errorf("%s", st->notice);
+	return 0;
+}
+
+const char *cli_short_id(const char *id, char buf[13])
+{
+	snprintf(buf, 13, "%.12s", id ? id : "");
+	return buf;
+}
+
+void cli_table_init(struct cli_table *t, size_t ncols, ...)
+{
+	memset(t, 0, sizeof(*t));
+	t->ncols = ncols;
+	va_list ap;
+	va_start(ap, ncols);
+	char **row = calloc(ncols, sizeof(char *));
+	for (size_t i = 0; i < ncols; i++)
+		row[i] = strdup(va_arg(ap, const char *));
+	va_end(ap);
+	t->cells = row;
+	t->nrows = 1;
+	t->cap = 1;
+}
+
+void cli_table_add(struct cli_table *t, ...)
+{
+	if (t->nrows == t->cap) {
+		t->cap *= 2;
+		t->cells = realloc(t->cells, t->cap * t->ncols * sizeof(char *));
+		if (!t->cells) {
+			cli_errorf("out of memory");
+			exit(1);
+		}
+	}
+	va_list ap;
+	va_start(ap, t);
+	for (size_t i = 0; i < t->ncols; i++) {
+		const char *s = va_arg(ap, const char *);
+		t->cells[t->nrows * t->ncols + i] = strdup(s ? s : "");
+	}
+	va_end(ap);
+	t->nrows++;
+}
+
+void cli_table_print(struct cli_table *t, FILE *out)
+{
+	size_t *w = calloc(t->ncols, sizeof(size_t));
+	for (size_t r = 0; r < t->nrows; r++)
+		for (size_t c = 0; c < t->ncols; c++) {
+			size_t n = strlen(t->cells[r * t->ncols + c]);
+			if (n > w[c])
+				w[c] = n;
+		}
+	for (size_t r = 0; r < t->nrows; r++) {
+		for (size_t c = 0; c < t->ncols; c++) {
+			const char *s = t->cells[r * t->ncols + c];
+			if (c + 1 == t->ncols) {
+				fputs(s, out);
+			} else {
+				size_t width = w[c] + 3 < 10 ? 10 : w[c] + 3;
+				fprintf(out, "%-*s", (int)width, s);
+			}
+		}
+		fputc('\n', out);
+	}
+	free(w);
+}
+
+void cli_table_free(struct cli_table *t)
+{
+	for (size_t i = 0; i < t->nrows * t->ncols; i++)
+		free(t->cells[i]);
+	free(t->cells);
+	memset(t, 0, sizeof(*t));
+}
+
+void cli_print_json(const cJSON *v, bool pretty)
+{
+	char *s = pretty ? cJSON_Print(v) : cJSON_PrintUnformatted(v);
+	if (s) {
+		puts(s);
+		free(s);
+	}
+}
+
+enum cli_format cli_parse_format(const char *s)
+{
+	if (!s || !*s || !strcmp(s, "table"))
+		return CLI_FMT_TABLE;
+	if (!strcmp(s, "json") || !strcmp(s, "{{json .}}"))
+		return CLI_FMT_JSON;
+	return CLI_FMT_TEMPLATE;
+}
+
+void cli_print_template(const char *tmpl, const cJSON *obj)
+{
+	const char *p = tmpl;
+	if (!strncmp(p, "table ", 6))
+		p += 6;
+	while (*p) {
+		if (p[0] == '{' && p[1] == '{') {
+			const char *end = strstr(p, "}}");
+			if (!end)
+				break;
+			const char *f = p + 2;
+			while (*f == ' ')
+				f++;
+			if (*f == '.')
+				f++;
+			size_t n = (size_t)(end - f);
+			while (n > 0 && f[n - 1] == ' ')
+				n--;
+			char key[64];
+			snprintf(key, sizeof(key), "%.*s", (int)n, f);
+			const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+			if (cJSON_IsString(v))
+				fputs(v->valuestring, stdout);
+			else if (cJSON_IsNumber(v))
+				printf("%.0f", v->valuedouble);
+			else if (cJSON_IsBool(v))
+				fputs(cJSON_IsTrue(v) ? "true" : "false", stdout);
+			p = end + 2;
+			continue;
+		}
+		if (p[0] == '\\' && p[1] == 't') {
+			putchar('\t');
+			p += 2;
+			continue;
+		}
+		if (p[0] == '\\' && p[1] == 'n') {
+			putchar('\n');
+			p += 2;
+			continue;
+		}
+		putchar(*p++);
+	}
+	putchar('\n');
+}

@@ -1,0 +1,232 @@
+/* image_build.c - new images from a directory, a tar stream or a subvolume */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <dirent.h>
+
+#include "icc/image.h"
+#include "icc/object.h"
+#include "icc/ref.h"
+
+/* The meta.json of a new image, before publishing. */
+static cJSON *new_meta(const struct icc_image_opts *o, struct icc_err *err)
+{
+	cJSON *meta = cJSON_CreateObject();
+	char created[64];
+	icc_time_format(icc_now_ns(), created, sizeof(created));
+	cJSON_AddStringToObject(meta, "created", created);
+	cJSON_AddStringToObject(meta, "parent", o->parent ? o->parent : "");
+	cJSON_AddStringToObject(meta, "comment", o->comment ? o->comment : "");
+	cJSON_AddStringToObject(meta, "author", o->author ? o->author : "");
+	cJSON_AddStringToObject(meta, "created_by", o->created_by ? o->created_by : "");
+	cJSON *config = o->base_config ? cJSON_Duplicate(o->base_config, true) : cJSON_CreateObject();
+	if (!cJSON_GetObjectItemCaseSensitive(config, "Env")) {
+		cJSON *env = cJSON_AddArrayToObject(config, "Env");
+		cJSON_AddItemToArray(env, cJSON_CreateString(
+			"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
+	}
+	if (o->changes && icc_config_apply(config, o->changes, err) < 0) {
+		cJSON_Delete(config);
+		cJSON_Delete(meta);
+		return NULL;
+	}
+	cJSON_AddItemToObject(meta, "config", config);
+	if (o->changes)
+		cJSON_AddItemToObject(meta, "changes", cJSON_Duplicate(o->changes, true));
+	if (o->source)
+		cJSON_AddItemToObject(meta, "source", cJSON_Duplicate(o->source, true));
+	return meta;
+}
+
+/* Publish the staged image and point its tag at it, under the store lock. */
+static int finish(struct icc_store *st, struct icc_stage *sg, cJSON *meta,
+		  const struct icc_image_opts *o, const char *norm_ref,
+		  char id[ICC_ID_LEN + 1], struct icc_err *err)
+{
+	int r = icc_store_lock(st, err);
+	if (r < 0)
+		return r;
+	if (o->parent && !icc_object_exists(st, ICC_IMAGE, o->parent)) {
+		icc_store_unlock(st);
+		return icc_err_set(err, ENOENT, "parent image %.12s was removed meanwhile", o->parent);
+	}
+	r = icc_stage_publish(st, sg, ICC_IMAGE, meta, err);
+	if (r == 0 && norm_ref)
+		r = icc_refs_set(st, norm_ref, sg->id, err);
+	icc_store_unlock(st);
+	if (r == 0)
+		memcpy(id, sg->id, ICC_ID_LEN + 1);
+	return r;
+}
+
+/* Validate the tag before any work is done, so bad input costs nothing. */
+static int check_ref(const struct icc_image_opts *o, char *norm, size_t size,
+		     struct icc_err *err)
+{
+	if (!o->ref)
+		return 0;
+	return icc_ref_normalize(o->ref, norm, size, err);
+}
+
+/* Run `cp -a --reflink=auto SRC/. DST` capturing its first error line. */
+static int reflink_copy(const char *src, const char *dst, struct icc_err *err)
+{
+	int pfd[2];
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return icc_err_sys(err, errno, "pipe");
+	char from[4200];
+	snprintf(from, sizeof(from), "%s/.", src);
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+		return icc_err_sys(err, errno, "fork");
+	}
+	if (pid == 0) {
+		dup2(pfd[1], 2);
+		execlp("cp", "cp", "-a", "--reflink=auto", "--", from, dst, (char *)NULL);
+		_exit(127);
+	}
+	close(pfd[1]);
+	char buf[1024];
+	size_t n = 0;
+	ssize_t k;
+	while ((k = read(pfd[0], buf + n, sizeof(buf) - 1 - n)) > 0 && n < sizeof(buf) - 1)
+		n += (size_t)k;
+	while (k > 0)
+		k = read(pfd[0], (char[256]){0}, 256);
+	close(pfd[0]);
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	int status;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return icc_err_set(err, EIO, "cannot copy '%s': %s", src,
+				   n ? buf : "cp failed");
+	return 0;
+}
+
+int icc_image_from_dir(struct icc_store *st, const char *dir,
+		       const struct icc_image_opts *o, char id[ICC_ID_LEN + 1],
+		       struct icc_err *err)
+{
+	char norm[ICC_REF_MAX];
+	int r = check_ref(o, norm, sizeof(norm), err);
+	if (r < 0)
+		return r;
+	struct stat sb;
+	if (stat(dir, &sb) < 0)
+		return icc_err_sys(err, errno, "cannot use directory '%s'", dir);
+	if (!S_ISDIR(sb.st_mode))
+		return icc_err_set(err, ENOTDIR, "cannot use '%s': not a directory", dir);
+	DIR *d = opendir(dir);
+	if (!d)
+		return icc_err_sys(err, errno, "cannot read directory '%s'", dir);
+	bool empty = true;
+	struct dirent *de;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+			empty = false;
+			break;
+		}
+	closedir(d);
+	if (empty)
+		return icc_err_set(err, EINVAL, "cannot use directory '%s': it is empty", dir);
+
+	cJSON *meta = new_meta(o, err);
+	if (!meta)
+		return -EINVAL;
+	struct icc_stage sg;
+	r = icc_stage_begin(st, &sg, err);
+	if (r == 0)
+		r = icc_stage_rootfs_empty(&sg, err);
+	if (r == 0) {
+		char dst[4300];
+		snprintf(dst, sizeof(dst), "%s/tmp/%s/rootfs", st->root, sg.id);
+		r = reflink_copy(dir, dst, err);
+	}
+	if (r == 0) {
+		/* the root directory's own owner and mode come from DIR too */
+		int fd = icc_stage_rootfs_fd(&sg, err);
+		if (fd >= 0) {
+			unsigned long long size = 0;
+			if (fchown(fd, sb.st_uid, sb.st_gid) < 0 || fchmod(fd, sb.st_mode & 07777) < 0)
+				r = icc_err_sys(err, errno, "cannot set the root's owner and mode");
+			else if ((r = icc_tree_size(fd, &size, err)) == 0)
+				cJSON_AddNumberToObject(meta, "size", (double)size);
+			close(fd);
+		} else {
+			r = fd;
+		}
+	}
+	if (r == 0)
+		r = finish(st, &sg, meta, o, o->ref ? norm : NULL, id, err);
+	if (r < 0)
+		icc_stage_abort(st, &sg);
+	cJSON_Delete(meta);
+	return r;
+}
+
+int icc_image_from_tar(struct icc_store *st, int in_fd, const char *what,
+		       const struct icc_image_opts *o, char id[ICC_ID_LEN + 1],
+		       struct icc_err *err)
+{
+	char norm[ICC_REF_MAX];
+	int r = check_ref(o, norm, sizeof(norm), err);
+	if (r < 0)
+		return r;
+	cJSON *meta = new_meta(o, err);
+	if (!meta)
+		return -EINVAL;
+	struct icc_stage sg;
+	r = icc_stage_begin(st, &sg, err);
+	if (r == 0)
+		r = icc_stage_rootfs_empty(&sg, err);
+	if (r == 0) {
+		int fd = icc_stage_rootfs_fd(&sg, err);
+		if (fd < 0) {
+			r = fd;
+		} else {
+			unsigned long long bytes = 0, size = 0;
+			r = icc_tar_extract(in_fd, what, fd, &bytes, err);
+			if (r == 0 && (r = icc_tree_size(fd, &size, err)) == 0)
+				cJSON_AddNumberToObject(meta, "size", (double)size);
+			close(fd);
+		}
+	}
+	if (r == 0)
+		r = finish(st, &sg, meta, o, o->ref ? norm : NULL, id, err);
+	if (r < 0)
+		icc_stage_abort(st, &sg);
+	cJSON_Delete(meta);
+	return r;
+}
+
+int icc_image_from_subvol(struct icc_store *st, int src_fd,
+			  const struct icc_image_opts *o, char id[ICC_ID_LEN + 1],
+			  struct icc_err *err)
+{
+	char norm[ICC_REF_MAX];
+	int r = check_ref(o, norm, sizeof(norm), err);
+	if (r < 0)
+		return r;
+	cJSON *meta = new_meta(o, err);
+	if (!meta)
+		return -EINVAL;
+	struct icc_stage sg;
+	r = icc_stage_begin(st, &sg, err);
+	if (r == 0)
+		r = icc_stage_rootfs_snapshot(&sg, src_fd, err);
+	if (r == 0)
+		r = finish(st, &sg, meta, o, o->ref ? norm : NULL, id, err);
+	if (r < 0)
+		icc_stage_abort(st, &sg);
+	cJSON_Delete(meta);
+	return r;
+}

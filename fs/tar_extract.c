@@ -1,0 +1,161 @@
+/* tar_extract.c - unpack a tar stream into a directory, refusing escapes */
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "icc/image.h"
+
+/* A member name is acceptable if it is relative and has no ".." component. */
+static bool member_name_safe(const char *name)
+{
+	if (!name || name[0] == '/')
+		return false;
+	const char *p = name;
+	while (*p) {
+		const char *q = strchr(p, '/');
+		size_t n = q ? (size_t)(q - p) : strlen(p);
+		if (n == 2 && p[0] == '.' && p[1] == '.')
+			return false;
+		if (!q)
+			break;
+		p = q + 1;
+	}
+	return true;
+}
+
+/* Strip "./" prefixes; returns NULL for the archive's root entry itself. */
+static const char *strip_dot(const char *name)
+{
+	while (name[0] == '.' && name[1] == '/')
+		name += 2;
+	while (name[0] == '/' && name[1] == '\0')
+		return NULL;
+	if (name[0] == '\0' || (name[0] == '.' && name[1] == '\0'))
+		return NULL;
+	return name;
+}
+
+int icc_tar_extract(int in_fd, const char *what, int dest_fd, unsigned long long *bytes,
+		    struct icc_err *err)
+{
+	*bytes = 0;
+	struct archive *in = archive_read_new();
+	struct archive *out = archive_write_disk_new();
+	if (!in || !out) {
+		archive_read_free(in);
+		archive_write_free(out);
+		return icc_err_set(err, ENOMEM, "out of memory");
+	}
+	archive_read_support_format_tar(in);
+	archive_read_support_format_gnutar(in);
+	archive_read_support_filter_all(in);
+	archive_write_disk_set_options(out,
+		ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME |
+		ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_ACL |
+		ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
+		ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS);
+	archive_write_disk_set_standard_lookup(out);
+
+	/* libarchive writes relative to the cwd: work inside dest_fd. */
+	int saved_cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (saved_cwd < 0 || fchdir(dest_fd) < 0) {
+		int e = errno;
+		if (saved_cwd >= 0)
+			close(saved_cwd);
+		archive_read_free(in);
+		archive_write_free(out);
+		return icc_err_sys(err, e, "cannot enter the new image");
+	}
+
+	int r = 0;
+	unsigned long long entries = 0;
+	if (archive_read_open_fd(in, in_fd, 1 << 16) != ARCHIVE_OK) {
+		r = icc_err_set(err, EINVAL, "cannot import '%s': %s", what, archive_error_string(in));
+		goto out;
+	}
+	for (;;) {
+		struct archive_entry *e;
+		int ar = archive_read_next_header(in, &e);
+		if (ar == ARCHIVE_EOF)
+			break;
+		if (ar < ARCHIVE_WARN) {
+			r = icc_err_set(err, EINVAL, "cannot import '%s': %s%s", what,
+					entries == 0 ? "not a tar archive: " : "",
+					archive_error_string(in));
+			goto out;
+		}
+		entries++;
+		const char *raw = archive_entry_pathname(e);
+		if (!raw) {
+			r = icc_err_set(err, EINVAL, "cannot import '%s': member %llu has no name", what, entries);
+			goto out;
+		}
+		if (!member_name_safe(raw)) {
+			r = icc_err_set(err, EPERM, "cannot import '%s': member '%s' points outside the image", what, raw);
+			goto out;
+		}
+		const char *name = strip_dot(raw);
+		if (!name)
+			continue; /* "./": the root directory itself */
+		archive_entry_set_pathname(e, name);
+		const char *link = archive_entry_hardlink(e);
+		if (link) {
+			if (!member_name_safe(link)) {
+				r = icc_err_set(err, EPERM, "cannot import '%s': hard link '%s' points outside the image (to '%s')", what, raw, link);
+				goto out;
+			}
+			const char *l2 = strip_dot(link);
+			if (!l2) {
+				r = icc_err_set(err, EPERM, "cannot import '%s': hard link '%s' to the root directory", what, raw);
+				goto out;
+			}
+			archive_entry_set_hardlink(e, l2);
+		}
+		ar = archive_write_header(out, e);
+		if (ar < ARCHIVE_WARN) {
+			r = icc_err_set(err, archive_errno(out) > 0 ? archive_errno(out) : EINVAL,
+					"cannot import '%s': member '%s': %s", what, raw, archive_error_string(out));
+			goto out;
+		}
+		if (archive_entry_size(e) > 0 && !link) {
+			const void *buf;
+			size_t size;
+			la_int64_t off;
+			while ((ar = archive_read_data_block(in, &buf, &size, &off)) == ARCHIVE_OK) {
+				if (archive_write_data_block(out, buf, size, off) < ARCHIVE_OK) {
+					r = icc_err_set(err, archive_errno(out) > 0 ? archive_errno(out) : EIO,
+							"cannot import '%s': writing '%s': %s", what, raw, archive_error_string(out));
+					goto out;
+				}
+				*bytes += size;
+			}
+			if (ar != ARCHIVE_EOF) {
+				r = icc_err_set(err, EINVAL, "cannot import '%s': member '%s': %s", what, raw,
+						archive_error_string(in));
+				goto out;
+			}
+		}
+		if (archive_write_finish_entry(out) < ARCHIVE_WARN) {
+			r = icc_err_set(err, archive_errno(out) > 0 ? archive_errno(out) : EIO,
+					"cannot import '%s': member '%s': %s", what, raw, archive_error_string(out));
+			goto out;
+		}
+	}
+	if (entries == 0)
+		r = icc_err_set(err, EINVAL, "cannot import '%s': the archive is empty", what);
+out:
+	/* close applies deferred directory modes and times */
+	if (archive_write_close(out) != ARCHIVE_OK && r == 0)
+		r = icc_err_set(err, EIO, "cannot import '%s': %s", what, archive_error_string(out));
+	archive_write_free(out);
+	archive_read_free(in);
+	if (fchdir(saved_cwd) < 0 && r == 0)
+		r = icc_err_sys(err, errno, "cannot return to the working directory");
+	close(saved_cwd);
+	return r;
+}
