@@ -1,0 +1,645 @@
+/* ctl.c - the virtual /.icc control directory: save, info, snapshots/ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "iccfs.h"
+
+#define VINO_BASE (1ULL << 63)
+
+static struct timespec mount_time;
+
+static void init_virtual(struct ino *v, enum ino_kind kind, mode_t type)
+{
+	memset(v, 0, sizeof(*v));
+	v->kind = kind;
+	v->type = type;
+	v->fd = -1;
+	v->nlookup = 1;
+	v->st_ino = VINO_BASE | kind;
+}
+
+void ctl_init(void)
+{
+	clock_gettime(CLOCK_REALTIME, &mount_time);
+	init_virtual(&fs.v_icc, INO_V_ICC, S_IFDIR);
+	init_virtual(&fs.v_save, INO_V_SAVE, S_IFREG);
+	init_virtual(&fs.v_info, INO_V_INFO, S_IFREG);
+	init_virtual(&fs.v_snaps, INO_V_SNAPS, S_IFDIR);
+}
+
+bool ctl_is_virtual(struct ino *i)
+{
+	return i->kind != INO_REAL;
+}
+
+void ctl_virtual_attr(struct ino *i, struct stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_ino = i->st_ino;
+	st->st_uid = 0;
+	st->st_gid = 0;
+	st->st_atim = st->st_mtim = st->st_ctim = mount_time;
+	st->st_blksize = 4096;
+	switch (i->kind) {
+	case INO_V_ICC:
+		st->st_mode = S_IFDIR | 0555;
+		st->st_nlink = 3;
+		break;
+	case INO_V_SNAPS:
+		/* writable by all: mkdir/rmdir/rename are checked by save=/delete= */
+		st->st_mode = S_IFDIR | 0777;
+		st->st_nlink = 2;
+		clock_gettime(CLOCK_REALTIME, &st->st_mtim);
+		st->st_ctim = st->st_mtim;
+		break;
+	case INO_V_SAVE:
+		st->st_mode = S_IFREG | 0666;
+		st->st_nlink = 1;
+		break;
+	case INO_V_INFO:
+		st->st_mode = S_IFREG | 0444;
+		st->st_nlink = 1;
+		break;
+	default:
+		break;
+	}
+}
+
+static void reply_virtual_entry(fuse_req_t req, struct ino *v)
+{
+	struct fuse_entry_param e;
+	memset(&e, 0, sizeof(e));
+	e.ino = ino_nodeid(v);
+	ctl_virtual_attr(v, &e.attr);
+	fuse_reply_entry(req, &e);
+}
+
+/* Caller's write permission on the subvolume's root directory. */
+bool caller_may_write_root(fuse_req_t req)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	if (ctx->uid == 0)
+		return true;
+	struct stat st;
+	if (fstat(fs.root_fd, &st) < 0)
+		return false;
+	if (ctx->uid == st.st_uid)
+		return (st.st_mode & (S_IWUSR | S_IXUSR)) == (S_IWUSR | S_IXUSR);
+	bool in_group = ctx->gid == st.st_gid;
+	if (!in_group) {
+		gid_t groups[64];
+		int n = fuse_req_getgroups(req, 64, groups);
+		for (int k = 0; k < n && k < 64; k++)
+			if (groups[k] == st.st_gid)
+				in_group = true;
+	}
+	if (in_group)
+		return (st.st_mode & (S_IWGRP | S_IXGRP)) == (S_IWGRP | S_IXGRP);
+	return (st.st_mode & (S_IWOTH | S_IXOTH)) == (S_IWOTH | S_IXOTH);
+}
+
+static bool may_save(fuse_req_t req)
+{
+	return fs.save_all || caller_may_write_root(req);
+}
+
+static bool may_delete(fuse_req_t req)
+{
+	if (fs.delete_writers)
+		return caller_may_write_root(req);
+	return fuse_req_ctx(req)->uid == 0;
+}
+
+/* Look up snapshot `name` and reply with its (read-only) root inode. */
+static void lookup_snapshot(fuse_req_t req, const char *name)
+{
+	struct icc_err err;
+	struct icc_snap_info info;
+	if (icc_snapdir_get(&fs.sd, name, &info, &err) < 0) {
+		fuse_reply_err(req, err.code == ENOENT ? ENOENT : err.code);
+		return;
+	}
+	int rfd = icc_snapdir_open_root(&fs.sd, name, &err);
+	if (rfd < 0) {
+		fuse_reply_err(req, -rfd == ENOTDIR ? ENOENT : -rfd);
+		return;
+	}
+	struct stat st;
+	int e = 0;
+	struct ino *i = ino_from_fd(rfd, fs.sd.dirfd, fs.snap_mnt_id, true, &st, &e);
+	if (!i) {
+		fuse_reply_err(req, e);
+		return;
+	}
+	i->snaproot = true;
+	i->snap_created_ns = info.created_ns;
+	struct fuse_entry_param ep;
+	memset(&ep, 0, sizeof(ep));
+	fill_attr(i, &st);
+	ep.ino = ino_nodeid(i);
+	ep.attr = st;
+	if (fuse_reply_entry(req, &ep) != 0)
+		ino_forget(i, 1);
+}
+
+void ctl_lookup(fuse_req_t req, struct ino *parent, const char *name)
+{
+	switch (parent->kind) {
+	case INO_REAL: /* the root's ".icc" */
+		reply_virtual_entry(req, &fs.v_icc);
+		return;
+	case INO_V_ICC:
+		if (!strcmp(name, "save"))
+			reply_virtual_entry(req, &fs.v_save);
+		else if (!strcmp(name, "info"))
+			reply_virtual_entry(req, &fs.v_info);
+		else if (!strcmp(name, "snapshots"))
+			reply_virtual_entry(req, &fs.v_snaps);
+		else
+			fuse_reply_err(req, strlen(name) > 255 ? ENAMETOOLONG : ENOENT);
+		return;
+	case INO_V_SNAPS:
+		if (strlen(name) > 255) {
+			fuse_reply_err(req, ENAMETOOLONG);
+			return;
+		}
+		if (!icc_snap_name_valid(name)) {
+			fuse_reply_err(req, ENOENT);
+			return;
+		}
+		lookup_snapshot(req, name);
+		return;
+	default:
+		fuse_reply_err(req, ENOTDIR);
+	}
+}
+
+void ctl_getattr(fuse_req_t req, struct ino *i)
+{
+	struct stat st;
+	ctl_virtual_attr(i, &st);
+	fuse_reply_attr(req, &st, 0);
+}
+
+void ctl_setattr(fuse_req_t req, struct ino *i, struct stat *attr, int valid)
+{
+	/* `echo > .icc/save` truncates first: allow size 0 (and times) */
+	int allowed = FUSE_SET_ATTR_SIZE | FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME |
+		      FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW | FUSE_SET_ATTR_CTIME;
+	if (i->kind != INO_V_SAVE || (valid & ~allowed) ||
+	    ((valid & FUSE_SET_ATTR_SIZE) && attr->st_size != 0)) {
+		fuse_reply_err(req, EPERM);
+		return;
+	}
+	ctl_getattr(req, i);
+}
+
+/* ---- files: an open file holds its text, generated at open ---- */
+
+struct vfile {
+	char *data;
+	size_t len;
+};
+
+static char *info_json(void)
+{
+	cJSON *j = cJSON_CreateObject();
+	if (!j)
+		return NULL;
+	cJSON_AddStringToObject(j, "id", fs.id ? fs.id : "");
+	cJSON_AddStringToObject(j, "name", fs.name ? fs.name : "");
+	cJSON_AddStringToObject(j, "image", fs.image ? fs.image : "");
+	cJSON_AddStringToObject(j, "subvolume", fs.subvol);
+	struct icc_snap_info *v = NULL;
+	size_t n = 0;
+	struct icc_err err;
+	if (icc_snapdir_list(&fs.sd, &v, &n, &err) < 0)
+		n = 0;
+	cJSON_AddNumberToObject(j, "snapshots", (double)n);
+	if (n > 0) {
+		struct icc_snap_info *last = &v[n - 1];
+		cJSON *ls = cJSON_AddObjectToObject(j, "last_save");
+		if (ls) {
+			char t[64];
+			icc_time_format(last->created_ns, t, sizeof(t));
+			cJSON_AddStringToObject(ls, "name", last->name);
+			cJSON_AddStringToObject(ls, "id", last->id);
+			cJSON_AddStringToObject(ls, "created", t);
+		}
+	} else {
+		cJSON_AddNullToObject(j, "last_save");
+	}
+	free(v);
+	struct statvfs sv;
+	cJSON *f = cJSON_AddObjectToObject(j, "fs");
+	if (f && fstatvfs(fs.root_fd, &sv) == 0) {
+		cJSON_AddNumberToObject(f, "size", (double)sv.f_blocks * sv.f_frsize);
+		cJSON_AddNumberToObject(f, "used", (double)(sv.f_blocks - sv.f_bfree) * sv.f_frsize);
+		cJSON_AddNumberToObject(f, "free", (double)sv.f_bavail * sv.f_frsize);
+	}
+	char *text = cJSON_Print(j);
+	cJSON_Delete(j);
+	if (!text)
+		return NULL;
+	size_t len = strlen(text);
+	char *t2 = realloc(text, len + 2);
+	if (!t2) {
+		free(text);
+		return NULL;
+	}
+	t2[len] = '\n';
+	t2[len + 1] = '\0';
+	return t2;
+}
+
+void ctl_open(fuse_req_t req, struct ino *i, struct fuse_file_info *fi)
+{
+	if (i->kind == INO_V_ICC || i->kind == INO_V_SNAPS) {
+		fuse_reply_err(req, EISDIR);
+		return;
+	}
+	bool wr = (fi->flags & O_ACCMODE) != O_RDONLY;
+	if (i->kind == INO_V_INFO && wr) {
+		fuse_reply_err(req, EACCES);
+		return;
+	}
+	if (i->kind == INO_V_SAVE && wr && !may_save(req)) {
+		fuse_reply_err(req, EACCES);
+		return;
+	}
+	struct vfile *vf = calloc(1, sizeof(*vf));
+	if (!vf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	if (i->kind == INO_V_INFO) {
+		vf->data = info_json();
+		if (!vf->data) {
+			free(vf);
+			fuse_reply_err(req, ENOMEM);
+			return;
+		}
+	} else {
+		pthread_mutex_lock(&fs.save_lock);
+		if (fs.last_name[0]) {
+			size_t need = strlen(fs.last_name) + strlen(fs.last_id) + 3;
+			vf->data = malloc(need);
+			if (vf->data)
+				snprintf(vf->data, need, "%s %s\n", fs.last_name, fs.last_id);
+		}
+		pthread_mutex_unlock(&fs.save_lock);
+		if (fs.last_name[0] && !vf->data) {
+			free(vf);
+			fuse_reply_err(req, ENOMEM);
+			return;
+		}
+	}
+	vf->len = vf->data ? strlen(vf->data) : 0;
+	fi->fh = (uint64_t)(uintptr_t)vf;
+	fi->direct_io = 1;
+	fi->nonseekable = 0;
+	if (fuse_reply_open(req, fi) != 0) {
+		free(vf->data);
+		free(vf);
+	}
+}
+
+void ctl_read(fuse_req_t req, struct ino *i, size_t size, off_t off,
+	      struct fuse_file_info *fi)
+{
+	struct vfile *vf = (struct vfile *)(uintptr_t)fi->fh;
+	if (off < 0 || (size_t)off >= vf->len) {
+		fuse_reply_buf(req, NULL, 0);
+		return;
+	}
+	size_t n = vf->len - (size_t)off;
+	if (n > size)
+		n = size;
+	fuse_reply_buf(req, vf->data + off, n);
+}
+
+void ctl_release(fuse_req_t req, struct ino *i, struct fuse_file_info *fi)
+{
+	struct vfile *vf = (struct vfile *)(uintptr_t)fi->fh;
+	if (vf) {
+		free(vf->data);
+		free(vf);
+	}
+	fuse_reply_err(req, 0);
+}
+
+/* Text that may go into meta.json: UTF-8, no control bytes but \n and \t. */
+static bool text_ok(const unsigned char *s, size_t n)
+{
+	size_t k = 0;
+	while (k < n) {
+		unsigned char c = s[k];
+		if (c < 0x80) {
+			if (c < 0x20 && c != '\n' && c != '\t')
+				return false;
+			if (c == 0x7f)
+				return false;
+			k++;
+			continue;
+		}
+		size_t extra;
+		uint32_t cp;
+		if ((c & 0xe0) == 0xc0) {
+			extra = 1;
+			cp = c & 0x1f;
+		} else if ((c & 0xf0) == 0xe0) {
+			extra = 2;
+			cp = c & 0x0f;
+		} else if ((c & 0xf8) == 0xf0) {
+			extra = 3;
+			cp = c & 0x07;
+		} else {
+			return false;
+		}
+		if (k + extra >= n)
+			return false;
+		for (size_t m = 1; m <= extra; m++) {
+			if ((s[k + m] & 0xc0) != 0x80)
+				return false;
+			cp = (cp << 6) | (s[k + m] & 0x3f);
+		}
+		if ((extra == 1 && cp < 0x80) || (extra == 2 && cp < 0x800) ||
+		    (extra == 3 && cp < 0x10000) || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		k += extra + 1;
+	}
+	return true;
+}
+
+static int take_snapshot(const char *name, const char *message, struct icc_snap_info *out)
+{
+	struct icc_err err;
+	icc_err_clear(&err);
+	int lfd = icc_flock(fs.lock_path, &err);
+	if (lfd < 0)
+		return lfd;
+	cJSON *src = cJSON_CreateObject();
+	if (src) {
+		cJSON_AddStringToObject(src, "kind", "icc-fs");
+		cJSON_AddStringToObject(src, "id", fs.id ? fs.id : "");
+		cJSON_AddStringToObject(src, "name", fs.name ? fs.name : "");
+		cJSON_AddStringToObject(src, "image", fs.image ? fs.image : "");
+		cJSON_AddStringToObject(src, "subvolume", fs.subvol);
+	}
+	int r = icc_snapdir_take(&fs.sd, fs.root_fd, name, message, src, out, &err);
+	cJSON_Delete(src);
+	icc_funlock(lfd);
+	if (r == 0) {
+		pthread_mutex_lock(&fs.save_lock);
+		snprintf(fs.last_name, sizeof(fs.last_name), "%s", out->name);
+		snprintf(fs.last_id, sizeof(fs.last_id), "%s", out->id);
+		fs.last_created = out->created_ns;
+		pthread_mutex_unlock(&fs.save_lock);
+	} else if (fs.subvol) {
+		/* keep the daemon silent: errors go back through errno */
+	}
+	return r;
+}
+
+void ctl_write(fuse_req_t req, struct ino *i, const char *buf, size_t size,
+	       struct fuse_file_info *fi)
+{
+	if (i->kind != INO_V_SAVE) {
+		fuse_reply_err(req, EACCES);
+		return;
+	}
+	if (size > 65536 || memchr(buf, '\0', size)) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	const char *nl = memchr(buf, '\n', size);
+	size_t namelen = nl ? (size_t)(nl - buf) : size;
+	if (namelen > ICC_SNAP_NAME_MAX) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	char name[ICC_SNAP_NAME_MAX + 1];
+	memcpy(name, buf, namelen);
+	name[namelen] = '\0';
+	if (namelen > 0 && !icc_snap_name_valid(name)) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	if (namelen == 0 && !nl) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	const char *msg = nl ? nl + 1 : buf + size;
+	size_t msglen = (size_t)(buf + size - msg);
+	while (msglen > 0 && msg[msglen - 1] == '\n')
+		msglen--;
+	if (!text_ok((const unsigned char *)msg, msglen)) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	char *m = strndup(msg, msglen);
+	if (!m) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	struct icc_snap_info out;
+	int r = take_snapshot(namelen ? name : NULL, m, &out);
+	free(m);
+	if (r < 0)
+		fuse_reply_err(req, -r);
+	else
+		fuse_reply_write(req, size);
+}
+
+/* ---- directories: a listing captured at opendir ---- */
+
+struct vdir {
+	size_t n;
+	struct icc_snap_info *snaps; /* INO_V_SNAPS */
+};
+
+void ctl_opendir(fuse_req_t req, struct ino *i, struct fuse_file_info *fi)
+{
+	if (i->kind != INO_V_ICC && i->kind != INO_V_SNAPS) {
+		fuse_reply_err(req, ENOTDIR);
+		return;
+	}
+	struct vdir *d = calloc(1, sizeof(*d));
+	if (!d) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	if (i->kind == INO_V_SNAPS) {
+		struct icc_err err;
+		int r = icc_snapdir_list(&fs.sd, &d->snaps, &d->n, &err);
+		if (r < 0) {
+			free(d);
+			fuse_reply_err(req, -r);
+			return;
+		}
+	}
+	fi->fh = (uint64_t)(uintptr_t)d;
+	fi->cache_readdir = 0;
+	fi->keep_cache = 0;
+	if (fuse_reply_open(req, fi) != 0) {
+		free(d->snaps);
+		free(d);
+	}
+}
+
+void ctl_readdir(fuse_req_t req, struct ino *i, size_t size, off_t off,
+		 struct fuse_file_info *fi, bool plus)
+{
+	struct vdir *d = (struct vdir *)(uintptr_t)fi->fh;
+	static const char *icc_names[] = {"save", "info", "snapshots"};
+	static const enum ino_kind icc_kinds[] = {INO_V_SAVE, INO_V_INFO, INO_V_SNAPS};
+	size_t total = 2 + (i->kind == INO_V_ICC ? 3 : d->n);
+	char *buf = malloc(size);
+	if (!buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	size_t used = 0;
+	for (size_t k = (size_t)off; k < total; k++) {
+		const char *name;
+		struct stat st;
+		memset(&st, 0, sizeof(st));
+		if (k == 0) {
+			name = ".";
+			st.st_mode = S_IFDIR;
+			st.st_ino = i->st_ino;
+		} else if (k == 1) {
+			name = "..";
+			st.st_mode = S_IFDIR;
+			st.st_ino = i->kind == INO_V_ICC ? fs.root.st_ino : fs.v_icc.st_ino;
+		} else if (i->kind == INO_V_ICC) {
+			struct ino *v = icc_kinds[k - 2] == INO_V_SAVE ? &fs.v_save
+					: icc_kinds[k - 2] == INO_V_INFO ? &fs.v_info
+									 : &fs.v_snaps;
+			name = icc_names[k - 2];
+			ctl_virtual_attr(v, &st);
+		} else {
+			name = d->snaps[k - 2].name;
+			st.st_mode = S_IFDIR;
+			st.st_ino = 256;
+		}
+		size_t sz;
+		if (plus) {
+			struct fuse_entry_param e;
+			memset(&e, 0, sizeof(e));
+			e.attr.st_ino = st.st_ino;
+			e.attr.st_mode = st.st_mode;
+			sz = fuse_add_direntry_plus(req, buf + used, size - used, name, &e,
+						    (off_t)k + 1);
+		} else {
+			sz = fuse_add_direntry(req, buf + used, size - used, name, &st,
+					       (off_t)k + 1);
+		}
+		if (sz > size - used)
+			break;
+		used += sz;
+	}
+	fuse_reply_buf(req, buf, used);
+	free(buf);
+}
+
+void ctl_releasedir(fuse_req_t req, struct ino *i, struct fuse_file_info *fi)
+{
+	struct vdir *d = (struct vdir *)(uintptr_t)fi->fh;
+	if (d) {
+		free(d->snaps);
+		free(d);
+	}
+	fuse_reply_err(req, 0);
+}
+
+void ctl_mkdir(fuse_req_t req, struct ino *parent, const char *name)
+{
+	if (parent->kind != INO_V_SNAPS) {
+		fuse_reply_err(req, EPERM);
+		return;
+	}
+	if (strlen(name) > 255) {
+		fuse_reply_err(req, ENAMETOOLONG);
+		return;
+	}
+	if (!icc_snap_name_valid(name)) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	if (!may_save(req)) {
+		fuse_reply_err(req, EACCES);
+		return;
+	}
+	struct icc_snap_info out;
+	int r = take_snapshot(name, "", &out);
+	if (r < 0) {
+		fuse_reply_err(req, -r);
+		return;
+	}
+	lookup_snapshot(req, name);
+}
+
+void ctl_rmdir(fuse_req_t req, struct ino *parent, const char *name)
+{
+	if (parent->kind != INO_V_SNAPS) {
+		fuse_reply_err(req, EPERM);
+		return;
+	}
+	if (!icc_snap_name_valid(name)) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	if (!may_delete(req)) {
+		fuse_reply_err(req, EACCES);
+		return;
+	}
+	struct icc_err err;
+	int lfd = icc_flock(fs.lock_path, &err);
+	if (lfd < 0) {
+		fuse_reply_err(req, -lfd);
+		return;
+	}
+	int r = icc_snapdir_remove(&fs.sd, name, &err);
+	icc_funlock(lfd);
+	fuse_reply_err(req, r < 0 ? -r : 0);
+}
+
+void ctl_rename(fuse_req_t req, struct ino *parent, const char *name,
+		struct ino *newparent, const char *newname, unsigned flags)
+{
+	if (parent->kind != INO_V_SNAPS || newparent->kind != INO_V_SNAPS) {
+		fuse_reply_err(req, parent->kind == newparent->kind ? EPERM : EXDEV);
+		return;
+	}
+	if (flags & ~RENAME_NOREPLACE) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	if (!icc_snap_name_valid(name)) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	if (!icc_snap_name_valid(newname)) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	if (!may_delete(req)) {
+		fuse_reply_err(req, EACCES);
+		return;
+	}
+	struct icc_err err;
+	int lfd = icc_flock(fs.lock_path, &err);
+	if (lfd < 0) {
+		fuse_reply_err(req, -lfd);
+		return;
+	}
+	int r = icc_snapdir_rename(&fs.sd, name, newname, &err);
+	icc_funlock(lfd);
+	fuse_reply_err(req, r < 0 ? -r : 0);
+}

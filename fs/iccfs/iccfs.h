@@ -1,0 +1,133 @@
+/* iccfs.h - shared state of the icc-fs daemon: inodes, fd cache, options */
+#ifndef ICCFS_H
+#define ICCFS_H
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <fuse_lowlevel.h>
+
+#include "icc/snapdir.h"
+
+enum ino_kind {
+	INO_REAL = 0,   /* a file or directory of the subvolume or a snapshot */
+	INO_V_ICC,      /* /.icc */
+	INO_V_SAVE,     /* /.icc/save */
+	INO_V_INFO,     /* /.icc/info */
+	INO_V_SNAPS,    /* /.icc/snapshots */
+};
+
+struct ino {
+	struct ino *hnext;              /* hash chain */
+	struct ino *lru_prev, *lru_next; /* fd LRU (only while fd >= 0 && pins == 0) */
+	dev_t dev;
+	ino_t ino;
+	uint64_t nlookup;               /* kernel lookup count */
+	int fd;                         /* cached O_PATH fd or -1 */
+	int pins;                       /* users of fd; open files pin it too */
+	enum ino_kind kind;
+	bool ro;                        /* inside a snapshot: every mutation EROFS */
+	bool snaproot;                  /* root of a snapshot (.icc/snapshots/NAME) */
+	bool hashed;
+	mode_t type;                    /* S_IFMT bits */
+	uint64_t st_ino;                /* inode number shown to the kernel */
+	int64_t snap_created_ns;        /* snaproot: mtime shown */
+	int mount_fd;                   /* for open_by_handle_at */
+	struct file_handle *fh;         /* NULL for virtual and root inodes */
+};
+
+struct iccfs {
+	/* options */
+	char *subvol;
+	char *mountpoint;
+	char *snapdir_path;
+	char *lock_path;
+	char *id, *name, *image;
+	bool delete_writers;            /* delete=writers */
+	bool save_all;                  /* save=all */
+	size_t fdcache_max;
+	char *pidfile;
+	double entry_timeout, attr_timeout;
+
+	/* state */
+	int root_fd;                    /* O_RDONLY|O_DIRECTORY of the subvolume */
+	int mnt_id;                     /* mount id of the subvolume */
+	int snap_mnt_id;                /* mount id of the snapshot dir */
+	struct icc_snapdir sd;
+	struct ino root;
+	struct ino v_icc, v_save, v_info, v_snaps;
+
+	pthread_mutex_t lock;           /* hash table, LRU, fd counts, dev table */
+	struct ino **htab;
+	size_t hsize, hcount;
+	struct ino lru;                 /* list head: lru.lru_next = most recent */
+	size_t nfds;                    /* cached fds */
+	dev_t devs[256];                /* st_dev -> index for st_ino remapping */
+	unsigned ndevs;
+
+	pthread_mutex_t save_lock;      /* last_save */
+	char last_name[ICC_SNAP_NAME_MAX + 1];
+	char last_id[ICC_ID_LEN + 1];
+	int64_t last_created;
+};
+
+extern struct iccfs fs;
+
+/* inode.c */
+int ino_table_init(void);
+struct ino *ino_get(fuse_ino_t n);
+fuse_ino_t ino_nodeid(struct ino *i);
+/*
+ * Find or create the inode for (st, handle) and add one lookup reference.
+ * `fd` (an O_PATH fd of it, or -1) is kept as its cached fd or closed.
+ */
+struct ino *ino_insert(const struct stat *st, struct file_handle *fh, int fd,
+		       int mount_fd, bool ro, int *err);
+void ino_forget(struct ino *i, uint64_t n);
+/* Pinned O_PATH fd of an inode (reopened by handle if not cached), -errno. */
+int ino_fd(struct ino *i);
+void ino_unpin(struct ino *i);
+void ino_pin_extra(struct ino *i); /* one more pin on an already-pinned fd */
+uint64_t ino_map(dev_t dev, ino_t ino);
+/* Look `name` up under the (pinned) dir fd of `parent`: O_PATH open,
+ * fstat, handle, mount check.  Fills *st and returns the inode (ref +1). */
+struct ino *ino_lookup_at(struct ino *parent, int pfd, const char *name,
+			  struct stat *st, int *err);
+struct ino *ino_from_fd(int fd, int mount_fd, int mnt_expect, bool ro,
+			struct stat *st, int *err);
+size_t ino_cached_fds(void);
+
+/* ops.c */
+extern const struct fuse_lowlevel_ops iccfs_ops;
+void fill_attr(struct ino *i, struct stat *st);
+
+/* ctl.c - the virtual /.icc */
+void ctl_init(void);
+bool ctl_is_virtual(struct ino *i);
+void ctl_lookup(fuse_req_t req, struct ino *parent, const char *name);
+void ctl_getattr(fuse_req_t req, struct ino *i);
+void ctl_setattr(fuse_req_t req, struct ino *i, struct stat *attr, int valid);
+void ctl_open(fuse_req_t req, struct ino *i, struct fuse_file_info *fi);
+void ctl_read(fuse_req_t req, struct ino *i, size_t size, off_t off,
+	      struct fuse_file_info *fi);
+void ctl_write(fuse_req_t req, struct ino *i, const char *buf, size_t size,
+	       struct fuse_file_info *fi);
+void ctl_release(fuse_req_t req, struct ino *i, struct fuse_file_info *fi);
+void ctl_opendir(fuse_req_t req, struct ino *i, struct fuse_file_info *fi);
+void ctl_readdir(fuse_req_t req, struct ino *i, size_t size, off_t off,
+		 struct fuse_file_info *fi, bool plus);
+void ctl_releasedir(fuse_req_t req, struct ino *i, struct fuse_file_info *fi);
+void ctl_mkdir(fuse_req_t req, struct ino *parent, const char *name);
+void ctl_rmdir(fuse_req_t req, struct ino *parent, const char *name);
+void ctl_rename(fuse_req_t req, struct ino *parent, const char *name,
+		struct ino *newparent, const char *newname, unsigned flags);
+void ctl_virtual_attr(struct ino *i, struct stat *st);
+
+/* permission helpers */
+bool caller_may_write_root(fuse_req_t req);
+
+#endif

@@ -1,0 +1,390 @@
+/* main.c - icc-fs: options, mounting, daemonizing, the FUSE session loop */
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <btrfsutil.h>
+
+#include "iccfs.h"
+
+struct iccfs fs;
+
+static const char *mount_arg; /* as given, for messages */
+
+static void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "icc-fs: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(2);
+}
+
+static void mount_error(const char *reason)
+{
+	fprintf(stderr, "icc-fs: cannot mount '%s': %s\n", mount_arg, reason);
+	exit(1);
+}
+
+static char fuse_msg[512];
+static bool debug;
+
+static void log_func(enum fuse_log_level level, const char *fmt, va_list ap)
+{
+	if (debug) {
+		vfprintf(stderr, fmt, ap);
+		return;
+	}
+	if (level <= FUSE_LOG_ERR && !fuse_msg[0]) {
+		vsnprintf(fuse_msg, sizeof(fuse_msg), fmt, ap);
+		size_t n = strlen(fuse_msg);
+		while (n && fuse_msg[n - 1] == '\n')
+			fuse_msg[--n] = '\0';
+	}
+}
+
+static char *xstrdup(const char *s)
+{
+	char *d = strdup(s);
+	if (!d) {
+		fprintf(stderr, "icc-fs: out of memory\n");
+		exit(1);
+	}
+	return d;
+}
+
+/* Split one -o list; icc-fs's own keys are consumed, the rest returned. */
+static void parse_opts(char *list, char **fuse_opts)
+{
+	char *save = NULL;
+	for (char *o = strtok_r(list, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(o, '=');
+		const char *val = eq ? eq + 1 : NULL;
+		size_t klen = eq ? (size_t)(eq - o) : strlen(o);
+#define KEY(k) (klen == strlen(k) && !strncmp(o, k, klen))
+		if (KEY("snapdir") || KEY("lock") || KEY("id") || KEY("name") ||
+		    KEY("image") || KEY("delete") || KEY("save") || KEY("fdcache") ||
+		    KEY("pidfile")) {
+			if (!val || !*val)
+				usage_error("option '%.*s' needs a value", (int)klen, o);
+			if (KEY("snapdir"))
+				fs.snapdir_path = xstrdup(val);
+			else if (KEY("lock"))
+				fs.lock_path = xstrdup(val);
+			else if (KEY("id"))
+				fs.id = xstrdup(val);
+			else if (KEY("name"))
+				fs.name = xstrdup(val);
+			else if (KEY("image"))
+				fs.image = xstrdup(val);
+			else if (KEY("pidfile"))
+				fs.pidfile = xstrdup(val);
+			else if (KEY("delete")) {
+				if (!strcmp(val, "root"))
+					fs.delete_writers = false;
+				else if (!strcmp(val, "writers"))
+					fs.delete_writers = true;
+				else
+					usage_error("bad value for delete: '%s' (root or writers)", val);
+			} else if (KEY("save")) {
+				if (!strcmp(val, "writers"))
+					fs.save_all = false;
+				else if (!strcmp(val, "all"))
+					fs.save_all = true;
+				else
+					usage_error("bad value for save: '%s' (writers or all)", val);
+			} else if (KEY("fdcache")) {
+				char *end;
+				errno = 0;
+				unsigned long n = strtoul(val, &end, 10);
+				if (errno || *end || n < 16 || n > 1000000)
+					usage_error("bad value for fdcache: '%s' (16..1000000)", val);
+				fs.fdcache_max = n;
+			}
+		} else {
+			size_t old = *fuse_opts ? strlen(*fuse_opts) : 0;
+			char *n = realloc(*fuse_opts, old + strlen(o) + 2);
+			if (!n)
+				usage_error("out of memory");
+			if (old)
+				n[old++] = ',';
+			strcpy(n + old, o);
+			*fuse_opts = n;
+		}
+#undef KEY
+	}
+}
+
+static void format_uuid(const uint8_t u[16], char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	int p = 0;
+	for (int k = 0; k < 16; k++) {
+		if (k == 4 || k == 6 || k == 8 || k == 10)
+			out[p++] = '-';
+		out[p++] = hex[u[k] >> 4];
+		out[p++] = hex[u[k] & 15];
+	}
+	out[p] = '\0';
+}
+
+static int mount_id_of(int fd)
+{
+	struct {
+		struct file_handle fh;
+		unsigned char buf[MAX_HANDLE_SZ];
+	} h;
+	h.fh.handle_bytes = MAX_HANDLE_SZ;
+	int mnt;
+	if (name_to_handle_at(fd, "", &h.fh, &mnt, AT_EMPTY_PATH) < 0)
+		return -errno;
+	return mnt;
+}
+
+int main(int argc, char **argv)
+{
+	bool foreground = false;
+	char *fuse_opts = NULL;
+	const char *pos[2];
+	int npos = 0;
+
+	fs.fdcache_max = 4096;
+	fs.entry_timeout = 5.0;
+	fs.attr_timeout = 5.0;
+
+	for (int k = 1; k < argc; k++) {
+		const char *a = argv[k];
+		if (!strcmp(a, "-f")) {
+			foreground = true;
+		} else if (!strcmp(a, "-d")) {
+			debug = true;
+			foreground = true;
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			printf("usage: icc-fs [-f] [-d] [-o OPT[,OPT...]] SUBVOL MOUNTPOINT\n"
+			       "options: snapdir=DIR lock=FILE id=STR name=STR image=STR\n"
+			       "         delete=root|writers save=writers|all fdcache=N pidfile=FILE\n"
+			       "         (others are passed to libfuse)\n");
+			return 0;
+		} else if (!strcmp(a, "-o") || !strncmp(a, "-o", 2)) {
+			const char *v = a[2] ? a + 2 : (k + 1 < argc ? argv[++k] : NULL);
+			if (!v)
+				usage_error("option '-o' needs a value");
+			char *copy = xstrdup(v);
+			parse_opts(copy, &fuse_opts);
+			free(copy);
+		} else if (a[0] == '-' && a[1]) {
+			usage_error("unknown option '%s'", a);
+		} else {
+			if (npos == 2)
+				usage_error("too many arguments (usage: icc-fs [-f] [-d] [-o OPT] SUBVOL MOUNTPOINT)");
+			pos[npos++] = a;
+		}
+	}
+	if (npos != 2)
+		usage_error("usage: icc-fs [-f] [-d] [-o OPT[,OPT...]] SUBVOL MOUNTPOINT");
+	mount_arg = pos[1];
+
+	char rp[PATH_MAX];
+	if (!realpath(pos[0], rp)) {
+		char msg[600];
+		snprintf(msg, sizeof(msg), "subvolume '%s': %s", pos[0], strerror(errno));
+		mount_error(msg);
+	}
+	fs.subvol = xstrdup(rp);
+	if (!realpath(pos[1], rp))
+		mount_error(strerror(errno));
+	fs.mountpoint = xstrdup(rp);
+	struct stat mst;
+	if (stat(fs.mountpoint, &mst) < 0)
+		mount_error(strerror(errno));
+	if (!S_ISDIR(mst.st_mode))
+		mount_error(strerror(ENOTDIR));
+
+	fs.root_fd = open(fs.subvol, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fs.root_fd < 0) {
+		char msg[600];
+		snprintf(msg, sizeof(msg), "subvolume '%s': %s", fs.subvol, strerror(errno));
+		mount_error(msg);
+	}
+	struct stat rst;
+	fstat(fs.root_fd, &rst);
+	if (btrfs_util_is_subvolume_fd(fs.root_fd) != BTRFS_UTIL_OK) {
+		char msg[600];
+		snprintf(msg, sizeof(msg), "'%s' is not a btrfs subvolume", fs.subvol);
+		mount_error(msg);
+	}
+	fs.mnt_id = mount_id_of(fs.root_fd);
+	if (fs.mnt_id < 0)
+		mount_error(strerror(-fs.mnt_id));
+
+	if (!fs.snapdir_path) {
+		char *a = xstrdup(fs.subvol), *b = xstrdup(fs.subvol);
+		char *dir = dirname(a), *base = basename(b);
+		size_t need = strlen(dir) + strlen(base) + 20;
+		fs.snapdir_path = malloc(need);
+		if (!fs.snapdir_path)
+			mount_error("out of memory");
+		snprintf(fs.snapdir_path, need, "%s/.%s.snapshots",
+			 strcmp(dir, "/") ? dir : "", base);
+		free(a);
+		free(b);
+	}
+	struct icc_err err;
+	if (icc_snapdir_open(&fs.sd, fs.snapdir_path, &err) < 0)
+		mount_error(err.msg);
+	fs.snap_mnt_id = mount_id_of(fs.sd.dirfd);
+	if (fs.snap_mnt_id < 0)
+		mount_error(strerror(-fs.snap_mnt_id));
+	if (!fs.lock_path) {
+		size_t need = strlen(fs.snapdir_path) + 8;
+		fs.lock_path = malloc(need);
+		if (!fs.lock_path)
+			mount_error("out of memory");
+		snprintf(fs.lock_path, need, "%s/.lock", fs.snapdir_path);
+	}
+	if (!fs.id) {
+		struct btrfs_util_subvolume_info info;
+		char u[40] = "";
+		if (btrfs_util_subvolume_info_fd(fs.root_fd, 0, &info) == BTRFS_UTIL_OK)
+			format_uuid(info.uuid, u);
+		fs.id = xstrdup(u);
+	}
+
+	/* the state */
+	pthread_mutex_init(&fs.lock, NULL);
+	pthread_mutex_init(&fs.save_lock, NULL);
+	if (ino_table_init() < 0)
+		mount_error("out of memory");
+	memset(&fs.root, 0, sizeof(fs.root));
+	fs.root.kind = INO_REAL;
+	fs.root.dev = rst.st_dev;
+	fs.root.ino = rst.st_ino;
+	fs.root.st_ino = rst.st_ino;
+	fs.root.type = S_IFDIR;
+	fs.root.fd = fs.root_fd;
+	fs.root.nlookup = 1;
+	fs.root.mount_fd = fs.root_fd;
+	fs.root.hashed = false;
+	ctl_init();
+
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    fs.fdcache_max + 256 > rl.rlim_cur / 2)
+		fs.fdcache_max = rl.rlim_cur / 2 > 512 ? rl.rlim_cur / 2 - 256 : 64;
+	umask(0);
+
+	/* libfuse arguments */
+	fuse_set_log_func(log_func);
+	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
+	char *mopts = NULL;
+	const char *label = fs.name ? fs.name : fs.subvol;
+	if (fuse_opt_add_arg(&args, argv[0]) < 0 ||
+	    fuse_opt_add_opt(&mopts, "default_permissions,allow_other,suid,dev,subtype=icc-fs") < 0)
+		mount_error("out of memory");
+	char *fsname = malloc(strlen(label) + 16);
+	if (!fsname)
+		mount_error("out of memory");
+	sprintf(fsname, "fsname=icc-fs:%s", label);
+	if (fuse_opt_add_opt_escaped(&mopts, fsname) < 0)
+		mount_error("out of memory");
+	free(fsname);
+	if (fuse_opts && fuse_opt_add_opt(&mopts, fuse_opts) < 0)
+		mount_error("out of memory");
+	if (fuse_opt_add_arg(&args, "-o") < 0 || fuse_opt_add_arg(&args, mopts) < 0)
+		mount_error("out of memory");
+	if (debug && fuse_opt_add_arg(&args, "-d") < 0)
+		mount_error("out of memory");
+
+	struct fuse_session *se = fuse_session_new(&args, &iccfs_ops, sizeof(iccfs_ops), NULL);
+	if (!se) {
+		fprintf(stderr, "icc-fs: cannot mount '%s': %s\n", mount_arg,
+			fuse_msg[0] ? fuse_msg : "invalid options");
+		return 2;
+	}
+	if (fuse_set_signal_handlers(se) != 0)
+		mount_error("cannot set signal handlers");
+	if (fuse_session_mount(se, fs.mountpoint) != 0)
+		mount_error(fuse_msg[0] ? fuse_msg : "mount failed");
+
+	if (!foreground) {
+		int pfd[2];
+		if (pipe(pfd) < 0) {
+			fuse_session_unmount(se);
+			mount_error(strerror(errno));
+		}
+		pid_t pid = fork();
+		if (pid < 0) {
+			fuse_session_unmount(se);
+			mount_error(strerror(errno));
+		}
+		if (pid > 0) {
+			close(pfd[1]);
+			char c;
+			ssize_t n = read(pfd[0], &c, 1);
+			_exit(n == 1 ? 0 : 1);
+		}
+		close(pfd[0]);
+		setsid();
+		if (chdir("/") < 0) {
+			/* ignore */
+		}
+		int nul = open("/dev/null", O_RDWR);
+		if (nul >= 0) {
+			dup2(nul, 0);
+			dup2(nul, 1);
+			dup2(nul, 2);
+			if (nul > 2)
+				close(nul);
+		}
+		if (fs.pidfile) {
+			FILE *f = fopen(fs.pidfile, "we");
+			if (f) {
+				fprintf(f, "%d\n", (int)getpid());
+				fclose(f);
+			}
+		}
+		if (write(pfd[1], "x", 1) != 1) {
+			/* parent gone: keep serving */
+		}
+		close(pfd[1]);
+	} else if (fs.pidfile) {
+		FILE *f = fopen(fs.pidfile, "we");
+		if (f) {
+			fprintf(f, "%d\n", (int)getpid());
+			fclose(f);
+		}
+	}
+
+	struct fuse_loop_config *cfg = fuse_loop_cfg_create();
+	int ret;
+	if (cfg) {
+		fuse_loop_cfg_set_clone_fd(cfg, 1);
+		fuse_loop_cfg_set_max_threads(cfg, 64);
+		fuse_loop_cfg_set_idle_threads(cfg, 8);
+		ret = fuse_session_loop_mt(se, cfg);
+		fuse_loop_cfg_destroy(cfg);
+	} else {
+		ret = fuse_session_loop(se);
+	}
+	fuse_session_unmount(se);
+	fuse_remove_signal_handlers(se);
+	fuse_session_destroy(se);
+	fuse_opt_free_args(&args);
+	if (fs.pidfile)
+		unlink(fs.pidfile);
+	return ret < 0 ? 1 : 0;
+}
