@@ -59,7 +59,7 @@ $(ICCFS): $(FS_OBJ) $(LIBICC)
 $(BUILD)/tests/%: tests/unit/%.c $(LIBICC)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(LIBICC) \
-	  $(shell sed -n 's/.*__wrap_\([A-Za-z0-9_]*\)(.*/-Wl,--wrap=\1/p' $< | sort -u) \
+	  $(shell grep -o '__wrap_[A-Za-z0-9_]*' $< | sort -u | sed 's/__wrap_/-Wl,--wrap=/') \
 	  $(LDFLAGS) $(LDLIBS) -lcmocka
 
 deps:

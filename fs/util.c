@@ -100,6 +100,11 @@ int icc_read_file(int dirfd, const char *name, size_t max, char **out,
 		if (r == 0)
 			break;
 		n += (size_t)r;
+		if (n > max) {
+			free(buf);
+			close(fd);
+			return icc_err_set(err, EFBIG, "file '%s' is larger than %zu bytes", name, max);
+		}
 	}
 	close(fd);
 	buf[n] = '\0';

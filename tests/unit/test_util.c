@@ -1,0 +1,198 @@
+/* test_util.c - atomic files, JSON round trip, ids, time and size formats, config changes */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <dirent.h>
+#include <cmocka.h>
+
+#include "icc/image.h"
+#include "icc/util.h"
+
+static int make_tmpdir(char *path, size_t size)
+{
+	snprintf(path, size, "/tmp/icc-unit.XXXXXX");
+	assert_non_null(mkdtemp(path));
+	int fd = open(path, O_RDONLY | O_DIRECTORY);
+	assert_true(fd >= 0);
+	return fd;
+}
+
+static int count_entries(int dirfd)
+{
+	int fd = dup(dirfd);
+	DIR *d = fdopendir(fd);
+	rewinddir(d);
+	int n = 0;
+	struct dirent *de;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			n++;
+	closedir(d);
+	return n;
+}
+
+static void atomic_write_replaces_and_leaves_no_temp(void **state)
+{
+	char path[64];
+	int fd = make_tmpdir(path, sizeof(path));
+	struct icc_err err;
+	assert_int_equal(icc_write_file_atomic(fd, "f", "one", 3, &err), 0);
+	assert_int_equal(icc_write_file_atomic(fd, "f", "second", 6, &err), 0);
+	char *text;
+	size_t len;
+	assert_int_equal(icc_read_file(fd, "f", 100, &text, &len, &err), 0);
+	assert_string_equal(text, "second");
+	assert_int_equal(len, 6);
+	free(text);
+	assert_int_equal(count_entries(fd), 1); /* no temp file left behind */
+	/* too large for the limit */
+	assert_int_equal(icc_read_file(fd, "f", 3, &text, &len, &err), -EFBIG);
+	/* a missing file names itself */
+	assert_int_equal(icc_read_file(fd, "nope", 100, &text, &len, &err), -ENOENT);
+	assert_non_null(strstr(err.msg, "'nope'"));
+	unlinkat(fd, "f", 0);
+	close(fd);
+	rmdir(path);
+}
+
+static void json_round_trip_and_corruption(void **state)
+{
+	char path[64];
+	int fd = make_tmpdir(path, sizeof(path));
+	struct icc_err err;
+	cJSON *doc = cJSON_CreateObject();
+	cJSON_AddStringToObject(doc, "id", "abc");
+	cJSON_AddNumberToObject(doc, "size", 12345678901.0);
+	assert_int_equal(icc_json_write(fd, "meta.json", doc, &err), 0);
+	cJSON_Delete(doc);
+	cJSON *back;
+	assert_int_equal(icc_json_read(fd, "meta.json", &back, &err), 0);
+	assert_string_equal(icc_json_str(back, "id"), "abc");
+	assert_true(icc_json_int(back, "size", -1) == 12345678901LL);
+	assert_null(icc_json_str(back, "size")); /* wrong type: NULL, no crash */
+	assert_int_equal(icc_json_int(back, "missing", -7), -7);
+	cJSON_Delete(back);
+	assert_int_equal(icc_write_file_atomic(fd, "bad.json", "{\"id\": ", 7, &err), 0);
+	assert_int_equal(icc_json_read(fd, "bad.json", &back, &err), -EBADMSG);
+	assert_non_null(strstr(err.msg, "corrupt"));
+	assert_int_equal(icc_write_file_atomic(fd, "arr.json", "[1]", 3, &err), 0);
+	assert_int_equal(icc_json_read(fd, "arr.json", &back, &err), -EBADMSG);
+	unlinkat(fd, "meta.json", 0);
+	unlinkat(fd, "bad.json", 0);
+	unlinkat(fd, "arr.json", 0);
+	close(fd);
+	rmdir(path);
+}
+
+static void ids_are_hex_and_distinct(void **state)
+{
+	char a[ICC_ID_LEN + 1], b[ICC_ID_LEN + 1];
+	icc_random_id(a);
+	icc_random_id(b);
+	assert_int_equal(strlen(a), 64);
+	assert_true(icc_is_hex(a, 64));
+	assert_string_not_equal(a, b);
+	assert_false(icc_is_hex("abcg", 4));
+	assert_false(icc_is_hex("ABCD", 4));
+}
+
+static void time_format_and_parse(void **state)
+{
+	int64_t t = 1763900000123456789LL;
+	char buf[64];
+	icc_time_format(t, buf, sizeof(buf));
+	assert_string_equal(buf, "2025-11-23T12:13:20.123456789Z");
+	assert_true(icc_time_parse(buf) == t);
+	assert_true(icc_time_parse("2025-11-23T12:13:20Z") == 1763900000LL * 1000000000LL);
+	assert_true(icc_time_parse("garbage") == 0);
+	assert_true(icc_time_parse(NULL) == 0);
+}
+
+static void time_ago_like_docker(void **state)
+{
+	char buf[64];
+	int64_t s = 1000000000LL, now = 1000000 * s;
+	icc_time_ago(now, now, buf, sizeof(buf));
+	assert_string_equal(buf, "Less than a second ago");
+	icc_time_ago(now - 1 * s, now, buf, sizeof(buf));
+	assert_string_equal(buf, "1 second ago");
+	icc_time_ago(now - 4 * s, now, buf, sizeof(buf));
+	assert_string_equal(buf, "4 seconds ago");
+	icc_time_ago(now - 90 * s, now, buf, sizeof(buf));
+	assert_string_equal(buf, "About a minute ago");
+	icc_time_ago(now - 180 * s, now, buf, sizeof(buf));
+	assert_string_equal(buf, "3 minutes ago");
+	icc_time_ago(now - 3700 * s, now, buf, sizeof(buf));
+	assert_string_equal(buf, "About an hour ago");
+	icc_time_ago(now - 5 * 3600 * s, now, buf, sizeof(buf));
+	assert_string_equal(buf, "5 hours ago");
+	icc_time_ago(now - 3 * 86400 * s, now, buf, sizeof(buf));
+	assert_string_equal(buf, "3 days ago");
+	icc_time_ago(now - 20 * 86400 * s, now, buf, sizeof(buf));
+	assert_string_equal(buf, "2 weeks ago");
+}
+
+static void sizes_like_docker(void **state)
+{
+	char buf[32];
+	icc_human_size(0, buf, sizeof(buf));
+	assert_string_equal(buf, "0B");
+	icc_human_size(999, buf, sizeof(buf));
+	assert_string_equal(buf, "999B");
+	icc_human_size(7970000, buf, sizeof(buf));
+	assert_string_equal(buf, "7.97MB");
+	icc_human_size(1982266, buf, sizeof(buf));
+	assert_string_equal(buf, "1.98MB");
+	icc_human_size(1500000000ULL, buf, sizeof(buf));
+	assert_string_equal(buf, "1.5GB");
+}
+
+static void config_changes(void **state)
+{
+	struct icc_err err;
+	cJSON *config = cJSON_Parse("{\"Env\":[\"PATH=/bin\",\"A=1\"]}");
+	cJSON *changes = cJSON_Parse(
+		"[\"ENV A=2\", \"ENV B hello world\", \"CMD [\\\"/bin/sh\\\", \\\"-l\\\"]\","
+		" \"ENTRYPOINT echo hi\", \"WORKDIR /srv\", \"USER nobody\", \"LABEL k=v\", \"EXPOSE 80\"]");
+	assert_int_equal(icc_config_apply(config, changes, &err), 0);
+	char *s = cJSON_PrintUnformatted(config);
+	assert_string_equal(s,
+		"{\"Env\":[\"PATH=/bin\",\"A=2\",\"B=hello world\"],\"Cmd\":[\"/bin/sh\",\"-l\"],"
+		"\"Entrypoint\":[\"/bin/sh\",\"-c\",\"echo hi\"],\"WorkingDir\":\"/srv\",\"User\":\"nobody\","
+		"\"Labels\":{\"k\":\"v\"},\"ExposedPorts\":{\"80/tcp\":{}}}");
+	free(s);
+	cJSON_Delete(changes);
+
+	static const char *bad[] = {"FROM x", "CMD [1,2]", "WORKDIR rel", "ENV", "CMD", "", "RUN x"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cJSON *c = cJSON_CreateArray();
+		cJSON_AddItemToArray(c, cJSON_CreateString(bad[i]));
+		if (icc_config_apply(config, c, &err) == 0)
+			fail_msg("change '%s' accepted", bad[i]);
+		assert_non_null(strstr(err.msg, "invalid change"));
+		cJSON_Delete(c);
+	}
+	cJSON_Delete(config);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(atomic_write_replaces_and_leaves_no_temp),
+		cmocka_unit_test(json_round_trip_and_corruption),
+		cmocka_unit_test(ids_are_hex_and_distinct),
+		cmocka_unit_test(time_format_and_parse),
+		cmocka_unit_test(time_ago_like_docker),
+		cmocka_unit_test(sizes_like_docker),
+		cmocka_unit_test(config_changes),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
