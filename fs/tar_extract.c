@@ -90,16 +90,19 @@ int icc_tar_extract(int in_fd, const char *what, int dest_fd, unsigned long long
 			goto out;
 		}
 		entries++;
-		const char *raw = archive_entry_pathname(e);
-		if (!raw) {
+		const char *full = archive_entry_pathname(e);
+		char raw[104];
+		if (full)
+			snprintf(raw, sizeof(raw), strlen(full) > 100 ? "%.96s..." : "%s", full);
+		if (!full) {
 			r = icc_err_set(err, EINVAL, "cannot import '%s': member %llu has no name", what, entries);
 			goto out;
 		}
-		if (!member_name_safe(raw)) {
+		if (!member_name_safe(full)) {
 			r = icc_err_set(err, EPERM, "cannot import '%s': member '%s' points outside the image", what, raw);
 			goto out;
 		}
-		const char *name = strip_dot(raw);
+		const char *name = strip_dot(full);
 		if (!name)
 			continue; /* "./": the root directory itself */
 		archive_entry_set_pathname(e, name);
@@ -119,7 +122,8 @@ int icc_tar_extract(int in_fd, const char *what, int dest_fd, unsigned long long
 		ar = archive_write_header(out, e);
 		if (ar < ARCHIVE_WARN) {
 			r = icc_err_set(err, archive_errno(out) > 0 ? archive_errno(out) : EINVAL,
-					"cannot import '%s': member '%s': %s", what, raw, archive_error_string(out));
+					"cannot import '%s': member '%s': %s", what, raw,
+					archive_errno(out) == ENAMETOOLONG ? "name too long" : archive_error_string(out));
 			goto out;
 		}
 		if (archive_entry_size(e) > 0 && !link) {

@@ -24,6 +24,7 @@ PATH="$BUILD_DIR:$PATH"
 export PATH
 
 T=$(mktemp -d "/tmp/icc-test.$TEST_NAME.XXXXXX")
+cd "$T" || exit 1  # tests write scratch files (out, err) here
 test_count=0
 test_failures=0
 CLEANUP_CMDS=""
@@ -57,7 +58,7 @@ skip_all() {
 
 # setup_store [SIZE]: a fresh loop-file btrfs mounted at $T/store, ICC_ROOT set.
 setup_store() {
-	size=${1:-2G}
+	local size=${1:-2G}
 	truncate -s "$size" "$T/store.img"
 	mkfs.btrfs -q "$T/store.img" >/dev/null
 	mkdir -p "$T/store"
@@ -69,7 +70,7 @@ setup_store() {
 
 # make_rootfs DIR: a tiny busybox root filesystem, no network needed.
 make_rootfs() {
-	d=$1
+	local d=$1 a
 	mkdir -p "$d/bin" "$d/etc" "$d/tmp" "$d/root" "$d/proc" "$d/sys" "$d/dev"
 	cp /bin/busybox "$d/bin/busybox"
 	for a in sh ls cat echo touch mkdir rm mv cp sleep true false id env \
@@ -93,20 +94,19 @@ make_image() {
 
 test_expect_success() {
 	test_count=$((test_count + 1))
-	desc=$1
-	body=$2
-	out="$T/test-$test_count.log"
-	if (eval "$body") >"$out" 2>&1; then
-		echo "ok $test_count - $desc"
+	_log="$T/test-$test_count.log"
+	if (eval "$2") >"$_log" 2>&1; then
+		echo "ok $test_count - $1"
 	else
 		test_failures=$((test_failures + 1))
-		echo "not ok $test_count - $desc"
-		sed 's/^/#   /' "$out" | tail -n 40
+		echo "not ok $test_count - $1"
+		sed 's/^/#   /' "$_log" | tail -n 40
 	fi
 }
 
 # test_must_fail CMD...: CMD exits non-zero (but was not killed by a signal).
 test_must_fail() {
+	local rc
 	"$@"
 	rc=$?
 	if [ $rc -eq 0 ]; then
@@ -121,6 +121,7 @@ test_must_fail() {
 
 # expect_error_line FILE REGEX: FILE holds exactly one line, matching REGEX.
 expect_error_line() {
+	local n
 	n=$(wc -l <"$1")
 	[ "$n" -eq 1 ] || { echo "expected one line in $1, got $n:"; cat "$1"; return 1; }
 	grep -Eq "$2" "$1" || { echo "'$(cat "$1")' does not match '$2'"; return 1; }
