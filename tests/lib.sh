@@ -49,7 +49,7 @@ _cleanup() {
 	rm -rf "$T" 2>/dev/null
 }
 trap _cleanup EXIT
-trap 'exit 130' INT TERM HUP
+trap 'exit 130' INT TERM HUP PIPE
 
 skip_all() {
 	echo "1..0 # SKIP $*"
