@@ -46,19 +46,23 @@ $(BUILD)/%.o: %.c $(wildcard include/icc/*.h fs/iccfs/*.h cli/*.h)
 
 $(LIBICC): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	$(AR) rcs $@ $^
+	@echo "  AR      $@"
+	@$(AR) rcs $@ $^
 
 $(ICC): $(CLI_OBJ) $(LIBICC)
-	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(LIBICC) $(LDFLAGS) $(LDLIBS)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(LIBICC) $(LDFLAGS) $(LDLIBS)
 
 $(ICCFS): $(FS_OBJ) $(LIBICC)
-	$(CC) $(CFLAGS) -o $@ $(FS_OBJ) $(LIBICC) $(LDFLAGS) $(LDLIBS)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) -o $@ $(FS_OBJ) $(LIBICC) $(LDFLAGS) $(LDLIBS)
 
 # Unit tests: each tests/unit/test_X.c may define __wrap_F functions; the
 # matching -Wl,--wrap=F flags are derived from the source.
 $(BUILD)/tests/%: tests/unit/%.c $(LIBICC)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< $(LIBICC) \
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) -o $@ $< $(LIBICC) \
 	  $(shell grep -o '__wrap_[A-Za-z0-9_]*' $< | sort -u | sed 's/__wrap_/-Wl,--wrap=/') \
 	  $(LDFLAGS) $(LDLIBS) -lcmocka
 

@@ -36,11 +36,14 @@ static int parse(int argc, char **argv, const char *synopsis, struct build_args 
 			cJSON_AddItemToArray(a->changes, cJSON_CreateString(optarg));
 			break;
 		default:
+			cJSON_Delete(a->changes);
 			return cli_usage(argv[0], synopsis);
 		}
 	}
-	if (argc - optind < 1 || argc - optind > 2)
+	if (argc - optind < 1 || argc - optind > 2) {
+		cJSON_Delete(a->changes);
 		return cli_usage(argv[0], synopsis);
+	}
 	a->src = argv[optind];
 	a->ref = argc - optind == 2 ? argv[optind + 1] : NULL;
 	return 0;
@@ -62,8 +65,10 @@ int cmd_init(int argc, char **argv)
 	if (r)
 		return r;
 	struct icc_store st;
-	if (cli_open_store(&st))
+	if (cli_open_store(&st)) {
+		cJSON_Delete(a.changes);
 		return 1;
+	}
 	char created_by[4200];
 	snprintf(created_by, sizeof(created_by), "icc init %s", a.src);
 	struct icc_image_opts o = {
@@ -93,15 +98,21 @@ int cmd_import(int argc, char **argv)
 		fd = open(a.src, O_RDONLY | O_CLOEXEC);
 		if (fd < 0) {
 			cli_errorf("cannot import '%s': %s", a.src, strerror(errno));
+			cJSON_Delete(a.changes);
 			return 1;
 		}
 	} else if (isatty(0)) {
 		cli_errorf("cannot import '-': standard input is a terminal, pipe a tar archive in");
+		cJSON_Delete(a.changes);
 		return 1;
 	}
 	struct icc_store st;
-	if (cli_open_store(&st))
+	if (cli_open_store(&st)) {
+		cJSON_Delete(a.changes);
+		if (fd > 0)
+			close(fd);
 		return 1;
+	}
 	char comment[4200];
 	snprintf(comment, sizeof(comment), "Imported from %s", a.src);
 	struct icc_image_opts o = {

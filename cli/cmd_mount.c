@@ -68,6 +68,14 @@ int cmd_mount(int argc, char **argv)
 		return cli_usage("mount", "CONTAINER|SUBVOLUME MOUNTPOINT");
 	const char *what = argv[1], *mp = argv[2];
 	struct stat sb;
+	if (geteuid() != 0) {
+		cli_errorf("icc must run as root (try: sudo icc mount ...)");
+		return 1;
+	}
+	if (stat("/dev/fuse", &sb) < 0 || !S_ISCHR(sb.st_mode)) {
+		cli_errorf("cannot mount: /dev/fuse is missing (load the module: modprobe fuse; in a container, pass --device /dev/fuse)");
+		return 1;
+	}
 	if (stat(mp, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
 		cli_errorf("cannot mount on '%s': %s", mp, errno && stat(mp, &sb) < 0 ? strerror(errno) : "not a directory");
 		return 1;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <dirent.h>
 
+#include "icc/fault.h"
 #include "icc/image.h"
 #include "icc/object.h"
 #include "icc/ref.h"
@@ -56,6 +57,8 @@ static int finish(struct icc_store *st, struct icc_stage *sg, cJSON *meta,
 		return icc_err_set(err, ENOENT, "parent image %.12s was removed meanwhile", o->parent);
 	}
 	r = icc_stage_publish(st, sg, ICC_IMAGE, meta, err);
+	if (r == 0)
+		icc_fault_point("image-before-tag");
 	if (r == 0 && norm_ref)
 		r = icc_refs_set(st, norm_ref, sg->id, err);
 	icc_store_unlock(st);
@@ -195,6 +198,7 @@ int icc_image_from_tar(struct icc_store *st, int in_fd, const char *what,
 		} else {
 			unsigned long long bytes = 0, size = 0;
 			r = icc_tar_extract(in_fd, what, fd, &bytes, err);
+			icc_fault_point("import-after-extract");
 			if (r == 0 && (r = icc_tree_size(fd, &size, err)) == 0)
 				cJSON_AddNumberToObject(meta, "size", (double)size);
 			close(fd);

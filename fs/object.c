@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "icc/fault.h"
 #include "icc/object.h"
 #include "icc/ref.h"
 #include "icc/subvol.h"
@@ -66,9 +67,11 @@ int icc_stage_publish(struct icc_store *st, struct icc_stage *sg, enum icc_kind 
 {
 	cJSON_DeleteItemFromObjectCaseSensitive(meta, "id");
 	cJSON_AddStringToObject(meta, "id", sg->id);
+	icc_fault_point("publish-before-meta");
 	int r = icc_json_write(sg->dirfd, "meta.json", meta, err);
 	if (r < 0)
 		return r;
+	icc_fault_point("publish-before-rename");
 	if (kind == ICC_IMAGE) {
 		int fd = icc_stage_rootfs_fd(sg, err);
 		if (fd < 0)
@@ -226,6 +229,7 @@ int icc_object_remove(struct icc_store *st, enum icc_kind kind, const char *id,
 	snprintf(to, sizeof(to), "tmp/rm-%s", id);
 	if (renameat(st->root_fd, from, st->root_fd, to) < 0)
 		return icc_err_sys(err, errno, "cannot remove %s %.12s", icc_kind_name(kind), id);
+	icc_fault_point("remove-after-rename");
 	return icc_rmtree(st->root_fd, to, err);
 }
 

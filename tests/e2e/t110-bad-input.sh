@@ -130,4 +130,19 @@ test_expect_success 'usage errors exit 2' '
 	expect_error_line err "usage: icc tag"
 '
 
+test_expect_success 'not root: says so' '
+	test_must_fail setpriv --reuid=65534 --regid=65534 --clear-groups "$ICC_BIN" images 2>err &&
+	expect_error_line err "^icc: icc must run as root" &&
+	test_must_fail setpriv --reuid=65534 --regid=65534 --clear-groups "$ICC_BIN" mount x "$T" 2>err &&
+	expect_error_line err "must run as root"
+'
+
+test_expect_success 'store root that cannot be made: clear error' '
+	echo file >"$T/notadir" &&
+	test_must_fail icc --root "$T/notadir/store" images 2>err &&
+	expect_error_line err "cannot create store root" &&
+	test_must_fail icc --root relative/path images 2>err &&
+	expect_error_line err "must be an absolute path"
+'
+
 test_done

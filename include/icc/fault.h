@@ -1,0 +1,12 @@
+/* fault.h - crash injection for the crash-consistency tests */
+#ifndef ICC_FAULT_H
+#define ICC_FAULT_H
+
+/*
+ * If $ICC_FAULT names this point, the process kills itself with SIGKILL
+ * right here, as a power cut or `kill -9` would.  Points are named
+ * "<operation>-<step>", e.g. "publish-before-rename"; docs/store.md lists them.
+ */
+void icc_fault_point(const char *name);
+
+#endif
