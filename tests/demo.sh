@@ -17,6 +17,7 @@ if [ -z "$base" ]; then
 	if [ -z "$rootfs" ]; then
 		rootfs=$(mktemp -d /tmp/icc-demo-rootfs.XXXXXX)
 		trap 'rm -rf "$rootfs"' EXIT
+		chmod 755 "$rootfs"
 		mkdir -p "$rootfs/bin" "$rootfs/etc" "$rootfs/tmp" "$rootfs/root" "$rootfs/proc" "$rootfs/sys" "$rootfs/dev"
 		cp /bin/busybox "$rootfs/bin/busybox"
 		for a in $("$rootfs/bin/busybox" --list); do
