@@ -24,6 +24,14 @@ static const struct cli_command commands[] = {
 	{"snapshot", cmd_snapshot, "CONTAINER [NAME] [-m MSG] | rm SNAP... | rename SNAP NEW", "Save a container's state / manage snapshots"},
 	{"snapshots", cmd_snapshots, "[--format FORMAT] CONTAINER", "List a container's snapshots"},
 	{"promote", cmd_promote, "[-m MSG] SNAP IMAGE[:TAG]", "Turn a snapshot into an image"},
+	/* images in and out: tar, OCI, registries, btrfs send streams */
+	{"export", cmd_export, "[-o FILE] CONTAINER|IMAGE|SNAP", "Write a filesystem tree as a tar archive"},
+	{"save", cmd_save, "[-o FILE] [--format oci-archive|docker-archive|oci-dir] [--compress none|gzip|zstd] IMAGE...", "Save images as an OCI or Docker archive"},
+	{"load", cmd_load, "[-i FILE|-] [NAME[:TAG]]", "Load images from an OCI or Docker archive"},
+	{"push", cmd_push, "[--tls-verify=false] IMAGE REF", "Push an image to a registry (skopeo)"},
+	{"pull", cmd_pull, "[--tls-verify=false] REF [NAME[:TAG]]", "Pull an image from a registry (skopeo)"},
+	{"send", cmd_send, "[-p PARENT] [-o FILE] IMAGE|SNAP", "Write an image or snapshot as a btrfs send stream"},
+	{"receive", cmd_receive, "[-i FILE] [NAME[:TAG]]", "Receive a stream made by icc send"},
 	/* the store */
 	{"system", cmd_system, "info | check [--repair]", "Show or check the store"},
 	{"version", cmd_version, "", "Show icc's version"},

@@ -1,0 +1,95 @@
+/* cmd_export.c - icc export: a container's, image's or snapshot's tree as a tar stream */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "icc/object.h"
+#include "icc/oci.h"
+#include "icc/snapref.h"
+
+#define EXPORT_SYNOPSIS "[-o FILE] CONTAINER|IMAGE|SNAP"
+
+/* The tree of what `ref` names: a container, then an image, then a snapshot. */
+static int open_tree(struct icc_store *st, const char *ref, struct icc_err *err)
+{
+	char id[ICC_ID_LEN + 1];
+	struct icc_err e2;
+	bool slash = strchr(ref, '/') != NULL;
+	if (!slash && icc_container_resolve(st, ref, id, &e2) == 0)
+		return icc_object_rootfs_fd(st, ICC_CONTAINER, id, err);
+	if (icc_image_resolve(st, ref, id, &e2) == 0)
+		return icc_object_rootfs_fd(st, ICC_IMAGE, id, err);
+	struct icc_snap_info info;
+	if (icc_snapshot_resolve(st, ref, id, &info, &e2) == 0) {
+		struct icc_snapdir sd;
+		int r = icc_container_snapdir_open(st, id, &sd, err);
+		if (r < 0)
+			return r;
+		r = icc_snapdir_open_root(&sd, info.name, err);
+		icc_snapdir_close(&sd);
+		return r;
+	}
+	return icc_err_set(err, ENOENT, "no such container, image or snapshot '%s'", ref);
+}
+
+int cmd_export(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"output", required_argument, NULL, 'o'},
+		{0, 0, 0, 0},
+	};
+	const char *out = NULL;
+	optind = 1;
+	int c;
+	while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+		if (c != 'o')
+			return cli_usage("export", EXPORT_SYNOPSIS);
+		out = optarg;
+	}
+	if (argc - optind != 1)
+		return cli_usage("export", EXPORT_SYNOPSIS);
+	if ((!out || !strcmp(out, "-")) && isatty(1)) {
+		cli_errorf("cannot write a tar archive to a terminal: use -o FILE or redirect the output");
+		return 1;
+	}
+	struct icc_store st;
+	if (cli_open_store(&st))
+		return 1;
+	struct icc_err err;
+	icc_err_clear(&err);
+	int root = open_tree(&st, argv[optind], &err);
+	if (root < 0) {
+		icc_store_close(&st);
+		return cli_fail(&err);
+	}
+	int fd = 1;
+	char tmp[4200] = "";
+	if (out && strcmp(out, "-")) {
+		snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", out);
+		fd = mkostemp(tmp, O_CLOEXEC);
+		if (fd < 0) {
+			cli_errorf("cannot create '%s': %s", out, strerror(errno));
+			close(root);
+			icc_store_close(&st);
+			return 1;
+		}
+		fchmod(fd, 0644);
+	}
+	int r = icc_export_tree(root, fd, &err);
+	close(root);
+	if (tmp[0]) {
+		if (r == 0 && (fsync(fd) < 0 || rename(tmp, out) < 0))
+			r = icc_err_sys(&err, errno, "cannot write '%s'", out);
+		close(fd);
+		if (r < 0)
+			unlink(tmp);
+	}
+	icc_store_close(&st);
+	return r < 0 ? cli_fail(&err) : 0;
+}
