@@ -17,7 +17,18 @@ static const struct cli_command commands[] = {
 	{"history", cmd_history, "[--no-trunc] [-q] [--format FORMAT] IMAGE", "Show the lineage of an image"},
 	{"inspect", cmd_inspect, "[--type image|container|snapshot] OBJECT...", "Show objects' metadata as JSON"},
 	/* containers and their filesystem */
-	{"create", cmd_create, "[--name NAME] IMAGE [CMD...]", "Create a container (a writable copy of an image)"},
+	{"create", cmd_create, "[OPTIONS] IMAGE [CMD...] (options of run)", "Create a container (a writable copy of an image)"},
+	{"run", cmd_run, "[-i] [-t] [-d] [--rm] [--name N] [-e K=V] [-w DIR] [-u USER] [--hostname H] [-v HOSTDIR:CDIR[:ro]] [--network host|none] [--runtime runc|crun] IMAGE [CMD...]", "Run a command in a new container"},
+	{"start", cmd_start, "[-a] [-i] CONTAINER", "Start a stopped container again"},
+	{"stop", cmd_stop, "[-t SECS] CONTAINER...", "Stop running containers (SIGTERM, then SIGKILL)"},
+	{"kill", cmd_kill, "[-s SIGNAL] CONTAINER...", "Send a signal to running containers"},
+	{"exec", cmd_exec, "[-i] [-t] [-d] [-e K=V] [-w DIR] [-u USER] CONTAINER CMD...", "Run a command in a running container"},
+	{"logs", cmd_logs, "[-f] CONTAINER", "Show the output of a detached container"},
+	{"ps", cmd_ps, "[-a] [-q] [-l] [--no-trunc] [--format json|TEMPLATE]", "List containers"},
+	{"rm", cmd_rm, "[-f] CONTAINER...", "Remove containers (and their snapshots)"},
+	{"commit", cmd_commit, "[-m MSG] [-a AUTHOR] [-c CHANGE]... CONTAINER [IMAGE[:TAG]]", "Make an image of a container (O(1) snapshot)"},
+	{"diff", cmd_diff, "[--format json] A [B]", "Show changed files (A/C/D) of a container, or between two objects"},
+	{"rollback", cmd_rollback, "CONTAINER SNAP", "Reset a stopped container's files to a snapshot"},
 	{"mount", cmd_mount, "CONTAINER|SUBVOLUME MOUNTPOINT", "Serve a container or subvolume through icc-fs"},
 	{"umount", cmd_umount, "MOUNTPOINT", "Unmount an icc-fs mount"},
 	/* snapshots */
@@ -138,7 +149,7 @@ int main(int argc, char **argv)
 	for (int k = i + 1; k < argc; k++) {
 		if (!strcmp(argv[k], "--"))
 			break;
-		if (!strcmp(argv[k], "--help") || (!strcmp(argv[k], "-h") && strcmp(name, "run"))) {
+		if (!strcmp(argv[k], "--help") || (!strcmp(argv[k], "-h") && strcmp(name, "run") && strcmp(name, "create") && strcmp(name, "exec"))) {
 			printf("Usage: icc %s %s\n\n%s\n", c->name, c->synopsis, c->summary);
 			return 0;
 		}

@@ -1,0 +1,130 @@
+/* cmd_exec.c - icc exec: run another process in a running container (runtime exec) */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "icc/object.h"
+#include "icc/runtime.h"
+
+#define EXEC_SYNOPSIS "[-i] [-t] [-d] [-e K=V] [-w DIR] [-u USER] CONTAINER CMD..."
+
+int cmd_exec(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"interactive", no_argument, NULL, 'i'},
+		{"tty", no_argument, NULL, 't'},
+		{"detach", no_argument, NULL, 'd'},
+		{"env", required_argument, NULL, 'e'},
+		{"workdir", required_argument, NULL, 'w'},
+		{"user", required_argument, NULL, 'u'},
+		{0, 0, 0, 0},
+	};
+	bool tty = false, interactive = false, detach = false;
+	const char *user = NULL, *wd = NULL;
+	const char *envs[64];
+	int nenv = 0;
+	optind = 1;
+	opterr = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, "+itde:w:u:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'i': interactive = true; break;
+		case 't': tty = true; break;
+		case 'd': detach = true; break;
+		case 'e':
+			if (nenv < 64)
+				envs[nenv++] = optarg;
+			break;
+		case 'w': wd = optarg; break;
+		case 'u': user = optarg; break;
+		default:
+			cli_errorf("exec: unknown option '%s'; usage: icc exec %s", argv[optind - 1], EXEC_SYNOPSIS);
+			return 125;
+		}
+	}
+	if (argc - optind < 2) {
+		cli_errorf("exec: requires CONTAINER and CMD; usage: icc exec %s", EXEC_SYNOPSIS);
+		return 125;
+	}
+	struct icc_store st;
+	if (cli_open_store(&st))
+		return 125;
+	struct icc_err err;
+	char id[ICC_ID_LEN + 1];
+	cJSON *meta = NULL;
+	if (icc_container_resolve(&st, argv[optind], id, &err) < 0 ||
+	    icc_object_meta(&st, ICC_CONTAINER, id, &meta, &err) < 0) {
+		icc_store_close(&st);
+		cli_fail(&err);
+		return 125;
+	}
+	struct icc_cstate cs;
+	icc_container_state(meta, &cs);
+	const char *name = icc_json_str(meta, "name");
+	char cname[256], runtime[16];
+	snprintf(cname, sizeof(cname), "%s", name ? name : id);
+	const char *rt = icc_json_str(cJSON_GetObjectItemCaseSensitive(meta, "state"), "runtime");
+	snprintf(runtime, sizeof(runtime), "%s", rt ? rt : ICC_DEFAULT_RUNTIME);
+	/* the container's user and workdir unless given */
+	const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(meta, "config");
+	char cuser[256] = "", cwd[1024] = "";
+	if (!user && icc_json_str(cfg, "User"))
+		snprintf(cuser, sizeof(cuser), "%s", icc_json_str(cfg, "User"));
+	if (!wd && icc_json_str(cfg, "WorkingDir"))
+		snprintf(cwd, sizeof(cwd), "%s", icc_json_str(cfg, "WorkingDir"));
+	cJSON_Delete(meta);
+	if (cs.status != ICC_CS_RUNNING) {
+		cli_errorf("container '%s' is not running (start it with 'icc start %s')", cname, argv[optind]);
+		icc_store_close(&st);
+		return 125;
+	}
+	if (!user && cuser[0])
+		user = cuser;
+	if (!wd && cwd[0])
+		wd = cwd;
+	const char *args[200];
+	char ubuf[64];
+	int n = 0;
+	args[n++] = "exec";
+	if (tty && isatty(0))
+		args[n++] = "--tty";
+	if (detach)
+		args[n++] = "--detach";
+	if (wd) {
+		args[n++] = "--cwd";
+		args[n++] = wd;
+	}
+	if (user) {
+		long uid, gid;
+		if (icc_runtime_user(&st, id, user, &uid, &gid, &err) < 0) {
+			icc_store_close(&st);
+			cli_fail(&err);
+			return 125;
+		}
+		snprintf(ubuf, sizeof(ubuf), "%ld:%ld", uid, gid);
+		args[n++] = "--user";
+		args[n++] = ubuf;
+	}
+	for (int i = 0; i < nenv; i++) {
+		args[n++] = "--env";
+		args[n++] = envs[i];
+	}
+	args[n++] = id;
+	for (int i = optind + 1; i < argc && n < 198; i++)
+		args[n++] = argv[i];
+	args[n] = NULL;
+	/* the runtime's stderr is the process's stderr: errors of its own are
+	 * told apart by the exit status 255 and its log format */
+	char errbuf[4096] = "";
+	int in = interactive || tty ? 0 : -1;
+	int rc = icc_runtime_cmd(&st, runtime, args, in, 1, detach ? -1 : 2, detach ? errbuf : NULL,
+				 sizeof(errbuf), &err);
+	icc_store_close(&st);
+	if (rc < 0) {
+		cli_fail(&err);
+		return 125;
+	}
+	return rc;
+}

@@ -1,0 +1,185 @@
+/* cmd_ps.c - icc ps: list containers with Docker's columns and states */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "icc/object.h"
+#include "icc/runtime.h"
+
+#define PS_SYNOPSIS "[-a] [-q] [-l] [--no-trunc] [--format json|TEMPLATE]"
+
+struct row {
+	char id[ICC_ID_LEN + 1];
+	cJSON *meta;
+	int64_t created;
+};
+
+static int by_created_desc(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+	return x->created < y->created ? 1 : x->created > y->created ? -1 : 0;
+}
+
+/* "/bin/sh -c 'x'" as Docker shows it: args joined by spaces, quoted, truncated to 20 with "…". */
+static void command_text(const cJSON *cfg, bool trunc, char *out, size_t size)
+{
+	char cmd[2048] = "";
+	size_t n = 0;
+	const char *keys[] = {"Entrypoint", "Cmd"};
+	for (int k = 0; k < 2; k++) {
+		const cJSON *it;
+		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(cfg, keys[k])) {
+			if (!cJSON_IsString(it))
+				continue;
+			n += (size_t)snprintf(cmd + n, n < sizeof(cmd) ? sizeof(cmd) - n : 0, "%s%s",
+					      n ? " " : "", it->valuestring);
+			if (n >= sizeof(cmd))
+				n = sizeof(cmd) - 1;
+		}
+	}
+	if (!cmd[0])
+		snprintf(cmd, sizeof(cmd), "/bin/sh");
+	if (trunc && strlen(cmd) > 20) {
+		/* 19 characters and an ellipsis (UTF-8) */
+		snprintf(out, size, "\"%.19s\xe2\x80\xa6\"", cmd);
+		return;
+	}
+	snprintf(out, size, "\"%s\"", cmd);
+}
+
+static void status_text(const struct icc_cstate *cs, int64_t now, char *out, size_t size)
+{
+	char ago[64];
+	switch (cs->status) {
+	case ICC_CS_CREATED:
+		snprintf(out, size, "Created");
+		break;
+	case ICC_CS_RUNNING: {
+		icc_time_ago(cs->started_ns, now, ago, sizeof(ago));
+		/* "3 minutes ago" -> "Up 3 minutes" */
+		size_t l = strlen(ago);
+		if (l > 4 && !strcmp(ago + l - 4, " ago"))
+			ago[l - 4] = '\0';
+		snprintf(out, size, "Up %s", ago);
+		break;
+	}
+	case ICC_CS_EXITED:
+		icc_time_ago(cs->finished_ns ? cs->finished_ns : cs->started_ns, now, ago, sizeof(ago));
+		snprintf(out, size, "Exited (%d) %s", cs->exit_code, ago);
+		break;
+	case ICC_CS_DEAD:
+		snprintf(out, size, "Dead");
+		break;
+	}
+}
+
+int cmd_ps(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"all", no_argument, NULL, 'a'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"latest", no_argument, NULL, 'l'},
+		{"no-trunc", no_argument, NULL, 'T'},
+		{"format", required_argument, NULL, 'f'},
+		{0, 0, 0, 0},
+	};
+	bool all = false, quiet = false, latest = false, notrunc = false;
+	const char *format = NULL;
+	optind = 1;
+	int c;
+	while ((c = getopt_long(argc, argv, "aqlf:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'a': all = true; break;
+		case 'q': quiet = true; break;
+		case 'l': latest = true; all = true; break;
+		case 'T': notrunc = true; break;
+		case 'f': format = optarg; break;
+		default: return cli_usage("ps", PS_SYNOPSIS);
+		}
+	}
+	if (optind != argc)
+		return cli_usage("ps", PS_SYNOPSIS);
+	struct icc_store st;
+	if (cli_open_store(&st))
+		return 1;
+	struct icc_err err;
+	struct icc_idlist l;
+	if (icc_object_list(&st, ICC_CONTAINER, &l, &err) < 0) {
+		icc_store_close(&st);
+		return cli_fail(&err);
+	}
+	struct row *rows = calloc(l.count ? l.count : 1, sizeof(*rows));
+	size_t nrows = 0;
+	for (size_t i = 0; i < l.count; i++) {
+		cJSON *meta;
+		if (icc_object_meta(&st, ICC_CONTAINER, l.ids[i], &meta, &err) < 0)
+			continue;
+		memcpy(rows[nrows].id, l.ids[i], ICC_ID_LEN + 1);
+		rows[nrows].meta = meta;
+		const char *cr = icc_json_str(meta, "created");
+		rows[nrows].created = cr ? icc_time_parse(cr) : 0;
+		nrows++;
+	}
+	icc_idlist_free(&l);
+	qsort(rows, nrows, sizeof(*rows), by_created_desc);
+	enum cli_format fmt = cli_parse_format(format);
+	struct cli_table t;
+	cli_table_init(&t, 7, "CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES");
+	int64_t now = icc_now_ns();
+	for (size_t i = 0; i < nrows; i++) {
+		cJSON *meta = rows[i].meta;
+		struct icc_cstate cs;
+		icc_container_state(meta, &cs);
+		if (!all && cs.status != ICC_CS_RUNNING)
+			continue;
+		if (latest && i > 0)
+			break;
+		char sid[13], cmd[2100], created[64], status[128], cat[64];
+		const char *id = rows[i].id;
+		if (quiet) {
+			puts(notrunc ? id : cli_short_id(id, sid));
+			continue;
+		}
+		const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(meta, "config");
+		command_text(cfg, !notrunc && fmt == CLI_FMT_TABLE, cmd, sizeof(cmd));
+		icc_time_ago(rows[i].created, now, created, sizeof(created));
+		status_text(&cs, now, status, sizeof(status));
+		const char *image = icc_json_str(meta, "image_ref");
+		const char *name = icc_json_str(meta, "name");
+		if (fmt == CLI_FMT_TABLE) {
+			cli_table_add(&t, notrunc ? id : cli_short_id(id, sid), image ? image : "", cmd,
+				      created, status, "", name ? name : "");
+			continue;
+		}
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "ID", notrunc ? id : cli_short_id(id, sid));
+		cJSON_AddStringToObject(o, "Image", image ? image : "");
+		cJSON_AddStringToObject(o, "ImageID", icc_json_str(meta, "image") ? icc_json_str(meta, "image") : "");
+		cJSON_AddStringToObject(o, "Command", cmd);
+		cJSON_AddStringToObject(o, "CreatedAt", icc_json_str(meta, "created") ? icc_json_str(meta, "created") : "");
+		cJSON_AddStringToObject(o, "RunningFor", created);
+		cJSON_AddStringToObject(o, "State", icc_cstatus_name(cs.status));
+		cJSON_AddStringToObject(o, "Status", status);
+		cJSON_AddStringToObject(o, "Ports", "");
+		cJSON_AddStringToObject(o, "Names", name ? name : "");
+		if (cs.status == ICC_CS_RUNNING)
+			cJSON_AddNumberToObject(o, "Pid", cs.pid);
+		if (cs.status == ICC_CS_EXITED)
+			cJSON_AddNumberToObject(o, "ExitCode", cs.exit_code);
+		snprintf(cat, sizeof(cat), "%s", icc_cstatus_name(cs.status));
+		if (fmt == CLI_FMT_JSON)
+			cli_print_json(o, false);
+		else
+			cli_print_template(format, o);
+		cJSON_Delete(o);
+	}
+	if (!quiet && fmt == CLI_FMT_TABLE)
+		cli_table_print(&t, stdout);
+	cli_table_free(&t);
+	for (size_t i = 0; i < nrows; i++)
+		cJSON_Delete(rows[i].meta);
+	free(rows);
+	icc_store_close(&st);
+	return 0;
+}

@@ -1,0 +1,161 @@
+/* run_opts.c - parse the options `icc run` and `icc create` share into a container config */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "icc/runtime.h"
+#include "run_opts.h"
+
+static int bad(const char *cmd, const char *fmt, const char *arg)
+{
+	char msg[1024];
+	snprintf(msg, sizeof(msg), fmt, arg);
+	cli_errorf("%s: %s", cmd, msg);
+	return 125;
+}
+
+static int add_volume(cJSON *mounts, const char *cmd, const char *spec)
+{
+	char buf[PATH_MAX * 2];
+	snprintf(buf, sizeof(buf), "%s", spec);
+	char *host = buf, *cdir = strchr(buf, ':');
+	if (!cdir || host[0] != '/')
+		return bad(cmd, "invalid volume '%s': expected /HOSTDIR:/CDIR[:ro|rw]", spec);
+	*cdir++ = '\0';
+	char *mode = strchr(cdir, ':');
+	if (mode)
+		*mode++ = '\0';
+	if (cdir[0] != '/')
+		return bad(cmd, "invalid volume '%s': the container path must be absolute", spec);
+	if (mode && strcmp(mode, "ro") && strcmp(mode, "rw"))
+		return bad(cmd, "invalid volume '%s': mode must be ro or rw", spec);
+	char real[PATH_MAX];
+	if (!realpath(host, real)) {
+		char msg[PATH_MAX + 64];
+		snprintf(msg, sizeof(msg), "invalid volume '%%s': host path '%s' %s", host,
+			 errno == ENOENT ? "does not exist" : strerror(errno));
+		return bad(cmd, msg, spec);
+	}
+	cJSON *m = cJSON_CreateObject();
+	cJSON_AddStringToObject(m, "Source", real);
+	cJSON_AddStringToObject(m, "Destination", cdir);
+	cJSON_AddBoolToObject(m, "RW", !(mode && !strcmp(mode, "ro")));
+	cJSON_AddItemToArray(mounts, m);
+	return 0;
+}
+
+int run_opts_parse(int argc, char **argv, const char *cmd, struct run_opts *o)
+{
+	static const struct option opts[] = {
+		{"interactive", no_argument, NULL, 'i'},
+		{"tty", no_argument, NULL, 't'},
+		{"detach", no_argument, NULL, 'd'},
+		{"rm", no_argument, NULL, 'R'},
+		{"name", required_argument, NULL, 'n'},
+		{"env", required_argument, NULL, 'e'},
+		{"workdir", required_argument, NULL, 'w'},
+		{"user", required_argument, NULL, 'u'},
+		{"hostname", required_argument, NULL, 'h'},
+		{"volume", required_argument, NULL, 'v'},
+		{"network", required_argument, NULL, 'N'},
+		{"net", required_argument, NULL, 'N'},
+		{"runtime", required_argument, NULL, 'r'},
+		{0, 0, 0, 0},
+	};
+	memset(o, 0, sizeof(*o));
+	o->config = cJSON_CreateObject();
+	cJSON *env = NULL, *mounts = NULL;
+	const char *network = NULL;
+	optind = 1;
+	opterr = 0;
+	int c, rc = 0;
+	while (rc == 0 && (c = getopt_long(argc, argv, "+itdn:e:w:u:h:v:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'i': o->interactive = true; break;
+		case 't': o->tty = true; break;
+		case 'd': o->detach = true; break;
+		case 'R': o->autoremove = true; break;
+		case 'n': o->name = optarg; break;
+		case 'e': {
+			if (!env)
+				env = cJSON_AddArrayToObject(o->config, "Env");
+			char kv[8192];
+			if (!strchr(optarg, '=')) {
+				/* -e NAME: take the value from our environment, as Docker does */
+				const char *v = getenv(optarg);
+				if (!v)
+					break;
+				snprintf(kv, sizeof(kv), "%s=%s", optarg, v);
+			} else {
+				snprintf(kv, sizeof(kv), "%s", optarg);
+			}
+			if (kv[0] == '=') {
+				rc = bad(cmd, "invalid environment variable '%s'", optarg);
+				break;
+			}
+			cJSON_AddItemToArray(env, cJSON_CreateString(kv));
+			break;
+		}
+		case 'w':
+			if (optarg[0] != '/')
+				rc = bad(cmd, "the working directory '%s' is invalid, it needs to be an absolute path", optarg);
+			else
+				cJSON_AddStringToObject(o->config, "WorkingDir", optarg);
+			break;
+		case 'u': cJSON_AddStringToObject(o->config, "User", optarg); break;
+		case 'h': cJSON_AddStringToObject(o->config, "Hostname", optarg); break;
+		case 'v':
+			if (!mounts)
+				mounts = cJSON_AddArrayToObject(o->config, "Mounts");
+			rc = add_volume(mounts, cmd, optarg);
+			break;
+		case 'N':
+			if (strcmp(optarg, "host") && strcmp(optarg, "none"))
+				rc = bad(cmd, "unsupported network '%s' (use host or none)", optarg);
+			network = optarg;
+			break;
+		case 'r': o->runtime = optarg; break;
+		default:
+			cli_errorf("%s: unknown option '%s'; usage: icc %s %s", cmd, argv[optind - 1], cmd,
+				   RUN_SYNOPSIS);
+			rc = 125;
+		}
+	}
+	if (rc == 0 && optind >= argc) {
+		cli_errorf("%s: requires an IMAGE; usage: icc %s %s", cmd, cmd, RUN_SYNOPSIS);
+		rc = 125;
+	}
+	if (rc == 0 && o->runtime) {
+		struct icc_err err;
+		if (icc_runtime_check(o->runtime, &err) < 0) {
+			cli_fail(&err);
+			rc = 125;
+		}
+	}
+	if (rc) {
+		run_opts_free(o);
+		return rc;
+	}
+	o->image = argv[optind];
+	if (optind + 1 < argc) {
+		cJSON *a = cJSON_AddArrayToObject(o->config, "Cmd");
+		for (int i = optind + 1; i < argc; i++)
+			cJSON_AddItemToArray(a, cJSON_CreateString(argv[i]));
+	}
+	cJSON_AddBoolToObject(o->config, "Tty", o->tty);
+	cJSON_AddBoolToObject(o->config, "OpenStdin", o->interactive);
+	cJSON_AddBoolToObject(o->config, "AutoRemove", o->autoremove);
+	cJSON_AddStringToObject(o->config, "Network", network ? network : "none");
+	cJSON_AddStringToObject(o->config, "Runtime", o->runtime ? o->runtime : ICC_DEFAULT_RUNTIME);
+	return 0;
+}
+
+void run_opts_free(struct run_opts *o)
+{
+	cJSON_Delete(o->config);
+	o->config = NULL;
+}

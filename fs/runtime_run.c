@@ -1,0 +1,347 @@
+/* runtime_run.c - start a container with the OCI runtime, wait for it, record its end */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "icc/object.h"
+#include "icc/runtime.h"
+#include "icc/snapdir.h"
+#include "icc/tty.h"
+
+static pid_t read_pidfile(const char *path)
+{
+	char *s;
+	size_t len;
+	struct icc_err e;
+	if (icc_read_file(AT_FDCWD, path, 64, &s, &len, &e) < 0)
+		return 0;
+	pid_t pid = (pid_t)atol(s);
+	free(s);
+	return pid;
+}
+
+struct save_ctx {
+	struct icc_store *st;
+	const char *id;
+	int out_fd;
+};
+
+/* A "#save [NAME]" line was typed: take the snapshot and say so on the terminal. */
+static void on_line(void *p, const char *line)
+{
+	struct save_ctx *c = p;
+	char name[ICC_SNAP_NAME_MAX + 2];
+	if (!icc_save_line(line, name, sizeof(name)))
+		return;
+	struct icc_snap_info info;
+	struct icc_err err;
+	char msg[1400];
+	if (icc_container_save(c->st, c->id, name[0] ? name : NULL, "#save", &info, &err) == 0)
+		snprintf(msg, sizeof(msg), "\r\n[icc] saved snapshot %s (id %.12s)\r\n", info.name, info.id);
+	else
+		snprintf(msg, sizeof(msg), "\r\n[icc] #save failed: %s\r\n", err.msg);
+	if (write(c->out_fd, msg, strlen(msg)) < 0) {
+		/* the terminal is gone: nothing to tell */
+	}
+}
+
+/* Read what the runtime said on a pipe after it failed (bounded wait). */
+static void drain(int fd, char *buf, size_t size)
+{
+	size_t len = strlen(buf);
+	for (int i = 0; i < 20 && len + 1 < size; i++) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		if (poll(&p, 1, 100) <= 0)
+			break;
+		ssize_t n = read(fd, buf + len, size - 1 - len);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+}
+
+static void set_num(cJSON *o, const char *k, double v)
+{
+	cJSON_AddNumberToObject(o, k, v);
+}
+
+/*
+ * The body of a start: everything up to the container's end.  notify_fd >= 0
+ * (detached): one line "CODE MESSAGE" is written there once the container
+ * runs ("0 ok") or failed to start.
+ */
+static int launch(struct icc_store *st, const char *id, const struct icc_launch_opts *o,
+		  int out_fd, int err_fd, int notify_fd, int *exit_code, struct icc_err *err)
+{
+	*exit_code = 125;
+	cJSON *meta = NULL;
+	int r = icc_object_meta(st, ICC_CONTAINER, id, &meta, err);
+	if (r < 0)
+		return r;
+	const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(meta, "config");
+	const char *rt = icc_json_str(cfg, "Runtime");
+	char runtime[16];
+	snprintf(runtime, sizeof(runtime), "%s", rt && *rt ? rt : ICC_DEFAULT_RUNTIME);
+	const char *name = icc_json_str(meta, "name");
+	char cname[256];
+	snprintf(cname, sizeof(cname), "%s", name ? name : id);
+	struct icc_cstate cs;
+	icc_container_state(meta, &cs);
+	if (cs.status == ICC_CS_RUNNING) {
+		cJSON_Delete(meta);
+		return icc_err_set(err, EBUSY, "container '%s' is already running", cname);
+	}
+	r = icc_runtime_check(runtime, err);
+	if (r < 0) {
+		cJSON_Delete(meta);
+		return r;
+	}
+	/* leftovers of an earlier run that ended badly */
+	icc_runtime_cleanup(st, id, runtime);
+
+	char bundle[4400], merged[4400], pidfile[4400], fspid[4400], sock[128];
+	icc_object_path(st, ICC_CONTAINER, id, "bundle", bundle, sizeof(bundle));
+	icc_object_path(st, ICC_CONTAINER, id, "merged", merged, sizeof(merged));
+	icc_object_path(st, ICC_CONTAINER, id, "runtime.pid", pidfile, sizeof(pidfile));
+	icc_object_path(st, ICC_CONTAINER, id, "icc-fs.pid", fspid, sizeof(fspid));
+	unlink(pidfile);
+	unlink(fspid);
+	r = icc_bundle_write(st, id, meta, o->tty ? 1 : 0, err);
+	if (r == 0)
+		r = icc_fsmount(st, id, meta, merged, fspid, err);
+	cJSON_Delete(meta);
+	if (r < 0)
+		return r;
+
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	icc_io_block_signals();
+	int lfd = -1, master = -1, outp[2] = {-1, -1}, errp[2] = {-1, -1};
+	char errbuf[4096] = "";
+	if (o->tty) {
+		mkdir("/run/icc", 0700);
+		snprintf(sock, sizeof(sock), "/run/icc/%.12s-%d.sock", id, (int)getpid());
+		lfd = r = icc_console_listen(sock, err);
+	} else if (pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+		r = icc_err_sys(err, errno, "cannot create pipes");
+	}
+	int rc = 0;
+	if (r >= 0) {
+		const char *args[] = {"create", "--bundle", bundle, "--pid-file", pidfile,
+				      o->tty ? "--console-socket" : id, o->tty ? sock : NULL,
+				      o->tty ? id : NULL, NULL};
+		int in = o->stdin_open && !o->tty && !o->detach ? 0 : -1;
+		rc = o->tty ? icc_runtime_cmd(st, runtime, args, -1, -1, -1, errbuf, sizeof(errbuf), err)
+			    : icc_runtime_cmd(st, runtime, args, in, outp[1], errp[1], NULL, 0, err);
+		if (!o->tty) {
+			close(outp[1]);
+			close(errp[1]);
+			outp[1] = errp[1] = -1;
+		}
+		if (rc < 0) {
+			r = rc;
+		} else if (rc != 0) {
+			if (!o->tty)
+				drain(errp[0], errbuf, sizeof(errbuf));
+			char m[1024];
+			icc_runtime_errmsg(errbuf, m, sizeof(m));
+			*exit_code = icc_runtime_exit_code(m);
+			r = icc_err_set(err, EIO, "cannot start container '%s': %s", cname, m);
+		}
+	}
+	pid_t pid = 0;
+	if (r >= 0) {
+		pid = read_pidfile(pidfile);
+		if (pid <= 0)
+			r = icc_err_set(err, EIO, "cannot start container '%s': the runtime wrote no pid", cname);
+	}
+	if (r >= 0 && o->tty) {
+		master = icc_console_recv(lfd, 10000, err);
+		if (master < 0)
+			r = master;
+	}
+	if (lfd >= 0) {
+		close(lfd);
+		unlink(sock);
+	}
+	if (r >= 0) {
+		cJSON *patch = cJSON_CreateObject();
+		char now[64];
+		icc_time_format(icc_now_ns(), now, sizeof(now));
+		cJSON_AddStringToObject(patch, "status", "running");
+		set_num(patch, "pid", pid);
+		set_num(patch, "pid_start", (double)icc_proc_starttime(pid));
+		pid_t fp = read_pidfile(fspid);
+		set_num(patch, "fs_pid", fp);
+		set_num(patch, "fs_pid_start", (double)icc_proc_starttime(fp));
+		set_num(patch, "monitor_pid", getpid());
+		cJSON_AddStringToObject(patch, "started", now);
+		cJSON_AddStringToObject(patch, "runtime", runtime);
+		cJSON_AddNullToObject(patch, "exit_code");
+		cJSON_AddNullToObject(patch, "finished");
+		cJSON_AddBoolToObject(patch, "tty", o->tty);
+		r = icc_state_update(st, id, patch, err);
+		cJSON_Delete(patch);
+		if (r == -ENOENT)
+			icc_err_set(err, ENOENT, "container '%s' was removed meanwhile", cname);
+	}
+	if (r >= 0) {
+		const char *args[] = {"start", id, NULL};
+		rc = icc_runtime_cmd(st, runtime, args, -1, -1, -1, errbuf, sizeof(errbuf), err);
+		if (rc != 0) {
+			char m[1024];
+			icc_runtime_errmsg(errbuf, m, sizeof(m));
+			*exit_code = icc_runtime_exit_code(m);
+			r = icc_err_set(err, EIO, "cannot start container '%s': %s", cname, m);
+		}
+	}
+	if (r < 0) {
+		if (pid > 0) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+		}
+		if (master >= 0)
+			close(master);
+		for (int i = 0; i < 2; i++) {
+			if (outp[i] >= 0)
+				close(outp[i]);
+			if (errp[i] >= 0)
+				close(errp[i]);
+		}
+		icc_runtime_cleanup(st, id, runtime);
+		unlink(pidfile);
+		cJSON *patch = cJSON_CreateObject();
+		cJSON_AddNullToObject(patch, "pid");
+		cJSON_AddNullToObject(patch, "monitor_pid");
+		cJSON_AddStringToObject(patch, "status", cs.status == ICC_CS_CREATED ? "created" : "exited");
+		struct icc_err e2;
+		icc_state_update(st, id, patch, &e2);
+		cJSON_Delete(patch);
+		return r;
+	}
+	if (notify_fd >= 0) {
+		dprintf(notify_fd, "0 ok\n");
+		close(notify_fd);
+	}
+
+	struct save_ctx sc = {.st = st, .id = id, .out_fd = out_fd};
+	struct icc_io io = {
+		.pid = pid,
+		.master = master,
+		.in_fd = o->tty && o->stdin_open && !o->detach ? 0 : -1,
+		.out_pipe = outp[0],
+		.err_pipe = errp[0],
+		.out_fd = out_fd,
+		.err_fd = err_fd,
+		.forward_signals = !o->detach,
+		.on_line = on_line,
+		.ctx = &sc,
+	};
+	int code = icc_io_run(&io);
+	*exit_code = code;
+
+	cJSON *patch = cJSON_CreateObject();
+	char now[64];
+	icc_time_format(icc_now_ns(), now, sizeof(now));
+	cJSON_AddStringToObject(patch, "status", "exited");
+	set_num(patch, "exit_code", code);
+	cJSON_AddStringToObject(patch, "finished", now);
+	cJSON_AddNullToObject(patch, "pid");
+	cJSON_AddNullToObject(patch, "monitor_pid");
+	struct icc_err e2;
+	icc_runtime_cleanup(st, id, runtime);
+	unlink(pidfile);
+	icc_state_update(st, id, patch, &e2);
+	cJSON_Delete(patch);
+	if (o->autoremove && icc_store_lock(st, &e2) == 0) {
+		if (icc_object_exists(st, ICC_CONTAINER, id))
+			icc_object_remove(st, ICC_CONTAINER, id, &e2);
+		icc_store_unlock(st);
+	}
+	return 0;
+}
+
+int icc_container_start(struct icc_store *st, const char *id, const struct icc_launch_opts *o,
+			int *exit_code, struct icc_err *err)
+{
+	if (!o->detach)
+		return launch(st, id, o, 1, 2, -1, exit_code, err);
+
+	/* detached: a monitor (double fork, own session) runs and waits */
+	*exit_code = 125;
+	char logpath[4400];
+	icc_object_path(st, ICC_CONTAINER, id, "container.log", logpath, sizeof(logpath));
+	int logfd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	if (logfd < 0)
+		return icc_err_sys(err, errno, "cannot open '%s'", logpath);
+	int pfd[2];
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		close(logfd);
+		return icc_err_sys(err, errno, "cannot create a pipe");
+	}
+	pid_t child = fork();
+	if (child < 0) {
+		close(logfd);
+		close(pfd[0]);
+		close(pfd[1]);
+		return icc_err_sys(err, errno, "cannot fork");
+	}
+	if (child == 0) {
+		close(pfd[0]);
+		setsid();
+		if (fork() != 0)
+			_exit(0);
+		int nul = open("/dev/null", O_RDWR);
+		dup2(nul, 0);
+		dup2(nul, 1);
+		dup2(nul, 2);
+		if (nul > 2)
+			close(nul);
+		signal(SIGHUP, SIG_IGN);
+		signal(SIGPIPE, SIG_IGN);
+		int code;
+		struct icc_err e;
+		icc_err_clear(&e);
+		if (launch(st, id, o, logfd, logfd, pfd[1], &code, &e) < 0) {
+			dprintf(pfd[1], "%d %s\n", code, e.msg);
+			_exit(1);
+		}
+		_exit(0);
+	}
+	close(logfd);
+	close(pfd[1]);
+	waitpid(child, NULL, 0);
+	char buf[1200];
+	size_t len = 0;
+	ssize_t n;
+	while (len + 1 < sizeof(buf) && ((n = read(pfd[0], buf + len, sizeof(buf) - 1 - len)) > 0 ||
+					 (n < 0 && errno == EINTR))) {
+		if (n > 0)
+			len += (size_t)n;
+		if (memchr(buf, '\n', len))
+			break;
+	}
+	close(pfd[0]);
+	buf[len] = '\0';
+	char *nl = strchr(buf, '\n');
+	if (nl)
+		*nl = '\0';
+	int code = atoi(buf);
+	if (len == 0)
+		return icc_err_set(err, EIO, "the container monitor died while starting the container");
+	if (code != 0) {
+		*exit_code = code;
+		char *msg = strchr(buf, ' ');
+		return icc_err_set(err, EIO, "%s", msg ? msg + 1 : "cannot start the container");
+	}
+	*exit_code = 0;
+	return 0;
+}

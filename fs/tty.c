@@ -1,0 +1,296 @@
+/* tty.c - console socket, pty relay with window sizes, and the "#save" line watcher */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "icc/tty.h"
+
+int icc_console_listen(const char *path, struct icc_err *err)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof(a.sun_path))
+		return icc_err_set(err, ENAMETOOLONG, "console socket path too long: %s", path);
+	strcpy(a.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return icc_err_sys(err, errno, "cannot create the console socket");
+	unlink(path);
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(fd, 1) < 0) {
+		int e = errno;
+		close(fd);
+		return icc_err_sys(err, e, "cannot listen on '%s'", path);
+	}
+	return fd;
+}
+
+int icc_console_recv(int lfd, int timeout_ms, struct icc_err *err)
+{
+	struct pollfd p = {.fd = lfd, .events = POLLIN};
+	int r;
+	while ((r = poll(&p, 1, timeout_ms)) < 0 && errno == EINTR)
+		;
+	if (r <= 0)
+		return icc_err_set(err, ETIMEDOUT, "the runtime sent no terminal");
+	int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (c < 0)
+		return icc_err_sys(err, errno, "cannot accept the console connection");
+	char data[256];
+	struct iovec iov = {.iov_base = data, .iov_len = sizeof(data)};
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			   .msg_controllen = sizeof(u.buf)};
+	ssize_t n;
+	while ((n = recvmsg(c, &m, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+		;
+	int e = errno;
+	close(c);
+	if (n < 0)
+		return icc_err_sys(err, e, "cannot receive the terminal");
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+	if (!cm || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+		return icc_err_set(err, EPROTO, "the runtime sent no terminal fd");
+	int fd;
+	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	return fd;
+}
+
+bool icc_save_line(const char *line, char *name, size_t size)
+{
+	while (*line == ' ' || *line == '\t')
+		line++;
+	if (strncmp(line, "#save", 5))
+		return false;
+	const char *p = line + 5;
+	if (*p && *p != ' ' && *p != '\t')
+		return false;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	size_t n = strlen(p);
+	while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+		n--;
+	for (size_t i = 0; i < n; i++)
+		if (p[i] == ' ' || p[i] == '\t')
+			return false; /* "#save a b": just a comment */
+	snprintf(name, size, "%.*s", (int)n, p);
+	return true;
+}
+
+void icc_linebuf_feed(struct icc_linebuf *lb, const char *data, size_t n,
+		      void (*done)(void *ctx, const char *line), void *ctx)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)data[i];
+		if (c == '\r' || c == '\n') {
+			lb->buf[lb->len] = '\0';
+			if (!lb->dirty && done)
+				done(ctx, lb->buf);
+			lb->len = 0;
+			lb->dirty = false;
+		} else if (c == 0x7f || c == 0x08) {
+			if (lb->len > 0)
+				lb->len--;
+		} else if (c == 0x15 || c == 0x03) { /* ^U, ^C: line gone */
+			lb->len = 0;
+			lb->dirty = false;
+		} else if (c < 0x20) { /* ESC (arrows, history), ^W, TAB: can't follow */
+			lb->dirty = true;
+		} else if (lb->len + 1 < sizeof(lb->buf)) {
+			lb->buf[lb->len++] = (char)c;
+		} else {
+			lb->dirty = true;
+		}
+	}
+}
+
+static const int relay_signals[] = {SIGCHLD, SIGWINCH, SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+
+static void sigset_relay(sigset_t *s)
+{
+	sigemptyset(s);
+	for (size_t i = 0; i < sizeof(relay_signals) / sizeof(relay_signals[0]); i++)
+		sigaddset(s, relay_signals[i]);
+}
+
+void icc_io_block_signals(void)
+{
+	sigset_t s;
+	sigset_relay(&s);
+	sigprocmask(SIG_BLOCK, &s, NULL);
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno == EAGAIN) {
+			struct pollfd pf = {.fd = fd, .events = POLLOUT};
+			poll(&pf, 1, 1000);
+			continue;
+		}
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Copy what is readable from `from` to `to`; -1 at EOF/error. */
+static int pump(int from, int to, struct icc_io *io, struct icc_linebuf *lb)
+{
+	char buf[16384];
+	ssize_t n = read(from, buf, sizeof(buf));
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return 0;
+	if (n <= 0)
+		return -1;
+	if (to >= 0 && write_all(to, buf, (size_t)n) < 0 && lb)
+		return -1;
+	if (lb)
+		icc_linebuf_feed(lb, buf, (size_t)n, io->on_line, io->ctx);
+	return 0;
+}
+
+static void copy_winsize(int from, int to)
+{
+	struct winsize ws;
+	if (from >= 0 && ioctl(from, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col)
+		ioctl(to, TIOCSWINSZ, &ws);
+}
+
+int icc_io_run(struct icc_io *io)
+{
+	sigset_t set;
+	sigset_relay(&set);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+
+	struct termios saved;
+	bool raw = false;
+	int tty_in = io->in_fd >= 0 && isatty(io->in_fd) ? io->in_fd : -1;
+	int winsrc = tty_in >= 0 ? tty_in : (isatty(io->out_fd) ? io->out_fd : -1);
+	if (io->master >= 0) {
+		copy_winsize(winsrc, io->master);
+		if (tty_in >= 0 && tcgetattr(tty_in, &saved) == 0) {
+			struct termios t = saved;
+			cfmakeraw(&t);
+			if (tcsetattr(tty_in, TCSANOW, &t) == 0)
+				raw = true;
+		}
+	}
+	int in_fd = io->master >= 0 ? io->in_fd : -1;
+	int master = io->master, outp = io->out_pipe, errp = io->err_pipe;
+	struct icc_linebuf lb = {.len = 0};
+	int status = -1, signals = 0;
+	bool exited = false;
+	int64_t deadline = 0;
+
+	for (;;) {
+		if (exited && master < 0 && outp < 0 && errp < 0)
+			break;
+		struct pollfd p[5];
+		int np = 0, ii = -1, im = -1, io_ = -1, ie = -1, is = -1;
+		if (sfd >= 0) { is = np; p[np++] = (struct pollfd){.fd = sfd, .events = POLLIN}; }
+		if (in_fd >= 0 && !exited) { ii = np; p[np++] = (struct pollfd){.fd = in_fd, .events = POLLIN}; }
+		if (master >= 0) { im = np; p[np++] = (struct pollfd){.fd = master, .events = POLLIN}; }
+		if (outp >= 0) { io_ = np; p[np++] = (struct pollfd){.fd = outp, .events = POLLIN}; }
+		if (errp >= 0) { ie = np; p[np++] = (struct pollfd){.fd = errp, .events = POLLIN}; }
+		/* after the container exited, drain what is left for a moment only
+		 * (a leaked daemon could keep a pipe open) */
+		int timeout = exited ? 200 : (sfd < 0 ? 200 : -1);
+		int r = poll(p, (nfds_t)np, timeout);
+		if (r < 0 && errno != EINTR)
+			break;
+		if (r == 0 && exited && ++deadline > 5)
+			break;
+		if (r == 0 && sfd < 0 && !exited) {
+			int st;
+			if (waitpid(io->pid, &st, WNOHANG) == io->pid) {
+				status = st;
+				exited = true;
+			}
+		}
+		if (is >= 0 && (p[is].revents & POLLIN)) {
+			struct signalfd_siginfo si;
+			while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+				int sig = (int)si.ssi_signo;
+				if (sig == SIGCHLD) {
+					int st;
+					pid_t w;
+					while ((w = waitpid(-1, &st, WNOHANG)) > 0)
+						if (w == io->pid) {
+							status = st;
+							exited = true;
+						}
+				} else if (sig == SIGWINCH) {
+					if (master >= 0)
+						copy_winsize(winsrc, master);
+				} else if (io->forward_signals && !exited) {
+					if ((sig == SIGINT || sig == SIGTERM) && ++signals > 1)
+						sig = SIGKILL;
+					kill(io->pid, sig);
+				}
+			}
+		}
+		if (ii >= 0 && (p[ii].revents & (POLLIN | POLLHUP | POLLERR))) {
+			if (pump(in_fd, master, io, &lb) < 0)
+				in_fd = -1;
+		}
+		if (im >= 0 && (p[im].revents & (POLLIN | POLLHUP | POLLERR))) {
+			if (pump(master, io->out_fd, io, NULL) < 0) {
+				close(master);
+				master = -1;
+			}
+		}
+		if (io_ >= 0 && (p[io_].revents & (POLLIN | POLLHUP | POLLERR))) {
+			if (pump(outp, io->out_fd, io, NULL) < 0) {
+				close(outp);
+				outp = -1;
+			}
+		}
+		if (ie >= 0 && (p[ie].revents & (POLLIN | POLLHUP | POLLERR))) {
+			if (pump(errp, io->err_fd, io, NULL) < 0) {
+				close(errp);
+				errp = -1;
+			}
+		}
+	}
+	if (!exited) {
+		int st;
+		while (waitpid(io->pid, &st, 0) < 0 && errno == EINTR)
+			;
+		status = st;
+	}
+	if (master >= 0)
+		close(master);
+	if (outp >= 0)
+		close(outp);
+	if (errp >= 0)
+		close(errp);
+	if (raw)
+		tcsetattr(tty_in, TCSAFLUSH, &saved);
+	if (sfd >= 0)
+		close(sfd);
+	io->master = io->out_pipe = io->err_pipe = -1;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return 255;
+}

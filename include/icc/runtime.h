@@ -1,0 +1,119 @@
+/* runtime.h - running containers with an OCI runtime (runc, crun): bundle, state, launch */
+#ifndef ICC_RUNTIME_H
+#define ICC_RUNTIME_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <cjson/cJSON.h>
+
+#include "icc/err.h"
+#include "icc/store.h"
+#include "icc/util.h"
+
+/*
+ * Files of a container beside its rootfs (containers/<id>/):
+ *   bundle/config.json   OCI runtime config, root.path = merged
+ *   merged/              the icc-fs mount the container runs in
+ *   hostname hosts resolv.conf   bind-mounted over /etc/... in the container
+ *   container.log        output of detached containers
+ *   runtime.pid          the container's init pid (runtime --pid-file)
+ *   icc-fs.pid           the icc-fs daemon's pid
+ * The runtime keeps its state under <root>/runtime/<runtime>/.
+ */
+
+#define ICC_DEFAULT_RUNTIME "runc"
+
+/* Is `name` a runtime icc knows and is it installed?  0 or -errno with a message. */
+int icc_runtime_check(const char *name, struct icc_err *err);
+
+/*
+ * Run the runtime: `runtime --root <root>/runtime/<runtime> ARGS...` (crun on a
+ * hybrid cgroup layout in a private mount namespace without
+ * /sys/fs/cgroup/unified).  stdio fds: -1 means /dev/null; errfd -1 means
+ * "capture": the first bytes of the runtime's stderr land in errbuf.
+ * Returns the exit status (>= 0) or -errno.
+ */
+int icc_runtime_cmd(struct icc_store *st, const char *runtime, const char *const *args,
+		    int infd, int outfd, int errfd, char *errbuf, size_t errsize,
+		    struct icc_err *err);
+
+/* The one useful line of a runtime error ("exec: "x": executable file not found ..."). */
+void icc_runtime_errmsg(const char *raw, char *out, size_t size);
+
+/*
+ * Write containers/<id>/{bundle/config.json,hostname,hosts,resolv.conf}
+ * from meta.json's "config".  `tty` overrides config.Tty when >= 0.
+ */
+int icc_bundle_write(struct icc_store *st, const char *id, const cJSON *meta, int tty,
+		     struct icc_err *err);
+
+/* Live status of a container, from meta.json "state" checked against /proc. */
+enum icc_cstatus { ICC_CS_CREATED, ICC_CS_RUNNING, ICC_CS_EXITED, ICC_CS_DEAD };
+struct icc_cstate {
+	enum icc_cstatus status;
+	pid_t pid;          /* container init (host pid) when running */
+	int exit_code;
+	int64_t started_ns, finished_ns;
+	bool stale;         /* meta.json said running but the process is gone */
+};
+void icc_container_state(const cJSON *meta, struct icc_cstate *out);
+const char *icc_cstatus_name(enum icc_cstatus s);
+
+/* Process start time (clock ticks since boot, /proc/PID/stat field 22), 0 if gone. */
+unsigned long long icc_proc_starttime(pid_t pid);
+
+/*
+ * Update meta.json "state" of container `id` under the store lock:
+ * merges the members of `patch` into it.  A removed container is not an error
+ * (returns -ENOENT quietly).
+ */
+int icc_state_update(struct icc_store *st, const char *id, const cJSON *patch,
+		     struct icc_err *err);
+
+/*
+ * Tear down what a run left: the runtime's state (delete --force, which also
+ * removes the cgroup) and the icc-fs mount.  Safe to call many times.
+ */
+void icc_runtime_cleanup(struct icc_store *st, const char *id, const char *runtime);
+
+/* icc-fs: mount container `id` (meta) on `mountpoint`; unmount. */
+int icc_fsmount(struct icc_store *st, const char *id, const cJSON *meta,
+		const char *mountpoint, const char *pidfile, struct icc_err *err);
+int icc_fsumount(const char *mountpoint);
+/* Path of the icc-fs binary ($ICC_FS_BIN, beside the running program, ../sbin, $PATH). */
+const char *icc_fs_binary(char *buf, size_t size);
+
+/* Store a snapshot of a container's rootfs (as `icc snapshot`), under the lock. */
+struct icc_snap_info;
+int icc_container_save(struct icc_store *st, const char *id, const char *name,
+		       const char *by, struct icc_snap_info *info, struct icc_err *err);
+
+/* Resolve USER ("name", "uid", "name:group", "uid:gid") in the container's /etc files. */
+int icc_runtime_user(struct icc_store *st, const char *id, const char *user, long *uid,
+		     long *gid, struct icc_err *err);
+
+/* Exit code Docker gives a failed start: 127 not found, 126 cannot execute, else 125. */
+int icc_runtime_exit_code(const char *msg);
+
+/* ---- runtime_run.c: starting containers and waiting for them ---- */
+struct icc_launch_opts {
+	bool tty;          /* a pty (process.terminal), relayed to our stdio */
+	bool stdin_open;   /* -i: the container reads our stdin */
+	bool detach;       /* run under a monitor process, output to container.log */
+	bool autoremove;   /* --rm: remove the container after it ended */
+};
+
+/*
+ * Start container `id` (created or exited): bundle, icc-fs mount, runtime
+ * create + start.  Foreground: relays stdio (and "#save" lines with a tty)
+ * until the container ends, then records its exit code, unmounts and sets
+ * *exit_code.  Detached: returns once the container runs; a double-forked
+ * monitor waits for it and cleans up.  On failure nothing is left running or
+ * mounted and *exit_code is 125, 126 or 127.
+ */
+int icc_container_start(struct icc_store *st, const char *id, const struct icc_launch_opts *o,
+			int *exit_code, struct icc_err *err);
+
+#endif

@@ -1,0 +1,57 @@
+/* tty.h - console socket, pty relay and the "#save" line watcher */
+#ifndef ICC_TTY_H
+#define ICC_TTY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "icc/err.h"
+
+/* A listening unix socket for the runtime's --console-socket. */
+int icc_console_listen(const char *path, struct icc_err *err);
+/* Accept one connection and receive the pty master fd (SCM_RIGHTS). */
+int icc_console_recv(int lfd, int timeout_ms, struct icc_err *err);
+
+/*
+ * What a typed line is: returns true for "#save" / "#save NAME" (NAME, maybe
+ * empty, copied to name).
+ */
+bool icc_save_line(const char *line, char *name, size_t size);
+
+/* Line buffer of what the user typed since the last Enter. */
+struct icc_linebuf {
+	char buf[512];
+	size_t len;
+	bool dirty; /* escape sequences, tabs, overflow: the line is not knowable */
+};
+/* Feed typed bytes; calls `done(ctx, line)` for each completed line. */
+void icc_linebuf_feed(struct icc_linebuf *lb, const char *data, size_t n,
+		      void (*done)(void *ctx, const char *line), void *ctx);
+
+/*
+ * Relay between the user and a container whose init (`pid`) is our child
+ * (we are its subreaper), until it exits.
+ *   master >= 0: pty mode; in_fd is relayed into the master, the master to
+ *     out_fd; the user's terminal (if in_fd is one) is put in raw mode and
+ *     restored; SIGWINCH resizes the pty.
+ *   otherwise out_pipe/err_pipe (may be -1) are copied to out_fd/err_fd.
+ * Signals SIGINT/SIGTERM/SIGHUP/SIGQUIT (blocked by the caller) are forwarded
+ * to the container when forward_signals (a second SIGINT/SIGTERM kills it).
+ * Returns the container's exit code (128+N when killed by signal N).
+ */
+struct icc_io {
+	pid_t pid;
+	int master, in_fd;
+	int out_pipe, err_pipe;
+	int out_fd, err_fd;
+	bool forward_signals;
+	void (*on_line)(void *ctx, const char *line);
+	void *ctx;
+};
+int icc_io_run(struct icc_io *io);
+
+/* The signals icc_io_run handles; block them before starting the container. */
+void icc_io_block_signals(void);
+
+#endif
