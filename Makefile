@@ -35,7 +35,7 @@ LIBICC := $(BUILD)/libicc.a
 ICC    := $(BUILD)/icc
 ICCFS  := $(BUILD)/icc-fs
 
-.PHONY: all demo check unit e2e asan bench install uninstall clean deps test-deps
+.PHONY: all demo check unit e2e asan fuzz bench install uninstall clean deps test-deps
 
 all: $(ICC) $(ICCFS)
 
@@ -88,6 +88,9 @@ asan:
 	  EXTRA_CFLAGS="-O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 	  EXTRA_LDLIBS="-fsanitize=address,undefined" all unit
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 sh tests/run.sh build-asan
+
+fuzz:
+	@sh tests/fuzz/run.sh
 
 bench: deps all
 	@sh tests/bench/run.sh $(BUILD)
