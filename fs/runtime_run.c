@@ -35,7 +35,7 @@ struct save_ctx {
 };
 
 /* A "#save [NAME]" line was typed: take the snapshot and say so on the terminal. */
-static void on_line(void *p, const char *line)
+static void on_line(void *p, const char *line, char *reply, size_t size)
 {
 	struct save_ctx *c = p;
 	char name[ICC_SNAP_NAME_MAX + 2];
@@ -43,14 +43,10 @@ static void on_line(void *p, const char *line)
 		return;
 	struct icc_snap_info info;
 	struct icc_err err;
-	char msg[1400];
 	if (icc_container_save(c->st, c->id, name[0] ? name : NULL, "#save", &info, &err) == 0)
-		snprintf(msg, sizeof(msg), "\r\n[icc] saved snapshot %s (id %.12s)\r\n", info.name, info.id);
+		snprintf(reply, size, "[icc] saved snapshot %s (id %.12s)", info.name, info.id);
 	else
-		snprintf(msg, sizeof(msg), "\r\n[icc] #save failed: %s\r\n", err.msg);
-	if (write(c->out_fd, msg, strlen(msg)) < 0) {
-		/* the terminal is gone: nothing to tell */
-	}
+		snprintf(reply, size, "[icc] #save failed: %s", err.msg);
 }
 
 /* Read what the runtime said on a pipe after it failed (bounded wait). */

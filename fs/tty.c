@@ -12,6 +12,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "icc/tty.h"
@@ -94,12 +95,34 @@ void icc_linebuf_feed(struct icc_linebuf *lb, const char *data, size_t n,
 {
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)data[i];
+		if (lb->esc == 1) {
+			/* ESC [ starts a CSI sequence; ESC O x (keypad), Alt-x: unknowable */
+			lb->esc = c == '[' ? 2 : 0;
+			if (c != '[')
+				lb->dirty = true;
+			continue;
+		}
+		if (lb->esc == 2) {
+			if (c >= 0x40 && c <= 0x7e) {
+				/* 'R' is the terminal's cursor position report (the shell asked
+				 * with ESC[6n), not a key: it does not change the line */
+				if (c != 'R')
+					lb->dirty = true;
+				lb->esc = 0;
+			}
+			continue;
+		}
+		if (c == 0x1b) {
+			lb->esc = 1;
+			continue;
+		}
 		if (c == '\r' || c == '\n') {
 			lb->buf[lb->len] = '\0';
 			if (!lb->dirty && done)
 				done(ctx, lb->buf);
 			lb->len = 0;
 			lb->dirty = false;
+			lb->esc = 0;
 		} else if (c == 0x7f || c == 0x08) {
 			if (lb->len > 0)
 				lb->len--;
@@ -151,8 +174,33 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
+struct line_ctx {
+	struct icc_io *io;
+	char pending[1400];
+	int64_t since; /* ms */
+};
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void line_done(void *p, const char *line)
+{
+	struct line_ctx *lc = p;
+	char reply[1400] = "";
+	if (lc->io->on_line)
+		lc->io->on_line(lc->io->ctx, line, reply, sizeof(reply));
+	if (reply[0]) {
+		snprintf(lc->pending, sizeof(lc->pending), "%s", reply);
+		lc->since = now_ms();
+	}
+}
+
 /* Copy what is readable from `from` to `to`; -1 at EOF/error. */
-static int pump(int from, int to, struct icc_io *io, struct icc_linebuf *lb)
+static int pump(int from, int to, struct icc_io *io, struct icc_linebuf *lb, struct line_ctx *lc)
 {
 	char buf[16384];
 	ssize_t n = read(from, buf, sizeof(buf));
@@ -160,10 +208,22 @@ static int pump(int from, int to, struct icc_io *io, struct icc_linebuf *lb)
 		return 0;
 	if (n <= 0)
 		return -1;
+	/* a notice waits for the end of the line the shell echoes, so it gets a line of its own */
+	char *nl = !lb && lc && lc->pending[0] ? memchr(buf, '\n', (size_t)n) : NULL;
+	if (nl) {
+		size_t head = (size_t)(nl - buf) + 1;
+		char msg[1500];
+		snprintf(msg, sizeof(msg), "%s\r\n", lc->pending);
+		lc->pending[0] = '\0';
+		if (write_all(to, buf, head) < 0 || write_all(to, msg, strlen(msg)) < 0 ||
+		    write_all(to, buf + head, (size_t)n - head) < 0)
+			return 0;
+		return 0;
+	}
 	if (to >= 0 && write_all(to, buf, (size_t)n) < 0 && lb)
 		return -1;
 	if (lb)
-		icc_linebuf_feed(lb, buf, (size_t)n, io->on_line, io->ctx);
+		icc_linebuf_feed(lb, buf, (size_t)n, line_done, lc);
 	return 0;
 }
 
@@ -197,6 +257,7 @@ int icc_io_run(struct icc_io *io)
 	int in_fd = io->master >= 0 ? io->in_fd : -1;
 	int master = io->master, outp = io->out_pipe, errp = io->err_pipe;
 	struct icc_linebuf lb = {.len = 0};
+	struct line_ctx lc = {.io = io};
 	int status = -1, signals = 0;
 	bool exited = false;
 	int64_t deadline = 0;
@@ -213,8 +274,14 @@ int icc_io_run(struct icc_io *io)
 		if (errp >= 0) { ie = np; p[np++] = (struct pollfd){.fd = errp, .events = POLLIN}; }
 		/* after the container exited, drain what is left for a moment only
 		 * (a leaked daemon could keep a pipe open) */
-		int timeout = exited ? 200 : (sfd < 0 ? 200 : -1);
+		int timeout = exited ? 200 : (sfd < 0 || lc.pending[0] ? 200 : -1);
 		int r = poll(p, (nfds_t)np, timeout);
+		if (lc.pending[0] && now_ms() - lc.since >= 300) {
+			char msg[1500];
+			snprintf(msg, sizeof(msg), "\r\n%s\r\n", lc.pending);
+			write_all(io->out_fd, msg, strlen(msg));
+			lc.pending[0] = '\0';
+		}
 		if (r < 0 && errno != EINTR)
 			break;
 		if (r == 0 && exited && ++deadline > 5)
@@ -249,23 +316,23 @@ int icc_io_run(struct icc_io *io)
 			}
 		}
 		if (ii >= 0 && (p[ii].revents & (POLLIN | POLLHUP | POLLERR))) {
-			if (pump(in_fd, master, io, &lb) < 0)
+			if (pump(in_fd, master, io, &lb, &lc) < 0)
 				in_fd = -1;
 		}
 		if (im >= 0 && (p[im].revents & (POLLIN | POLLHUP | POLLERR))) {
-			if (pump(master, io->out_fd, io, NULL) < 0) {
+			if (pump(master, io->out_fd, io, NULL, &lc) < 0) {
 				close(master);
 				master = -1;
 			}
 		}
 		if (io_ >= 0 && (p[io_].revents & (POLLIN | POLLHUP | POLLERR))) {
-			if (pump(outp, io->out_fd, io, NULL) < 0) {
+			if (pump(outp, io->out_fd, io, NULL, NULL) < 0) {
 				close(outp);
 				outp = -1;
 			}
 		}
 		if (ie >= 0 && (p[ie].revents & (POLLIN | POLLHUP | POLLERR))) {
-			if (pump(errp, io->err_fd, io, NULL) < 0) {
+			if (pump(errp, io->err_fd, io, NULL, NULL) < 0) {
 				close(errp);
 				errp = -1;
 			}

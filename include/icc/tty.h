@@ -24,6 +24,7 @@ struct icc_linebuf {
 	char buf[512];
 	size_t len;
 	bool dirty; /* escape sequences, tabs, overflow: the line is not knowable */
+	int esc;    /* 0, 1 after ESC, 2 inside a CSI sequence */
 };
 /* Feed typed bytes; calls `done(ctx, line)` for each completed line. */
 void icc_linebuf_feed(struct icc_linebuf *lb, const char *data, size_t n,
@@ -46,7 +47,8 @@ struct icc_io {
 	int out_pipe, err_pipe;
 	int out_fd, err_fd;
 	bool forward_signals;
-	void (*on_line)(void *ctx, const char *line);
+	/* a line was typed: may put a notice for the user's terminal in `reply` */
+	void (*on_line)(void *ctx, const char *line, char *reply, size_t size);
 	void *ctx;
 };
 int icc_io_run(struct icc_io *io);
