@@ -35,6 +35,8 @@ int icc_tarw_open(struct icc_tarw **wp, int fd, const char *filter, struct icc_e
 		return icc_err_set(err, ENOMEM, "out of memory");
 	}
 	archive_write_set_format_pax_restricted(w->a);
+	/* xattrs as SCHILY.xattr only (what GNU tar, Docker and umoci read) */
+	archive_write_set_format_option(w->a, "pax", "xattrheader", "SCHILY");
 	archive_entry_linkresolver_set_strategy(w->lr, archive_format(w->a));
 	int r = ARCHIVE_OK;
 	if (!filter || !strcmp(filter, "none")) {

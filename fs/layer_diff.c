@@ -1,0 +1,339 @@
+/* layer_diff.c - the changes between two trees as an OCI layer (whiteouts, opaque dirs) */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fiemap.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "icc/oci.h"
+
+struct diff {
+	struct icc_tarw *w;
+	struct icc_layer_stats *st;
+	struct icc_err *err;
+};
+
+static int join(char *out, size_t size, const char *prefix, const char *name, struct icc_err *err)
+{
+	if ((size_t)snprintf(out, size, "%s%s%s", prefix, *prefix ? "/" : "", name) >= size)
+		return icc_err_set(err, ENAMETOOLONG, "path too long below '%s'", prefix);
+	return 0;
+}
+
+/* All xattrs of dirfd/name as "name\0value-length:value" concatenated, sorted by name. */
+static int xattr_blob(int dirfd, const char *name, char **out, size_t *len)
+{
+	char path[64 + 4096];
+	snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", dirfd, name);
+	*out = NULL;
+	*len = 0;
+	char list[65536];
+	ssize_t n = llistxattr(path, list, sizeof(list));
+	if (n <= 0)
+		return n < 0 && errno != ENOTSUP ? -errno : 0;
+	/* list order is stable for one inode; sort anyway for safety */
+	const char *names[1024];
+	size_t k = 0;
+	for (ssize_t i = 0; i < n && k < 1024; i += (ssize_t)strlen(list + i) + 1)
+		names[k++] = list + i;
+	for (size_t i = 1; i < k; i++)
+		for (size_t j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
+			const char *t = names[j];
+			names[j] = names[j - 1];
+			names[j - 1] = t;
+		}
+	size_t cap = 0, used = 0;
+	char *b = NULL;
+	static __thread char val[65536];
+	for (size_t i = 0; i < k; i++) {
+		ssize_t v = lgetxattr(path, names[i], val, sizeof(val));
+		if (v < 0)
+			continue;
+		size_t need = strlen(names[i]) + 1 + 16 + (size_t)v;
+		if (used + need > cap) {
+			cap = (used + need) * 2;
+			char *nb = realloc(b, cap);
+			if (!nb) {
+				free(b);
+				return -ENOMEM;
+			}
+			b = nb;
+		}
+		used += (size_t)sprintf(b + used, "%s", names[i]) + 1;
+		used += (size_t)sprintf(b + used, "%zd:", v);
+		memcpy(b + used, val, (size_t)v);
+		used += (size_t)v;
+	}
+	*out = b;
+	*len = used;
+	return 0;
+}
+
+/* Same type, mode, owner, size, mtime, device, link target and xattrs? */
+static int same_meta(int lfd, int ufd, const char *name, const struct stat *a, const struct stat *b)
+{
+	if (a->st_mode != b->st_mode || a->st_uid != b->st_uid || a->st_gid != b->st_gid ||
+	    a->st_mtim.tv_sec != b->st_mtim.tv_sec || a->st_mtim.tv_nsec != b->st_mtim.tv_nsec)
+		return 0;
+	if (!S_ISDIR(a->st_mode) && (a->st_size != b->st_size || a->st_nlink != b->st_nlink))
+		return 0;
+	if ((S_ISCHR(a->st_mode) || S_ISBLK(a->st_mode)) && a->st_rdev != b->st_rdev)
+		return 0;
+	if (S_ISLNK(a->st_mode)) {
+		char t1[4097], t2[4097];
+		ssize_t n1 = readlinkat(lfd, name, t1, sizeof(t1));
+		ssize_t n2 = readlinkat(ufd, name, t2, sizeof(t2));
+		if (n1 < 0 || n2 < 0)
+			return -errno;
+		if (n1 != n2 || memcmp(t1, t2, (size_t)n1))
+			return 0;
+	}
+	char *x1, *x2;
+	size_t l1, l2;
+	int r = xattr_blob(lfd, name, &x1, &l1);
+	if (r < 0)
+		return r;
+	r = xattr_blob(ufd, name, &x2, &l2);
+	if (r < 0) {
+		free(x1);
+		return r;
+	}
+	int same = l1 == l2 && (l1 == 0 || !memcmp(x1, x2, l1));
+	free(x1);
+	free(x2);
+	return same;
+}
+
+/*
+ * 1 if btrfs says both files are made of the same extents (a snapshot's
+ * unchanged file), 0 if not or unknown (inline data, delalloc, ...).
+ */
+static int same_extents(int fa, int fb)
+{
+	enum { N = 128 };
+	size_t sz = sizeof(struct fiemap) + N * sizeof(struct fiemap_extent);
+	struct fiemap *ma = calloc(1, sz), *mb = calloc(1, sz);
+	int same = 0;
+	if (!ma || !mb)
+		goto out;
+	uint64_t start = 0;
+	for (;;) {
+		memset(ma, 0, sz);
+		memset(mb, 0, sz);
+		ma->fm_start = mb->fm_start = start;
+		ma->fm_length = mb->fm_length = FIEMAP_MAX_OFFSET - start;
+		ma->fm_extent_count = mb->fm_extent_count = N;
+		if (ioctl(fa, FS_IOC_FIEMAP, ma) < 0 || ioctl(fb, FS_IOC_FIEMAP, mb) < 0)
+			goto out;
+		if (ma->fm_mapped_extents != mb->fm_mapped_extents)
+			goto out;
+		if (ma->fm_mapped_extents == 0) {
+			same = 1;
+			goto out;
+		}
+		const uint32_t bad = FIEMAP_EXTENT_UNKNOWN | FIEMAP_EXTENT_DELALLOC |
+				     FIEMAP_EXTENT_DATA_INLINE | FIEMAP_EXTENT_DATA_TAIL |
+				     FIEMAP_EXTENT_NOT_ALIGNED;
+		for (uint32_t i = 0; i < ma->fm_mapped_extents; i++) {
+			struct fiemap_extent *x = &ma->fm_extents[i], *y = &mb->fm_extents[i];
+			if ((x->fe_flags & bad) || (y->fe_flags & bad) ||
+			    x->fe_logical != y->fe_logical || x->fe_physical != y->fe_physical ||
+			    x->fe_length != y->fe_length || x->fe_flags != y->fe_flags)
+				goto out;
+		}
+		struct fiemap_extent *last = &ma->fm_extents[ma->fm_mapped_extents - 1];
+		if (last->fe_flags & FIEMAP_EXTENT_LAST) {
+			same = 1;
+			goto out;
+		}
+		start = last->fe_logical + last->fe_length;
+	}
+out:
+	free(ma);
+	free(mb);
+	return same;
+}
+
+/* Do the two regular files hold the same bytes?  1, 0 or -errno. */
+static int same_content(struct diff *d, int lfd, int ufd, const char *name)
+{
+	int fa = openat(lfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fa < 0)
+		return -errno;
+	int fb = openat(ufd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fb < 0) {
+		int e = -errno;
+		close(fa);
+		return e;
+	}
+	int same = same_extents(fa, fb);
+	if (!same) {
+		static __thread char ba[1 << 16], bb[1 << 16];
+		same = 1;
+		for (;;) {
+			ssize_t na = read(fa, ba, sizeof(ba));
+			ssize_t nb = na > 0 ? read(fb, bb, (size_t)na) : read(fb, bb, 1);
+			if (na < 0 || nb < 0) {
+				same = -errno;
+				break;
+			}
+			d->st->compared_bytes += (unsigned long long)na;
+			if (na != nb || memcmp(ba, bb, (size_t)na)) {
+				same = 0;
+				break;
+			}
+			if (na == 0)
+				break;
+		}
+	}
+	close(fa);
+	close(fb);
+	return same;
+}
+
+/* Write a whole directory's children (after its entry). */
+static int add_children(struct diff *d, int dirfd, const char *name, const char *path)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return icc_err_sys(d->err, errno, "cannot open '%s'", path);
+	char **names;
+	size_t n;
+	int r = icc_dir_names(fd, &names, &n, d->err);
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		char child[8192];
+		r = join(child, sizeof(child), path, names[i], d->err);
+		if (r == 0)
+			r = icc_tarw_subtree(d->w, fd, names[i], child, d->err);
+	}
+	if (r == 0)
+		icc_dir_names_free(names, n);
+	close(fd);
+	return r;
+}
+
+static int whiteout(struct diff *d, const char *prefix, const char *name)
+{
+	char wh[8192], nm[4200];
+	snprintf(nm, sizeof(nm), ".wh.%s", name);
+	int r = join(wh, sizeof(wh), prefix, nm, d->err);
+	if (r == 0)
+		r = icc_tarw_empty(d->w, wh, d->err);
+	d->st->deleted++;
+	return r;
+}
+
+static int diff_dir(struct diff *d, int lfd, int ufd, const char *prefix);
+
+static int diff_both(struct diff *d, int lfd, int ufd, const char *prefix, const char *name)
+{
+	char path[8192];
+	int r = join(path, sizeof(path), prefix, name, d->err);
+	if (r < 0)
+		return r;
+	struct stat a, b;
+	if (fstatat(lfd, name, &a, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    fstatat(ufd, name, &b, AT_SYMLINK_NOFOLLOW) < 0)
+		return icc_err_sys(d->err, errno, "cannot stat '%s'", path);
+	if ((a.st_mode & S_IFMT) != (b.st_mode & S_IFMT)) {
+		/* a directory must be removed before something else takes its name */
+		if (S_ISDIR(a.st_mode) && (r = whiteout(d, prefix, name)) < 0)
+			return r;
+		d->st->changed++;
+		return icc_tarw_subtree(d->w, ufd, name, path, d->err);
+	}
+	int same = same_meta(lfd, ufd, name, &a, &b);
+	if (same < 0)
+		return icc_err_sys(d->err, -same, "cannot compare '%s'", path);
+	if (S_ISDIR(b.st_mode)) {
+		if (a.st_ino != b.st_ino) {
+			/* removed and made again: replaces everything below (opaque) */
+			char opq[8300];
+			snprintf(opq, sizeof(opq), "%s/.wh..wh..opq", path);
+			d->st->opaque++;
+			if ((r = icc_tarw_path(d->w, ufd, name, path, d->err)) < 0 ||
+			    (r = icc_tarw_empty(d->w, opq, d->err)) < 0)
+				return r;
+			return add_children(d, ufd, name, path);
+		}
+		if (!same) {
+			d->st->changed++;
+			if ((r = icc_tarw_path(d->w, ufd, name, path, d->err)) < 0)
+				return r;
+		}
+		int l2 = openat(lfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (l2 < 0)
+			return icc_err_sys(d->err, errno, "cannot open '%s'", path);
+		int u2 = openat(ufd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (u2 < 0) {
+			r = icc_err_sys(d->err, errno, "cannot open '%s'", path);
+			close(l2);
+			return r;
+		}
+		r = diff_dir(d, l2, u2, path);
+		close(l2);
+		close(u2);
+		return r;
+	}
+	if (same && S_ISREG(b.st_mode)) {
+		same = same_content(d, lfd, ufd, name);
+		if (same < 0)
+			return icc_err_sys(d->err, -same, "cannot compare '%s'", path);
+	}
+	if (same)
+		return 0;
+	d->st->changed++;
+	return icc_tarw_path(d->w, ufd, name, path, d->err);
+}
+
+static int diff_dir(struct diff *d, int lfd, int ufd, const char *prefix)
+{
+	char **ln, **un;
+	size_t nl, nu;
+	int r = icc_dir_names(lfd, &ln, &nl, d->err);
+	if (r < 0)
+		return r;
+	r = icc_dir_names(ufd, &un, &nu, d->err);
+	if (r < 0) {
+		icc_dir_names_free(ln, nl);
+		return r;
+	}
+	size_t i = 0, j = 0;
+	while (r == 0 && (i < nl || j < nu)) {
+		int c = i >= nl ? 1 : j >= nu ? -1 : strcmp(ln[i], un[j]);
+		if (c < 0) {
+			r = whiteout(d, prefix, ln[i++]);
+		} else if (c > 0) {
+			char path[8192];
+			r = join(path, sizeof(path), prefix, un[j], d->err);
+			if (r == 0)
+				r = icc_tarw_subtree(d->w, ufd, un[j], path, d->err);
+			d->st->added++;
+			j++;
+		} else {
+			r = diff_both(d, lfd, ufd, prefix, un[j]);
+			i++;
+			j++;
+		}
+	}
+	icc_dir_names_free(ln, nl);
+	icc_dir_names_free(un, nu);
+	return r;
+}
+
+int icc_layer_diff(struct icc_tarw *w, int lower_fd, int upper_fd,
+		   struct icc_layer_stats *stats, struct icc_err *err)
+{
+	struct icc_layer_stats dummy;
+	memset(stats ? stats : &dummy, 0, sizeof(dummy));
+	struct diff d = {.w = w, .st = stats ? stats : &dummy, .err = err};
+	if (lower_fd < 0)
+		return icc_tarw_tree(w, upper_fd, err);
+	return diff_dir(&d, lower_fd, upper_fd, "");
+}
