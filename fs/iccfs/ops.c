@@ -871,6 +871,76 @@ static void ll_statfs(fuse_req_t req, fuse_ino_t n)
 	fuse_reply_statfs(req, &sv);
 }
 
+/*
+ * xattrs on an O_PATH fd: the *xattrat syscalls (Linux 6.13) with
+ * AT_EMPTY_PATH act on the inode itself (symlinks included) without a path
+ * walk; older kernels: the /proc/self/fd/N path (our own fd).
+ */
+#define NR_setxattrat 463
+#define NR_getxattrat 464
+#define NR_listxattrat 465
+#define NR_removexattrat 466
+struct xattr_args_k {
+	uint64_t value;
+	uint32_t size;
+	uint32_t flags;
+};
+static bool no_xattrat;
+
+static ssize_t x_get(int fd, const char *name, void *buf, size_t size)
+{
+	if (!no_xattrat) {
+		struct xattr_args_k a = {(uint64_t)(uintptr_t)buf, (uint32_t)size, 0};
+		long r = syscall(NR_getxattrat, fd, "", AT_EMPTY_PATH, name, &a, sizeof(a));
+		if (r >= 0 || (errno != ENOSYS && errno != EBADF))
+			return r;
+		no_xattrat = true;
+	}
+	char path[64];
+	proc_path(path, sizeof(path), fd);
+	return getxattr(path, name, buf, size);
+}
+
+static ssize_t x_list(int fd, char *buf, size_t size)
+{
+	if (!no_xattrat) {
+		long r = syscall(NR_listxattrat, fd, "", AT_EMPTY_PATH, buf, size);
+		if (r >= 0 || (errno != ENOSYS && errno != EBADF))
+			return r;
+		no_xattrat = true;
+	}
+	char path[64];
+	proc_path(path, sizeof(path), fd);
+	return listxattr(path, buf, size);
+}
+
+static int x_set(int fd, const char *name, const void *value, size_t size, int flags)
+{
+	if (!no_xattrat) {
+		struct xattr_args_k a = {(uint64_t)(uintptr_t)value, (uint32_t)size, (uint32_t)flags};
+		long r = syscall(NR_setxattrat, fd, "", AT_EMPTY_PATH, name, &a, sizeof(a));
+		if (r >= 0 || (errno != ENOSYS && errno != EBADF))
+			return (int)r;
+		no_xattrat = true;
+	}
+	char path[64];
+	proc_path(path, sizeof(path), fd);
+	return setxattr(path, name, value, size, flags);
+}
+
+static int x_remove(int fd, const char *name)
+{
+	if (!no_xattrat) {
+		long r = syscall(NR_removexattrat, fd, "", AT_EMPTY_PATH, name);
+		if (r >= 0 || (errno != ENOSYS && errno != EBADF))
+			return (int)r;
+		no_xattrat = true;
+	}
+	char path[64];
+	proc_path(path, sizeof(path), fd);
+	return removexattr(path, name);
+}
+
 static void ll_setxattr(fuse_req_t req, fuse_ino_t n, const char *name,
 			const char *value, size_t size, int flags)
 {
@@ -888,9 +958,7 @@ static void ll_setxattr(fuse_req_t req, fuse_ino_t n, const char *name,
 		fuse_reply_err(req, -fd);
 		return;
 	}
-	char path[64];
-	proc_path(path, sizeof(path), fd);
-	int r = setxattr(path, name, value, size, flags);
+	int r = x_set(fd, name, value, size, flags);
 	int e = errno;
 	ino_unpin(i);
 	fuse_reply_err(req, r < 0 ? e : 0);
@@ -908,8 +976,6 @@ static void ll_getxattr(fuse_req_t req, fuse_ino_t n, const char *name, size_t s
 		fuse_reply_err(req, -fd);
 		return;
 	}
-	char path[64];
-	proc_path(path, sizeof(path), fd);
 	char *buf = NULL;
 	if (size) {
 		buf = malloc(size);
@@ -919,7 +985,7 @@ static void ll_getxattr(fuse_req_t req, fuse_ino_t n, const char *name, size_t s
 			return;
 		}
 	}
-	ssize_t r = getxattr(path, name, buf, size);
+	ssize_t r = x_get(fd, name, buf, size);
 	int e = errno;
 	ino_unpin(i);
 	if (r < 0)
@@ -946,8 +1012,6 @@ static void ll_listxattr(fuse_req_t req, fuse_ino_t n, size_t size)
 		fuse_reply_err(req, -fd);
 		return;
 	}
-	char path[64];
-	proc_path(path, sizeof(path), fd);
 	char *buf = NULL;
 	if (size) {
 		buf = malloc(size);
@@ -957,7 +1021,7 @@ static void ll_listxattr(fuse_req_t req, fuse_ino_t n, size_t size)
 			return;
 		}
 	}
-	ssize_t r = listxattr(path, buf, size);
+	ssize_t r = x_list(fd, buf, size);
 	int e = errno;
 	ino_unpin(i);
 	if (r < 0)
@@ -985,9 +1049,7 @@ static void ll_removexattr(fuse_req_t req, fuse_ino_t n, const char *name)
 		fuse_reply_err(req, -fd);
 		return;
 	}
-	char path[64];
-	proc_path(path, sizeof(path), fd);
-	int r = removexattr(path, name);
+	int r = x_remove(fd, name);
 	int e = errno;
 	ino_unpin(i);
 	fuse_reply_err(req, r < 0 ? e : 0);
