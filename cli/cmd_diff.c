@@ -1,2 +1,104 @@
+/* cmd_diff.c - icc diff: A/C/D changes of a container, or between two objects */
+#include <errno.h>
+#include <getopt.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "cli.h"
-int cmd_diff(int argc, char **argv) { cli_errorf("not yet"); return 1; }
+#include "icc/diff.h"
+#include "icc/object.h"
+#include "icc/snapref.h"
+
+/* Open the tree a user names: CONTAINER/SNAP, a container, or an image. */
+static int open_tree(struct icc_store *st, const char *ref, char image_of[ICC_ID_LEN + 1],
+		     struct icc_err *err)
+{
+	char id[ICC_ID_LEN + 1];
+	image_of[0] = '\0';
+	if (strchr(ref, '/')) {
+		struct icc_snap_info info;
+		struct icc_snapdir sd;
+		char cid[ICC_ID_LEN + 1];
+		struct icc_err e2;
+		if (icc_snapshot_resolve(st, ref, cid, &info, &e2) == 0 &&
+		    icc_container_snapdir_open(st, cid, &sd, err) == 0) {
+			int fd = icc_snapdir_open_root(&sd, info.name, err);
+			icc_snapdir_close(&sd);
+			return fd;
+		}
+	}
+	struct icc_err ce;
+	if (icc_container_resolve(st, ref, id, &ce) == 0) {
+		cJSON *meta;
+		if (icc_object_meta(st, ICC_CONTAINER, id, &meta, err) == 0) {
+			const char *img = icc_json_str(meta, "image");
+			if (img && strlen(img) == ICC_ID_LEN)
+				memcpy(image_of, img, ICC_ID_LEN + 1);
+			cJSON_Delete(meta);
+		}
+		return icc_object_rootfs_fd(st, ICC_CONTAINER, id, err);
+	}
+	if (icc_image_resolve(st, ref, id, err) == 0)
+		return icc_object_rootfs_fd(st, ICC_IMAGE, id, err);
+	return icc_err_set(err, ENOENT, "no such container, image or snapshot '%s'", ref);
+}
+
+int cmd_diff(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"format", required_argument, NULL, 'f'},
+		{0, 0, 0, 0},
+	};
+	const char *format = NULL;
+	optind = 1;
+	int c;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'f')
+			return cli_usage("diff", "[--format json] A [B]");
+		format = optarg;
+	}
+	if (argc - optind < 1 || argc - optind > 2)
+		return cli_usage("diff", "[--format json] A [B]");
+	struct icc_store st;
+	if (cli_open_store(&st))
+		return 1;
+	struct icc_err err;
+	char image_of[ICC_ID_LEN + 1], unused[ICC_ID_LEN + 1];
+	int a = -1, b = -1, r;
+	if (argc - optind == 1) {
+		r = b = open_tree(&st, argv[optind], image_of, &err);
+		if (r >= 0 && !image_of[0])
+			r = icc_err_set(&err, EINVAL, "'%s' is not a container: name two objects to compare (icc diff A B)", argv[optind]);
+		if (r >= 0)
+			r = a = icc_object_rootfs_fd(&st, ICC_IMAGE, image_of, &err);
+	} else {
+		r = a = open_tree(&st, argv[optind], unused, &err);
+		if (r >= 0)
+			r = b = open_tree(&st, argv[optind + 1], unused, &err);
+	}
+	struct icc_changes ch = {0};
+	if (r >= 0)
+		r = icc_diff(&st, a, b, &ch, &err);
+	if (a >= 0)
+		close(a);
+	if (b >= 0)
+		close(b);
+	icc_store_close(&st);
+	if (r < 0)
+		return cli_fail(&err);
+	bool json = cli_parse_format(format) == CLI_FMT_JSON;
+	for (size_t i = 0; i < ch.n; i++) {
+		if (json) {
+			cJSON *o = cJSON_CreateObject();
+			char k[2] = {ch.v[i].kind, 0};
+			cJSON_AddStringToObject(o, "Kind", k);
+			cJSON_AddStringToObject(o, "Path", ch.v[i].path);
+			cli_print_json(o, false);
+			cJSON_Delete(o);
+		} else {
+			printf("%c %s\n", ch.v[i].kind, ch.v[i].path);
+		}
+	}
+	icc_changes_free(&ch);
+	return 0;
+}

@@ -1,0 +1,553 @@
+/* diff.c - changes between two subvolumes: btrfs send stream (no data) or a full walk */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <btrfsutil.h>
+
+#include "icc/diff.h"
+#include "icc/subvol.h"
+#include "icc/util.h"
+
+void icc_changes_free(struct icc_changes *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		free(c->v[i].path);
+	free(c->v);
+	c->v = NULL;
+	c->n = c->cap = 0;
+}
+
+static ssize_t find(struct icc_changes *c, const char *path)
+{
+	for (size_t i = c->n; i-- > 0;)
+		if (!strcmp(c->v[i].path, path))
+			return (ssize_t)i;
+	return -1;
+}
+
+static int add(struct icc_changes *c, char kind, const char *path)
+{
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 64;
+		void *v = realloc(c->v, cap * sizeof(*c->v));
+		if (!v)
+			return -ENOMEM;
+		c->v = v;
+		c->cap = cap;
+	}
+	char *p = strdup(path);
+	if (!p)
+		return -ENOMEM;
+	c->v[c->n].kind = kind;
+	c->v[c->n].path = p;
+	c->v[c->n].times = false;
+	c->n++;
+	return 0;
+}
+
+static void drop(struct icc_changes *c, size_t i)
+{
+	free(c->v[i].path);
+	c->v[i] = c->v[--c->n];
+}
+
+static bool under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+	return !strncmp(path, dir, n) && path[n] == '/';
+}
+
+/* ---- lineage ---- */
+
+struct subinfo {
+	uint8_t uuid[16], parent[16];
+};
+
+static int lineage_map(int fd, struct subinfo **out, size_t *n)
+{
+	struct btrfs_util_subvolume_iterator *it;
+	*out = NULL;
+	*n = 0;
+	if (btrfs_util_create_subvolume_iterator_fd(fd, 5, 0, &it))
+		return -1;
+	size_t cap = 0;
+	for (;;) {
+		char *path;
+		struct btrfs_util_subvolume_info info;
+		if (btrfs_util_subvolume_iterator_next_info(it, &path, &info))
+			break;
+		free(path);
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 64;
+			void *v = realloc(*out, cap * sizeof(**out));
+			if (!v)
+				break;
+			*out = v;
+		}
+		memcpy((*out)[*n].uuid, info.uuid, 16);
+		memcpy((*out)[*n].parent, info.parent_uuid, 16);
+		(*n)++;
+	}
+	btrfs_util_destroy_subvolume_iterator(it);
+	return 0;
+}
+
+static bool zero_uuid(const uint8_t *u)
+{
+	for (int i = 0; i < 16; i++)
+		if (u[i])
+			return false;
+	return true;
+}
+
+/* Do the parent_uuid chains of a and b meet? */
+static bool related(int root_fd, int a_fd, int b_fd)
+{
+	struct btrfs_util_subvolume_info a, b;
+	if (btrfs_util_subvolume_info_fd(a_fd, 0, &a) || btrfs_util_subvolume_info_fd(b_fd, 0, &b))
+		return false;
+	struct subinfo *map;
+	size_t n;
+	lineage_map(root_fd, &map, &n);
+	uint8_t chain[64][16];
+	int na = 0;
+	memcpy(chain[na++], a.uuid, 16);
+	const uint8_t *p = a.parent_uuid;
+	while (!zero_uuid(p) && na < 64) {
+		memcpy(chain[na++], p, 16);
+		const uint8_t *next = NULL;
+		for (size_t i = 0; i < n; i++)
+			if (!memcmp(map[i].uuid, p, 16))
+				next = map[i].parent;
+		if (!next)
+			break;
+		p = next;
+	}
+	bool found = false;
+	const uint8_t *q = b.uuid;
+	for (int depth = 0; depth < 64 && !found && q && !zero_uuid(q); depth++) {
+		for (int i = 0; i < na; i++)
+			if (!memcmp(chain[i], q, 16))
+				found = true;
+		const uint8_t *next = NULL;
+		if (depth == 0) {
+			next = b.parent_uuid;
+		} else {
+			for (size_t i = 0; i < n; i++)
+				if (!memcmp(map[i].uuid, q, 16))
+					next = map[i].parent;
+		}
+		q = next;
+	}
+	free(map);
+	return found;
+}
+
+/* ---- send stream ---- */
+
+enum {
+	C_SUBVOL = 1, C_SNAPSHOT, C_MKFILE, C_MKDIR, C_MKNOD, C_MKFIFO, C_MKSOCK, C_SYMLINK,
+	C_RENAME, C_LINK, C_UNLINK, C_RMDIR, C_SET_XATTR, C_REMOVE_XATTR, C_WRITE, C_CLONE,
+	C_TRUNCATE, C_CHMOD, C_CHOWN, C_UTIMES, C_END, C_UPDATE_EXTENT,
+};
+enum { A_PATH = 15, A_PATH_TO = 16, A_PATH_LINK = 17 };
+
+static void mark_new(struct icc_changes *c, const char *path)
+{
+	ssize_t i = find(c, path);
+	if (i >= 0)
+		c->v[i].kind = c->v[i].kind == 'D' ? 'C' : 'A';
+	else
+		add(c, 'A', path);
+}
+
+static void apply(struct icc_changes *c, int cmd, const char *path, const char *to)
+{
+	ssize_t i;
+	switch (cmd) {
+	case C_MKFILE: case C_MKDIR: case C_MKNOD: case C_MKFIFO: case C_MKSOCK: case C_SYMLINK:
+	case C_LINK:
+		mark_new(c, path);
+		break;
+	case C_RENAME:
+		i = find(c, path);
+		if (i >= 0 && c->v[i].kind == 'A') {
+			/* a new entry (or a new directory's subtree) gets its real name */
+			size_t n = strlen(path);
+			for (size_t k = 0; k < c->n; k++) {
+				if (strcmp(c->v[k].path, path) && !under(c->v[k].path, path))
+					continue;
+				char *np = malloc(strlen(to) + strlen(c->v[k].path) - n + 1);
+				if (!np)
+					continue;
+				sprintf(np, "%s%s", to, c->v[k].path + n);
+				free(c->v[k].path);
+				c->v[k].path = np;
+			}
+		} else {
+			if (i >= 0)
+				c->v[i].kind = 'D';
+			else
+				add(c, 'D', path);
+			mark_new(c, to);
+		}
+		break;
+	case C_UNLINK: case C_RMDIR:
+		i = find(c, path);
+		if (i >= 0 && c->v[i].kind == 'A') {
+			for (size_t k = c->n; k-- > 0;)
+				if (!strcmp(c->v[k].path, path) || under(c->v[k].path, path))
+					drop(c, k);
+		} else if (i >= 0) {
+			c->v[i].kind = 'D';
+		} else {
+			add(c, 'D', path);
+		}
+		break;
+	case C_SET_XATTR: case C_REMOVE_XATTR: case C_WRITE: case C_CLONE: case C_TRUNCATE:
+	case C_CHMOD: case C_CHOWN: case C_UTIMES: case C_UPDATE_EXTENT:
+		i = find(c, path);
+		if (i < 0) {
+			add(c, 'C', path);
+			c->v[c->n - 1].times = cmd == C_UTIMES;
+		} else if (cmd != C_UTIMES) {
+			c->v[i].times = false;
+		}
+		break;
+	}
+}
+
+static int parse_stream(int fd, struct icc_changes *c, struct icc_err *err)
+{
+	FILE *f = fdopen(fd, "rb");
+	if (!f)
+		return icc_err_sys(err, errno, "cannot read the send stream");
+	char magic[17];
+	uint32_t version;
+	if (fread(magic, 1, 13, f) != 13 || memcmp(magic, "btrfs-stream", 13) ||
+	    fread(&version, 4, 1, f) != 1) {
+		fclose(f);
+		return icc_err_set(err, EPROTO, "not a btrfs send stream");
+	}
+	size_t cap = 1 << 16;
+	unsigned char *buf = malloc(cap);
+	int r = 0;
+	for (;;) {
+		unsigned char hdr[10];
+		if (fread(hdr, 1, 10, f) != 10)
+			break;
+		uint32_t len;
+		uint16_t cmd;
+		memcpy(&len, hdr, 4);
+		memcpy(&cmd, hdr + 4, 2);
+		if (len > cap) {
+			unsigned char *nb = realloc(buf, len);
+			if (!nb) {
+				r = icc_err_set(err, ENOMEM, "out of memory");
+				break;
+			}
+			buf = nb;
+			cap = len;
+		}
+		if (len && fread(buf, 1, len, f) != len) {
+			r = icc_err_set(err, EPROTO, "truncated send stream");
+			break;
+		}
+		if (cmd == C_END)
+			break;
+		char path[4200] = "/", to[4200] = "/";
+		for (uint32_t o = 0; o + 4 <= len;) {
+			uint16_t type, alen;
+			memcpy(&type, buf + o, 2);
+			memcpy(&alen, buf + o + 2, 2);
+			o += 4;
+			if (o + alen > len)
+				break;
+			if (type == A_PATH || type == A_PATH_TO || (type == A_PATH_LINK && cmd != C_LINK && cmd != C_SYMLINK)) {
+				char *dst = type == A_PATH ? path : to;
+				snprintf(dst, 4200, "/%.*s", (int)alen, (const char *)buf + o);
+			}
+			o += alen;
+		}
+		if (cmd == C_SUBVOL || cmd == C_SNAPSHOT)
+			continue;
+		if (!strcmp(path, "/") && cmd != C_RENAME)
+			continue; /* the root itself (utimes, chown): not listed */
+		apply(c, cmd, path, to);
+	}
+	free(buf);
+	fclose(f);
+	return r;
+}
+
+static int send_diff(const char *a, const char *b, struct icc_changes *c, struct icc_err *err)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return icc_err_sys(err, errno, "cannot create a pipe");
+	int ep[2];
+	if (pipe2(ep, O_CLOEXEC) < 0) {
+		close(p[0]);
+		close(p[1]);
+		return icc_err_sys(err, errno, "cannot create a pipe");
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		close(p[0]); close(p[1]); close(ep[0]); close(ep[1]);
+		return icc_err_sys(err, e, "cannot run btrfs send");
+	}
+	if (pid == 0) {
+		dup2(p[1], 1);
+		dup2(ep[1], 2);
+		execlp("btrfs", "btrfs", "-q", "send", "--no-data", "-p", a, b, (char *)NULL);
+		dprintf(2, "cannot run btrfs: %s\n", strerror(errno));
+		_exit(127);
+	}
+	close(p[1]);
+	close(ep[1]);
+	int r = parse_stream(p[0], c, err);
+	char msg[512];
+	ssize_t n = read(ep[0], msg, sizeof(msg) - 1);
+	msg[n > 0 ? n : 0] = '\0';
+	close(ep[0]);
+	int status;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (r == 0 && (!WIFEXITED(status) || WEXITSTATUS(status)))
+		r = icc_err_set(err, EIO, "btrfs send failed (status %d): %s", status,
+				msg[0] ? strtok(msg, "\n") : "no message");
+	return r;
+}
+
+/* ---- full walk ---- */
+
+static bool same(int afd, int bfd, const char *name, const struct stat *x, const struct stat *y)
+{
+	if ((x->st_mode & S_IFMT) != (y->st_mode & S_IFMT) || x->st_mode != y->st_mode ||
+	    x->st_uid != y->st_uid || x->st_gid != y->st_gid)
+		return false;
+	if (S_ISDIR(x->st_mode))
+		return true; /* a directory is changed when something in it is */
+	if (x->st_size != y->st_size || x->st_mtim.tv_sec != y->st_mtim.tv_sec ||
+	    x->st_mtim.tv_nsec != y->st_mtim.tv_nsec || x->st_rdev != y->st_rdev)
+		return false;
+	if (S_ISLNK(x->st_mode)) {
+		char l1[4097], l2[4097];
+		ssize_t n1 = readlinkat(afd, name, l1, sizeof(l1) - 1);
+		ssize_t n2 = readlinkat(bfd, name, l2, sizeof(l2) - 1);
+		return n1 == n2 && n1 >= 0 && !memcmp(l1, l2, (size_t)n1);
+	}
+	return true;
+}
+
+static int walk_added(int fd, const char *prefix, struct icc_changes *c)
+{
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return 0;
+	}
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		char p[4200];
+		snprintf(p, sizeof(p), "%s/%s", prefix, de->d_name);
+		add(c, 'A', p);
+		if (de->d_type == DT_DIR) {
+			int sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub >= 0)
+				walk_added(sub, p, c);
+		}
+	}
+	closedir(d);
+	return 0;
+}
+
+static int walk(int afd, int bfd, const char *prefix, struct icc_changes *c)
+{
+	int bdup = dup(bfd), adup = dup(afd);
+	DIR *bd = fdopendir(bdup), *ad = fdopendir(adup);
+	if (!bd || !ad) {
+		if (bd) closedir(bd); else close(bdup);
+		if (ad) closedir(ad); else close(adup);
+		return -errno;
+	}
+	struct dirent *de;
+	while ((de = readdir(bd))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		char p[4200];
+		snprintf(p, sizeof(p), "%s/%s", prefix, de->d_name);
+		struct stat x, y;
+		if (fstatat(bfd, de->d_name, &y, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (fstatat(afd, de->d_name, &x, AT_SYMLINK_NOFOLLOW) < 0) {
+			add(c, 'A', p);
+			if (S_ISDIR(y.st_mode)) {
+				int sub = openat(bfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+				if (sub >= 0)
+					walk_added(sub, p, c);
+			}
+			continue;
+		}
+		if (!same(afd, bfd, de->d_name, &x, &y))
+			add(c, 'C', p);
+		if (S_ISDIR(x.st_mode) && S_ISDIR(y.st_mode)) {
+			int sa = openat(afd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			int sb = openat(bfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sa >= 0 && sb >= 0)
+				walk(sa, sb, p, c);
+			if (sa >= 0) close(sa);
+			if (sb >= 0) close(sb);
+		}
+	}
+	while ((de = readdir(ad))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		struct stat y;
+		if (fstatat(bfd, de->d_name, &y, AT_SYMLINK_NOFOLLOW) == 0)
+			continue;
+		char p[4200];
+		snprintf(p, sizeof(p), "%s/%s", prefix, de->d_name);
+		add(c, 'D', p);
+	}
+	closedir(bd);
+	closedir(ad);
+	return 0;
+}
+
+/* ---- result shaping ---- */
+
+static int by_path(const void *x, const void *y)
+{
+	const struct icc_change *a = x, *b = y;
+	return strcmp(a->path, b->path);
+}
+
+static void finish(struct icc_changes *c, int a_fd, int b_fd)
+{
+	/* utimes alone: reading a file updates its atime; only mtime/ctime count */
+	for (size_t k = c->n; k-- > 0;) {
+		if (!c->v[k].times)
+			continue;
+		struct stat x, y;
+		const char *rel = c->v[k].path + 1;
+		if (fstatat(a_fd, rel, &x, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    fstatat(b_fd, rel, &y, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    x.st_mtim.tv_sec == y.st_mtim.tv_sec && x.st_mtim.tv_nsec == y.st_mtim.tv_nsec &&
+		    x.st_mode == y.st_mode && x.st_size == y.st_size)
+			drop(c, k);
+	}
+	/* a deleted directory stands for its contents */
+	bool *gone = calloc(c->n ? c->n : 1, sizeof(bool));
+	for (size_t k = 0; gone && k < c->n; k++)
+		for (size_t i = 0; i < c->n && !gone[k]; i++)
+			if (i != k && c->v[i].kind == 'D' && under(c->v[k].path, c->v[i].path))
+				gone[k] = true;
+	for (size_t k = c->n; gone && k-- > 0;)
+		if (gone[k]) {
+			free(c->v[k].path);
+			memmove(&c->v[k], &c->v[k + 1], (c->n - k - 1) * sizeof(*c->v));
+			c->n--;
+		}
+	free(gone);
+	/* parents of changes are changed */
+	size_t n0 = c->n;
+	for (size_t i = 0; i < n0; i++) {
+		char p[4200];
+		snprintf(p, sizeof(p), "%s", c->v[i].path);
+		char *s;
+		while ((s = strrchr(p, '/')) && s != p) {
+			*s = '\0';
+			if (find(c, p) < 0)
+				add(c, 'C', p);
+			else
+				break;
+		}
+	}
+	/* the runtime's mount points for /etc/hostname etc.: empty files it made */
+	static const char *const mp[] = {"/etc/hostname", "/etc/hosts", "/etc/resolv.conf"};
+	for (size_t k = 0; k < 3; k++) {
+		ssize_t i = find(c, mp[k]);
+		struct stat sb;
+		int tfd = i >= 0 && c->v[i].kind == 'D' ? a_fd : b_fd;
+		if (i >= 0 && c->v[i].kind != 'C' && fstatat(tfd, mp[k] + 1, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(sb.st_mode) && sb.st_size == 0)
+			drop(c, (size_t)i);
+	}
+	qsort(c->v, c->n, sizeof(*c->v), by_path);
+	/* /etc stays "C" only if something else in it changed */
+	ssize_t e = find(c, "/etc");
+	if (e >= 0 && c->v[e].kind == 'C') {
+		bool other = false;
+		for (size_t i = 0; i < c->n; i++)
+			if (under(c->v[i].path, "/etc"))
+				other = true;
+		if (!other) {
+			drop(c, (size_t)e);
+			qsort(c->v, c->n, sizeof(*c->v), by_path);
+		}
+	}
+}
+
+int icc_diff(struct icc_store *st, int a_fd, int b_fd, struct icc_changes *out,
+	     struct icc_err *err)
+{
+	memset(out, 0, sizeof(*out));
+	if (!related(st->root_fd, a_fd, b_fd)) {
+		int r = walk(a_fd, b_fd, "", out);
+		if (r < 0) {
+			icc_changes_free(out);
+			return icc_err_sys(err, -r, "cannot compare the trees");
+		}
+		finish(out, a_fd, b_fd);
+		return 0;
+	}
+	out->by_send = true;
+	/* btrfs send wants read-only subvolumes: snapshot writable ones into tmp/ */
+	char id[ICC_ID_LEN + 1], rel[128], dir[4400];
+	icc_random_id(id);
+	snprintf(rel, sizeof(rel), "tmp/diff-%.16s", id);
+	snprintf(dir, sizeof(dir), "%s/%s", st->root, rel);
+	if (mkdirat(st->root_fd, rel, 0700) < 0)
+		return icc_err_sys(err, errno, "cannot create '%s'", dir);
+	int dfd = openat(st->root_fd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int r = dfd < 0 ? icc_err_sys(err, errno, "cannot open '%s'", dir) : 0;
+	char pa[4500], pb[4500];
+	const int fds[2] = {a_fd, b_fd};
+	char *paths[2] = {pa, pb};
+	for (int k = 0; k < 2 && r == 0; k++) {
+		bool ro = false;
+		btrfs_util_get_subvolume_read_only_fd(fds[k], &ro);
+		if (ro) {
+			char link[64];
+			snprintf(link, sizeof(link), "/proc/self/fd/%d", fds[k]);
+			ssize_t n = readlink(link, paths[k], 4400);
+			paths[k][n > 0 ? n : 0] = '\0';
+		} else {
+			r = icc_subvol_snapshot(fds[k], dfd, k ? "b" : "a", true, err);
+			snprintf(paths[k], 4500, "%s/%s", dir, k ? "b" : "a");
+		}
+	}
+	if (r == 0)
+		r = send_diff(pa, pb, out, err);
+	if (r == 0)
+		finish(out, a_fd, b_fd);
+	else
+		icc_changes_free(out);
+	if (dfd >= 0)
+		close(dfd);
+	struct icc_err e;
+	icc_rmtree(st->root_fd, rel, &e);
+	return r;
+}
