@@ -1,8 +1,75 @@
-/* cmd_load.c - icc load */
+/* cmd_load.c - icc load: images from OCI archives/directories and docker-archives */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "cli.h"
+#include "icc/oci.h"
+
+#define LOAD_SYNOPSIS "[-q] [-i FILE|DIR|-] [NAME[:TAG]]"
+
+static void say(void *ctx, const char *msg)
+{
+	if (!*(bool *)ctx)
+		fprintf(stderr, "%s\n", msg);
+}
+
+/* Print what was loaded as docker load does. */
+void cli_print_loaded(const cJSON *loaded);
+void cli_print_loaded(const cJSON *loaded)
+{
+	const cJSON *o;
+	cJSON_ArrayForEach(o, loaded) {
+		const cJSON *tags = cJSON_GetObjectItemCaseSensitive(o, "tags"), *t;
+		if (cJSON_GetArraySize(tags) == 0)
+			printf("Loaded image ID: sha256:%s\n", icc_json_str(o, "id"));
+		cJSON_ArrayForEach(t, tags)
+			printf("Loaded image: %s\n", t->valuestring);
+	}
+}
 
 int cmd_load(int argc, char **argv)
 {
-	cli_errorf("load: not implemented yet");
-	return 1;
+	static const struct option opts[] = {
+		{"input", required_argument, NULL, 'i'},
+		{"quiet", no_argument, NULL, 'q'},
+		{0, 0, 0, 0},
+	};
+	const char *in = "-";
+	bool quiet = false;
+	optind = 1;
+	int c;
+	while ((c = getopt_long(argc, argv, "i:q", opts, NULL)) != -1) {
+		if (c == 'i')
+			in = optarg;
+		else if (c == 'q')
+			quiet = true;
+		else
+			return cli_usage("load", LOAD_SYNOPSIS);
+	}
+	if (argc - optind > 1)
+		return cli_usage("load", LOAD_SYNOPSIS);
+	if (!strcmp(in, "-") && isatty(0)) {
+		cli_errorf("cannot load from a terminal: use -i FILE or pipe an archive in");
+		return 1;
+	}
+	struct icc_store st;
+	if (cli_open_store(&st))
+		return 1;
+	struct icc_err err;
+	icc_err_clear(&err);
+	struct icc_load_opts o = {.tag = argc - optind == 1 ? argv[optind] : NULL,
+				  .progress = say, .ctx = &quiet};
+	cJSON *loaded = cJSON_CreateArray();
+	int r = icc_oci_load(&st, in, 0, &o, loaded, &err);
+	icc_store_close(&st);
+	if (r < 0) {
+		cJSON_Delete(loaded);
+		return cli_fail(&err);
+	}
+	cli_print_loaded(loaded);
+	cJSON_Delete(loaded);
+	return 0;
 }

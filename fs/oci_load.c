@@ -1,0 +1,652 @@
+/* oci_load.c - load OCI layouts/archives and docker-archives: verify, then one image per layer */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "icc/image.h"
+#include "icc/object.h"
+#include "icc/oci.h"
+#include "icc/ref.h"
+#include "icc/subvol.h"
+
+#define MAX_LAYERS 256
+
+/* One image found in the archive, checked and ready to apply. */
+struct img {
+	char config_digest[ICC_DIGEST_LEN + 1];
+	cJSON *config;                     /* the image config document */
+	char *layers[MAX_LAYERS];          /* paths in the layout */
+	char diff_ids[MAX_LAYERS][ICC_DIGEST_LEN + 1];
+	char chain[MAX_LAYERS][ICC_DIGEST_LEN + 1];
+	size_t nlayers;
+	cJSON *tags;                       /* "name:tag" strings */
+};
+
+struct loader {
+	struct icc_store *st;
+	const struct icc_load_opts *o;
+	int dfd;
+	char dir[4200];
+	const char *what;
+	struct icc_err *err;
+};
+
+static void progress(struct loader *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void progress(struct loader *l, const char *fmt, ...)
+{
+	if (!l->o || !l->o->progress)
+		return;
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	l->o->progress(l->o->ctx, msg);
+}
+
+static bool digest_valid(const char *d)
+{
+	return d && strlen(d) == ICC_DIGEST_LEN && !strncmp(d, "sha256:", 7) && icc_is_hex(d + 7, 64);
+}
+
+/* "blobs/sha256/<hex>" for a digest, after checking the file's sha256 (and size). */
+static int verify_blob(struct loader *l, const char *digest, long long size, char *path, size_t psize)
+{
+	if (!digest_valid(digest))
+		return icc_err_set(l->err, EINVAL, "cannot load '%s': bad digest '%.80s'", l->what,
+				   digest ? digest : "");
+	snprintf(path, psize, "blobs/sha256/%s", digest + 7);
+	struct stat sb;
+	if (fstatat(l->dfd, path, &sb, 0) < 0)
+		return icc_err_set(l->err, ENOENT, "cannot load '%s': blob %s is missing", l->what, digest);
+	char got[ICC_DIGEST_LEN + 1];
+	uint64_t n;
+	int r = icc_sha256_file(l->dfd, path, false, got, &n, l->err);
+	if (r < 0)
+		return r;
+	if (strcmp(got, digest))
+		return icc_err_set(l->err, EINVAL, "cannot load '%s': blob %s has digest %s (corrupt)",
+				   l->what, digest, got);
+	if (size >= 0 && (uint64_t)size != n)
+		return icc_err_set(l->err, EINVAL, "cannot load '%s': blob %s has %llu bytes, not %lld",
+				   l->what, digest, (unsigned long long)n, size);
+	return 0;
+}
+
+static int read_json(struct loader *l, const char *path, cJSON **doc)
+{
+	struct icc_err e2;
+	int r = icc_json_read(l->dfd, path, doc, &e2);
+	if (r < 0)
+		return icc_err_set(l->err, -r == ENOENT ? ENOENT : EINVAL, "cannot load '%s': %s: %s",
+				   l->what, path, e2.msg);
+	return 0;
+}
+
+static bool layer_type_known(const char *mt)
+{
+	static const char *const ok[] = {
+		"application/vnd.oci.image.layer.v1.tar",
+		"application/vnd.oci.image.layer.v1.tar+gzip",
+		"application/vnd.oci.image.layer.v1.tar+zstd",
+		"application/vnd.oci.image.layer.nondistributable.v1.tar",
+		"application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
+		"application/vnd.oci.image.layer.nondistributable.v1.tar+zstd",
+		"application/vnd.docker.image.rootfs.diff.tar",
+		"application/vnd.docker.image.rootfs.diff.tar.gzip",
+		"application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
+	};
+	for (size_t i = 0; mt && i < sizeof(ok) / sizeof(ok[0]); i++)
+		if (!strcmp(mt, ok[i]))
+			return true;
+	return false;
+}
+
+/* Check the config's diff_ids against the decompressed layers; compute chain ids. */
+static int check_config(struct loader *l, struct img *im)
+{
+	const cJSON *rootfs = cJSON_GetObjectItemCaseSensitive(im->config, "rootfs");
+	const cJSON *ids = cJSON_GetObjectItemCaseSensitive(rootfs, "diff_ids");
+	if (!cJSON_IsArray(ids) || (size_t)cJSON_GetArraySize(ids) != im->nlayers)
+		return icc_err_set(l->err, EINVAL, "cannot load '%s': the config lists %d layers, the manifest %zu",
+				   l->what, cJSON_IsArray(ids) ? cJSON_GetArraySize(ids) : 0, im->nlayers);
+	for (size_t i = 0; i < im->nlayers; i++) {
+		const cJSON *d = cJSON_GetArrayItem(ids, (int)i);
+		if (!cJSON_IsString(d) || !digest_valid(d->valuestring))
+			return icc_err_set(l->err, EINVAL, "cannot load '%s': bad diff_id %zu", l->what, i);
+		char got[ICC_DIGEST_LEN + 1];
+		progress(l, "Verifying layer %zu/%zu %.19s", i + 1, im->nlayers, d->valuestring);
+		int r = icc_sha256_file(l->dfd, im->layers[i], true, got, NULL, l->err);
+		if (r < 0)
+			return icc_err_set(l->err, EINVAL, "cannot load '%s': layer %s: %s", l->what,
+					   im->layers[i], l->err->msg);
+		if (strcmp(got, d->valuestring))
+			return icc_err_set(l->err, EINVAL, "cannot load '%s': layer %s has diff_id %s, the config says %s",
+					   l->what, im->layers[i], got, d->valuestring);
+		strcpy(im->diff_ids[i], got);
+		if (i == 0) {
+			strcpy(im->chain[0], got);
+		} else {
+			char buf[2 * ICC_DIGEST_LEN + 2];
+			snprintf(buf, sizeof(buf), "%s %s", im->chain[i - 1], got);
+			icc_sha256_buf(buf, strlen(buf), im->chain[i]);
+		}
+	}
+	return 0;
+}
+
+static void img_free(struct img *im)
+{
+	cJSON_Delete(im->config);
+	cJSON_Delete(im->tags);
+	for (size_t i = 0; i < im->nlayers; i++)
+		free(im->layers[i]);
+	memset(im, 0, sizeof(*im));
+}
+
+/* One OCI/Docker v2 manifest (by digest) into an img. */
+static int oci_manifest(struct loader *l, const cJSON *desc, struct img *im)
+{
+	char path[128];
+	const char *digest = icc_json_str(desc, "digest");
+	int r = verify_blob(l, digest, icc_json_int(desc, "size", -1), path, sizeof(path));
+	cJSON *m = NULL;
+	if (r == 0)
+		r = read_json(l, path, &m);
+	if (r < 0)
+		return r;
+	const char *mt = icc_json_str(m, "mediaType");
+	if (mt && strcmp(mt, "application/vnd.oci.image.manifest.v1+json") &&
+	    strcmp(mt, "application/vnd.docker.distribution.manifest.v2+json")) {
+		cJSON_Delete(m);
+		return icc_err_set(l->err, EINVAL, "cannot load '%s': unknown manifest media type '%s'", l->what, mt);
+	}
+	const cJSON *cd = cJSON_GetObjectItemCaseSensitive(m, "config");
+	const char *cmt = icc_json_str(cd, "mediaType");
+	if (cmt && strcmp(cmt, "application/vnd.oci.image.config.v1+json") &&
+	    strcmp(cmt, "application/vnd.docker.container.image.v1+json")) {
+		cJSON_Delete(m);
+		return icc_err_set(l->err, EINVAL, "cannot load '%s': unknown config media type '%s'", l->what, cmt);
+	}
+	char cpath[128];
+	r = verify_blob(l, icc_json_str(cd, "digest"), icc_json_int(cd, "size", -1), cpath, sizeof(cpath));
+	if (r == 0) {
+		strcpy(im->config_digest, icc_json_str(cd, "digest"));
+		r = read_json(l, cpath, &im->config);
+	}
+	const cJSON *ls = cJSON_GetObjectItemCaseSensitive(m, "layers");
+	if (r == 0 && (!cJSON_IsArray(ls) || cJSON_GetArraySize(ls) > MAX_LAYERS))
+		r = icc_err_set(l->err, EINVAL, "cannot load '%s': bad layer list in manifest %s", l->what, digest);
+	const cJSON *ld;
+	if (r == 0)
+		cJSON_ArrayForEach(ld, ls) {
+			const char *lmt = icc_json_str(ld, "mediaType");
+			if (!layer_type_known(lmt)) {
+				r = icc_err_set(l->err, EINVAL, "cannot load '%s': unknown layer media type '%s'",
+						l->what, lmt ? lmt : "");
+				break;
+			}
+			char lp[128];
+			progress(l, "Checking blob %.19s", icc_json_str(ld, "digest") ? icc_json_str(ld, "digest") : "");
+			if ((r = verify_blob(l, icc_json_str(ld, "digest"), icc_json_int(ld, "size", -1), lp, sizeof(lp))) < 0)
+				break;
+			im->layers[im->nlayers++] = strdup(lp);
+		}
+	cJSON_Delete(m);
+	if (r == 0)
+		r = check_config(l, im);
+	return r;
+}
+
+/* Is the descriptor for linux/amd64 (or says nothing)? */
+static bool platform_ok(const cJSON *desc)
+{
+	const cJSON *p = cJSON_GetObjectItemCaseSensitive(desc, "platform");
+	if (!p)
+		return true;
+	const char *os = icc_json_str(p, "os"), *arch = icc_json_str(p, "architecture");
+	return (!os || !strcmp(os, "linux")) && (!arch || !strcmp(arch, "amd64"));
+}
+
+static int load_images(struct loader *l, struct img *ims, size_t nims, cJSON *loaded);
+
+static int oci_layout(struct loader *l, cJSON *loaded)
+{
+	cJSON *index;
+	int r = read_json(l, "index.json", &index);
+	if (r < 0)
+		return r;
+	const cJSON *ms = cJSON_GetObjectItemCaseSensitive(index, "manifests");
+	if (!cJSON_IsArray(ms) || cJSON_GetArraySize(ms) == 0) {
+		cJSON_Delete(index);
+		return icc_err_set(l->err, EINVAL, "cannot load '%s': index.json lists no image", l->what);
+	}
+	size_t cap = (size_t)cJSON_GetArraySize(ms);
+	struct img *ims = calloc(cap, sizeof(*ims));
+	size_t n = 0;
+	const cJSON *d;
+	cJSON_ArrayForEach(d, ms) {
+		if (r < 0 || !ims)
+			break;
+		const char *mt = icc_json_str(d, "mediaType");
+		const cJSON *desc = d;
+		cJSON *sub = NULL;
+		if (mt && (!strcmp(mt, "application/vnd.oci.image.index.v1+json") ||
+			   !strcmp(mt, "application/vnd.docker.distribution.manifest.list.v2+json"))) {
+			/* a multi-platform index: take linux/amd64 */
+			char p[128];
+			if ((r = verify_blob(l, icc_json_str(d, "digest"), icc_json_int(d, "size", -1), p, sizeof(p))) < 0 ||
+			    (r = read_json(l, p, &sub)) < 0)
+				break;
+			desc = NULL;
+			const cJSON *e;
+			cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(sub, "manifests"))
+				if (platform_ok(e)) {
+					desc = e;
+					break;
+				}
+			if (!desc) {
+				cJSON_Delete(sub);
+				r = icc_err_set(l->err, EINVAL, "cannot load '%s': no linux/amd64 image in the index", l->what);
+				break;
+			}
+		} else if (!platform_ok(d)) {
+			continue;
+		}
+		struct img *im = &ims[n];
+		im->tags = cJSON_CreateArray();
+		r = oci_manifest(l, desc, im);
+		cJSON_Delete(sub);
+		n++;
+		if (r < 0)
+			break;
+		const cJSON *ann = cJSON_GetObjectItemCaseSensitive(d, "annotations");
+		const char *full = icc_json_str(ann, "io.containerd.image.name");
+		const char *rn = icc_json_str(ann, "org.opencontainers.image.ref.name");
+		char norm[ICC_REF_MAX];
+		struct icc_err e2;
+		if (full && icc_ref_normalize(full, norm, sizeof(norm), &e2) == 0)
+			cJSON_AddItemToArray(im->tags, cJSON_CreateString(norm));
+		else if (rn && (strchr(rn, ':') || strchr(rn, '/')) && icc_ref_normalize(rn, norm, sizeof(norm), &e2) == 0)
+			cJSON_AddItemToArray(im->tags, cJSON_CreateString(norm));
+	}
+	cJSON_Delete(index);
+	if (!ims)
+		r = icc_err_set(l->err, ENOMEM, "out of memory");
+	if (r == 0 && n == 0)
+		r = icc_err_set(l->err, EINVAL, "cannot load '%s': no linux/amd64 image in it", l->what);
+	if (r == 0)
+		r = load_images(l, ims, n, loaded);
+	for (size_t i = 0; ims && i < n; i++)
+		img_free(&ims[i]);
+	free(ims);
+	return r;
+}
+
+/* A path inside the layout from manifest.json: relative, no "..". */
+static bool rel_ok(const char *p)
+{
+	if (!p || !*p || p[0] == '/')
+		return false;
+	return !strstr(p, "..");
+}
+
+static int docker_archive(struct loader *l, cJSON *loaded)
+{
+	cJSON *man;
+	int r = read_json(l, "manifest.json", &man);
+	if (r < 0)
+		return r;
+	if (!cJSON_IsArray(man) || cJSON_GetArraySize(man) == 0) {
+		cJSON_Delete(man);
+		return icc_err_set(l->err, EINVAL, "cannot load '%s': manifest.json lists no image", l->what);
+	}
+	size_t cap = (size_t)cJSON_GetArraySize(man), n = 0;
+	struct img *ims = calloc(cap, sizeof(*ims));
+	const cJSON *m;
+	cJSON_ArrayForEach(m, man) {
+		if (!ims || r < 0)
+			break;
+		struct img *im = &ims[n++];
+		im->tags = cJSON_CreateArray();
+		const char *cfg = icc_json_str(m, "Config");
+		if (!rel_ok(cfg)) {
+			r = icc_err_set(l->err, EINVAL, "cannot load '%s': bad Config in manifest.json", l->what);
+			break;
+		}
+		/* the config's name is its digest: "<hex>.json" or "blobs/sha256/<hex>" */
+		const char *base = strrchr(cfg, '/') ? strrchr(cfg, '/') + 1 : cfg;
+		char want[ICC_DIGEST_LEN + 1];
+		snprintf(want, sizeof(want), "sha256:%.64s", base);
+		char got[ICC_DIGEST_LEN + 1];
+		if ((r = icc_sha256_file(l->dfd, cfg, false, got, NULL, l->err)) < 0) {
+			r = icc_err_set(l->err, ENOENT, "cannot load '%s': config %s is missing", l->what, cfg);
+			break;
+		}
+		if (digest_valid(want) && strcmp(want, got)) {
+			r = icc_err_set(l->err, EINVAL, "cannot load '%s': config %s has digest %s (corrupt)", l->what, cfg, got);
+			break;
+		}
+		strcpy(im->config_digest, got);
+		if ((r = read_json(l, cfg, &im->config)) < 0)
+			break;
+		const cJSON *ls = cJSON_GetObjectItemCaseSensitive(m, "Layers"), *lp;
+		if (!cJSON_IsArray(ls) || cJSON_GetArraySize(ls) > MAX_LAYERS) {
+			r = icc_err_set(l->err, EINVAL, "cannot load '%s': bad Layers in manifest.json", l->what);
+			break;
+		}
+		cJSON_ArrayForEach(lp, ls) {
+			struct stat sb;
+			if (!cJSON_IsString(lp) || !rel_ok(lp->valuestring)) {
+				r = icc_err_set(l->err, EINVAL, "cannot load '%s': bad layer path in manifest.json", l->what);
+				break;
+			}
+			if (fstatat(l->dfd, lp->valuestring, &sb, 0) < 0 || !S_ISREG(sb.st_mode)) {
+				r = icc_err_set(l->err, ENOENT, "cannot load '%s': layer %s is missing", l->what, lp->valuestring);
+				break;
+			}
+			im->layers[im->nlayers++] = strdup(lp->valuestring);
+		}
+		if (r == 0)
+			r = check_config(l, im);
+		const cJSON *t;
+		cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(m, "RepoTags")) {
+			char norm[ICC_REF_MAX];
+			struct icc_err e2;
+			if (cJSON_IsString(t) && icc_ref_normalize(t->valuestring, norm, sizeof(norm), &e2) == 0)
+				cJSON_AddItemToArray(im->tags, cJSON_CreateString(norm));
+		}
+	}
+	cJSON_Delete(man);
+	if (!ims)
+		r = icc_err_set(l->err, ENOMEM, "out of memory");
+	if (r == 0)
+		r = load_images(l, ims, n, loaded);
+	for (size_t i = 0; ims && i < n; i++)
+		img_free(&ims[i]);
+	free(ims);
+	return r;
+}
+
+/* An existing image whose meta has layer_chain_id == chain (and config digest, if given). */
+static bool find_chain(struct icc_store *st, const char *chain, const char *cdigest, char id[ICC_ID_LEN + 1])
+{
+	struct icc_idlist list;
+	struct icc_err e;
+	bool found = false;
+	if (icc_object_list(st, ICC_IMAGE, &list, &e) < 0)
+		return false;
+	for (size_t i = 0; i < list.count && !found; i++) {
+		cJSON *meta;
+		if (icc_object_meta(st, ICC_IMAGE, list.ids[i], &meta, &e) < 0)
+			continue;
+		const char *c = icc_json_str(meta, "layer_chain_id");
+		const char *d = icc_json_str(meta, "config_digest");
+		if (c && !strcmp(c, chain) && (!cdigest || (d && !strcmp(d, cdigest)))) {
+			memcpy(id, list.ids[i], ICC_ID_LEN + 1);
+			found = true;
+		}
+		cJSON_Delete(meta);
+	}
+	icc_idlist_free(&list);
+	return found;
+}
+
+/* The history entries that made layers (not empty_layer), in order. */
+static const cJSON *layer_history(const cJSON *config, size_t k)
+{
+	const cJSON *h;
+	size_t i = 0;
+	cJSON_ArrayForEach(h, cJSON_GetObjectItemCaseSensitive(config, "history")) {
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(h, "empty_layer")))
+			continue;
+		if (i++ == k)
+			return h;
+	}
+	return NULL;
+}
+
+static cJSON *layer_meta(struct loader *l, const struct img *im, size_t i, const char *parent)
+{
+	cJSON *meta = cJSON_CreateObject();
+	const cJSON *h = layer_history(im->config, i);
+	const char *created = icc_json_str(h, "created");
+	if (!created || !*created)
+		created = icc_json_str(im->config, "created");
+	char now[64];
+	if (!created) {
+		icc_time_format(icc_now_ns(), now, sizeof(now));
+		created = now;
+	}
+	cJSON_AddStringToObject(meta, "created", created);
+	cJSON_AddStringToObject(meta, "parent", parent ? parent : "");
+	const char *v = icc_json_str(h, "comment");
+	cJSON_AddStringToObject(meta, "comment", v ? v : "");
+	v = icc_json_str(h, "author");
+	cJSON_AddStringToObject(meta, "author", v ? v : "");
+	v = icc_json_str(h, "created_by");
+	cJSON_AddStringToObject(meta, "created_by", v ? v : "");
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(im->config, "config");
+	cJSON_AddItemToObject(meta, "config", c && cJSON_IsObject(c) ? cJSON_Duplicate(c, true) : cJSON_CreateObject());
+	cJSON_AddStringToObject(meta, "layer_diff_id", im->diff_ids[i]);
+	cJSON_AddStringToObject(meta, "layer_chain_id", im->chain[i]);
+	if (i + 1 == im->nlayers)
+		cJSON_AddStringToObject(meta, "config_digest", im->config_digest);
+	cJSON *src = cJSON_AddObjectToObject(meta, "source");
+	cJSON_AddStringToObject(src, "type", "load");
+	cJSON_AddStringToObject(src, "file", l->what);
+	cJSON_AddStringToObject(src, "image_config", im->config_digest);
+	return meta;
+}
+
+/* Apply one image's layers: reuse what the store has, stage the rest, publish in one go. */
+static int load_one(struct loader *l, struct img *im, cJSON *loaded, const char *extra_tag)
+{
+	struct icc_stage stages[MAX_LAYERS];
+	cJSON *metas[MAX_LAYERS];
+	size_t nst = 0;
+	char prev[ICC_ID_LEN + 1] = "";
+	int prev_stage = -1; /* index into stages when the previous step is staged */
+	char final_id[ICC_ID_LEN + 1] = "";
+	int r = 0;
+	if (im->nlayers == 0)
+		return icc_err_set(l->err, EINVAL, "cannot load '%s': an image without layers", l->what);
+	for (size_t i = 0; i < im->nlayers && r == 0; i++) {
+		bool last = i + 1 == im->nlayers;
+		char found[ICC_ID_LEN + 1];
+		if (prev_stage < 0 && find_chain(l->st, im->chain[i], last ? im->config_digest : NULL, found)) {
+			progress(l, "Layer %zu/%zu %.19s: already in the store", i + 1, im->nlayers, im->diff_ids[i]);
+			memcpy(prev, found, sizeof(prev));
+			if (last)
+				memcpy(final_id, found, sizeof(final_id));
+			continue;
+		}
+		struct icc_stage *sg = &stages[nst];
+		metas[nst] = NULL;
+		nst++;
+		if ((r = icc_stage_begin(l->st, sg, l->err)) < 0)
+			break;
+		char same[ICC_ID_LEN + 1];
+		if (last && prev_stage < 0 && find_chain(l->st, im->chain[i], NULL, same)) {
+			/* same layers, other config: a snapshot of that image, no extraction */
+			int src = icc_object_rootfs_fd(l->st, ICC_IMAGE, same, l->err);
+			if (src < 0) {
+				r = src;
+				break;
+			}
+			r = icc_stage_rootfs_snapshot(sg, src, l->err);
+			close(src);
+			cJSON *sm;
+			const char *pp = NULL;
+			if (r == 0 && icc_object_meta(l->st, ICC_IMAGE, same, &sm, l->err) == 0) {
+				pp = icc_json_str(sm, "parent");
+				metas[nst - 1] = layer_meta(l, im, i, pp && *pp ? pp : NULL);
+				cJSON_Delete(sm);
+			}
+			break;
+		}
+		progress(l, "Applying layer %zu/%zu %.19s", i + 1, im->nlayers, im->diff_ids[i]);
+		if (prev_stage >= 0) {
+			int src = icc_stage_rootfs_fd(&stages[prev_stage], l->err);
+			if (src < 0) {
+				r = src;
+				break;
+			}
+			r = icc_stage_rootfs_snapshot(sg, src, l->err);
+			close(src);
+		} else if (prev[0]) {
+			int src = icc_object_rootfs_fd(l->st, ICC_IMAGE, prev, l->err);
+			if (src < 0) {
+				r = src;
+				break;
+			}
+			r = icc_stage_rootfs_snapshot(sg, src, l->err);
+			close(src);
+		} else {
+			r = icc_stage_rootfs_empty(sg, l->err);
+		}
+		if (r < 0)
+			break;
+		int dest = icc_stage_rootfs_fd(sg, l->err);
+		if (dest < 0) {
+			r = dest;
+			break;
+		}
+		char lpath[8400];
+		snprintf(lpath, sizeof(lpath), "%s/%s", l->dir, im->layers[i]);
+		r = icc_layer_apply(lpath, dest, l->err);
+		if (r == 0) {
+			unsigned long long size = 0;
+			metas[nst - 1] = layer_meta(l, im, i, prev[0] ? prev : NULL);
+			if (icc_tree_size(dest, &size, l->err) == 0)
+				cJSON_AddNumberToObject(metas[nst - 1], "size", (double)size);
+		}
+		close(dest);
+		memcpy(prev, sg->id, sizeof(prev));
+		prev_stage = (int)nst - 1;
+	}
+	if (r == 0 && nst) {
+		r = icc_store_lock(l->st, l->err);
+		for (size_t k = 0; r == 0 && k < nst; k++) {
+			const char *pp = icc_json_str(metas[k], "parent");
+			if (pp && *pp && strcmp(pp, k ? stages[k - 1].id : "") &&
+			    !icc_object_exists(l->st, ICC_IMAGE, pp))
+				r = icc_err_set(l->err, ENOENT, "parent image %.12s was removed meanwhile", pp);
+			else if ((r = icc_stage_publish(l->st, &stages[k], ICC_IMAGE, metas[k], l->err)) == 0)
+				stages[k].dirfd = -2; /* published */
+		}
+		if (r == 0)
+			memcpy(final_id, stages[nst - 1].id, sizeof(final_id));
+		if (l->st->lock_fd >= 0)
+			icc_store_unlock(l->st);
+	}
+	for (size_t j = 0; j < nst; j++) {
+		if (stages[j].dirfd != -2)
+			icc_stage_abort(l->st, &stages[j]);
+		cJSON_Delete(metas[j]);
+	}
+	if (r < 0)
+		return r;
+	/* tags */
+	cJSON *tags = cJSON_Duplicate(im->tags, true);
+	if (extra_tag) {
+		char norm[ICC_REF_MAX];
+		if ((r = icc_ref_normalize(extra_tag, norm, sizeof(norm), l->err)) < 0) {
+			cJSON_Delete(tags);
+			return r;
+		}
+		cJSON_AddItemToArray(tags, cJSON_CreateString(norm));
+	}
+	if (cJSON_GetArraySize(tags) && (r = icc_store_lock(l->st, l->err)) == 0) {
+		const cJSON *t;
+		cJSON_ArrayForEach(t, tags)
+			if ((r = icc_refs_set(l->st, t->valuestring, final_id, l->err)) < 0)
+				break;
+		icc_store_unlock(l->st);
+	}
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "id", final_id);
+	cJSON_AddItemToObject(o, "tags", tags);
+	cJSON_AddItemToArray(loaded, o);
+	return r;
+}
+
+static int load_images(struct loader *l, struct img *ims, size_t nims, cJSON *loaded)
+{
+	/* everything was verified before this point: now the store changes */
+	for (size_t i = 0; i < nims; i++) {
+		int r = load_one(l, &ims[i], loaded, nims == 1 || i == 0 ? (l->o ? l->o->tag : NULL) : NULL);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int icc_oci_load(struct icc_store *st, const char *path, int in_fd,
+		 const struct icc_load_opts *o, cJSON *loaded, struct icc_err *err)
+{
+	struct loader l = {.st = st, .o = o, .dfd = -1, .what = path, .err = err};
+	if (o && o->tag) {
+		char norm[ICC_REF_MAX];
+		int r = icc_ref_normalize(o->tag, norm, sizeof(norm), err);
+		if (r < 0)
+			return r;
+	}
+	struct stat sb;
+	bool tmp = false;
+	int r = 0;
+	if (strcmp(path, "-") && stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		snprintf(l.dir, sizeof(l.dir), "%s", path);
+	} else {
+		const char *t = o && o->tmpdir ? o->tmpdir : getenv("TMPDIR");
+		snprintf(l.dir, sizeof(l.dir), "%s/icc-load-XXXXXX", t && *t ? t : "/var/tmp");
+		if (!mkdtemp(l.dir))
+			return icc_err_sys(err, errno, "cannot create a directory in '%s'", t && *t ? t : "/var/tmp");
+		tmp = true;
+		int fd = in_fd;
+		if (strcmp(path, "-")) {
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				r = icc_err_sys(err, errno, "cannot load '%s'", path);
+		}
+		if (r == 0) {
+			int dfd = open(l.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			unsigned long long bytes;
+			progress(&l, "Unpacking %s", path);
+			r = dfd < 0 ? icc_err_sys(err, errno, "cannot open '%s'", l.dir)
+				    : icc_tar_extract(fd, path, dfd, &bytes, err);
+			if (dfd >= 0)
+				close(dfd);
+		}
+		if (fd >= 0 && fd != in_fd)
+			close(fd);
+	}
+	if (r == 0) {
+		l.dfd = open(l.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (l.dfd < 0)
+			r = icc_err_sys(err, errno, "cannot open '%s'", l.dir);
+	}
+	if (r == 0) {
+		if (faccessat(l.dfd, "index.json", F_OK, 0) == 0 && faccessat(l.dfd, "oci-layout", F_OK, 0) == 0)
+			r = oci_layout(&l, loaded);
+		else if (faccessat(l.dfd, "manifest.json", F_OK, 0) == 0)
+			r = docker_archive(&l, loaded);
+		else if (faccessat(l.dfd, "index.json", F_OK, 0) == 0)
+			r = oci_layout(&l, loaded);
+		else
+			r = icc_err_set(err, EINVAL, "cannot load '%s': not an OCI layout or docker-archive "
+					"(no index.json or manifest.json)", path);
+	}
+	if (l.dfd >= 0)
+		close(l.dfd);
+	if (tmp) {
+		struct icc_err e2;
+		icc_rmtree(AT_FDCWD, l.dir, &e2);
+	}
+	return r;
+}
