@@ -300,6 +300,10 @@ int cmd_rm(int argc, char **argv)
 			}
 			kill(cs.pid, SIGKILL);
 			wait_ended(&st, id, 2000, 137);
+			if (!icc_object_exists(&st, ICC_CONTAINER, id)) {
+				puts(argv[i]); /* --rm: its monitor removed it */
+				continue;
+			}
 		}
 		icc_runtime_cleanup(&st, id, runtime);
 		struct icc_err err;
