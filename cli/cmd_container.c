@@ -309,7 +309,8 @@ int cmd_rm(int argc, char **argv)
 		struct icc_err err;
 		int r = icc_store_lock(&st, &err);
 		if (r == 0) {
-			r = icc_object_remove(&st, ICC_CONTAINER, id, &err);
+			if (icc_object_exists(&st, ICC_CONTAINER, id)) /* else: removed by its --rm monitor */
+				r = icc_object_remove(&st, ICC_CONTAINER, id, &err);
 			icc_store_unlock(&st);
 		}
 		if (r < 0) {
