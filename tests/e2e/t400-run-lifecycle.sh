@@ -1,0 +1,103 @@
+#!/bin/bash
+# t400 - run/exec/stop/start/logs/rm/ps on a real OCI runtime, and bad input
+. "$(dirname "$0")/../lib.sh"
+command -v runc >/dev/null || skip_all "runc not installed"
+setup_store
+make_image busybox
+at_exit 'for c in $(icc ps -aq --no-trunc); do icc rm -f $c; done'
+
+test_expect_success 'run prints, passes the exit code, leaves nothing mounted' '
+	icc run --name r1 busybox sh -c "echo hello; exit 3" >out; test $? -eq 3 &&
+	grep -x hello out &&
+	! grep -q "$ICC_ROOT/containers" /proc/mounts &&
+	icc ps -a >ps && grep -E "r1$" ps | grep -q "Exited (3)"
+'
+test_expect_success 'container sees /.icc, its hostname and hosts; rlimit capped' '
+	icc run --rm --hostname box busybox sh -c "ls /.icc; hostname; grep box /etc/hosts; ulimit -Hn" >out &&
+	grep -x save out && grep -x box out && test "$(tail -n1 out)" -le "$(ulimit -Hn)"
+'
+test_expect_success 'run --rm removes the container' '
+	icc run --rm --name gone busybox true &&
+	test_must_fail icc inspect gone
+'
+test_expect_success 'detached run, logs, exec, ps' '
+	id=$(icc run -d --name d1 busybox sh -c "echo started; while :; do sleep 1; done") &&
+	test ${#id} -eq 64 &&
+	sleep 0.5 &&
+	icc logs d1 | grep -x started &&
+	icc exec d1 sh -c "echo in-exec \$(hostname)" >out && grep -x "in-exec ${id:0:12}" out &&
+	icc ps >ps && grep d1 ps | grep -q "Up " &&
+	icc ps --format json | grep -q "\"State\":\"running\"" &&
+	icc ps -q | grep -x "${id:0:12}"
+'
+test_expect_success 'exec -e -w -u' '
+	icc exec -e FOO=bar -w /tmp -u nobody d1 sh -c "echo \$FOO \$(pwd) \$(id -u)" >out &&
+	grep -x "bar /tmp 65534" out
+'
+test_expect_success 'rm of a running container needs -f' '
+	test_must_fail icc rm d1 2>err &&
+	expect_error_line err "running.*-f"
+'
+test_expect_success 'stop, then exec fails, then start again' '
+	icc stop -t 1 d1 &&
+	icc ps -a | grep d1 | grep -q "Exited (137)" &&
+	! grep -q "$ICC_ROOT/containers" /proc/mounts &&
+	test_must_fail icc exec d1 true 2>err &&
+	expect_error_line err "not running" &&
+	icc start d1 && sleep 0.5 &&
+	icc ps | grep -q d1 &&
+	icc kill d1 && icc ps -a | grep d1 | grep -q Exited
+'
+test_expect_success 'logs -f follows until the container ends' '
+	icc run -d --name lf busybox sh -c "echo a; sleep 1; echo b" >/dev/null &&
+	timeout 10 icc logs -f lf >out &&
+	printf "a\nb\n" >exp && cmp exp out
+'
+test_expect_success 'create + start -a runs the configured command' '
+	icc create --name cr -e X=1 -w /root busybox sh -c "echo \$X \$(pwd)" >/dev/null &&
+	icc ps -a | grep cr | grep -q Created &&
+	icc start -a cr >out && grep -x "1 /root" out &&
+	icc inspect cr | grep -q "\"WorkingDir\":[[:space:]]*\"/root\""
+'
+test_expect_success 'ps stays right when the monitor and the container die' '
+	icc run -d --name k1 busybox sleep 100 >/dev/null &&
+	mon=$(icc inspect k1 | sed -n "s/.*\"monitor_pid\":[[:space:]]*\([0-9]*\).*/\1/p") &&
+	pid=$(icc inspect k1 | sed -n "s/.*\"pid\":[[:space:]]*\([0-9]*\).*/\1/p" | head -n1) &&
+	test -n "$mon" && test -n "$pid" &&
+	kill -9 $mon && kill -9 $pid && sleep 0.3 &&
+	icc ps -a | grep k1 | grep -q Exited &&
+	icc rm k1 && ! grep -q "$ICC_ROOT/containers" /proc/mounts
+'
+test_expect_success 'crun runs the same bundle' '
+	icc run --rm --runtime crun busybox sh -c "echo crun-ok" >out && grep -x crun-ok out
+'
+test_expect_success 'network none has only lo; host sees host interfaces' '
+	icc run --rm busybox cat /proc/net/dev >out && test $(grep -c : out) -eq 1 &&
+	icc run --rm --network host busybox cat /proc/net/dev >out2 && test $(grep -c : out2) -ge 1
+'
+test_expect_success 'bind mount with -v, read-only' '
+	mkdir -p "$T/vol" && echo data >"$T/vol/f" &&
+	icc run --rm -v "$T/vol:/mnt:ro" busybox sh -c "cat /mnt/f; touch /mnt/x" >out 2>&1;
+	grep -x data out && ! test -e "$T/vol/x"
+'
+count_state() { ls "$ICC_ROOT/containers" | wc -l; }
+test_expect_success 'bad input: one-line errors, exit codes, nothing left behind' '
+	n=$(count_state) &&
+	{ icc run nosuch 2>err; rc=$?; } && test $rc -eq 125 && expect_error_line err "no such image" &&
+	{ icc run busybox nosuchcmd 2>err; rc=$?; } && test $rc -eq 127 && expect_error_line err "not found" &&
+	{ icc run --name d1 busybox true 2>err; rc=$?; } && test $rc -eq 125 && expect_error_line err "already in use" &&
+	{ icc run -v /no/such/dir:/x busybox true 2>err; rc=$?; } && test $rc -eq 125 && expect_error_line err "does not exist" &&
+	{ icc run --runtime nope busybox true 2>err; rc=$?; } && test $rc -eq 125 && expect_error_line err "unknown runtime" &&
+	test_must_fail icc commit no-such-container 2>err && expect_error_line err "no such container" &&
+	test "$(count_state)" -eq "$n" &&
+	! grep -q "$ICC_ROOT/containers" /proc/mounts &&
+	ls $ICC_ROOT/tmp && test -z "$(ls $ICC_ROOT/tmp)"
+'
+test_expect_success 'rm -f removes a running container with its snapshots' '
+	icc run -d --name f1 busybox sleep 100 >/dev/null &&
+	icc snapshot f1 s1 >/dev/null &&
+	icc rm -f f1 && test_must_fail icc inspect f1 &&
+	! grep -q "$ICC_ROOT/containers" /proc/mounts &&
+	! find /sys/fs/cgroup/memory/icc -mindepth 1 -type d 2>/dev/null | grep -q .
+'
+test_done
