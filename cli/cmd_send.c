@@ -1,4 +1,103 @@
-/* cmd_send.c - icc send / receive */
+/* cmd_send.c - icc send / receive: replicate images and snapshots between stores */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "cli.h"
-int cmd_send(int argc, char **argv) { cli_errorf("not yet"); return 1; }
-int cmd_receive(int argc, char **argv) { cli_errorf("not yet"); return 1; }
+#include "icc/oci.h"
+
+#define SEND_SYNOPSIS "[-p PARENT] [-o FILE] IMAGE|SNAP"
+#define RECEIVE_SYNOPSIS "[-i FILE] [NAME[:TAG]]"
+
+int cmd_send(int argc, char **argv)
+{
+	const char *out = NULL, *parent = NULL;
+	optind = 1;
+	int c;
+	while ((c = getopt(argc, argv, "p:o:")) != -1) {
+		if (c == 'p')
+			parent = optarg;
+		else if (c == 'o')
+			out = optarg;
+		else
+			return cli_usage("send", SEND_SYNOPSIS);
+	}
+	if (argc - optind != 1)
+		return cli_usage("send", SEND_SYNOPSIS);
+	if ((!out || !strcmp(out, "-")) && isatty(1)) {
+		cli_errorf("cannot write a send stream to a terminal: use -o FILE or redirect the output");
+		return 1;
+	}
+	struct icc_store st;
+	if (cli_open_store(&st))
+		return 1;
+	int fd = 1;
+	char tmp[4200] = "";
+	if (out && strcmp(out, "-")) {
+		snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", out);
+		fd = mkostemp(tmp, O_CLOEXEC);
+		if (fd < 0) {
+			cli_errorf("cannot create '%s': %s", out, strerror(errno));
+			icc_store_close(&st);
+			return 1;
+		}
+		fchmod(fd, 0644);
+	}
+	struct icc_err err;
+	icc_err_clear(&err);
+	int r = icc_send(&st, argv[optind], parent, fd, &err);
+	if (tmp[0]) {
+		if (r == 0 && (fsync(fd) < 0 || rename(tmp, out) < 0))
+			r = icc_err_sys(&err, errno, "cannot write '%s'", out);
+		close(fd);
+		if (r < 0)
+			unlink(tmp);
+	}
+	icc_store_close(&st);
+	return r < 0 ? cli_fail(&err) : 0;
+}
+
+int cmd_receive(int argc, char **argv)
+{
+	const char *in = NULL;
+	optind = 1;
+	int c;
+	while ((c = getopt(argc, argv, "i:")) != -1) {
+		if (c == 'i')
+			in = optarg;
+		else
+			return cli_usage("receive", RECEIVE_SYNOPSIS);
+	}
+	if (argc - optind > 1)
+		return cli_usage("receive", RECEIVE_SYNOPSIS);
+	int fd = 0;
+	if (in && strcmp(in, "-")) {
+		fd = open(in, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			cli_errorf("cannot receive '%s': %s", in, strerror(errno));
+			return 1;
+		}
+	} else if (isatty(0)) {
+		cli_errorf("cannot receive from a terminal: use -i FILE or pipe a stream in");
+		return 1;
+	}
+	struct icc_store st;
+	if (cli_open_store(&st))
+		return 1;
+	struct icc_err err;
+	icc_err_clear(&err);
+	char id[ICC_ID_LEN + 1];
+	int r = icc_receive(&st, fd, argc - optind == 1 ? argv[optind] : NULL, id, &err);
+	if (fd > 0)
+		close(fd);
+	icc_store_close(&st);
+	if (r < 0)
+		return cli_fail(&err);
+	printf("Received image sha256:%s\n", id);
+	return 0;
+}
