@@ -283,6 +283,10 @@ static int parse_stream(int fd, struct icc_changes *c, struct icc_err *err)
 			continue; /* the root itself (utimes, chown): not listed */
 		apply(c, cmd, path, to);
 	}
+	/* read to the end so the sender never dies of SIGPIPE */
+	char junk[65536];
+	while (fread(junk, 1, sizeof(junk), f) > 0)
+		;
 	free(buf);
 	fclose(f);
 	return r;
