@@ -80,11 +80,21 @@ static int verify_blob(struct loader *l, const char *digest, long long size, cha
 
 static int read_json(struct loader *l, const char *path, cJSON **doc)
 {
+	char *txt = NULL;
+	size_t len;
 	struct icc_err e2;
-	int r = icc_json_read(l->dfd, path, doc, &e2);
+	*doc = NULL;
+	int r = icc_read_file(l->dfd, path, 16 << 20, &txt, &len, &e2);
 	if (r < 0)
 		return icc_err_set(l->err, -r == ENOENT ? ENOENT : EINVAL, "cannot load '%s': %s: %s",
 				   l->what, path, e2.msg);
+	*doc = cJSON_ParseWithLength(txt, len);
+	free(txt);
+	if (!*doc || !(cJSON_IsObject(*doc) || cJSON_IsArray(*doc))) {
+		cJSON_Delete(*doc);
+		*doc = NULL;
+		return icc_err_set(l->err, EINVAL, "cannot load '%s': %s is not valid JSON", l->what, path);
+	}
 	return 0;
 }
 
