@@ -33,6 +33,8 @@ struct ino {
 	bool ro;                        /* inside a snapshot: every mutation EROFS */
 	bool snaproot;                  /* root of a snapshot (.icc/snapshots/NAME) */
 	bool hashed;
+	uint32_t xgen;                  /* bumped around every xattr change */
+	uint32_t noxattr_at;            /* xgen+1 while known to have no xattrs */
 	mode_t type;                    /* S_IFMT bits */
 	uint64_t st_ino;                /* inode number shown to the kernel */
 	int64_t snap_created_ns;        /* snaproot: mtime shown */

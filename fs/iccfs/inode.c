@@ -137,6 +137,7 @@ struct ino *ino_insert(const struct stat *st, struct file_handle *fh, int fd,
 			i->fh = fh;
 			fh = NULL;
 			i->type = st->st_mode & S_IFMT;
+			__atomic_add_fetch(&i->xgen, 1, __ATOMIC_SEQ_CST);
 			if (i->fd >= 0 && i->pins == 0) {
 				lru_del(i);
 				close(i->fd);

@@ -159,8 +159,8 @@ int main(int argc, char **argv)
 	int npos = 0;
 
 	fs.fdcache_max = 4096;
-	fs.entry_timeout = 5.0;
-	fs.attr_timeout = 5.0;
+	fs.entry_timeout = 10.0;
+	fs.attr_timeout = 10.0;
 
 	for (int k = 1; k < argc; k++) {
 		const char *a = argv[k];

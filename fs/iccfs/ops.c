@@ -958,7 +958,9 @@ static void ll_setxattr(fuse_req_t req, fuse_ino_t n, const char *name,
 		fuse_reply_err(req, -fd);
 		return;
 	}
+	__atomic_add_fetch(&i->xgen, 1, __ATOMIC_SEQ_CST);
 	int r = x_set(fd, name, value, size, flags);
+	__atomic_add_fetch(&i->xgen, 1, __ATOMIC_SEQ_CST);
 	int e = errno;
 	ino_unpin(i);
 	fuse_reply_err(req, r < 0 ? e : 0);
@@ -967,7 +969,10 @@ static void ll_setxattr(fuse_req_t req, fuse_ino_t n, const char *name,
 static void ll_getxattr(fuse_req_t req, fuse_ino_t n, const char *name, size_t size)
 {
 	struct ino *i = IN(n);
-	if (i->kind != INO_REAL) {
+	uint32_t g0 = i->kind == INO_REAL ? __atomic_load_n(&i->xgen, __ATOMIC_SEQ_CST) : 0;
+	if (i->kind != INO_REAL || __atomic_load_n(&i->noxattr_at, __ATOMIC_SEQ_CST) == g0 + 1) {
+		/* ls -l asks every file for security.selinux: answer from
+		 * memory for inodes known to have no xattrs at all */
 		fuse_reply_err(req, ENODATA);
 		return;
 	}
@@ -987,6 +992,9 @@ static void ll_getxattr(fuse_req_t req, fuse_ino_t n, const char *name, size_t s
 	}
 	ssize_t r = x_get(fd, name, buf, size);
 	int e = errno;
+	if (r < 0 && e == ENODATA && x_list(fd, NULL, 0) == 0 &&
+	    __atomic_load_n(&i->xgen, __ATOMIC_SEQ_CST) == g0)
+		__atomic_store_n(&i->noxattr_at, g0 + 1, __ATOMIC_SEQ_CST);
 	ino_unpin(i);
 	if (r < 0)
 		fuse_reply_err(req, e);
@@ -1049,7 +1057,9 @@ static void ll_removexattr(fuse_req_t req, fuse_ino_t n, const char *name)
 		fuse_reply_err(req, -fd);
 		return;
 	}
+	__atomic_add_fetch(&i->xgen, 1, __ATOMIC_SEQ_CST);
 	int r = x_remove(fd, name);
+	__atomic_add_fetch(&i->xgen, 1, __ATOMIC_SEQ_CST);
 	int e = errno;
 	ino_unpin(i);
 	fuse_reply_err(req, r < 0 ? e : 0);
