@@ -137,6 +137,10 @@ struct ino *ino_insert(const struct stat *st, struct file_handle *fh, int fd,
 			i->fh = fh;
 			fh = NULL;
 			i->type = st->st_mode & S_IFMT;
+			/* anonymous st_dev numbers of deleted snapshots are reused */
+			i->ro = ro;
+			i->mount_fd = mount_fd;
+			i->snaproot = false;
 			__atomic_add_fetch(&i->xgen, 1, __ATOMIC_SEQ_CST);
 			if (i->fd >= 0 && i->pins == 0) {
 				lru_del(i);

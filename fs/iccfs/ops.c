@@ -491,7 +491,10 @@ static void ll_open(fuse_req_t req, fuse_ino_t n, struct fuse_file_info *fi)
 	}
 	char path[64];
 	proc_path(path, sizeof(path), fd);
-	int flags = (fi->flags & ~(O_NOFOLLOW | O_CREAT | O_EXCL | O_NOCTTY)) | O_CLOEXEC;
+	/* O_DIRECT stays in the kernel's FUSE layer: the backing file's page
+	 * cache is coherent with snapshots and has no alignment rules */
+	int flags = (fi->flags & ~(O_NOFOLLOW | O_CREAT | O_EXCL | O_NOCTTY | O_DIRECT)) |
+		    O_CLOEXEC;
 	int ofd = open(path, flags);
 	if (ofd < 0) {
 		int e = errno;
@@ -525,7 +528,8 @@ static void ll_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	}
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
 	become(ctx, true);
-	int fd = openat(pfd, name, (fi->flags | O_CREAT | O_NOFOLLOW | O_CLOEXEC) & ~O_NOCTTY,
+	int fd = openat(pfd, name,
+			(fi->flags | O_CREAT | O_NOFOLLOW | O_CLOEXEC) & ~(O_NOCTTY | O_DIRECT),
 			mode);
 	e = errno;
 	unbecome();
