@@ -49,6 +49,7 @@ static double entry_tmo(struct ino *i)
  * caller's permission, default_permissions).  Per thread: raw syscalls.
  */
 static __thread bool thread_fs_private;
+static __thread bool thread_switched;
 
 static void become(const struct fuse_ctx *ctx, bool set_umask)
 {
@@ -58,6 +59,9 @@ static void become(const struct fuse_ctx *ctx, bool set_umask)
 	}
 	if (set_umask && thread_fs_private)
 		umask(ctx->umask);
+	thread_switched = ctx->uid != 0 || ctx->gid != 0;
+	if (!thread_switched)
+		return; /* root: nothing to switch */
 	syscall(SYS_setfsgid, ctx->gid);
 	syscall(SYS_setfsuid, ctx->uid);
 	if (ctx->uid != 0) {
@@ -73,6 +77,9 @@ static void become(const struct fuse_ctx *ctx, bool set_umask)
 
 static void unbecome(void)
 {
+	if (!thread_switched)
+		return;
+	thread_switched = false;
 	syscall(SYS_setfsuid, 0);
 	syscall(SYS_setfsgid, 0);
 }
@@ -329,6 +336,8 @@ static void make_node(fuse_req_t req, fuse_ino_t parent, const char *name,
 	}
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
 	become(ctx, what != MK_SYMLINK);
+	if (!thread_fs_private)
+		mode &= ~ctx->umask; /* no private umask: apply it ourselves */
 	int r;
 	if (what == MK_DIR)
 		r = mkdirat(pfd, name, mode);
@@ -528,6 +537,8 @@ static void ll_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	}
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
 	become(ctx, true);
+	if (!thread_fs_private)
+		mode &= ~ctx->umask;
 	int fd = openat(pfd, name,
 			(fi->flags | O_CREAT | O_NOFOLLOW | O_CLOEXEC) & ~(O_NOCTTY | O_DIRECT),
 			mode);
