@@ -10,56 +10,20 @@
 
 #include "cli.h"
 #include "icc/container.h"
+#include "icc/fsmount.h"
 #include "icc/object.h"
 #include "icc/subvol.h"
 #include <fcntl.h>
 
-/* Where icc-fs is: $ICC_FS_BIN, beside icc, ../sbin, or $PATH. */
-static const char *fs_binary(char *buf, size_t size)
-{
-	const char *env = getenv("ICC_FS_BIN");
-	if (env && *env)
-		return env;
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n > 0) {
-		self[n] = '\0';
-		char *slash = strrchr(self, '/');
-		if (slash) {
-			*slash = '\0';
-			snprintf(buf, size, "%s/icc-fs", self);
-			if (access(buf, X_OK) == 0)
-				return buf;
-			snprintf(buf, size, "%s/../sbin/icc-fs", self);
-			if (access(buf, X_OK) == 0)
-				return buf;
-		}
-	}
-	return "icc-fs";
-}
-
 /* Run icc-fs; it returns once the mount is live (or failed, saying why). */
 static int run_fs(const char *subvol, const char *mountpoint, const char *opts)
 {
-	char bin[PATH_MAX + 32];
-	const char *fs = fs_binary(bin, sizeof(bin));
-	pid_t pid = fork();
-	if (pid < 0) {
-		cli_errorf("cannot start icc-fs: %s", strerror(errno));
+	struct icc_err err;
+	if (icc_fs_start(subvol, mountpoint, opts, &err) < 0) {
+		cli_errorf("cannot mount '%s' on '%s': %s", subvol, mountpoint, err.msg);
 		return 1;
 	}
-	if (pid == 0) {
-		if (opts && *opts)
-			execlp(fs, fs, "-o", opts, subvol, mountpoint, (char *)NULL);
-		else
-			execlp(fs, fs, subvol, mountpoint, (char *)NULL);
-		cli_errorf("cannot run '%s': %s", fs, strerror(errno));
-		_exit(127);
-	}
-	int status;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+	return 0;
 }
 
 int cmd_mount(int argc, char **argv)
@@ -106,18 +70,10 @@ int cmd_mount(int argc, char **argv)
 		icc_store_close(&st);
 		return cli_fail(&err);
 	}
-	char rootfs[4300], snapdir[4300], lock[4300], opts[16384];
-	icc_object_path(&st, ICC_CONTAINER, id, "rootfs", rootfs, sizeof(rootfs));
-	icc_container_snapdir(&st, id, snapdir, sizeof(snapdir));
-	icc_store_path(&st, "lock", lock, sizeof(lock));
-	const char *name = icc_json_str(meta, "name");
-	const char *image = icc_json_str(meta, "image_ref");
-	snprintf(opts, sizeof(opts), "snapdir=%s,lock=%s,id=%s,name=%s,image=%s", snapdir, lock, id,
-		 name ? name : "", image ? image : "");
+	int r = icc_fsmount(&st, id, meta, mp, NULL, &err);
 	cJSON_Delete(meta);
 	icc_store_close(&st);
-	/* option values must not contain commas: store paths and names never do */
-	return run_fs(rootfs, mp, opts);
+	return r < 0 ? cli_fail(&err) : 0;
 }
 
 int cmd_umount(int argc, char **argv)

@@ -82,12 +82,21 @@ void cli_table_add(struct cli_table *t, ...)
 	t->nrows++;
 }
 
+/* Display width of UTF-8 text: count the bytes that start a character. */
+static size_t text_width(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}
+
 void cli_table_print(struct cli_table *t, FILE *out)
 {
 	size_t *w = calloc(t->ncols, sizeof(size_t));
 	for (size_t r = 0; r < t->nrows; r++)
 		for (size_t c = 0; c < t->ncols; c++) {
-			size_t n = strlen(t->cells[r * t->ncols + c]);
+			size_t n = text_width(t->cells[r * t->ncols + c]);
 			if (n > w[c])
 				w[c] = n;
 		}
@@ -98,7 +107,9 @@ void cli_table_print(struct cli_table *t, FILE *out)
 				fputs(s, out);
 			} else {
 				size_t width = w[c] + 3 < 10 ? 10 : w[c] + 3;
-				fprintf(out, "%-*s", (int)width, s);
+				fputs(s, out);
+				for (size_t k = text_width(s); k < width; k++)
+					fputc(' ', out);
 			}
 		}
 		fputc('\n', out);

@@ -13,7 +13,7 @@
 
 #include "icc/container.h"
 #include "icc/object.h"
-#include "icc/runtime.h"
+#include "icc/fsmount.h"
 
 const char *icc_fs_binary(char *buf, size_t size)
 {
@@ -38,30 +38,9 @@ const char *icc_fs_binary(char *buf, size_t size)
 	return "icc-fs";
 }
 
-int icc_fsmount(struct icc_store *st, const char *id, const cJSON *meta,
-		const char *mountpoint, const char *pidfile, struct icc_err *err)
+int icc_fs_start(const char *subvol, const char *mountpoint, const char *opts,
+		 struct icc_err *err)
 {
-	char rootfs[4300], snapdir[4300], lock[4300], opts[16384];
-	icc_object_path(st, ICC_CONTAINER, id, "rootfs", rootfs, sizeof(rootfs));
-	icc_container_snapdir(st, id, snapdir, sizeof(snapdir));
-	icc_store_path(st, "lock", lock, sizeof(lock));
-	const char *name = icc_json_str(meta, "name");
-	const char *image = icc_json_str(meta, "image_ref");
-	int n = snprintf(opts, sizeof(opts), "snapdir=%s,lock=%s,id=%s,name=%s,image=%s", snapdir,
-			 lock, id, name ? name : "", image ? image : "");
-	if (pidfile)
-		snprintf(opts + n, sizeof(opts) - (size_t)n, ",pidfile=%s", pidfile);
-	if (mkdir(mountpoint, 0755) < 0 && errno != EEXIST)
-		return icc_err_sys(err, errno, "cannot create '%s'", mountpoint);
-
-	/* Debug aid while icc-fs is unavailable: ICC_FS_BIND=1 bind-mounts the rootfs. */
-	const char *bind = getenv("ICC_FS_BIND");
-	if (bind && !strcmp(bind, "1")) {
-		if (mount(rootfs, mountpoint, NULL, MS_BIND, NULL) < 0)
-			return icc_err_sys(err, errno, "cannot bind-mount '%s'", rootfs);
-		return 0;
-	}
-
 	char bin[PATH_MAX + 32];
 	const char *fs = icc_fs_binary(bin, sizeof(bin));
 	int pfd[2];
@@ -83,10 +62,14 @@ int icc_fsmount(struct icc_store *st, const char *id, const cJSON *meta,
 			dup2(nul, 0);
 			dup2(nul, 1);
 		}
-		execlp(fs, fs, "-o", opts, rootfs, mountpoint, (char *)NULL);
+		if (opts && *opts)
+			execlp(fs, fs, "-o", opts, subvol, mountpoint, (char *)NULL);
+		else
+			execlp(fs, fs, subvol, mountpoint, (char *)NULL);
 		dprintf(2, "cannot run '%s': %s\n", fs, strerror(errno));
 		_exit(127);
 	}
+	/* icc-fs daemonizes once the mount is live; its stderr says why not */
 	close(pfd[1]);
 	char msg[512];
 	size_t len = 0;
@@ -96,8 +79,7 @@ int icc_fsmount(struct icc_store *st, const char *id, const cJSON *meta,
 			len += (size_t)r;
 	close(pfd[0]);
 	msg[len] = '\0';
-	while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
-		msg[--len] = '\0';
+	msg[strcspn(msg, "\n")] = '\0';
 	int status;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
@@ -105,9 +87,31 @@ int icc_fsmount(struct icc_store *st, const char *id, const cJSON *meta,
 		const char *m = msg;
 		if (!strncmp(m, "icc-fs: ", 8))
 			m += 8;
-		return icc_err_set(err, EIO, "cannot mount the container's filesystem: %s",
-				   *m ? m : "icc-fs failed");
+		return icc_err_set(err, EIO, "%s", *m ? m : "icc-fs failed");
 	}
+	return 0;
+}
+
+int icc_fsmount(struct icc_store *st, const char *id, const cJSON *meta,
+		const char *mountpoint, const char *pidfile, struct icc_err *err)
+{
+	char rootfs[4300], snapdir[4300], lock[4300], opts[16384];
+	icc_object_path(st, ICC_CONTAINER, id, "rootfs", rootfs, sizeof(rootfs));
+	icc_container_snapdir(st, id, snapdir, sizeof(snapdir));
+	icc_store_path(st, "lock", lock, sizeof(lock));
+	const char *name = icc_json_str(meta, "name");
+	const char *image = icc_json_str(meta, "image_ref");
+	/* option values never contain commas: store paths, ids and names can't */
+	int n = snprintf(opts, sizeof(opts), "snapdir=%s,lock=%s,id=%s,name=%s,image=%s", snapdir,
+			 lock, id, name ? name : "", image ? image : "");
+	if (pidfile)
+		snprintf(opts + n, sizeof(opts) - (size_t)n, ",pidfile=%s", pidfile);
+	if (mkdir(mountpoint, 0755) < 0 && errno != EEXIST)
+		return icc_err_sys(err, errno, "cannot create '%s'", mountpoint);
+	struct icc_err e2;
+	int r = icc_fs_start(rootfs, mountpoint, opts, &e2);
+	if (r < 0)
+		return icc_err_set(err, -r, "cannot mount the container's filesystem: %s", e2.msg);
 	return 0;
 }
 

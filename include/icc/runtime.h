@@ -78,12 +78,8 @@ int icc_state_update(struct icc_store *st, const char *id, const cJSON *patch,
  */
 void icc_runtime_cleanup(struct icc_store *st, const char *id, const char *runtime);
 
-/* icc-fs: mount container `id` (meta) on `mountpoint`; unmount. */
-int icc_fsmount(struct icc_store *st, const char *id, const cJSON *meta,
-		const char *mountpoint, const char *pidfile, struct icc_err *err);
-int icc_fsumount(const char *mountpoint);
-/* Path of the icc-fs binary ($ICC_FS_BIN, beside the running program, ../sbin, $PATH). */
-const char *icc_fs_binary(char *buf, size_t size);
+/* icc-fs mounts: see fsmount.h */
+#include "icc/fsmount.h"
 
 /* Store a snapshot of a container's rootfs (as `icc snapshot`), under the lock. */
 struct icc_snap_info;
