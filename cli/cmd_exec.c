@@ -1,5 +1,10 @@
 /* cmd_exec.c - icc exec: run another process in a running container (runtime exec) */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -7,6 +12,52 @@
 #include "cli.h"
 #include "icc/object.h"
 #include "icc/runtime.h"
+
+/*
+ * Is `cmd` an executable file in the container?  Looked up inside the
+ * container's rootfs with RESOLVE_IN_ROOT, so the container's symlinks can
+ * never lead the host outside it.  Bare names are searched in `path`.
+ */
+static bool command_exists(int rootfd, const char *cmd, const char *path)
+{
+	char buf[4096];
+	const char *p = path && *path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	bool bare = !strchr(cmd, '/');
+	for (;;) {
+		size_t n = strcspn(p, ":");
+		if (bare)
+			snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, p, cmd);
+		else
+			snprintf(buf, sizeof(buf), "%s", cmd);
+		struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT};
+		int fd = (int)syscall(SYS_openat2, rootfd, buf, &how, sizeof(how));
+		if (fd >= 0) {
+			struct stat sb;
+			bool ok = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && (sb.st_mode & 0111);
+			close(fd);
+			if (ok)
+				return true;
+		} else if (errno == ENOSYS) {
+			return true; /* old kernel: let the runtime say it */
+		}
+		if (!bare || !p[n])
+			return false;
+		p += n + 1;
+	}
+}
+
+/* PATH=... from -e options, else from the container's Env. */
+static const char *path_of(const char **envs, int nenv, const cJSON *cfg)
+{
+	for (int i = nenv - 1; i >= 0; i--)
+		if (!strncmp(envs[i], "PATH=", 5))
+			return envs[i] + 5;
+	const cJSON *e;
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(cfg, "Env"))
+		if (cJSON_IsString(e) && !strncmp(e->valuestring, "PATH=", 5))
+			return e->valuestring + 5;
+	return NULL;
+}
 
 #define EXEC_SYNOPSIS "[-i] [-t] [-d] [-e K=V] [-w DIR] [-u USER] CONTAINER CMD..."
 
@@ -74,11 +125,25 @@ int cmd_exec(int argc, char **argv)
 		snprintf(cuser, sizeof(cuser), "%s", icc_json_str(cfg, "User"));
 	if (!wd && icc_json_str(cfg, "WorkingDir"))
 		snprintf(cwd, sizeof(cwd), "%s", icc_json_str(cfg, "WorkingDir"));
+	const char *cpath = path_of(envs, nenv, cfg);
+	char pathbuf[4096];
+	snprintf(pathbuf, sizeof(pathbuf), "%s", cpath ? cpath : "");
 	cJSON_Delete(meta);
 	if (cs.status != ICC_CS_RUNNING) {
 		cli_errorf("container '%s' is not running (start it with 'icc start %s')", cname, argv[optind]);
 		icc_store_close(&st);
 		return 125;
+	}
+	int rootfd = icc_object_rootfs_fd(&st, ICC_CONTAINER, id, &err);
+	if (rootfd >= 0) {
+		bool found = command_exists(rootfd, argv[optind + 1], pathbuf);
+		close(rootfd);
+		if (!found) {
+			cli_errorf("exec: \"%s\": executable file not found in $PATH of container '%s'",
+				   argv[optind + 1], cname);
+			icc_store_close(&st);
+			return 127;
+		}
 	}
 	if (!user && cuser[0])
 		user = cuser;

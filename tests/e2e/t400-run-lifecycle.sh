@@ -30,6 +30,13 @@ test_expect_success 'detached run, logs, exec, ps' '
 	icc ps --format json | grep -q "\"State\":\"running\"" &&
 	icc ps -q | grep -x "${id:0:12}"
 '
+test_expect_success 'exec of a missing command: one line, exit 127' '
+	{ icc exec d1 nosuchcmd 2>err; rc=$?; } ; test $rc -eq 127 &&
+	expect_error_line err "executable file not found" &&
+	{ icc exec d1 /bin/../../../etc/passwd-not 2>err; rc=$?; } ; test $rc -eq 127 &&
+	icc exec d1 /bin/true
+'
+
 test_expect_success 'exec -e -w -u' '
 	icc exec -e FOO=bar -w /tmp -u nobody d1 sh -c "echo \$FOO \$(pwd) \$(id -u)" >out &&
 	grep -x "bar /tmp 65534" out
