@@ -40,6 +40,10 @@ static void command_text(const cJSON *cfg, bool trunc, char *out, size_t size)
 	}
 	if (!cmd[0])
 		snprintf(cmd, sizeof(cmd), "/bin/sh");
+	/* one row per container: newlines and tabs of a script show as spaces */
+	for (char *c = cmd; *c; c++)
+		if (*c == '\n' || *c == '\t' || *c == '\r')
+			*c = ' ';
 	if (trunc && strlen(cmd) > 20) {
 		/* 19 characters and an ellipsis (UTF-8) */
 		snprintf(out, size, "\"%.19s\xe2\x80\xa6\"", cmd);

@@ -39,24 +39,21 @@ if $ICC run --help >/dev/null 2>&1 && [ -t 0 ] && [ -t 1 ]; then
 	exec $ICC run -it busybox:demo /bin/sh
 fi
 
-# Without a terminal: the scripted story, through icc's own filesystem.
+# Without a terminal: the story of seed 000, scripted.
 name=demo-$(date +%s)
-mnt=$(mktemp -d /tmp/icc-demo-mnt.XXXXXX)
-cleanup() { $ICC umount "$mnt" 2>/dev/null || true; rmdir "$mnt" 2>/dev/null || true; }
-trap cleanup EXIT
-run $ICC create --name "$name" busybox:demo
-run $ICC mount "$name" "$mnt"
-say "echo 'I was here' > $mnt/I-was-here"
-echo 'I was here' >"$mnt/I-was-here"
-say "printf 'first\\\\nadded I-was-here\\\\n' > $mnt/.icc/save      # what 'echo > /.icc/save' does inside"
-printf 'first\nadded I-was-here\n' >"$mnt/.icc/save"
-run cat "$mnt/.icc/save"
-run ls -l "$mnt/.icc/snapshots/"
-run cat "$mnt/.icc/snapshots/first/I-was-here"
+say "icc run --name $name busybox:demo sh -c '...'   # change a file and save from inside"
+$ICC run --name "$name" busybox:demo sh -c '
+	echo "I was here" > /I-was-here
+	echo "$ echo first > /.icc/save"
+	printf "first\nadded I-was-here\n" > /.icc/save
+	echo "$ cat /.icc/save"; cat /.icc/save
+	echo "$ ls /.icc/snapshots/"; ls /.icc/snapshots/
+	echo "$ cat /.icc/snapshots/first/I-was-here"; cat /.icc/snapshots/first/I-was-here'
+run $ICC ps -a
 run $ICC snapshots "$name"
 run $ICC promote "$name/first" demo:first
+run $ICC run --rm demo:first cat /I-was-here
 run $ICC history demo:first
 run $ICC images
-run $ICC umount "$mnt"
 echo
-echo "Done. The store is $($ICC system info | sed -n 's/^Root: *//p'); try 'icc --help'."
+echo "Done. The store is $($ICC system info | sed -n 's/^Root: *//p'); on a terminal, 'make demo' opens a shell; see 'icc --help'."
