@@ -376,7 +376,8 @@ static bool text_ok(const unsigned char *s, size_t n)
 	return true;
 }
 
-static int take_snapshot(const char *name, const char *message, struct icc_snap_info *out)
+static int take_snapshot(const char *name, const char *message, const char *by,
+			 struct icc_snap_info *out)
 {
 	struct icc_err err;
 	icc_err_clear(&err);
@@ -385,11 +386,9 @@ static int take_snapshot(const char *name, const char *message, struct icc_snap_
 		return lfd;
 	cJSON *src = cJSON_CreateObject();
 	if (src) {
-		cJSON_AddStringToObject(src, "kind", "icc-fs");
-		cJSON_AddStringToObject(src, "id", fs.id ? fs.id : "");
-		cJSON_AddStringToObject(src, "name", fs.name ? fs.name : "");
-		cJSON_AddStringToObject(src, "image", fs.image ? fs.image : "");
-		cJSON_AddStringToObject(src, "subvolume", fs.subvol);
+		/* like the CLI's: {"container", "by"} */
+		cJSON_AddStringToObject(src, "container", fs.id ? fs.id : "");
+		cJSON_AddStringToObject(src, "by", by);
 	}
 	int r = icc_snapdir_take(&fs.sd, fs.root_fd, name, message, src, out, &err);
 	cJSON_Delete(src);
@@ -400,10 +399,8 @@ static int take_snapshot(const char *name, const char *message, struct icc_snap_
 		snprintf(fs.last_id, sizeof(fs.last_id), "%s", out->id);
 		fs.last_created = out->created_ns;
 		pthread_mutex_unlock(&fs.save_lock);
-	} else if (fs.subvol) {
-		/* keep the daemon silent: errors go back through errno */
 	}
-	return r;
+	return r; /* the daemon stays silent: errors go back through errno */
 }
 
 void ctl_write(fuse_req_t req, struct ino *i, const char *buf, size_t size,
@@ -448,7 +445,7 @@ void ctl_write(fuse_req_t req, struct ino *i, const char *buf, size_t size,
 		return;
 	}
 	struct icc_snap_info out;
-	int r = take_snapshot(namelen ? name : NULL, m, &out);
+	int r = take_snapshot(namelen ? name : NULL, m, "/.icc/save", &out);
 	free(m);
 	if (r < 0)
 		fuse_reply_err(req, -r);
@@ -577,7 +574,7 @@ void ctl_mkdir(fuse_req_t req, struct ino *parent, const char *name)
 		return;
 	}
 	struct icc_snap_info out;
-	int r = take_snapshot(name, "", &out);
+	int r = take_snapshot(name, "", "mkdir /.icc/snapshots", &out);
 	if (r < 0) {
 		fuse_reply_err(req, -r);
 		return;
