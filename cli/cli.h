@@ -13,6 +13,8 @@
 
 /* Exit codes, as Docker's CLI uses them. */
 #define EXIT_USAGE 2
+/* run/exec/create, as Docker: 125 icc failed, 126 cannot execute, 127 not found. */
+#define EXIT_RUN_FAILED 125
 
 /* --root from the command line (NULL: $ICC_ROOT or /var/lib/icc). */
 extern const char *cli_root;
@@ -55,14 +57,34 @@ enum cli_format cli_parse_format(const char *s);
  */
 void cli_print_template(const char *tmpl, const cJSON *obj);
 
+/* Progress lines on a terminal (cli/progress.c); the library reports through a meter. */
+#include "icc/progress.h"
+struct cli_progress {
+	struct icc_meter m;
+	struct icc_relay relay;
+	bool on, wrapped, drawn;
+};
+/* Colour on stderr: a terminal, NO_COLOR unset, TERM not "dumb". */
+bool cli_color(void);
+/* stderr is a terminal, not -q, ICC_PROGRESS not "0". */
+bool cli_progress_wanted(bool quiet);
+void cli_progress_begin(struct cli_progress *p, const char *what, uint64_t total, bool quiet);
+/* The fd to hand to the library instead of `fd` (a counting relay when on), -1 on error. */
+int cli_progress_wrap(struct cli_progress *p, int fd, bool input, struct icc_err *err);
+/* Stop the relay, draw the last line (r == 0) or clear it; returns r or the relay's error. */
+int cli_progress_end(struct cli_progress *p, int r, struct icc_err *err);
+
 /* The command table. */
 struct cli_command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 	const char *synopsis;
 	const char *summary;
+	const char *options; /* "  -x, --long ARG   what\n" lines, "" for none */
 };
 const struct cli_command *cli_find_command(const char *name);
+/* Print "Usage: icc CMD SYNOPSIS", the summary and the options of a command. */
+void cli_print_help(const struct cli_command *c, FILE *out);
 
 /* Commands (one file each under cli/). */
 int cmd_init(int argc, char **argv);
@@ -100,5 +122,11 @@ int cmd_ps(int argc, char **argv);
 int cmd_commit(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_rollback(int argc, char **argv);
+/* store maintenance (cmd_df.c, cmd_prune.c) */
+int cli_system_df(int argc, char **argv);
+int cli_system_prune(int argc, char **argv);
+int cli_snapshot_prune(int argc, char **argv);
+/* Ask "PROMPT [y/N] " on the terminal; false when stdin is not one. */
+bool cli_confirm(const char *prompt);
 
 #endif

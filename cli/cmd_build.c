@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -14,6 +15,7 @@ struct build_args {
 	cJSON *changes;
 	const char *src;
 	const char *ref;
+	bool quiet;
 };
 
 static int parse(int argc, char **argv, const char *synopsis, struct build_args *a)
@@ -21,19 +23,23 @@ static int parse(int argc, char **argv, const char *synopsis, struct build_args 
 	static const struct option opts[] = {
 		{"message", required_argument, NULL, 'm'},
 		{"change", required_argument, NULL, 'c'},
+		{"quiet", no_argument, NULL, 'q'},
 		{0, 0, 0, 0},
 	};
 	memset(a, 0, sizeof(*a));
 	a->changes = cJSON_CreateArray();
 	optind = 1;
 	int c;
-	while ((c = getopt_long(argc, argv, "+m:c:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+m:c:q", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
 			a->message = optarg;
 			break;
 		case 'c':
 			cJSON_AddItemToArray(a->changes, cJSON_CreateString(optarg));
+			break;
+		case 'q':
+			a->quiet = true;
 			break;
 		default:
 			cJSON_Delete(a->changes);
@@ -61,7 +67,7 @@ static int finish(struct icc_store *st, int r, struct icc_err *err, const char *
 int cmd_init(int argc, char **argv)
 {
 	struct build_args a;
-	int r = parse(argc, argv, "[-m MSG] [-c CHANGE]... DIR [NAME[:TAG]]", &a);
+	int r = parse(argc, argv, "[-q] [-m MSG] [-c CHANGE]... DIR [NAME[:TAG]]", &a);
 	if (r)
 		return r;
 	struct icc_store st;
@@ -90,7 +96,7 @@ int cmd_init(int argc, char **argv)
 int cmd_import(int argc, char **argv)
 {
 	struct build_args a;
-	int r = parse(argc, argv, "[-m MSG] [-c CHANGE]... FILE|- [NAME[:TAG]]", &a);
+	int r = parse(argc, argv, "[-q] [-m MSG] [-c CHANGE]... FILE|- [NAME[:TAG]]", &a);
 	if (r)
 		return r;
 	int fd = 0;
@@ -125,7 +131,16 @@ int cmd_import(int argc, char **argv)
 	o.source = source;
 	char id[ICC_ID_LEN + 1];
 	struct icc_err err;
-	r = icc_image_from_tar(&st, fd, a.src, &o, id, &err);
+	icc_err_clear(&err);
+	struct stat sb;
+	uint64_t total = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) ? (uint64_t)sb.st_size : 0;
+	char what[300];
+	snprintf(what, sizeof(what), "Importing %s", strcmp(a.src, "-") ? a.src : "stdin");
+	struct cli_progress pg;
+	cli_progress_begin(&pg, what, total, a.quiet);
+	int in = cli_progress_wrap(&pg, fd, true, &err);
+	r = in < 0 ? -1 : icc_image_from_tar(&st, in, a.src, &o, id, &err);
+	r = cli_progress_end(&pg, r, &err);
 	cJSON_Delete(source);
 	cJSON_Delete(a.changes);
 	if (fd > 0)

@@ -26,6 +26,10 @@ int cli_fail(const struct icc_err *err)
 
 int cli_usage(const char *cmd, const char *synopsis)
 {
+	/* the command table is the one source of a command's synopsis */
+	const struct cli_command *c = cli_find_command(cmd);
+	if (c)
+		synopsis = c->synopsis;
 	cli_errorf("usage: icc %s %s (see 'icc %s --help')", cmd, synopsis, cmd);
 	return EXIT_USAGE;
 }

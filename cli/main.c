@@ -7,50 +7,157 @@
 
 #define ICC_VERSION "0.1.0"
 
+#define FORMAT_OPT "      --format FORMAT  table (default), json (one object per line), or a Go template\n"
+
 static const struct cli_command commands[] = {
 	/* images */
-	{"init", cmd_init, "[-m MSG] [-c CHANGE]... DIR [NAME[:TAG]]", "Create an image from a directory (reflink copy)"},
-	{"import", cmd_import, "[-m MSG] [-c CHANGE]... FILE|- [NAME[:TAG]]", "Create an image from a tar archive"},
-	{"images", cmd_images, "[-a] [-q] [--no-trunc] [--format FORMAT]", "List images"},
-	{"tag", cmd_tag, "SOURCE NAME[:TAG]", "Give an image another name"},
-	{"rmi", cmd_rmi, "[-f] IMAGE...", "Remove images"},
-	{"history", cmd_history, "[--no-trunc] [-q] [--format FORMAT] IMAGE", "Show the lineage of an image"},
-	{"inspect", cmd_inspect, "[--type image|container|snapshot] OBJECT...", "Show objects' metadata as JSON"},
+	{"init", cmd_init, "[-q] [-m MSG] [-c CHANGE]... DIR [NAME[:TAG]]",
+	 "Create an image from a directory (reflink copy)",
+	 "  -m, --message MSG      comment recorded in the image's history\n"
+	 "  -c, --change CHANGE    Dockerfile-like line: CMD, ENTRYPOINT, ENV, WORKDIR, USER, LABEL, EXPOSE, STOPSIGNAL\n"
+	 "  -q, --quiet            no progress output\n"},
+	{"import", cmd_import, "[-q] [-m MSG] [-c CHANGE]... FILE|- [NAME[:TAG]]",
+	 "Create an image from a tar archive",
+	 "  -m, --message MSG      comment (default \"Imported from FILE\")\n"
+	 "  -c, --change CHANGE    Dockerfile-like line: CMD, ENTRYPOINT, ENV, WORKDIR, USER, LABEL, EXPOSE, STOPSIGNAL\n"
+	 "  -q, --quiet            no progress line (shown only when stderr is a terminal)\n"},
+	{"images", cmd_images, "[-a] [-q] [--no-trunc] [--format FORMAT]", "List images",
+	 "  -a, --all              also untagged parents of other images\n"
+	 "  -q, --quiet            only image ids\n"
+	 "      --no-trunc         full ids\n" FORMAT_OPT
+	 "                         fields: ID Repository Tag CreatedAt CreatedSince Size SizeBytes\n"},
+	{"tag", cmd_tag, "SOURCE NAME[:TAG]", "Give an image another name", ""},
+	{"rmi", cmd_rmi, "[-f] IMAGE...", "Remove images",
+	 "  -f, --force            remove an image with several tags, or one stopped containers use\n"},
+	{"history", cmd_history, "[--no-trunc] [-q] [--format FORMAT] IMAGE", "Show the lineage of an image",
+	 "  -q, --quiet            only image ids\n"
+	 "      --no-trunc         full ids and commands\n" FORMAT_OPT
+	 "                         fields: ID CreatedAt CreatedSince CreatedBy Size Comment\n"},
+	{"inspect", cmd_inspect, "[--type image|container|snapshot] [-f FORMAT] OBJECT...",
+	 "Show objects' metadata as JSON",
+	 "      --type TYPE        look OBJECT up only as an image, container or snapshot\n"
+	 "  -f, --format FORMAT    a Go template applied to each object\n"},
 	/* containers and their filesystem */
-	{"create", cmd_create, "[OPTIONS] IMAGE [CMD...] (options of run)", "Create a container (a writable copy of an image)"},
-	{"run", cmd_run, "[-i] [-t] [-d] [--rm] [--name N] [-e K=V] [-w DIR] [-u USER] [--hostname H] [-v HOSTDIR:CDIR[:ro]] [--network host|none] [--runtime runc|crun] IMAGE [CMD...]", "Run a command in a new container"},
-	{"start", cmd_start, "[-a] [-i] CONTAINER", "Start a stopped container again"},
-	{"stop", cmd_stop, "[-t SECS] CONTAINER...", "Stop running containers (SIGTERM, then SIGKILL)"},
-	{"kill", cmd_kill, "[-s SIGNAL] CONTAINER...", "Send a signal to running containers"},
-	{"exec", cmd_exec, "[-i] [-t] [-d] [-e K=V] [-w DIR] [-u USER] CONTAINER CMD...", "Run a command in a running container"},
-	{"logs", cmd_logs, "[-f] CONTAINER", "Show the output of a detached container"},
-	{"ps", cmd_ps, "[-a] [-q] [-l] [--no-trunc] [--format json|TEMPLATE]", "List containers"},
-	{"rm", cmd_rm, "[-f] CONTAINER...", "Remove containers (and their snapshots)"},
-	{"commit", cmd_commit, "[-m MSG] [-a AUTHOR] [-c CHANGE]... CONTAINER [IMAGE[:TAG]]", "Make an image of a container (O(1) snapshot)"},
-	{"diff", cmd_diff, "[--format json] A [B]", "Show changed files (A/C/D) of a container, or between two objects"},
-	{"rollback", cmd_rollback, "CONTAINER SNAP", "Reset a stopped container's files to a snapshot"},
-	{"mount", cmd_mount, "CONTAINER|SUBVOLUME MOUNTPOINT", "Serve a container or subvolume through icc-fs"},
-	{"umount", cmd_umount, "MOUNTPOINT", "Unmount an icc-fs mount"},
+	{"create", cmd_create, "[OPTIONS] IMAGE [CMD...]", "Create a container (a writable copy of an image)",
+	 "  Takes the options of 'icc run' (without starting anything).\n"},
+	{"run", cmd_run,
+	 "[-i] [-t] [-d] [--rm] [--name N] [-e K=V] [-w DIR] [-u USER] [-h HOST] [-v HOSTDIR:CDIR[:ro]] "
+	 "[--network host|none] [--runtime runc|crun] IMAGE [CMD...]",
+	 "Run a command in a new container",
+	 "  -i, --interactive      keep stdin open\n"
+	 "  -t, --tty              allocate a terminal (type #save at a shell prompt to snapshot)\n"
+	 "  -d, --detach           run in the background, print the id\n"
+	 "      --rm               remove the container when it ends\n"
+	 "      --name NAME        container name (default: adjective_surname)\n"
+	 "  -e, --env K=V          environment variable (-e K takes K from icc's environment)\n"
+	 "  -w, --workdir DIR      working directory inside the container\n"
+	 "  -u, --user USER        user[:group] or uid[:gid]\n"
+	 "  -h, --hostname HOST    container host name\n"
+	 "  -v, --volume H:C[:ro]  bind mount host directory H at C\n"
+	 "      --network MODE     host or none (default none)\n"
+	 "      --runtime NAME     runc (default) or crun\n"
+	 "Exit status: the command's, or 125 (icc failed), 126 (cannot execute), 127 (not found).\n"},
+	{"start", cmd_start, "[-a] [-i] CONTAINER...", "Start a stopped container again",
+	 "  -a, --attach           attach to its output (one container)\n"
+	 "  -i, --interactive      attach stdin too (one container)\n"},
+	{"stop", cmd_stop, "[-t SECS] CONTAINER...", "Stop running containers (SIGTERM, then SIGKILL)",
+	 "  -t, --time SECS        seconds to wait before SIGKILL (default 10)\n"},
+	{"kill", cmd_kill, "[-s SIGNAL] CONTAINER...", "Send a signal to running containers",
+	 "  -s, --signal SIGNAL    name or number (default KILL)\n"},
+	{"exec", cmd_exec, "[-i] [-t] [-d] [-e K=V] [-w DIR] [-u USER] CONTAINER CMD...",
+	 "Run a command in a running container",
+	 "  -i, --interactive      keep stdin open\n"
+	 "  -t, --tty              allocate a terminal\n"
+	 "  -d, --detach           run in the background\n"
+	 "  -e, --env K=V          environment variable\n"
+	 "  -w, --workdir DIR      working directory\n"
+	 "  -u, --user USER        user[:group] or uid[:gid]\n"
+	 "Exit status: the command's, or 125 (icc failed), 126 (cannot execute), 127 (not found).\n"},
+	{"logs", cmd_logs, "[-f] CONTAINER", "Show the output of a detached container",
+	 "  -f, --follow           keep printing until the container ends\n"},
+	{"ps", cmd_ps, "[-a] [-q] [-l] [-s] [--no-trunc] [--format FORMAT]", "List containers",
+	 "  -a, --all              also stopped containers\n"
+	 "  -q, --quiet            only container ids\n"
+	 "  -l, --latest           the newest container\n"
+	 "  -s, --size             fill the Size field (apparent size of the container's files)\n"
+	 "      --no-trunc         full ids and commands\n" FORMAT_OPT
+	 "                         fields: ID Names Image ImageID Command CreatedAt CreatedSince\n"
+	 "                         RunningFor State Status Size Ports\n"},
+	{"rm", cmd_rm, "[-f] CONTAINER...", "Remove containers (and their snapshots)",
+	 "  -f, --force            kill a running container first\n"},
+	{"commit", cmd_commit, "[-m MSG] [-a AUTHOR] [-c CHANGE]... CONTAINER [IMAGE[:TAG]]",
+	 "Make an image of a container (O(1) snapshot)",
+	 "  -m, --message MSG      commit message\n"
+	 "  -a, --author AUTHOR    author\n"
+	 "  -c, --change CHANGE    Dockerfile-like line applied to the config\n"},
+	{"diff", cmd_diff, "[--format json] A [B]", "Show changed files (A/C/D) of a container, or between two objects",
+	 "      --format json      one {\"Kind\", \"Path\"} object per line\n"},
+	{"rollback", cmd_rollback, "CONTAINER SNAP", "Reset a stopped container's files to a snapshot", ""},
+	{"mount", cmd_mount, "CONTAINER|SUBVOLUME MOUNTPOINT", "Serve a container or subvolume through icc-fs", ""},
+	{"umount", cmd_umount, "MOUNTPOINT", "Unmount an icc-fs mount", ""},
 	/* snapshots */
-	{"snapshot", cmd_snapshot, "CONTAINER [NAME] [-m MSG] | rm SNAP... | rename SNAP NEW", "Save a container's state / manage snapshots"},
-	{"snapshots", cmd_snapshots, "[--format FORMAT] CONTAINER", "List a container's snapshots"},
-	{"promote", cmd_promote, "[-m MSG] SNAP IMAGE[:TAG]", "Turn a snapshot into an image"},
+	{"snapshot", cmd_snapshot,
+	 "CONTAINER [NAME] [-m MSG] | rm SNAP... | rename SNAP NEWNAME | prune [-n] [--keep N] [--older-than DUR] CONTAINER",
+	 "Save a container's state / manage snapshots",
+	 "  -m MSG                 message stored with the snapshot\n"
+	 "  prune: remove a container's snapshots, oldest first, except the newest N (--keep)\n"
+	 "         and those younger than DUR (--older-than 30m, 2h, 7d, 1w); -n: only list them\n"},
+	{"snapshots", cmd_snapshots, "[-q] [--format FORMAT] CONTAINER", "List a container's snapshots",
+	 "  -q, --quiet            only names\n" FORMAT_OPT
+	 "                         fields: Name Names ID Container CreatedAt CreatedSince Size SizeBytes Message\n"},
+	{"promote", cmd_promote, "[-m MSG] SNAP IMAGE[:TAG]", "Turn a snapshot into an image",
+	 "  -m MSG                 comment (default: the snapshot's message)\n"},
 	/* images in and out: tar, OCI, registries, btrfs send streams */
-	{"export", cmd_export, "[-o FILE] CONTAINER|IMAGE|SNAP", "Write a filesystem tree as a tar archive"},
-	{"save", cmd_save, "[-o FILE] [--format oci-archive|docker-archive|oci-dir] [--compress none|gzip|zstd] IMAGE...", "Save images as an OCI or Docker archive"},
-	{"load", cmd_load, "[-i FILE|-] [NAME[:TAG]]", "Load images from an OCI or Docker archive"},
-	{"push", cmd_push, "[--tls-verify=false] IMAGE REF", "Push an image to a registry (skopeo)"},
-	{"pull", cmd_pull, "[--tls-verify=false] REF [NAME[:TAG]]", "Pull an image from a registry (skopeo)"},
-	{"send", cmd_send, "[-p PARENT] [-o FILE] IMAGE|SNAP", "Write an image or snapshot as a btrfs send stream"},
-	{"receive", cmd_receive, "[-i FILE] [NAME[:TAG]]", "Receive a stream made by icc send"},
+	{"export", cmd_export, "[-q] [-o FILE] CONTAINER|IMAGE|SNAP", "Write a filesystem tree as a tar archive",
+	 "  -o, --output FILE      write to FILE (default stdout, not a terminal)\n"
+	 "  -q, --quiet            no progress line\n"},
+	{"save", cmd_save, "[-q] [-o FILE] [--format oci-archive|docker-archive|oci-dir] [--compress none|gzip|zstd] IMAGE...",
+	 "Save images as an OCI or Docker archive",
+	 "  -o, --output FILE      write to FILE (a directory for oci-dir)\n"
+	 "      --format FORMAT    oci-archive (default), docker-archive, oci-dir\n"
+	 "      --compress ALG     layer compression: gzip (default), zstd, none\n"
+	 "  -q, --quiet            no progress line\n"},
+	{"load", cmd_load, "[-q] [-i FILE|DIR|-] [NAME[:TAG]]", "Load images from an OCI or Docker archive",
+	 "  -i, --input FILE       archive or OCI directory (default stdin)\n"
+	 "  -q, --quiet            no progress output\n"},
+	{"push", cmd_push, "[-q] [--tls-verify=false] [--compress gzip|zstd|none] IMAGE REF",
+	 "Push an image to a registry (skopeo)",
+	 "      --tls-verify=BOOL  verify the registry's certificate (default true)\n"
+	 "      --compress ALG     layer compression (default gzip)\n"
+	 "  -q, --quiet            no progress output\n"},
+	{"pull", cmd_pull, "[-q] [--tls-verify=false] REF [NAME[:TAG]]", "Pull an image from a registry (skopeo)",
+	 "      --tls-verify=BOOL  verify the registry's certificate (default true)\n"
+	 "  -q, --quiet            no progress output\n"},
+	{"send", cmd_send, "[-q] [-p PARENT] [-o FILE] IMAGE|SNAP", "Write an image or snapshot as a btrfs send stream",
+	 "  -p PARENT              incremental: only the changes since PARENT (the receiver has it)\n"
+	 "  -o FILE                write to FILE (default stdout, not a terminal)\n"
+	 "  -q                     no progress line\n"},
+	{"receive", cmd_receive, "[-q] [-i FILE] [NAME[:TAG]]", "Receive a stream made by icc send",
+	 "  -i FILE                read FILE (default stdin)\n"
+	 "  -q                     no progress line\n"},
 	/* the store */
-	{"system", cmd_system, "info | check [--repair]", "Show or check the store"},
-	{"version", cmd_version, "", "Show icc's version"},
+	{"system", cmd_system, "info [--format json] | check [--repair] | df [-v] [--format FORMAT] | prune [-a] [-f]",
+	 "Show, check, measure or clean up the store",
+	 "  info                   root, backing device, size, counts\n"
+	 "  check [--repair]       find (and fix) inconsistencies; exit 1 when problems remain\n"
+	 "  df [-v]                space used by images, containers, snapshots (-v: per object)\n"
+	 "  prune [-a] [-f]        remove stopped containers and dangling images (-a: all unused\n"
+	 "                         images); asks first unless -f\n"},
+	{"version", cmd_version, "", "Show icc's version", ""},
 };
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+void cli_print_help(const struct cli_command *c, FILE *out)
+{
+	fprintf(out, "Usage: icc %s%s%s\n\n%s\n", c->name, c->synopsis[0] ? " " : "", c->synopsis, c->summary);
+	if (c->options[0])
+		fprintf(out, "\n%s", c->options);
+	fprintf(out, "\nSee also: man icc-%s\n", c->name);
+}
 
 const struct cli_command *cli_find_command(const char *name)
 {
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	for (size_t i = 0; i < NCOMMANDS; i++)
 		if (!strcmp(commands[i].name, name))
 			return &commands[i];
 	return NULL;
@@ -76,6 +183,39 @@ static size_t distance(const char *a, const char *b)
 	return d[la][lb];
 }
 
+static int unknown_command(const char *name)
+{
+	const char *best = NULL;
+	size_t bestd = 3;
+	/* the first command that starts with it ("snap" -> "snapshot"), else the closest */
+	for (size_t k = 0; !best && strlen(name) >= 2 && k < NCOMMANDS; k++)
+		if (!strncmp(commands[k].name, name, strlen(name)))
+			best = commands[k].name;
+	for (size_t k = 0; !best && k < NCOMMANDS; k++) {
+		size_t d = distance(name, commands[k].name);
+		if (d < bestd) {
+			bestd = d;
+			best = commands[k].name;
+		}
+	}
+	if (best)
+		cli_errorf("unknown command '%s': did you mean '%s'? (see 'icc --help')", name, best);
+	else
+		cli_errorf("unknown command '%s' (see 'icc --help')", name);
+	return EXIT_USAGE;
+}
+
+/* Options of run/create/exec that take a separate value. */
+static bool takes_value(const char *opt)
+{
+	static const char *const v[] = {"-e", "-w", "-u", "-h", "-v", "--name", "--env", "--workdir",
+					"--user", "--hostname", "--volume", "--network", "--net", "--runtime"};
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		if (!strcmp(opt, v[i]))
+			return true;
+	return false;
+}
+
 static void usage(FILE *out)
 {
 	fprintf(out,
@@ -83,12 +223,16 @@ static void usage(FILE *out)
 		"Interactive container commands: containers on btrfs that save themselves.\n"
 		"Inside a container, 'echo > /.icc/save' takes a snapshot; /.icc/snapshots/ lists them.\n\n"
 		"Commands:\n");
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out,
 		"\nGlobal options:\n"
 		"  --root DIR   store root (default $ICC_ROOT or " ICC_DEFAULT_ROOT ")\n"
-		"  -h, --help   this help; 'icc COMMAND --help' for a command\n");
+		"  -h, --help   this help; 'icc help COMMAND' or 'icc COMMAND --help' for a command\n"
+		"  -v, --version\n\n"
+		"Environment: ICC_ROOT (store root), ICC_STORE_SIZE (size of a new loop file, default 20G),\n"
+		"NO_COLOR (no colour).  Exit status: 0 ok, 1 error, 2 usage; run/exec: 125, 126, 127.\n"
+		"See man icc(1), icc-COMMAND(1), icc-ctl(7), icc-fs(8).\n");
 }
 
 int cmd_version(int argc, char **argv)
@@ -121,38 +265,30 @@ int main(int argc, char **argv)
 	}
 	const char *name = argv[i];
 	if (!strcmp(name, "help")) {
-		if (i + 1 < argc && cli_find_command(argv[i + 1])) {
-			const struct cli_command *c = cli_find_command(argv[i + 1]);
-			printf("Usage: icc %s %s\n\n%s\n", c->name, c->synopsis, c->summary);
+		if (i + 1 >= argc) {
+			usage(stdout);
 			return 0;
 		}
-		usage(stdout);
+		const struct cli_command *c = cli_find_command(argv[i + 1]);
+		if (!c)
+			return unknown_command(argv[i + 1]);
+		cli_print_help(c, stdout);
 		return 0;
 	}
 	const struct cli_command *c = cli_find_command(name);
-	if (!c) {
-		const char *best = NULL;
-		size_t bestd = 3;
-		for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++) {
-			size_t d = distance(name, commands[k].name);
-			if (d < bestd) {
-				bestd = d;
-				best = commands[k].name;
-			}
-		}
-		if (best)
-			cli_errorf("unknown command '%s': did you mean '%s'?", name, best);
-		else
-			cli_errorf("unknown command '%s' (see 'icc --help')", name);
-		return EXIT_USAGE;
-	}
+	if (!c)
+		return unknown_command(name);
+	/* run/create/exec: after IMAGE or CONTAINER the words belong to the command */
+	bool takes_cmd = !strcmp(name, "run") || !strcmp(name, "create") || !strcmp(name, "exec");
 	for (int k = i + 1; k < argc; k++) {
 		if (!strcmp(argv[k], "--"))
 			break;
-		if (!strcmp(argv[k], "--help") || (!strcmp(argv[k], "-h") && strcmp(name, "run") && strcmp(name, "create") && strcmp(name, "exec"))) {
-			printf("Usage: icc %s %s\n\n%s\n", c->name, c->synopsis, c->summary);
+		if (!strcmp(argv[k], "--help") || (!strcmp(argv[k], "-h") && !takes_cmd)) {
+			cli_print_help(c, stdout);
 			return 0;
 		}
+		if (takes_cmd && argv[k][0] != '-' && !takes_value(argv[k - 1]))
+			break;
 	}
 	return c->fn(argc - i, argv + i);
 }

@@ -1,0 +1,83 @@
+/* progress.c - the CLI's progress line on a terminal: "\rWhat: 12MB / 40MB (30%)  8MB/s  ETA 3s" */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+bool cli_color(void)
+{
+	const char *nc = getenv("NO_COLOR");
+	const char *term = getenv("TERM");
+	return isatty(2) && !(nc && *nc) && !(term && !strcmp(term, "dumb"));
+}
+
+bool cli_progress_wanted(bool quiet)
+{
+	const char *e = getenv("ICC_PROGRESS");
+	if (quiet || (e && !strcmp(e, "0")))
+		return false;
+	return isatty(2);
+}
+
+static void draw(void *ctx, const struct icc_progress_stat *s)
+{
+	struct cli_progress *p = ctx;
+	char done[32], total[32], rate[32], eta[32], line[512];
+	icc_human_size(s->done, done, sizeof(done));
+	icc_human_size(s->total, total, sizeof(total));
+	icc_human_size((uint64_t)s->rate, rate, sizeof(rate));
+	icc_format_duration(s->finished ? s->elapsed : s->eta, eta, sizeof(eta));
+	bool color = cli_color();
+	if (s->total) {
+		unsigned pct = s->done >= s->total ? 100 : (unsigned)(s->done * 100 / s->total);
+		snprintf(line, sizeof(line), "%s: %s / %s (%u%%)  %s/s  %s %s", s->what, done, total, pct, rate,
+			 s->finished ? "in" : "ETA", eta);
+	} else {
+		icc_format_duration(s->elapsed, eta, sizeof(eta));
+		snprintf(line, sizeof(line), "%s: %s  %s/s  %s%s", s->what, done, rate,
+			 s->finished ? "in " : "", eta);
+	}
+	if (s->finished)
+		fprintf(stderr, "\r%s%s%s\033[K\n", color ? "\033[32m" : "", line, color ? "\033[0m" : "");
+	else
+		fprintf(stderr, "\r%s%s%s\033[K", color ? "\033[1m" : "", line, color ? "\033[0m" : "");
+	fflush(stderr);
+	p->drawn = true;
+}
+
+void cli_progress_begin(struct cli_progress *p, const char *what, uint64_t total, bool quiet)
+{
+	memset(p, 0, sizeof(*p));
+	p->on = cli_progress_wanted(quiet);
+	icc_meter_init(&p->m, what, total, p->on ? draw : NULL, p);
+}
+
+int cli_progress_wrap(struct cli_progress *p, int fd, bool input, struct icc_err *err)
+{
+	if (!p->on)
+		return fd;
+	if (icc_relay_start(&p->relay, fd, input, &p->m, err) < 0)
+		return -1;
+	p->wrapped = true;
+	return p->relay.fd;
+}
+
+int cli_progress_end(struct cli_progress *p, int r, struct icc_err *err)
+{
+	if (p->wrapped) {
+		struct icc_err e2;
+		int r2 = icc_relay_finish(&p->relay, &e2);
+		p->wrapped = false;
+		if (r == 0 && r2 < 0) {
+			*err = e2;
+			r = r2;
+		}
+	}
+	if (p->on && r == 0)
+		icc_meter_finish(&p->m);
+	else if (p->on && p->drawn)
+		fputs("\r\033[K", stderr); /* the error follows on a clean line */
+	pthread_mutex_destroy(&p->m.lock);
+	return r;
+}
