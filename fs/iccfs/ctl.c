@@ -284,15 +284,17 @@ void ctl_open(fuse_req_t req, struct ino *i, struct fuse_file_info *fi)
 			return;
 		}
 	} else {
+		bool any;
 		pthread_mutex_lock(&fs.save_lock);
-		if (fs.last_name[0]) {
+		any = fs.last_name[0] != '\0';
+		if (any) {
 			size_t need = strlen(fs.last_name) + strlen(fs.last_id) + 3;
 			vf->data = malloc(need);
 			if (vf->data)
 				snprintf(vf->data, need, "%s %s\n", fs.last_name, fs.last_id);
 		}
 		pthread_mutex_unlock(&fs.save_lock);
-		if (fs.last_name[0] && !vf->data) {
+		if (any && !vf->data) {
 			free(vf);
 			fuse_reply_err(req, ENOMEM);
 			return;

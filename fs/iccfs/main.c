@@ -310,6 +310,7 @@ int main(int argc, char **argv)
 		mount_error("out of memory");
 
 	struct fuse_session *se = fuse_session_new(&args, &iccfs_ops, sizeof(iccfs_ops), NULL);
+	free(mopts);
 	if (!se) {
 		fprintf(stderr, "icc-fs: cannot mount '%s': %s\n", mount_arg,
 			fuse_msg[0] ? fuse_msg : "invalid options");
