@@ -45,12 +45,20 @@ static void log_func(enum fuse_log_level level, const char *fmt, va_list ap)
 		vfprintf(stderr, fmt, ap);
 		return;
 	}
-	if (level <= FUSE_LOG_ERR && !fuse_msg[0]) {
-		vsnprintf(fuse_msg, sizeof(fuse_msg), fmt, ap);
-		size_t n = strlen(fuse_msg);
-		while (n && fuse_msg[n - 1] == '\n')
-			fuse_msg[--n] = '\0';
-	}
+	/* keep the first error line (libfuse builds some from several calls) */
+	size_t n = strlen(fuse_msg);
+	if (level > FUSE_LOG_ERR || (n && fuse_msg[n - 1] == '\n') || n + 1 >= sizeof(fuse_msg))
+		return;
+	vsnprintf(fuse_msg + n, sizeof(fuse_msg) - n, fmt, ap);
+}
+
+/* The first line libfuse logged, without its newline. */
+static const char *fuse_reason(const char *dflt)
+{
+	char *nl = strchr(fuse_msg, '\n');
+	if (nl)
+		*nl = '\0';
+	return fuse_msg[0] ? fuse_msg : dflt;
 }
 
 static char *xstrdup(const char *s)
@@ -313,13 +321,13 @@ int main(int argc, char **argv)
 	free(mopts);
 	if (!se) {
 		fprintf(stderr, "icc-fs: cannot mount '%s': %s\n", mount_arg,
-			fuse_msg[0] ? fuse_msg : "invalid options");
+			fuse_reason("invalid options"));
 		return 2;
 	}
 	if (fuse_set_signal_handlers(se) != 0)
 		mount_error("cannot set signal handlers");
 	if (fuse_session_mount(se, fs.mountpoint) != 0)
-		mount_error(fuse_msg[0] ? fuse_msg : "mount failed");
+		mount_error(fuse_reason("mount failed"));
 
 	if (!foreground) {
 		int pfd[2];
