@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -378,9 +379,30 @@ static bool text_ok(const unsigned char *s, size_t n)
 	return true;
 }
 
+/*
+ * Pages dirtied through a shared mmap of a file on this mount live in the
+ * FUSE inode's page cache until writeback sends them to us; a snapshot must
+ * include them, so flush the mount first (the writeback requests are served
+ * by the other worker threads).  The mount root is opened for just this
+ * call: an fd kept open would make `umount` fail with EBUSY.
+ */
+static void flush_mount(void)
+{
+	int fd = open(fs.mountpoint, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	struct statfs sf;
+	struct stat st;
+	if (fstatfs(fd, &sf) == 0 && sf.f_type == 0x65735546 /* FUSE */ &&
+	    fstat(fd, &st) == 0 && st.st_ino == fs.root.st_ino)
+		syncfs(fd);
+	close(fd);
+}
+
 static int take_snapshot(const char *name, const char *message, const char *by,
 			 struct icc_snap_info *out)
 {
+	flush_mount();
 	struct icc_err err;
 	icc_err_clear(&err);
 	int lfd = icc_flock(fs.lock_path, &err);

@@ -187,6 +187,25 @@ test_expect_success 'data written to a still-open file is in the snapshot' '
 	EOF
 '
 
+test_expect_success 'pages dirtied through a shared mmap are in the snapshot' '
+	python3 - "$M" "$SD" <<-\EOF
+	import mmap, os, sys
+	m, sd = sys.argv[1], sys.argv[2]
+	fd = os.open(m + "/mapped", os.O_CREAT | os.O_RDWR, 0o644)
+	os.ftruncate(fd, 4 << 20)
+	mm = mmap.mmap(fd, 4 << 20, mmap.MAP_SHARED)
+	mm[0:5] = b"first"
+	mm[(3 << 20):(3 << 20) + 4] = b"last"
+	s = os.open(m + "/.icc/save", os.O_WRONLY)
+	os.write(s, b"mapped\n")
+	os.close(s)
+	got = open(sd + "/mapped/rootfs/mapped", "rb").read()
+	assert got[0:5] == b"first" and got[3 << 20:(3 << 20) + 4] == b"last"
+	mm.close()
+	os.close(fd)
+	EOF
+'
+
 test_expect_success 'save= and delete= permissions' '
 	test_must_fail $USR sh -c "echo >$M/.icc/save" &&
 	test_must_fail $USR mkdir "$M/.icc/snapshots/byuser" &&
