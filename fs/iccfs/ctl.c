@@ -402,7 +402,6 @@ static void flush_mount(void)
 static int take_snapshot(const char *name, const char *message, const char *by,
 			 struct icc_snap_info *out)
 {
-	flush_mount();
 	struct icc_err err;
 	icc_err_clear(&err);
 	int lfd = icc_flock(fs.lock_path, &err);
@@ -425,6 +424,94 @@ static int take_snapshot(const char *name, const char *message, const char *by,
 		pthread_mutex_unlock(&fs.save_lock);
 	}
 	return r; /* the daemon stays silent: errors go back through errno */
+}
+
+/*
+ * Saves run on one saver thread, not on the FUSE workers: a save first
+ * flushes the mount, and that needs free workers (opendir of the root,
+ * writeback WRITEs).  64 saves blocking 64 workers could otherwise leave
+ * none.  Workers queue the request and return; the saver replies.  One
+ * flush covers every save queued before it started.
+ */
+struct save_job {
+	struct save_job *next;
+	fuse_req_t req;
+	bool mkdir;              /* reply with an entry (mkdir) or a write count */
+	size_t size;
+	char *name;              /* NULL: automatic */
+	char *msg;
+};
+
+static pthread_mutex_t q_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t q_cond = PTHREAD_COND_INITIALIZER;
+static struct save_job *q_head, **q_tail = &q_head;
+static pthread_once_t saver_once = PTHREAD_ONCE_INIT;
+static bool saver_ok;
+
+static void *saver_main(void *arg)
+{
+	for (;;) {
+		pthread_mutex_lock(&q_lock);
+		while (!q_head)
+			pthread_cond_wait(&q_cond, &q_lock);
+		struct save_job *batch = q_head;
+		q_head = NULL;
+		q_tail = &q_head;
+		pthread_mutex_unlock(&q_lock);
+
+		if (__atomic_load_n(&fs.nwrite_open, __ATOMIC_SEQ_CST) > 0)
+			flush_mount();
+		while (batch) {
+			struct save_job *j = batch;
+			batch = j->next;
+			struct icc_snap_info out;
+			int r = take_snapshot(j->name, j->msg ? j->msg : "",
+					      j->mkdir ? "mkdir /.icc/snapshots" : "/.icc/save", &out);
+			if (r < 0)
+				fuse_reply_err(j->req, -r);
+			else if (j->mkdir)
+				lookup_snapshot(j->req, out.name);
+			else
+				fuse_reply_write(j->req, j->size);
+			free(j->name);
+			free(j->msg);
+			free(j);
+		}
+	}
+	return NULL;
+}
+
+static void saver_start(void)
+{
+	pthread_t t;
+	pthread_attr_t a;
+	pthread_attr_init(&a);
+	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+	saver_ok = pthread_create(&t, &a, saver_main, NULL) == 0;
+	pthread_attr_destroy(&a);
+}
+
+/* Queue a save; takes ownership of name and msg.  Replies on failure. */
+static void queue_save(fuse_req_t req, bool mkdir, size_t size, char *name, char *msg)
+{
+	pthread_once(&saver_once, saver_start);
+	struct save_job *j = saver_ok ? calloc(1, sizeof(*j)) : NULL;
+	if (!j) {
+		free(name);
+		free(msg);
+		fuse_reply_err(req, saver_ok ? ENOMEM : EAGAIN);
+		return;
+	}
+	j->req = req;
+	j->mkdir = mkdir;
+	j->size = size;
+	j->name = name;
+	j->msg = msg;
+	pthread_mutex_lock(&q_lock);
+	*q_tail = j;
+	q_tail = &j->next;
+	pthread_cond_signal(&q_cond);
+	pthread_mutex_unlock(&q_lock);
 }
 
 void ctl_write(fuse_req_t req, struct ino *i, const char *buf, size_t size,
@@ -464,17 +551,14 @@ void ctl_write(fuse_req_t req, struct ino *i, const char *buf, size_t size,
 		return;
 	}
 	char *m = strndup(msg, msglen);
-	if (!m) {
+	char *n = namelen ? strdup(name) : NULL;
+	if (!m || (namelen && !n)) {
+		free(m);
+		free(n);
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	struct icc_snap_info out;
-	int r = take_snapshot(namelen ? name : NULL, m, "/.icc/save", &out);
-	free(m);
-	if (r < 0)
-		fuse_reply_err(req, -r);
-	else
-		fuse_reply_write(req, size);
+	queue_save(req, false, size, n, m);
 }
 
 /* ---- directories: a listing captured at opendir ---- */
@@ -597,13 +681,12 @@ void ctl_mkdir(fuse_req_t req, struct ino *parent, const char *name)
 		fuse_reply_err(req, EACCES);
 		return;
 	}
-	struct icc_snap_info out;
-	int r = take_snapshot(name, "", "mkdir /.icc/snapshots", &out);
-	if (r < 0) {
-		fuse_reply_err(req, -r);
+	char *n = strdup(name);
+	if (!n) {
+		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	lookup_snapshot(req, name);
+	queue_save(req, true, 0, n, NULL);
 }
 
 void ctl_rmdir(fuse_req_t req, struct ino *parent, const char *name)

@@ -71,6 +71,8 @@ struct iccfs {
 	dev_t devs[256];                /* st_dev -> index for st_ino remapping */
 	unsigned ndevs;
 
+	int nwrite_open;                /* files open for writing (atomic) */
+
 	pthread_mutex_t save_lock;      /* last_save */
 	char last_name[ICC_SNAP_NAME_MAX + 1];
 	char last_id[ICC_ID_LEN + 1];

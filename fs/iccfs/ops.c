@@ -512,12 +512,16 @@ static void ll_open(fuse_req_t req, fuse_ino_t n, struct fuse_file_info *fi)
 		return;
 	}
 	/* the pin stays until release: unlinked open files keep their fd */
+	if ((fi->flags & O_ACCMODE) != O_RDONLY)
+		__atomic_add_fetch(&fs.nwrite_open, 1, __ATOMIC_SEQ_CST);
 	fi->fh = (uint64_t)ofd;
 	fi->keep_cache = 1;
 	fi->noflush = 1;
 	if (fuse_reply_open(req, fi) != 0) {
 		close(ofd);
 		ino_unpin(i);
+		if ((fi->flags & O_ACCMODE) != O_RDONLY)
+			__atomic_sub_fetch(&fs.nwrite_open, 1, __ATOMIC_SEQ_CST);
 	}
 }
 
@@ -582,10 +586,14 @@ static void ll_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	fi->fh = (uint64_t)fd;
 	fi->keep_cache = 1;
 	fi->noflush = 1;
+	if ((fi->flags & O_ACCMODE) != O_RDONLY)
+		__atomic_add_fetch(&fs.nwrite_open, 1, __ATOMIC_SEQ_CST);
 	if (fuse_reply_create(req, &ep, fi) != 0) {
 		close(fd);
 		ino_unpin(i);
 		ino_forget(i, 1);
+		if ((fi->flags & O_ACCMODE) != O_RDONLY)
+			__atomic_sub_fetch(&fs.nwrite_open, 1, __ATOMIC_SEQ_CST);
 	}
 }
 
@@ -652,6 +660,8 @@ static void ll_release(fuse_req_t req, fuse_ino_t n, struct fuse_file_info *fi)
 		return ctl_release(req, i, fi);
 	close((int)fi->fh);
 	ino_unpin(i);
+	if ((fi->flags & O_ACCMODE) != O_RDONLY)
+		__atomic_sub_fetch(&fs.nwrite_open, 1, __ATOMIC_SEQ_CST);
 	fuse_reply_err(req, 0);
 }
 
