@@ -991,14 +991,24 @@ static void ll_setxattr(fuse_req_t req, fuse_ino_t n, const char *name,
 	fuse_reply_err(req, r < 0 ? e : 0);
 }
 
+/*
+ * The host has no SELinux when security.selinux reaches us (an active LSM
+ * answers it itself).  A file without the label then says "not supported"
+ * rather than "no data": GNU ls, cp and friends remember that per device
+ * and stop asking, instead of one round trip per file (ls -l).
+ */
+static int no_data(const char *name)
+{
+	return strcmp(name, "security.selinux") == 0 ? EOPNOTSUPP : ENODATA;
+}
+
 static void ll_getxattr(fuse_req_t req, fuse_ino_t n, const char *name, size_t size)
 {
 	struct ino *i = IN(n);
 	uint32_t g0 = i->kind == INO_REAL ? __atomic_load_n(&i->xgen, __ATOMIC_SEQ_CST) : 0;
 	if (i->kind != INO_REAL || __atomic_load_n(&i->noxattr_at, __ATOMIC_SEQ_CST) == g0 + 1) {
-		/* ls -l asks every file for security.selinux: answer from
-		 * memory for inodes known to have no xattrs at all */
-		fuse_reply_err(req, ENODATA);
+		/* answered from memory for inodes known to have no xattrs */
+		fuse_reply_err(req, no_data(name));
 		return;
 	}
 	int fd = ino_fd(i);
@@ -1022,7 +1032,7 @@ static void ll_getxattr(fuse_req_t req, fuse_ino_t n, const char *name, size_t s
 		__atomic_store_n(&i->noxattr_at, g0 + 1, __ATOMIC_SEQ_CST);
 	ino_unpin(i);
 	if (r < 0)
-		fuse_reply_err(req, e);
+		fuse_reply_err(req, e == ENODATA ? no_data(name) : e);
 	else if (size)
 		fuse_reply_buf(req, buf, (size_t)r);
 	else
