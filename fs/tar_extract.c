@@ -132,8 +132,9 @@ int icc_tar_extract(int in_fd, const char *what, int dest_fd, unsigned long long
 			la_int64_t off;
 			while ((ar = archive_read_data_block(in, &buf, &size, &off)) == ARCHIVE_OK) {
 				if (archive_write_data_block(out, buf, size, off) < ARCHIVE_OK) {
-					r = icc_err_set(err, archive_errno(out) > 0 ? archive_errno(out) : EIO,
-							"cannot import '%s': writing '%s': %s", what, raw, archive_error_string(out));
+					int e = archive_errno(out) > 0 ? archive_errno(out) : EIO;
+					r = icc_err_set(err, e, "cannot import '%s': writing '%s': %s", what, raw,
+							archive_errno(out) > 0 ? strerror(e) : archive_error_string(out));
 					goto out;
 				}
 				*bytes += size;
