@@ -201,6 +201,10 @@ int main(int argc, char **argv)
 	if (npos != 2)
 		usage_error("usage: icc-fs [-f] [-d] [-o OPT[,OPT...]] SUBVOL MOUNTPOINT");
 	mount_arg = pos[1];
+	/* a daemon must not keep its caller's pipes (a shell's $(...) would
+	 * wait for it) or files open */
+	if (!foreground)
+		close_range(3, ~0U, 0);
 
 	char rp[PATH_MAX];
 	if (!realpath(pos[0], rp)) {
