@@ -275,7 +275,7 @@ wl_build() {
 	rm -rf "$d"
 	cp -r "$W/cproj" "$d"
 	sync
-	s=$(timeit make -C "$d" -j2 -s) && rec build "make -j2, ${CPROJ_N} .c files" "$1" "$2" "$s" s lower
+	s=$(timeit make -C "$d" -j2 -s) && rec build "make -j2 (${CPROJ_N} .c files)" "$1" "$2" "$s" s lower
 	rm -rf "$d"
 	sync
 }
@@ -295,14 +295,15 @@ for w in fio tree smallfiles build; do
 done
 
 # ---------------------------------------------------------------- save vs a raw snapshot
-# one subvolume, served by icc-fs at $W/ms; the raw snapshot is the ioctl on the subvolume itself
+# one subvolume, served by icc-fs at $W/ms; the raw snapshot is the ioctl on the subvolume itself.
+# Snapshots are deleted after each sample (not waiting for btrfs's cleaner: `btrfs subvolume
+# sync` waits for a transaction commit, up to 30 s).
 snap_cleanup() {
 	local s
 	for s in "$W"/ms/.icc/snapshots/*; do [ -e "$s" ] && rmdir "$s"; done
 	for s in "$B"/raw/*; do [ -e "$s" ] && btrfs -q subvolume delete "$s" >/dev/null; done
 	rm -f "$B"/savevol/dirty.*
 	sync
-	btrfs subvolume sync "$B" >/dev/null 2>&1
 }
 
 if want save; then
@@ -322,11 +323,11 @@ if want save; then
 			for i in $(seq "$n"); do
 				[ "$dirty" = 0 ] || "$BT" dirty "$B/savevol/dirty.raw" "$dirty"
 				v=$("$BT" snap "$B/savevol" "$B/raw" "s$i") &&
-					rec save "save, tree $size, dirty $dirty" "raw-snapshot" "$i" "$v" s lower
+					rec save "save: tree $size + $dirty dirty" "raw-snapshot" "$i" "$v" s lower
 				snap_cleanup
 				[ "$dirty" = 0 ] || "$BT" dirty "$W/ms/dirty.icc" "$dirty"
 				v=$("$BT" save "$W/ms/.icc/save") &&
-					rec save "save, tree $size, dirty $dirty" "icc-save" "$i" "$v" s lower
+					rec save "save: tree $size + $dirty dirty" "icc-save" "$i" "$v" s lower
 				snap_cleanup
 			done
 		done
@@ -354,12 +355,12 @@ if want promote; then
 		sync
 		for i in $(seq "$PROMOTE_N"); do
 			v=$(timeit "$ICC" promote "c$img/s1" "pr$img:$i") &&
-				rec promote "icc promote, tree $size" icc "$i" "$v" s lower
+				rec promote "promote: tree $size" icc "$i" "$v" s lower
 		done
 		"$ICC" umount "$W/mp"
 		for i in $(seq "$PROMOTE_N"); do
 			v=$(timeit "$ICC" commit "c$img" "cm$img:$i") &&
-				rec promote "icc commit, tree $size" icc "$i" "$v" s lower
+				rec promote "commit (stopped): tree $size" icc "$i" "$v" s lower
 		done
 		rm -rf "$B/ptree"
 	done
@@ -396,11 +397,11 @@ elif want 'containers|commit'; then
 	if want containers; then
 		for i in $(seq "$RUN_N"); do
 			v=$(timeit runc --root "$W/runc-state" run -b "$B/bundle" "bench$i") &&
-				rec containers "run true, removed after" runc "$i" "$v" s lower
+				rec containers "run --rm true" runc "$i" "$v" s lower
 			v=$(timeit "$ICC" run --rm bench-bb true) &&
-				rec containers "run true, removed after" icc "$i" "$v" s lower
+				rec containers "run --rm true" icc "$i" "$v" s lower
 			[ -n "$P" ] && v=$(timeit $P run --rm $PRUN bench-bb /bin/true) &&
-				rec containers "run true, removed after" podman "$i" "$v" s lower
+				rec containers "run --rm true" podman "$i" "$v" s lower
 		done
 	fi
 	if want commit; then
@@ -410,14 +411,14 @@ elif want 'containers|commit'; then
 				if "$ICC" run --name "ic$mb-$i" bench-bb dd if=/dev/zero of=/big bs=1M count=$mb \
 					>/dev/null 2>>"$W/cmd.err"; then
 					v=$(timeit "$ICC" commit "ic$mb-$i" "icm$mb:$i") &&
-						rec commit "commit, ${mb} MiB changed" icc "$i" "$v" s lower
+						rec commit "commit: ${mb} MiB changed" icc "$i" "$v" s lower
 					"$ICC" rm "ic$mb-$i" >/dev/null 2>&1
 					"$ICC" rmi "icm$mb:$i" >/dev/null 2>&1
 				fi
 				if [ -n "$P" ] && $P run $PRUN --name "pc$mb-$i" bench-bb dd if=/dev/zero of=/big bs=1M \
 					count=$mb >/dev/null 2>>"$W/cmd.err"; then
 					v=$(timeit $P commit -q "pc$mb-$i" "pcm$mb:$i") &&
-						rec commit "commit, ${mb} MiB changed" podman "$i" "$v" s lower
+						rec commit "commit: ${mb} MiB changed" podman "$i" "$v" s lower
 					$P rm "pc$mb-$i" >/dev/null 2>&1
 					$P rmi "pcm$mb:$i" >/dev/null 2>&1
 				fi
@@ -447,7 +448,7 @@ if want memory; then
 		for t in native iccfs fuse-overlayfs; do
 			case $t in native) d=$B/memvol ;; iccfs) d=$W/mmi ;; *) d=$W/mmo ;; esac
 			drop_caches
-			v=$(timeit ls -lR "$d") && rec memory "ls -lR ${MEM_FILES} files, cold" "$t" "$r" "$v" s lower
+			v=$(timeit ls -lR "$d") && rec memory "ls -lR ${MEM_FILES} files cold" "$t" "$r" "$v" s lower
 		done
 	done
 	rec memory "daemon RSS after ls -lR" iccfs 1 "$(rss $mi_pid VmRSS)" MiB lower

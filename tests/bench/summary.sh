@@ -21,6 +21,7 @@ function fmt(v, unit) {
 	if (unit == "IOPS") return sprintf("%.0f IOPS", v)
 	return sprintf("%.1f %s", v, unit)
 }
+function rank(t) { return index(" native raw-snapshot runc iccfs icc-save icc fuse-overlayfs podman ", " " t " ") }
 function jstr(s) { gsub(/\\/, "\\\\", s); gsub(/"/, "\\\"", s); return "\"" s "\"" }
 NR == 1 { next }
 {
@@ -29,7 +30,11 @@ NR == 1 { next }
 	tk = key SUBSEP $3
 	if (!(tk in vals)) { ntg[key]++; tg[key, ntg[key]] = $3; vals[tk] = $5; cnt[tk] = 1 }
 	else { vals[tk] = vals[tk] " " $5; cnt[tk]++ }
-	if (!($1 SUBSEP $3 in gtseen)) { gtseen[$1 SUBSEP $3] = 1; ngt[$1]++; gt[$1, ngt[$1]] = $3 }
+	if (!($1 SUBSEP $3 in gtseen)) {
+		# columns in a fixed order: baselines first, then icc, then the peers
+		gtseen[$1 SUBSEP $3] = 1; n = ++ngt[$1]; gt[$1, n] = $3
+		while (n > 1 && rank($3) < rank(gt[$1, n - 1])) { gt[$1, n] = gt[$1, n - 1]; gt[$1, n - 1] = $3; n-- }
+	}
 	if (!($1 in gseen)) { gseen[$1] = 1; gorder[++ng] = $1 }
 }
 END {
@@ -64,5 +69,5 @@ END {
 		}
 	}
 	printf "\n  ]\n}\n" > js
-	printf "\nRatios are median(target) / median(first column). Samples per cell: see results.csv (n).\n" > md
+	printf "\nRatios (in parentheses) are median(target) / median(the first filled column of the row). Samples per cell: see results.csv (n).\n" > md
 }' "$RAW"
