@@ -5,6 +5,7 @@
 #   make check      install test packages if missing, build, run all tests
 #   make asan       build with ASan/UBSan into build-asan/ and run the tests
 #   make bench      benchmarks (tests/bench/), not part of check
+#   make stress     repeated concurrency/fault suites; make fuzz: libFuzzer targets
 #   make install    PREFIX=/usr/local DESTDIR=
 
 PREFIX  ?= /usr/local
@@ -35,7 +36,7 @@ LIBICC := $(BUILD)/libicc.a
 ICC    := $(BUILD)/icc
 ICCFS  := $(BUILD)/icc-fs
 
-.PHONY: all demo check unit e2e asan fuzz bench install uninstall clean deps test-deps
+.PHONY: all demo check unit e2e asan fuzz stress bench install uninstall clean deps test-deps
 
 all: $(ICC) $(ICCFS)
 
@@ -88,6 +89,9 @@ asan:
 	  EXTRA_CFLAGS="-O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 	  EXTRA_LDLIBS="-fsanitize=address,undefined" all unit
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 sh tests/run.sh build-asan
+
+stress: all
+	@ICC_STRESS_ROUNDS=$${ICC_STRESS_ROUNDS:-20} TESTS='t7*' sh tests/run.sh $(BUILD)
 
 fuzz:
 	@sh tests/fuzz/run.sh

@@ -363,6 +363,35 @@ int icc_snapdir_open_root(struct icc_snapdir *sd, const char *name,
 	return rfd;
 }
 
+int icc_snapdir_append_message(struct icc_snapdir *sd, const char *name, const char *text,
+			       struct icc_err *err)
+{
+	if (!icc_snap_name_valid(name))
+		return icc_err_set(err, ENOENT, "no such snapshot '%.200s'", name);
+	int fd = openat(sd->dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return icc_err_sys(err, errno, "cannot open snapshot '%s'", name);
+	cJSON *meta;
+	int r = icc_json_read(fd, "meta.json", &meta, err);
+	if (r == 0) {
+		const char *old = icc_json_str(meta, "message");
+		size_t n = (old ? strlen(old) : 0) + strlen(text) + 2;
+		char *msg = malloc(n);
+		if (!msg) {
+			r = icc_err_set(err, ENOMEM, "out of memory");
+		} else {
+			snprintf(msg, n, "%s%s%s", old ? old : "", old && *old ? "\n" : "", text);
+			cJSON_DeleteItemFromObjectCaseSensitive(meta, "message");
+			cJSON_AddStringToObject(meta, "message", msg);
+			free(msg);
+			r = icc_json_write(fd, "meta.json", meta, err);
+		}
+		cJSON_Delete(meta);
+	}
+	close(fd);
+	return r;
+}
+
 int icc_snapdir_remove(struct icc_snapdir *sd, const char *name, struct icc_err *err)
 {
 	if (!icc_snap_name_valid(name))

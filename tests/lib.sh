@@ -27,17 +27,17 @@ T=$(mktemp -d "/tmp/icc-test.$TEST_NAME.XXXXXX")
 cd "$T" || exit 1  # tests write scratch files (out, err) here
 test_count=0
 test_failures=0
-CLEANUP_CMDS=""
 
 icc() { "$ICC_BIN" "$@"; }
 
-# Run "$*" at exit (last registered runs first).
-at_exit() { CLEANUP_CMDS="$*
-$CLEANUP_CMDS"; }
+# Run "$*" at exit (last registered runs first).  Kept in a file, so that
+# test bodies, which run in subshells, can register clean-ups too.
+at_exit() { printf '%s\n' "$*" >>"$T/.cleanup"; }
 
 _cleanup() {
 	set +e
-	printf '%s\n' "$CLEANUP_CMDS" | while IFS= read -r c; do
+	cd /
+	[ -f "$T/.cleanup" ] && tac "$T/.cleanup" | while IFS= read -r c; do
 		[ -n "$c" ] && eval "$c" >/dev/null 2>&1
 	done
 	# Any FUSE or btrfs mount still below $T: lazily detach, deepest first.

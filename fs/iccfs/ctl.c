@@ -37,6 +37,8 @@ bool ctl_is_virtual(struct ino *i)
 	return i->kind != INO_REAL;
 }
 
+static char *info_json(void);
+
 void ctl_virtual_attr(struct ino *i, struct stat *st)
 {
 	memset(st, 0, sizeof(*st));
@@ -60,11 +62,21 @@ void ctl_virtual_attr(struct ino *i, struct stat *st)
 	case INO_V_SAVE:
 		st->st_mode = S_IFREG | 0666;
 		st->st_nlink = 1;
+		/* the true length of what a read returns: sendfile(2) readers
+		 * such as busybox cat stop at st_size */
+		pthread_mutex_lock(&fs.save_lock);
+		if (fs.last_name[0])
+			st->st_size = (off_t)(strlen(fs.last_name) + 1 + strlen(fs.last_id) + 1);
+		pthread_mutex_unlock(&fs.save_lock);
 		break;
-	case INO_V_INFO:
+	case INO_V_INFO: {
 		st->st_mode = S_IFREG | 0444;
 		st->st_nlink = 1;
+		char *text = info_json();
+		st->st_size = text ? (off_t)strlen(text) : 0;
+		free(text);
 		break;
+	}
 	default:
 		break;
 	}
@@ -204,6 +216,9 @@ void ctl_setattr(fuse_req_t req, struct ino *i, struct stat *attr, int valid)
 struct vfile {
 	char *data;
 	size_t len;
+	/* save: the snapshot this open file took; later writes on the same
+	 * file extend its message (shells may write "name\n" and "msg\n" apart) */
+	char saved[ICC_SNAP_NAME_MAX + 1];
 };
 
 static char *info_json(void)
@@ -436,6 +451,7 @@ static int take_snapshot(const char *name, const char *message, const char *by,
 struct save_job {
 	struct save_job *next;
 	fuse_req_t req;
+	struct vfile *vf;        /* the open save file, NULL for mkdir */
 	bool mkdir;              /* reply with an entry (mkdir) or a write count */
 	size_t size;
 	char *name;              /* NULL: automatic */
@@ -467,6 +483,11 @@ static void *saver_main(void *arg)
 			struct icc_snap_info out;
 			int r = take_snapshot(j->name, j->msg ? j->msg : "",
 					      j->mkdir ? "mkdir /.icc/snapshots" : "/.icc/save", &out);
+			if (r == 0 && j->vf) {
+				pthread_mutex_lock(&fs.save_lock);
+				snprintf(j->vf->saved, sizeof(j->vf->saved), "%s", out.name);
+				pthread_mutex_unlock(&fs.save_lock);
+			}
 			if (r < 0)
 				fuse_reply_err(j->req, -r);
 			else if (j->mkdir)
@@ -492,7 +513,8 @@ static void saver_start(void)
 }
 
 /* Queue a save; takes ownership of name and msg.  Replies on failure. */
-static void queue_save(fuse_req_t req, bool mkdir, size_t size, char *name, char *msg)
+static void queue_save(fuse_req_t req, struct vfile *vf, bool mkdir, size_t size,
+		       char *name, char *msg)
 {
 	pthread_once(&saver_once, saver_start);
 	struct save_job *j = saver_ok ? calloc(1, sizeof(*j)) : NULL;
@@ -503,6 +525,7 @@ static void queue_save(fuse_req_t req, bool mkdir, size_t size, char *name, char
 		return;
 	}
 	j->req = req;
+	j->vf = vf;
 	j->mkdir = mkdir;
 	j->size = size;
 	j->name = name;
@@ -523,6 +546,35 @@ void ctl_write(fuse_req_t req, struct ino *i, const char *buf, size_t size,
 	}
 	if (size > 65536 || memchr(buf, '\0', size)) {
 		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	struct vfile *vf = (struct vfile *)(uintptr_t)fi->fh;
+	char saved[ICC_SNAP_NAME_MAX + 1] = "";
+	if (vf) {
+		pthread_mutex_lock(&fs.save_lock);
+		snprintf(saved, sizeof(saved), "%s", vf->saved);
+		pthread_mutex_unlock(&fs.save_lock);
+	}
+	if (saved[0]) {
+		/* a further write on the file that saved: more message lines */
+		size_t n = size;
+		while (n > 0 && buf[n - 1] == '\n')
+			n--;
+		if (!text_ok((const unsigned char *)buf, n)) {
+			fuse_reply_err(req, EINVAL);
+			return;
+		}
+		char *text = strndup(buf, n);
+		struct icc_err err;
+		int lfd = text ? icc_flock(fs.lock_path, &err) : -ENOMEM;
+		int r = lfd < 0 ? lfd : (n ? icc_snapdir_append_message(&fs.sd, saved, text, &err) : 0);
+		if (lfd >= 0)
+			icc_funlock(lfd);
+		free(text);
+		if (r < 0)
+			fuse_reply_err(req, -r);
+		else
+			fuse_reply_write(req, size);
 		return;
 	}
 	const char *nl = memchr(buf, '\n', size);
@@ -558,7 +610,7 @@ void ctl_write(fuse_req_t req, struct ino *i, const char *buf, size_t size,
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	queue_save(req, false, size, n, m);
+	queue_save(req, vf, false, size, n, m);
 }
 
 /* ---- directories: a listing captured at opendir ---- */
@@ -686,7 +738,7 @@ void ctl_mkdir(fuse_req_t req, struct ino *parent, const char *name)
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	queue_save(req, true, 0, n, NULL);
+	queue_save(req, NULL, true, 0, n, NULL);
 }
 
 void ctl_rmdir(fuse_req_t req, struct ino *parent, const char *name)

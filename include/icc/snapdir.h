@@ -65,6 +65,10 @@ int icc_snapdir_get(struct icc_snapdir *sd, const char *name,
 int icc_snapdir_open_root(struct icc_snapdir *sd, const char *name,
 			  struct icc_err *err);
 
+/* Append `text` as further lines of snapshot NAME's message (meta.json rewritten atomically). */
+int icc_snapdir_append_message(struct icc_snapdir *sd, const char *name, const char *text,
+			       struct icc_err *err);
+
 int icc_snapdir_remove(struct icc_snapdir *sd, const char *name, struct icc_err *err);
 int icc_snapdir_rename(struct icc_snapdir *sd, const char *from, const char *to,
 		       struct icc_err *err);

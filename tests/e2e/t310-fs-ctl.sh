@@ -61,6 +61,20 @@ test_expect_success 'named save with a message, one write' '
 	echo v2 >"$M/.icc/save" && test -d "$M/.icc/snapshots/v2/"
 '
 
+test_expect_success 'a shell writing name and message line by line: one snapshot' '
+	bash -c "printf \"shellmsg\\nline one\\nline two\\n\" > $M/.icc/save" &&
+	(echo subshell; echo more) >"$M/.icc/save" &&
+	python3 -c "import json,sys; m=json.load(open(sys.argv[1])); assert m[\"message\"]==\"line one\\nline two\", m" \
+		"$SD/shellmsg/meta.json" &&
+	grep -q "\"message\":.*\"more\"" "$SD/subshell/meta.json" &&
+	! test -e "$SD/line" && ! test -e "$SD/more"
+'
+
+test_expect_success 'sendfile readers (busybox cat) see save and info' '
+	busybox cat "$M/.icc/save" | grep -q "^subshell [0-9a-f]\{64\}$" &&
+	busybox cat "$M/.icc/info" | python3 -m json.tool >/dev/null
+'
+
 test_expect_success 'bad names: EINVAL, nothing left behind' '
 	n=$(nsnaps) &&
 	for bad in "b\"../x\n\"" "b\"a/b\n\"" "b\"x\"*4096" "b\"\xff\xfe\n\"" "b\"ab\x00c\n\"" \
