@@ -13,7 +13,7 @@
 #include "icc/oci.h"
 #include "icc/snapref.h"
 
-#define EXPORT_SYNOPSIS "[-o FILE] CONTAINER|IMAGE|SNAP"
+#define EXPORT_SYNOPSIS "[-q] [-o FILE] CONTAINER|IMAGE|SNAP"
 
 /* The tree of what `ref` names: a container, then an image, then a snapshot. */
 static int open_tree(struct icc_store *st, const char *ref, struct icc_err *err)
@@ -42,15 +42,20 @@ int cmd_export(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"output", required_argument, NULL, 'o'},
+		{"quiet", no_argument, NULL, 'q'},
 		{0, 0, 0, 0},
 	};
 	const char *out = NULL;
+	bool quiet = false;
 	optind = 1;
 	int c;
-	while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
-		if (c != 'o')
+	while ((c = getopt_long(argc, argv, "o:q", opts, NULL)) != -1) {
+		if (c == 'q')
+			quiet = true;
+		else if (c == 'o')
+			out = optarg;
+		else
 			return cli_usage("export", EXPORT_SYNOPSIS);
-		out = optarg;
 	}
 	if (argc - optind != 1)
 		return cli_usage("export", EXPORT_SYNOPSIS);
@@ -81,7 +86,13 @@ int cmd_export(int argc, char **argv)
 		}
 		fchmod(fd, 0644);
 	}
-	int r = icc_export_tree(root, fd, &err);
+	char what[300];
+	snprintf(what, sizeof(what), "Exporting %s", argv[optind]);
+	struct cli_progress pg;
+	cli_progress_begin(&pg, what, 0, quiet);
+	int wfd = cli_progress_wrap(&pg, fd, false, &err);
+	int r = wfd < 0 ? -1 : icc_export_tree(root, wfd, &err);
+	r = cli_progress_end(&pg, r, &err);
 	close(root);
 	if (tmp[0]) {
 		if (r == 0 && (fsync(fd) < 0 || rename(tmp, out) < 0))

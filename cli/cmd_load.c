@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "icc/oci.h"
@@ -12,8 +14,10 @@
 
 static void say(void *ctx, const char *msg)
 {
-	if (!*(bool *)ctx)
-		fprintf(stderr, "%s\n", msg);
+	struct cli_progress *pg = ctx;
+	if (pg->drawn) /* above the progress line */
+		fputs("\r\033[K", stderr);
+	fprintf(stderr, "%s\n", msg);
 }
 
 /* Print what was loaded as docker load does. */
@@ -60,10 +64,30 @@ int cmd_load(int argc, char **argv)
 		return 1;
 	struct icc_err err;
 	icc_err_clear(&err);
+	struct cli_progress pg;
+	char what[300];
+	snprintf(what, sizeof(what), "Loading %s", strcmp(in, "-") ? in : "stdin");
+	/* a file is read as a stream, so its bytes can be counted */
+	struct stat sb;
+	int fd = 0;
+	bool file = strcmp(in, "-") && stat(in, &sb) == 0 && S_ISREG(sb.st_mode);
+	cli_progress_begin(&pg, what, file ? (uint64_t)sb.st_size : 0, quiet);
+	if (pg.on && file && (fd = open(in, O_RDONLY | O_CLOEXEC)) < 0)
+		fd = 0;
+	else if (pg.on && file)
+		in = "-";
 	struct icc_load_opts o = {.tag = argc - optind == 1 ? argv[optind] : NULL,
-				  .progress = say, .ctx = &quiet};
+				  .progress = quiet ? NULL : say, .ctx = &pg};
 	cJSON *loaded = cJSON_CreateArray();
-	int r = icc_oci_load(&st, in, 0, &o, loaded, &err);
+	int rfd = 0;
+	int r = 0;
+	if (!strcmp(in, "-"))
+		r = rfd = cli_progress_wrap(&pg, fd, true, &err);
+	if (r >= 0)
+		r = icc_oci_load(&st, in, rfd, &o, loaded, &err);
+	r = cli_progress_end(&pg, r, &err);
+	if (fd > 0)
+		close(fd);
 	icc_store_close(&st);
 	if (r < 0) {
 		cJSON_Delete(loaded);

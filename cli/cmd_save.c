@@ -4,11 +4,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "icc/oci.h"
 
-#define SAVE_SYNOPSIS "[-o FILE] [--format oci-archive|docker-archive|oci-dir] [--compress none|gzip|zstd] IMAGE..."
+#define SAVE_SYNOPSIS "[-q] [-o FILE] [--format oci-archive|docker-archive|oci-dir] [--compress none|gzip|zstd] IMAGE..."
 
 int cmd_save(int argc, char **argv)
 {
@@ -16,12 +19,14 @@ int cmd_save(int argc, char **argv)
 		{"output", required_argument, NULL, 'o'},
 		{"format", required_argument, NULL, 'f'},
 		{"compress", required_argument, NULL, 'c'},
+		{"quiet", no_argument, NULL, 'q'},
 		{0, 0, 0, 0},
 	};
 	struct icc_save_opts o = {.format = ICC_OCI_ARCHIVE, .out_fd = 1};
+	bool quiet = false;
 	optind = 1;
 	int c;
-	while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:q", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			o.out_path = strcmp(optarg, "-") ? optarg : NULL;
@@ -40,6 +45,9 @@ int cmd_save(int argc, char **argv)
 			break;
 		case 'c':
 			o.compress = optarg;
+			break;
+		case 'q':
+			quiet = true;
 			break;
 		default:
 			return cli_usage("save", SAVE_SYNOPSIS);
@@ -61,11 +69,42 @@ int cmd_save(int argc, char **argv)
 	struct icc_err err;
 	icc_err_clear(&err);
 	struct icc_save_result res;
-	int r = icc_oci_save(&st, (const char *const *)argv + optind, argc - optind, &o, &res, &err);
+	/* an archive goes through a counting relay when a progress line is shown:
+	 * to stdout, or to FILE by way of FILE.tmp-XXXXXX renamed at the end */
+	struct cli_progress pg;
+	char what[300], tmp[4200] = "";
+	snprintf(what, sizeof(what), "Saving %s", argv[optind]);
+	cli_progress_begin(&pg, what, 0, quiet);
+	const char *out_path = o.out_path;
+	int r = 0, tfd = -1;
+	if (pg.on && o.format != ICC_OCI_DIR) {
+		if (o.out_path) {
+			snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", o.out_path);
+			tfd = mkostemp(tmp, O_CLOEXEC);
+			if (tfd < 0)
+				r = icc_err_sys(&err, errno, "cannot create '%s'", o.out_path);
+			else
+				fchmod(tfd, 0644);
+			o.out_path = NULL;
+		}
+		if (r == 0)
+			r = o.out_fd = cli_progress_wrap(&pg, tfd >= 0 ? tfd : 1, false, &err);
+	}
+	if (r >= 0)
+		r = icc_oci_save(&st, (const char *const *)argv + optind, argc - optind, &o, &res, &err);
+	r = cli_progress_end(&pg, r < 0 ? r : 0, &err);
+	if (tfd >= 0) {
+		if (r == 0 && (fsync(tfd) < 0 || rename(tmp, out_path) < 0))
+			r = icc_err_sys(&err, errno, "cannot write '%s'", out_path);
+		close(tfd);
+		if (r < 0)
+			unlink(tmp);
+	}
+	o.out_path = out_path;
 	icc_store_close(&st);
 	if (r < 0)
 		return cli_fail(&err);
-	if (o.out_path)
+	if (o.out_path && !quiet)
 		fprintf(stderr, "Saved %d image%s (%u layer%s) to %s, manifest %s\n", argc - optind,
 			argc - optind == 1 ? "" : "s", res.layers, res.layers == 1 ? "" : "s",
 			o.out_path, res.manifest_digest);

@@ -11,16 +11,19 @@
 #include "cli.h"
 #include "icc/oci.h"
 
-#define SEND_SYNOPSIS "[-p PARENT] [-o FILE] IMAGE|SNAP"
-#define RECEIVE_SYNOPSIS "[-i FILE] [NAME[:TAG]]"
+#define SEND_SYNOPSIS "[-q] [-p PARENT] [-o FILE] IMAGE|SNAP"
+#define RECEIVE_SYNOPSIS "[-q] [-i FILE] [NAME[:TAG]]"
 
 int cmd_send(int argc, char **argv)
 {
 	const char *out = NULL, *parent = NULL;
+	bool quiet = false;
 	optind = 1;
 	int c;
-	while ((c = getopt(argc, argv, "p:o:")) != -1) {
-		if (c == 'p')
+	while ((c = getopt(argc, argv, "p:o:q")) != -1) {
+		if (c == 'q')
+			quiet = true;
+		else if (c == 'p')
 			parent = optarg;
 		else if (c == 'o')
 			out = optarg;
@@ -50,7 +53,13 @@ int cmd_send(int argc, char **argv)
 	}
 	struct icc_err err;
 	icc_err_clear(&err);
-	int r = icc_send(&st, argv[optind], parent, fd, &err);
+	char what[300];
+	snprintf(what, sizeof(what), "Sending %s", argv[optind]);
+	struct cli_progress pg;
+	cli_progress_begin(&pg, what, 0, quiet);
+	int wfd = cli_progress_wrap(&pg, fd, false, &err);
+	int r = wfd < 0 ? -1 : icc_send(&st, argv[optind], parent, wfd, &err);
+	r = cli_progress_end(&pg, r, &err);
 	if (tmp[0]) {
 		if (r == 0 && (fsync(fd) < 0 || rename(tmp, out) < 0))
 			r = icc_err_sys(&err, errno, "cannot write '%s'", out);
@@ -65,10 +74,13 @@ int cmd_send(int argc, char **argv)
 int cmd_receive(int argc, char **argv)
 {
 	const char *in = NULL;
+	bool quiet = false;
 	optind = 1;
 	int c;
-	while ((c = getopt(argc, argv, "i:")) != -1) {
-		if (c == 'i')
+	while ((c = getopt(argc, argv, "i:q")) != -1) {
+		if (c == 'q')
+			quiet = true;
+		else if (c == 'i')
 			in = optarg;
 		else
 			return cli_usage("receive", RECEIVE_SYNOPSIS);
@@ -92,7 +104,15 @@ int cmd_receive(int argc, char **argv)
 	struct icc_err err;
 	icc_err_clear(&err);
 	char id[ICC_ID_LEN + 1];
-	int r = icc_receive(&st, fd, argc - optind == 1 ? argv[optind] : NULL, id, &err);
+	struct stat sb;
+	uint64_t total = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) ? (uint64_t)sb.st_size : 0;
+	char what[300];
+	snprintf(what, sizeof(what), "Receiving %s", in && strcmp(in, "-") ? in : "stdin");
+	struct cli_progress pg;
+	cli_progress_begin(&pg, what, total, quiet);
+	int rfd = cli_progress_wrap(&pg, fd, true, &err);
+	int r = rfd < 0 ? -1 : icc_receive(&st, rfd, argc - optind == 1 ? argv[optind] : NULL, id, &err);
+	r = cli_progress_end(&pg, r, &err);
 	if (fd > 0)
 		close(fd);
 	icc_store_close(&st);
