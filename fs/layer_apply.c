@@ -10,36 +10,8 @@
 #include <unistd.h>
 
 #include "icc/oci.h"
+#include "icc/tarpath.h"
 #include "icc/subvol.h"
-
-/* Relative, without ".." components. */
-static bool name_safe(const char *name)
-{
-	if (!name || name[0] == '/')
-		return false;
-	for (const char *p = name; *p;) {
-		const char *q = strchr(p, '/');
-		size_t n = q ? (size_t)(q - p) : strlen(p);
-		if (n == 2 && p[0] == '.' && p[1] == '.')
-			return false;
-		if (!q)
-			break;
-		p = q + 1;
-	}
-	return true;
-}
-
-/* Strip "./" and "/"-only names; NULL for the root itself. */
-static const char *strip_dot(const char *name)
-{
-	while (name[0] == '.' && name[1] == '/')
-		name += 2;
-	while (*name == '/' && name[1] == '/')
-		name++;
-	if (!*name || !strcmp(name, ".") || !strcmp(name, "/"))
-		return NULL;
-	return name;
-}
 
 /*
  * Open directory `dir` (a relative path) below root_fd one component at a
@@ -142,18 +114,18 @@ static int pass_whiteouts(const char *path, int dest_fd, const char *what, struc
 			break;
 		}
 		const char *full = archive_entry_pathname(e);
-		if (!full || !name_safe(full)) {
+		if (!full || !icc_tar_name_safe(full)) {
 			r = icc_err_set(err, EPERM, "cannot apply '%s': member '%.200s' points outside the image",
 					what, full ? full : "");
 			break;
 		}
 		const char *link = archive_entry_hardlink(e);
-		if (link && !name_safe(link)) {
+		if (link && !icc_tar_name_safe(link)) {
 			r = icc_err_set(err, EPERM, "cannot apply '%s': hard link '%.200s' points outside the image",
 					what, full);
 			break;
 		}
-		const char *name = strip_dot(full);
+		const char *name = icc_tar_strip_dot(full);
 		if (name && is_whiteout(name) && (r = apply_whiteout(dest_fd, name, what, err)) < 0)
 			break;
 	}
@@ -197,7 +169,7 @@ static int pass_entries(const char *path, int dest_fd, const char *what, struct 
 			r = icc_err_set(err, EINVAL, "cannot apply '%s': %s", what, archive_error_string(in));
 			break;
 		}
-		const char *name = strip_dot(archive_entry_pathname(e));
+		const char *name = icc_tar_strip_dot(archive_entry_pathname(e));
 		if (!name || is_whiteout(name))
 			continue;
 		char raw[208];
@@ -205,7 +177,7 @@ static int pass_entries(const char *path, int dest_fd, const char *what, struct 
 		archive_entry_set_pathname(e, name);
 		const char *link = archive_entry_hardlink(e);
 		if (link) {
-			const char *l2 = strip_dot(link);
+			const char *l2 = icc_tar_strip_dot(link);
 			if (!l2) {
 				r = icc_err_set(err, EPERM, "cannot apply '%s': hard link '%s' to the root", what, raw);
 				break;

@@ -9,36 +9,7 @@
 #include <unistd.h>
 
 #include "icc/image.h"
-
-/* A member name is acceptable if it is relative and has no ".." component. */
-static bool member_name_safe(const char *name)
-{
-	if (!name || name[0] == '/')
-		return false;
-	const char *p = name;
-	while (*p) {
-		const char *q = strchr(p, '/');
-		size_t n = q ? (size_t)(q - p) : strlen(p);
-		if (n == 2 && p[0] == '.' && p[1] == '.')
-			return false;
-		if (!q)
-			break;
-		p = q + 1;
-	}
-	return true;
-}
-
-/* Strip "./" prefixes; returns NULL for the archive's root entry itself. */
-static const char *strip_dot(const char *name)
-{
-	while (name[0] == '.' && name[1] == '/')
-		name += 2;
-	while (name[0] == '/' && name[1] == '\0')
-		return NULL;
-	if (name[0] == '\0' || (name[0] == '.' && name[1] == '\0'))
-		return NULL;
-	return name;
-}
+#include "icc/tarpath.h"
 
 int icc_tar_extract(int in_fd, const char *what, int dest_fd, unsigned long long *bytes,
 		    struct icc_err *err)
@@ -98,21 +69,21 @@ int icc_tar_extract(int in_fd, const char *what, int dest_fd, unsigned long long
 			r = icc_err_set(err, EINVAL, "cannot import '%s': member %llu has no name", what, entries);
 			goto out;
 		}
-		if (!member_name_safe(full)) {
+		if (!icc_tar_name_safe(full)) {
 			r = icc_err_set(err, EPERM, "cannot import '%s': member '%s' points outside the image", what, raw);
 			goto out;
 		}
-		const char *name = strip_dot(full);
+		const char *name = icc_tar_strip_dot(full);
 		if (!name)
 			continue; /* "./": the root directory itself */
 		archive_entry_set_pathname(e, name);
 		const char *link = archive_entry_hardlink(e);
 		if (link) {
-			if (!member_name_safe(link)) {
+			if (!icc_tar_name_safe(link)) {
 				r = icc_err_set(err, EPERM, "cannot import '%s': hard link '%s' points outside the image (to '%s')", what, raw, link);
 				goto out;
 			}
-			const char *l2 = strip_dot(link);
+			const char *l2 = icc_tar_strip_dot(link);
 			if (!l2) {
 				r = icc_err_set(err, EPERM, "cannot import '%s': hard link '%s' to the root directory", what, raw);
 				goto out;

@@ -1,0 +1,31 @@
+/* tarpath.c - tar member names: refuse escapes, drop "./" prefixes */
+#include <string.h>
+
+#include "icc/tarpath.h"
+
+bool icc_tar_name_safe(const char *name)
+{
+	if (!name || name[0] == '/')
+		return false;
+	for (const char *p = name; *p;) {
+		const char *q = strchr(p, '/');
+		size_t n = q ? (size_t)(q - p) : strlen(p);
+		if (n == 2 && p[0] == '.' && p[1] == '.')
+			return false;
+		if (!q)
+			break;
+		p = q + 1;
+	}
+	return true;
+}
+
+const char *icc_tar_strip_dot(const char *name)
+{
+	while (name[0] == '.' && name[1] == '/')
+		name += 2;
+	while (name[0] == '/' && name[1] == '/')
+		name++;
+	if (!*name || !strcmp(name, ".") || !strcmp(name, "/"))
+		return NULL;
+	return name;
+}
