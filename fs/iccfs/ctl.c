@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "iccfs.h"
+#include "icc/saveparse.h"
 
 #define VINO_BASE (1ULL << 63)
 
@@ -350,50 +351,6 @@ void ctl_release(fuse_req_t req, struct ino *i, struct fuse_file_info *fi)
 	fuse_reply_err(req, 0);
 }
 
-/* Text that may go into meta.json: UTF-8, no control bytes but \n and \t. */
-static bool text_ok(const unsigned char *s, size_t n)
-{
-	size_t k = 0;
-	while (k < n) {
-		unsigned char c = s[k];
-		if (c < 0x80) {
-			if (c < 0x20 && c != '\n' && c != '\t')
-				return false;
-			if (c == 0x7f)
-				return false;
-			k++;
-			continue;
-		}
-		size_t extra;
-		uint32_t cp;
-		if ((c & 0xe0) == 0xc0) {
-			extra = 1;
-			cp = c & 0x1f;
-		} else if ((c & 0xf0) == 0xe0) {
-			extra = 2;
-			cp = c & 0x0f;
-		} else if ((c & 0xf8) == 0xf0) {
-			extra = 3;
-			cp = c & 0x07;
-		} else {
-			return false;
-		}
-		if (k + extra >= n)
-			return false;
-		for (size_t m = 1; m <= extra; m++) {
-			if ((s[k + m] & 0xc0) != 0x80)
-				return false;
-			cp = (cp << 6) | (s[k + m] & 0x3f);
-		}
-		if ((extra == 1 && cp < 0x80) || (extra == 2 && cp < 0x800) ||
-		    (extra == 3 && cp < 0x10000) || cp > 0x10ffff ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		k += extra + 1;
-	}
-	return true;
-}
-
 /*
  * Pages dirtied through a shared mmap of a file on this mount live in the
  * FUSE inode's page cache until writeback sends them to us; a snapshot must
@@ -544,10 +501,6 @@ void ctl_write(fuse_req_t req, struct ino *i, const char *buf, size_t size,
 		fuse_reply_err(req, EACCES);
 		return;
 	}
-	if (size > 65536 || memchr(buf, '\0', size)) {
-		fuse_reply_err(req, EINVAL);
-		return;
-	}
 	struct vfile *vf = (struct vfile *)(uintptr_t)fi->fh;
 	char saved[ICC_SNAP_NAME_MAX + 1] = "";
 	if (vf) {
@@ -555,21 +508,17 @@ void ctl_write(fuse_req_t req, struct ino *i, const char *buf, size_t size,
 		snprintf(saved, sizeof(saved), "%s", vf->saved);
 		pthread_mutex_unlock(&fs.save_lock);
 	}
+	struct icc_err err;
 	if (saved[0]) {
 		/* a further write on the file that saved: more message lines */
-		size_t n = size;
-		while (n > 0 && buf[n - 1] == '\n')
-			n--;
-		if (!text_ok((const unsigned char *)buf, n)) {
-			fuse_reply_err(req, EINVAL);
-			return;
+		char *text;
+		int r = icc_save_more_parse(buf, size, &text, &err);
+		if (r == 0 && text[0]) {
+			int lfd = icc_flock(fs.lock_path, &err);
+			r = lfd < 0 ? lfd : icc_snapdir_append_message(&fs.sd, saved, text, &err);
+			if (lfd >= 0)
+				icc_funlock(lfd);
 		}
-		char *text = strndup(buf, n);
-		struct icc_err err;
-		int lfd = text ? icc_flock(fs.lock_path, &err) : -ENOMEM;
-		int r = lfd < 0 ? lfd : (n ? icc_snapdir_append_message(&fs.sd, saved, text, &err) : 0);
-		if (lfd >= 0)
-			icc_funlock(lfd);
 		free(text);
 		if (r < 0)
 			fuse_reply_err(req, -r);
@@ -577,36 +526,16 @@ void ctl_write(fuse_req_t req, struct ino *i, const char *buf, size_t size,
 			fuse_reply_write(req, size);
 		return;
 	}
-	const char *nl = memchr(buf, '\n', size);
-	size_t namelen = nl ? (size_t)(nl - buf) : size;
-	if (namelen > ICC_SNAP_NAME_MAX) {
-		fuse_reply_err(req, EINVAL);
-		return;
-	}
 	char name[ICC_SNAP_NAME_MAX + 1];
-	memcpy(name, buf, namelen);
-	name[namelen] = '\0';
-	if (namelen > 0 && !icc_snap_name_valid(name)) {
-		fuse_reply_err(req, EINVAL);
+	char *m;
+	int r = icc_save_request_parse(buf, size, name, sizeof(name), &m, &err);
+	if (r < 0) {
+		fuse_reply_err(req, -r);
 		return;
 	}
-	if (namelen == 0 && !nl) {
-		fuse_reply_err(req, EINVAL);
-		return;
-	}
-	const char *msg = nl ? nl + 1 : buf + size;
-	size_t msglen = (size_t)(buf + size - msg);
-	while (msglen > 0 && msg[msglen - 1] == '\n')
-		msglen--;
-	if (!text_ok((const unsigned char *)msg, msglen)) {
-		fuse_reply_err(req, EINVAL);
-		return;
-	}
-	char *m = strndup(msg, msglen);
-	char *n = namelen ? strdup(name) : NULL;
-	if (!m || (namelen && !n)) {
+	char *n = name[0] ? strdup(name) : NULL;
+	if (name[0] && !n) {
 		free(m);
-		free(n);
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}

@@ -6,8 +6,8 @@ cd "$(dirname "$0")/../.."
 secs=${FUZZ_SECONDS:-60}
 out=build-fuzz
 mkdir -p "$out" tests/fuzz/out
-flags="-g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iinclude $(pkg-config --cflags libcjson libarchive libbtrfsutil)"
-libs="$(pkg-config --libs libcjson libarchive libbtrfsutil)"
+flags="-g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iinclude $(pkg-config --cflags libcjson libarchive libbtrfsutil libcrypto)"
+libs="$(pkg-config --libs libcjson libarchive libbtrfsutil libcrypto)"
 srcs=$(ls fs/*.c)
 status=0
 for t in tests/fuzz/fuzz_*.c; do
