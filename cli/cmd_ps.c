@@ -2,12 +2,13 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "icc/object.h"
 #include "icc/runtime.h"
 
-#define PS_SYNOPSIS "[-a] [-q] [-l] [--no-trunc] [--format json|TEMPLATE]"
+#define PS_SYNOPSIS "[-a] [-q] [-l] [-s] [--no-trunc] [--format FORMAT]"
 
 struct row {
 	char id[ICC_ID_LEN + 1];
@@ -85,19 +86,21 @@ int cmd_ps(int argc, char **argv)
 		{"quiet", no_argument, NULL, 'q'},
 		{"latest", no_argument, NULL, 'l'},
 		{"no-trunc", no_argument, NULL, 'T'},
+		{"size", no_argument, NULL, 's'},
 		{"format", required_argument, NULL, 'f'},
 		{0, 0, 0, 0},
 	};
-	bool all = false, quiet = false, latest = false, notrunc = false;
+	bool all = false, quiet = false, latest = false, notrunc = false, size = false;
 	const char *format = NULL;
 	optind = 1;
 	int c;
-	while ((c = getopt_long(argc, argv, "aqlf:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "aqlsf:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'a': all = true; break;
 		case 'q': quiet = true; break;
 		case 'l': latest = true; all = true; break;
 		case 'T': notrunc = true; break;
+		case 's': size = true; break;
 		case 'f': format = optarg; break;
 		default: return cli_usage("ps", PS_SYNOPSIS);
 		}
@@ -163,6 +166,22 @@ int cmd_ps(int argc, char **argv)
 		cJSON_AddStringToObject(o, "Command", cmd);
 		cJSON_AddStringToObject(o, "CreatedAt", icc_json_str(meta, "created") ? icc_json_str(meta, "created") : "");
 		cJSON_AddStringToObject(o, "RunningFor", created);
+		cJSON_AddStringToObject(o, "CreatedSince", created);
+		if (size) {
+			/* apparent size of the container's files (btrfs shares them with the image) */
+			unsigned long long bytes = 0;
+			char hs[32];
+			int fd = icc_object_rootfs_fd(&st, ICC_CONTAINER, id, &err);
+			if (fd >= 0) {
+				icc_tree_size(fd, &bytes, &err);
+				close(fd);
+			}
+			icc_human_size(bytes, hs, sizeof(hs));
+			cJSON_AddStringToObject(o, "Size", hs);
+			cJSON_AddNumberToObject(o, "SizeBytes", (double)bytes);
+		} else {
+			cJSON_AddStringToObject(o, "Size", "");
+		}
 		cJSON_AddStringToObject(o, "State", icc_cstatus_name(cs.status));
 		cJSON_AddStringToObject(o, "Status", status);
 		cJSON_AddStringToObject(o, "Ports", "");

@@ -138,6 +138,8 @@ int cmd_snapshot(int argc, char **argv)
 		return remove_snaps(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "rename"))
 		return rename_snap(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "prune"))
+		return cli_snapshot_prune(argc - 1, argv + 1);
 	return take(argc, argv);
 }
 
@@ -208,6 +210,9 @@ int cmd_snapshots(int argc, char **argv)
 		icc_time_format(all[i].created_ns, created, sizeof(created));
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "Name", all[i].name);
+		char ref[512];
+		snprintf(ref, sizeof(ref), "%s/%s", argv[optind], all[i].name);
+		cJSON_AddStringToObject(o, "Names", ref);
 		cJSON_AddStringToObject(o, "ID", all[i].id);
 		cJSON_AddStringToObject(o, "Container", cid);
 		cJSON_AddStringToObject(o, "CreatedAt", created);

@@ -150,5 +150,11 @@ int cmd_system(int argc, char **argv)
 		return info(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "check"))
 		return check(argc - 1, argv + 1);
-	return cli_usage("system", "info [--format json] | check [--repair]");
+	if (argc >= 2 && !strcmp(argv[1], "df"))
+		return cli_system_df(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "prune"))
+		return cli_system_prune(argc - 1, argv + 1);
+	if (argc >= 2)
+		cli_errorf("system: unknown subcommand '%s' (info, check, df, prune)", argv[1]);
+	return cli_usage("system", "");
 }

@@ -1,0 +1,272 @@
+/* cmd_df.c - icc system df: space used by images, containers and snapshots
+ *
+ * Sizes are apparent sizes (the sum of the files' lengths, hard links once),
+ * as icc images and icc snapshots show them.  btrfs shares extents between an
+ * image, its containers and their snapshots, so the sum overstates what is on
+ * disk; the "Disk usage" line under the table is what the filesystem reports.
+ * RECLAIMABLE is what 'icc system prune -a' and 'icc snapshot prune' could
+ * remove: unused images, stopped containers, every snapshot.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "icc/object.h"
+#include "icc/ref.h"
+#include "icc/runtime.h"
+#include "icc/snapref.h"
+
+#define DF_SYNOPSIS "[-v] [--format FORMAT]"
+
+struct kind_total {
+	const char *type;
+	unsigned total, active;
+	unsigned long long size, reclaimable;
+};
+
+static unsigned long long tree_bytes(struct icc_store *st, int fd)
+{
+	unsigned long long b = 0;
+	struct icc_err e;
+	if (fd >= 0) {
+		icc_tree_size(fd, &b, &e);
+		close(fd);
+	}
+	(void)st;
+	return b;
+}
+
+static void reclaim_text(const struct kind_total *k, char *out, size_t size)
+{
+	char h[32];
+	icc_human_size(k->reclaimable, h, sizeof(h));
+	unsigned pct = k->size ? (unsigned)(k->reclaimable * 100 / k->size) : 0;
+	snprintf(out, size, "%s (%u%%)", h, pct);
+}
+
+int cli_system_df(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"verbose", no_argument, NULL, 'v'},
+		{"format", required_argument, NULL, 'f'},
+		{0, 0, 0, 0},
+	};
+	bool verbose = false;
+	const char *format = NULL;
+	optind = 1;
+	int c;
+	while ((c = getopt_long(argc, argv, "v", opts, NULL)) != -1) {
+		if (c == 'v')
+			verbose = true;
+		else if (c == 'f')
+			format = optarg;
+		else
+			return cli_usage("system df", DF_SYNOPSIS);
+	}
+	if (optind != argc)
+		return cli_usage("system df", DF_SYNOPSIS);
+	enum cli_format fmt = cli_parse_format(format);
+	struct icc_store st;
+	if (cli_open_store(&st))
+		return 1;
+	struct icc_err err;
+	struct icc_idlist imgs, ctrs;
+	cJSON *refs = NULL;
+	if (icc_object_list(&st, ICC_IMAGE, &imgs, &err) < 0) {
+		icc_store_close(&st);
+		return cli_fail(&err);
+	}
+	if (icc_object_list(&st, ICC_CONTAINER, &ctrs, &err) < 0 || icc_refs_load(&st, &refs, &err) < 0) {
+		icc_idlist_free(&imgs);
+		icc_store_close(&st);
+		return cli_fail(&err);
+	}
+	struct kind_total k[3] = {{"Images", 0, 0, 0, 0}, {"Containers", 0, 0, 0, 0}, {"Snapshots", 0, 0, 0, 0}};
+	cJSON *vimg = cJSON_CreateArray(), *vctr = cJSON_CreateArray(), *vsnap = cJSON_CreateArray();
+	int64_t now = icc_now_ns();
+
+	/* containers first: which images they use */
+	unsigned *uses = calloc(imgs.count + 1, sizeof(unsigned));
+	for (size_t i = 0; i < ctrs.count; i++) {
+		cJSON *m;
+		if (icc_object_meta(&st, ICC_CONTAINER, ctrs.ids[i], &m, &err) < 0)
+			continue;
+		struct icc_cstate cs;
+		icc_container_state(m, &cs);
+		bool running = cs.status == ICC_CS_RUNNING || cs.status == ICC_CS_DEAD;
+		const char *img = icc_json_str(m, "image");
+		for (size_t j = 0; img && j < imgs.count; j++)
+			if (!strcmp(imgs.ids[j], img))
+				uses[j]++;
+		unsigned long long b = tree_bytes(&st, icc_object_rootfs_fd(&st, ICC_CONTAINER, ctrs.ids[i], &err));
+		k[1].total++;
+		k[1].active += running;
+		k[1].size += b;
+		if (!running)
+			k[1].reclaimable += b;
+		char sid[13], hs[32], status[32];
+		icc_human_size(b, hs, sizeof(hs));
+		snprintf(status, sizeof(status), "%s", icc_cstatus_name(cs.status));
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "ID", cli_short_id(ctrs.ids[i], sid));
+		cJSON_AddStringToObject(o, "Image", icc_json_str(m, "image_ref") ? icc_json_str(m, "image_ref") : "");
+		cJSON_AddStringToObject(o, "Names", icc_json_str(m, "name") ? icc_json_str(m, "name") : "");
+		cJSON_AddStringToObject(o, "Size", hs);
+		cJSON_AddNumberToObject(o, "SizeBytes", (double)b);
+		cJSON_AddStringToObject(o, "Status", status);
+		cJSON_AddItemToArray(vctr, o);
+
+		/* its snapshots */
+		struct icc_snapdir sd;
+		struct icc_snap_info *all = NULL;
+		size_t n = 0;
+		if (icc_container_snapdir_open(&st, ctrs.ids[i], &sd, &err) == 0) {
+			if (icc_snapdir_list(&sd, &all, &n, &err) < 0)
+				n = 0;
+			for (size_t s = 0; s < n; s++) {
+				unsigned long long sb = tree_bytes(&st, icc_snapdir_open_root(&sd, all[s].name, &err));
+				k[2].total++;
+				k[2].active += running;
+				k[2].size += sb;
+				k[2].reclaimable += sb;
+				char ref[400], ago[64], hsb[32];
+				const char *cname = icc_json_str(m, "name");
+				snprintf(ref, sizeof(ref), "%s/%s", cname ? cname : sid, all[s].name);
+				icc_time_ago(all[s].created_ns, now, ago, sizeof(ago));
+				icc_human_size(sb, hsb, sizeof(hsb));
+				cJSON *so = cJSON_CreateObject();
+				cJSON_AddStringToObject(so, "Names", ref);
+				cJSON_AddStringToObject(so, "ID", cli_short_id(all[s].id, sid));
+				cJSON_AddStringToObject(so, "CreatedSince", ago);
+				cJSON_AddStringToObject(so, "Size", hsb);
+				cJSON_AddNumberToObject(so, "SizeBytes", (double)sb);
+				cJSON_AddItemToArray(vsnap, so);
+			}
+			free(all);
+			icc_snapdir_close(&sd);
+		}
+		cJSON_Delete(m);
+	}
+	for (size_t j = 0; j < imgs.count; j++) {
+		cJSON *m;
+		if (icc_object_meta(&st, ICC_IMAGE, imgs.ids[j], &m, &err) < 0)
+			continue;
+		unsigned long long b = icc_image_size(&st, imgs.ids[j], m);
+		k[0].total++;
+		k[0].active += uses[j] > 0;
+		k[0].size += b;
+		if (!uses[j])
+			k[0].reclaimable += b;
+		char repo[300] = "<none>", tag[160] = "<none>", sid[13], ago[64], hs[32];
+		const cJSON *it;
+		cJSON_ArrayForEach(it, refs)
+			if (cJSON_IsString(it) && !strcmp(it->valuestring, imgs.ids[j])) {
+				icc_ref_split(it->string, repo, sizeof(repo), tag, sizeof(tag));
+				break;
+			}
+		icc_time_ago(icc_time_parse(icc_json_str(m, "created")), now, ago, sizeof(ago));
+		icc_human_size(b, hs, sizeof(hs));
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "Repository", repo);
+		cJSON_AddStringToObject(o, "Tag", tag);
+		cJSON_AddStringToObject(o, "ID", cli_short_id(imgs.ids[j], sid));
+		cJSON_AddStringToObject(o, "CreatedSince", ago);
+		cJSON_AddStringToObject(o, "Size", hs);
+		cJSON_AddNumberToObject(o, "SizeBytes", (double)b);
+		cJSON_AddNumberToObject(o, "Containers", uses[j]);
+		cJSON_AddItemToArray(vimg, o);
+		cJSON_Delete(m);
+	}
+	free(uses);
+
+	if (fmt == CLI_FMT_TABLE) {
+		struct cli_table t;
+		cli_table_init(&t, 5, "TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE");
+		for (int i = 0; i < 3; i++) {
+			char tot[16], act[16], hs[32], rec[48];
+			snprintf(tot, sizeof(tot), "%u", k[i].total);
+			snprintf(act, sizeof(act), "%u", k[i].active);
+			icc_human_size(k[i].size, hs, sizeof(hs));
+			reclaim_text(&k[i], rec, sizeof(rec));
+			cli_table_add(&t, k[i].type, tot, act, hs, rec);
+		}
+		cli_table_print(&t, stdout);
+		cli_table_free(&t);
+		struct statvfs v;
+		if (statvfs(st.root, &v) == 0) {
+			char used[32], size[32];
+			icc_human_size((unsigned long long)(v.f_blocks - v.f_bfree) * v.f_frsize, used, sizeof(used));
+			icc_human_size((unsigned long long)v.f_blocks * v.f_frsize, size, sizeof(size));
+			printf("\nSizes are apparent sizes; btrfs shares blocks between them.\n"
+			       "Disk usage of the store: %s of %s\n", used, size);
+		}
+		if (verbose) {
+			const char *titles[] = {"Images space usage:", "Containers space usage:",
+						"Snapshots space usage:"};
+			cJSON *lists[] = {vimg, vctr, vsnap};
+			for (int i = 0; i < 3; i++) {
+				printf("\n%s\n\n", titles[i]);
+				if (i == 0)
+					cli_table_init(&t, 6, "REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE", "CONTAINERS");
+				else if (i == 1)
+					cli_table_init(&t, 5, "CONTAINER ID", "IMAGE", "NAMES", "SIZE", "STATUS");
+				else
+					cli_table_init(&t, 4, "SNAPSHOT", "ID", "CREATED", "SIZE");
+				const cJSON *o;
+				cJSON_ArrayForEach(o, lists[i]) {
+					char n[16];
+					if (i == 0) {
+						snprintf(n, sizeof(n), "%lld", icc_json_int(o, "Containers", 0));
+						cli_table_add(&t, icc_json_str(o, "Repository"), icc_json_str(o, "Tag"),
+							      icc_json_str(o, "ID"), icc_json_str(o, "CreatedSince"),
+							      icc_json_str(o, "Size"), n);
+					} else if (i == 1) {
+						cli_table_add(&t, icc_json_str(o, "ID"), icc_json_str(o, "Image"),
+							      icc_json_str(o, "Names"), icc_json_str(o, "Size"),
+							      icc_json_str(o, "Status"));
+					} else {
+						cli_table_add(&t, icc_json_str(o, "Names"), icc_json_str(o, "ID"),
+							      icc_json_str(o, "CreatedSince"), icc_json_str(o, "Size"));
+					}
+				}
+				cli_table_print(&t, stdout);
+				cli_table_free(&t);
+			}
+		}
+	} else {
+		cJSON *lists[] = {vimg, vctr, vsnap};
+		for (int i = 0; i < 3; i++) {
+			char tot[16], act[16], hs[32], rec[48];
+			snprintf(tot, sizeof(tot), "%u", k[i].total);
+			snprintf(act, sizeof(act), "%u", k[i].active);
+			icc_human_size(k[i].size, hs, sizeof(hs));
+			reclaim_text(&k[i], rec, sizeof(rec));
+			cJSON *o = cJSON_CreateObject();
+			cJSON_AddStringToObject(o, "Type", k[i].type);
+			cJSON_AddStringToObject(o, "TotalCount", tot);
+			cJSON_AddStringToObject(o, "Active", act);
+			cJSON_AddStringToObject(o, "Size", hs);
+			cJSON_AddNumberToObject(o, "SizeBytes", (double)k[i].size);
+			cJSON_AddStringToObject(o, "Reclaimable", rec);
+			cJSON_AddNumberToObject(o, "ReclaimableBytes", (double)k[i].reclaimable);
+			if (verbose)
+				cJSON_AddItemReferenceToObject(o, "Items", lists[i]);
+			if (fmt == CLI_FMT_JSON)
+				cli_print_json(o, false);
+			else
+				cli_print_template(format, o);
+			cJSON_Delete(o);
+		}
+	}
+	cJSON_Delete(vimg);
+	cJSON_Delete(vctr);
+	cJSON_Delete(vsnap);
+	cJSON_Delete(refs);
+	icc_idlist_free(&imgs);
+	icc_idlist_free(&ctrs);
+	icc_store_close(&st);
+	return 0;
+}

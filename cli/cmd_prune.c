@@ -1,0 +1,324 @@
+/* cmd_prune.c - icc system prune and icc snapshot prune: give space back
+ *
+ * Reclaimed space is counted in apparent sizes (as icc system df shows them);
+ * blocks shared with what remains are not freed, so the disk may gain less.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "icc/object.h"
+#include "icc/ref.h"
+#include "icc/runtime.h"
+#include "icc/snapref.h"
+
+#define PRUNE_SYNOPSIS "[-a] [-f]"
+#define SNAP_PRUNE_SYNOPSIS "[-n] [--keep N] [--older-than DUR] CONTAINER"
+
+bool cli_confirm(const char *prompt)
+{
+	if (!isatty(0))
+		return false;
+	fprintf(stderr, "%s [y/N] ", prompt);
+	fflush(stderr);
+	char line[64];
+	if (!fgets(line, sizeof(line), stdin))
+		return false;
+	return line[0] == 'y' || line[0] == 'Y';
+}
+
+static unsigned long long fd_bytes(int fd)
+{
+	unsigned long long b = 0;
+	struct icc_err e;
+	if (fd >= 0) {
+		icc_tree_size(fd, &b, &e);
+		close(fd);
+	}
+	return b;
+}
+
+/* A container's files and its snapshots, in apparent bytes. */
+static unsigned long long container_bytes(struct icc_store *st, const char *id)
+{
+	struct icc_err e;
+	unsigned long long b = fd_bytes(icc_object_rootfs_fd(st, ICC_CONTAINER, id, &e));
+	struct icc_snapdir sd;
+	if (icc_container_snapdir_open(st, id, &sd, &e) == 0) {
+		struct icc_snap_info *all = NULL;
+		size_t n = 0;
+		if (icc_snapdir_list(&sd, &all, &n, &e) == 0)
+			for (size_t i = 0; i < n; i++)
+				b += fd_bytes(icc_snapdir_open_root(&sd, all[i].name, &e));
+		free(all);
+		icc_snapdir_close(&sd);
+	}
+	return b;
+}
+
+static int prune_containers(struct icc_store *st, unsigned long long *reclaimed)
+{
+	struct icc_err err;
+	struct icc_idlist l;
+	if (icc_object_list(st, ICC_CONTAINER, &l, &err) < 0)
+		return cli_fail(&err);
+	int status = 0;
+	bool header = false;
+	for (size_t i = 0; i < l.count; i++) {
+		cJSON *m;
+		if (icc_object_meta(st, ICC_CONTAINER, l.ids[i], &m, &err) < 0)
+			continue;
+		struct icc_cstate cs;
+		icc_container_state(m, &cs);
+		const char *rt = icc_json_str(cJSON_GetObjectItemCaseSensitive(m, "state"), "runtime");
+		char runtime[16];
+		snprintf(runtime, sizeof(runtime), "%s", rt ? rt : ICC_DEFAULT_RUNTIME);
+		cJSON_Delete(m);
+		if (cs.status == ICC_CS_RUNNING || cs.status == ICC_CS_DEAD)
+			continue;
+		unsigned long long b = container_bytes(st, l.ids[i]);
+		icc_runtime_cleanup(st, l.ids[i], runtime);
+		if (icc_object_exists(st, ICC_CONTAINER, l.ids[i]) &&
+		    icc_object_remove(st, ICC_CONTAINER, l.ids[i], &err) < 0) {
+			cli_fail(&err);
+			status = 1;
+			continue;
+		}
+		if (!header)
+			puts("Deleted Containers:");
+		header = true;
+		puts(l.ids[i]);
+		*reclaimed += b;
+	}
+	if (header)
+		putchar('\n');
+	icc_idlist_free(&l);
+	return status;
+}
+
+/* Remove unused images until none is left: untagged ones, or (all) every one
+ * no container uses and no remaining image has as parent. */
+static int prune_images(struct icc_store *st, bool all, unsigned long long *reclaimed)
+{
+	struct icc_err err;
+	int status = 0;
+	bool header = false, progress = true;
+	while (progress) {
+		progress = false;
+		struct icc_idlist imgs, ctrs;
+		cJSON *refs;
+		if (icc_object_list(st, ICC_IMAGE, &imgs, &err) < 0)
+			return cli_fail(&err);
+		if (icc_object_list(st, ICC_CONTAINER, &ctrs, &err) < 0 || icc_refs_load(st, &refs, &err) < 0) {
+			icc_idlist_free(&imgs);
+			return cli_fail(&err);
+		}
+		/* what is in use: containers' images and images' parents */
+		cJSON *used = cJSON_CreateObject();
+		for (size_t i = 0; i < ctrs.count; i++) {
+			cJSON *m;
+			if (icc_object_meta(st, ICC_CONTAINER, ctrs.ids[i], &m, &err) == 0) {
+				const char *img = icc_json_str(m, "image");
+				if (img && !cJSON_HasObjectItem(used, img))
+					cJSON_AddTrueToObject(used, img);
+				cJSON_Delete(m);
+			}
+		}
+		for (size_t i = 0; i < imgs.count; i++) {
+			cJSON *m;
+			if (icc_object_meta(st, ICC_IMAGE, imgs.ids[i], &m, &err) == 0) {
+				const char *p = icc_json_str(m, "parent");
+				if (p && !cJSON_HasObjectItem(used, p))
+					cJSON_AddTrueToObject(used, p);
+				cJSON_Delete(m);
+			}
+		}
+		for (size_t i = 0; i < imgs.count; i++) {
+			const char *id = imgs.ids[i];
+			if (cJSON_HasObjectItem(used, id))
+				continue;
+			bool tagged = false;
+			const cJSON *it;
+			cJSON_ArrayForEach(it, refs)
+				tagged |= cJSON_IsString(it) && !strcmp(it->valuestring, id);
+			if (tagged && !all)
+				continue;
+			cJSON *m = NULL;
+			unsigned long long b = 0;
+			if (icc_object_meta(st, ICC_IMAGE, id, &m, &err) == 0)
+				b = icc_image_size(st, id, m);
+			cJSON_Delete(m);
+			if (!header)
+				puts("Deleted Images:");
+			header = true;
+			cJSON_ArrayForEach(it, refs)
+				if (cJSON_IsString(it) && !strcmp(it->valuestring, id))
+					printf("untagged: %s\n", it->string);
+			if (icc_refs_drop_image(st, id, &err) < 0 || icc_object_remove(st, ICC_IMAGE, id, &err) < 0) {
+				cli_fail(&err);
+				status = 1;
+				continue;
+			}
+			printf("deleted: sha256:%s\n", id);
+			*reclaimed += b;
+			progress = true;
+		}
+		cJSON_Delete(used);
+		cJSON_Delete(refs);
+		icc_idlist_free(&imgs);
+		icc_idlist_free(&ctrs);
+		if (status)
+			break;
+	}
+	if (header)
+		putchar('\n');
+	return status;
+}
+
+int cli_system_prune(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"all", no_argument, NULL, 'a'},
+		{"force", no_argument, NULL, 'f'},
+		{0, 0, 0, 0},
+	};
+	bool all = false, force = false;
+	optind = 1;
+	int c;
+	while ((c = getopt_long(argc, argv, "af", opts, NULL)) != -1) {
+		if (c == 'a')
+			all = true;
+		else if (c == 'f')
+			force = true;
+		else
+			return cli_usage("system prune", PRUNE_SYNOPSIS);
+	}
+	if (optind != argc)
+		return cli_usage("system prune", PRUNE_SYNOPSIS);
+	if (!force) {
+		fprintf(stderr, "WARNING! This will remove:\n"
+				"  - all stopped containers (and their snapshots)\n"
+				"  - %s\n\n",
+			all ? "all images without at least one container associated to them"
+			    : "all dangling images");
+		if (!isatty(0)) {
+			cli_errorf("system prune: not confirmed: standard input is not a terminal (use -f to prune without asking)");
+			return 1;
+		}
+		if (!cli_confirm("Are you sure you want to continue?"))
+			return 0;
+	}
+	struct icc_store st;
+	if (cli_open_store(&st))
+		return 1;
+	struct icc_err err;
+	if (icc_store_lock(&st, &err) < 0) {
+		icc_store_close(&st);
+		return cli_fail(&err);
+	}
+	unsigned long long reclaimed = 0;
+	int status = prune_containers(&st, &reclaimed);
+	status |= prune_images(&st, all, &reclaimed);
+	icc_store_close(&st);
+	char h[32];
+	icc_human_size(reclaimed, h, sizeof(h));
+	printf("Total reclaimed space: %s\n", h);
+	return status;
+}
+
+int cli_snapshot_prune(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"keep", required_argument, NULL, 'k'},
+		{"older-than", required_argument, NULL, 'o'},
+		{"dry-run", no_argument, NULL, 'n'},
+		{0, 0, 0, 0},
+	};
+	long keep = -1;
+	int64_t older = -1;
+	bool dry = false;
+	optind = 1;
+	int c;
+	while ((c = getopt_long(argc, argv, "n", opts, NULL)) != -1) {
+		char *end;
+		switch (c) {
+		case 'k':
+			keep = strtol(optarg, &end, 10);
+			if (!*optarg || *end || keep < 0) {
+				cli_errorf("snapshot prune: invalid --keep '%s': a number >= 0", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'o':
+			older = icc_parse_duration(optarg);
+			if (older < 0) {
+				cli_errorf("snapshot prune: invalid --older-than '%s': use e.g. 90s, 30m, 2h, 7d, 1w", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'n':
+			dry = true;
+			break;
+		default:
+			return cli_usage("snapshot prune", SNAP_PRUNE_SYNOPSIS);
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage("snapshot prune", SNAP_PRUNE_SYNOPSIS);
+	if (keep < 0 && older < 0) {
+		cli_errorf("snapshot prune: say what to remove with --keep N and/or --older-than DUR");
+		return EXIT_USAGE;
+	}
+	struct icc_store st;
+	if (cli_open_store(&st))
+		return 1;
+	struct icc_err err;
+	char cid[ICC_ID_LEN + 1];
+	struct icc_snapdir sd;
+	struct icc_snap_info *all = NULL;
+	size_t n = 0;
+	int r = icc_container_resolve(&st, argv[optind], cid, &err);
+	if (r == 0 && !dry)
+		r = icc_store_lock(&st, &err);
+	if (r == 0)
+		r = icc_container_snapdir_open(&st, cid, &sd, &err);
+	if (r == 0) {
+		r = icc_snapdir_list(&sd, &all, &n, &err);
+		if (r < 0)
+			icc_snapdir_close(&sd);
+	}
+	if (r < 0) {
+		icc_store_close(&st);
+		return cli_fail(&err);
+	}
+	/* oldest first: the last `keep` stay, and any younger than --older-than */
+	int64_t cutoff = older >= 0 ? icc_now_ns() - older * 1000000000LL : INT64_MAX;
+	size_t candidates = keep >= 0 && (size_t)keep < n ? n - (size_t)keep : (keep >= 0 ? 0 : n);
+	unsigned long long reclaimed = 0;
+	int status = 0;
+	for (size_t i = 0; i < candidates; i++) {
+		if (all[i].created_ns >= cutoff)
+			continue;
+		unsigned long long b = fd_bytes(icc_snapdir_open_root(&sd, all[i].name, &err));
+		if (dry) {
+			printf("Would delete: %s\n", all[i].name);
+		} else if (icc_snapdir_remove(&sd, all[i].name, &err) < 0) {
+			cli_fail(&err);
+			status = 1;
+			continue;
+		} else {
+			printf("Deleted: %s\n", all[i].name);
+		}
+		reclaimed += b;
+	}
+	free(all);
+	icc_snapdir_close(&sd);
+	icc_store_close(&st);
+	char h[32];
+	icc_human_size(reclaimed, h, sizeof(h));
+	printf("Total %s space: %s\n", dry ? "reclaimable (dry run)" : "reclaimed", h);
+	return status;
+}
