@@ -1,0 +1,213 @@
+# bash completion for icc (interactive container commands)        -*- shell-script -*-
+# Installed as share/bash-completion/completions/icc.  Names come from the
+# store: icc images / icc ps -a / icc snapshots, with the --root given on the
+# command line (or $ICC_ROOT).
+
+_icc_commands="init import images tag rmi history inspect create run start stop kill exec logs ps rm
+commit diff rollback mount umount snapshot snapshots promote export save load push pull send receive
+system version help"
+
+# icc with the same --root as the command line being completed; quiet, no store setup noise
+_icc_q() {
+	"${_icc_bin:-icc}" ${_icc_root:+--root "$_icc_root"} "$@" 2>/dev/null
+}
+
+_icc_images() {
+	local names
+	names=$(_icc_q images --format '{{.Repository}}:{{.Tag}}' | grep -v '^<none>')
+	COMPREPLY+=($(compgen -W "$names" -- "$cur"))
+}
+
+_icc_containers() { # [all|running|stopped]
+	local names
+	case ${1:-all} in
+	running) names=$(_icc_q ps --format '{{.Names}}') ;;
+	stopped) names=$(_icc_q ps -a --format '{{.Names}} {{.State}}' | awk '$2 != "running" {print $1}') ;;
+	*) names=$(_icc_q ps -a --format '{{.Names}}') ;;
+	esac
+	COMPREPLY+=($(compgen -W "$names" -- "$cur"))
+}
+
+# CONTAINER/NAME: containers with a slash first, then their snapshots
+_icc_snapshots() {
+	local c names=""
+	if [[ $cur == */* ]]; then
+		c=${cur%%/*}
+		names=$(_icc_q snapshots -q "$c" | sed "s|^|$c/|")
+		COMPREPLY+=($(compgen -W "$names" -- "$cur"))
+	else
+		names=$(_icc_q ps -a --format '{{.Names}}/')
+		COMPREPLY+=($(compgen -W "$names" -- "$cur"))
+		[[ ${#COMPREPLY[@]} -gt 0 ]] && compopt -o nospace 2>/dev/null
+	fi
+}
+
+_icc_objects() { _icc_containers all; _icc_images; _icc_snapshots; }
+
+# Does option $2 of command $1 take a value?
+_icc_takes_value() {
+	case $1:$2 in
+	run:-[itd] | create:-[itd] | exec:-[itd] | start:-[ai] | images:-a | ps:-[as] | system:-[afv]) return 1 ;;
+	*:-o | *:-i | *:-m | *:-c | *:-a | *:-e | *:-w | *:-u | *:-h | *:-v | *:-p | *:-s | *:-t) return 0 ;;
+	inspect:-f) return 0 ;;
+	*:--name | *:--format | *:--type | *:--compress | *:--output | *:--input | *:--message | \
+		*:--change | *:--author | *:--env | *:--workdir | *:--user | *:--hostname | *:--volume | \
+		*:--network | *:--net | *:--runtime | *:--signal | *:--time | *:--keep | *:--older-than) return 0 ;;
+	esac
+	return 1
+}
+
+_icc() {
+	local cur prev words cword
+	if declare -F _init_completion >/dev/null; then
+		_init_completion -n =: || return
+	else
+		cur=${COMP_WORDS[COMP_CWORD]}
+		prev=${COMP_WORDS[COMP_CWORD - 1]}
+		words=("${COMP_WORDS[@]}")
+		cword=$COMP_CWORD
+	fi
+	COMPREPLY=()
+	local _icc_bin=${words[0]} _icc_root=${ICC_ROOT:-}
+	local i cmd="" cmdi=0 sub=""
+	for ((i = 1; i < cword; i++)); do
+		case ${words[i]} in
+		--root) _icc_root=${words[i + 1]}; ((i++)) ;;
+		--root=*) _icc_root=${words[i]#--root=} ;;
+		-*) ;;
+		*) cmd=${words[i]}; cmdi=$i; break ;;
+		esac
+	done
+	if [[ -z $cmd ]]; then
+		case $prev in
+		--root) _filedir -d 2>/dev/null || COMPREPLY=($(compgen -d -- "$cur")); return ;;
+		esac
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W "--root --help --version" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -W "$_icc_commands" -- "$cur"))
+		fi
+		return
+	fi
+	# words after the command that are not options (and not option values)
+	local nargs=0
+	for ((i = cmdi + 1; i < cword; i++)); do
+		case ${words[i]} in
+		-*) _icc_takes_value "$cmd" "${words[i]}" && ((i++)) ;;
+		*) [[ -z $sub ]] && sub=${words[i]}; ((nargs++)) ;;
+		esac
+	done
+
+	local opts=""
+	case $cmd in
+	init | import) opts="-q --quiet -m --message -c --change" ;;
+	images) opts="-a --all -q --quiet --no-trunc --format" ;;
+	rmi) opts="-f --force" ;;
+	history) opts="-q --quiet --no-trunc --format" ;;
+	inspect) opts="--type -f --format" ;;
+	run | create) opts="-i --interactive -t --tty -d --detach --rm --name -e --env -w --workdir -u --user
+		-h --hostname -v --volume --network --runtime" ;;
+	start) opts="-a --attach -i --interactive" ;;
+	stop) opts="-t --time" ;;
+	kill) opts="-s --signal" ;;
+	exec) opts="-i --interactive -t --tty -d --detach -e --env -w --workdir -u --user" ;;
+	logs) opts="-f --follow" ;;
+	ps) opts="-a --all -q --quiet -l --latest -s --size --no-trunc --format" ;;
+	rm) opts="-f --force" ;;
+	commit) opts="-m --message -a --author -c --change" ;;
+	diff) opts="--format" ;;
+	snapshot) opts="-m" ;;
+	snapshots) opts="-q --quiet --format" ;;
+	promote) opts="-m" ;;
+	export) opts="-q --quiet -o --output" ;;
+	save) opts="-q --quiet -o --output --format --compress" ;;
+	load) opts="-q --quiet -i --input" ;;
+	push) opts="-q --quiet --tls-verify=false --compress" ;;
+	pull) opts="-q --quiet --tls-verify=false" ;;
+	send) opts="-q -p -o" ;;
+	receive) opts="-q -i" ;;
+	esac
+	opts="$opts --help"
+
+	# values of options
+	case $prev in
+	--format)
+		case $cmd in
+		save) COMPREPLY=($(compgen -W "oci-archive docker-archive oci-dir" -- "$cur")) ;;
+		diff) COMPREPLY=($(compgen -W "json" -- "$cur")) ;;
+		*) COMPREPLY=($(compgen -W "json table" -- "$cur")) ;;
+		esac
+		return ;;
+	--compress) COMPREPLY=($(compgen -W "gzip zstd none" -- "$cur")); return ;;
+	--type) COMPREPLY=($(compgen -W "image container snapshot" -- "$cur")); return ;;
+	--network | --net) COMPREPLY=($(compgen -W "host none" -- "$cur")); return ;;
+	--runtime) COMPREPLY=($(compgen -W "runc crun" -- "$cur")); return ;;
+	-s | --signal) [[ $cmd == kill ]] && { COMPREPLY=($(compgen -W "KILL TERM INT HUP QUIT USR1 USR2 STOP CONT" -- "$cur")); return; } ;;
+	-o | --output | -i | --input)
+		[[ $cmd == export || $cmd == save || $cmd == load || $cmd == send || $cmd == receive ]] && {
+			_filedir 2>/dev/null || COMPREPLY=($(compgen -f -- "$cur"))
+			return
+		} ;;
+	-p) [[ $cmd == send ]] && { _icc_images; _icc_snapshots; return; } ;;
+	-v | --volume) [[ $cmd == run || $cmd == create ]] && { _filedir -d 2>/dev/null || COMPREPLY=($(compgen -d -- "$cur")); return; } ;;
+	-*) _icc_takes_value "$cmd" "$prev" && return ;; # free text: NAME, MSG, K=V, ...
+	esac
+
+	if [[ $cur == -* ]]; then
+		case $cmd:$sub in
+		system:df) opts="-v --verbose --format" ;;
+		system:prune) opts="-a --all -f --force" ;;
+		system:check) opts="--repair" ;;
+		system:info) opts="--format" ;;
+		snapshot:prune) opts="-n --dry-run --keep --older-than" ;;
+		esac
+		COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+		return
+	fi
+
+	case $cmd in
+	help) ((nargs == 0)) && COMPREPLY=($(compgen -W "$_icc_commands" -- "$cur")) ;;
+	init) ((nargs == 0)) && { _filedir -d 2>/dev/null || COMPREPLY=($(compgen -d -- "$cur")); } ;;
+	import) ((nargs == 0)) && { _filedir 2>/dev/null || COMPREPLY=($(compgen -f -- "$cur")); } ;;
+	images | version | ps) ;;
+	tag) ((nargs == 0)) && _icc_images ;;
+	rmi) _icc_images ;;
+	history | push) ((nargs == 0)) && _icc_images ;;
+	inspect) _icc_objects ;;
+	run | create) ((nargs == 0)) && _icc_images ;;
+	start) _icc_containers stopped ;;
+	stop | kill) _icc_containers running ;;
+	exec) ((nargs == 0)) && _icc_containers running ;;
+	logs | commit | snapshots) ((nargs == 0)) && _icc_containers ;;
+	rm) _icc_containers ;;
+	diff) ((nargs < 2)) && _icc_objects ;;
+	rollback)
+		if ((nargs == 0)); then _icc_containers stopped
+		elif ((nargs == 1)); then
+			local c=${words[cword - 1]}
+			COMPREPLY=($(compgen -W "$(_icc_q snapshots -q "$c")" -- "$cur"))
+		fi ;;
+	mount)
+		if ((nargs == 0)); then _icc_containers; else _filedir -d 2>/dev/null || COMPREPLY=($(compgen -d -- "$cur")); fi ;;
+	umount) COMPREPLY=($(compgen -W "$(awk '$3 == "fuse.icc-fs" {print $2}' /proc/mounts)" -- "$cur")) ;;
+	snapshot)
+		if ((nargs == 0)); then
+			COMPREPLY=($(compgen -W "rm rename prune" -- "$cur"))
+			_icc_containers
+		else
+			case $sub in
+			rm) _icc_snapshots ;;
+			rename) ((nargs == 1)) && _icc_snapshots ;;
+			prune) ((nargs == 1)) && _icc_containers ;;
+			esac
+		fi ;;
+	promote) ((nargs == 0)) && _icc_snapshots ;;
+	export) ((nargs == 0)) && _icc_objects ;;
+	save) _icc_images ;;
+	send) ((nargs == 0)) && { _icc_images; _icc_snapshots; } ;;
+	system)
+		((nargs == 0)) && COMPREPLY=($(compgen -W "info check df prune" -- "$cur")) ;;
+	esac
+	return 0
+} &&
+	complete -F _icc icc

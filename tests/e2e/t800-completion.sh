@@ -1,0 +1,88 @@
+#!/bin/bash
+# t800-completion.sh - cli/icc.bash: commands, options, image/container/snapshot names via compgen
+. "$(dirname "$0")/../lib.sh"
+setup_store
+make_image busybox
+icc tag busybox base:2 >/dev/null
+icc create --name web busybox >/dev/null
+icc create --name worker busybox >/dev/null
+icc snapshot web first >/dev/null
+icc snapshot web second >/dev/null
+
+COMPLETION="$TESTS_DIR/../cli/icc.bash"
+
+# complete WORD... : run _icc as bash would for the command line "WORD..." (last word = cursor),
+# print COMPREPLY sorted, one per line.  BASH_COMPLETION=1 also loads the bash-completion package.
+complete_line() {
+	bash -c '
+		[ -n "${BASH_COMPLETION:-}" ] && [ -f /usr/share/bash-completion/bash_completion ] &&
+			. /usr/share/bash-completion/bash_completion
+		. "$0"
+		COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
+		COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
+		COMPREPLY=()
+		_icc icc "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+		[ ${#COMPREPLY[@]} -eq 0 ] || printf "%s\n" "${COMPREPLY[@]}" | sort
+	' "$COMPLETION" "$@"
+}
+
+test_expect_success 'the script parses and registers the icc completion' '
+	bash -n "$COMPLETION" &&
+	bash -c ". \"$COMPLETION\"; complete -p icc" | grep -q "_icc icc"
+'
+
+test_expect_success 'commands' '
+	complete_line icc im >out &&
+	printf "images\nimport\n" >exp && diff exp out &&
+	complete_line icc sn >out &&
+	printf "snapshot\nsnapshots\n" >exp && diff exp out &&
+	complete_line icc "" >out && test $(wc -l <out) -ge 30 && grep -qx system out
+'
+
+test_expect_success 'options per command' '
+	complete_line icc images -- >out && grep -qx -- --format out && grep -qx -- --no-trunc out &&
+	complete_line icc ps -- >out && grep -qx -- --all out && grep -qx -- --latest out &&
+	complete_line icc run --r >out && printf -- "--rm\n--runtime\n" >exp && diff exp out &&
+	complete_line icc save --format "" >out && grep -qx docker-archive out &&
+	complete_line icc system prune - >out && grep -qx -- -f out && grep -qx -- -a out &&
+	complete_line icc snapshot prune --k >out && grep -qx -- --keep out
+'
+
+test_expect_success 'image names (icc images --format)' '
+	complete_line icc run "" >out &&
+	printf "base:2\nbusybox:latest\n" >exp && diff exp out &&
+	complete_line icc run -it --rm b >out && diff exp out &&
+	complete_line icc rmi ba >out && echo base:2 >exp && diff exp out
+'
+
+test_expect_success 'container names (icc ps -a --format {{.Names}})' '
+	complete_line icc rm w >out &&
+	printf "web\nworker\n" >exp && diff exp out &&
+	complete_line icc snapshots "" >out && diff exp out &&
+	complete_line icc stop "" >out && test ! -s out
+'
+
+test_expect_success 'snapshot names CONTAINER/NAME (icc snapshots -q)' '
+	complete_line icc promote we >out &&
+	echo web/ >exp && diff exp out &&
+	complete_line icc promote web/ >out &&
+	printf "web/first\nweb/second\n" >exp && diff exp out &&
+	complete_line icc snapshot rm web/s >out && echo web/second >exp && diff exp out &&
+	complete_line icc rollback web "" >out && printf "first\nsecond\n" >exp && diff exp out
+'
+
+test_expect_success '--root on the command line is used for the names' '
+	complete_line icc --root "$ICC_ROOT" snapshots wo >out &&
+	echo worker >exp && diff exp out &&
+	(unset ICC_ROOT; complete_line icc --root "$T/store" rm we) >out && echo web >exp && diff exp out
+'
+
+if [ -f /usr/share/bash-completion/bash_completion ]; then
+	test_expect_success 'with the bash-completion package loaded too' '
+		BASH_COMPLETION=1 complete_line icc run b >out &&
+		printf "base:2\nbusybox:latest\n" >exp && diff exp out &&
+		BASH_COMPLETION=1 complete_line icc promote web/f >out && echo web/first >exp && diff exp out
+	'
+fi
+
+test_done
