@@ -228,6 +228,8 @@ int icc_image_from_subvol(struct icc_store *st, int src_fd,
 	if (r == 0)
 		r = icc_stage_rootfs_snapshot(&sg, src_fd, err);
 	if (r == 0)
+		icc_fault_point("promote-after-snapshot");
+	if (r == 0)
 		r = finish(st, &sg, meta, o, o->ref ? norm : NULL, id, err);
 	if (r < 0)
 		icc_stage_abort(st, &sg);

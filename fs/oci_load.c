@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "icc/fault.h"
 #include "icc/image.h"
 #include "icc/object.h"
 #include "icc/oci.h"
@@ -537,10 +538,13 @@ static int load_one(struct loader *l, struct img *im, cJSON *loaded, const char 
 				cJSON_AddNumberToObject(metas[nst - 1], "size", (double)size);
 		}
 		close(dest);
+		if (r == 0)
+			icc_fault_point("load-after-layer");
 		memcpy(prev, sg->id, sizeof(prev));
 		prev_stage = (int)nst - 1;
 	}
 	if (r == 0 && nst) {
+		icc_fault_point("load-before-publish");
 		r = icc_store_lock(l->st, l->err);
 		for (size_t k = 0; r == 0 && k < nst; k++) {
 			const char *pp = icc_json_str(metas[k], "parent");

@@ -12,6 +12,7 @@
 
 #include <btrfsutil.h>
 
+#include "icc/fault.h"
 #include "icc/snapdir.h"
 
 bool icc_snap_name_valid(const char *name)
@@ -178,6 +179,7 @@ int icc_snapdir_take(struct icc_snapdir *sd, int src_fd, const char *name,
 		return icc_err_sys(err, e, "cannot snapshot: %s", btrfs_util_strerror(be));
 	}
 
+	icc_fault_point("snapshot-after-subvol");
 	char created_txt[64];
 	icc_time_format(created, created_txt, sizeof(created_txt));
 	cJSON *meta = cJSON_CreateObject();
@@ -207,6 +209,7 @@ int icc_snapdir_take(struct icc_snapdir *sd, int src_fd, const char *name,
 		return rc;
 	}
 
+	icc_fault_point("snapshot-before-rename");
 	char final[ICC_SNAP_NAME_MAX + 1];
 	for (unsigned n = 1;; n++) {
 		if (automatic)
@@ -408,6 +411,7 @@ int icc_snapdir_remove(struct icc_snapdir *sd, const char *name, struct icc_err 
 			return icc_err_set(err, ENOENT, "no such snapshot '%s'", name);
 		return icc_err_sys(err, errno, "cannot remove snapshot '%s'", name);
 	}
+	icc_fault_point("snapshot-remove-after-rename");
 	int r = remove_staged(sd->dirfd, tmp);
 	icc_fsync_dir(sd->dirfd);
 	if (r < 0)

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "iccfs.h"
+#include "icc/fault.h"
 #include "icc/saveparse.h"
 
 #define VINO_BASE (1ULL << 63)
@@ -385,9 +386,12 @@ static int take_snapshot(const char *name, const char *message, const char *by,
 		cJSON_AddStringToObject(src, "container", fs.id ? fs.id : "");
 		cJSON_AddStringToObject(src, "by", by);
 	}
+	icc_fault_point("save-before-snapshot");
 	int r = icc_snapdir_take(&fs.sd, fs.root_fd, name, message, src, out, &err);
 	cJSON_Delete(src);
 	icc_funlock(lfd);
+	if (r == 0)
+		icc_fault_point("save-before-reply");
 	if (r == 0) {
 		pthread_mutex_lock(&fs.save_lock);
 		snprintf(fs.last_name, sizeof(fs.last_name), "%s", out->name);
