@@ -6,7 +6,10 @@
 #   make asan       build with ASan/UBSan into build-asan/ and run the tests
 #   make bench      benchmarks (tests/bench/), not part of check
 #   make stress     repeated concurrency/fault suites; make fuzz: libFuzzer targets
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR=  (binaries, man pages, bash completion)
+#   make uninstall  the same PREFIX and DESTDIR
+#   make man        rebuild docs/man/*.[178] from the scdoc sources (committed, so
+#                   `man ./docs/man/icc.1` works without building)
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
@@ -36,7 +39,12 @@ LIBICC := $(BUILD)/libicc.a
 ICC    := $(BUILD)/icc
 ICCFS  := $(BUILD)/icc-fs
 
-.PHONY: all demo check unit e2e asan fuzz stress bench install uninstall clean deps test-deps
+MANDIR  ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+MAN_SRC := $(wildcard docs/man/*.scd)
+MAN_OUT := $(MAN_SRC:.scd=)
+
+.PHONY: all demo check unit e2e asan fuzz stress bench install uninstall clean deps test-deps man
 
 all: $(ICC) $(ICCFS)
 
@@ -99,13 +107,29 @@ fuzz:
 bench: deps all
 	@sh tests/bench/run.sh $(BUILD)
 
+man: $(MAN_OUT)
+
+$(MAN_OUT): %: %.scd
+	@echo "  SCDOC   $@"
+	@scdoc <$< >$@.tmp && mv $@.tmp $@
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin
 	install -m 0755 $(ICC) $(DESTDIR)$(PREFIX)/bin/icc
 	install -m 0755 $(ICCFS) $(DESTDIR)$(PREFIX)/sbin/icc-fs
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 docs/man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 docs/man/*.7 $(DESTDIR)$(MANDIR)/man7/
+	install -m 0644 docs/man/*.8 $(DESTDIR)$(MANDIR)/man8/
+	install -d $(DESTDIR)$(BASHCOMPDIR)
+	install -m 0644 cli/icc.bash $(DESTDIR)$(BASHCOMPDIR)/icc
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/icc $(DESTDIR)$(PREFIX)/sbin/icc-fs
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(wildcard docs/man/*.1)))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man7/,$(notdir $(wildcard docs/man/*.7)))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(wildcard docs/man/*.8)))
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/icc
 
 clean:
 	rm -rf build build-asan

@@ -100,8 +100,9 @@ static const struct cli_command commands[] = {
 	 "CONTAINER [NAME] [-m MSG] | rm SNAP... | rename SNAP NEWNAME | prune [-n] [--keep N] [--older-than DUR] CONTAINER",
 	 "Save a container's state / manage snapshots",
 	 "  -m MSG                 message stored with the snapshot\n"
-	 "  prune: remove a container's snapshots, oldest first, except the newest N (--keep)\n"
-	 "         and those younger than DUR (--older-than 30m, 2h, 7d, 1w); -n: only list them\n"},
+	 "  prune --keep N         remove all but the newest N snapshots (oldest first)\n"
+	 "  prune --older-than DUR  remove only snapshots older than DUR (90s, 30m, 2h, 7d, 1w)\n"
+	 "  prune -n, --dry-run    only list what would be removed\n"},
 	{"snapshots", cmd_snapshots, "[-q] [--format FORMAT] CONTAINER", "List a container's snapshots",
 	 "  -q, --quiet            only names\n" FORMAT_OPT
 	 "                         fields: Name Names ID Container CreatedAt CreatedSince Size SizeBytes Message\n"},
