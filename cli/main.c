@@ -266,7 +266,7 @@ int main(int argc, char **argv)
 	}
 	const char *name = argv[i];
 	if (!strcmp(name, "help")) {
-		if (i + 1 >= argc) {
+		if (i + 1 >= argc || !strcmp(argv[i + 1], "help")) {
 			usage(stdout);
 			return 0;
 		}
