@@ -300,8 +300,9 @@ int icc_receive(struct icc_store *st, int in_fd, const char *tag,
 		return icc_err_set(err, EINVAL, "not an icc send stream (bad header)");
 	}
 	if (icc_object_exists(st, ICC_IMAGE, id)) {
-		cJSON_Delete(hdr);
-		return icc_err_set(err, EEXIST, "image %.12s is already in this store", id);
+		r = icc_err_set(err, EEXIST, "image %.12s is already in this store", id);
+		cJSON_Delete(hdr); /* after the message: `id` points into it */
+		return r;
 	}
 	const cJSON *p = cJSON_GetObjectItemCaseSensitive(hdr, "parent");
 	char parent[ICC_ID_LEN + 1] = "";
