@@ -74,6 +74,19 @@ int cli_progress_wrap(struct cli_progress *p, int fd, bool input, struct icc_err
 /* Stop the relay, draw the last line (r == 0) or clear it; returns r or the relay's error. */
 int cli_progress_end(struct cli_progress *p, int r, struct icc_err *err);
 
+/*
+ * An output file written whole or not at all: FILE.tmp-XXXXXX, fsync'd and
+ * renamed over FILE by cli_output_finish; "-" or NULL is standard output.
+ */
+struct cli_output {
+	int fd;
+	const char *path;
+	char tmp[4200];
+};
+int cli_output_open(struct cli_output *o, const char *path, struct icc_err *err);
+/* r: the result of the writing; returns it, or the error of finishing. */
+int cli_output_finish(struct cli_output *o, int r, struct icc_err *err);
+
 /* The command table. */
 struct cli_command {
 	const char *name;

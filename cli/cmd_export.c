@@ -73,19 +73,13 @@ int cmd_export(int argc, char **argv)
 		icc_store_close(&st);
 		return cli_fail(&err);
 	}
-	int fd = 1;
-	char tmp[4200] = "";
-	if (out && strcmp(out, "-")) {
-		snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", out);
-		fd = mkostemp(tmp, O_CLOEXEC);
-		if (fd < 0) {
-			cli_errorf("cannot create '%s': %s", out, strerror(errno));
-			close(root);
-			icc_store_close(&st);
-			return 1;
-		}
-		fchmod(fd, 0644);
+	struct cli_output out_file;
+	if (cli_output_open(&out_file, out, &err) < 0) {
+		close(root);
+		icc_store_close(&st);
+		return cli_fail(&err);
 	}
+	int fd = out_file.fd;
 	char what[300];
 	snprintf(what, sizeof(what), "Exporting %s", argv[optind]);
 	struct cli_progress pg;
@@ -94,13 +88,7 @@ int cmd_export(int argc, char **argv)
 	int r = wfd < 0 ? -1 : icc_export_tree(root, wfd, &err);
 	r = cli_progress_end(&pg, r, &err);
 	close(root);
-	if (tmp[0]) {
-		if (r == 0 && (fsync(fd) < 0 || rename(tmp, out) < 0))
-			r = icc_err_sys(&err, errno, "cannot write '%s'", out);
-		close(fd);
-		if (r < 0)
-			unlink(tmp);
-	}
+	r = cli_output_finish(&out_file, r, &err);
 	icc_store_close(&st);
 	return r < 0 ? cli_fail(&err) : 0;
 }

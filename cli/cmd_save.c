@@ -72,34 +72,22 @@ int cmd_save(int argc, char **argv)
 	/* an archive goes through a counting relay when a progress line is shown:
 	 * to stdout, or to FILE by way of FILE.tmp-XXXXXX renamed at the end */
 	struct cli_progress pg;
-	char what[300], tmp[4200] = "";
+	char what[300];
+	struct cli_output out_file = {.fd = -1};
 	snprintf(what, sizeof(what), "Saving %s", argv[optind]);
 	cli_progress_begin(&pg, what, 0, quiet);
 	const char *out_path = o.out_path;
-	int r = 0, tfd = -1;
+	int r = 0;
 	if (pg.on && o.format != ICC_OCI_DIR) {
-		if (o.out_path) {
-			snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", o.out_path);
-			tfd = mkostemp(tmp, O_CLOEXEC);
-			if (tfd < 0)
-				r = icc_err_sys(&err, errno, "cannot create '%s'", o.out_path);
-			else
-				fchmod(tfd, 0644);
-			o.out_path = NULL;
-		}
+		r = cli_output_open(&out_file, o.out_path, &err);
+		o.out_path = NULL;
 		if (r == 0)
-			r = o.out_fd = cli_progress_wrap(&pg, tfd >= 0 ? tfd : 1, false, &err);
+			r = o.out_fd = cli_progress_wrap(&pg, out_file.fd, false, &err);
 	}
 	if (r >= 0)
 		r = icc_oci_save(&st, (const char *const *)argv + optind, argc - optind, &o, &res, &err);
 	r = cli_progress_end(&pg, r < 0 ? r : 0, &err);
-	if (tfd >= 0) {
-		if (r == 0 && (fsync(tfd) < 0 || rename(tmp, out_path) < 0))
-			r = icc_err_sys(&err, errno, "cannot write '%s'", out_path);
-		close(tfd);
-		if (r < 0)
-			unlink(tmp);
-	}
+	r = cli_output_finish(&out_file, r, &err);
 	o.out_path = out_path;
 	icc_store_close(&st);
 	if (r < 0)

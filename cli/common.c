@@ -1,8 +1,11 @@
 /* common.c - helpers every command uses: errors, store, ids, tables, formats */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -190,4 +193,34 @@ void cli_print_template(const char *tmpl, const cJSON *obj)
 		putchar(*p++);
 	}
 	putchar('\n');
+}
+
+int cli_output_open(struct cli_output *o, const char *path, struct icc_err *err)
+{
+	o->fd = 1;
+	o->path = path;
+	o->tmp[0] = '\0';
+	if (!path || !strcmp(path, "-"))
+		return 0;
+	snprintf(o->tmp, sizeof(o->tmp), "%s.tmp-XXXXXX", path);
+	o->fd = mkostemp(o->tmp, O_CLOEXEC);
+	if (o->fd < 0) {
+		o->tmp[0] = '\0';
+		return icc_err_sys(err, errno, "cannot create '%s'", path);
+	}
+	fchmod(o->fd, 0644);
+	return 0;
+}
+
+int cli_output_finish(struct cli_output *o, int r, struct icc_err *err)
+{
+	if (!o->tmp[0])
+		return r;
+	if (r >= 0 && (fsync(o->fd) < 0 || rename(o->tmp, o->path) < 0))
+		r = icc_err_sys(err, errno, "cannot write '%s'", o->path);
+	close(o->fd);
+	if (r < 0)
+		unlink(o->tmp);
+	o->tmp[0] = '\0';
+	return r;
 }
