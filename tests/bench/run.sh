@@ -461,5 +461,6 @@ fi
 # ---------------------------------------------------------------- summary
 MACHINE="$(uname -sr), $(nproc) CPUs ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(. /etc/os-release; echo "$PRETTY_NAME")"
 DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
+REV=$(git -C "$HERE" rev-parse --short HEAD 2>/dev/null) && MACHINE="$MACHINE; icc at $REV"
 sh "$HERE/summary.sh" "$RAW" "$OUT" "$MACHINE" "$DATE" "$QUICK" "$REPS"
 cat "$OUT/results.md"
