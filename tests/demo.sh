@@ -32,11 +32,12 @@ fi
 run $ICC images
 
 if $ICC run --help >/dev/null 2>&1 && [ -t 0 ] && [ -t 1 ]; then
+	name=demo-$(date +%s)
 	echo
-	echo "Dropping you into a shell in a fresh container."
+	echo "Dropping you into a shell in a fresh container, $name."
 	echo "Type '#save NAME' to save, 'ls /.icc/snapshots' to browse saves, 'exit' to leave;"
-	echo "then 'icc promote CONTAINER/NAME IMAGE' turns a save into an image."
-	exec $ICC run -it busybox:demo /bin/sh
+	echo "then 'icc promote $name/NAME IMAGE' turns a save into an image."
+	exec $ICC run -it --name "$name" busybox:demo /bin/sh
 fi
 
 # Without a terminal: the story of seed 000, scripted.
