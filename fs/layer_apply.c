@@ -79,8 +79,13 @@ static bool is_whiteout(const char *name)
 	return !strncmp(base, ".wh.", 4);
 }
 
-static struct archive *open_layer(const char *path, struct icc_err *err)
+/* A reader over the whole layer file (from its start: each pass reads it again). */
+static struct archive *open_layer(int fd, const char *what, struct icc_err *err)
 {
+	if (lseek(fd, 0, SEEK_SET) < 0) {
+		icc_err_sys(err, errno, "cannot read layer '%s'", what);
+		return NULL;
+	}
 	struct archive *in = archive_read_new();
 	if (!in) {
 		icc_err_set(err, ENOMEM, "out of memory");
@@ -89,8 +94,8 @@ static struct archive *open_layer(const char *path, struct icc_err *err)
 	archive_read_support_format_tar(in);
 	archive_read_support_format_gnutar(in);
 	archive_read_support_filter_all(in);
-	if (archive_read_open_filename(in, path, 1 << 16) != ARCHIVE_OK) {
-		icc_err_set(err, EINVAL, "cannot read layer '%s': %s", path, archive_error_string(in));
+	if (archive_read_open_fd(in, fd, 1 << 16) != ARCHIVE_OK) {
+		icc_err_set(err, EINVAL, "cannot read layer '%s': %s", what, archive_error_string(in));
 		archive_read_free(in);
 		return NULL;
 	}
@@ -98,9 +103,9 @@ static struct archive *open_layer(const char *path, struct icc_err *err)
 }
 
 /* Pass 1: every whiteout, which only ever hides what lower layers made. */
-static int pass_whiteouts(const char *path, int dest_fd, const char *what, struct icc_err *err)
+static int pass_whiteouts(int layer_fd, int dest_fd, const char *what, struct icc_err *err)
 {
-	struct archive *in = open_layer(path, err);
+	struct archive *in = open_layer(layer_fd, what, err);
 	if (!in)
 		return -EINVAL;
 	int r = 0;
@@ -134,9 +139,11 @@ static int pass_whiteouts(const char *path, int dest_fd, const char *what, struc
 }
 
 /* Pass 2: the other entries, extracted by libarchive below dest_fd. */
-static int pass_entries(const char *path, int dest_fd, const char *what, struct icc_err *err)
+static int pass_entries(int layer_fd, int dest_fd, const char *what, struct icc_err *err)
 {
-	struct archive *in = open_layer(path, err);
+	struct icc_tarcap cap;
+	icc_tarcap_init(&cap, dest_fd, "apply", what);
+	struct archive *in = open_layer(layer_fd, what, err);
 	if (!in)
 		return -EINVAL;
 	struct archive *out = archive_write_disk_new();
@@ -184,6 +191,10 @@ static int pass_entries(const char *path, int dest_fd, const char *what, struct 
 			}
 			archive_entry_set_hardlink(e, l2);
 		}
+		/* refuse a member that cannot fit before writing any of it (layer bombs) */
+		if (!link && archive_entry_size(e) > 0 &&
+		    (r = icc_tarcap_check(&cap, (unsigned long long)archive_entry_size(e), raw, err)) < 0)
+			break;
 		if (archive_write_header(out, e) < ARCHIVE_WARN) {
 			r = icc_err_set(err, archive_errno(out) > 0 ? archive_errno(out) : EINVAL,
 					"cannot apply '%s': member '%s': %s", what, raw, archive_error_string(out));
@@ -193,13 +204,16 @@ static int pass_entries(const char *path, int dest_fd, const char *what, struct 
 			const void *buf;
 			size_t size;
 			la_int64_t off;
-			while ((ar = archive_read_data_block(in, &buf, &size, &off)) == ARCHIVE_OK)
+			while ((ar = archive_read_data_block(in, &buf, &size, &off)) == ARCHIVE_OK) {
+				if ((r = icc_tarcap_add(&cap, size, raw, err)) < 0)
+					break;
 				if (archive_write_data_block(out, buf, size, off) < ARCHIVE_OK) {
-					ar = ARCHIVE_FATAL;
-					r = icc_err_set(err, EIO, "cannot apply '%s': writing '%s': %s", what, raw,
-							archive_error_string(out));
+					int en = archive_errno(out) > 0 ? archive_errno(out) : EIO;
+					r = icc_err_set(err, en, "cannot apply '%s': writing '%s': %s", what, raw,
+							archive_errno(out) > 0 ? strerror(en) : archive_error_string(out));
 					break;
 				}
+			}
 			if (r < 0)
 				break;
 			if (ar != ARCHIVE_EOF) {
@@ -224,13 +238,23 @@ static int pass_entries(const char *path, int dest_fd, const char *what, struct 
 	return r;
 }
 
+int icc_layer_apply_fd(int layer_fd, const char *what, int dest_fd, struct icc_err *err)
+{
+	char short_what[32];
+	snprintf(short_what, sizeof(short_what), "%.19s", what);
+	int r = pass_whiteouts(layer_fd, dest_fd, short_what, err);
+	if (r == 0)
+		r = pass_entries(layer_fd, dest_fd, short_what, err);
+	return r;
+}
+
 int icc_layer_apply(const char *path, int dest_fd, struct icc_err *err)
 {
 	const char *what = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-	char short_what[32];
-	snprintf(short_what, sizeof(short_what), "%.19s", what);
-	int r = pass_whiteouts(path, dest_fd, short_what, err);
-	if (r == 0)
-		r = pass_entries(path, dest_fd, short_what, err);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return icc_err_sys(err, errno, "cannot read layer '%s'", what);
+	int r = icc_layer_apply_fd(fd, what, dest_fd, err);
+	close(fd);
 	return r;
 }

@@ -64,11 +64,22 @@ int icc_sha256_file(int dirfd, const char *path, bool decompressed,
 	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return icc_err_sys(err, errno, "cannot open '%s'", path);
+	int r = icc_sha256_fd(fd, path, decompressed, out, size, err);
+	close(fd);
+	return r;
+}
+
+int icc_sha256_fd(int fd, const char *path, bool decompressed,
+		  char out[ICC_DIGEST_LEN + 1], uint64_t *size, struct icc_err *err)
+{
+	out[0] = '\0';
+	if (size)
+		*size = 0;
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return icc_err_sys(err, errno, "cannot read '%s'", path);
 	struct icc_sha256 *h = icc_sha256_new();
-	if (!h) {
-		close(fd);
+	if (!h)
 		return icc_err_set(err, ENOMEM, "out of memory");
-	}
 	uint64_t total = 0;
 	int r = 0;
 	if (!decompressed) {
@@ -104,7 +115,6 @@ int icc_sha256_file(int dirfd, const char *path, bool decompressed,
 		}
 		archive_read_free(a);
 	}
-	close(fd);
 	icc_sha256_final(h, out);
 	if (size)
 		*size = total;

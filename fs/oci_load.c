@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "icc/fault.h"
@@ -16,6 +18,7 @@
 #include "icc/subvol.h"
 
 #define MAX_LAYERS 256
+#define MAX_IMAGES 1024 /* per archive: each struct img is ~40 KB */
 
 /* One image found in the archive, checked and ready to apply. */
 struct img {
@@ -29,10 +32,9 @@ struct img {
 };
 
 struct loader {
-	struct icc_store *st;
+	struct icc_store *st;              /* NULL: verify only */
 	const struct icc_load_opts *o;
-	int dfd;
-	char dir[4200];
+	int dfd;                           /* the layout (every file is opened beneath it) */
 	const char *what;
 	struct icc_err *err;
 };
@@ -55,6 +57,36 @@ static bool digest_valid(const char *d)
 	return d && strlen(d) == ICC_DIGEST_LEN && !strncmp(d, "sha256:", 7) && icc_is_hex(d + 7, 64);
 }
 
+/*
+ * Open a regular file of the layout: beneath l->dfd only (an archive's
+ * symlink to /etc/shadow or ../.. is refused, a relative one inside the
+ * layout is fine: docker save makes those), never blocking on a fifo.
+ */
+static int open_beneath(struct loader *l, const char *path, const char *kind)
+{
+	struct open_how how = {.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
+			       .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS};
+	int fd = (int)syscall(SYS_openat2, l->dfd, path, &how, sizeof(how));
+	if (fd < 0 && errno == ENOSYS)
+		fd = openat(l->dfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
+	if (fd < 0) {
+		int e = errno;
+		if (e == ENOENT || e == ENOTDIR)
+			return icc_err_set(l->err, ENOENT, "cannot load '%s': %s %.200s is missing", l->what, kind, path);
+		if (e == EXDEV || e == ELOOP)
+			return icc_err_set(l->err, EPERM, "cannot load '%s': %s %.200s points outside the archive",
+					   l->what, kind, path);
+		return icc_err_sys(l->err, e, "cannot load '%s': %s %.200s", l->what, kind, path);
+	}
+	struct stat sb;
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		return icc_err_set(l->err, EINVAL, "cannot load '%s': %s %.200s is not a regular file",
+				   l->what, kind, path);
+	}
+	return fd;
+}
+
 /* "blobs/sha256/<hex>" for a digest, after checking the file's sha256 (and size). */
 static int verify_blob(struct loader *l, const char *digest, long long size, char *path, size_t psize)
 {
@@ -62,12 +94,13 @@ static int verify_blob(struct loader *l, const char *digest, long long size, cha
 		return icc_err_set(l->err, EINVAL, "cannot load '%s': bad digest '%.80s'", l->what,
 				   digest ? digest : "");
 	snprintf(path, psize, "blobs/sha256/%s", digest + 7);
-	struct stat sb;
-	if (fstatat(l->dfd, path, &sb, 0) < 0)
-		return icc_err_set(l->err, ENOENT, "cannot load '%s': blob %s is missing", l->what, digest);
+	int fd = open_beneath(l, path, "blob");
+	if (fd < 0)
+		return fd;
 	char got[ICC_DIGEST_LEN + 1];
 	uint64_t n;
-	int r = icc_sha256_file(l->dfd, path, false, got, &n, l->err);
+	int r = icc_sha256_fd(fd, path, false, got, &n, l->err);
+	close(fd);
 	if (r < 0)
 		return r;
 	if (strcmp(got, digest))
@@ -79,18 +112,39 @@ static int verify_blob(struct loader *l, const char *digest, long long size, cha
 	return 0;
 }
 
+#define JSON_MAX (16 << 20)
+
 static int read_json(struct loader *l, const char *path, cJSON **doc)
 {
-	char *txt = NULL;
-	size_t len;
-	struct icc_err e2;
 	*doc = NULL;
-	int r = icc_read_file(l->dfd, path, 16 << 20, &txt, &len, &e2);
-	if (r < 0)
-		return icc_err_set(l->err, -r == ENOENT ? ENOENT : EINVAL, "cannot load '%s': %s: %s",
-				   l->what, path, e2.msg);
-	*doc = cJSON_ParseWithLength(txt, len);
+	int fd = open_beneath(l, path, "file");
+	if (fd < 0)
+		return fd;
+	struct stat sb;
+	char *txt = NULL;
+	size_t len = 0;
+	int r = 0;
+	if (fstat(fd, &sb) < 0 || sb.st_size > JSON_MAX)
+		r = icc_err_set(l->err, EFBIG, "cannot load '%s': %s is larger than %d bytes", l->what, path, JSON_MAX);
+	else if (!(txt = malloc((size_t)sb.st_size + 1)))
+		r = icc_err_set(l->err, ENOMEM, "out of memory");
+	while (r == 0 && len < (size_t)sb.st_size) {
+		ssize_t n = read(fd, txt + len, (size_t)sb.st_size - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			r = icc_err_sys(l->err, errno, "cannot load '%s': %s", l->what, path);
+		else if (n == 0)
+			break;
+		else
+			len += (size_t)n;
+	}
+	close(fd);
+	if (r == 0)
+		*doc = cJSON_ParseWithLength(txt, len);
 	free(txt);
+	if (r < 0)
+		return r;
 	if (!*doc || !(cJSON_IsObject(*doc) || cJSON_IsArray(*doc))) {
 		cJSON_Delete(*doc);
 		*doc = NULL;
@@ -132,10 +186,15 @@ static int check_config(struct loader *l, struct img *im)
 			return icc_err_set(l->err, EINVAL, "cannot load '%s': bad diff_id %zu", l->what, i);
 		char got[ICC_DIGEST_LEN + 1];
 		progress(l, "Verifying layer %zu/%zu %.19s", i + 1, im->nlayers, d->valuestring);
-		int r = icc_sha256_file(l->dfd, im->layers[i], true, got, NULL, l->err);
-		if (r < 0)
+		int fd = open_beneath(l, im->layers[i], "layer");
+		if (fd < 0)
+			return fd;
+		struct icc_err e2;
+		int r = icc_sha256_fd(fd, im->layers[i], true, got, NULL, &e2);
+		close(fd);
+		if (r < 0) /* e2: its message would overlap l->err's */
 			return icc_err_set(l->err, EINVAL, "cannot load '%s': layer %s: %s", l->what,
-					   im->layers[i], l->err->msg);
+					   im->layers[i], e2.msg);
 		if (strcmp(got, d->valuestring))
 			return icc_err_set(l->err, EINVAL, "cannot load '%s': layer %s has diff_id %s, the config says %s",
 					   l->what, im->layers[i], got, d->valuestring);
@@ -174,15 +233,17 @@ static int oci_manifest(struct loader *l, const cJSON *desc, struct img *im)
 	const char *mt = icc_json_str(m, "mediaType");
 	if (mt && strcmp(mt, "application/vnd.oci.image.manifest.v1+json") &&
 	    strcmp(mt, "application/vnd.docker.distribution.manifest.v2+json")) {
-		cJSON_Delete(m);
-		return icc_err_set(l->err, EINVAL, "cannot load '%s': unknown manifest media type '%s'", l->what, mt);
+		r = icc_err_set(l->err, EINVAL, "cannot load '%s': unknown manifest media type '%.200s'", l->what, mt);
+		cJSON_Delete(m); /* after: mt is in m */
+		return r;
 	}
 	const cJSON *cd = cJSON_GetObjectItemCaseSensitive(m, "config");
 	const char *cmt = icc_json_str(cd, "mediaType");
 	if (cmt && strcmp(cmt, "application/vnd.oci.image.config.v1+json") &&
 	    strcmp(cmt, "application/vnd.docker.container.image.v1+json")) {
-		cJSON_Delete(m);
-		return icc_err_set(l->err, EINVAL, "cannot load '%s': unknown config media type '%s'", l->what, cmt);
+		r = icc_err_set(l->err, EINVAL, "cannot load '%s': unknown config media type '%.200s'", l->what, cmt);
+		cJSON_Delete(m); /* after: cmt is in m */
+		return r;
 	}
 	char cpath[128];
 	r = verify_blob(l, icc_json_str(cd, "digest"), icc_json_int(cd, "size", -1), cpath, sizeof(cpath));
@@ -198,7 +259,7 @@ static int oci_manifest(struct loader *l, const cJSON *desc, struct img *im)
 		cJSON_ArrayForEach(ld, ls) {
 			const char *lmt = icc_json_str(ld, "mediaType");
 			if (!layer_type_known(lmt)) {
-				r = icc_err_set(l->err, EINVAL, "cannot load '%s': unknown layer media type '%s'",
+				r = icc_err_set(l->err, EINVAL, "cannot load '%s': unknown layer media type '%.200s'",
 						l->what, lmt ? lmt : "");
 				break;
 			}
@@ -206,7 +267,11 @@ static int oci_manifest(struct loader *l, const cJSON *desc, struct img *im)
 			progress(l, "Checking blob %.19s", icc_json_str(ld, "digest") ? icc_json_str(ld, "digest") : "");
 			if ((r = verify_blob(l, icc_json_str(ld, "digest"), icc_json_int(ld, "size", -1), lp, sizeof(lp))) < 0)
 				break;
-			im->layers[im->nlayers++] = strdup(lp);
+			if (!(im->layers[im->nlayers] = strdup(lp))) {
+				r = icc_err_set(l->err, ENOMEM, "out of memory");
+				break;
+			}
+			im->nlayers++;
 		}
 	cJSON_Delete(m);
 	if (r == 0)
@@ -224,17 +289,27 @@ static bool platform_ok(const cJSON *desc)
 	return (!os || !strcmp(os, "linux")) && (!arch || !strcmp(arch, "amd64"));
 }
 
-static int load_images(struct loader *l, struct img *ims, size_t nims, cJSON *loaded);
+static void imgs_free(struct img *ims, size_t n)
+{
+	for (size_t i = 0; ims && i < n; i++)
+		img_free(&ims[i]);
+	free(ims);
+}
 
-static int oci_layout(struct loader *l, cJSON *loaded)
+/* index.json: every linux/amd64 image, verified, into *out (n of them). */
+static int oci_layout(struct loader *l, struct img **out, size_t *nout)
 {
 	cJSON *index;
 	int r = read_json(l, "index.json", &index);
 	if (r < 0)
 		return r;
 	const cJSON *ms = cJSON_GetObjectItemCaseSensitive(index, "manifests");
-	if (!cJSON_IsArray(ms) || cJSON_GetArraySize(ms) == 0) {
+	if (!cJSON_IsArray(ms) || cJSON_GetArraySize(ms) == 0 || cJSON_GetArraySize(ms) > MAX_IMAGES) {
+		int k = cJSON_IsArray(ms) ? cJSON_GetArraySize(ms) : 0;
 		cJSON_Delete(index);
+		if (k > MAX_IMAGES)
+			return icc_err_set(l->err, EINVAL, "cannot load '%s': index.json lists %d images (at most %d)",
+					   l->what, k, MAX_IMAGES);
 		return icc_err_set(l->err, EINVAL, "cannot load '%s': index.json lists no image", l->what);
 	}
 	size_t cap = (size_t)cJSON_GetArraySize(ms);
@@ -291,12 +366,13 @@ static int oci_layout(struct loader *l, cJSON *loaded)
 		r = icc_err_set(l->err, ENOMEM, "out of memory");
 	if (r == 0 && n == 0)
 		r = icc_err_set(l->err, EINVAL, "cannot load '%s': no linux/amd64 image in it", l->what);
-	if (r == 0)
-		r = load_images(l, ims, n, loaded);
-	for (size_t i = 0; ims && i < n; i++)
-		img_free(&ims[i]);
-	free(ims);
-	return r;
+	if (r < 0) {
+		imgs_free(ims, n);
+		return r;
+	}
+	*out = ims;
+	*nout = n;
+	return 0;
 }
 
 /* A path inside the layout from manifest.json: relative, no "..". */
@@ -307,14 +383,19 @@ static bool rel_ok(const char *p)
 	return !strstr(p, "..");
 }
 
-static int docker_archive(struct loader *l, cJSON *loaded)
+/* manifest.json: every image, verified, into *out (n of them). */
+static int docker_archive(struct loader *l, struct img **out, size_t *nout)
 {
 	cJSON *man;
 	int r = read_json(l, "manifest.json", &man);
 	if (r < 0)
 		return r;
-	if (!cJSON_IsArray(man) || cJSON_GetArraySize(man) == 0) {
+	if (!cJSON_IsArray(man) || cJSON_GetArraySize(man) == 0 || cJSON_GetArraySize(man) > MAX_IMAGES) {
+		int k = cJSON_IsArray(man) ? cJSON_GetArraySize(man) : 0;
 		cJSON_Delete(man);
+		if (k > MAX_IMAGES)
+			return icc_err_set(l->err, EINVAL, "cannot load '%s': manifest.json lists %d images (at most %d)",
+					   l->what, k, MAX_IMAGES);
 		return icc_err_set(l->err, EINVAL, "cannot load '%s': manifest.json lists no image", l->what);
 	}
 	size_t cap = (size_t)cJSON_GetArraySize(man), n = 0;
@@ -335,10 +416,15 @@ static int docker_archive(struct loader *l, cJSON *loaded)
 		char want[ICC_DIGEST_LEN + 1];
 		snprintf(want, sizeof(want), "sha256:%.64s", base);
 		char got[ICC_DIGEST_LEN + 1];
-		if ((r = icc_sha256_file(l->dfd, cfg, false, got, NULL, l->err)) < 0) {
-			r = icc_err_set(l->err, ENOENT, "cannot load '%s': config %s is missing", l->what, cfg);
+		int cfd = open_beneath(l, cfg, "config");
+		if (cfd < 0) {
+			r = cfd;
 			break;
 		}
+		r = icc_sha256_fd(cfd, cfg, false, got, NULL, l->err);
+		close(cfd);
+		if (r < 0)
+			break;
 		if (digest_valid(want) && strcmp(want, got)) {
 			r = icc_err_set(l->err, EINVAL, "cannot load '%s': config %s has digest %s (corrupt)", l->what, cfg, got);
 			break;
@@ -352,16 +438,21 @@ static int docker_archive(struct loader *l, cJSON *loaded)
 			break;
 		}
 		cJSON_ArrayForEach(lp, ls) {
-			struct stat sb;
 			if (!cJSON_IsString(lp) || !rel_ok(lp->valuestring)) {
 				r = icc_err_set(l->err, EINVAL, "cannot load '%s': bad layer path in manifest.json", l->what);
 				break;
 			}
-			if (fstatat(l->dfd, lp->valuestring, &sb, 0) < 0 || !S_ISREG(sb.st_mode)) {
-				r = icc_err_set(l->err, ENOENT, "cannot load '%s': layer %s is missing", l->what, lp->valuestring);
+			int lfd = open_beneath(l, lp->valuestring, "layer");
+			if (lfd < 0) {
+				r = lfd;
 				break;
 			}
-			im->layers[im->nlayers++] = strdup(lp->valuestring);
+			close(lfd);
+			if (!(im->layers[im->nlayers] = strdup(lp->valuestring))) {
+				r = icc_err_set(l->err, ENOMEM, "out of memory");
+				break;
+			}
+			im->nlayers++;
 		}
 		if (r == 0)
 			r = check_config(l, im);
@@ -376,12 +467,13 @@ static int docker_archive(struct loader *l, cJSON *loaded)
 	cJSON_Delete(man);
 	if (!ims)
 		r = icc_err_set(l->err, ENOMEM, "out of memory");
-	if (r == 0)
-		r = load_images(l, ims, n, loaded);
-	for (size_t i = 0; ims && i < n; i++)
-		img_free(&ims[i]);
-	free(ims);
-	return r;
+	if (r < 0) {
+		imgs_free(ims, n);
+		return r;
+	}
+	*out = ims;
+	*nout = n;
+	return 0;
 }
 
 /* An existing image whose meta has layer_chain_id == chain (and config digest, if given). */
@@ -528,9 +620,11 @@ static int load_one(struct loader *l, struct img *im, cJSON *loaded, const char 
 			r = dest;
 			break;
 		}
-		char lpath[8400];
-		snprintf(lpath, sizeof(lpath), "%s/%s", l->dir, im->layers[i]);
-		r = icc_layer_apply(lpath, dest, l->err);
+		const char *lname = strrchr(im->layers[i], '/') ? strrchr(im->layers[i], '/') + 1 : im->layers[i];
+		int lfd = open_beneath(l, im->layers[i], "layer");
+		r = lfd < 0 ? lfd : icc_layer_apply_fd(lfd, lname, dest, l->err);
+		if (lfd >= 0)
+			close(lfd);
 		if (r == 0) {
 			unsigned long long size = 0;
 			metas[nst - 1] = layer_meta(l, im, i, prev[0] ? prev : NULL);
@@ -590,15 +684,57 @@ static int load_one(struct loader *l, struct img *im, cJSON *loaded, const char 
 	return r;
 }
 
-static int load_images(struct loader *l, struct img *ims, size_t nims, cJSON *loaded)
+/* Archive authors choose names and media types that land in messages: one line, no escapes. */
+static void msg_sanitize(struct icc_err *err)
 {
-	/* everything was verified before this point: now the store changes */
-	for (size_t i = 0; i < nims; i++) {
-		int r = load_one(l, &ims[i], loaded, nims == 1 || i == 0 ? (l->o ? l->o->tag : NULL) : NULL);
-		if (r < 0)
-			return r;
+	for (unsigned char *p = (unsigned char *)err->msg; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			*p = '?';
+}
+
+/* Which format the layout in l->dfd is, then parse and verify it. */
+static int parse_layout(struct loader *l, struct img **ims, size_t *n)
+{
+	*ims = NULL;
+	*n = 0;
+	if (faccessat(l->dfd, "index.json", F_OK, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    faccessat(l->dfd, "oci-layout", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		return oci_layout(l, ims, n);
+	if (faccessat(l->dfd, "manifest.json", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		return docker_archive(l, ims, n);
+	if (faccessat(l->dfd, "index.json", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		return oci_layout(l, ims, n);
+	return icc_err_set(l->err, EINVAL, "cannot load '%s': not an OCI layout or docker-archive "
+			   "(no index.json or manifest.json)", l->what);
+}
+
+int icc_oci_verify(int dir_fd, const char *what, cJSON *images, struct icc_err *err)
+{
+	struct loader l = {.dfd = dir_fd, .what = what, .err = err};
+	struct img *ims;
+	size_t n;
+	int r = parse_layout(&l, &ims, &n);
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		cJSON *o = cJSON_CreateObject(), *d = cJSON_CreateArray(), *c = cJSON_CreateArray();
+		cJSON_AddStringToObject(o, "config_digest", ims[i].config_digest);
+		for (size_t k = 0; k < ims[i].nlayers; k++) {
+			cJSON_AddItemToArray(d, cJSON_CreateString(ims[i].diff_ids[k]));
+			cJSON_AddItemToArray(c, cJSON_CreateString(ims[i].chain[k]));
+		}
+		cJSON_AddItemToObject(o, "diff_ids", d);
+		cJSON_AddItemToObject(o, "chain_ids", c);
+		cJSON_AddItemToObject(o, "tags", cJSON_Duplicate(ims[i].tags, true));
+		/* the metadata load would give each layer's image */
+		cJSON *metas = cJSON_AddArrayToObject(o, "metas");
+		for (size_t k = 0; k < ims[i].nlayers; k++)
+			cJSON_AddItemToArray(metas, layer_meta(&l, &ims[i], k, NULL));
+		cJSON_AddItemToArray(images, o);
 	}
-	return 0;
+	if (r == 0)
+		imgs_free(ims, n);
+	else
+		msg_sanitize(err);
+	return r;
 }
 
 int icc_oci_load(struct icc_store *st, const char *path, int in_fd,
@@ -612,16 +748,17 @@ int icc_oci_load(struct icc_store *st, const char *path, int in_fd,
 			return r;
 	}
 	struct stat sb;
-	bool tmp = false;
+	char scratch[sizeof(st->root) + 32] = ""; /* the unpacked archive: <root>/tmp/load-XXXXXX */
 	int r = 0;
 	if (strcmp(path, "-") && stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-		snprintf(l.dir, sizeof(l.dir), "%s", path);
+		l.dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (l.dfd < 0)
+			r = icc_err_sys(err, errno, "cannot open '%s'", path);
 	} else {
-		const char *t = o && o->tmpdir ? o->tmpdir : getenv("TMPDIR");
-		snprintf(l.dir, sizeof(l.dir), "%s/icc-load-XXXXXX", t && *t ? t : "/var/tmp");
-		if (!mkdtemp(l.dir))
-			return icc_err_sys(err, errno, "cannot create a directory in '%s'", t && *t ? t : "/var/tmp");
-		tmp = true;
+		/* in the store's tmp/, so that a crash leaves it where `icc system check` sees it */
+		icc_store_path(st, "tmp/load-XXXXXX", scratch, sizeof(scratch));
+		if (!mkdtemp(scratch))
+			return icc_err_sys(err, errno, "cannot create a directory in '%s/tmp'", st->root);
 		int fd = in_fd;
 		if (strcmp(path, "-")) {
 			fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -629,38 +766,30 @@ int icc_oci_load(struct icc_store *st, const char *path, int in_fd,
 				r = icc_err_sys(err, errno, "cannot load '%s'", path);
 		}
 		if (r == 0) {
-			int dfd = open(l.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			l.dfd = open(scratch, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 			unsigned long long bytes;
 			progress(&l, "Unpacking %s", path);
-			r = dfd < 0 ? icc_err_sys(err, errno, "cannot open '%s'", l.dir)
-				    : icc_tar_extract(fd, path, dfd, &bytes, err);
-			if (dfd >= 0)
-				close(dfd);
+			r = l.dfd < 0 ? icc_err_sys(err, errno, "cannot open '%s'", scratch)
+				      : icc_tar_extract(fd, path, l.dfd, &bytes, err);
 		}
 		if (fd >= 0 && fd != in_fd)
 			close(fd);
 	}
-	if (r == 0) {
-		l.dfd = open(l.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (l.dfd < 0)
-			r = icc_err_sys(err, errno, "cannot open '%s'", l.dir);
-	}
-	if (r == 0) {
-		if (faccessat(l.dfd, "index.json", F_OK, 0) == 0 && faccessat(l.dfd, "oci-layout", F_OK, 0) == 0)
-			r = oci_layout(&l, loaded);
-		else if (faccessat(l.dfd, "manifest.json", F_OK, 0) == 0)
-			r = docker_archive(&l, loaded);
-		else if (faccessat(l.dfd, "index.json", F_OK, 0) == 0)
-			r = oci_layout(&l, loaded);
-		else
-			r = icc_err_set(err, EINVAL, "cannot load '%s': not an OCI layout or docker-archive "
-					"(no index.json or manifest.json)", path);
-	}
+	struct img *ims = NULL;
+	size_t n = 0;
+	if (r == 0)
+		r = parse_layout(&l, &ims, &n);
+	/* everything was verified before this point: now the store changes */
+	for (size_t i = 0; r == 0 && i < n; i++)
+		r = load_one(&l, &ims[i], loaded, n == 1 || i == 0 ? (o ? o->tag : NULL) : NULL);
+	imgs_free(ims, n);
 	if (l.dfd >= 0)
 		close(l.dfd);
-	if (tmp) {
+	if (scratch[0]) {
 		struct icc_err e2;
-		icc_rmtree(AT_FDCWD, l.dir, &e2);
+		icc_rmtree(AT_FDCWD, scratch, &e2);
 	}
+	if (r < 0)
+		msg_sanitize(err);
 	return r;
 }

@@ -6,55 +6,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "icc/image.h"
 #include "icc/tarpath.h"
 
-/*
- * How many bytes of file data the archive may expand to: the free space of
- * the destination's file system (an archive that expands beyond it would
- * only fail later with ENOSPC after filling the disk: a "zip bomb"), or
- * $ICC_IMPORT_MAX_BYTES if that is smaller.  *env_cap tells which.
- */
-static unsigned long long expand_limit(int dest_fd, bool *env_cap)
-{
-	unsigned long long limit = ~0ULL;
-	struct statvfs sv;
-	*env_cap = false;
-	if (fstatvfs(dest_fd, &sv) == 0)
-		limit = (unsigned long long)sv.f_bavail * sv.f_frsize;
-	const char *env = getenv("ICC_IMPORT_MAX_BYTES");
-	if (env && *env) {
-		char *end;
-		unsigned long long v = strtoull(env, &end, 10);
-		if (*end == '\0' && v < limit) {
-			limit = v;
-			*env_cap = true;
-		}
-	}
-	return limit;
-}
-
-static int too_big(struct icc_err *err, const char *what, const char *member,
-		   unsigned long long limit, bool env_cap)
-{
-	char h[32];
-	icc_human_size(limit, h, sizeof(h));
-	if (env_cap)
-		return icc_err_set(err, EFBIG, "cannot import '%s': it expands beyond ICC_IMPORT_MAX_BYTES "
-				   "(%llu bytes) at member '%s'", what, limit, member);
-	return icc_err_set(err, ENOSPC, "cannot import '%s': it expands beyond the free space "
-			   "(%s) at member '%s': %s", what, h, member, strerror(ENOSPC));
-}
-
 int icc_tar_extract(int in_fd, const char *what, int dest_fd, unsigned long long *bytes,
 		    struct icc_err *err)
 {
 	*bytes = 0;
-	bool env_cap;
-	unsigned long long limit = expand_limit(dest_fd, &env_cap);
+	struct icc_tarcap cap;
+	icc_tarcap_init(&cap, dest_fd, "import", what);
 	struct archive *in = archive_read_new();
 	struct archive *out = archive_write_disk_new();
 	if (!in || !out) {
@@ -132,10 +94,8 @@ int icc_tar_extract(int in_fd, const char *what, int dest_fd, unsigned long long
 		}
 		/* refuse a member that cannot fit before writing any of it */
 		if (!link && archive_entry_size(e) > 0 &&
-		    (unsigned long long)archive_entry_size(e) > limit - *bytes) {
-			r = too_big(err, what, raw, limit, env_cap);
+		    (r = icc_tarcap_check(&cap, (unsigned long long)archive_entry_size(e), raw, err)) < 0)
 			goto out;
-		}
 		ar = archive_write_header(out, e);
 		if (ar < ARCHIVE_WARN) {
 			r = icc_err_set(err, archive_errno(out) > 0 ? archive_errno(out) : EINVAL,
@@ -148,10 +108,8 @@ int icc_tar_extract(int in_fd, const char *what, int dest_fd, unsigned long long
 			size_t size;
 			la_int64_t off;
 			while ((ar = archive_read_data_block(in, &buf, &size, &off)) == ARCHIVE_OK) {
-				if (size > limit - *bytes) {
-					r = too_big(err, what, raw, limit, env_cap);
+				if ((r = icc_tarcap_add(&cap, size, raw, err)) < 0)
 					goto out;
-				}
 				if (archive_write_data_block(out, buf, size, off) < ARCHIVE_OK) {
 					int e = archive_errno(out) > 0 ? archive_errno(out) : EIO;
 					r = icc_err_set(err, e, "cannot import '%s': writing '%s': %s", what, raw,

@@ -59,6 +59,9 @@ int icc_layer_diff(struct icc_tarw *w, int lower_fd, int upper_fd,
  * symlink), then every other entry, refusing names that escape.
  */
 int icc_layer_apply(const char *path, int dest_fd, struct icc_err *err);
+/* The same from an open layer file (read from its start); `what` names it in errors.
+ * The file data written is capped like `icc import`'s (icc_tarcap, tarpath.h). */
+int icc_layer_apply_fd(int layer_fd, const char *what, int dest_fd, struct icc_err *err);
 
 /* ---- digests (fs/oci_digest.c) ---- */
 
@@ -73,6 +76,9 @@ void icc_sha256_buf(const void *data, size_t len, char out[ICC_DIGEST_LEN + 1]);
 /* Digest of a file's bytes (decompressed = true: of its decompressed content). */
 int icc_sha256_file(int dirfd, const char *path, bool decompressed,
 		    char out[ICC_DIGEST_LEN + 1], uint64_t *size, struct icc_err *err);
+/* The same for an open file, read from its start; `what` names it in errors. */
+int icc_sha256_fd(int fd, const char *what, bool decompressed,
+		  char out[ICC_DIGEST_LEN + 1], uint64_t *size, struct icc_err *err);
 
 /* ---- save / load (fs/oci_save.c, fs/oci_load.c) ---- */
 
@@ -99,7 +105,6 @@ int icc_oci_save(struct icc_store *st, const char *const *refs, int nrefs,
 
 struct icc_load_opts {
 	const char *tag;        /* NAME[:TAG] for an image the archive does not name */
-	const char *tmpdir;
 	/* progress callback, may be NULL */
 	void (*progress)(void *ctx, const char *msg);
 	void *ctx;
@@ -112,6 +117,16 @@ struct icc_load_opts {
  */
 int icc_oci_load(struct icc_store *st, const char *path, int in_fd,
 		 const struct icc_load_opts *o, cJSON *loaded, struct icc_err *err);
+
+/*
+ * Parse and verify, without any store, the OCI layout or docker-archive in
+ * the directory `dir_fd` exactly as icc_oci_load does before it changes
+ * anything: index/manifests/configs, every blob's digest and size, media
+ * types, diff_ids.  Files are opened beneath dir_fd only (no symlink out).
+ * `images` gets one {"config_digest", "diff_ids": [...], "chain_ids": [...],
+ * "tags": [...]} per image.  `what` names the input in errors.
+ */
+int icc_oci_verify(int dir_fd, const char *what, cJSON *images, struct icc_err *err);
 
 /* ---- send / receive (fs/sendrecv.c) ---- */
 

@@ -120,6 +120,55 @@ elif kind == "bomb":
             f.write(gzip.compress(b"\0" * (rest + (512 - size % 512) % 512)))
         f.write(gzip.compress(b"\0" * 1024))
     sys.exit(0)
+elif kind == "layerbomb":
+    # a gzip'd layer of COUNT members of SIZE zero bytes each, its diff_id computed as it is made
+    count, size = (int(x) for x in arg.split("x"))
+    mb = gzip.compress(b"\0" * (1 << 20), 9)
+    h, z, parts = hashlib.sha256(), b"\0" * (1 << 20), []
+    for k in range(count):
+        hdr = tarfile.TarInfo("zeros%d" % k)
+        hdr.size = size
+        hb = hdr.tobuf(format=tarfile.GNU_FORMAT)
+        parts.append(gzip.compress(hb)); h.update(hb)
+        for _ in range(size >> 20):
+            parts.append(mb); h.update(z)
+        tail = b"\0" * ((size & ((1 << 20) - 1)) + (512 - size % 512) % 512)
+        parts.append(gzip.compress(tail)); h.update(tail)
+    parts.append(gzip.compress(b"\0" * 1024)); h.update(b"\0" * 1024)
+    data, diff_id, gz = b"".join(parts), h.hexdigest(), True
+elif kind in ("symlink-blob", "fifo-blob", "symlink-config", "symlink-layer"):
+    # layouts whose files lead out of the archive (arg: the outside directory)
+    secret = b"SENTINEL\n"  # what the test put in arg/secret (not read here: atime is watched)
+    sh = hashlib.sha256(secret).hexdigest()
+    b = io.BytesIO()
+    with tarfile.open(fileobj=b, mode="w", format=tarfile.GNU_FORMAT) as t:
+        def add(n, d=b"", type=tarfile.REGTYPE, **kw):
+            m, d = ti(n, type, data=d, **kw)
+            t.addfile(m, io.BytesIO(d) if m.type == tarfile.REGTYPE else None)
+        if kind in ("symlink-blob", "fifo-blob"):
+            add("oci-layout", b'{"imageLayoutVersion":"1.0.0"}')
+            add("index.json", json.dumps({"schemaVersion": 2, "manifests": [{
+                "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                "digest": "sha256:" + sh, "size": len(secret)}]}).encode())
+            add("blobs", type=tarfile.DIRTYPE)
+            add("blobs/sha256", type=tarfile.DIRTYPE)
+            if kind == "symlink-blob":
+                add("blobs/sha256/" + sh, type=tarfile.SYMTYPE, linkname=arg + "/secret")
+            else:
+                add("blobs/sha256/" + sh, type=tarfile.FIFOTYPE)
+        elif kind == "symlink-config":
+            add("manifest.json", json.dumps([{"Config": "cfg.json", "RepoTags": ["evil:1"],
+                                              "Layers": ["l.tar"]}]).encode())
+            add("cfg.json", type=tarfile.SYMTYPE, linkname=arg + "/secret")
+        else:
+            c = json.dumps({"rootfs": {"type": "layers", "diff_ids": ["sha256:" + sh]}}).encode()
+            cfg = hashlib.sha256(c).hexdigest() + ".json"
+            add("manifest.json", json.dumps([{"Config": cfg, "RepoTags": ["evil:1"],
+                                              "Layers": ["l.tar"]}]).encode())
+            add(cfg, c)
+            add("l.tar", type=tarfile.SYMTYPE, linkname=arg + "/secret")
+    open(out, "wb").write(b.getvalue())
+    sys.exit(0)
 else:
     raise SystemExit("unknown kind " + kind)
 
@@ -127,14 +176,16 @@ if out.endswith(".oci.tar") or out.endswith(".docker.tar"):
     # wrap `data` as the one layer of an OCI layout / docker-archive
     def sha(b): return hashlib.sha256(b).hexdigest()
     layer = data
+    if kind != "layerbomb":
+        diff_id, gz = sha(layer), False
     cfg = json.dumps({"architecture": "amd64", "os": "linux", "config": {"Cmd": ["/bin/sh"]},
-                      "rootfs": {"type": "layers", "diff_ids": ["sha256:" + sha(layer)]}}).encode()
+                      "rootfs": {"type": "layers", "diff_ids": ["sha256:" + diff_id]}}).encode()
     files = {}
     if out.endswith(".oci.tar"):
         man = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
                           "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
                                      "digest": "sha256:" + sha(cfg), "size": len(cfg)},
-                          "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar",
+                          "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar" + ("+gzip" if gz else ""),
                                       "digest": "sha256:" + sha(layer), "size": len(layer)}]}).encode()
         idx = json.dumps({"schemaVersion": 2, "manifests": [{
             "mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": "sha256:" + sha(man),
@@ -276,6 +327,47 @@ test_expect_success 'an OCI archive that is a bomb (outer tar) is refused too' '
 	df -h "$TMPDIR" | tail -n1 &&
 	ICC_IMPORT_MAX_BYTES=$((100 << 20)) test_must_fail icc load -q -i "$T/bomb.oci.tgz" 2>err && cat err &&
 	expect_error_line err "expands beyond" && clean
+'
+
+test_expect_success 'a layer bomb inside an OCI archive / docker-archive is refused before filling the store' '
+	df -h "$ICC_ROOT" | tail -n1 &&
+	# one member larger than the free space: refused from its header
+	mk layerbomb "$T/lbomb1.oci.tar" 1x$((1200 << 20)) && ls -la "$T/lbomb1.oci.tar" &&
+	test_must_fail icc load -q -i "$T/lbomb1.oci.tar" 2>err && cat err &&
+	expect_error_line err "^icc: cannot apply .*expands beyond the free space .* at member .zeros0." && clean &&
+	# each member fits, all of them do not: counted as written
+	mk layerbomb "$T/lbomb2.docker.tar" 12x$((100 << 20)) &&
+	test_must_fail icc load -q -i "$T/lbomb2.docker.tar" 2>err && cat err &&
+	expect_error_line err "^icc: cannot apply .*expands beyond the free space" && clean &&
+	ICC_IMPORT_MAX_BYTES=$((50 << 20)) test_must_fail icc load -q -i "$T/lbomb2.docker.tar" 2>err &&
+	expect_error_line err "^icc: cannot apply .*expands beyond ICC_IMPORT_MAX_BYTES" && clean &&
+	rm -f "$T"/lbomb*.tar &&
+	# a small layer of the same kind loads
+	mk layerbomb "$T/lok.oci.tar" 2x$((1 << 20)) && icc load -q -i "$T/lok.oci.tar" lok:1 >/dev/null &&
+	icc rmi lok:1 >/dev/null && clean
+'
+
+test_expect_success 'OCI/docker layouts whose blobs, configs or layers are symlinks out or fifos are refused' '
+	for k in symlink-blob fifo-blob symlink-config symlink-layer; do
+		mk $k "$T/$k.tar" "$O" &&
+		timeout 20 icc load -q -i "$T/$k.tar" >out 2>err; rc=$?
+		cat err
+		test $rc = 1 && expect_error_line err "^icc: cannot load .*(outside the archive|not a regular file)" &&
+		clean || exit 1
+	done
+'
+
+test_expect_success 'a load killed midway leaves its unpacked archive in the store: check finds it, --repair removes it' '
+	mk setuid "$T/crash.oci.tar" &&
+	{ ICC_FAULT=load-after-layer icc load -q -i "$T/crash.oci.tar" crash:1; test $? = 137; } &&
+	test -z "$(ls -A "$TMPDIR")" &&
+	ls "$ICC_ROOT/tmp" | grep -Eq "^load-[A-Za-z0-9]{6}$" &&
+	test_must_fail icc system check >out && cat out &&
+	grep -Eq "^tmp/load-[A-Za-z0-9]{6}: left over" out &&
+	test "$(grep -vc "problems\? found" out)" = 2 &&
+	icc system check --repair >/dev/null && clean &&
+	test_must_fail icc inspect crash:1 >/dev/null 2>&1 &&
+	icc load -q -i "$T/crash.oci.tar" crash:1 >/dev/null && icc rmi crash:1 >/dev/null && clean
 '
 
 test_expect_success 'OCI: manifests naming paths outside the layout are refused' '
