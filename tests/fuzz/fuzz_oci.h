@@ -45,6 +45,12 @@ static void fx_blob_set(struct fx_blob *b, const char *data, size_t len)
 	snprintf(b->size, sizeof(b->size), "%zu", len);
 }
 
+static void fx_cleanup(void)
+{
+	struct icc_err err;
+	icc_rmtree(AT_FDCWD, fx_base, &err);
+}
+
 static void fx_init(void)
 {
 	if (fx_base[0])
@@ -53,6 +59,7 @@ static void fx_init(void)
 		 access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
 	if (!mkdtemp(fx_base))
 		abort();
+	atexit(fx_cleanup); /* libFuzzer exits with exit() at -max_total_time / -runs */
 	/* the layer: one tar member "hello" (512-byte header + data block + trailer) */
 	char tar[2048];
 	memset(tar, 0, sizeof(tar));
