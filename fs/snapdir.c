@@ -146,6 +146,77 @@ static void auto_name(int64_t ns, unsigned n, char *buf, size_t size)
 		snprintf(buf, size, "%s-%u", base, n);
 }
 
+/* Write meta.json, complete and synced, into the private staging dir `tfd`. */
+static int write_meta(int tfd, const char *id, const char *created_txt, const char *message,
+		      const cJSON *source, struct icc_err *err)
+{
+	cJSON *meta = cJSON_CreateObject();
+	if (!meta || !cJSON_AddStringToObject(meta, "id", id) ||
+	    !cJSON_AddStringToObject(meta, "created", created_txt) ||
+	    !cJSON_AddStringToObject(meta, "message", message ? message : "")) {
+		cJSON_Delete(meta);
+		return icc_err_set(err, ENOMEM, "out of memory writing snapshot metadata");
+	}
+	if (source) {
+		cJSON *dup = cJSON_Duplicate(source, 1);
+		if (!dup || !cJSON_AddItemToObject(meta, "source", dup)) {
+			cJSON_Delete(dup);
+			cJSON_Delete(meta);
+			return icc_err_set(err, ENOMEM, "out of memory writing snapshot metadata");
+		}
+	}
+	char *text = cJSON_Print(meta);
+	cJSON_Delete(meta);
+	size_t len = text ? strlen(text) : 0;
+	char *t2 = text ? realloc(text, len + 2) : NULL;
+	if (!t2) {
+		free(text);
+		return icc_err_set(err, ENOMEM, "out of memory writing snapshot metadata");
+	}
+	t2[len++] = '\n';
+	t2[len] = '\0';
+	/* the staging dir is ours alone: no temp file and rename needed, a
+	 * crash leaves the whole dir as garbage anyway */
+	int fd = openat(tfd, "meta.json", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		int e = errno;
+		free(t2);
+		return icc_err_sys(err, e, "cannot create 'meta.json'");
+	}
+	const char *p = t2;
+	size_t left = len;
+	int e = 0;
+	while (left > 0) {
+		ssize_t n = write(fd, p, left);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			e = errno;
+			break;
+		}
+		p += n;
+		left -= (size_t)n;
+	}
+	free(t2);
+	if (!e && fsync(fd) < 0)
+		e = errno;
+	close(fd);
+	if (e)
+		return icc_err_sys(err, e, "cannot write snapshot metadata");
+	return 0;
+}
+
+/*
+ * The durable steps, in order (docs/store.md, docs/reliability.md):
+ *   1. mkdir DIR/.tmp-X, write meta.json into it and fsync the file;
+ *   2. the snapshot ioctl makes DIR/.tmp-X/rootfs: btrfs commits a
+ *      transaction for it, which makes every earlier metadata change of the
+ *      file system durable too (the staging dir and its entries): no fsync
+ *      of the staging dir is needed;
+ *   3. publish by renameat2(RENAME_NOREPLACE) and fsync DIR.
+ * Two syncs (meta.json, DIR) besides the snapshot's own commit.  A crash
+ * anywhere before 3 leaves only DIR/.tmp-X, which check --repair removes.
+ */
 int icc_snapdir_take(struct icc_snapdir *sd, int src_fd, const char *name,
 		     const char *message, const cJSON *source,
 		     struct icc_snap_info *out, struct icc_err *err)
@@ -167,48 +238,27 @@ int icc_snapdir_take(struct icc_snapdir *sd, int src_fd, const char *name,
 		return icc_err_sys(err, e, "cannot open '%s'", tmp);
 	}
 
-	int rc;
 	int64_t created = icc_now_ns();
+	char created_txt[64];
+	icc_time_format(created, created_txt, sizeof(created_txt));
+	int rc = write_meta(tfd, id, created_txt, message, source, err);
+	if (rc < 0) {
+		close(tfd);
+		remove_staged(sd->dirfd, tmp);
+		return rc;
+	}
+
 	errno = 0;
 	enum btrfs_util_error be = btrfs_util_create_snapshot_fd2(
 		src_fd, tfd, "rootfs", BTRFS_UTIL_CREATE_SNAPSHOT_READ_ONLY, NULL, NULL);
+	close(tfd);
 	if (be) {
 		int e = bu_errno(be);
-		close(tfd);
 		remove_staged(sd->dirfd, tmp);
 		return icc_err_sys(err, e, "cannot snapshot: %s", btrfs_util_strerror(be));
 	}
 
 	icc_fault_point("snapshot-after-subvol");
-	char created_txt[64];
-	icc_time_format(created, created_txt, sizeof(created_txt));
-	cJSON *meta = cJSON_CreateObject();
-	if (!meta || !cJSON_AddStringToObject(meta, "id", id) ||
-	    !cJSON_AddStringToObject(meta, "created", created_txt) ||
-	    !cJSON_AddStringToObject(meta, "message", message ? message : "")) {
-		cJSON_Delete(meta);
-		close(tfd);
-		remove_staged(sd->dirfd, tmp);
-		return icc_err_set(err, ENOMEM, "out of memory writing snapshot metadata");
-	}
-	if (source) {
-		cJSON *dup = cJSON_Duplicate(source, 1);
-		if (!dup || !cJSON_AddItemToObject(meta, "source", dup)) {
-			cJSON_Delete(dup);
-			cJSON_Delete(meta);
-			close(tfd);
-			remove_staged(sd->dirfd, tmp);
-			return icc_err_set(err, ENOMEM, "out of memory writing snapshot metadata");
-		}
-	}
-	rc = icc_json_write(tfd, "meta.json", meta, err);
-	cJSON_Delete(meta);
-	close(tfd);
-	if (rc < 0) {
-		remove_staged(sd->dirfd, tmp);
-		return rc;
-	}
-
 	icc_fault_point("snapshot-before-rename");
 	char final[ICC_SNAP_NAME_MAX + 1];
 	for (unsigned n = 1;; n++) {

@@ -56,6 +56,7 @@ struct iccfs {
 	double entry_timeout, attr_timeout;
 
 	/* state */
+	struct fuse_session *se;        /* for notifications (cache invalidation) */
 	int root_fd;                    /* O_RDONLY|O_DIRECTORY of the subvolume */
 	int mnt_id;                     /* mount id of the subvolume */
 	int snap_mnt_id;                /* mount id of the snapshot dir */

@@ -328,6 +328,7 @@ int main(int argc, char **argv)
 			fuse_reason("invalid options"));
 		return 2;
 	}
+	fs.se = se;
 	if (fuse_set_signal_handlers(se) != 0)
 		mount_error("cannot set signal handlers");
 	if (fuse_session_mount(se, fs.mountpoint) != 0)
