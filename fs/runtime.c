@@ -292,9 +292,52 @@ static int parse_user(int rootfd, const char *user, long *uid, long *gid, struct
 	return 0;
 }
 
+/*
+ * The bundle's files (config.json, hostname, hosts, resolv.conf) are made
+ * afresh before every start and read only by the runtime right after: they
+ * are written whole (temp file, rename) but not synced, which saves a start
+ * eight fsyncs.  After a crash a start rewrites them anyway.
+ */
+static int write_bundle_file(int dirfd, const char *name, const char *data, size_t len,
+			     struct icc_err *err)
+{
+	char tmp[300];
+	char rnd[ICC_ID_LEN + 1];
+	icc_random_id(rnd);
+	if (snprintf(tmp, sizeof(tmp), ".%s.tmp-%.12s", name, rnd) >= (int)sizeof(tmp))
+		return icc_err_set(err, ENAMETOOLONG, "file name '%s' too long", name);
+	int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return icc_err_sys(err, errno, "cannot create '%s'", tmp);
+	while (len > 0) {
+		ssize_t n = write(fd, data, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			int e = errno;
+			close(fd);
+			unlinkat(dirfd, tmp, 0);
+			return icc_err_sys(err, e, "cannot write '%s'", name);
+		}
+		data += n;
+		len -= (size_t)n;
+	}
+	if (close(fd) < 0) {
+		int e = errno;
+		unlinkat(dirfd, tmp, 0);
+		return icc_err_sys(err, e, "cannot write '%s'", name);
+	}
+	if (renameat(dirfd, tmp, dirfd, name) < 0) {
+		int e = errno;
+		unlinkat(dirfd, tmp, 0);
+		return icc_err_sys(err, e, "cannot rename into '%s'", name);
+	}
+	return 0;
+}
+
 static int write_small(int dirfd, const char *name, const char *text, struct icc_err *err)
 {
-	return icc_write_file_atomic(dirfd, name, text, strlen(text), err);
+	return write_bundle_file(dirfd, name, text, strlen(text), err);
 }
 
 static const char *const default_caps[] = {
@@ -504,7 +547,22 @@ int icc_bundle_write(struct icc_store *st, const char *id, const cJSON *meta, in
 		if (bfd < 0) {
 			r = icc_err_sys(err, errno, "cannot open the bundle directory");
 		} else {
-			r = icc_json_write(bfd, "config.json", spec, err);
+			char *txt = cJSON_Print(spec);
+			if (!txt) {
+				r = icc_err_set(err, ENOMEM, "cannot serialise 'config.json'");
+			} else {
+				size_t len = strlen(txt);
+				char *t2 = realloc(txt, len + 2);
+				if (!t2) {
+					free(txt);
+					r = icc_err_set(err, ENOMEM, "cannot serialise 'config.json'");
+				} else {
+					t2[len++] = '\n';
+					t2[len] = '\0';
+					r = write_bundle_file(bfd, "config.json", t2, len, err);
+					free(t2);
+				}
+			}
 			close(bfd);
 		}
 	}

@@ -255,13 +255,17 @@ static int launch(struct icc_store *st, const char *id, const struct icc_launch_
 	struct icc_err e2;
 	icc_runtime_cleanup(st, id, runtime);
 	unlink(pidfile);
-	icc_state_update(st, id, patch, &e2);
-	cJSON_Delete(patch);
+	/* --rm: remove at once; the end is recorded only if that fails (its
+	 * two fsyncs would be for a file about to be deleted) */
+	bool removed = false;
 	if (o->autoremove && icc_store_lock(st, &e2) == 0) {
 		if (icc_object_exists(st, ICC_CONTAINER, id))
-			icc_object_remove(st, ICC_CONTAINER, id, &e2);
+			removed = icc_object_remove(st, ICC_CONTAINER, id, &e2) == 0;
 		icc_store_unlock(st);
 	}
+	if (!removed)
+		icc_state_update(st, id, patch, &e2);
+	cJSON_Delete(patch);
 	return 0;
 }
 

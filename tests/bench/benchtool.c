@@ -11,6 +11,9 @@
  *   benchtool mkfiles DIR N        N empty files, 600 per directory
  *   benchtool dirty FILE BYTES     write BYTES to FILE in 1 MiB writes, no fsync
  *   benchtool cproj DIR N          a C project: N .c files, one header, a Makefile
+ *   benchtool rtt PATH N           stat PATH N times; prints the mean in seconds (on an
+ *                                  icc-fs mount, PATH=MNT/.icc/snapshots: attributes never
+ *                                  cached, so one GETATTR round trip per stat - the floor)
  *
  * Times are wall-clock (CLOCK_MONOTONIC) seconds with 6 decimals.
  */
@@ -144,6 +147,19 @@ static int snap(const char *subvol, const char *dir, const char *name)
 	return 0;
 }
 
+static int rtt(const char *path, int n)
+{
+	struct stat st;
+	if (stat(path, &st) < 0)
+		die("stat", path);
+	double t0 = now();
+	for (int k = 0; k < n; k++)
+		if (stat(path, &st) < 0)
+			die("stat", path);
+	printf("%.9f\n", (now() - t0) / n);
+	return 0;
+}
+
 static int fill(const char *dir, long long bytes)
 {
 	char path[4096];
@@ -260,6 +276,8 @@ int main(int argc, char **argv)
 		return dirty(argv[2], parse_size(argv[3]));
 	if (!strcmp(cmd, "cproj") && argc == 4)
 		return make_cproj(argv[2], atoi(argv[3]));
-	fprintf(stderr, "usage: benchtool smallfiles|save|snap|fill|mkfiles|dirty|cproj ARGS (see the source)\n");
+	if (!strcmp(cmd, "rtt") && argc == 4)
+		return rtt(argv[2], atoi(argv[3]));
+	fprintf(stderr, "usage: benchtool smallfiles|save|snap|fill|mkfiles|dirty|cproj|rtt ARGS (see the source)\n");
 	return 2;
 }

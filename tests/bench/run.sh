@@ -251,7 +251,15 @@ wl_tree() { # TARGET REP
 }
 
 wl_smallfiles() {
-	local d
+	local d v
+	# the FUSE round-trip floor: one GETATTR per stat of .icc/snapshots (attributes
+	# never cached there), against a cached stat of the same mount's root
+	if [ "$1" = iccfs ]; then
+		v=$("$BT" rtt "$W/mi/.icc/snapshots" 20000) &&
+			rec smallfiles "no-op round trip (1 GETATTR)" iccfs "$2" "$v" s lower
+	fi
+	[ "$1" = native ] && v=$("$BT" rtt "$B/vol" 20000) &&
+		rec smallfiles "no-op round trip (1 GETATTR)" native "$2" "$v" s lower
 	d=$(tdir "$1")/small
 	rm -rf "$d"
 	mkdir -p "$d"

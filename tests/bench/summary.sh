@@ -14,6 +14,7 @@ function median(list,   n, a, i, j, t) {
 }
 function fmt(v, unit) {
 	if (unit == "s") {
+		if (v < 0.0001) return sprintf("%.1f µs", v * 1000000)
 		if (v < 0.01) return sprintf("%.2f ms", v * 1000)
 		if (v < 1) return sprintf("%.1f ms", v * 1000)
 		return sprintf("%.2f s", v)
