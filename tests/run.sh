@@ -1,6 +1,6 @@
 #!/bin/sh
 # run.sh BUILD_DIR - run every unit test and end-to-end test; last line
-# "N passed, N failed".  Select e2e scripts with TESTS='t0*' (a glob).
+# "N passed, N failed".  Select e2e scripts with TESTS='t3* t4*' (globs).
 BUILD=${1:-build}
 BUILD=$(cd "$BUILD" && pwd)
 cd "$(dirname "$0")" || exit 2
@@ -22,8 +22,17 @@ for t in "$BUILD"/tests/test_*; do
 	if [ $rc -ne 0 ] && [ -z "$f" ]; then failed=$((failed + 1)); fi
 done
 
-for t in e2e/${TESTS:-t*}.sh; do
-	[ -f "$t" ] || continue
+scripts=""
+set -f # split TESTS into patterns without expanding them here
+for pattern in ${TESTS:-t*}; do
+	set +f
+	for t in e2e/$pattern.sh; do
+		[ -f "$t" ] && scripts="$scripts $t"
+	done
+	set -f
+done
+set +f
+for t in $scripts; do
 	echo "== e2e: $t"
 	start=$(date +%s)
 	timeout -k 10 900 bash "$t" >"$log" 2>&1
