@@ -301,38 +301,7 @@ static int parse_user(int rootfd, const char *user, long *uid, long *gid, struct
 static int write_bundle_file(int dirfd, const char *name, const char *data, size_t len,
 			     struct icc_err *err)
 {
-	char tmp[300];
-	char rnd[ICC_ID_LEN + 1];
-	icc_random_id(rnd);
-	if (snprintf(tmp, sizeof(tmp), ".%s.tmp-%.12s", name, rnd) >= (int)sizeof(tmp))
-		return icc_err_set(err, ENAMETOOLONG, "file name '%s' too long", name);
-	int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0)
-		return icc_err_sys(err, errno, "cannot create '%s'", tmp);
-	while (len > 0) {
-		ssize_t n = write(fd, data, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			int e = errno;
-			close(fd);
-			unlinkat(dirfd, tmp, 0);
-			return icc_err_sys(err, e, "cannot write '%s'", name);
-		}
-		data += n;
-		len -= (size_t)n;
-	}
-	if (close(fd) < 0) {
-		int e = errno;
-		unlinkat(dirfd, tmp, 0);
-		return icc_err_sys(err, e, "cannot write '%s'", name);
-	}
-	if (renameat(dirfd, tmp, dirfd, name) < 0) {
-		int e = errno;
-		unlinkat(dirfd, tmp, 0);
-		return icc_err_sys(err, e, "cannot rename into '%s'", name);
-	}
-	return 0;
+	return icc_write_file_replace(dirfd, name, data, len, false, err);
 }
 
 static int write_small(int dirfd, const char *name, const char *text, struct icc_err *err)

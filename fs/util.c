@@ -19,6 +19,12 @@ int icc_fsync_dir(int dirfd)
 int icc_write_file_atomic(int dirfd, const char *name, const void *data,
 			  size_t len, struct icc_err *err)
 {
+	return icc_write_file_replace(dirfd, name, data, len, true, err);
+}
+
+int icc_write_file_replace(int dirfd, const char *name, const void *data,
+			   size_t len, bool durable, struct icc_err *err)
+{
 	char tmp[512];
 	char rnd[ICC_ID_LEN + 1];
 	icc_random_id(rnd);
@@ -43,19 +49,24 @@ int icc_write_file_atomic(int dirfd, const char *name, const void *data,
 		p += n;
 		left -= (size_t)n;
 	}
-	if (fsync(fd) < 0) {
+	if (durable && fsync(fd) < 0) {
 		int e = errno;
 		close(fd);
 		unlinkat(dirfd, tmp, 0);
 		return icc_err_sys(err, e, "cannot sync '%s'", name);
 	}
-	close(fd);
+	if (close(fd) < 0) {
+		int e = errno;
+		unlinkat(dirfd, tmp, 0);
+		return icc_err_sys(err, e, "cannot write '%s'", name);
+	}
 	if (renameat(dirfd, tmp, dirfd, name) < 0) {
 		int e = errno;
 		unlinkat(dirfd, tmp, 0);
 		return icc_err_sys(err, e, "cannot rename into '%s'", name);
 	}
-	icc_fsync_dir(dirfd);
+	if (durable)
+		icc_fsync_dir(dirfd);
 	return 0;
 }
 

@@ -19,6 +19,9 @@
  */
 int icc_write_file_atomic(int dirfd, const char *name, const void *data,
 			  size_t len, struct icc_err *err);
+/* The same, with the fsyncs only when `durable` (for files remade anyway after a crash). */
+int icc_write_file_replace(int dirfd, const char *name, const void *data,
+			   size_t len, bool durable, struct icc_err *err);
 
 /* Read a whole (small) file, at most `max` bytes; *out is NUL-terminated. */
 int icc_read_file(int dirfd, const char *name, size_t max, char **out,
