@@ -56,11 +56,21 @@ int cmd_images(int argc, char **argv)
 		case 'q': quiet = true; break;
 		case 'T': notrunc = true; break;
 		case 'f': format = optarg; break;
-		default: return cli_usage("images", "[-a] [-q] [--no-trunc] [--format FORMAT]");
+		default: return cli_usage("images", "[-a] [-q] [--no-trunc] [--format FORMAT] [REPOSITORY[:TAG]]");
 		}
 	}
-	if (optind != argc)
-		return cli_usage("images", "[-a] [-q] [--no-trunc] [--format FORMAT]");
+	if (argc - optind > 1)
+		return cli_usage("images", "[-a] [-q] [--no-trunc] [--format FORMAT] [REPOSITORY[:TAG]]");
+	/* like `docker images REPOSITORY[:TAG]`: only rows of that name (and tag) */
+	char want_repo[300] = "", want_tag[160] = "";
+	if (optind < argc) {
+		const char *f = argv[optind];
+		const char *slash = strrchr(f, '/');
+		const char *colon = strrchr(slash ? slash : f, ':');
+		snprintf(want_repo, sizeof(want_repo), "%.*s", colon ? (int)(colon - f) : (int)strlen(f), f);
+		if (colon)
+			snprintf(want_tag, sizeof(want_tag), "%s", colon + 1);
+	}
 	struct icc_store st;
 	if (cli_open_store(&st))
 		return 1;
@@ -115,6 +125,8 @@ int cmd_images(int argc, char **argv)
 	cli_table_init(&t, 5, "REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE");
 	for (size_t i = 0; i < n; i++) {
 		struct row *r = &rows[i];
+		if ((want_repo[0] && strcmp(r->repo, want_repo)) || (want_tag[0] && strcmp(r->tag, want_tag)))
+			continue;
 		char sid[80], ago[64], size[32], created[64];
 		if (notrunc)
 			snprintf(sid, sizeof(sid), "sha256:%s", r->id);

@@ -21,7 +21,7 @@ static const struct cli_command commands[] = {
 	 "  -m, --message MSG      comment (default \"Imported from FILE\")\n"
 	 "  -c, --change CHANGE    Dockerfile-like line: CMD, ENTRYPOINT, ENV, WORKDIR, USER, LABEL, EXPOSE, STOPSIGNAL\n"
 	 "  -q, --quiet            no progress line (shown only when stderr is a terminal)\n"},
-	{"images", cmd_images, "[-a] [-q] [--no-trunc] [--format FORMAT]", "List images",
+	{"images", cmd_images, "[-a] [-q] [--no-trunc] [--format FORMAT] [REPOSITORY[:TAG]]", "List images",
 	 "  -a, --all              also untagged parents of other images\n"
 	 "  -q, --quiet            only image ids\n"
 	 "      --no-trunc         full ids\n" FORMAT_OPT

@@ -100,6 +100,14 @@ test_expect_success 'images -q, --no-trunc and --format json' '
 	icc images --format "{{.Repository}}:{{.Tag}}" | grep -qx "busybox:latest"
 '
 
+test_expect_success 'images REPOSITORY[:TAG] lists only that name' '
+	icc images busybox >out &&
+	test "$(grep -vc "^REPOSITORY" out)" = 1 && grep -q "^busybox " out &&
+	test "$(icc images -q imp:gz | wc -l)" = 1 &&
+	test "$(icc images -q imp | wc -l)" = 4 &&
+	icc images nosuch >out && test "$(wc -l <out)" = 1
+'
+
 test_expect_success 'rmi of one of several tags only untags' '
 	icc rmi again >out &&
 	grep -q "^Untagged: again:latest$" out &&
