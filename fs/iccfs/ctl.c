@@ -263,7 +263,7 @@ static char *info_json(void)
 	cJSON_AddStringToObject(j, "id", fs.id ? fs.id : "");
 	cJSON_AddStringToObject(j, "name", fs.name ? fs.name : "");
 	cJSON_AddStringToObject(j, "image", fs.image ? fs.image : "");
-	cJSON_AddStringToObject(j, "subvolume", fs.subvol);
+	cJSON_AddStringToObject(j, "subvolume", fs.subvol_uuid ? fs.subvol_uuid : "");
 	struct icc_snap_info *v = NULL;
 	size_t n = 0;
 	struct icc_err err;

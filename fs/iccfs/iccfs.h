@@ -49,6 +49,7 @@ struct iccfs {
 	char *snapdir_path;
 	char *lock_path;
 	char *id, *name, *image;
+	char *subvol_uuid;              /* btrfs UUID of the served subvolume */
 	bool delete_writers;            /* delete=writers */
 	bool save_all;                  /* save=all */
 	size_t fdcache_max;

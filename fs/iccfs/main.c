@@ -264,12 +264,16 @@ int main(int argc, char **argv)
 			mount_error("out of memory");
 		snprintf(fs.lock_path, need, "%s/.lock", fs.snapdir_path);
 	}
-	if (!fs.id) {
+	{
+		/* the subvolume's btrfs UUID: the id by default, and what .icc/info
+		 * names (never the host path, which is none of the container's business) */
 		struct btrfs_util_subvolume_info info;
 		char u[40] = "";
 		if (btrfs_util_subvolume_info_fd(fs.root_fd, 0, &info) == BTRFS_UTIL_OK)
 			format_uuid(info.uuid, u);
-		fs.id = xstrdup(u);
+		fs.subvol_uuid = xstrdup(u);
+		if (!fs.id)
+			fs.id = xstrdup(u);
 	}
 
 	/* the state */

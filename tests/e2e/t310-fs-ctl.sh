@@ -180,6 +180,7 @@ test_expect_success '.icc/info is valid JSON' '
 	assert j["last_save"]["name"] == os.listdir(os.path.dirname(sys.argv[1]) + "/snapshots")[-1], j["last_save"]
 	assert j["fs"]["size"] > 0 and j["fs"]["free"] > 0
 	assert len(j["id"]) == 36
+	assert j["subvolume"] == j["id"] and "/" not in j["subvolume"], j  # no host path
 	EOF
 '
 
