@@ -146,17 +146,11 @@ static int pass_entries(int layer_fd, int dest_fd, const char *what, struct icc_
 	struct archive *in = open_layer(layer_fd, what, err);
 	if (!in)
 		return -EINVAL;
-	struct archive *out = archive_write_disk_new();
+	struct archive *out = icc_tar_disk_writer();
 	if (!out) {
 		archive_read_free(in);
 		return icc_err_set(err, ENOMEM, "out of memory");
 	}
-	archive_write_disk_set_options(out,
-		ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME |
-		ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_ACL | ARCHIVE_EXTRACT_FFLAGS |
-		ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
-		ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS);
-	archive_write_disk_set_standard_lookup(out);
 	int saved = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (saved < 0 || fchdir(dest_fd) < 0) {
 		int e = errno;

@@ -18,7 +18,7 @@ int icc_tar_extract(int in_fd, const char *what, int dest_fd, unsigned long long
 	struct icc_tarcap cap;
 	icc_tarcap_init(&cap, dest_fd, "import", what);
 	struct archive *in = archive_read_new();
-	struct archive *out = archive_write_disk_new();
+	struct archive *out = icc_tar_disk_writer();
 	if (!in || !out) {
 		archive_read_free(in);
 		archive_write_free(out);
@@ -27,12 +27,6 @@ int icc_tar_extract(int in_fd, const char *what, int dest_fd, unsigned long long
 	archive_read_support_format_tar(in);
 	archive_read_support_format_gnutar(in);
 	archive_read_support_filter_all(in);
-	archive_write_disk_set_options(out,
-		ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME |
-		ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_ACL |
-		ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
-		ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS);
-	archive_write_disk_set_standard_lookup(out);
 
 	/* libarchive writes relative to the cwd: work inside dest_fd. */
 	int saved_cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);

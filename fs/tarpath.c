@@ -1,4 +1,5 @@
 /* tarpath.c - tar member names: refuse escapes, drop "./" prefixes */
+#include <archive.h>
 #include <string.h>
 
 #include "icc/tarpath.h"
@@ -28,4 +29,20 @@ const char *icc_tar_strip_dot(const char *name)
 	if (!*name || !strcmp(name, ".") || !strcmp(name, "/"))
 		return NULL;
 	return name;
+}
+
+struct archive *icc_tar_disk_writer(void)
+{
+	struct archive *out = archive_write_disk_new();
+	if (!out)
+		return NULL;
+	/* no ARCHIVE_EXTRACT_FFLAGS: chattr flags (immutable, append-only)
+	 * are not kept, as Docker does not keep them either */
+	archive_write_disk_set_options(out,
+		ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME |
+		ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_ACL |
+		ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
+		ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS);
+	archive_write_disk_set_standard_lookup(out);
+	return out;
 }

@@ -6,11 +6,20 @@
 
 #include "icc/err.h"
 
+struct archive;
+
 /* A member name is acceptable if it is relative and has no ".." component. */
 bool icc_tar_name_safe(const char *name);
 
 /* Strip leading "./" (and doubled "/"); NULL for the archive's root itself. */
 const char *icc_tar_strip_dot(const char *name);
+
+/*
+ * libarchive's disk writer as icc extracts with it (import and load alike):
+ * owners, modes, times, xattrs and ACLs kept; symlink, ".." and absolute-path
+ * escapes refused.  NULL when out of memory.
+ */
+struct archive *icc_tar_disk_writer(void);
 
 /*
  * How much file data an archive may expand to (fs/tarcap.c), shared by
