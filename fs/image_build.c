@@ -115,6 +115,77 @@ static int reflink_copy(const char *src, const char *dst, struct icc_err *err)
 	return 0;
 }
 
+/*
+ * The steps every new image shares: validate the tag, stage, let `fill`
+ * make the staged rootfs (it may add members to meta, e.g. "size"),
+ * publish and tag; on any failure the staged object is thrown away.
+ */
+typedef int (*fill_fn)(struct icc_store *st, struct icc_stage *sg, cJSON *meta, void *ctx,
+		       struct icc_err *err);
+
+static int build(struct icc_store *st, const struct icc_image_opts *o, fill_fn fill, void *ctx,
+		 char id[ICC_ID_LEN + 1], struct icc_err *err)
+{
+	char norm[ICC_REF_MAX];
+	int r = check_ref(o, norm, sizeof(norm), err);
+	if (r < 0)
+		return r;
+	cJSON *meta = new_meta(o, err);
+	if (!meta)
+		return -EINVAL;
+	struct icc_stage sg;
+	r = icc_stage_begin(st, &sg, err);
+	if (r == 0)
+		r = fill(st, &sg, meta, ctx, err);
+	if (r == 0)
+		r = finish(st, &sg, meta, o, o->ref ? norm : NULL, id, err);
+	if (r < 0)
+		icc_stage_abort(st, &sg);
+	cJSON_Delete(meta);
+	return r;
+}
+
+/* Record the staged tree's apparent size in meta. */
+static int add_size(struct icc_stage *sg, cJSON *meta, struct icc_err *err)
+{
+	int fd = icc_stage_rootfs_fd(sg, err);
+	if (fd < 0)
+		return fd;
+	unsigned long long size = 0;
+	int r = icc_tree_size(fd, &size, err);
+	if (r == 0)
+		cJSON_AddNumberToObject(meta, "size", (double)size);
+	close(fd);
+	return r;
+}
+
+struct dir_src {
+	const char *dir;
+	struct stat sb;
+};
+
+static int fill_from_dir(struct icc_store *st, struct icc_stage *sg, cJSON *meta, void *ctx,
+			 struct icc_err *err)
+{
+	struct dir_src *src = ctx;
+	int r = icc_stage_rootfs_empty(sg, err);
+	if (r < 0)
+		return r;
+	char dst[4300];
+	snprintf(dst, sizeof(dst), "%s/tmp/%s/rootfs", st->root, sg->id);
+	r = reflink_copy(src->dir, dst, err);
+	if (r < 0)
+		return r;
+	/* the root directory's own owner and mode come from DIR too */
+	int fd = icc_stage_rootfs_fd(sg, err);
+	if (fd < 0)
+		return fd;
+	if (fchown(fd, src->sb.st_uid, src->sb.st_gid) < 0 || fchmod(fd, src->sb.st_mode & 07777) < 0)
+		r = icc_err_sys(err, errno, "cannot set the root's owner and mode");
+	close(fd);
+	return r < 0 ? r : add_size(sg, meta, err);
+}
+
 int icc_image_from_dir(struct icc_store *st, const char *dir,
 		       const struct icc_image_opts *o, char id[ICC_ID_LEN + 1],
 		       struct icc_err *err)
@@ -123,10 +194,10 @@ int icc_image_from_dir(struct icc_store *st, const char *dir,
 	int r = check_ref(o, norm, sizeof(norm), err);
 	if (r < 0)
 		return r;
-	struct stat sb;
-	if (stat(dir, &sb) < 0)
+	struct dir_src src = {.dir = dir};
+	if (stat(dir, &src.sb) < 0)
 		return icc_err_sys(err, errno, "cannot use directory '%s'", dir);
-	if (!S_ISDIR(sb.st_mode))
+	if (!S_ISDIR(src.sb.st_mode))
 		return icc_err_set(err, ENOTDIR, "cannot use '%s': not a directory", dir);
 	DIR *d = opendir(dir);
 	if (!d)
@@ -141,74 +212,45 @@ int icc_image_from_dir(struct icc_store *st, const char *dir,
 	closedir(d);
 	if (empty)
 		return icc_err_set(err, EINVAL, "cannot use directory '%s': it is empty", dir);
+	return build(st, o, fill_from_dir, &src, id, err);
+}
 
-	cJSON *meta = new_meta(o, err);
-	if (!meta)
-		return -EINVAL;
-	struct icc_stage sg;
-	r = icc_stage_begin(st, &sg, err);
-	if (r == 0)
-		r = icc_stage_rootfs_empty(&sg, err);
-	if (r == 0) {
-		char dst[4300];
-		snprintf(dst, sizeof(dst), "%s/tmp/%s/rootfs", st->root, sg.id);
-		r = reflink_copy(dir, dst, err);
-	}
-	if (r == 0) {
-		/* the root directory's own owner and mode come from DIR too */
-		int fd = icc_stage_rootfs_fd(&sg, err);
-		if (fd >= 0) {
-			unsigned long long size = 0;
-			if (fchown(fd, sb.st_uid, sb.st_gid) < 0 || fchmod(fd, sb.st_mode & 07777) < 0)
-				r = icc_err_sys(err, errno, "cannot set the root's owner and mode");
-			else if ((r = icc_tree_size(fd, &size, err)) == 0)
-				cJSON_AddNumberToObject(meta, "size", (double)size);
-			close(fd);
-		} else {
-			r = fd;
-		}
-	}
-	if (r == 0)
-		r = finish(st, &sg, meta, o, o->ref ? norm : NULL, id, err);
+struct tar_src {
+	int fd;
+	const char *what;
+};
+
+static int fill_from_tar(struct icc_store *st, struct icc_stage *sg, cJSON *meta, void *ctx,
+			 struct icc_err *err)
+{
+	struct tar_src *src = ctx;
+	int r = icc_stage_rootfs_empty(sg, err);
 	if (r < 0)
-		icc_stage_abort(st, &sg);
-	cJSON_Delete(meta);
-	return r;
+		return r;
+	int fd = icc_stage_rootfs_fd(sg, err);
+	if (fd < 0)
+		return fd;
+	unsigned long long bytes = 0;
+	r = icc_tar_extract(src->fd, src->what, fd, &bytes, err);
+	close(fd);
+	icc_fault_point("import-after-extract");
+	return r < 0 ? r : add_size(sg, meta, err);
 }
 
 int icc_image_from_tar(struct icc_store *st, int in_fd, const char *what,
 		       const struct icc_image_opts *o, char id[ICC_ID_LEN + 1],
 		       struct icc_err *err)
 {
-	char norm[ICC_REF_MAX];
-	int r = check_ref(o, norm, sizeof(norm), err);
-	if (r < 0)
-		return r;
-	cJSON *meta = new_meta(o, err);
-	if (!meta)
-		return -EINVAL;
-	struct icc_stage sg;
-	r = icc_stage_begin(st, &sg, err);
+	struct tar_src src = {.fd = in_fd, .what = what};
+	return build(st, o, fill_from_tar, &src, id, err);
+}
+
+static int fill_from_subvol(struct icc_store *st, struct icc_stage *sg, cJSON *meta, void *ctx,
+			    struct icc_err *err)
+{
+	int r = icc_stage_rootfs_snapshot(sg, *(int *)ctx, err);
 	if (r == 0)
-		r = icc_stage_rootfs_empty(&sg, err);
-	if (r == 0) {
-		int fd = icc_stage_rootfs_fd(&sg, err);
-		if (fd < 0) {
-			r = fd;
-		} else {
-			unsigned long long bytes = 0, size = 0;
-			r = icc_tar_extract(in_fd, what, fd, &bytes, err);
-			icc_fault_point("import-after-extract");
-			if (r == 0 && (r = icc_tree_size(fd, &size, err)) == 0)
-				cJSON_AddNumberToObject(meta, "size", (double)size);
-			close(fd);
-		}
-	}
-	if (r == 0)
-		r = finish(st, &sg, meta, o, o->ref ? norm : NULL, id, err);
-	if (r < 0)
-		icc_stage_abort(st, &sg);
-	cJSON_Delete(meta);
+		icc_fault_point("promote-after-snapshot");
 	return r;
 }
 
@@ -216,23 +258,5 @@ int icc_image_from_subvol(struct icc_store *st, int src_fd,
 			  const struct icc_image_opts *o, char id[ICC_ID_LEN + 1],
 			  struct icc_err *err)
 {
-	char norm[ICC_REF_MAX];
-	int r = check_ref(o, norm, sizeof(norm), err);
-	if (r < 0)
-		return r;
-	cJSON *meta = new_meta(o, err);
-	if (!meta)
-		return -EINVAL;
-	struct icc_stage sg;
-	r = icc_stage_begin(st, &sg, err);
-	if (r == 0)
-		r = icc_stage_rootfs_snapshot(&sg, src_fd, err);
-	if (r == 0)
-		icc_fault_point("promote-after-snapshot");
-	if (r == 0)
-		r = finish(st, &sg, meta, o, o->ref ? norm : NULL, id, err);
-	if (r < 0)
-		icc_stage_abort(st, &sg);
-	cJSON_Delete(meta);
-	return r;
+	return build(st, o, fill_from_subvol, &src_fd, id, err);
 }
