@@ -966,8 +966,10 @@ static int x_remove(int fd, const char *name)
 	return removexattr(path, name);
 }
 
-static void ll_setxattr(fuse_req_t req, fuse_ino_t n, const char *name,
-			const char *value, size_t size, int flags)
+/* setxattr (value != NULL) or removexattr: the same checks, and xgen
+ * bumped around the change so cached "no such xattr" answers are dropped. */
+static void xattr_change(fuse_req_t req, fuse_ino_t n, const char *name,
+			 const char *value, size_t size, int flags)
 {
 	struct ino *i = IN(n);
 	if (i->kind != INO_REAL) {
@@ -984,11 +986,18 @@ static void ll_setxattr(fuse_req_t req, fuse_ino_t n, const char *name,
 		return;
 	}
 	__atomic_add_fetch(&i->xgen, 1, __ATOMIC_SEQ_CST);
-	int r = x_set(fd, name, value, size, flags);
-	__atomic_add_fetch(&i->xgen, 1, __ATOMIC_SEQ_CST);
+	int r = value ? x_set(fd, name, value, size, flags) : x_remove(fd, name);
 	int e = errno;
+	__atomic_add_fetch(&i->xgen, 1, __ATOMIC_SEQ_CST);
 	ino_unpin(i);
 	fuse_reply_err(req, r < 0 ? e : 0);
+}
+
+static void ll_setxattr(fuse_req_t req, fuse_ino_t n, const char *name,
+			const char *value, size_t size, int flags)
+{
+	/* an empty value is still a set: never pass NULL for it */
+	xattr_change(req, n, name, value ? value : "", size, flags);
 }
 
 /*
@@ -1078,26 +1087,7 @@ static void ll_listxattr(fuse_req_t req, fuse_ino_t n, size_t size)
 
 static void ll_removexattr(fuse_req_t req, fuse_ino_t n, const char *name)
 {
-	struct ino *i = IN(n);
-	if (i->kind != INO_REAL) {
-		fuse_reply_err(req, EPERM);
-		return;
-	}
-	if (i->ro) {
-		fuse_reply_err(req, EROFS);
-		return;
-	}
-	int fd = ino_fd(i);
-	if (fd < 0) {
-		fuse_reply_err(req, -fd);
-		return;
-	}
-	__atomic_add_fetch(&i->xgen, 1, __ATOMIC_SEQ_CST);
-	int r = x_remove(fd, name);
-	__atomic_add_fetch(&i->xgen, 1, __ATOMIC_SEQ_CST);
-	int e = errno;
-	ino_unpin(i);
-	fuse_reply_err(req, r < 0 ? e : 0);
+	xattr_change(req, n, name, NULL, 0, 0);
 }
 
 static void ll_fallocate(fuse_req_t req, fuse_ino_t n, int mode, off_t off,
