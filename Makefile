@@ -6,6 +6,7 @@
 #   make asan       build with ASan/UBSan into build-asan/ and run the tests
 #   make bench      benchmarks (tests/bench/), not part of check
 #   make stress     repeated concurrency/fault suites; make fuzz: libFuzzer targets
+#   make fresh-check the README's two commands on a bare Debian 12 tree (slow)
 #   make install    PREFIX=/usr/local DESTDIR=  (binaries, man pages, bash completion)
 #   make uninstall  the same PREFIX and DESTDIR
 #   make man        rebuild docs/man/*.[178] from the scdoc sources (committed, so
@@ -16,9 +17,14 @@ DESTDIR ?=
 BUILD   ?= build
 CC      ?= cc
 
+# pkg-config is asked only when a compile or link needs it (recursive `=`
+# plus a cache), never at parse time: on a bare machine `make demo` installs
+# pkg-config and the -dev packages first (the deps target), and the build that
+# follows runs in a sub-make that sees them.
 PKGS     := fuse3 libbtrfsutil libcjson libarchive libcrypto
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKG_CFLAGS = $(or $(_pkg_cflags),$(eval _pkg_cflags := $(call pkg_query,--cflags))$(_pkg_cflags))
+PKG_LIBS   = $(or $(_pkg_libs),$(eval _pkg_libs := $(call pkg_query,--libs))$(_pkg_libs))
+pkg_query  = $(shell pkg-config $(1) $(PKGS) 2>/dev/null)
 
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-truncation \
@@ -44,11 +50,17 @@ BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 MAN_SRC := $(wildcard docs/man/*.scd)
 MAN_OUT := $(MAN_SRC:.scd=)
 
-.PHONY: all demo check unit e2e asan fuzz stress bench install uninstall clean deps test-deps man
+.PHONY: all demo check unit e2e asan fuzz stress bench install uninstall clean deps test-deps man \
+	fresh-check pkgs-present
 
 all: $(ICC) $(ICCFS)
 
-$(BUILD)/%.o: %.c $(wildcard include/icc/*.h fs/iccfs/*.h cli/*.h)
+# A build on a machine without the -dev packages says so once, up front.
+pkgs-present:
+	@pkg-config --exists $(PKGS) 2>/dev/null || { \
+	  echo "icc: build packages missing (pkg-config $(PKGS)); run 'make deps' as root" >&2; exit 1; }
+
+$(BUILD)/%.o: %.c $(wildcard include/icc/*.h fs/iccfs/*.h cli/*.h) | pkgs-present
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS) -c -o $@ $<
@@ -81,7 +93,8 @@ deps:
 test-deps:
 	@sh .ci/install-deps test
 
-demo: deps all
+demo: deps
+	@$(MAKE) --no-print-directory all
 	@ICC=$(abspath $(ICC)) sh tests/demo.sh
 
 unit: $(UNIT_BIN)
@@ -104,14 +117,22 @@ stress: all
 fuzz:
 	@sh tests/fuzz/run.sh
 
-bench: deps all
+# The README's two commands on a bare Debian 12 (debootstrap, pivot_root).
+fresh-check:
+	@sh tests/fresh/run.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory all
 	@sh tests/bench/run.sh $(BUILD)
 
 man: $(MAN_OUT)
 
+# The page's date is the last commit of its source (reproducible on any day).
 $(MAN_OUT): %: %.scd
 	@echo "  SCDOC   $@"
-	@scdoc <$< >$@.tmp && mv $@.tmp $@
+	@SOURCE_DATE_EPOCH=$$(git log -1 --format=%ct -- $< 2>/dev/null) && \
+	  { [ -n "$$SOURCE_DATE_EPOCH" ] || unset SOURCE_DATE_EPOCH; } && \
+	  scdoc <$< >$@.tmp && mv $@.tmp $@
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin

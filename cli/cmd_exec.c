@@ -134,6 +134,11 @@ int cmd_exec(int argc, char **argv)
 		icc_store_close(&st);
 		return 125;
 	}
+	if (icc_runtime_check(runtime, &err) < 0) {
+		icc_store_close(&st);
+		cli_fail(&err);
+		return 125;
+	}
 	int rootfd = icc_object_rootfs_fd(&st, ICC_CONTAINER, id, &err);
 	if (rootfd >= 0) {
 		bool found = command_exists(rootfd, argv[optind + 1], pathbuf);

@@ -42,7 +42,7 @@ int icc_runtime_check(const char *name, struct icc_err *err)
 	if (!in_path(name))
 		return icc_err_set(err, ENOENT, "runtime '%s' is not installed (apt-get install %s)",
 				   name, name);
-	return 0;
+	return icc_host_root_check(err);
 }
 
 /* crun 1.8 refuses the hybrid layout: cgroup v1 at /sys/fs/cgroup plus cgroup2 at unified/. */

@@ -31,17 +31,32 @@ if [ -z "$base" ]; then
 fi
 run $ICC images
 
+# On a terminal: a shell in the demo's own container, demo-shell.  A second
+# `make demo` goes back into the same container, so the saves made there stay
+# and the store does not grow a container per run.
 if $ICC run --help >/dev/null 2>&1 && [ -t 0 ] && [ -t 1 ]; then
-	name=demo-$(date +%s)
+	name=demo-shell
 	echo
-	echo "Dropping you into a shell in a fresh container, $name."
 	echo "Type '#save NAME' to save, 'ls /.icc/snapshots' to browse saves, 'exit' to leave;"
 	echo "then 'icc promote $name/NAME IMAGE' turns a save into an image."
+	if $ICC inspect --type container "$name" >/dev/null 2>&1; then
+		echo "Back into your container $name (icc start -ai $name)."
+		exec $ICC start -ai "$name"
+	fi
+	echo "Dropping you into a shell in a fresh container, $name."
 	exec $ICC run -it --name "$name" busybox:demo /bin/sh
 fi
 
-# Without a terminal: the story of seed 000, scripted.
-name=demo-$(date +%s)
+# Without a terminal: the story of seed 000, scripted.  What an earlier run
+# of this script made (its container and its image) is replaced, so running
+# it twice leaves the store as running it once.
+name=demo
+if $ICC inspect --type container "$name" >/dev/null 2>&1; then
+	$ICC rm -f "$name" >/dev/null
+fi
+if $ICC inspect --type image demo:first >/dev/null 2>&1; then
+	$ICC rmi demo:first >/dev/null
+fi
 say "icc run --name $name busybox:demo sh -c '...'   # change a file and save from inside"
 $ICC run --name "$name" busybox:demo sh -c '
 	echo "I was here" > /I-was-here

@@ -27,6 +27,7 @@ T=$(mktemp -d "/tmp/icc-test.$TEST_NAME.XXXXXX")
 cd "$T" || exit 1  # tests write scratch files (out, err) here
 test_count=0
 test_failures=0
+test_skipped=0
 
 icc() { "$ICC_BIN" "$@"; }
 
@@ -50,6 +51,13 @@ _cleanup() {
 }
 trap _cleanup EXIT
 trap 'exit 130' INT TERM HUP PIPE
+
+# test_skip 'what' REASON: a test that cannot run here, reported as skipped.
+test_skip() {
+	test_count=$((test_count + 1))
+	test_skipped=$((test_skipped + 1))
+	echo "ok $test_count - $1 # SKIP $2"
+}
 
 skip_all() {
 	echo "1..0 # SKIP $*"
@@ -128,6 +136,6 @@ expect_error_line() {
 }
 
 test_done() {
-	echo "# $TEST_NAME: $((test_count - test_failures)) passed, $test_failures failed"
+	echo "# $TEST_NAME: $((test_count - test_failures - test_skipped)) passed, $test_failures failed, $test_skipped skipped"
 	[ $test_failures -eq 0 ]
 }

@@ -1,12 +1,15 @@
 #!/bin/sh
 # run.sh BUILD_DIR - run every unit test and end-to-end test; last line
-# "N passed, N failed".  Select e2e scripts with TESTS='t3* t4*' (globs).
+# "N passed, N failed, N skipped".  Select e2e scripts with TESTS='t3* t4*'
+# (globs).  A test that cannot run says "ok N # SKIP reason" (or a script
+# "1..0 # SKIP reason"): counted as skipped, never as passed.
 BUILD=${1:-build}
 BUILD=$(cd "$BUILD" && pwd)
 cd "$(dirname "$0")" || exit 2
 export BUILD_DIR="$BUILD"
 passed=0
 failed=0
+skipped=0
 log=$(mktemp)
 
 for t in "$BUILD"/tests/test_*; do
@@ -38,9 +41,11 @@ for t in $scripts; do
 	timeout -k 10 900 bash "$t" >"$log" 2>&1
 	rc=$?
 	cat "$log"
-	p=$(grep -c '^ok ' "$log")
+	p=$(grep '^ok ' "$log" | grep -vc '# SKIP')
+	s=$(grep -Ec '^(ok .*# SKIP|1\.\.0 # SKIP)' "$log")
 	f=$(grep -c '^not ok ' "$log")
 	passed=$((passed + p))
+	skipped=$((skipped + s))
 	failed=$((failed + f))
 	if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
 		echo "not ok - $t exited with $rc"
@@ -49,5 +54,5 @@ for t in $scripts; do
 	echo "   ($(( $(date +%s) - start ))s)"
 done
 rm -f "$log"
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 [ $failed -eq 0 ]

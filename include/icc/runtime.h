@@ -25,8 +25,13 @@
 
 #define ICC_DEFAULT_RUNTIME "runc"
 
-/* Is `name` a runtime icc knows and is it installed?  0 or -errno with a message. */
+/* Is `name` a runtime icc knows and is it installed, and is this process
+ * somewhere containers can run (icc_host_root_check)?  0 or -errno. */
 int icc_runtime_check(const char *name, struct icc_err *err);
+
+/* -EPERM when the process root is not its mount namespace's root (a chroot),
+ * where the runtime's exec would enter the host's real root (fs/hostroot.c). */
+int icc_host_root_check(struct icc_err *err);
 
 /*
  * Run the runtime: `runtime --root <root>/runtime/<runtime> ARGS...` (crun on a
