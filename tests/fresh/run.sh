@@ -9,7 +9,8 @@
 # There only `make` is installed; a clean clone of this repository (HEAD) then
 # runs `make demo` and `make check`.  The namespaces take every mount, loop
 # device and process with them; the scratch directory is removed at exit.
-# FRESH_KEEP=1 keeps the scratch tree for a look.
+# FRESH_KEEP=1 keeps the scratch tree for a look; FRESH_TESTS='t3*' runs only
+# those end-to-end scripts (to chase a failure; the real check runs them all).
 set -eu
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 CACHE=${FRESH_CACHE:-/var/cache/icc-fresh}
@@ -35,7 +36,7 @@ if [ ! -x "$TREE/bin/sh" ]; then
 fi
 
 # 2. A scratch copy with a clean clone of HEAD (and shared/ beside it, as CI has).
-W=$(mktemp -d /var/tmp/icc-fresh.XXXXXX)
+W=$(mktemp -d /var/tmp/icc-fresh.XXXXXX) && chmod 755 "$W" # apt's _apt user reads below it
 cleanup() {
 	cd /
 	# the namespaces are gone by now; detach any loop device left on the scratch tree
@@ -64,7 +65,7 @@ make demo </dev/null >/root/demo.log 2>&1; demo=$?
 tail -n 3 /root/demo.log
 echo "== make check"
 make check </dev/null >/root/check.log 2>&1; check=$?
-grep -E '^not ok|exited with' /root/check.log | head -n 20
+grep -E -A12 '^not ok|exited with' /root/check.log | head -n 80
 tail -n 1 /root/check.log
 echo "fresh-check: make demo exit $demo, make check exit $check"
 [ $demo -eq 0 ] && [ $check -eq 0 ]
@@ -80,6 +81,6 @@ unshare --mount --pid --fork --propagation private sh -c '
 	cd "$R" && mkdir -p .oldroot && pivot_root . .oldroot && umount -l /.oldroot && rmdir /.oldroot ||
 		exit 1
 	exec env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
-		TERM=dumb LANG=C.UTF-8 sh /root/fresh-inside.sh' sh "$R" || rc=$?
+		TERM=dumb LANG=C.UTF-8 ${2:+TESTS="$2"} sh /root/fresh-inside.sh' sh "$R" "${FRESH_TESTS:-}" || rc=$?
 echo "fresh-check: $([ $rc -eq 0 ] && echo passed || echo FAILED) (exit $rc)"
 exit $rc
