@@ -8,7 +8,8 @@ head -c 20000000 /dev/urandom >"$T/rootfs/big"
 tar -C "$T/rootfs" -cf "$T/big.tar" .
 
 # on_tty CMD: run the shell command CMD with stdin/stdout/stderr on a pty; output in tty.out
-on_tty() { script -qec "$1" /dev/null </dev/null >"$T/tty.out" 2>&1; }
+# a terminal that can show colour, whatever TERM the suite was started with
+on_tty() { TERM=xterm script -qec "$1" /dev/null </dev/null >"$T/tty.out" 2>&1; }
 
 test_expect_success 'import on a terminal: one updating line with bytes, total, rate' '
 	on_tty "icc import $T/big.tar big:1" &&

@@ -32,6 +32,7 @@ if [ ! -x "$TREE/bin/sh" ]; then
 	debootstrap --variant=minbase bookworm "$tmp" "$mirror" >"$tmp.log" 2>&1 ||
 		{ tail -n 20 "$tmp.log" >&2; rm -rf "$tmp" "$tmp.log"; exit 1; }
 	rm -f "$tmp.log"
+	chmod 755 "$tmp" # mktemp's 0700 would lock every other user out of /
 	mv "$tmp" "$TREE"
 fi
 
@@ -50,6 +51,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 R=$W/root
 cp -a "$TREE" "$R"
+chmod 755 "$R"
 git clone -q --no-local "$SRC" "$R/root/work/icc"
 [ -d "$SRC/../shared" ] && cp -a "$SRC/../shared" "$R/root/work/shared"
 cp /etc/resolv.conf "$R/etc/resolv.conf"
