@@ -678,16 +678,31 @@ static int load_one(struct loader *l, struct img *im, cJSON *loaded, const char 
 		}
 		cJSON_AddItemToArray(tags, cJSON_CreateString(norm));
 	}
+	/* a tag that named another image moves; that image stays, untagged (as Docker) */
+	cJSON *moved = cJSON_CreateArray();
 	if (cJSON_GetArraySize(tags) && (r = icc_store_lock(l->st, l->err)) == 0) {
+		cJSON *refs = NULL;
+		r = icc_refs_load(l->st, &refs, l->err);
 		const cJSON *t;
-		cJSON_ArrayForEach(t, tags)
-			if ((r = icc_refs_set(l->st, t->valuestring, final_id, l->err)) < 0)
+		cJSON_ArrayForEach(t, tags) {
+			if (r < 0)
 				break;
+			const char *old = icc_json_str(refs, t->valuestring);
+			if (old && strcmp(old, final_id)) {
+				cJSON *mv = cJSON_CreateObject();
+				cJSON_AddStringToObject(mv, "tag", t->valuestring);
+				cJSON_AddStringToObject(mv, "old_id", old);
+				cJSON_AddItemToArray(moved, mv);
+			}
+			r = icc_refs_set(l->st, t->valuestring, final_id, l->err);
+		}
+		cJSON_Delete(refs);
 		icc_store_unlock(l->st);
 	}
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "id", final_id);
 	cJSON_AddItemToObject(o, "tags", tags);
+	cJSON_AddItemToObject(o, "moved", moved);
 	cJSON_AddItemToArray(loaded, o);
 	return r;
 }
