@@ -9,10 +9,6 @@
 
 #define COMMIT_SYNOPSIS "[-m MSG] [-a AUTHOR] [-c CHANGE]... CONTAINER [IMAGE[:TAG]]"
 
-/* Members of a container's config that describe one run, not the image. */
-static const char *const run_only[] = {"Tty", "OpenStdin", "AutoRemove", "Network", "Runtime",
-				       "Mounts", "Hostname", NULL};
-
 int cmd_commit(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -57,11 +53,8 @@ int cmd_commit(int argc, char **argv)
 	if (r == 0)
 		r = src = icc_object_rootfs_fd(&st, ICC_CONTAINER, cid, &err);
 	if (r >= 0) {
-		cJSON *base = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(meta, "config"), true);
-		if (!base)
-			base = cJSON_CreateObject();
-		for (int i = 0; run_only[i]; i++)
-			cJSON_DeleteItemFromObjectCaseSensitive(base, run_only[i]);
+		/* the image whitelist (icc_config_sanitize) drops what describes one run */
+		cJSON *base = icc_config_sanitize(cJSON_GetObjectItemCaseSensitive(meta, "config"));
 		/* created_by: the container's command, as Docker shows it */
 		char created_by[2048] = "";
 		size_t n = 0;

@@ -26,7 +26,10 @@ void cli_print_loaded(const cJSON *loaded)
 {
 	const cJSON *o;
 	cJSON_ArrayForEach(o, loaded) {
-		const cJSON *tags = cJSON_GetObjectItemCaseSensitive(o, "tags"), *t;
+		const cJSON *tags = cJSON_GetObjectItemCaseSensitive(o, "tags"), *t, *mv;
+		cJSON_ArrayForEach(mv, cJSON_GetObjectItemCaseSensitive(o, "moved"))
+			printf("The image %s already exists, renaming the old one with ID sha256:%s to empty string\n",
+			       icc_json_str(mv, "tag"), icc_json_str(mv, "old_id"));
 		if (cJSON_GetArraySize(tags) == 0)
 			printf("Loaded image ID: sha256:%s\n", icc_json_str(o, "id"));
 		cJSON_ArrayForEach(t, tags)

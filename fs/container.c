@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "icc/container.h"
+#include "icc/image.h"
 #include "icc/object.h"
 #include "icc/ref.h"
 
@@ -86,11 +87,14 @@ const char *icc_container_snapdir(struct icc_store *st, const char *id, char *bu
 	return icc_object_path(st, ICC_CONTAINER, id, "snapshots", buf, size);
 }
 
-/* Container config: the image's config with `over`'s members replacing it. */
+/*
+ * Container config: the image's config with `over`'s members (the operator's
+ * command line) replacing it.  Of the image only the whitelisted members count,
+ * so an image stored before that rule cannot bring mounts or a network either.
+ */
 static cJSON *merged_config(const cJSON *image_meta, const cJSON *over)
 {
-	const cJSON *ic = cJSON_GetObjectItemCaseSensitive(image_meta, "config");
-	cJSON *c = cJSON_IsObject(ic) ? cJSON_Duplicate(ic, true) : cJSON_CreateObject();
+	cJSON *c = icc_config_sanitize(cJSON_GetObjectItemCaseSensitive(image_meta, "config"));
 	const cJSON *it;
 	cJSON_ArrayForEach(it, over) {
 		if (!strcmp(it->string, "Env") && cJSON_IsArray(it)) {

@@ -36,7 +36,9 @@ static cJSON *new_meta(const struct icc_image_opts *o, struct icc_err *err)
 		cJSON_Delete(meta);
 		return NULL;
 	}
-	cJSON_AddItemToObject(meta, "config", config);
+	/* the parent's or container's config and the -c lines: only what an image may hold */
+	cJSON_AddItemToObject(meta, "config", icc_config_sanitize(config));
+	cJSON_Delete(config);
 	if (o->changes)
 		cJSON_AddItemToObject(meta, "changes", cJSON_Duplicate(o->changes, true));
 	if (o->source)

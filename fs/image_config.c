@@ -1,4 +1,4 @@
-/* image_config.c - image config (Env, Cmd, ...) and Dockerfile-like change lines */
+/* image_config.c - image config (Env, Cmd, ...): Dockerfile-like change lines and the whitelist */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -155,4 +155,69 @@ int icc_config_apply(cJSON *config, const cJSON *changes, struct icc_err *err)
 			return r;
 	}
 	return 0;
+}
+
+/*
+ * The one whitelist of what an image config may hold.  Images, archives,
+ * send streams and registries are not trusted: a key that would touch the
+ * host (Mounts, Network, Runtime, Hostname, devices, privileges, anything
+ * unknown) is dropped here and comes only from the operator's command line.
+ * Each kept member must have its OCI type; Volumes and ExposedPorts keep only
+ * their keys (declarations: a Volumes entry never becomes a bind mount).
+ */
+enum member_kind { STRING, STRINGS, STRING_MAP, KEY_SET };
+
+static const struct {
+	const char *key;
+	enum member_kind kind;
+} image_members[] = {
+	{"Env", STRINGS},          {"Cmd", STRINGS},       {"Entrypoint", STRINGS},
+	{"WorkingDir", STRING},    {"User", STRING},       {"Labels", STRING_MAP},
+	{"ExposedPorts", KEY_SET}, {"StopSignal", STRING}, {"Volumes", KEY_SET},
+};
+
+static cJSON *sanitize_member(const cJSON *v, enum member_kind kind)
+{
+	const cJSON *it;
+	cJSON *out;
+	switch (kind) {
+	case STRING:
+		return cJSON_IsString(v) ? cJSON_CreateString(v->valuestring) : NULL;
+	case STRINGS:
+		if (!cJSON_IsArray(v))
+			return NULL;
+		out = cJSON_CreateArray();
+		cJSON_ArrayForEach(it, v)
+			if (cJSON_IsString(it))
+				cJSON_AddItemToArray(out, cJSON_CreateString(it->valuestring));
+		return out;
+	case STRING_MAP:
+	case KEY_SET:
+		if (!cJSON_IsObject(v))
+			return NULL;
+		out = cJSON_CreateObject();
+		cJSON_ArrayForEach(it, v) {
+			if (!it->string || cJSON_GetObjectItemCaseSensitive(out, it->string))
+				continue; /* a repeated key: the first one, as every reader takes */
+			if (kind == KEY_SET)
+				cJSON_AddItemToObject(out, it->string, cJSON_CreateObject());
+			else if (cJSON_IsString(it))
+				cJSON_AddItemToObject(out, it->string, cJSON_CreateString(it->valuestring));
+		}
+		return out;
+	}
+	return NULL;
+}
+
+cJSON *icc_config_sanitize(const cJSON *config)
+{
+	cJSON *out = cJSON_CreateObject();
+	for (size_t i = 0; out && i < sizeof(image_members) / sizeof(image_members[0]); i++) {
+		const cJSON *v = cJSON_IsObject(config)
+			? cJSON_GetObjectItemCaseSensitive(config, image_members[i].key) : NULL;
+		cJSON *s = v ? sanitize_member(v, image_members[i].kind) : NULL;
+		if (s)
+			cJSON_AddItemToObject(out, image_members[i].key, s);
+	}
+	return out;
 }

@@ -476,7 +476,12 @@ static int docker_archive(struct loader *l, struct img **out, size_t *nout)
 	return 0;
 }
 
-/* An existing image whose meta has layer_chain_id == chain (and config digest, if given). */
+/*
+ * An existing image whose meta has layer_chain_id == chain (and config digest,
+ * if given).  Only images icc load made count: it computed those digests
+ * itself over layers it verified and applied.  A received image carries what
+ * its sender claimed (even one received before receive stopped keeping them).
+ */
 static bool find_chain(struct icc_store *st, const char *chain, const char *cdigest, char id[ICC_ID_LEN + 1])
 {
 	struct icc_idlist list;
@@ -490,7 +495,9 @@ static bool find_chain(struct icc_store *st, const char *chain, const char *cdig
 			continue;
 		const char *c = icc_json_str(meta, "layer_chain_id");
 		const char *d = icc_json_str(meta, "config_digest");
-		if (c && !strcmp(c, chain) && (!cdigest || (d && !strcmp(d, cdigest)))) {
+		const char *how = icc_json_str(cJSON_GetObjectItemCaseSensitive(meta, "source"), "type");
+		bool loaded = how && !strcmp(how, "load") && !cJSON_GetObjectItemCaseSensitive(meta, "received");
+		if (loaded && c && !strcmp(c, chain) && (!cdigest || (d && !strcmp(d, cdigest)))) {
 			memcpy(id, list.ids[i], ICC_ID_LEN + 1);
 			found = true;
 		}
@@ -534,8 +541,9 @@ static cJSON *layer_meta(struct loader *l, const struct img *im, size_t i, const
 	cJSON_AddStringToObject(meta, "author", v ? v : "");
 	v = icc_json_str(h, "created_by");
 	cJSON_AddStringToObject(meta, "created_by", v ? v : "");
-	const cJSON *c = cJSON_GetObjectItemCaseSensitive(im->config, "config");
-	cJSON_AddItemToObject(meta, "config", c && cJSON_IsObject(c) ? cJSON_Duplicate(c, true) : cJSON_CreateObject());
+	/* the archive's run settings: only what an image may hold (no Mounts, no network) */
+	cJSON_AddItemToObject(meta, "config",
+			      icc_config_sanitize(cJSON_GetObjectItemCaseSensitive(im->config, "config")));
 	cJSON_AddStringToObject(meta, "layer_diff_id", im->diff_ids[i]);
 	cJSON_AddStringToObject(meta, "layer_chain_id", im->chain[i]);
 	if (i + 1 == im->nlayers)
@@ -670,16 +678,31 @@ static int load_one(struct loader *l, struct img *im, cJSON *loaded, const char 
 		}
 		cJSON_AddItemToArray(tags, cJSON_CreateString(norm));
 	}
+	/* a tag that named another image moves; that image stays, untagged (as Docker) */
+	cJSON *moved = cJSON_CreateArray();
 	if (cJSON_GetArraySize(tags) && (r = icc_store_lock(l->st, l->err)) == 0) {
+		cJSON *refs = NULL;
+		r = icc_refs_load(l->st, &refs, l->err);
 		const cJSON *t;
-		cJSON_ArrayForEach(t, tags)
-			if ((r = icc_refs_set(l->st, t->valuestring, final_id, l->err)) < 0)
+		cJSON_ArrayForEach(t, tags) {
+			if (r < 0)
 				break;
+			const char *old = icc_json_str(refs, t->valuestring);
+			if (old && strcmp(old, final_id)) {
+				cJSON *mv = cJSON_CreateObject();
+				cJSON_AddStringToObject(mv, "tag", t->valuestring);
+				cJSON_AddStringToObject(mv, "old_id", old);
+				cJSON_AddItemToArray(moved, mv);
+			}
+			r = icc_refs_set(l->st, t->valuestring, final_id, l->err);
+		}
+		cJSON_Delete(refs);
 		icc_store_unlock(l->st);
 	}
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "id", final_id);
 	cJSON_AddItemToObject(o, "tags", tags);
+	cJSON_AddItemToObject(o, "moved", moved);
 	cJSON_AddItemToArray(loaded, o);
 	return r;
 }

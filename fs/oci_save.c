@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "icc/image.h"
 #include "icc/object.h"
 #include "icc/oci.h"
 #include "icc/ref.h"
@@ -191,21 +192,16 @@ out:
 	return r;
 }
 
-/* The image config's "config": the run settings icc keeps, non-empty ones only. */
+/* The image config's "config": the whitelisted run settings, non-empty ones only. */
 static cJSON *oci_run_config(const cJSON *c)
 {
-	static const char *const keys[] = {"User", "ExposedPorts", "Env", "Entrypoint", "Cmd",
-					   "Volumes", "WorkingDir", "Labels", "StopSignal"};
-	cJSON *out = cJSON_CreateObject();
-	for (size_t i = 0; c && i < sizeof(keys) / sizeof(keys[0]); i++) {
-		const cJSON *v = cJSON_GetObjectItemCaseSensitive(c, keys[i]);
-		if (!v || cJSON_IsNull(v))
-			continue;
-		if (cJSON_IsString(v) && !*v->valuestring)
-			continue;
-		if ((cJSON_IsArray(v) || cJSON_IsObject(v)) && !v->child)
-			continue;
-		cJSON_AddItemToObject(out, keys[i], cJSON_Duplicate(v, true));
+	cJSON *out = icc_config_sanitize(c);
+	cJSON *v = out ? out->child : NULL;
+	while (v) {
+		cJSON *next = v->next;
+		if ((cJSON_IsString(v) && !*v->valuestring) || ((cJSON_IsArray(v) || cJSON_IsObject(v)) && !v->child))
+			cJSON_Delete(cJSON_DetachItemViaPointer(out, v));
+		v = next;
 	}
 	return out;
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "icc/container.h"
+#include "icc/image.h"
 #include "icc/object.h"
 #include "icc/oci.h"
 #include "icc/ref.h"
@@ -143,8 +144,9 @@ static int locate(struct icc_store *st, const char *ref, char *path, size_t psiz
 			 icc_json_str(cmeta, "name") : id, info.name);
 		cJSON_AddStringToObject(meta, "created_by", by);
 		cJSON_AddStringToObject(meta, "author", "");
-		const cJSON *c = cJSON_GetObjectItemCaseSensitive(cmeta, "config");
-		cJSON_AddItemToObject(meta, "config", c ? cJSON_Duplicate(c, true) : cJSON_CreateObject());
+		/* the image part of the container's config: its mounts and network stay here */
+		cJSON_AddItemToObject(meta, "config",
+				      icc_config_sanitize(cJSON_GetObjectItemCaseSensitive(cmeta, "config")));
 		cJSON *src = cJSON_AddObjectToObject(meta, "source");
 		cJSON_AddStringToObject(src, "type", "snapshot");
 		cJSON_AddStringToObject(src, "container", id);
@@ -266,6 +268,40 @@ static bool find_by_uuid(struct icc_store *st, const char *u1, const char *u2, c
 	return found;
 }
 
+/*
+ * The received image's meta.json, from the sender's description: its texts,
+ * size, changes and source; its config through the image whitelist (a stream
+ * cannot bring mounts or a network).  Digests the sender claims
+ * (layer_chain_id, config_digest, layer_diff_id) are not kept: icc did not
+ * compute them over this tree, and `icc load` reuses layers by them.
+ */
+static cJSON *received_meta(const cJSON *hdr, const cJSON *meta, const char *parent)
+{
+	static const char *const texts[] = {"created", "comment", "author", "created_by"};
+	cJSON *m = cJSON_CreateObject();
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		const char *v = icc_json_str(meta, texts[i]);
+		cJSON_AddStringToObject(m, texts[i], v ? v : "");
+	}
+	cJSON_AddStringToObject(m, "parent", parent);
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(meta, "size");
+	if (cJSON_IsNumber(v))
+		cJSON_AddNumberToObject(m, "size", v->valuedouble);
+	cJSON_AddItemToObject(m, "config", icc_config_sanitize(cJSON_GetObjectItemCaseSensitive(meta, "config")));
+	if (cJSON_IsArray(v = cJSON_GetObjectItemCaseSensitive(meta, "changes")))
+		cJSON_AddItemToObject(m, "changes", cJSON_Duplicate(v, true));
+	if (cJSON_IsObject(v = cJSON_GetObjectItemCaseSensitive(meta, "source")))
+		cJSON_AddItemToObject(m, "source", cJSON_Duplicate(v, true));
+	cJSON *rc = cJSON_AddObjectToObject(m, "received");
+	const char *kind = icc_json_str(hdr, "kind"), *uuid = icc_json_str(hdr, "uuid");
+	cJSON_AddStringToObject(rc, "kind", kind ? kind : "");
+	cJSON_AddStringToObject(rc, "uuid", uuid ? uuid : "");
+	char now[64];
+	icc_time_format(icc_now_ns(), now, sizeof(now));
+	cJSON_AddStringToObject(rc, "at", now);
+	return m;
+}
+
 int icc_receive(struct icc_store *st, int in_fd, const char *tag,
 		char out_id[ICC_ID_LEN + 1], struct icc_err *err)
 {
@@ -331,15 +367,7 @@ int icc_receive(struct icc_store *st, int in_fd, const char *tag,
 	if (r == 0 && fstatat(sg.dirfd, "rootfs", &sb, 0) < 0)
 		r = icc_err_set(err, EINVAL, "the stream did not hold an icc rootfs");
 	if (r == 0) {
-		cJSON *m = cJSON_Duplicate(meta, true);
-		cJSON_DeleteItemFromObjectCaseSensitive(m, "parent");
-		cJSON_AddStringToObject(m, "parent", parent);
-		cJSON *rc = cJSON_AddObjectToObject(m, "received");
-		cJSON_AddStringToObject(rc, "kind", icc_json_str(hdr, "kind"));
-		cJSON_AddStringToObject(rc, "uuid", icc_json_str(hdr, "uuid") ? icc_json_str(hdr, "uuid") : "");
-		char now[64];
-		icc_time_format(icc_now_ns(), now, sizeof(now));
-		cJSON_AddStringToObject(rc, "at", now);
+		cJSON *m = received_meta(hdr, meta, parent);
 		r = icc_store_lock(st, err);
 		if (r == 0) {
 			if (parent[0] && !icc_object_exists(st, ICC_IMAGE, parent))

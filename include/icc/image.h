@@ -22,6 +22,15 @@ struct icc_image_opts {
 /* Fill a fresh image config from a parent config and change lines. */
 int icc_config_apply(cJSON *config, const cJSON *changes, struct icc_err *err);
 
+/*
+ * A new copy of `config` (NULL or any JSON) holding only what an image may
+ * supply: Env, Cmd, Entrypoint, WorkingDir, User, Labels, ExposedPorts,
+ * StopSignal, Volumes (keys only: declarations, never mounts), each of its
+ * OCI type.  Every way an image config comes in goes through it: load, pull,
+ * receive, init/import/commit/promote, and container creation.
+ */
+cJSON *icc_config_sanitize(const cJSON *config);
+
 /* icc init: copy (reflink) directory `dir` into a new image. */
 int icc_image_from_dir(struct icc_store *st, const char *dir,
 		       const struct icc_image_opts *o, char id[ICC_ID_LEN + 1],

@@ -113,7 +113,9 @@ struct icc_load_opts {
 /*
  * Load an OCI layout (directory or tar of one) or a docker-archive from
  * `path` (a directory or a file; "-" with in_fd for a stream).  For each
- * loaded image, `loaded` gets {"id": ..., "ref": "name:tag" or null}.
+ * loaded image, `loaded` gets {"id": ..., "tags": ["name:tag", ...],
+ * "moved": [{"tag", "old_id"}, ...]}: "moved" lists the tags that named
+ * another image before (that image stays, without the tag).
  */
 int icc_oci_load(struct icc_store *st, const char *path, int in_fd,
 		 const struct icc_load_opts *o, cJSON *loaded, struct icc_err *err);
