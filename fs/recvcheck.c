@@ -178,7 +178,7 @@ static int refuse(struct check *c, const char *fmt, ...)
 	va_end(ap);
 	if (c->ss.count) {
 		unsigned cmd = c->ss.cmd;
-		if (cmd < sizeof(cmd_names) / sizeof(*cmd_names))
+		if (cmd <= (c->ss.version >= 2 ? ICC_SS_CMD_MAX_V2 : ICC_SS_CMD_MAX_V1))
 			snprintf(where, sizeof(where), "command %llu (%s): ",
 				 (unsigned long long)c->ss.count, cmd_names[cmd]);
 		else
