@@ -29,8 +29,30 @@ static void crc_init(void)
 	}
 }
 
+#if defined(__x86_64__)
+/* SSE4.2 has an instruction for this very polynomial: ~10x the table */
+__attribute__((target("sse4.2")))
+static uint32_t crc32c_hw(uint32_t crc, const unsigned char *p, size_t len)
+{
+	uint64_t c = crc;
+	for (; len >= 8; p += 8, len -= 8) {
+		uint64_t v;
+		memcpy(&v, p, 8);
+		c = __builtin_ia32_crc32di(c, v);
+	}
+	crc = (uint32_t)c;
+	while (len--)
+		crc = __builtin_ia32_crc32qi(crc, *p++);
+	return crc;
+}
+#endif
+
 uint32_t icc_crc32c(uint32_t crc, const void *buf, size_t len)
 {
+#if defined(__x86_64__)
+	if (__builtin_cpu_supports("sse4.2"))
+		return crc32c_hw(crc, buf, len);
+#endif
 	pthread_once(&crc_once, crc_init);
 	const unsigned char *p = buf;
 	while (len--)
