@@ -99,7 +99,12 @@ int cmd_receive(int argc, char **argv)
 	struct cli_progress pg;
 	cli_progress_begin(&pg, what, total, quiet);
 	int rfd = cli_progress_wrap(&pg, fd, true, &err);
-	int r = rfd < 0 ? -1 : icc_receive(&st, rfd, argc - optind == 1 ? argv[optind] : NULL, id, &err);
+	char name[300];
+	if (in && strcmp(in, "-"))
+		snprintf(name, sizeof(name), "'%s'", in);
+	else
+		snprintf(name, sizeof(name), "the stream on stdin");
+	int r = rfd < 0 ? -1 : icc_receive(&st, rfd, name, argc - optind == 1 ? argv[optind] : NULL, id, &err);
 	r = cli_progress_end(&pg, r, &err);
 	if (fd > 0)
 		close(fd);

@@ -13,6 +13,7 @@
 #include <btrfsutil.h>
 
 #include "icc/diff.h"
+#include "icc/sendstream.h"
 #include "icc/subvol.h"
 #include "icc/util.h"
 
@@ -153,13 +154,6 @@ static bool related(int root_fd, int a_fd, int b_fd)
 
 /* ---- send stream ---- */
 
-enum {
-	C_SUBVOL = 1, C_SNAPSHOT, C_MKFILE, C_MKDIR, C_MKNOD, C_MKFIFO, C_MKSOCK, C_SYMLINK,
-	C_RENAME, C_LINK, C_UNLINK, C_RMDIR, C_SET_XATTR, C_REMOVE_XATTR, C_WRITE, C_CLONE,
-	C_TRUNCATE, C_CHMOD, C_CHOWN, C_UTIMES, C_END, C_UPDATE_EXTENT,
-};
-enum { A_PATH = 15, A_PATH_TO = 16, A_PATH_LINK = 17 };
-
 static void mark_new(struct icc_changes *c, const char *path)
 {
 	ssize_t i = find(c, path);
@@ -173,11 +167,11 @@ static void apply(struct icc_changes *c, int cmd, const char *path, const char *
 {
 	ssize_t i;
 	switch (cmd) {
-	case C_MKFILE: case C_MKDIR: case C_MKNOD: case C_MKFIFO: case C_MKSOCK: case C_SYMLINK:
-	case C_LINK:
+	case ICC_SS_MKFILE: case ICC_SS_MKDIR: case ICC_SS_MKNOD: case ICC_SS_MKFIFO: case ICC_SS_MKSOCK: case ICC_SS_SYMLINK:
+	case ICC_SS_LINK:
 		mark_new(c, path);
 		break;
-	case C_RENAME:
+	case ICC_SS_RENAME:
 		i = find(c, path);
 		if (i >= 0 && c->v[i].kind == 'A') {
 			/* a new entry (or a new directory's subtree) gets its real name */
@@ -200,7 +194,7 @@ static void apply(struct icc_changes *c, int cmd, const char *path, const char *
 			mark_new(c, to);
 		}
 		break;
-	case C_UNLINK: case C_RMDIR:
+	case ICC_SS_UNLINK: case ICC_SS_RMDIR:
 		i = find(c, path);
 		if (i >= 0 && c->v[i].kind == 'A') {
 			for (size_t k = c->n; k-- > 0;)
@@ -212,17 +206,22 @@ static void apply(struct icc_changes *c, int cmd, const char *path, const char *
 			add(c, 'D', path);
 		}
 		break;
-	case C_SET_XATTR: case C_REMOVE_XATTR: case C_WRITE: case C_CLONE: case C_TRUNCATE:
-	case C_CHMOD: case C_CHOWN: case C_UTIMES: case C_UPDATE_EXTENT:
+	case ICC_SS_SET_XATTR: case ICC_SS_REMOVE_XATTR: case ICC_SS_WRITE: case ICC_SS_CLONE: case ICC_SS_TRUNCATE:
+	case ICC_SS_CHMOD: case ICC_SS_CHOWN: case ICC_SS_UTIMES: case ICC_SS_UPDATE_EXTENT:
 		i = find(c, path);
 		if (i < 0) {
 			add(c, 'C', path);
-			c->v[c->n - 1].times = cmd == C_UTIMES;
-		} else if (cmd != C_UTIMES) {
+			c->v[c->n - 1].times = cmd == ICC_SS_UTIMES;
+		} else if (cmd != ICC_SS_UTIMES) {
 			c->v[i].times = false;
 		}
 		break;
 	}
+}
+
+static ssize_t file_read(void *f, void *buf, size_t len)
+{
+	return (ssize_t)fread(buf, 1, len, f);
 }
 
 static int parse_stream(int fd, struct icc_changes *c, struct icc_err *err)
@@ -230,56 +229,35 @@ static int parse_stream(int fd, struct icc_changes *c, struct icc_err *err)
 	FILE *f = fdopen(fd, "rb");
 	if (!f)
 		return icc_err_sys(err, errno, "cannot read the send stream");
-	char magic[17];
-	uint32_t version;
-	if (fread(magic, 1, 13, f) != 13 || memcmp(magic, "btrfs-stream", 13) ||
-	    fread(&version, 4, 1, f) != 1) {
+	struct icc_ss ss;
+	if (icc_ss_open(&ss, file_read, f) < 0) {
 		fclose(f);
 		return icc_err_set(err, EPROTO, "not a btrfs send stream");
 	}
-	size_t cap = 1 << 16;
-	unsigned char *buf = malloc(cap);
 	int r = 0;
 	for (;;) {
-		unsigned char hdr[10];
-		if (fread(hdr, 1, 10, f) != 10)
-			break;
-		uint32_t len;
-		uint16_t cmd;
-		memcpy(&len, hdr, 4);
-		memcpy(&cmd, hdr + 4, 2);
-		if (len > cap) {
-			unsigned char *nb = realloc(buf, len);
-			if (!nb) {
-				r = icc_err_set(err, ENOMEM, "out of memory");
-				break;
-			}
-			buf = nb;
-			cap = len;
-		}
-		if (len && fread(buf, 1, len, f) != len) {
+		int k = icc_ss_next(&ss);
+		if (k == -ENOMEM)
+			r = icc_err_set(err, ENOMEM, "out of memory");
+		else if (k == -EPROTO)
 			r = icc_err_set(err, EPROTO, "truncated send stream");
-			break;
-		}
-		if (cmd == C_END)
-			break;
+		else if (k == -EFBIG)
+			r = icc_err_set(err, EPROTO, "send stream command too long");
+		if (k <= 0 || ss.cmd == ICC_SS_END)
+			break; /* also a stream that stops inside a command header, as before */
+		int cmd = ss.cmd;
 		char path[4200] = "/", to[4200] = "/";
-		for (uint32_t o = 0; o + 4 <= len;) {
-			uint16_t type, alen;
-			memcpy(&type, buf + o, 2);
-			memcpy(&alen, buf + o + 2, 2);
-			o += 4;
-			if (o + alen > len)
-				break;
-			if (type == A_PATH || type == A_PATH_TO || (type == A_PATH_LINK && cmd != C_LINK && cmd != C_SYMLINK)) {
-				char *dst = type == A_PATH ? path : to;
-				snprintf(dst, 4200, "/%.*s", (int)alen, (const char *)buf + o);
+		struct icc_ss_tlv t;
+		for (uint32_t o = 0; icc_ss_tlv_next(&ss, &o, &t) > 0;) {
+			if (t.type == ICC_SA_PATH || t.type == ICC_SA_PATH_TO ||
+			    (t.type == ICC_SA_PATH_LINK && cmd != ICC_SS_LINK && cmd != ICC_SS_SYMLINK)) {
+				char *dst = t.type == ICC_SA_PATH ? path : to;
+				snprintf(dst, 4200, "/%.*s", (int)t.len, (const char *)t.data);
 			}
-			o += alen;
 		}
-		if (cmd == C_SUBVOL || cmd == C_SNAPSHOT)
+		if (cmd == ICC_SS_SUBVOL || cmd == ICC_SS_SNAPSHOT)
 			continue;
-		if (!strcmp(path, "/") && cmd != C_RENAME)
+		if (!strcmp(path, "/") && cmd != ICC_SS_RENAME)
 			continue; /* the root itself (utimes, chown): not listed */
 		apply(c, cmd, path, to);
 	}
@@ -287,7 +265,7 @@ static int parse_stream(int fd, struct icc_changes *c, struct icc_err *err)
 	char junk[65536];
 	while (fread(junk, 1, sizeof(junk), f) > 0)
 		;
-	free(buf);
+	icc_ss_close(&ss);
 	fclose(f);
 	return r;
 }

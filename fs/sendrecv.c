@@ -4,7 +4,9 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sched.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,6 +15,7 @@
 #include "icc/image.h"
 #include "icc/object.h"
 #include "icc/oci.h"
+#include "icc/recvcheck.h"
 #include "icc/ref.h"
 #include "icc/snapref.h"
 #include "icc/subvol.h"
@@ -23,7 +26,8 @@
  */
 #define MAGIC "ICC-SEND 1\n"
 
-int icc_run(char *const argv[], int in_fd, int out_fd, struct icc_err *err)
+/* private_mounts: the child gets its own mount namespace, propagation private */
+static int run(char *const argv[], int in_fd, int out_fd, bool private_mounts, struct icc_err *err)
 {
 	int pfd[2];
 	if (pipe2(pfd, O_CLOEXEC) < 0)
@@ -44,6 +48,11 @@ int icc_run(char *const argv[], int in_fd, int out_fd, struct icc_err *err)
 		if (out_fd == 1)
 			fcntl(1, F_SETFD, 0);
 		dup2(pfd[1], 2);
+		if (private_mounts && (unshare(CLONE_NEWNS) < 0 ||
+				       mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)) {
+			fprintf(stderr, "cannot make a private mount namespace: %s\n", strerror(errno));
+			_exit(126);
+		}
 		execvp(argv[0], argv);
 		fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
@@ -75,6 +84,11 @@ int icc_run(char *const argv[], int in_fd, int out_fd, struct icc_err *err)
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		return icc_err_set(err, EIO, "%s failed: %s", argv[0], *last ? last : "no message");
 	return 0;
+}
+
+int icc_run(char *const argv[], int in_fd, int out_fd, struct icc_err *err)
+{
+	return run(argv, in_fd, out_fd, false, err);
 }
 
 static void uuid_text(const uint8_t u[16], char out[37])
@@ -302,7 +316,124 @@ static cJSON *received_meta(const cJSON *hdr, const cJSON *meta, const char *par
 	return m;
 }
 
-int icc_receive(struct icc_store *st, int in_fd, const char *tag,
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" into 16 bytes; false when malformed. */
+static bool uuid_bytes(const char *t, uint8_t out[16])
+{
+	if (!t || strlen(t) != 36)
+		return false;
+	for (int i = 0, o = 0; i < 36;) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (t[i++] != '-')
+				return false;
+			continue;
+		}
+		int hi = hexval(t[i]), lo = hexval(t[i + 1]);
+		if (hi < 0 || lo < 0)
+			return false;
+		out[o++] = (uint8_t)(hi << 4 | lo);
+		i += 2;
+	}
+	return true;
+}
+
+/* The check reads the stream through this: what it reads is also written to the spool. */
+struct spool {
+	int in, out;
+	int werr; /* errno of a failed write to the spool */
+};
+
+static ssize_t spool_read(void *ctx, void *buf, size_t len)
+{
+	struct spool *sp = ctx;
+	size_t got = 0;
+	while (got < len) {
+		ssize_t n = read(sp->in, (char *)buf + got, len - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	for (size_t off = 0; off < got;) {
+		ssize_t n = write(sp->out, (char *)buf + off, got - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			sp->werr = n < 0 ? errno : EIO;
+			return -sp->werr;
+		}
+		off += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+/*
+ * Spool the btrfs part of the stream (the rest of in_fd) into an unnamed file
+ * in the store's tmp/ while checking all of it against what the header and
+ * the local parent say; *spool_fd is then the checked copy, at its start.
+ * Nothing of the stream reaches btrfs receive before it passed in full, and
+ * the copy cannot change after the check.
+ */
+static int check_stream(struct icc_store *st, int in_fd, const char *name, const cJSON *hdr,
+			const char *parent, int *spool_fd, struct icc_err *err)
+{
+	struct icc_recv_expect ex = {.subvol = "rootfs", .check_uuid = true, .parent_fd = -1};
+	/* btrfs send names the subvolume by the uuid it was received as, if any */
+	const char *ru = icc_json_str(hdr, "received_uuid");
+	const char *u = ru && *ru ? ru : icc_json_str(hdr, "uuid");
+	if (!uuid_bytes(u, ex.uuid))
+		return icc_err_set(err, EINVAL, "not an icc send stream (bad uuid in the header)");
+	/* a second image under one uuid would let a later stream pick the wrong parent */
+	char other[ICC_ID_LEN + 1];
+	if (find_by_uuid(st, u, NULL, other))
+		return icc_err_set(err, EEXIST, "cannot receive %s: its subvolume (uuid %s) is already image %.12s in this store",
+				   name, u, other);
+	int r = 0;
+	if (parent[0]) {
+		char path[4400];
+		icc_object_path(st, ICC_IMAGE, parent, "rootfs", path, sizeof(path));
+		struct btrfs_util_subvolume_info info;
+		ex.parent = true;
+		ex.parent_fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (ex.parent_fd < 0)
+			return icc_err_sys(err, errno, "cannot open '%s'", path);
+		enum btrfs_util_error e = btrfs_util_subvolume_info_fd(ex.parent_fd, 0, &info);
+		if (e) {
+			close(ex.parent_fd);
+			return icc_err_set(err, EIO, "cannot read subvolume info of '%s': %s", path,
+					   btrfs_util_strerror(e));
+		}
+		memcpy(ex.parent_uuid, info.uuid, 16);
+		memcpy(ex.parent_ruuid, info.received_uuid, 16);
+		ex.parent_stransid = info.stransid;
+	}
+	struct spool sp = {.in = in_fd, .out = openat(st->root_fd, "tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)};
+	if (sp.out < 0)
+		r = icc_err_sys(err, errno, "cannot create a spool file in '%s/tmp'", st->root);
+	if (r == 0)
+		r = icc_recv_check(spool_read, &sp, name, &ex, err);
+	if (sp.werr)
+		r = icc_err_sys(err, sp.werr, "cannot receive %s: cannot spool it into '%s/tmp'", name, st->root);
+	if (r == 0 && lseek(sp.out, 0, SEEK_SET) < 0)
+		r = icc_err_sys(err, errno, "cannot rewind the spooled stream");
+	if (ex.parent_fd >= 0)
+		close(ex.parent_fd);
+	if (r < 0 && sp.out >= 0)
+		close(sp.out);
+	if (r == 0)
+		*spool_fd = sp.out;
+	return r;
+}
+
+int icc_receive(struct icc_store *st, int in_fd, const char *name, const char *tag,
 		char out_id[ICC_ID_LEN + 1], struct icc_err *err)
 {
 	char norm[ICC_REF_MAX];
@@ -349,6 +480,11 @@ int icc_receive(struct icc_store *st, int in_fd, const char *tag,
 		cJSON_Delete(hdr);
 		return r;
 	}
+	int spool = -1;
+	if ((r = check_stream(st, in_fd, name, hdr, parent, &spool, err)) < 0) {
+		cJSON_Delete(hdr);
+		return r;
+	}
 	/* stage under the sender's id, so lineage and later sends line up */
 	struct icc_stage sg;
 	memcpy(sg.id, id, ICC_ID_LEN + 1);
@@ -356,13 +492,21 @@ int icc_receive(struct icc_store *st, int in_fd, const char *tag,
 	char rel[128], dir[4300];
 	snprintf(rel, sizeof(rel), "tmp/%s", id);
 	if (mkdirat(st->root_fd, rel, 0700) < 0) {
+		r = icc_err_sys(err, errno, "cannot create '%s/%s'", st->root, rel);
+		close(spool);
 		cJSON_Delete(hdr);
-		return icc_err_sys(err, errno, "cannot create '%s/%s'", st->root, rel);
+		return r;
 	}
 	sg.dirfd = openat(st->root_fd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	snprintf(dir, sizeof(dir), "%s/%s", st->root, rel);
-	char *argv[] = {"btrfs", "receive", "-e", dir, NULL};
-	r = sg.dirfd < 0 ? icc_err_sys(err, errno, "cannot open '%s'", dir) : icc_run(argv, in_fd, -1, err);
+	/*
+	 * Checked, and still confined: chrooted into the staging directory, in
+	 * a mount namespace of its own, so a path the check let through cannot
+	 * reach the host or the rest of the store.
+	 */
+	char *argv[] = {"btrfs", "receive", "-q", "--chroot", "-e", dir, NULL};
+	r = sg.dirfd < 0 ? icc_err_sys(err, errno, "cannot open '%s'", dir) : run(argv, spool, -1, true, err);
+	close(spool);
 	struct stat sb;
 	if (r == 0 && fstatat(sg.dirfd, "rootfs", &sb, 0) < 0)
 		r = icc_err_set(err, EINVAL, "the stream did not hold an icc rootfs");

@@ -135,8 +135,13 @@ int icc_oci_verify(int dir_fd, const char *what, cJSON *images, struct icc_err *
 /* What to send: an image or a container snapshot. */
 int icc_send(struct icc_store *st, const char *what, const char *parent, int out_fd,
 	     struct icc_err *err);
-/* Receive a stream made by icc_send; `out_id` gets the new image's id. */
-int icc_receive(struct icc_store *st, int in_fd, const char *tag,
+/*
+ * Receive a stream made by icc_send; `out_id` gets the new image's id.  The
+ * btrfs part is spooled into the store's tmp/ and checked in full
+ * (icc_recv_check) before `btrfs receive --chroot` runs on it in a private
+ * mount namespace; `name` names the stream in errors (e.g. "'x.send'").
+ */
+int icc_receive(struct icc_store *st, int in_fd, const char *name, const char *tag,
 		char out_id[ICC_ID_LEN + 1], struct icc_err *err);
 
 /* Run a program (argv), with stdin/stdout redirected when >= 0; its stderr's
