@@ -193,6 +193,15 @@ int icc_ports_resolve(const cJSON *cfg, const cJSON *taken, cJSON **out, struct 
 			int cp = port_num(key, strlen(key), false);
 			if (cp < 0 || (strcmp(proto, "tcp") && strcmp(proto, "udp")))
 				continue;
+			/* a port -p already publishes is not published twice */
+			bool done = false;
+			const cJSON *o;
+			cJSON_ArrayForEach(o, *out) {
+				const char *op = icc_json_str(o, "Protocol");
+				done |= icc_json_int(o, "ContainerPort", 0) == cp && op && !strcmp(op, proto);
+			}
+			if (done)
+				continue;
 			r = add_port(*out, "", 0, cp, proto, taken, err);
 			if (r < 0)
 				break;
