@@ -113,6 +113,7 @@ static int launch(struct icc_store *st, const char *id, const struct icc_launch_
 	unlink(pidfile);
 	unlink(fspid);
 	cJSON *netsum = NULL;
+	bool networked = false;
 	r = icc_net_setup(st, id, meta, &netsum, err);
 	if (r == 0)
 		r = icc_bundle_write(st, id, meta, o->tty ? 1 : 0, err);
@@ -192,6 +193,7 @@ static int launch(struct icc_store *st, const char *id, const struct icc_launch_
 		cJSON_AddNullToObject(patch, "exit_code");
 		cJSON_AddNullToObject(patch, "finished");
 		cJSON_AddBoolToObject(patch, "tty", o->tty);
+		networked = netsum != NULL;
 		if (netsum)
 			cJSON_AddItemToObject(patch, "network", netsum);
 		else
@@ -258,6 +260,15 @@ static int launch(struct icc_store *st, const char *id, const struct icc_launch_
 	};
 	int code = icc_io_run(&io);
 	*exit_code = code;
+	if (networked) {
+		/* the network's teardown takes a while: until the end is recorded,
+		 * `icc ps` already shows the right exit code */
+		cJSON *early = cJSON_CreateObject();
+		set_num(early, "exit_code", code);
+		struct icc_err e1;
+		icc_state_update(st, id, early, &e1);
+		cJSON_Delete(early);
+	}
 
 	cJSON *patch = cJSON_CreateObject();
 	char now[64];
