@@ -120,6 +120,8 @@ int cmd_save(int argc, char **argv);
 int cmd_load(int argc, char **argv);
 int cmd_push(int argc, char **argv);
 int cmd_pull(int argc, char **argv);
+int cmd_network(int argc, char **argv);
+int cmd_port(int argc, char **argv);
 int cmd_send(int argc, char **argv);
 int cmd_receive(int argc, char **argv);
 /* containers at work (cmd_run.c, cmd_container.c, cmd_exec.c, cmd_ps.c, ...) */

@@ -65,6 +65,7 @@ static void wait_ended(struct icc_store *st, const char *id, int timeout_ms, int
 				cJSON_AddNumberToObject(patch, "exit_code", code_if_lost);
 				cJSON_AddStringToObject(patch, "finished", now);
 				cJSON_AddNullToObject(patch, "pid");
+				cJSON_AddNullToObject(patch, "network");
 				icc_state_update(st, id, patch, &e);
 				cJSON_Delete(patch);
 			}

@@ -4,7 +4,9 @@
 #include <string.h>
 
 #include "cli.h"
+#include "icc/network.h"
 #include "icc/object.h"
+#include "icc/runtime.h"
 #include "icc/ref.h"
 #include "icc/snapref.h"
 
@@ -62,6 +64,48 @@ static cJSON *image_doc(struct icc_store *st, const char *id, cJSON *meta)
 	return o;
 }
 
+/* Docker's HostConfig members about the network. */
+static cJSON *host_config(const cJSON *meta)
+{
+	const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(meta, "config");
+	cJSON *h = cJSON_CreateObject();
+	const char *net = icc_json_str(cfg, "Network");
+	add_str(h, "NetworkMode", net ? net : ICC_DEFAULT_NETWORK);
+	cJSON_AddItemToObject(h, "PortBindings", icc_ports_docker(cJSON_GetObjectItemCaseSensitive(cfg, "PortBindings")));
+	cJSON_AddBoolToObject(h, "PublishAllPorts", cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cfg, "PublishAllPorts")));
+	cJSON_AddBoolToObject(h, "AutoRemove", cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cfg, "AutoRemove")));
+	return h;
+}
+
+/* Docker's NetworkSettings: what the running container's start set up (empty when not running). */
+static cJSON *network_settings(const cJSON *meta)
+{
+	struct icc_cstate cs;
+	icc_container_state(meta, &cs);
+	const cJSON *n = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(meta, "state"), "network");
+	if (cs.status != ICC_CS_RUNNING)
+		n = NULL;
+	cJSON *o = cJSON_CreateObject();
+	add_str(o, "Bridge", icc_json_str(n, "Bridge"));
+	add_str(o, "SandboxKey", icc_json_str(n, "SandboxKey"));
+	cJSON_AddItemToObject(o, "Ports", icc_ports_docker(cJSON_GetObjectItemCaseSensitive(n, "Ports")));
+	add_str(o, "Gateway", icc_json_str(n, "Gateway"));
+	add_str(o, "IPAddress", icc_json_str(n, "IPAddress"));
+	cJSON_AddNumberToObject(o, "IPPrefixLen", (double)icc_json_int(n, "IPPrefixLen", 0));
+	add_str(o, "MacAddress", icc_json_str(n, "MacAddress"));
+	cJSON *nets = cJSON_AddObjectToObject(o, "Networks");
+	const char *name = icc_json_str(n, "Network");
+	if (name) {
+		cJSON *e = cJSON_AddObjectToObject(nets, name);
+		add_str(e, "NetworkID", icc_json_str(n, "NetworkID"));
+		add_str(e, "Gateway", icc_json_str(n, "Gateway"));
+		add_str(e, "IPAddress", icc_json_str(n, "IPAddress"));
+		cJSON_AddNumberToObject(e, "IPPrefixLen", (double)icc_json_int(n, "IPPrefixLen", 0));
+		add_str(e, "MacAddress", icc_json_str(n, "MacAddress"));
+	}
+	return o;
+}
+
 static cJSON *container_doc(struct icc_store *st, const char *id, cJSON *meta)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -77,6 +121,8 @@ static cJSON *container_doc(struct icc_store *st, const char *id, cJSON *meta)
 	cJSON_AddStringToObject(config, "Image", icc_json_str(meta, "image_ref") ? icc_json_str(meta, "image_ref") : "");
 	cJSON_AddItemToObject(o, "Config", config);
 	cJSON_AddItemToObject(o, "State", copy_member(meta, "state"));
+	cJSON_AddItemToObject(o, "HostConfig", host_config(meta));
+	cJSON_AddItemToObject(o, "NetworkSettings", network_settings(meta));
 	char path[4300];
 	cJSON *gd = cJSON_AddObjectToObject(o, "GraphDriver");
 	add_str(gd, "Name", "btrfs");

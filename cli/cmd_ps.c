@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "icc/network.h"
 #include "icc/object.h"
 #include "icc/runtime.h"
 
@@ -152,11 +153,18 @@ int cmd_ps(int argc, char **argv)
 		command_text(cfg, !notrunc && fmt == CLI_FMT_TABLE, cmd, sizeof(cmd));
 		icc_time_ago(rows[i].created, now, created, sizeof(created));
 		status_text(&cs, now, status, sizeof(status));
+		/* published ports, as Docker shows them: only while running */
+		char ports[1024] = "";
+		if (cs.status == ICC_CS_RUNNING)
+			icc_ports_text(cJSON_GetObjectItemCaseSensitive(
+					       cJSON_GetObjectItemCaseSensitive(
+						       cJSON_GetObjectItemCaseSensitive(meta, "state"), "network"), "Ports"),
+				       ports, sizeof(ports));
 		const char *image = icc_json_str(meta, "image_ref");
 		const char *name = icc_json_str(meta, "name");
 		if (fmt == CLI_FMT_TABLE) {
 			cli_table_add(&t, notrunc ? id : cli_short_id(id, sid), image ? image : "", cmd,
-				      created, status, "", name ? name : "");
+				      created, status, ports, name ? name : "");
 			continue;
 		}
 		cJSON *o = cJSON_CreateObject();
@@ -184,7 +192,7 @@ int cmd_ps(int argc, char **argv)
 		}
 		cJSON_AddStringToObject(o, "State", icc_cstatus_name(cs.status));
 		cJSON_AddStringToObject(o, "Status", status);
-		cJSON_AddStringToObject(o, "Ports", "");
+		cJSON_AddStringToObject(o, "Ports", ports);
 		cJSON_AddStringToObject(o, "Names", name ? name : "");
 		if (cs.status == ICC_CS_RUNNING)
 			cJSON_AddNumberToObject(o, "Pid", cs.pid);

@@ -1,11 +1,14 @@
 /* cmd_run.c - icc run / icc create: make a container from an image (and run it) */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "icc/container.h"
+#include "icc/network.h"
 #include "icc/object.h"
+#include "icc/ref.h"
 #include "icc/runtime.h"
 #include "run_opts.h"
 
@@ -18,6 +21,63 @@ static void discard(struct icc_store *st, const char *id)
 		icc_object_remove(st, ICC_CONTAINER, id, &e);
 		icc_store_unlock(st);
 	}
+}
+
+/* Docker treats registries on loopback as plain HTTP ("insecure"); so does this. */
+static bool loopback_registry(const char *ref)
+{
+	const char *slash = strchr(ref, '/');
+	if (!slash)
+		return false;
+	char host[256];
+	snprintf(host, sizeof(host), "%.*s", (int)(slash - ref), ref);
+	char *colon = strchr(host, ':');
+	if (colon)
+		*colon = '\0';
+	return !strcmp(host, "localhost") || !strncmp(host, "127.", 4);
+}
+
+/* `icc pull REF` as a step of run/create: its messages go to stderr, stdout is the container's. */
+static int pull_image(const char *ref)
+{
+	char *args[4];
+	int n = 0;
+	args[n++] = "pull";
+	if (loopback_registry(ref))
+		args[n++] = "--tls-verify=false";
+	args[n++] = (char *)ref;
+	args[n] = NULL;
+	fflush(stdout);
+	int saved = dup(1);
+	dup2(2, 1);
+	int rc = cmd_pull(n, args);
+	fflush(stdout);
+	if (saved >= 0) {
+		dup2(saved, 1);
+		close(saved);
+	}
+	return rc;
+}
+
+/* The image to run: from the store, pulled when missing (--pull missing) or always. */
+static int find_image(struct icc_store *st, const char *ref, const char *policy,
+		      char id[ICC_ID_LEN + 1], struct icc_err *err)
+{
+	if (!policy)
+		policy = "missing";
+	int r = strcmp(policy, "always") ? icc_image_resolve(st, ref, id, err) : -ENOENT;
+	if (r != -ENOENT || !strcmp(policy, "never"))
+		return r;
+	char norm[ICC_REF_MAX + 1];
+	struct icc_err e;
+	if (icc_ref_normalize(ref, norm, sizeof(norm), &e) < 0)
+		return r == 0 ? 0 : icc_err_set(err, ENOENT, "no such image '%s'", ref);
+	if (strcmp(policy, "always"))
+		fprintf(stderr, "Unable to find image '%s' locally\n", norm);
+	/* pull said what went wrong, once */
+	if (pull_image(ref) != 0)
+		return icc_err_set(err, ECANCELED, "%s", "");
+	return icc_image_resolve(st, norm, id, err);
 }
 
 int cli_run_or_create(int argc, char **argv, bool run)
@@ -34,11 +94,21 @@ int cli_run_or_create(int argc, char **argv, bool run)
 	}
 	struct icc_err err;
 	char image_id[ICC_ID_LEN + 1], id[ICC_ID_LEN + 1];
-	int r = icc_image_resolve(&st, o.image, image_id, &err);
+	/* an unknown network fails before anything is made */
+	const char *net = icc_json_str(o.config, "Network");
+	int r = 0;
+	if (strcmp(net, "none") && strcmp(net, "host")) {
+		cJSON *def = NULL;
+		r = icc_network_get(&st, net, &def, &err);
+		cJSON_Delete(def);
+	}
+	if (r == 0)
+		r = find_image(&st, o.image, o.pull, image_id, &err);
 	if (r == 0)
 		r = icc_container_create(&st, image_id, o.image, o.name, o.config, id, &err);
 	if (r < 0) {
-		cli_fail(&err);
+		if (err.code != ECANCELED)
+			cli_fail(&err);
 		run_opts_free(&o);
 		icc_store_close(&st);
 		return 125;

@@ -168,9 +168,12 @@ void cli_print_template(const char *tmpl, const cJSON *obj)
 			size_t n = (size_t)(end - f);
 			while (n > 0 && f[n - 1] == ' ')
 				n--;
-			char key[64];
+			char key[256];
 			snprintf(key, sizeof(key), "%.*s", (int)n, f);
-			const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+			/* ".A.B" walks nested objects, as Docker's {{.NetworkSettings.IPAddress}} */
+			const cJSON *v = obj;
+			for (char *save = NULL, *k = strtok_r(key, ".", &save); k && v; k = strtok_r(NULL, ".", &save))
+				v = cJSON_GetObjectItemCaseSensitive(v, k);
 			if (cJSON_IsString(v))
 				fputs(v->valuestring, stdout);
 			else if (cJSON_IsNumber(v))

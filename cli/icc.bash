@@ -5,7 +5,7 @@
 
 _icc_commands="init import images tag rmi history inspect create run start stop kill exec logs ps rm
 commit diff rollback mount umount snapshot snapshots promote export save load push pull send receive
-system version help"
+port network system version help"
 
 # icc with the same --root as the command line being completed; quiet, no store setup noise
 _icc_q() {
@@ -42,6 +42,10 @@ _icc_snapshots() {
 	fi
 }
 
+_icc_networks() {
+	COMPREPLY+=($(compgen -W "$(_icc_q network ls --format '{{.Name}}')" -- "$cur"))
+}
+
 _icc_objects() { _icc_containers all; _icc_images; _icc_snapshots; }
 
 # Does option $2 of command $1 take a value?
@@ -52,7 +56,8 @@ _icc_takes_value() {
 	inspect:-f) return 0 ;;
 	*:--name | *:--format | *:--type | *:--compress | *:--output | *:--input | *:--message | \
 		*:--change | *:--author | *:--env | *:--workdir | *:--user | *:--hostname | *:--volume | \
-		*:--network | *:--net | *:--runtime | *:--signal | *:--time | *:--keep | *:--older-than) return 0 ;;
+		*:--network | *:--net | *:--runtime | *:--publish | *:--pull | *:--subnet | *:--gateway | \
+		*:--interface-name | *:--driver | *:--signal | *:--time | *:--keep | *:--older-than) return 0 ;;
 	esac
 	return 1
 }
@@ -106,7 +111,7 @@ _icc() {
 	history) opts="-q --quiet --no-trunc --format" ;;
 	inspect) opts="--type -f --format" ;;
 	run | create) opts="-i --interactive -t --tty -d --detach --rm --name -e --env -w --workdir -u --user
-		-h --hostname -v --volume --network --runtime" ;;
+		-h --hostname -v --volume --network -p --publish -P --publish-all --pull --runtime" ;;
 	start) opts="-a --attach -i --interactive" ;;
 	stop) opts="-t --time" ;;
 	kill) opts="-s --signal" ;;
@@ -140,7 +145,8 @@ _icc() {
 		return ;;
 	--compress) COMPREPLY=($(compgen -W "gzip zstd none" -- "$cur")); return ;;
 	--type) COMPREPLY=($(compgen -W "image container snapshot" -- "$cur")); return ;;
-	--network | --net) COMPREPLY=($(compgen -W "host none" -- "$cur")); return ;;
+	--network | --net) COMPREPLY=($(compgen -W "bridge host none" -- "$cur")); _icc_networks; return ;;
+	--pull) COMPREPLY=($(compgen -W "missing always never" -- "$cur")); return ;;
 	--runtime) COMPREPLY=($(compgen -W "runc crun" -- "$cur")); return ;;
 	-s | --signal) [[ $cmd == kill ]] && { COMPREPLY=($(compgen -W "KILL TERM INT HUP QUIT USR1 USR2 STOP CONT" -- "$cur")); return; } ;;
 	-o | --output | -i | --input)
@@ -159,6 +165,8 @@ _icc() {
 		system:prune) opts="-a --all -f --force" ;;
 		system:check) opts="--repair" ;;
 		system:info) opts="--format" ;;
+		network:create) opts="--subnet --gateway --interface-name --internal --disable-dns" ;;
+		network:ls) opts="-q --quiet --no-trunc --format" ;;
 		snapshot:prune) opts="-n --dry-run --keep --older-than" ;;
 		esac
 		COMPREPLY=($(compgen -W "$opts" -- "$cur"))
@@ -207,6 +215,13 @@ _icc() {
 	send) ((nargs == 0)) && { _icc_images; _icc_snapshots; } ;;
 	system)
 		((nargs == 0)) && COMPREPLY=($(compgen -W "info check df prune" -- "$cur")) ;;
+	network)
+		if ((nargs == 0)); then
+			COMPREPLY=($(compgen -W "create ls inspect rm" -- "$cur"))
+		elif [[ $sub == inspect || $sub == rm ]]; then
+			_icc_networks
+		fi ;;
+	port) ((nargs == 0)) && _icc_containers running ;;
 	esac
 	return 0
 } &&

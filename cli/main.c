@@ -42,7 +42,8 @@ static const struct cli_command commands[] = {
 	 "  Takes the options of 'icc run' (without starting anything).\n"},
 	{"run", cmd_run,
 	 "[-i] [-t] [-d] [--rm] [--name N] [-e K=V] [-w DIR] [-u USER] [-h HOST] [-v HOSTDIR:CDIR[:ro]] "
-	 "[--network host|none] [--runtime runc|crun] IMAGE [CMD...]",
+	 "[--network bridge|none|host|NAME] [-p [IP:][HPORT:]CPORT[/PROTO]]... [-P] [--pull missing|always|never] "
+	 "[--runtime runc|crun] IMAGE [CMD...]",
 	 "Run a command in a new container",
 	 "  -i, --interactive      keep stdin open\n"
 	 "  -t, --tty              allocate a terminal (type #save at a shell prompt to snapshot)\n"
@@ -54,7 +55,11 @@ static const struct cli_command commands[] = {
 	 "  -u, --user USER        user[:group] or uid[:gid]\n"
 	 "  -h, --hostname HOST    container host name\n"
 	 "  -v, --volume H:C[:ro]  bind mount host directory H at C\n"
-	 "      --network MODE     host or none (default none)\n"
+	 "      --network NET      bridge (default: own namespace, NAT, DNS), none, host, or a network\n"
+	 "                         made with 'icc network create' (containers find each other by name)\n"
+	 "  -p, --publish SPEC     [IP:][HOSTPORT:]PORT[/tcp|/udp]: publish a container port on the host\n"
+	 "  -P, --publish-all      publish every EXPOSE'd port on a free host port\n"
+	 "      --pull POLICY      missing (default: pull an image not in the store), always, never\n"
 	 "      --runtime NAME     runc (default) or crun\n"
 	 "Exit status: the command's, or 125 (icc failed), 126 (cannot execute), 127 (not found).\n"},
 	{"start", cmd_start, "[-a] [-i] CONTAINER...", "Start a stopped container again",
@@ -83,6 +88,20 @@ static const struct cli_command commands[] = {
 	 "      --no-trunc         full ids and commands\n" FORMAT_OPT
 	 "                         fields: ID Names Image ImageID Command CreatedAt CreatedSince\n"
 	 "                         RunningFor State Status Size Ports\n"},
+	{"port", cmd_port, "CONTAINER [PORT[/PROTO]]", "List the host ports a running container publishes", ""},
+	{"network", cmd_network,
+	 "create [--subnet CIDR] [--gateway IP] [--interface-name BR] [--internal] [--disable-dns] NAME | "
+	 "ls [-q] [--format FORMAT] | inspect NET... | rm NET...",
+	 "Manage bridge networks (netavark, aardvark-dns)",
+	 "  create                 a bridge network; containers on it resolve each other's names\n"
+	 "      --subnet CIDR      IPv4 subnet (default: the first free 10.89.N.0/24)\n"
+	 "      --gateway IP       gateway address (default: the subnet's first)\n"
+	 "      --interface-name BR  host bridge name (default: the first free iccN)\n"
+	 "      --internal         no outbound NAT\n"
+	 "      --disable-dns      no aardvark-dns name resolution\n"
+	 "  ls                     list networks (fields: ID Name Driver Scope Subnet Bridge)\n"
+	 "  inspect NET...         networks as JSON, with their running containers\n"
+	 "  rm NET...              remove networks no container uses\n"},
 	{"rm", cmd_rm, "[-f] CONTAINER...", "Remove containers (and their snapshots)",
 	 "  -f, --force            kill a running container first\n"},
 	{"commit", cmd_commit, "[-m MSG] [-a AUTHOR] [-c CHANGE]... CONTAINER [IMAGE[:TAG]]",
@@ -210,7 +229,8 @@ static int unknown_command(const char *name)
 static bool takes_value(const char *opt)
 {
 	static const char *const v[] = {"-e", "-w", "-u", "-h", "-v", "--name", "--env", "--workdir",
-					"--user", "--hostname", "--volume", "--network", "--net", "--runtime"};
+					"--user", "--hostname", "--volume", "--network", "--net", "--runtime",
+					"-p", "--publish", "--pull"};
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
 		if (!strcmp(opt, v[i]))
 			return true;

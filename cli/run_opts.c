@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "icc/network.h"
 #include "icc/runtime.h"
 #include "run_opts.h"
 
@@ -64,16 +65,20 @@ int run_opts_parse(int argc, char **argv, const char *cmd, struct run_opts *o)
 		{"network", required_argument, NULL, 'N'},
 		{"net", required_argument, NULL, 'N'},
 		{"runtime", required_argument, NULL, 'r'},
+		{"publish", required_argument, NULL, 'p'},
+		{"publish-all", no_argument, NULL, 'P'},
+		{"pull", required_argument, NULL, 'L'},
 		{0, 0, 0, 0},
 	};
 	memset(o, 0, sizeof(*o));
 	o->config = cJSON_CreateObject();
-	cJSON *env = NULL, *mounts = NULL;
+	cJSON *env = NULL, *mounts = NULL, *ports = NULL;
+	bool publish_all = false;
 	const char *network = NULL;
 	optind = 1;
 	opterr = 0;
 	int c, rc = 0;
-	while (rc == 0 && (c = getopt_long(argc, argv, "+itdn:e:w:u:h:v:", opts, NULL)) != -1) {
+	while (rc == 0 && (c = getopt_long(argc, argv, "+itdn:e:w:u:h:v:p:P", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i': o->interactive = true; break;
 		case 't': o->tty = true; break;
@@ -114,9 +119,26 @@ int run_opts_parse(int argc, char **argv, const char *cmd, struct run_opts *o)
 			rc = add_volume(mounts, cmd, optarg);
 			break;
 		case 'N':
-			if (strcmp(optarg, "host") && strcmp(optarg, "none"))
-				rc = bad(cmd, "unsupported network '%s' (use host or none)", optarg);
+			/* a network name is checked when the container starts (it may be made meanwhile) */
+			if (!icc_network_name_valid(optarg))
+				rc = bad(cmd, "invalid network '%s': use bridge, none, host or a network name", optarg);
 			network = optarg;
+			break;
+		case 'p': {
+			struct icc_err err;
+			if (!ports)
+				ports = cJSON_AddArrayToObject(o->config, "PortBindings");
+			if (icc_port_parse(optarg, ports, &err) < 0) {
+				cli_errorf("%s: %s", cmd, err.msg);
+				rc = 125;
+			}
+			break;
+		}
+		case 'P': publish_all = true; break;
+		case 'L':
+			if (strcmp(optarg, "missing") && strcmp(optarg, "always") && strcmp(optarg, "never"))
+				rc = bad(cmd, "invalid --pull '%s': use missing, always or never", optarg);
+			o->pull = optarg;
 			break;
 		case 'r': o->runtime = optarg; break;
 		default:
@@ -149,7 +171,16 @@ int run_opts_parse(int argc, char **argv, const char *cmd, struct run_opts *o)
 	cJSON_AddBoolToObject(o->config, "Tty", o->tty);
 	cJSON_AddBoolToObject(o->config, "OpenStdin", o->interactive);
 	cJSON_AddBoolToObject(o->config, "AutoRemove", o->autoremove);
-	cJSON_AddStringToObject(o->config, "Network", network ? network : "none");
+	if (!network)
+		network = ICC_DEFAULT_NETWORK;
+	if ((ports || publish_all) && (!strcmp(network, "host") || !strcmp(network, "none"))) {
+		cli_errorf("%s: published ports need a bridge network, not --network %s", cmd, network);
+		run_opts_free(o);
+		return 125;
+	}
+	cJSON_AddStringToObject(o->config, "Network", network);
+	if (publish_all)
+		cJSON_AddBoolToObject(o->config, "PublishAllPorts", true);
 	cJSON_AddStringToObject(o->config, "Runtime", o->runtime ? o->runtime : ICC_DEFAULT_RUNTIME);
 	return 0;
 }

@@ -12,9 +12,10 @@ struct run_opts {
 	const char *image;
 	cJSON *config;   /* members over the image's config: Cmd, Env, Tty, Mounts, ... */
 	const char *runtime;
+	const char *pull;    /* --pull missing (default), always, never */
 };
 
-#define RUN_SYNOPSIS "[-i] [-t] [-d] [--rm] [--name NAME] [-e K=V] [-w DIR] [-u USER] [--hostname H] [-v HOSTDIR:CDIR[:ro]] [--network host|none] [--runtime runc|crun] IMAGE [CMD...]"
+#define RUN_SYNOPSIS "[-i] [-t] [-d] [--rm] [--name NAME] [-e K=V] [-w DIR] [-u USER] [--hostname H] [-v HOSTDIR:CDIR[:ro]] [--network bridge|none|host|NAME] [-p [IP:]HPORT:CPORT[/PROTO]]... [-P] [--pull missing|always|never] [--runtime runc|crun] IMAGE [CMD...]"
 
 /* Parse; returns 0, or an exit code after printing the error.  Free with run_opts_free. */
 int run_opts_parse(int argc, char **argv, const char *cmd, struct run_opts *o);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "icc/check.h"
+#include "icc/network.h"
 #include "icc/object.h"
 #include "icc/ref.h"
 #include "icc/snapdir.h"
@@ -184,5 +185,7 @@ int icc_store_check(struct icc_store *st, bool repair, icc_check_report report,
 	check_objects(&c, ICC_IMAGE);
 	check_objects(&c, ICC_CONTAINER);
 	check_refs(&c);
+	/* networks left set up by starts that were killed (kill -9 of the monitor) */
+	c.problems += icc_net_check(st, repair, report, rctx);
 	return c.problems;
 }

@@ -15,6 +15,7 @@
 #include <linux/magic.h>
 
 #include "icc/container.h"
+#include "icc/network.h"
 #include "icc/object.h"
 #include "icc/runtime.h"
 #include "icc/snapdir.h"
@@ -334,43 +335,19 @@ int icc_bundle_write(struct icc_store *st, const char *id, const cJSON *meta, in
 	const char *h = icc_json_str(cfg, "Hostname");
 	snprintf(hostname, sizeof(hostname), "%s", h && *h ? h : short_id);
 	bool use_tty = tty >= 0 ? tty : cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cfg, "Tty"));
-	const char *network = icc_json_str(cfg, "Network");
-	bool hostnet = network && !strcmp(network, "host");
+	struct icc_net_files nf;
+	r = icc_net_files(st, id, cfg, hostname, &nf, err);
+	bool hostnet = nf.host;
 
 	/* files bind-mounted over /etc: kept beside the rootfs, never written into it */
 	char text[2048];
 	snprintf(text, sizeof(text), "%s\n", hostname);
-	r = write_small(dfd, "hostname", text, err);
-	if (r == 0) {
-		if (hostnet) {
-			char *hosts = NULL;
-			size_t len;
-			struct icc_err e;
-			if (icc_read_file(AT_FDCWD, "/etc/hosts", 1 << 16, &hosts, &len, &e) == 0) {
-				r = write_small(dfd, "hosts", hosts, err);
-				free(hosts);
-			} else {
-				r = write_small(dfd, "hosts", "127.0.0.1\tlocalhost\n", err);
-			}
-		} else {
-			snprintf(text, sizeof(text),
-				 "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
-				 "127.0.1.1\t%s\n", hostname);
-			r = write_small(dfd, "hosts", text, err);
-		}
-	}
-	if (r == 0) {
-		char *rc = NULL;
-		size_t len;
-		struct icc_err e;
-		if (icc_read_file(AT_FDCWD, "/etc/resolv.conf", 1 << 16, &rc, &len, &e) == 0 &&
-		    (hostnet || !strstr(rc, "127.0.0."))) {
-			r = write_small(dfd, "resolv.conf", rc, err);
-		} else {
-			r = write_small(dfd, "resolv.conf", "nameserver 8.8.8.8\nnameserver 8.8.4.4\n", err);
-		}
-		free(rc);
-	}
+	if (r == 0)
+		r = write_small(dfd, "hostname", text, err);
+	if (r == 0)
+		r = write_small(dfd, "hosts", nf.hosts, err);
+	if (r == 0)
+		r = write_small(dfd, "resolv.conf", nf.resolv, err);
 
 	cJSON_AddStringToObject(spec, "ociVersion", "1.0.2");
 	cJSON *proc = cJSON_AddObjectToObject(spec, "process");
@@ -500,6 +477,9 @@ int icc_bundle_write(struct icc_store *st, const char *id, const cJSON *meta, in
 			continue;
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "type", nss[i]);
+		/* bridge networks: the namespace icc made and netavark configured */
+		if (!strcmp(nss[i], "network") && nf.netns[0])
+			cJSON_AddStringToObject(o, "path", nf.netns);
 		cJSON_AddItemToArray(ns, o);
 	}
 	add_strings(cJSON_AddArrayToObject(linux_, "maskedPaths"), (const char *[]){
@@ -536,6 +516,7 @@ int icc_bundle_write(struct icc_store *st, const char *id, const cJSON *meta, in
 		}
 	}
 	cJSON_Delete(spec);
+	icc_net_files_free(&nf);
 	close(rootfd);
 	close(dfd);
 	return r;
@@ -679,6 +660,7 @@ void icc_runtime_cleanup(struct icc_store *st, const char *id, const char *runti
 	char mp[4400];
 	icc_object_path(st, ICC_CONTAINER, id, "merged", mp, sizeof(mp));
 	icc_fsumount(mp);
+	icc_net_teardown(st, id);
 	/* the cgroup, in case the runtime's state was already gone */
 	static const char *const ctrls[] = {"cpu", "cpuacct", "cpuset", "memory", "devices", "freezer",
 					    "blkio", "pids", "systemd", "unified", "net_cls", "perf_event",

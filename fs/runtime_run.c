@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "icc/network.h"
 #include "icc/object.h"
 #include "icc/runtime.h"
 #include "icc/snapdir.h"
@@ -111,12 +112,20 @@ static int launch(struct icc_store *st, const char *id, const struct icc_launch_
 	icc_object_path(st, ICC_CONTAINER, id, "icc-fs.pid", fspid, sizeof(fspid));
 	unlink(pidfile);
 	unlink(fspid);
-	r = icc_bundle_write(st, id, meta, o->tty ? 1 : 0, err);
+	cJSON *netsum = NULL;
+	bool networked = false;
+	r = icc_net_setup(st, id, meta, &netsum, err);
+	if (r == 0)
+		r = icc_bundle_write(st, id, meta, o->tty ? 1 : 0, err);
 	if (r == 0)
 		r = icc_fsmount(st, id, meta, merged, fspid, err);
 	cJSON_Delete(meta);
-	if (r < 0)
+	if (r < 0) {
+		cJSON_Delete(netsum);
+		/* the network, when the bundle or the mount failed after it */
+		icc_runtime_cleanup(st, id, runtime);
 		return r;
+	}
 
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	icc_io_block_signals();
@@ -184,6 +193,12 @@ static int launch(struct icc_store *st, const char *id, const struct icc_launch_
 		cJSON_AddNullToObject(patch, "exit_code");
 		cJSON_AddNullToObject(patch, "finished");
 		cJSON_AddBoolToObject(patch, "tty", o->tty);
+		networked = netsum != NULL;
+		if (netsum)
+			cJSON_AddItemToObject(patch, "network", netsum);
+		else
+			cJSON_AddNullToObject(patch, "network");
+		netsum = NULL;
 		r = icc_state_update(st, id, patch, err);
 		cJSON_Delete(patch);
 		if (r == -ENOENT)
@@ -199,6 +214,7 @@ static int launch(struct icc_store *st, const char *id, const struct icc_launch_
 			r = icc_err_set(err, EIO, "cannot start container '%s': %s", cname, m);
 		}
 	}
+	cJSON_Delete(netsum);
 	if (r < 0) {
 		if (pid > 0) {
 			kill(pid, SIGKILL);
@@ -217,6 +233,7 @@ static int launch(struct icc_store *st, const char *id, const struct icc_launch_
 		cJSON *patch = cJSON_CreateObject();
 		cJSON_AddNullToObject(patch, "pid");
 		cJSON_AddNullToObject(patch, "monitor_pid");
+		cJSON_AddNullToObject(patch, "network");
 		cJSON_AddStringToObject(patch, "status", cs.status == ICC_CS_CREATED ? "created" : "exited");
 		struct icc_err e2;
 		icc_state_update(st, id, patch, &e2);
@@ -243,6 +260,15 @@ static int launch(struct icc_store *st, const char *id, const struct icc_launch_
 	};
 	int code = icc_io_run(&io);
 	*exit_code = code;
+	if (networked) {
+		/* the network's teardown takes a while: until the end is recorded,
+		 * `icc ps` already shows the right exit code */
+		cJSON *early = cJSON_CreateObject();
+		set_num(early, "exit_code", code);
+		struct icc_err e1;
+		icc_state_update(st, id, early, &e1);
+		cJSON_Delete(early);
+	}
 
 	cJSON *patch = cJSON_CreateObject();
 	char now[64];
@@ -252,6 +278,7 @@ static int launch(struct icc_store *st, const char *id, const struct icc_launch_
 	cJSON_AddStringToObject(patch, "finished", now);
 	cJSON_AddNullToObject(patch, "pid");
 	cJSON_AddNullToObject(patch, "monitor_pid");
+	cJSON_AddNullToObject(patch, "network");
 	struct icc_err e2;
 	icc_runtime_cleanup(st, id, runtime);
 	unlink(pidfile);

@@ -74,6 +74,25 @@ setup_store() {
 	at_exit "umount -l '$T/store'"
 	ICC_ROOT="$T/store"
 	export ICC_ROOT
+	setup_test_bridge
+}
+
+# setup_test_bridge: the store's default network "bridge" on a bridge and a
+# subnet of this test alone (icct<pid>, 10.X.Y.0/24 from the pid), so that
+# parallel tests and the machine's own networks (Podman's 10.88.0.0/16) never
+# meet.  TEST_BRIDGE, TEST_SUBNET and TEST_GATEWAY say which.
+setup_test_bridge() {
+	local x=$((100 + ($$ / 256) % 100)) y=$(($$ % 256)) i
+	TEST_BRIDGE="icct$$"
+	for i in 0 1 2 3 4 5 6 7; do
+		TEST_SUBNET="10.$(((x + i * 13) % 100 + 100)).$y.0/24"
+		"$ICC_BIN" network create --subnet "$TEST_SUBNET" --interface-name "$TEST_BRIDGE" bridge \
+			>/dev/null 2>&1 && break
+	done
+	TEST_GATEWAY="${TEST_SUBNET%.0/24}.1"
+	# whatever a failing test left on the host: records, namespaces, the bridge
+	at_exit "ip link del '$TEST_BRIDGE'"
+	at_exit "'$ICC_BIN' system check --repair"
 }
 
 # make_rootfs DIR: a tiny busybox root filesystem, no network needed.

@@ -402,14 +402,22 @@ elif want 'containers|commit'; then
 		PRUN="--network=none --ulimit nofile=20000:20000 --ulimit nproc=4096:4096"
 		$P import "$W/rootfs.tar" bench-bb >/dev/null 2>>"$W/cmd.err" || { log "podman import failed"; P=""; }
 	fi
+	# the default bridge network on a subnet and bridge of the bench alone
+	"$ICC" network create --subnet 10.251.0.0/24 --interface-name iccbench$$ bridge >/dev/null 2>>"$W/cmd.err" ||
+		log "icc network create failed"
 	if want containers; then
 		for i in $(seq "$RUN_N"); do
 			v=$(timeit runc --root "$W/runc-state" run -b "$B/bundle" "bench$i") &&
 				rec containers "run --rm true" runc "$i" "$v" s lower
-			v=$(timeit "$ICC" run --rm bench-bb true) &&
+			v=$(timeit "$ICC" run --rm --network none bench-bb true) &&
 				rec containers "run --rm true" icc "$i" "$v" s lower
 			[ -n "$P" ] && v=$(timeit $P run --rm $PRUN bench-bb /bin/true) &&
 				rec containers "run --rm true" podman "$i" "$v" s lower
+			# each with its default network: icc's bridge (netavark) vs podman's
+			v=$(timeit "$ICC" run --rm bench-bb true) &&
+				rec containers "run --rm true, bridge network" icc "$i" "$v" s lower
+			[ -n "$P" ] && v=$(timeit $P run --rm ${PRUN#--network=none } bench-bb /bin/true) &&
+				rec containers "run --rm true, bridge network" podman "$i" "$v" s lower
 		done
 	fi
 	if want commit; then

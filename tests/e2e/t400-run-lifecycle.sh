@@ -79,7 +79,7 @@ test_expect_success 'crun runs the same bundle' '
 	icc run --rm --runtime crun busybox sh -c "echo crun-ok" >out && grep -x crun-ok out
 '
 test_expect_success 'network none has only lo; host sees host interfaces' '
-	icc run --rm busybox cat /proc/net/dev >out && test $(grep -c : out) -eq 1 &&
+	icc run --rm --network none busybox cat /proc/net/dev >out && test $(grep -c : out) -eq 1 &&
 	icc run --rm --network host busybox cat /proc/net/dev >out2 && test $(grep -c : out2) -ge 1
 '
 test_expect_success 'bind mount with -v, read-only' '
@@ -90,7 +90,7 @@ test_expect_success 'bind mount with -v, read-only' '
 count_state() { ls "$ICC_ROOT/containers" | wc -l; }
 test_expect_success 'bad input: one-line errors, exit codes, nothing left behind' '
 	n=$(count_state) &&
-	{ icc run nosuch 2>err; rc=$?; } && test $rc -eq 125 && expect_error_line err "no such image" &&
+	{ icc run --pull never nosuch 2>err; rc=$?; } && test $rc -eq 125 && expect_error_line err "no such image" &&
 	{ icc run busybox nosuchcmd 2>err; rc=$?; } && test $rc -eq 127 && expect_error_line err "not found" &&
 	{ icc run --name d1 busybox true 2>err; rc=$?; } && test $rc -eq 125 && expect_error_line err "already in use" &&
 	{ icc run -v /no/such/dir:/x busybox true 2>err; rc=$?; } && test $rc -eq 125 && expect_error_line err "does not exist" &&
