@@ -59,8 +59,10 @@ runs_confined() {
 		echo pwned >/o/pwned; echo pwned >/vol/pwned; cat /proc/net/dev' >"$T/run.out" 2>&1
 	cat "$T/run.out"
 	! grep -q SENTINEL "$T/run.out" && ! grep -qx evilhost "$T/run.out" &&
-	grep -q "^ *lo: *[0-9]" "$T/run.out" && # /proc/net/dev: lo only, no host interface
-	test "$(grep -c "^ *[a-z0-9]*: *[0-9]" "$T/run.out")" -eq 1 &&
+	# /proc/net/dev: the container's own namespace (lo, and eth0 on the default
+	# bridge), never the host's interfaces
+	grep -q "^ *lo: *[0-9]" "$T/run.out" &&
+	test -z "$(sed -n "s/^ *\([a-z0-9@.-]*\): *[0-9].*/\1/p" "$T/run.out" | grep -vx -e lo -e eth0)" &&
 	unchanged
 }
 
