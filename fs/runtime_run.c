@@ -14,6 +14,7 @@
 #include "icc/object.h"
 #include "icc/runtime.h"
 #include "icc/snapdir.h"
+#include "icc/snapkeep.h"
 #include "icc/tty.h"
 
 static pid_t read_pidfile(const char *path)
@@ -259,8 +260,9 @@ static int launch(struct icc_store *st, const char *id, const struct icc_launch_
 	 * two fsyncs would be for a file about to be deleted) */
 	bool removed = false;
 	if (o->autoremove && icc_store_lock(st, &e2) == 0) {
+		int kept; /* its snapshots stay in the store; the CLI says so */
 		if (icc_object_exists(st, ICC_CONTAINER, id))
-			removed = icc_object_remove(st, ICC_CONTAINER, id, &e2) == 0;
+			removed = icc_container_remove(st, id, true, &kept, &e2) == 0;
 		icc_store_unlock(st);
 	}
 	if (!removed)
