@@ -15,6 +15,7 @@
 #include <linux/openat2.h>
 
 #include "icc/diff.h"
+#include "icc/placeholders.h"
 #include "icc/subvol.h"
 #include "icc/util.h"
 
@@ -496,14 +497,13 @@ static void finish_walk(struct icc_changes *c)
 /* What the runtime made, not the container: both ways of diffing end here. */
 static void runtime_rules(struct icc_changes *c, int a_fd, int b_fd)
 {
-	/* the runtime's mount points for /etc/hostname etc.: empty files it made */
-	static const char *const mp[] = {"/etc/hostname", "/etc/hosts", "/etc/resolv.conf"};
-	for (size_t k = 0; k < 3; k++) {
-		ssize_t i = find(c, mp[k]);
-		struct stat sb;
+	/* the runtime's mount points (/etc/hostname etc.) and /etc/mtab (placeholders.h) */
+	for (size_t k = 0; icc_placeholder_paths[k]; k++) {
+		char p[64];
+		snprintf(p, sizeof(p), "/%s", icc_placeholder_paths[k]);
+		ssize_t i = find(c, p);
 		int tfd = i >= 0 && c->v[i].kind == 'D' ? a_fd : b_fd;
-		if (i >= 0 && c->v[i].kind != 'C' && tree_stat(tfd, mp[k], &sb) == 0 &&
-		    S_ISREG(sb.st_mode) && sb.st_size == 0)
+		if (i >= 0 && c->v[i].kind != 'C' && icc_placeholder_at(tfd, icc_placeholder_paths[k]))
 			drop(c, (size_t)i);
 	}
 	icc_changes_sort(c);

@@ -14,6 +14,7 @@
 #include "icc/object.h"
 #include "icc/runtime.h"
 #include "icc/snapdir.h"
+#include "icc/placeholders.h"
 #include "icc/snapkeep.h"
 #include "icc/tty.h"
 
@@ -113,6 +114,15 @@ static int launch(struct icc_store *st, const char *id, const struct icc_launch_
 	unlink(pidfile);
 	unlink(fspid);
 	r = icc_bundle_write(st, id, meta, o->tty ? 1 : 0, err);
+	if (r == 0) {
+		/* /etc/mtab as Docker has it; made before icc-fs serves the tree */
+		struct icc_err e3;
+		int rfd = icc_object_rootfs_fd(st, ICC_CONTAINER, id, &e3);
+		if (rfd >= 0) {
+			icc_placeholders_prepare(rfd);
+			close(rfd);
+		}
+	}
 	if (r == 0)
 		r = icc_fsmount(st, id, meta, merged, fspid, err);
 	cJSON_Delete(meta);
