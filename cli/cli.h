@@ -143,5 +143,7 @@ int cli_system_prune(int argc, char **argv);
 int cli_snapshot_prune(int argc, char **argv);
 /* Ask "PROMPT [y/N] " on the terminal; false when stdin is not one. */
 bool cli_confirm(const char *prompt);
+/* "kept N snapshots of 'C': icc snapshots --all" on stderr, when n > 0 */
+void cli_say_kept(const char *container, int n);
 
 #endif

@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "icc/object.h"
 #include "icc/runtime.h"
+#include "icc/snapkeep.h"
 
 static void sleep_ms(int ms)
 {
@@ -262,19 +263,22 @@ int cmd_rm(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"force", no_argument, NULL, 'f'},
+		{"snapshots", no_argument, NULL, 'S'},
 		{0, 0, 0, 0},
 	};
-	bool force = false;
+	bool force = false, drop_snaps = false;
 	optind = 1;
 	int c;
 	while ((c = getopt_long(argc, argv, "fv", opts, NULL)) != -1) {
 		if (c == 'f')
 			force = true;
+		else if (c == 'S')
+			drop_snaps = true;
 		else if (c != 'v')
-			return cli_usage("rm", "[-f] CONTAINER...");
+			return cli_usage("rm", "");
 	}
 	if (optind >= argc)
-		return cli_usage("rm", "[-f] CONTAINER...");
+		return cli_usage("rm", "");
 	struct icc_store st;
 	if (cli_open_store(&st))
 		return 1;
@@ -302,16 +306,32 @@ int cmd_rm(int argc, char **argv)
 			kill(cs.pid, SIGKILL);
 			wait_ended(&st, id, 2000, 137);
 			if (!icc_object_exists(&st, ICC_CONTAINER, id)) {
-				puts(argv[i]); /* --rm: its monitor removed it */
+				/* --rm: its monitor removed it and kept its snapshots */
+				struct icc_err err;
+				if (drop_snaps && icc_store_lock(&st, &err) == 0) {
+					if (icc_kept_remove(&st, id, &err) < 0) {
+						cli_fail(&err);
+						status = 1;
+					}
+					icc_store_unlock(&st);
+				} else {
+					cli_say_kept(cname, icc_kept_count(&st, id));
+				}
+				puts(argv[i]);
 				continue;
 			}
 		}
 		icc_runtime_cleanup(&st, id, runtime);
 		struct icc_err err;
+		int kept = 0;
 		int r = icc_store_lock(&st, &err);
 		if (r == 0) {
-			if (icc_object_exists(&st, ICC_CONTAINER, id)) /* else: removed by its --rm monitor */
-				r = icc_object_remove(&st, ICC_CONTAINER, id, &err);
+			if (icc_object_exists(&st, ICC_CONTAINER, id))
+				r = icc_container_remove(&st, id, !drop_snaps, &kept, &err);
+			else if (drop_snaps) /* removed by its --rm monitor, which kept them */
+				r = icc_kept_remove(&st, id, &err);
+			else
+				kept = icc_kept_count(&st, id);
 			icc_store_unlock(&st);
 		}
 		if (r < 0) {
@@ -319,6 +339,7 @@ int cmd_rm(int argc, char **argv)
 			status = 1;
 			continue;
 		}
+		cli_say_kept(cname, kept);
 		puts(argv[i]);
 	}
 	icc_store_close(&st);

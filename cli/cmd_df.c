@@ -150,6 +150,39 @@ int cli_system_df(int argc, char **argv)
 		}
 		cJSON_Delete(m);
 	}
+	/* snapshots kept of removed containers */
+	struct icc_store_snap *snaps = NULL;
+	size_t nsnaps = 0;
+	if (icc_snapshots_all(&st, &snaps, &nsnaps, &err) < 0)
+		nsnaps = 0;
+	for (size_t s = 0; s < nsnaps; s++) {
+		if (!snaps[s].removed)
+			continue;
+		struct icc_snapdir sd;
+		unsigned long long sb = 0;
+		if (icc_container_snapdir_open(&st, snaps[s].container_id, &sd, &err) == 0) {
+			sb = tree_bytes(&st, icc_snapdir_open_root(&sd, snaps[s].info.name, &err));
+			icc_snapdir_close(&sd);
+		}
+		k[2].total++;
+		k[2].size += sb;
+		k[2].reclaimable += sb;
+		char ref[400], ago[64], hsb[32], sid[13];
+		snprintf(ref, sizeof(ref), "%s/%s", snaps[s].container_name[0] ? snaps[s].container_name
+								   : cli_short_id(snaps[s].container_id, sid),
+			 snaps[s].info.name);
+		icc_time_ago(snaps[s].info.created_ns, now, ago, sizeof(ago));
+		icc_human_size(sb, hsb, sizeof(hsb));
+		cJSON *so = cJSON_CreateObject();
+		cJSON_AddStringToObject(so, "Names", ref);
+		cJSON_AddStringToObject(so, "ID", cli_short_id(snaps[s].info.id, sid));
+		cJSON_AddStringToObject(so, "CreatedSince", ago);
+		cJSON_AddStringToObject(so, "Size", hsb);
+		cJSON_AddNumberToObject(so, "SizeBytes", (double)sb);
+		cJSON_AddBoolToObject(so, "Removed", true);
+		cJSON_AddItemToArray(vsnap, so);
+	}
+	free(snaps);
 	for (size_t j = 0; j < imgs.count; j++) {
 		cJSON *m;
 		if (icc_object_meta(&st, ICC_IMAGE, imgs.ids[j], &m, &err) < 0)

@@ -13,9 +13,10 @@
 #include "icc/object.h"
 #include "icc/ref.h"
 #include "icc/runtime.h"
+#include "icc/snapkeep.h"
 #include "icc/snapref.h"
 
-#define PRUNE_SYNOPSIS "[-a] [-f]"
+#define PRUNE_SYNOPSIS "[-a] [-f] [--snapshots]"
 #define SNAP_PRUNE_SYNOPSIS "[-n] [--keep N] [--older-than DUR] CONTAINER"
 
 bool cli_confirm(const char *prompt)
@@ -41,11 +42,11 @@ static unsigned long long fd_bytes(int fd)
 	return b;
 }
 
-/* A container's files and its snapshots, in apparent bytes. */
-static unsigned long long container_bytes(struct icc_store *st, const char *id)
+/* The snapshots of a container (live or removed), in apparent bytes. */
+static unsigned long long snapshots_bytes(struct icc_store *st, const char *id)
 {
 	struct icc_err e;
-	unsigned long long b = fd_bytes(icc_object_rootfs_fd(st, ICC_CONTAINER, id, &e));
+	unsigned long long b = 0;
 	struct icc_snapdir sd;
 	if (icc_container_snapdir_open(st, id, &sd, &e) == 0) {
 		struct icc_snap_info *all = NULL;
@@ -59,7 +60,8 @@ static unsigned long long container_bytes(struct icc_store *st, const char *id)
 	return b;
 }
 
-static int prune_containers(struct icc_store *st, unsigned long long *reclaimed)
+/* Stopped containers go; their snapshots stay unless drop_snaps. */
+static int prune_containers(struct icc_store *st, bool drop_snaps, unsigned long long *reclaimed)
 {
 	struct icc_err err;
 	struct icc_idlist l;
@@ -74,15 +76,19 @@ static int prune_containers(struct icc_store *st, unsigned long long *reclaimed)
 		struct icc_cstate cs;
 		icc_container_state(m, &cs);
 		const char *rt = icc_json_str(cJSON_GetObjectItemCaseSensitive(m, "state"), "runtime");
-		char runtime[16];
+		char runtime[16], cname[256];
 		snprintf(runtime, sizeof(runtime), "%s", rt ? rt : ICC_DEFAULT_RUNTIME);
+		snprintf(cname, sizeof(cname), "%s", icc_json_str(m, "name") ? icc_json_str(m, "name") : l.ids[i]);
 		cJSON_Delete(m);
 		if (cs.status == ICC_CS_RUNNING || cs.status == ICC_CS_DEAD)
 			continue;
-		unsigned long long b = container_bytes(st, l.ids[i]);
+		unsigned long long b = fd_bytes(icc_object_rootfs_fd(st, ICC_CONTAINER, l.ids[i], &err));
+		if (drop_snaps)
+			b += snapshots_bytes(st, l.ids[i]);
 		icc_runtime_cleanup(st, l.ids[i], runtime);
+		int kept = 0;
 		if (icc_object_exists(st, ICC_CONTAINER, l.ids[i]) &&
-		    icc_object_remove(st, ICC_CONTAINER, l.ids[i], &err) < 0) {
+		    icc_container_remove(st, l.ids[i], !drop_snaps, &kept, &err) < 0) {
 			cli_fail(&err);
 			status = 1;
 			continue;
@@ -91,11 +97,48 @@ static int prune_containers(struct icc_store *st, unsigned long long *reclaimed)
 			puts("Deleted Containers:");
 		header = true;
 		puts(l.ids[i]);
+		fflush(stdout);
+		cli_say_kept(cname, kept);
 		*reclaimed += b;
 	}
 	if (header)
 		putchar('\n');
 	icc_idlist_free(&l);
+	return status;
+}
+
+/* --snapshots: every snapshot kept of a removed container. */
+static int prune_kept(struct icc_store *st, unsigned long long *reclaimed)
+{
+	struct icc_err err;
+	struct icc_store_snap *all;
+	size_t n;
+	if (icc_snapshots_all(st, &all, &n, &err) < 0)
+		return cli_fail(&err);
+	int status = 0;
+	bool header = false;
+	for (size_t i = 0; i < n; i++) {
+		if (!all[i].removed)
+			continue;
+		if (!header)
+			puts("Deleted Snapshots:");
+		header = true;
+		printf("%s/%s %s\n", all[i].container_name[0] ? all[i].container_name : all[i].container_id,
+		       all[i].info.name, all[i].info.id);
+		/* one directory per removed container: remove it after its last line */
+		if (i + 1 < n && !strcmp(all[i + 1].container_id, all[i].container_id))
+			continue;
+		unsigned long long b = snapshots_bytes(st, all[i].container_id);
+		if (icc_kept_remove(st, all[i].container_id, &err) < 0) {
+			cli_fail(&err);
+			status = 1;
+			continue;
+		}
+		*reclaimed += b;
+	}
+	if (header)
+		putchar('\n');
+	free(all);
 	return status;
 }
 
@@ -183,9 +226,10 @@ int cli_system_prune(int argc, char **argv)
 	static const struct option opts[] = {
 		{"all", no_argument, NULL, 'a'},
 		{"force", no_argument, NULL, 'f'},
+		{"snapshots", no_argument, NULL, 'S'},
 		{0, 0, 0, 0},
 	};
-	bool all = false, force = false;
+	bool all = false, force = false, drop_snaps = false;
 	optind = 1;
 	int c;
 	while ((c = getopt_long(argc, argv, "af", opts, NULL)) != -1) {
@@ -193,6 +237,8 @@ int cli_system_prune(int argc, char **argv)
 			all = true;
 		else if (c == 'f')
 			force = true;
+		else if (c == 'S')
+			drop_snaps = true;
 		else
 			return cli_usage("system prune", PRUNE_SYNOPSIS);
 	}
@@ -200,8 +246,10 @@ int cli_system_prune(int argc, char **argv)
 		return cli_usage("system prune", PRUNE_SYNOPSIS);
 	if (!force) {
 		fprintf(stderr, "WARNING! This will remove:\n"
-				"  - all stopped containers (and their snapshots)\n"
+				"  - all stopped containers%s\n"
 				"  - %s\n\n",
+			drop_snaps ? ", their snapshots and every snapshot of removed containers"
+				   : " (their snapshots are kept: icc snapshots --all)",
 			all ? "all images without at least one container associated to them"
 			    : "all dangling images");
 		if (!isatty(0)) {
@@ -220,7 +268,9 @@ int cli_system_prune(int argc, char **argv)
 		return cli_fail(&err);
 	}
 	unsigned long long reclaimed = 0;
-	int status = prune_containers(&st, &reclaimed);
+	int status = prune_containers(&st, drop_snaps, &reclaimed);
+	if (drop_snaps)
+		status |= prune_kept(&st, &reclaimed);
 	status |= prune_images(&st, all, &reclaimed);
 	icc_store_close(&st);
 	char h[32];

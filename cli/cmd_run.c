@@ -10,6 +10,7 @@
 #include "icc/object.h"
 #include "icc/ref.h"
 #include "icc/runtime.h"
+#include "icc/snapkeep.h"
 #include "run_opts.h"
 
 /* Remove a container that never ran (a failed run): nothing left behind. */
@@ -132,6 +133,12 @@ int cli_run_or_create(int argc, char **argv, bool run)
 		icc_store_close(&st);
 		return 125;
 	}
+	char cname[256] = "";
+	cJSON *cmeta;
+	if (icc_object_meta(&st, ICC_CONTAINER, id, &cmeta, &err) == 0) {
+		snprintf(cname, sizeof(cname), "%s", icc_json_str(cmeta, "name") ? icc_json_str(cmeta, "name") : id);
+		cJSON_Delete(cmeta);
+	}
 	int code = 0;
 	fflush(stdout);
 	r = icc_container_start(&st, id, &lo, &code, &err);
@@ -141,6 +148,9 @@ int cli_run_or_create(int argc, char **argv, bool run)
 		code = code ? code : 125;
 	} else if (o.detach) {
 		puts(id);
+	} else if (o.autoremove && !icc_object_exists(&st, ICC_CONTAINER, id)) {
+		/* --rm removed the container; its saves stay */
+		cli_say_kept(cname, icc_kept_count(&st, id));
 	}
 	run_opts_free(&o);
 	icc_store_close(&st);

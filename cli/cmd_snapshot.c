@@ -9,6 +9,7 @@
 #include "icc/container.h"
 #include "icc/image.h"
 #include "icc/object.h"
+#include "icc/snapkeep.h"
 #include "icc/snapref.h"
 
 #define SNAPSHOT_SYNOPSIS "CONTAINER [NAME] [-m MSG] | rm SNAP... | rename SNAP NEWNAME"
@@ -93,6 +94,9 @@ static int remove_snaps(int argc, char **argv)
 			r = icc_snapdir_remove(&sd, info.name, &err);
 			icc_snapdir_close(&sd);
 		}
+		/* the last kept snapshot of a removed container takes its record along */
+		if (r == 0 && !icc_object_exists(&st, ICC_CONTAINER, cid))
+			r = icc_kept_tidy(&st, cid, &err);
 		if (r < 0) {
 			cli_fail(&err);
 			status = 1;
@@ -146,80 +150,106 @@ int cmd_snapshot(int argc, char **argv)
 int cmd_snapshots(int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{"all", no_argument, NULL, 'a'},
 		{"format", required_argument, NULL, 'f'},
 		{"quiet", no_argument, NULL, 'q'},
 		{0, 0, 0, 0},
 	};
 	const char *format = NULL;
-	bool quiet = false;
+	bool quiet = false, every = false;
 	optind = 1;
 	int c;
-	while ((c = getopt_long(argc, argv, "q", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "aq", opts, NULL)) != -1) {
 		if (c == 'f')
 			format = optarg;
 		else if (c == 'q')
 			quiet = true;
+		else if (c == 'a')
+			every = true;
 		else
-			return cli_usage("snapshots", "[-q] [--format FORMAT] CONTAINER");
+			return cli_usage("snapshots", "");
 	}
-	if (argc - optind != 1)
-		return cli_usage("snapshots", "[-q] [--format FORMAT] CONTAINER");
+	if (argc - optind != (every ? 0 : 1))
+		return cli_usage("snapshots", "");
 	struct icc_store st;
 	if (cli_open_store(&st))
 		return 1;
 	struct icc_err err;
-	char cid[ICC_ID_LEN + 1];
-	struct icc_snapdir sd;
-	struct icc_snap_info *all = NULL;
+	struct icc_store_snap *all = NULL;
 	size_t n = 0;
-	int r = icc_container_resolve(&st, argv[optind], cid, &err);
-	if (r == 0)
-		r = icc_container_snapdir_open(&st, cid, &sd, &err);
-	if (r == 0) {
-		r = icc_snapdir_list(&sd, &all, &n, &err);
-		if (r < 0)
-			icc_snapdir_close(&sd);
+	int r;
+	if (every) {
+		r = icc_snapshots_all(&st, &all, &n, &err);
+	} else {
+		/* one container: a live one, or a removed one whose snapshots are kept */
+		char cid[ICC_ID_LEN + 1];
+		r = icc_snap_container_resolve(&st, argv[optind], cid, &err);
+		struct icc_store_snap *v = NULL;
+		size_t count = 0;
+		if (r == 0)
+			r = icc_snapshots_all(&st, &v, &count, &err);
+		for (size_t i = 0; r == 0 && i < count; i++)
+			if (!strcmp(v[i].container_id, cid))
+				v[n++] = v[i];
+		all = v;
 	}
 	if (r < 0) {
+		free(all);
 		icc_store_close(&st);
 		return cli_fail(&err);
 	}
 	enum cli_format fmt = cli_parse_format(format);
 	struct cli_table t;
-	cli_table_init(&t, 5, "NAME", "ID", "CREATED", "SIZE", "MESSAGE");
+	if (every)
+		cli_table_init(&t, 6, "NAME", "CONTAINER", "ID", "CREATED", "SIZE", "MESSAGE");
+	else
+		cli_table_init(&t, 5, "NAME", "ID", "CREATED", "SIZE", "MESSAGE");
 	int64_t now = icc_now_ns();
 	for (size_t i = 0; i < n; i++) {
+		const struct icc_store_snap *s = &all[i];
+		char ref[512], cshown[300];
+		char sid[13];
+		const char *cname = s->container_name[0] ? s->container_name : cli_short_id(s->container_id, sid);
+		snprintf(ref, sizeof(ref), "%s/%s", cname, s->info.name);
 		if (quiet) {
-			puts(all[i].name);
+			puts(every ? ref : s->info.name);
 			continue;
 		}
-		char sid[13], ago[64], size[32], created[64];
+		char ago[64], size[32], created[64];
 		unsigned long long bytes = 0;
-		int fd = icc_snapdir_open_root(&sd, all[i].name, &err);
-		if (fd >= 0) {
-			icc_tree_size(fd, &bytes, &err);
-			close(fd);
+		struct icc_snapdir sd;
+		if (icc_container_snapdir_open(&st, s->container_id, &sd, &err) == 0) {
+			int fd = icc_snapdir_open_root(&sd, s->info.name, &err);
+			if (fd >= 0) {
+				icc_tree_size(fd, &bytes, &err);
+				close(fd);
+			}
+			icc_snapdir_close(&sd);
 		}
 		icc_human_size(bytes, size, sizeof(size));
-		icc_time_ago(all[i].created_ns, now, ago, sizeof(ago));
-		cli_short_id(all[i].id, sid);
+		icc_time_ago(s->info.created_ns, now, ago, sizeof(ago));
+		snprintf(cshown, sizeof(cshown), "%s%s", cname, s->removed ? " (removed)" : "");
+		cli_short_id(s->info.id, sid);
 		if (fmt == CLI_FMT_TABLE) {
-			cli_table_add(&t, all[i].name, sid, ago, size, all[i].message);
+			if (every)
+				cli_table_add(&t, s->info.name, cshown, sid, ago, size, s->info.message);
+			else
+				cli_table_add(&t, s->info.name, sid, ago, size, s->info.message);
 			continue;
 		}
-		icc_time_format(all[i].created_ns, created, sizeof(created));
+		icc_time_format(s->info.created_ns, created, sizeof(created));
 		cJSON *o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "Name", all[i].name);
-		char ref[512];
-		snprintf(ref, sizeof(ref), "%s/%s", argv[optind], all[i].name);
+		cJSON_AddStringToObject(o, "Name", s->info.name);
 		cJSON_AddStringToObject(o, "Names", ref);
-		cJSON_AddStringToObject(o, "ID", all[i].id);
-		cJSON_AddStringToObject(o, "Container", cid);
+		cJSON_AddStringToObject(o, "ID", s->info.id);
+		cJSON_AddStringToObject(o, "Container", s->container_id);
+		cJSON_AddStringToObject(o, "ContainerName", s->container_name);
+		cJSON_AddBoolToObject(o, "Removed", s->removed);
 		cJSON_AddStringToObject(o, "CreatedAt", created);
 		cJSON_AddStringToObject(o, "CreatedSince", ago);
 		cJSON_AddStringToObject(o, "Size", size);
 		cJSON_AddNumberToObject(o, "SizeBytes", (double)bytes);
-		cJSON_AddStringToObject(o, "Message", all[i].message);
+		cJSON_AddStringToObject(o, "Message", s->info.message);
 		if (fmt == CLI_FMT_JSON)
 			cli_print_json(o, false);
 		else
@@ -230,7 +260,6 @@ int cmd_snapshots(int argc, char **argv)
 		cli_table_print(&t, stdout);
 	cli_table_free(&t);
 	free(all);
-	icc_snapdir_close(&sd);
 	icc_store_close(&st);
 	return 0;
 }
@@ -257,9 +286,10 @@ int cmd_promote(int argc, char **argv)
 	struct icc_snapdir sd = {.dirfd = -1};
 	cJSON *cmeta = NULL;
 	int src = -1;
+	bool removed = false;
 	int r = icc_snapshot_resolve(&st, snap, cid, &info, &err);
-	if (r == 0)
-		r = icc_object_meta(&st, ICC_CONTAINER, cid, &cmeta, &err);
+	if (r == 0) /* the container, or its record if it was removed */
+		r = icc_snap_owner_meta(&st, cid, &cmeta, &removed, &err);
 	if (r == 0)
 		r = icc_container_snapdir_open(&st, cid, &sd, &err);
 	if (r == 0)

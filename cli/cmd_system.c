@@ -41,23 +41,16 @@ static void backing_of(const char *path, char *dev, size_t dsize, char *file, si
 	}
 }
 
-static int count_snapshots(struct icc_store *st, struct icc_idlist *containers)
+/* Every snapshot, of live and of removed containers. */
+static int count_snapshots(struct icc_store *st)
 {
-	int n = 0;
-	for (size_t i = 0; i < containers->count; i++) {
-		struct icc_snapdir sd;
-		struct icc_err e;
-		if (icc_container_snapdir_open(st, containers->ids[i], &sd, &e) < 0)
-			continue;
-		struct icc_snap_info *all;
-		size_t count;
-		if (icc_snapdir_list(&sd, &all, &count, &e) == 0) {
-			n += (int)count;
-			free(all);
-		}
-		icc_snapdir_close(&sd);
-	}
-	return n;
+	struct icc_store_snap *all;
+	size_t n;
+	struct icc_err e;
+	if (icc_snapshots_all(st, &all, &n, &e) < 0)
+		return 0;
+	free(all);
+	return (int)n;
 }
 
 static int info(int argc, char **argv)
@@ -82,7 +75,7 @@ static int info(int argc, char **argv)
 		avail = (unsigned long long)vfs.f_bavail * vfs.f_frsize;
 		used = size - (unsigned long long)vfs.f_bfree * vfs.f_frsize;
 	}
-	int snaps = count_snapshots(&st, &ctrs);
+	int snaps = count_snapshots(&st);
 	if (json) {
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "Root", st.root);

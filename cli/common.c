@@ -227,3 +227,10 @@ int cli_output_finish(struct cli_output *o, int r, struct icc_err *err)
 	o->tmp[0] = '\0';
 	return r;
 }
+
+void cli_say_kept(const char *container, int n)
+{
+	if (n > 0)
+		fprintf(stderr, "kept %d snapshot%s of '%s': icc snapshots --all\n", n,
+			n == 1 ? "" : "s", container);
+}

@@ -118,11 +118,11 @@ _icc() {
 	exec) opts="-i --interactive -t --tty -d --detach -e --env -w --workdir -u --user" ;;
 	logs) opts="-f --follow" ;;
 	ps) opts="-a --all -q --quiet -l --latest -s --size --no-trunc --format" ;;
-	rm) opts="-f --force" ;;
+	rm) opts="-f --force --snapshots" ;;
 	commit) opts="-m --message -a --author -c --change" ;;
 	diff) opts="--format" ;;
 	snapshot) opts="-m" ;;
-	snapshots) opts="-q --quiet --format" ;;
+	snapshots) opts="-a --all -q --quiet --format" ;;
 	promote) opts="-m" ;;
 	export) opts="-q --quiet -o --output" ;;
 	save) opts="-q --quiet -o --output --format --compress" ;;
@@ -162,7 +162,7 @@ _icc() {
 	if [[ $cur == -* ]]; then
 		case $cmd:$sub in
 		system:df) opts="-v --verbose --format" ;;
-		system:prune) opts="-a --all -f --force" ;;
+		system:prune) opts="-a --all -f --force --snapshots" ;;
 		system:check) opts="--repair" ;;
 		system:info) opts="--format" ;;
 		network:create) opts="--subnet --gateway --interface-name --internal --disable-dns" ;;

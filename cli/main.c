@@ -102,8 +102,9 @@ static const struct cli_command commands[] = {
 	 "  ls                     list networks (fields: ID Name Driver Scope Subnet Bridge)\n"
 	 "  inspect NET...         networks as JSON, with their running containers\n"
 	 "  rm NET...              remove networks no container uses\n"},
-	{"rm", cmd_rm, "[-f] CONTAINER...", "Remove containers (and their snapshots)",
-	 "  -f, --force            kill a running container first\n"},
+	{"rm", cmd_rm, "[-f] [--snapshots] CONTAINER...", "Remove containers (their snapshots are kept unless --snapshots)",
+	 "  -f, --force            kill a running container first\n"
+	 "      --snapshots        delete the container's snapshots too (else kept: icc snapshots --all)\n"},
 	{"commit", cmd_commit, "[-m MSG] [-a AUTHOR] [-c CHANGE]... CONTAINER [IMAGE[:TAG]]",
 	 "Make an image of a container (O(1) snapshot)",
 	 "  -m, --message MSG      commit message\n"
@@ -122,9 +123,12 @@ static const struct cli_command commands[] = {
 	 "  prune --keep N         remove all but the newest N snapshots (oldest first)\n"
 	 "  prune --older-than DUR  remove only snapshots older than DUR (90s, 30m, 2h, 7d, 1w)\n"
 	 "  prune -n, --dry-run    only list what would be removed\n"},
-	{"snapshots", cmd_snapshots, "[-q] [--format FORMAT] CONTAINER", "List a container's snapshots",
-	 "  -q, --quiet            only names\n" FORMAT_OPT
-	 "                         fields: Name Names ID Container CreatedAt CreatedSince Size SizeBytes Message\n"},
+	{"snapshots", cmd_snapshots, "[-q] [--format FORMAT] CONTAINER | -a [-q] [--format FORMAT]",
+	 "List a container's snapshots, or every snapshot in the store",
+	 "  -a, --all              every snapshot, of live and of removed containers\n"
+	 "  -q, --quiet            only names (with -a: CONTAINER/NAME)\n" FORMAT_OPT
+	 "                         fields: Name Names ID Container ContainerName Removed CreatedAt CreatedSince\n"
+	 "                         Size SizeBytes Message\n"},
 	{"promote", cmd_promote, "[-m MSG] SNAP IMAGE[:TAG]", "Turn a snapshot into an image",
 	 "  -m MSG                 comment (default: the snapshot's message)\n"},
 	/* images in and out: tar, OCI, registries, btrfs send streams */
@@ -156,13 +160,14 @@ static const struct cli_command commands[] = {
 	 "  -i FILE                read FILE (default stdin)\n"
 	 "  -q                     no progress line\n"},
 	/* the store */
-	{"system", cmd_system, "info [--format json] | check [--repair] | df [-v] [--format FORMAT] | prune [-a] [-f]",
+	{"system", cmd_system, "info [--format json] | check [--repair] | df [-v] [--format FORMAT] | prune [-a] [-f] [--snapshots]",
 	 "Show, check, measure or clean up the store",
 	 "  info                   root, backing device, size, counts\n"
 	 "  check [--repair]       find (and fix) inconsistencies; exit 1 when problems remain\n"
 	 "  df [-v]                space used by images, containers, snapshots (-v: per object)\n"
 	 "  prune [-a] [-f]        remove stopped containers and dangling images (-a: all unused\n"
-	 "                         images); asks first unless -f\n"},
+	 "                         images); asks first unless -f; snapshots are kept\n"
+	 "  prune --snapshots      also delete the snapshots of removed containers\n"},
 	{"version", cmd_version, "", "Show icc's version", ""},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -14,6 +14,7 @@
 #include "icc/object.h"
 #include "icc/ref.h"
 #include "icc/snapdir.h"
+#include "icc/snapkeep.h"
 #include "icc/subvol.h"
 
 struct ctx {
@@ -60,6 +61,20 @@ static void check_tmp(struct ctx *c)
 			continue;
 		bool fixed = false;
 		struct icc_err e;
+		const char *kid = de->d_name + 5;
+		int pending = 0;
+		if (!strncmp(de->d_name, "keep-", 5) && strlen(kid) == ICC_ID_LEN && icc_is_hex(kid, ICC_ID_LEN))
+			pending = icc_keep_pending(c->st, kid);
+		if (pending > 0) {
+			/* a container removed while its snapshots were being kept:
+			 * finish keeping them, never delete them */
+			int kept;
+			if (c->repair)
+				fixed = icc_keep_finish(c->st, kid, &kept, &e) == 0;
+			found(c, fixed, "tmp/%s: removal of container %.12s interrupted; %d snapshot%s not yet kept in snapshots/",
+			      de->d_name, kid, pending, pending == 1 ? "" : "s");
+			continue;
+		}
 		if (c->repair)
 			fixed = icc_rmtree(dirfd(d), de->d_name, &e) == 0;
 		found(c, fixed, "tmp/%s: left over from an interrupted operation", de->d_name);
@@ -67,9 +82,10 @@ static void check_tmp(struct ctx *c)
 	closedir(d);
 }
 
-static void check_snapshots(struct ctx *c, const char *cid, int objfd)
+/* The entries of one snapshot directory; `what` names its owner in reports. */
+static void check_snapdir(struct ctx *c, const char *what, int parent, const char *name)
 {
-	int fd = openat(objfd, "snapshots", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return;
 	DIR *d = fdopendir(fd);
@@ -79,14 +95,15 @@ static void check_snapshots(struct ctx *c, const char *cid, int objfd)
 	}
 	struct dirent *de;
 	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") || !strcmp(de->d_name, ".lock"))
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") || !strcmp(de->d_name, ".lock") ||
+		    !strcmp(de->d_name, ".container.json"))
 			continue;
 		struct icc_err e;
 		bool fixed = false;
 		if (!strncmp(de->d_name, ".tmp", 4)) {
 			if (c->repair)
 				fixed = icc_rmtree(dirfd(d), de->d_name, &e) == 0;
-			found(c, fixed, "container %.12s: snapshot being made or removed when interrupted (%s)", cid, de->d_name);
+			found(c, fixed, "%s: snapshot being made or removed when interrupted (%s)", what, de->d_name);
 			continue;
 		}
 		int sfd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -98,8 +115,51 @@ static void check_snapshots(struct ctx *c, const char *cid, int objfd)
 			continue;
 		if (c->repair)
 			fixed = icc_rmtree(dirfd(d), de->d_name, &e) == 0;
-		found(c, fixed, "container %.12s: snapshot '%s' has %s", cid, de->d_name,
+		found(c, fixed, "%s: snapshot '%s' has %s", what, de->d_name,
 		      rootfs ? "no metadata" : "no subvolume");
+	}
+	closedir(d);
+}
+
+/* snapshots/<id>: what is kept of removed containers */
+static void check_kept(struct ctx *c)
+{
+	int fd = openat(c->st->root_fd, "snapshots", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return;
+	}
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (strlen(de->d_name) != ICC_ID_LEN || !icc_is_hex(de->d_name, ICC_ID_LEN)) {
+			found(c, false, "snapshots/%s: not an icc object (left alone)", de->d_name);
+			continue;
+		}
+		char what[80];
+		snprintf(what, sizeof(what), "removed container %.12s", de->d_name);
+		check_snapdir(c, what, dirfd(d), de->d_name);
+		struct icc_err e;
+		bool fixed = false;
+		if (icc_kept_count(c->st, de->d_name) == 0) {
+			/* its last snapshot was deleted, the directory not yet */
+			if (c->repair)
+				fixed = icc_kept_remove(c->st, de->d_name, &e) == 0;
+			found(c, fixed, "snapshots/%s: no snapshot left (removal interrupted)", de->d_name);
+			continue;
+		}
+		cJSON *m;
+		if (icc_kept_meta(c->st, de->d_name, &m, &e) < 0)
+			found(c, false, "%s: no readable record (.container.json); its snapshots are in %s/snapshots/%s",
+			      what, c->st->root, de->d_name);
+		else
+			cJSON_Delete(m);
+		if (icc_object_exists(c->st, ICC_CONTAINER, de->d_name))
+			found(c, false, "%s: the container exists too (left alone)", what);
 	}
 	closedir(d);
 }
@@ -135,8 +195,11 @@ static void check_objects(struct ctx *c, enum icc_kind kind)
 				      kn, de->d_name, c->st->root, icc_kind_dir(kind), de->d_name);
 			else
 				cJSON_Delete(m);
-			if (kind == ICC_CONTAINER)
-				check_snapshots(c, de->d_name, ofd);
+			if (kind == ICC_CONTAINER) {
+				char what[64];
+				snprintf(what, sizeof(what), "container %.12s", de->d_name);
+				check_snapdir(c, what, ofd, "snapshots");
+			}
 			close(ofd);
 			continue;
 		}
@@ -184,6 +247,7 @@ int icc_store_check(struct icc_store *st, bool repair, icc_check_report report,
 	check_tmp(&c);
 	check_objects(&c, ICC_IMAGE);
 	check_objects(&c, ICC_CONTAINER);
+	check_kept(&c);
 	check_refs(&c);
 	/* networks left set up by starts that were killed (kill -9 of the monitor) */
 	c.problems += icc_net_check(st, repair, report, rctx);

@@ -7,13 +7,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <btrfsutil.h>
+#include <linux/openat2.h>
 
 #include "icc/diff.h"
 #include "icc/sendstream.h"
+#include "icc/placeholders.h"
 #include "icc/subvol.h"
 #include "icc/util.h"
 
@@ -47,9 +50,7 @@ static int add(struct icc_changes *c, char kind, const char *path)
 	char *p = strdup(path);
 	if (!p)
 		return -ENOMEM;
-	c->v[c->n].kind = kind;
-	c->v[c->n].path = p;
-	c->v[c->n].times = false;
+	c->v[c->n] = (struct icc_change){.kind = kind, .path = p};
 	c->n++;
 	return 0;
 }
@@ -154,67 +155,28 @@ static bool related(int root_fd, int a_fd, int b_fd)
 
 /* ---- send stream ---- */
 
-static void mark_new(struct icc_changes *c, const char *path)
-{
-	ssize_t i = find(c, path);
-	if (i >= 0)
-		c->v[i].kind = c->v[i].kind == 'D' ? 'C' : 'A';
-	else
-		add(c, 'A', path);
-}
 
 static void apply(struct icc_changes *c, int cmd, const char *path, const char *to)
 {
-	ssize_t i;
+	/* only what was touched is noted here; what it means (A, C or D) is
+	 * decided from the trees afterwards (fs/diff_classify.c) */
 	switch (cmd) {
 	case ICC_SS_MKFILE: case ICC_SS_MKDIR: case ICC_SS_MKNOD: case ICC_SS_MKFIFO: case ICC_SS_MKSOCK: case ICC_SS_SYMLINK:
 	case ICC_SS_LINK:
-		mark_new(c, path);
+		icc_diff_note(c, ICC_DOP_CREATE, path, NULL);
 		break;
 	case ICC_SS_RENAME:
-		i = find(c, path);
-		if (i >= 0 && c->v[i].kind == 'A') {
-			/* a new entry (or a new directory's subtree) gets its real name */
-			size_t n = strlen(path);
-			for (size_t k = 0; k < c->n; k++) {
-				if (strcmp(c->v[k].path, path) && !under(c->v[k].path, path))
-					continue;
-				char *np = malloc(strlen(to) + strlen(c->v[k].path) - n + 1);
-				if (!np)
-					continue;
-				sprintf(np, "%s%s", to, c->v[k].path + n);
-				free(c->v[k].path);
-				c->v[k].path = np;
-			}
-		} else {
-			if (i >= 0)
-				c->v[i].kind = 'D';
-			else
-				add(c, 'D', path);
-			mark_new(c, to);
-		}
+		icc_diff_note(c, ICC_DOP_RENAME, path, to);
 		break;
 	case ICC_SS_UNLINK: case ICC_SS_RMDIR:
-		i = find(c, path);
-		if (i >= 0 && c->v[i].kind == 'A') {
-			for (size_t k = c->n; k-- > 0;)
-				if (!strcmp(c->v[k].path, path) || under(c->v[k].path, path))
-					drop(c, k);
-		} else if (i >= 0) {
-			c->v[i].kind = 'D';
-		} else {
-			add(c, 'D', path);
-		}
+		icc_diff_note(c, ICC_DOP_REMOVE, path, NULL);
+		break;
+	case ICC_SS_UTIMES:
+		icc_diff_note(c, ICC_DOP_TIMES, path, NULL);
 		break;
 	case ICC_SS_SET_XATTR: case ICC_SS_REMOVE_XATTR: case ICC_SS_WRITE: case ICC_SS_CLONE: case ICC_SS_TRUNCATE:
-	case ICC_SS_CHMOD: case ICC_SS_CHOWN: case ICC_SS_UTIMES: case ICC_SS_UPDATE_EXTENT:
-		i = find(c, path);
-		if (i < 0) {
-			add(c, 'C', path);
-			c->v[c->n - 1].times = cmd == ICC_SS_UTIMES;
-		} else if (cmd != ICC_SS_UTIMES) {
-			c->v[i].times = false;
-		}
+	case ICC_SS_CHMOD: case ICC_SS_CHOWN: case ICC_SS_UPDATE_EXTENT:
+		icc_diff_note(c, ICC_DOP_MODIFY, path, NULL);
 		break;
 	}
 }
@@ -410,27 +372,79 @@ static int walk(int afd, int bfd, const char *prefix, struct icc_changes *c)
 
 /* ---- result shaping ---- */
 
-static int by_path(const void *x, const void *y)
+/*
+ * Stat `path` ("/a/b") inside the tree `tree_fd` without following any
+ * symlink on the way: the trees are the container's, their links point
+ * anywhere on the host.
+ */
+static int tree_stat(int tree_fd, const char *path, struct stat *sb)
 {
-	const struct icc_change *a = x, *b = y;
-	return strcmp(a->path, b->path);
+	const char *rel = path[0] == '/' ? path + 1 : path;
+	const char *slash = strrchr(rel, '/');
+	if (!slash)
+		return fstatat(tree_fd, rel, sb, AT_SYMLINK_NOFOLLOW);
+	char dir[4200];
+	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - rel), rel);
+	struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+			       .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
+	int dfd = (int)syscall(SYS_openat2, tree_fd, dir, &how, sizeof(how));
+	if (dfd < 0)
+		return -1;
+	int r = fstatat(dfd, slash + 1, sb, AT_SYMLINK_NOFOLLOW);
+	close(dfd);
+	return r;
 }
 
-static void finish(struct icc_changes *c, int a_fd, int b_fd)
+struct trees {
+	int a, b;
+};
+
+static bool in_a(const char *path, void *ctx)
 {
-	/* utimes alone: reading a file updates its atime; only mtime/ctime count */
-	for (size_t k = c->n; k-- > 0;) {
-		if (!c->v[k].times)
+	struct stat sb;
+	return tree_stat(((struct trees *)ctx)->a, path, &sb) == 0;
+}
+
+static bool in_b(const char *path, void *ctx)
+{
+	struct stat sb;
+	return tree_stat(((struct trees *)ctx)->b, path, &sb) == 0;
+}
+
+/* utimes alone: reading a file updates its atime; only mtime (and what else
+ * stat shows of a change) counts */
+static bool same_times(const char *path, void *ctx)
+{
+	const struct trees *t = ctx;
+	struct stat x, y;
+	return tree_stat(t->a, path, &x) == 0 && tree_stat(t->b, path, &y) == 0 &&
+	       x.st_mtim.tv_sec == y.st_mtim.tv_sec && x.st_mtim.tv_nsec == y.st_mtim.tv_nsec &&
+	       x.st_mode == y.st_mode && x.st_size == y.st_size;
+}
+
+/* A directory renamed into place is new with all it holds (docker lists its contents). */
+static void expand_moved(struct icc_changes *c, int b_fd)
+{
+	size_t n0 = c->n;
+	for (size_t i = 0; i < n0; i++) {
+		if (c->v[i].kind != 'A' || !c->v[i].moved)
 			continue;
-		struct stat x, y;
-		const char *rel = c->v[k].path + 1;
-		if (fstatat(a_fd, rel, &x, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    fstatat(b_fd, rel, &y, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    x.st_mtim.tv_sec == y.st_mtim.tv_sec && x.st_mtim.tv_nsec == y.st_mtim.tv_nsec &&
-		    x.st_mode == y.st_mode && x.st_size == y.st_size)
-			drop(c, k);
+		struct open_how how = {.flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
+				       .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
+		int fd = (int)syscall(SYS_openat2, b_fd, c->v[i].path + 1, &how, sizeof(how));
+		if (fd < 0)
+			continue; /* not a directory */
+		char prefix[4200];
+		snprintf(prefix, sizeof(prefix), "%s", c->v[i].path);
+		walk_added(fd, prefix, c);
 	}
-	/* a deleted directory stands for its contents */
+	icc_changes_sort(c);
+}
+
+/* The full walk's result: deleted directories stand for their contents,
+ * parents of changes are changed. */
+static void finish_walk(struct icc_changes *c)
+{
 	bool *gone = calloc(c->n ? c->n : 1, sizeof(bool));
 	for (size_t k = 0; gone && k < c->n; k++)
 		for (size_t i = 0; i < c->n && !gone[k]; i++)
@@ -443,7 +457,6 @@ static void finish(struct icc_changes *c, int a_fd, int b_fd)
 			c->n--;
 		}
 	free(gone);
-	/* parents of changes are changed */
 	size_t n0 = c->n;
 	for (size_t i = 0; i < n0; i++) {
 		char p[4200];
@@ -457,17 +470,22 @@ static void finish(struct icc_changes *c, int a_fd, int b_fd)
 				break;
 		}
 	}
-	/* the runtime's mount points for /etc/hostname etc.: empty files it made */
-	static const char *const mp[] = {"/etc/hostname", "/etc/hosts", "/etc/resolv.conf"};
-	for (size_t k = 0; k < 3; k++) {
-		ssize_t i = find(c, mp[k]);
-		struct stat sb;
+	icc_changes_sort(c);
+}
+
+/* What the runtime made, not the container: both ways of diffing end here. */
+static void runtime_rules(struct icc_changes *c, int a_fd, int b_fd)
+{
+	/* the runtime's mount points (/etc/hostname etc.) and /etc/mtab (placeholders.h) */
+	for (size_t k = 0; icc_placeholder_paths[k]; k++) {
+		char p[64];
+		snprintf(p, sizeof(p), "/%s", icc_placeholder_paths[k]);
+		ssize_t i = find(c, p);
 		int tfd = i >= 0 && c->v[i].kind == 'D' ? a_fd : b_fd;
-		if (i >= 0 && c->v[i].kind != 'C' && fstatat(tfd, mp[k] + 1, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    S_ISREG(sb.st_mode) && sb.st_size == 0)
+		if (i >= 0 && c->v[i].kind != 'C' && icc_placeholder_at(tfd, icc_placeholder_paths[k]))
 			drop(c, (size_t)i);
 	}
-	qsort(c->v, c->n, sizeof(*c->v), by_path);
+	icc_changes_sort(c);
 	/* /etc stays "C" only if something else in it changed */
 	ssize_t e = find(c, "/etc");
 	if (e >= 0 && c->v[e].kind == 'C') {
@@ -477,7 +495,7 @@ static void finish(struct icc_changes *c, int a_fd, int b_fd)
 				other = true;
 		if (!other) {
 			drop(c, (size_t)e);
-			qsort(c->v, c->n, sizeof(*c->v), by_path);
+			icc_changes_sort(c);
 		}
 	}
 }
@@ -492,7 +510,8 @@ int icc_diff(struct icc_store *st, int a_fd, int b_fd, struct icc_changes *out,
 			icc_changes_free(out);
 			return icc_err_sys(err, -r, "cannot compare the trees");
 		}
-		finish(out, a_fd, b_fd);
+		finish_walk(out);
+		runtime_rules(out, a_fd, b_fd);
 		return 0;
 	}
 	out->by_send = true;
@@ -508,6 +527,9 @@ int icc_diff(struct icc_store *st, int a_fd, int b_fd, struct icc_changes *out,
 	char pa[4500], pb[4500];
 	const int fds[2] = {a_fd, b_fd};
 	char *paths[2] = {pa, pb};
+	/* the trees that were sent: the classification asks them, not the
+	 * live (maybe still changing) container */
+	int sent[2] = {-1, -1};
 	for (int k = 0; k < 2 && r == 0; k++) {
 		bool ro = false;
 		btrfs_util_get_subvolume_read_only_fd(fds[k], &ro);
@@ -516,17 +538,34 @@ int icc_diff(struct icc_store *st, int a_fd, int b_fd, struct icc_changes *out,
 			snprintf(link, sizeof(link), "/proc/self/fd/%d", fds[k]);
 			ssize_t n = readlink(link, paths[k], 4400);
 			paths[k][n > 0 ? n : 0] = '\0';
+			sent[k] = dup(fds[k]);
 		} else {
 			r = icc_subvol_snapshot(fds[k], dfd, k ? "b" : "a", true, err);
 			snprintf(paths[k], 4500, "%s/%s", dir, k ? "b" : "a");
+			if (r == 0)
+				sent[k] = openat(dfd, k ? "b" : "a", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		}
+		if (r == 0 && sent[k] < 0)
+			r = icc_err_sys(err, errno, "cannot open the tree to compare");
 	}
 	if (r == 0)
 		r = send_diff(pa, pb, out, err);
-	if (r == 0)
-		finish(out, a_fd, b_fd);
-	else
+	if (r == 0) {
+		struct trees t = {sent[0], sent[1]};
+		struct icc_diff_trees dt = {in_a, in_b, same_times, &t};
+		r = icc_diff_classify(out, &dt);
+		if (r < 0)
+			r = icc_err_set(err, -r, "out of memory comparing the trees");
+	}
+	if (r == 0) {
+		expand_moved(out, sent[1]);
+		runtime_rules(out, sent[0], sent[1]);
+	} else {
 		icc_changes_free(out);
+	}
+	for (int k = 0; k < 2; k++)
+		if (sent[k] >= 0)
+			close(sent[k]);
 	if (dfd >= 0)
 		close(dfd);
 	struct icc_err e;

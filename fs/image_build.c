@@ -12,6 +12,7 @@
 #include "icc/fault.h"
 #include "icc/image.h"
 #include "icc/object.h"
+#include "icc/placeholders.h"
 #include "icc/ref.h"
 
 /* The meta.json of a new image, before publishing. */
@@ -251,6 +252,21 @@ static int fill_from_subvol(struct icc_store *st, struct icc_stage *sg, cJSON *m
 			    struct icc_err *err)
 {
 	int r = icc_stage_rootfs_snapshot(sg, *(int *)ctx, err);
+	if (r == 0) {
+		/* the runtime's mount points and /etc/mtab are not the container's
+		 * files: only what the parent image had stays */
+		const char *parent = icc_json_str(meta, "parent");
+		struct icc_err e2;
+		int base = parent && *parent ? icc_object_rootfs_fd(st, ICC_IMAGE, parent, &e2) : -1;
+		int fd = icc_stage_rootfs_fd(sg, err);
+		r = fd < 0 ? fd : icc_placeholders_strip(fd, base);
+		if (r < 0 && fd >= 0)
+			r = icc_err_sys(err, -r, "cannot remove the runtime's placeholders from the new image");
+		if (fd >= 0)
+			close(fd);
+		if (base >= 0)
+			close(base);
+	}
 	if (r == 0)
 		icc_fault_point("promote-after-snapshot");
 	return r;

@@ -15,6 +15,8 @@
 #include "icc/object.h"
 #include "icc/runtime.h"
 #include "icc/snapdir.h"
+#include "icc/placeholders.h"
+#include "icc/snapkeep.h"
 #include "icc/tty.h"
 
 static pid_t read_pidfile(const char *path)
@@ -117,6 +119,15 @@ static int launch(struct icc_store *st, const char *id, const struct icc_launch_
 	r = icc_net_setup(st, id, meta, &netsum, err);
 	if (r == 0)
 		r = icc_bundle_write(st, id, meta, o->tty ? 1 : 0, err);
+	if (r == 0) {
+		/* /etc/mtab as Docker has it; made before icc-fs serves the tree */
+		struct icc_err e3;
+		int rfd = icc_object_rootfs_fd(st, ICC_CONTAINER, id, &e3);
+		if (rfd >= 0) {
+			icc_placeholders_prepare(rfd);
+			close(rfd);
+		}
+	}
 	if (r == 0)
 		r = icc_fsmount(st, id, meta, merged, fspid, err);
 	cJSON_Delete(meta);
@@ -286,8 +297,9 @@ static int launch(struct icc_store *st, const char *id, const struct icc_launch_
 	 * two fsyncs would be for a file about to be deleted) */
 	bool removed = false;
 	if (o->autoremove && icc_store_lock(st, &e2) == 0) {
+		int kept; /* its snapshots stay in the store; the CLI says so */
 		if (icc_object_exists(st, ICC_CONTAINER, id))
-			removed = icc_object_remove(st, ICC_CONTAINER, id, &e2) == 0;
+			removed = icc_container_remove(st, id, true, &kept, &e2) == 0;
 		icc_store_unlock(st);
 	}
 	if (!removed)

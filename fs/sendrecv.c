@@ -142,10 +142,14 @@ static int locate(struct icc_store *st, const char *ref, char *path, size_t psiz
 	struct icc_snap_info info;
 	if (icc_snapshot_resolve(st, ref, id, &info, &e2) == 0) {
 		char dir[4300];
-		icc_container_snapdir(st, id, dir, sizeof(dir));
+		if (icc_object_exists(st, ICC_CONTAINER, id))
+			icc_container_snapdir(st, id, dir, sizeof(dir));
+		else /* kept after its container was removed */
+			snprintf(dir, sizeof(dir), "%s/snapshots/%s", st->root, id);
 		snprintf(path, psize, "%s/%s/rootfs", dir, info.name);
 		cJSON *cmeta = NULL;
-		icc_object_meta(st, ICC_CONTAINER, id, &cmeta, &e2);
+		bool removed;
+		icc_snap_owner_meta(st, id, &cmeta, &removed, &e2);
 		cJSON_AddStringToObject(hdr, "kind", "snapshot");
 		cJSON_AddStringToObject(hdr, "id", info.id);
 		cJSON *meta = cJSON_CreateObject();

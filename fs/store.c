@@ -175,7 +175,7 @@ int icc_store_open(struct icc_store *st, const char *root, struct icc_err *err)
 	st->root_fd = open(st->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (st->root_fd < 0)
 		return icc_err_sys(err, errno, "cannot open store root '%s'", st->root);
-	static const char *dirs[] = {"images", "containers", "tmp"};
+	static const char *dirs[] = {"images", "containers", "snapshots", "tmp"};
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
 		if (mkdirat(st->root_fd, dirs[i], 0700) < 0 && errno != EEXIST)
 			return icc_err_sys(err, errno, "cannot create '%s/%s'", st->root, dirs[i]);

@@ -29,6 +29,7 @@ struct ino {
 	uint64_t nlookup;               /* kernel lookup count */
 	int fd;                         /* cached O_PATH fd or -1 */
 	int pins;                       /* users of fd; open files pin it too */
+	int wopen;                      /* open files of it that may write (atomic) */
 	enum ino_kind kind;
 	bool ro;                        /* inside a snapshot: every mutation EROFS */
 	bool snaproot;                  /* root of a snapshot (.icc/snapshots/NAME) */
@@ -106,6 +107,8 @@ struct ino *ino_lookup_at(struct ino *parent, int pfd, const char *name,
 struct ino *ino_from_fd(int fd, int mount_fd, int mnt_expect, bool ro,
 			struct stat *st, int *err);
 size_t ino_cached_fds(void);
+/* Node ids of the inodes open for writing (malloc'd; NULL and 0 if none or no memory). */
+fuse_ino_t *ino_writers(size_t *count);
 
 /* ops.c */
 extern const struct fuse_lowlevel_ops iccfs_ops;

@@ -347,3 +347,29 @@ struct ino *ino_lookup_at(struct ino *parent, int pfd, const char *name,
 	return ino_from_fd(fd, parent->mount_fd,
 			   parent->ro ? fs.snap_mnt_id : fs.mnt_id, parent->ro, st, err);
 }
+
+fuse_ino_t *ino_writers(size_t *count)
+{
+	*count = 0;
+	pthread_mutex_lock(&fs.lock);
+	size_t cap = 16, n = 0;
+	fuse_ino_t *v = malloc(cap * sizeof(*v));
+	for (size_t b = 0; v && b < fs.hsize; b++)
+		for (struct ino *i = fs.htab[b]; v && i; i = i->hnext) {
+			if (__atomic_load_n(&i->wopen, __ATOMIC_SEQ_CST) <= 0)
+				continue;
+			if (n == cap) {
+				fuse_ino_t *nv = realloc(v, (cap *= 2) * sizeof(*v));
+				if (!nv) {
+					free(v);
+					v = NULL;
+					break;
+				}
+				v = nv;
+			}
+			v[n++] = ino_nodeid(i);
+		}
+	pthread_mutex_unlock(&fs.lock);
+	*count = v ? n : 0;
+	return v;
+}

@@ -484,6 +484,14 @@ static void ll_link(fuse_req_t req, fuse_ino_t n, fuse_ino_t newparent, const ch
 	reply_entry_for(req, i, &st);
 }
 
+/* Files open for writing: counted in total (a save flushes only when some
+ * are) and per inode (a save writes back exactly those; ctl.c). */
+static void count_writer(struct ino *i, int d)
+{
+	__atomic_add_fetch(&fs.nwrite_open, d, __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&i->wopen, d, __ATOMIC_SEQ_CST);
+}
+
 static void ll_open(fuse_req_t req, fuse_ino_t n, struct fuse_file_info *fi)
 {
 	struct ino *i = IN(n);
@@ -513,7 +521,7 @@ static void ll_open(fuse_req_t req, fuse_ino_t n, struct fuse_file_info *fi)
 	}
 	/* the pin stays until release: unlinked open files keep their fd */
 	if ((fi->flags & O_ACCMODE) != O_RDONLY)
-		__atomic_add_fetch(&fs.nwrite_open, 1, __ATOMIC_SEQ_CST);
+		count_writer(i, 1);
 	fi->fh = (uint64_t)ofd;
 	fi->keep_cache = 1;
 	fi->noflush = 1;
@@ -521,7 +529,7 @@ static void ll_open(fuse_req_t req, fuse_ino_t n, struct fuse_file_info *fi)
 		close(ofd);
 		ino_unpin(i);
 		if ((fi->flags & O_ACCMODE) != O_RDONLY)
-			__atomic_sub_fetch(&fs.nwrite_open, 1, __ATOMIC_SEQ_CST);
+			count_writer(i, -1);
 	}
 }
 
@@ -587,13 +595,13 @@ static void ll_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	fi->keep_cache = 1;
 	fi->noflush = 1;
 	if ((fi->flags & O_ACCMODE) != O_RDONLY)
-		__atomic_add_fetch(&fs.nwrite_open, 1, __ATOMIC_SEQ_CST);
+		count_writer(i, 1);
 	if (fuse_reply_create(req, &ep, fi) != 0) {
 		close(fd);
 		ino_unpin(i);
 		ino_forget(i, 1);
 		if ((fi->flags & O_ACCMODE) != O_RDONLY)
-			__atomic_sub_fetch(&fs.nwrite_open, 1, __ATOMIC_SEQ_CST);
+			count_writer(i, -1);
 	}
 }
 
@@ -661,7 +669,7 @@ static void ll_release(fuse_req_t req, fuse_ino_t n, struct fuse_file_info *fi)
 	close((int)fi->fh);
 	ino_unpin(i);
 	if ((fi->flags & O_ACCMODE) != O_RDONLY)
-		__atomic_sub_fetch(&fs.nwrite_open, 1, __ATOMIC_SEQ_CST);
+		count_writer(i, -1);
 	fuse_reply_err(req, 0);
 }
 

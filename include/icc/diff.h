@@ -9,9 +9,10 @@
 #include "icc/store.h"
 
 struct icc_change {
-	char kind;  /* 'A' added, 'C' changed, 'D' deleted */
+	char kind;  /* 'A' added, 'C' changed, 'D' deleted ('?' while collecting) */
 	char *path; /* "/etc/motd" */
 	bool times; /* only a utimes record seen (send): checked against the trees */
+	bool moved; /* the target of a rename: a directory's contents came along */
 };
 
 struct icc_changes {
@@ -32,5 +33,37 @@ void icc_changes_free(struct icc_changes *c);
  */
 int icc_diff(struct icc_store *st, int a_fd, int b_fd, struct icc_changes *out,
 	     struct icc_err *err);
+
+/*
+ * The classification of a send stream (fs/diff_classify.c), pure: the
+ * stream's operations, in order, are noted with icc_diff_note (paths
+ * "/a/b"; orphan names like "/o257-7-0" welcome), then icc_diff_classify
+ * turns the touched paths into docker diff's lines by asking the trees: a
+ * path in A and in B is 'C' whatever way it was written (rename over, hard
+ * link, type change, mode/owner/xattr only), 'A' only if not in A, 'D'
+ * only if not in B, dropped if in neither.  Paths under a deleted
+ * directory are dropped (the directory stands for them), the parents of
+ * every change are 'C', and the result is sorted by path.
+ */
+enum icc_diff_op {
+	ICC_DOP_CREATE, /* mkfile, mkdir, mknod, mkfifo, mksock, symlink, link: path */
+	ICC_DOP_REMOVE, /* unlink, rmdir: path */
+	ICC_DOP_RENAME, /* path -> to */
+	ICC_DOP_MODIFY, /* write, clone, truncate, chmod, chown, (remove_)xattr: path */
+	ICC_DOP_TIMES,  /* utimes: path */
+};
+int icc_diff_note(struct icc_changes *c, enum icc_diff_op op, const char *path, const char *to);
+
+struct icc_diff_trees {
+	bool (*in_a)(const char *path, void *ctx);
+	bool (*in_b)(const char *path, void *ctx);
+	/* a path only utimes touched, in both trees: same mtime, mode and size? */
+	bool (*same_times)(const char *path, void *ctx);
+	void *ctx;
+};
+int icc_diff_classify(struct icc_changes *c, const struct icc_diff_trees *t);
+
+/* Sort by path and merge duplicates (after adding entries). */
+void icc_changes_sort(struct icc_changes *c);
 
 #endif

@@ -100,11 +100,13 @@ test_expect_success 'bad input: one-line errors, exit codes, nothing left behind
 	! grep -q "$ICC_ROOT/containers" /proc/mounts &&
 	ls $ICC_ROOT/tmp && test -z "$(ls $ICC_ROOT/tmp)"
 '
-test_expect_success 'rm -f removes a running container with its snapshots' '
+test_expect_success 'rm -f removes a running container and keeps its snapshots' '
 	icc run -d --name f1 busybox sleep 100 >/dev/null &&
 	id=$(icc inspect -f "{{.Id}}" f1) && test -n "$id" &&
 	icc snapshot f1 s1 >/dev/null &&
-	icc rm -f f1 && test_must_fail icc inspect f1 &&
+	id=$(icc inspect f1 | sed -n "s/^[[:space:]]*\"Id\":[[:space:]]*\"\([0-9a-f]*\)\".*/\1/p" | head -n1) && test -n "$id" &&
+	icc rm -f f1 2>err && test_must_fail icc inspect --type container f1 &&
+	grep -qx "kept 1 snapshot of .f1.: icc snapshots --all" err && icc snapshots -q --all | grep -qx f1/s1 &&
 	! grep -q "$ICC_ROOT/containers" /proc/mounts &&
 	# only this container: other suites may run containers on this machine meanwhile
 	! find /sys/fs/cgroup -path "*icc*" -name "*${id:0:12}*" 2>/dev/null | grep -q .
