@@ -96,6 +96,8 @@ int cmd_diff(int argc, char **argv)
 			cli_print_json(o, false);
 			cJSON_Delete(o);
 		} else {
+			/* names made in the container: no escape or line break reaches the terminal */
+			icc_printable(ch.v[i].path);
 			printf("%c %s\n", ch.v[i].kind, ch.v[i].path);
 		}
 	}

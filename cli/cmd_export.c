@@ -12,17 +12,32 @@
 #include "icc/object.h"
 #include "icc/oci.h"
 #include "icc/snapref.h"
+#include "icc/tmpsnap.h"
 
 #define EXPORT_SYNOPSIS "[-q] [-o FILE] CONTAINER|IMAGE|SNAP"
 
-/* The tree of what `ref` names: a container, then an image, then a snapshot. */
-static int open_tree(struct icc_store *st, const char *ref, struct icc_err *err)
+/*
+ * The tree of what `ref` names: a container, then an image, then a snapshot.
+ * A container's tree is read from a read-only snapshot of it (*live set), so
+ * what its processes swap in meanwhile never reaches the archive.
+ */
+static int open_tree(struct icc_store *st, const char *ref, struct icc_tmpsnap *live,
+		     struct icc_err *err)
 {
 	char id[ICC_ID_LEN + 1];
 	struct icc_err e2;
 	bool slash = strchr(ref, '/') != NULL;
-	if (!slash && icc_container_resolve(st, ref, id, &e2) == 0)
-		return icc_object_rootfs_fd(st, ICC_CONTAINER, id, err);
+	live->fd = live->dirfd = -1;
+	if (!slash && icc_container_resolve(st, ref, id, &e2) == 0) {
+		int fd = icc_object_rootfs_fd(st, ICC_CONTAINER, id, err);
+		if (fd < 0)
+			return fd;
+		int r = icc_tmpsnap_take(st, fd, live, err);
+		close(fd);
+		if (r == 0 && (r = dup(live->fd)) < 0)
+			r = icc_err_sys(err, errno, "cannot read container '%s'", ref);
+		return r;
+	}
 	if (icc_image_resolve(st, ref, id, &e2) == 0)
 		return icc_object_rootfs_fd(st, ICC_IMAGE, id, err);
 	struct icc_snap_info info;
@@ -68,14 +83,17 @@ int cmd_export(int argc, char **argv)
 		return 1;
 	struct icc_err err;
 	icc_err_clear(&err);
-	int root = open_tree(&st, argv[optind], &err);
+	struct icc_tmpsnap live;
+	int root = open_tree(&st, argv[optind], &live, &err);
 	if (root < 0) {
+		icc_tmpsnap_drop(&st, &live);
 		icc_store_close(&st);
 		return cli_fail(&err);
 	}
 	struct cli_output out_file;
 	if (cli_output_open(&out_file, out, &err) < 0) {
 		close(root);
+		icc_tmpsnap_drop(&st, &live);
 		icc_store_close(&st);
 		return cli_fail(&err);
 	}
@@ -88,6 +106,7 @@ int cmd_export(int argc, char **argv)
 	int r = wfd < 0 ? -1 : icc_export_tree(root, wfd, &err);
 	r = cli_progress_end(&pg, r, &err);
 	close(root);
+	icc_tmpsnap_drop(&st, &live);
 	r = cli_output_finish(&out_file, r, &err);
 	icc_store_close(&st);
 	return r < 0 ? cli_fail(&err) : 0;

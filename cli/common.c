@@ -13,12 +13,14 @@ const char *cli_root;
 
 void cli_errorf(const char *fmt, ...)
 {
+	/* messages name images, tags, paths: one line, no escape sequence reaches the terminal */
+	char msg[8192];
 	va_list ap;
 	va_start(ap, fmt);
-	fputs("icc: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	icc_printable(msg);
+	fprintf(stderr, "icc: %s\n", msg);
 }
 
 int cli_fail(const struct icc_err *err)
@@ -83,7 +85,14 @@ void cli_table_add(struct cli_table *t, ...)
 	va_start(ap, t);
 	for (size_t i = 0; i < t->ncols; i++) {
 		const char *s = va_arg(ap, const char *);
-		t->cells[t->nrows * t->ncols + i] = strdup(s ? s : "");
+		char *cell = strdup(s ? s : "");
+		if (!cell) {
+			cli_errorf("out of memory");
+			exit(1);
+		}
+		/* cells hold what images and containers say (commands, comments, names) */
+		icc_printable(cell);
+		t->cells[t->nrows * t->ncols + i] = cell;
 	}
 	va_end(ap);
 	t->nrows++;
@@ -150,8 +159,24 @@ enum cli_format cli_parse_format(const char *s)
 	return CLI_FMT_TEMPLATE;
 }
 
+/* A template field's text: as is into a pipe, made printable on a terminal. */
+static void put_field(const char *text, bool tty)
+{
+	if (!tty) {
+		fputs(text, stdout);
+		return;
+	}
+	char *copy = strdup(text);
+	if (copy) {
+		icc_printable(copy);
+		fputs(copy, stdout);
+		free(copy);
+	}
+}
+
 void cli_print_template(const char *tmpl, const cJSON *obj)
 {
+	bool tty = isatty(1);
 	const char *p = tmpl;
 	if (!strncmp(p, "table ", 6))
 		p += 6;
@@ -175,7 +200,7 @@ void cli_print_template(const char *tmpl, const cJSON *obj)
 			for (char *save = NULL, *k = strtok_r(key, ".", &save); k && v; k = strtok_r(NULL, ".", &save))
 				v = cJSON_GetObjectItemCaseSensitive(v, k);
 			if (cJSON_IsString(v))
-				fputs(v->valuestring, stdout);
+				put_field(v->valuestring, tty);
 			else if (cJSON_IsNumber(v))
 				printf("%.0f", v->valuedouble);
 			else if (cJSON_IsBool(v))

@@ -16,6 +16,7 @@
 #include "icc/snapdir.h"
 #include "icc/snapkeep.h"
 #include "icc/subvol.h"
+#include "icc/tmpsnap.h"
 
 struct ctx {
 	struct icc_store *st;
@@ -59,6 +60,9 @@ static void check_tmp(struct ctx *c)
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
+		int lock_fd;
+		if (!icc_tmp_claim(dirfd(d), de->d_name, &lock_fd))
+			continue; /* a live export or diff is reading it */
 		bool fixed = false;
 		struct icc_err e;
 		const char *kid = de->d_name + 5;
@@ -77,6 +81,8 @@ static void check_tmp(struct ctx *c)
 		}
 		if (c->repair)
 			fixed = icc_rmtree(dirfd(d), de->d_name, &e) == 0;
+		if (lock_fd >= 0)
+			close(lock_fd);
 		found(c, fixed, "tmp/%s: left over from an interrupted operation", de->d_name);
 	}
 	closedir(d);

@@ -15,9 +15,12 @@
 #include <linux/openat2.h>
 
 #include "icc/diff.h"
-#include "icc/sendstream.h"
+#include "icc/oci.h"
 #include "icc/placeholders.h"
+#include "icc/sendstream.h"
 #include "icc/subvol.h"
+#include "icc/tmpsnap.h"
+#include "icc/treewalk.h"
 #include "icc/util.h"
 
 void icc_changes_free(struct icc_changes *c)
@@ -208,15 +211,23 @@ static int parse_stream(int fd, struct icc_changes *c, struct icc_err *err)
 		if (k <= 0 || ss.cmd == ICC_SS_END)
 			break; /* also a stream that stops inside a command header, as before */
 		int cmd = ss.cmd;
-		char path[4200] = "/", to[4200] = "/";
+		char path[ICC_TREE_PATH_MAX + 2] = "/", to[ICC_TREE_PATH_MAX + 2] = "/";
 		struct icc_ss_tlv t;
 		for (uint32_t o = 0; icc_ss_tlv_next(&ss, &o, &t) > 0;) {
 			if (t.type == ICC_SA_PATH || t.type == ICC_SA_PATH_TO ||
 			    (t.type == ICC_SA_PATH_LINK && cmd != ICC_SS_LINK && cmd != ICC_SS_SYMLINK)) {
 				char *dst = t.type == ICC_SA_PATH ? path : to;
-				snprintf(dst, 4200, "/%.*s", (int)t.len, (const char *)t.data);
+				if (t.len > ICC_TREE_PATH_MAX) {
+					r = icc_err_set(err, ENAMETOOLONG,
+							"'%.160s...' is too deep: paths longer than %d bytes are not supported",
+							(const char *)t.data, ICC_TREE_PATH_MAX);
+					break;
+				}
+				snprintf(dst, sizeof(path), "/%.*s", (int)t.len, (const char *)t.data);
 			}
 		}
+		if (r < 0)
+			break;
 		if (cmd == ICC_SS_SUBVOL || cmd == ICC_SS_SNAPSHOT)
 			continue;
 		if (!strcmp(path, "/") && cmd != ICC_SS_RENAME)
@@ -293,81 +304,143 @@ static bool same(int afd, int bfd, const char *name, const struct stat *x, const
 	return true;
 }
 
-static int walk_added(int fd, const char *prefix, struct icc_changes *c)
+/* A walk of two trees: the path at hand (relative), the depth, the changes. */
+struct walk {
+	struct icc_changes *c;
+	struct icc_relpath path;
+	int depth;
+	struct icc_err *err;
+};
+
+/* Record the entry at w->path as "/" + path. */
+static int add_here(struct walk *w, char kind)
 {
-	DIR *d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return 0;
-	}
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		char p[4200];
-		snprintf(p, sizeof(p), "%s/%s", prefix, de->d_name);
-		add(c, 'A', p);
-		if (de->d_type == DT_DIR) {
-			int sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (sub >= 0)
-				walk_added(sub, p, c);
-		}
-	}
-	closedir(d);
-	return 0;
+	char p[ICC_TREE_PATH_MAX + 2];
+	snprintf(p, sizeof(p), "/%s", w->path.buf);
+	return add(w->c, kind, p) < 0 ? icc_err_set(w->err, ENOMEM, "out of memory") : 0;
 }
 
-static int walk(int afd, int bfd, const char *prefix, struct icc_changes *c)
+static int walk_dir(struct walk *w, int *afd, int *bfd);
+
+/*
+ * Go into dirfd/name (lstat'ed as sb; afd/bfd the other tree's, or NULL) with
+ * fn; past ICC_WALK_OPEN_MAX levels the parents are closed meanwhile and
+ * reopened through "..".
+ */
+static int descend(struct walk *w, int *afd, const char *name, const struct stat *asb, int *bfd,
+		   const struct stat *bsb)
 {
-	int bdup = dup(bfd), adup = dup(afd);
-	DIR *bd = fdopendir(bdup), *ad = fdopendir(adup);
-	if (!bd || !ad) {
-		if (bd) closedir(bd); else close(bdup);
-		if (ad) closedir(ad); else close(adup);
-		return -errno;
+	int sa = -1, sb = icc_dir_open_checked(*bfd, name, bsb);
+	if (sb < 0)
+		return icc_err_sys(w->err, -sb, "cannot open '%s'", w->path.buf);
+	if (afd && (sa = icc_dir_open_checked(*afd, name, asb)) < 0) {
+		close(sb);
+		return icc_err_sys(w->err, -sa, "cannot open '%s'", w->path.buf);
 	}
-	struct dirent *de;
-	while ((de = readdir(bd))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		char p[4200];
-		snprintf(p, sizeof(p), "%s/%s", prefix, de->d_name);
+	struct stat ap, bp;
+	bool park = w->depth >= ICC_WALK_OPEN_MAX && fstat(*bfd, &bp) == 0 &&
+		    (!afd || fstat(*afd, &ap) == 0);
+	if (park) {
+		close(*bfd);
+		*bfd = -1;
+		if (afd) {
+			close(*afd);
+			*afd = -1;
+		}
+	}
+	w->depth++;
+	int r = walk_dir(w, afd ? &sa : NULL, &sb);
+	w->depth--;
+	if (park) {
+		if (sb >= 0)
+			*bfd = icc_dir_reopen_parent(sb, &bp);
+		if (afd && sa >= 0)
+			*afd = icc_dir_reopen_parent(sa, &ap);
+		if ((*bfd < 0 || (afd && *afd < 0)) && r == 0)
+			r = icc_err_set(w->err, ESTALE, "cannot go back above '%s'", w->path.buf);
+	}
+	if (sa >= 0)
+		close(sa);
+	if (sb >= 0)
+		close(sb);
+	return r;
+}
+
+/* Compare directory *afd with *bfd (afd NULL: everything below *bfd is new). */
+static int walk_dir(struct walk *w, int *afd, int *bfd)
+{
+	char **an = NULL, **bn;
+	size_t na = 0, nb;
+	int r = icc_dir_names(*bfd, &bn, &nb, w->err);
+	if (r < 0)
+		return r;
+	if (afd && (r = icc_dir_names(*afd, &an, &na, w->err)) < 0) {
+		icc_dir_names_free(bn, nb);
+		return r;
+	}
+	/* both sorted: one merge finds additions, deletions and common names */
+	size_t i = 0, j = 0;
+	while (r == 0 && (i < na || j < nb)) {
+		int c = i >= na ? 1 : j >= nb ? -1 : strcmp(an[i], bn[j]);
+		const char *name = c < 0 ? an[i] : bn[j];
+		size_t mark;
+		if ((r = icc_relpath_push(&w->path, name, &mark, w->err)) < 0)
+			break;
 		struct stat x, y;
-		if (fstatat(bfd, de->d_name, &y, AT_SYMLINK_NOFOLLOW) < 0)
-			continue;
-		if (fstatat(afd, de->d_name, &x, AT_SYMLINK_NOFOLLOW) < 0) {
-			add(c, 'A', p);
-			if (S_ISDIR(y.st_mode)) {
-				int sub = openat(bfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-				if (sub >= 0)
-					walk_added(sub, p, c);
-			}
-			continue;
+		if (c < 0) {
+			r = add_here(w, 'D');
+		} else if (fstatat(*bfd, name, &y, AT_SYMLINK_NOFOLLOW) < 0) {
+			/* gone meanwhile: nothing to report */
+		} else if (c > 0 || fstatat(*afd, name, &x, AT_SYMLINK_NOFOLLOW) < 0) {
+			r = add_here(w, 'A');
+			if (r == 0 && S_ISDIR(y.st_mode))
+				r = descend(w, NULL, name, NULL, bfd, &y);
+		} else {
+			if (!same(*afd, *bfd, name, &x, &y))
+				r = add_here(w, 'C');
+			if (r == 0 && S_ISDIR(x.st_mode) && S_ISDIR(y.st_mode))
+				r = descend(w, afd, name, &x, bfd, &y);
 		}
-		if (!same(afd, bfd, de->d_name, &x, &y))
-			add(c, 'C', p);
-		if (S_ISDIR(x.st_mode) && S_ISDIR(y.st_mode)) {
-			int sa = openat(afd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			int sb = openat(bfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (sa >= 0 && sb >= 0)
-				walk(sa, sb, p, c);
-			if (sa >= 0) close(sa);
-			if (sb >= 0) close(sb);
-		}
+		icc_relpath_pop(&w->path, mark);
+		if (c <= 0)
+			i++;
+		if (c >= 0)
+			j++;
 	}
-	while ((de = readdir(ad))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		struct stat y;
-		if (fstatat(bfd, de->d_name, &y, AT_SYMLINK_NOFOLLOW) == 0)
-			continue;
-		char p[4200];
-		snprintf(p, sizeof(p), "%s/%s", prefix, de->d_name);
-		add(c, 'D', p);
-	}
-	closedir(bd);
-	closedir(ad);
-	return 0;
+	icc_dir_names_free(an, na);
+	icc_dir_names_free(bn, nb);
+	return r;
+}
+
+/* Everything below the directory fd (named "/prefix...") is new: for a
+ * directory renamed into place. */
+static int walk_new(int fd, const char *prefix, struct icc_changes *c, struct icc_err *err)
+{
+	struct walk *w = calloc(1, sizeof(*w));
+	if (!w)
+		return icc_err_set(err, ENOMEM, "out of memory");
+	w->c = c;
+	w->err = err;
+	size_t mark;
+	int r = icc_relpath_push(&w->path, prefix[0] == '/' ? prefix + 1 : prefix, &mark, err);
+	if (r == 0)
+		r = walk_dir(w, NULL, &fd);
+	free(w);
+	return r;
+}
+
+static int walk(int a_fd, int b_fd, struct icc_changes *c, struct icc_err *err)
+{
+	/* on the heap: the path buffer is PATH_MAX long */
+	struct walk *w = calloc(1, sizeof(*w));
+	if (!w)
+		return icc_err_set(err, ENOMEM, "out of memory");
+	w->c = c;
+	w->err = err;
+	int afd = a_fd, bfd = b_fd; /* depth 0 is never closed */
+	int r = walk_dir(w, &afd, &bfd);
+	free(w);
+	return r;
 }
 
 /* ---- result shaping ---- */
@@ -383,7 +456,7 @@ static int tree_stat(int tree_fd, const char *path, struct stat *sb)
 	const char *slash = strrchr(rel, '/');
 	if (!slash)
 		return fstatat(tree_fd, rel, sb, AT_SYMLINK_NOFOLLOW);
-	char dir[4200];
+	char dir[ICC_TREE_PATH_MAX + 1];
 	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - rel), rel);
 	struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
 			       .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
@@ -423,8 +496,9 @@ static bool same_times(const char *path, void *ctx)
 }
 
 /* A directory renamed into place is new with all it holds (docker lists its contents). */
-static void expand_moved(struct icc_changes *c, int b_fd)
+static int expand_moved(struct icc_changes *c, int b_fd, struct icc_err *err)
 {
+	int r = 0;
 	size_t n0 = c->n;
 	for (size_t i = 0; i < n0; i++) {
 		if (c->v[i].kind != 'A' || !c->v[i].moved)
@@ -434,11 +508,15 @@ static void expand_moved(struct icc_changes *c, int b_fd)
 		int fd = (int)syscall(SYS_openat2, b_fd, c->v[i].path + 1, &how, sizeof(how));
 		if (fd < 0)
 			continue; /* not a directory */
-		char prefix[4200];
-		snprintf(prefix, sizeof(prefix), "%s", c->v[i].path);
-		walk_added(fd, prefix, c);
+		char *prefix = strdup(c->v[i].path); /* c->v moves as the walk adds */
+		r = prefix ? walk_new(fd, prefix, c, err) : icc_err_set(err, ENOMEM, "out of memory");
+		free(prefix);
+		close(fd);
+		if (r < 0)
+			break;
 	}
 	icc_changes_sort(c);
+	return r;
 }
 
 /* The full walk's result: deleted directories stand for their contents,
@@ -459,7 +537,7 @@ static void finish_walk(struct icc_changes *c)
 	free(gone);
 	size_t n0 = c->n;
 	for (size_t i = 0; i < n0; i++) {
-		char p[4200];
+		char p[ICC_TREE_PATH_MAX + 2];
 		snprintf(p, sizeof(p), "%s", c->v[i].path);
 		char *s;
 		while ((s = strrchr(p, '/')) && s != p) {
@@ -504,71 +582,54 @@ int icc_diff(struct icc_store *st, int a_fd, int b_fd, struct icc_changes *out,
 	     struct icc_err *err)
 {
 	memset(out, 0, sizeof(*out));
-	if (!related(st->root_fd, a_fd, b_fd)) {
-		int r = walk(a_fd, b_fd, "", out);
-		if (r < 0) {
-			icc_changes_free(out);
-			return icc_err_sys(err, -r, "cannot compare the trees");
-		}
-		finish_walk(out);
-		runtime_rules(out, a_fd, b_fd);
-		return 0;
-	}
-	out->by_send = true;
-	/* btrfs send wants read-only subvolumes: snapshot writable ones into tmp/ */
-	char id[ICC_ID_LEN + 1], rel[128], dir[4400];
-	icc_random_id(id);
-	snprintf(rel, sizeof(rel), "tmp/diff-%.16s", id);
-	snprintf(dir, sizeof(dir), "%s/%s", st->root, rel);
-	if (mkdirat(st->root_fd, rel, 0700) < 0)
-		return icc_err_sys(err, errno, "cannot create '%s'", dir);
-	int dfd = openat(st->root_fd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int r = dfd < 0 ? icc_err_sys(err, errno, "cannot open '%s'", dir) : 0;
-	char pa[4500], pb[4500];
-	const int fds[2] = {a_fd, b_fd};
-	char *paths[2] = {pa, pb};
-	/* the trees that were sent: the classification asks them, not the
-	 * live (maybe still changing) container */
-	int sent[2] = {-1, -1};
+	/*
+	 * A writable side (a container) is read from a read-only snapshot: what
+	 * its processes do meanwhile cannot reach the walk or the
+	 * classification, and btrfs send wants read-only subvolumes anyway.
+	 */
+	struct icc_tmpsnap snap[2] = {{.fd = -1, .dirfd = -1}, {.fd = -1, .dirfd = -1}};
+	int fds[2] = {a_fd, b_fd}, r = 0;
+	char paths[2][4500];
 	for (int k = 0; k < 2 && r == 0; k++) {
 		bool ro = false;
 		btrfs_util_get_subvolume_read_only_fd(fds[k], &ro);
 		if (ro) {
 			char link[64];
 			snprintf(link, sizeof(link), "/proc/self/fd/%d", fds[k]);
-			ssize_t n = readlink(link, paths[k], 4400);
+			ssize_t n = readlink(link, paths[k], sizeof(paths[k]) - 1);
 			paths[k][n > 0 ? n : 0] = '\0';
-			sent[k] = dup(fds[k]);
-		} else {
-			r = icc_subvol_snapshot(fds[k], dfd, k ? "b" : "a", true, err);
-			snprintf(paths[k], 4500, "%s/%s", dir, k ? "b" : "a");
-			if (r == 0)
-				sent[k] = openat(dfd, k ? "b" : "a", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		} else if ((r = icc_tmpsnap_take(st, fds[k], &snap[k], err)) == 0) {
+			fds[k] = snap[k].fd;
+			snprintf(paths[k], sizeof(paths[k]), "%s/%s/tree", st->root, snap[k].rel);
 		}
-		if (r == 0 && sent[k] < 0)
-			r = icc_err_sys(err, errno, "cannot open the tree to compare");
+	}
+	if (r == 0 && !(out->by_send = related(st->root_fd, fds[0], fds[1]))) {
+		r = walk(fds[0], fds[1], out, err);
+		if (r == 0)
+			finish_walk(out);
+	} else if (r == 0) {
+		r = send_diff(paths[0], paths[1], out, err);
+		if (r == 0) {
+			struct trees t = {fds[0], fds[1]};
+			struct icc_diff_trees dt = {in_a, in_b, same_times, &t};
+			r = icc_diff_classify(out, &dt);
+			if (r < 0)
+				r = icc_err_set(err, -r, "out of memory comparing the trees");
+		}
+		if (r == 0)
+			r = expand_moved(out, fds[1], err);
 	}
 	if (r == 0)
-		r = send_diff(pa, pb, out, err);
-	if (r == 0) {
-		struct trees t = {sent[0], sent[1]};
-		struct icc_diff_trees dt = {in_a, in_b, same_times, &t};
-		r = icc_diff_classify(out, &dt);
-		if (r < 0)
-			r = icc_err_set(err, -r, "out of memory comparing the trees");
-	}
-	if (r == 0) {
-		expand_moved(out, sent[1]);
-		runtime_rules(out, sent[0], sent[1]);
-	} else {
+		runtime_rules(out, fds[0], fds[1]);
+	/* the same limit whichever way the changes were found */
+	for (size_t i = 0; r == 0 && i < out->n; i++)
+		if (strlen(out->v[i].path) > ICC_TREE_PATH_MAX + 1)
+			r = icc_err_set(err, ENAMETOOLONG,
+					"'%.160s...' is too deep: paths longer than %d bytes are not supported",
+					out->v[i].path + 1, ICC_TREE_PATH_MAX);
+	if (r < 0)
 		icc_changes_free(out);
-	}
-	for (int k = 0; k < 2; k++)
-		if (sent[k] >= 0)
-			close(sent[k]);
-	if (dfd >= 0)
-		close(dfd);
-	struct icc_err e;
-	icc_rmtree(st->root_fd, rel, &e);
+	icc_tmpsnap_drop(st, &snap[0]);
+	icc_tmpsnap_drop(st, &snap[1]);
 	return r;
 }

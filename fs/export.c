@@ -3,6 +3,7 @@
 #include <archive_entry.h>
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "icc/oci.h"
+#include "icc/treewalk.h"
 
 struct icc_tarw {
 	struct archive *a;
@@ -184,9 +186,15 @@ static int write_entry(struct icc_tarw *w, int dirfd, const char *name, const ch
 	if (!entry)
 		goto out;
 	if (S_ISREG(sb->st_mode) && archive_entry_size(entry) > 0 && !archive_entry_hardlink(entry)) {
-		fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+		/* what is opened is the regular file lstat'ed, never a node swapped in since */
+		fd = icc_file_open_checked(dirfd, name, sb);
+		if (fd == -ESTALE) {
+			r = icc_err_set(err, ESTALE, "cannot archive '%s': it was replaced while being read",
+					tarname);
+			goto out;
+		}
 		if (fd < 0) {
-			r = icc_err_sys(err, errno, "cannot open '%s'", tarname);
+			r = icc_err_sys(err, -fd, "cannot open '%s'", tarname);
 			goto out;
 		}
 	}
@@ -289,47 +297,103 @@ void icc_dir_names_free(char **names, size_t count)
 	free(names);
 }
 
-/* Entries below the directory fd (not the directory itself), prefixed with `prefix`. */
-static int write_children(struct icc_tarw *w, int fd, const char *prefix, struct icc_err *err)
+/* A walk writing a tree: the tar name of the entry at hand, and the depth. */
+struct walk {
+	struct icc_tarw *w;
+	struct icc_relpath name;
+	int depth;
+	struct icc_err *err;
+};
+
+static int write_children(struct walk *k, int *fd);
+
+/* The entry *dirfd/name (already in k->name) and, for a directory, all below it. */
+static int write_subtree(struct walk *k, int *dirfd, const char *name)
+{
+	struct stat sb;
+	if (fstatat(*dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) < 0)
+		return icc_err_sys(k->err, errno, "cannot stat '%s'", k->name.buf);
+	int r = write_entry(k->w, *dirfd, name, k->name.buf, &sb, k->err);
+	if (r < 0 || !S_ISDIR(sb.st_mode))
+		return r;
+	int fd = icc_dir_open_checked(*dirfd, name, &sb);
+	if (fd < 0)
+		return icc_err_sys(k->err, -fd, "cannot open '%s'", k->name.buf);
+	struct stat parent;
+	bool park = k->depth >= ICC_WALK_OPEN_MAX && fstat(*dirfd, &parent) == 0;
+	if (park) {
+		close(*dirfd);
+		*dirfd = -1;
+	}
+	k->depth++;
+	r = write_children(k, &fd);
+	k->depth--;
+	if (park && fd >= 0 && (*dirfd = icc_dir_reopen_parent(fd, &parent)) < 0 && r == 0)
+		r = icc_err_sys(k->err, -*dirfd, "cannot go back above '%s'", k->name.buf);
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+/* Entries below the directory *fd (not the directory itself); *fd may be reopened. */
+static int write_children(struct walk *k, int *fd)
 {
 	char **names;
 	size_t n;
-	int r = icc_dir_names(fd, &names, &n, err);
+	int r = icc_dir_names(*fd, &names, &n, k->err);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < n && r == 0; i++) {
-		char tarname[8192];
-		if ((size_t)snprintf(tarname, sizeof(tarname), "%s%s%s", prefix, *prefix ? "/" : "",
-				     names[i]) >= sizeof(tarname)) {
-			r = icc_err_set(err, ENAMETOOLONG, "path too long below '%s'", prefix);
+		size_t mark;
+		if ((r = icc_relpath_push(&k->name, names[i], &mark, k->err)) < 0)
 			break;
-		}
-		r = icc_tarw_subtree(w, fd, names[i], tarname, err);
+		r = write_subtree(k, fd, names[i]);
+		icc_relpath_pop(&k->name, mark);
 	}
 	icc_dir_names_free(names, n);
 	return r;
 }
 
+/* A walk on the heap: its path buffer is PATH_MAX long. */
+static struct walk *walk_new(struct icc_tarw *w, const char *tarname, struct icc_err *err)
+{
+	struct walk *k = calloc(1, sizeof(*k));
+	if (!k) {
+		icc_err_set(err, ENOMEM, "out of memory");
+		return NULL;
+	}
+	k->w = w;
+	k->err = err;
+	size_t mark;
+	if (*tarname && icc_relpath_push(&k->name, tarname, &mark, err) < 0) {
+		free(k);
+		return NULL;
+	}
+	return k;
+}
+
 int icc_tarw_subtree(struct icc_tarw *w, int dirfd, const char *name, const char *tarname,
 		     struct icc_err *err)
 {
-	struct stat sb;
-	if (fstatat(dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) < 0)
-		return icc_err_sys(err, errno, "cannot stat '%s'", tarname);
-	int r = write_entry(w, dirfd, name, tarname, &sb, err);
-	if (r < 0 || !S_ISDIR(sb.st_mode))
-		return r;
-	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return icc_err_sys(err, errno, "cannot open '%s'", tarname);
-	r = write_children(w, fd, tarname, err);
-	close(fd);
+	struct walk *k = walk_new(w, tarname, err);
+	if (!k)
+		return -err->code;
+	/* the caller's fd is never closed: depth 0 is below ICC_WALK_OPEN_MAX */
+	int fd = dirfd;
+	int r = write_subtree(k, &fd, name);
+	free(k);
 	return r;
 }
 
 int icc_tarw_tree(struct icc_tarw *w, int root_fd, struct icc_err *err)
 {
-	return write_children(w, root_fd, "", err);
+	struct walk *k = walk_new(w, "", err);
+	if (!k)
+		return -err->code;
+	int fd = root_fd;
+	int r = write_children(k, &fd);
+	free(k);
+	return r;
 }
 
 int icc_export_tree(int root_fd, int out_fd, struct icc_err *err)

@@ -1,5 +1,7 @@
 /* layer_diff.c - the changes between two trees as an OCI layer (whiteouts, opaque dirs) */
 #include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <linux/fiemap.h>
 #include <linux/fs.h>
@@ -12,19 +14,15 @@
 #include <unistd.h>
 
 #include "icc/oci.h"
+#include "icc/treewalk.h"
 
 struct diff {
 	struct icc_tarw *w;
 	struct icc_layer_stats *st;
 	struct icc_err *err;
+	struct icc_relpath path; /* the entry at hand, as named in the layer */
+	int depth;
 };
-
-static int join(char *out, size_t size, const char *prefix, const char *name, struct icc_err *err)
-{
-	if ((size_t)snprintf(out, size, "%s%s%s", prefix, *prefix ? "/" : "", name) >= size)
-		return icc_err_set(err, ENAMETOOLONG, "path too long below '%s'", prefix);
-	return 0;
-}
 
 /* All xattrs of dirfd/name as "name\0value-length:value" concatenated, sorted by name. */
 static int xattr_blob(int dirfd, const char *name, char **out, size_t *len)
@@ -160,17 +158,17 @@ out:
 	return same;
 }
 
-/* Do the two regular files hold the same bytes?  1, 0 or -errno. */
-static int same_content(struct diff *d, int lfd, int ufd, const char *name)
+/* Do the two regular files (lstat'ed as a and b) hold the same bytes?  1, 0 or -errno. */
+static int same_content(struct diff *d, int lfd, int ufd, const char *name, const struct stat *a,
+			const struct stat *b)
 {
-	int fa = openat(lfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	int fa = icc_file_open_checked(lfd, name, a);
 	if (fa < 0)
-		return -errno;
-	int fb = openat(ufd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+		return fa;
+	int fb = icc_file_open_checked(ufd, name, b);
 	if (fb < 0) {
-		int e = -errno;
 		close(fa);
-		return e;
+		return fb;
 	}
 	int same = same_extents(fa, fb);
 	if (!same) {
@@ -197,20 +195,20 @@ static int same_content(struct diff *d, int lfd, int ufd, const char *name)
 	return same;
 }
 
-/* Write a whole directory's children (after its entry). */
-static int add_children(struct diff *d, int dirfd, const char *name, const char *path)
+/* Write the children of the directory dirfd/name (lstat'ed as sb) whole, after its entry. */
+static int add_children(struct diff *d, int dirfd, const char *name, const struct stat *sb)
 {
-	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = icc_dir_open_checked(dirfd, name, sb);
 	if (fd < 0)
-		return icc_err_sys(d->err, errno, "cannot open '%s'", path);
+		return icc_err_sys(d->err, -fd, "cannot open '%s'", d->path.buf);
 	char **names;
 	size_t n;
 	int r = icc_dir_names(fd, &names, &n, d->err);
 	for (size_t i = 0; r == 0 && i < n; i++) {
-		char child[8192];
-		r = join(child, sizeof(child), path, names[i], d->err);
-		if (r == 0)
-			r = icc_tarw_subtree(d->w, fd, names[i], child, d->err);
+		size_t mark;
+		if ((r = icc_relpath_push(&d->path, names[i], &mark, d->err)) == 0)
+			r = icc_tarw_subtree(d->w, fd, names[i], d->path.buf, d->err);
+		icc_relpath_pop(&d->path, mark);
 	}
 	if (r == 0)
 		icc_dir_names_free(names, n);
@@ -218,88 +216,125 @@ static int add_children(struct diff *d, int dirfd, const char *name, const char 
 	return r;
 }
 
-static int whiteout(struct diff *d, const char *prefix, const char *name)
+/* A whiteout hiding `name` in the directory d->path. */
+static int whiteout(struct diff *d, const char *name)
 {
-	char wh[8192], nm[4200];
-	snprintf(nm, sizeof(nm), ".wh.%s", name);
-	int r = join(wh, sizeof(wh), prefix, nm, d->err);
+	char wh[NAME_MAX + 8];
+	snprintf(wh, sizeof(wh), ".wh.%s", name);
+	size_t mark;
+	int r = icc_relpath_push(&d->path, wh, &mark, d->err);
 	if (r == 0)
-		r = icc_tarw_empty(d->w, wh, d->err);
+		r = icc_tarw_empty(d->w, d->path.buf, d->err);
+	icc_relpath_pop(&d->path, mark);
 	d->st->deleted++;
 	return r;
 }
 
-static int diff_dir(struct diff *d, int lfd, int ufd, const char *prefix);
+static int diff_dir(struct diff *d, int *lfd, int *ufd);
 
-static int diff_both(struct diff *d, int lfd, int ufd, const char *prefix, const char *name)
+/* Compare two directories lstat'ed as a and b, entered from *lfd and *ufd (maybe reopened). */
+static int diff_subdirs(struct diff *d, int *lfd, int *ufd, const char *name, const struct stat *a,
+			const struct stat *b)
 {
-	char path[8192];
-	int r = join(path, sizeof(path), prefix, name, d->err);
-	if (r < 0)
-		return r;
-	struct stat a, b;
-	if (fstatat(lfd, name, &a, AT_SYMLINK_NOFOLLOW) < 0 ||
-	    fstatat(ufd, name, &b, AT_SYMLINK_NOFOLLOW) < 0)
-		return icc_err_sys(d->err, errno, "cannot stat '%s'", path);
-	if ((a.st_mode & S_IFMT) != (b.st_mode & S_IFMT)) {
-		/* a directory must be removed before something else takes its name */
-		if (S_ISDIR(a.st_mode) && (r = whiteout(d, prefix, name)) < 0)
-			return r;
-		d->st->changed++;
-		return icc_tarw_subtree(d->w, ufd, name, path, d->err);
+	int l2 = icc_dir_open_checked(*lfd, name, a);
+	if (l2 < 0)
+		return icc_err_sys(d->err, -l2, "cannot open '%s'", d->path.buf);
+	int u2 = icc_dir_open_checked(*ufd, name, b);
+	if (u2 < 0) {
+		close(l2);
+		return icc_err_sys(d->err, -u2, "cannot open '%s'", d->path.buf);
 	}
-	int same = same_meta(lfd, ufd, name, &a, &b);
+	struct stat lp, up;
+	bool park = d->depth >= ICC_WALK_OPEN_MAX && fstat(*lfd, &lp) == 0 && fstat(*ufd, &up) == 0;
+	if (park) {
+		close(*lfd);
+		close(*ufd);
+		*lfd = *ufd = -1;
+	}
+	d->depth++;
+	int r = diff_dir(d, &l2, &u2);
+	d->depth--;
+	if (park) {
+		if (l2 >= 0)
+			*lfd = icc_dir_reopen_parent(l2, &lp);
+		if (u2 >= 0)
+			*ufd = icc_dir_reopen_parent(u2, &up);
+		if ((*lfd < 0 || *ufd < 0) && r == 0)
+			r = icc_err_set(d->err, ESTALE, "cannot go back above '%s'", d->path.buf);
+	}
+	if (l2 >= 0)
+		close(l2);
+	if (u2 >= 0)
+		close(u2);
+	return r;
+}
+
+/* `name`, in both trees, is d->path; `parent` is the length of its directory's path. */
+static int diff_both(struct diff *d, int *lfd, int *ufd, const char *name, size_t parent)
+{
+	struct stat a, b;
+	int r;
+	if (fstatat(*lfd, name, &a, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    fstatat(*ufd, name, &b, AT_SYMLINK_NOFOLLOW) < 0)
+		return icc_err_sys(d->err, errno, "cannot stat '%s'", d->path.buf);
+	if ((a.st_mode & S_IFMT) != (b.st_mode & S_IFMT)) {
+		if (S_ISDIR(a.st_mode)) {
+			/* a directory must be removed before something else takes its name */
+			size_t mark;
+			icc_relpath_pop(&d->path, parent);
+			r = whiteout(d, name);
+			icc_relpath_push(&d->path, name, &mark, d->err);
+			if (r < 0)
+				return r;
+		}
+		d->st->changed++;
+		return icc_tarw_subtree(d->w, *ufd, name, d->path.buf, d->err);
+	}
+	int same = same_meta(*lfd, *ufd, name, &a, &b);
 	if (same < 0)
-		return icc_err_sys(d->err, -same, "cannot compare '%s'", path);
+		return icc_err_sys(d->err, -same, "cannot compare '%s'", d->path.buf);
 	if (S_ISDIR(b.st_mode)) {
 		if (a.st_ino != b.st_ino) {
 			/* removed and made again: replaces everything below (opaque) */
-			char opq[8300];
-			snprintf(opq, sizeof(opq), "%s/.wh..wh..opq", path);
 			d->st->opaque++;
-			if ((r = icc_tarw_path(d->w, ufd, name, path, d->err)) < 0 ||
-			    (r = icc_tarw_empty(d->w, opq, d->err)) < 0)
+			if ((r = icc_tarw_path(d->w, *ufd, name, d->path.buf, d->err)) < 0)
 				return r;
-			return add_children(d, ufd, name, path);
+			size_t mark;
+			if ((r = icc_relpath_push(&d->path, ".wh..wh..opq", &mark, d->err)) == 0)
+				r = icc_tarw_empty(d->w, d->path.buf, d->err);
+			icc_relpath_pop(&d->path, mark);
+			return r < 0 ? r : add_children(d, *ufd, name, &b);
 		}
 		if (!same) {
 			d->st->changed++;
-			if ((r = icc_tarw_path(d->w, ufd, name, path, d->err)) < 0)
+			if ((r = icc_tarw_path(d->w, *ufd, name, d->path.buf, d->err)) < 0)
 				return r;
 		}
-		int l2 = openat(lfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (l2 < 0)
-			return icc_err_sys(d->err, errno, "cannot open '%s'", path);
-		int u2 = openat(ufd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (u2 < 0) {
-			r = icc_err_sys(d->err, errno, "cannot open '%s'", path);
-			close(l2);
-			return r;
-		}
-		r = diff_dir(d, l2, u2, path);
-		close(l2);
-		close(u2);
-		return r;
+		return diff_subdirs(d, lfd, ufd, name, &a, &b);
 	}
 	if (same && S_ISREG(b.st_mode)) {
-		same = same_content(d, lfd, ufd, name);
+		same = same_content(d, *lfd, *ufd, name, &a, &b);
+		if (same == -ESTALE)
+			return icc_err_set(d->err, ESTALE, "cannot compare '%s': it was replaced while being read",
+					   d->path.buf);
 		if (same < 0)
-			return icc_err_sys(d->err, -same, "cannot compare '%s'", path);
+			return icc_err_sys(d->err, -same, "cannot compare '%s'", d->path.buf);
 	}
 	if (same)
 		return 0;
 	d->st->changed++;
-	return icc_tarw_path(d->w, ufd, name, path, d->err);
+	return icc_tarw_path(d->w, *ufd, name, d->path.buf, d->err);
 }
 
-static int diff_dir(struct diff *d, int lfd, int ufd, const char *prefix)
+/* The changes below the directories *lfd and *ufd (d->path); either fd may be reopened. */
+static int diff_dir(struct diff *d, int *lfd, int *ufd)
 {
 	char **ln, **un;
 	size_t nl, nu;
-	int r = icc_dir_names(lfd, &ln, &nl, d->err);
+	int r = icc_dir_names(*lfd, &ln, &nl, d->err);
 	if (r < 0)
 		return r;
-	r = icc_dir_names(ufd, &un, &nu, d->err);
+	r = icc_dir_names(*ufd, &un, &nu, d->err);
 	if (r < 0) {
 		icc_dir_names_free(ln, nl);
 		return r;
@@ -308,19 +343,21 @@ static int diff_dir(struct diff *d, int lfd, int ufd, const char *prefix)
 	while (r == 0 && (i < nl || j < nu)) {
 		int c = i >= nl ? 1 : j >= nu ? -1 : strcmp(ln[i], un[j]);
 		if (c < 0) {
-			r = whiteout(d, prefix, ln[i++]);
-		} else if (c > 0) {
-			char path[8192];
-			r = join(path, sizeof(path), prefix, un[j], d->err);
-			if (r == 0)
-				r = icc_tarw_subtree(d->w, ufd, un[j], path, d->err);
-			d->st->added++;
-			j++;
-		} else {
-			r = diff_both(d, lfd, ufd, prefix, un[j]);
-			i++;
-			j++;
+			r = whiteout(d, ln[i++]);
+			continue;
 		}
+		size_t mark;
+		if ((r = icc_relpath_push(&d->path, un[j], &mark, d->err)) < 0)
+			break;
+		if (c > 0) {
+			r = icc_tarw_subtree(d->w, *ufd, un[j], d->path.buf, d->err);
+			d->st->added++;
+		} else {
+			r = diff_both(d, lfd, ufd, un[j], mark);
+			i++;
+		}
+		icc_relpath_pop(&d->path, mark);
+		j++;
 	}
 	icc_dir_names_free(ln, nl);
 	icc_dir_names_free(un, nu);
@@ -332,8 +369,18 @@ int icc_layer_diff(struct icc_tarw *w, int lower_fd, int upper_fd,
 {
 	struct icc_layer_stats dummy;
 	memset(stats ? stats : &dummy, 0, sizeof(dummy));
-	struct diff d = {.w = w, .st = stats ? stats : &dummy, .err = err};
 	if (lower_fd < 0)
 		return icc_tarw_tree(w, upper_fd, err);
-	return diff_dir(&d, lower_fd, upper_fd, "");
+	/* on the heap: the path buffer is PATH_MAX long */
+	struct diff *d = calloc(1, sizeof(*d));
+	if (!d)
+		return icc_err_set(err, ENOMEM, "out of memory");
+	d->w = w;
+	d->st = stats ? stats : &dummy;
+	d->err = err;
+	/* the callers' fds: depth 0 is never closed (below ICC_WALK_OPEN_MAX) */
+	int lfd = lower_fd, ufd = upper_fd;
+	int r = diff_dir(d, &lfd, &ufd);
+	free(d);
+	return r;
 }

@@ -710,9 +710,7 @@ static int load_one(struct loader *l, struct img *im, cJSON *loaded, const char 
 /* Archive authors choose names and media types that land in messages: one line, no escapes. */
 static void msg_sanitize(struct icc_err *err)
 {
-	for (unsigned char *p = (unsigned char *)err->msg; *p; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			*p = '?';
+	icc_printable(err->msg);
 }
 
 /* Which format the layout in l->dfd is, then parse and verify it. */

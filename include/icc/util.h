@@ -51,6 +51,14 @@ void icc_time_ago(int64_t ns, int64_t now_ns, char *buf, size_t size);
 /* Docker's human sizes: "7.97MB", "1.2GB" (decimal units, 3 significant digits). */
 void icc_human_size(uint64_t bytes, char *buf, size_t size);
 
+/*
+ * Make text from an image, archive or container safe to show on a terminal,
+ * in place (same length): every control character (C0, DEL, and C1 such as
+ * U+009B CSI) and every byte that is not valid UTF-8 becomes '?', so no
+ * escape sequence (title, clear screen, cursor moves) or line break passes.
+ */
+void icc_printable(char *s);
+
 /* fsync a directory by fd (after renames inside it). */
 int icc_fsync_dir(int dirfd);
 

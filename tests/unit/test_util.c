@@ -183,6 +183,30 @@ static void config_changes(void **state)
 	cJSON_Delete(config);
 }
 
+static void printable_text(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{"plain text", "plain text"},
+		{"\033]0;pwn\007\033[2J", "?]0;pwn??[2J"},
+		{"tab\tnew\nline\rdel\x7f", "tab?new?line?del?"},
+		{"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xb3", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xb3"},
+		{"c1 \xc2\x9b""31m", "c1 ??31m"},            /* U+009B CSI */
+		{"raw \x9b""2J", "raw ?2J"},                  /* CSI as a bare byte */
+		{"cut \xe2\x82", "cut ??"},                  /* truncated sequence */
+		{"over \xc0\xaf \xe0\x80\xaf", "over ?? ???"}, /* overlong */
+		{"sur \xed\xa0\x80", "sur ???"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char buf[64];
+		snprintf(buf, sizeof(buf), "%s", cases[i].in);
+		icc_printable(buf);
+		assert_string_equal(buf, cases[i].out);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -193,6 +217,7 @@ int main(void)
 		cmocka_unit_test(time_ago_like_docker),
 		cmocka_unit_test(sizes_like_docker),
 		cmocka_unit_test(config_changes),
+		cmocka_unit_test(printable_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
