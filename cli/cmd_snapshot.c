@@ -51,11 +51,18 @@ static int take(int argc, char **argv)
 		r = src = icc_object_rootfs_fd(&st, ICC_CONTAINER, cid, &err);
 	if (r >= 0)
 		r = icc_container_snapdir_open(&st, cid, &sd, &err);
-	if (r >= 0)
-		r = icc_store_lock(&st, &err);
 	if (r >= 0) {
+		/* the take locks the store itself, only to publish */
+		char lock[4200];
 		cJSON *source = source_of(cid, "icc snapshot");
-		r = icc_snapdir_take(&sd, src, name, message ? message : "", source, &info, &err);
+		struct icc_snap_opts o = {
+			.name = name,
+			.message = message ? message : "",
+			.source = source,
+			.origin = ICC_SNAP_HOST,
+			.lock_path = icc_store_path(&st, "lock", lock, sizeof(lock)),
+		};
+		r = icc_snapdir_take(&sd, src, &o, &info, &err);
 		cJSON_Delete(source);
 	}
 	if (src >= 0)
@@ -186,7 +193,7 @@ int cmd_snapshots(int argc, char **argv)
 	}
 	enum cli_format fmt = cli_parse_format(format);
 	struct cli_table t;
-	cli_table_init(&t, 5, "NAME", "ID", "CREATED", "SIZE", "MESSAGE");
+	cli_table_init(&t, 6, "NAME", "ID", "CREATED", "ORIGIN", "SIZE", "MESSAGE");
 	int64_t now = icc_now_ns();
 	for (size_t i = 0; i < n; i++) {
 		if (quiet) {
@@ -204,7 +211,8 @@ int cmd_snapshots(int argc, char **argv)
 		icc_time_ago(all[i].created_ns, now, ago, sizeof(ago));
 		cli_short_id(all[i].id, sid);
 		if (fmt == CLI_FMT_TABLE) {
-			cli_table_add(&t, all[i].name, sid, ago, size, all[i].message);
+			cli_table_add(&t, all[i].name, sid, ago, icc_snap_origin_name(all[i].origin), size,
+				      all[i].message);
 			continue;
 		}
 		icc_time_format(all[i].created_ns, created, sizeof(created));
@@ -217,6 +225,7 @@ int cmd_snapshots(int argc, char **argv)
 		cJSON_AddStringToObject(o, "Container", cid);
 		cJSON_AddStringToObject(o, "CreatedAt", created);
 		cJSON_AddStringToObject(o, "CreatedSince", ago);
+		cJSON_AddStringToObject(o, "Origin", icc_snap_origin_name(all[i].origin));
 		cJSON_AddStringToObject(o, "Size", size);
 		cJSON_AddNumberToObject(o, "SizeBytes", (double)bytes);
 		cJSON_AddStringToObject(o, "Message", all[i].message);
