@@ -333,6 +333,7 @@ int icc_snapdir_take(struct icc_snapdir *sd, int src_fd, const struct icc_snap_o
 	icc_time_format(created, created_txt, sizeof(created_txt));
 	int rc = write_meta(tfd, id, created_txt, o, err);
 	if (rc == 0) {
+		icc_fault_point("snapshot-before-subvol");
 		errno = 0;
 		enum btrfs_util_error be = btrfs_util_create_snapshot_fd2(
 			src_fd, tfd, "rootfs", BTRFS_UTIL_CREATE_SNAPSHOT_READ_ONLY, NULL, NULL);
