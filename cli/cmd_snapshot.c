@@ -52,11 +52,18 @@ static int take(int argc, char **argv)
 		r = src = icc_object_rootfs_fd(&st, ICC_CONTAINER, cid, &err);
 	if (r >= 0)
 		r = icc_container_snapdir_open(&st, cid, &sd, &err);
-	if (r >= 0)
-		r = icc_store_lock(&st, &err);
 	if (r >= 0) {
+		/* the take locks the store itself, only to publish */
+		char lock[4200];
 		cJSON *source = source_of(cid, "icc snapshot");
-		r = icc_snapdir_take(&sd, src, name, message ? message : "", source, &info, &err);
+		struct icc_snap_opts o = {
+			.name = name,
+			.message = message ? message : "",
+			.source = source,
+			.origin = ICC_SNAP_HOST,
+			.lock_path = icc_store_path(&st, "lock", lock, sizeof(lock)),
+		};
+		r = icc_snapdir_take(&sd, src, &o, &info, &err);
 		cJSON_Delete(source);
 	}
 	if (src >= 0)
@@ -201,9 +208,9 @@ int cmd_snapshots(int argc, char **argv)
 	enum cli_format fmt = cli_parse_format(format);
 	struct cli_table t;
 	if (every)
-		cli_table_init(&t, 6, "NAME", "CONTAINER", "ID", "CREATED", "SIZE", "MESSAGE");
+		cli_table_init(&t, 7, "NAME", "CONTAINER", "ID", "CREATED", "ORIGIN", "SIZE", "MESSAGE");
 	else
-		cli_table_init(&t, 5, "NAME", "ID", "CREATED", "SIZE", "MESSAGE");
+		cli_table_init(&t, 6, "NAME", "ID", "CREATED", "ORIGIN", "SIZE", "MESSAGE");
 	int64_t now = icc_now_ns();
 	for (size_t i = 0; i < n; i++) {
 		const struct icc_store_snap *s = &all[i];
@@ -231,10 +238,11 @@ int cmd_snapshots(int argc, char **argv)
 		snprintf(cshown, sizeof(cshown), "%s%s", cname, s->removed ? " (removed)" : "");
 		cli_short_id(s->info.id, sid);
 		if (fmt == CLI_FMT_TABLE) {
+			const char *origin = icc_snap_origin_name(s->info.origin);
 			if (every)
-				cli_table_add(&t, s->info.name, cshown, sid, ago, size, s->info.message);
+				cli_table_add(&t, s->info.name, cshown, sid, ago, origin, size, s->info.message);
 			else
-				cli_table_add(&t, s->info.name, sid, ago, size, s->info.message);
+				cli_table_add(&t, s->info.name, sid, ago, origin, size, s->info.message);
 			continue;
 		}
 		icc_time_format(s->info.created_ns, created, sizeof(created));
@@ -247,6 +255,7 @@ int cmd_snapshots(int argc, char **argv)
 		cJSON_AddBoolToObject(o, "Removed", s->removed);
 		cJSON_AddStringToObject(o, "CreatedAt", created);
 		cJSON_AddStringToObject(o, "CreatedSince", ago);
+		cJSON_AddStringToObject(o, "Origin", icc_snap_origin_name(s->info.origin));
 		cJSON_AddStringToObject(o, "Size", size);
 		cJSON_AddNumberToObject(o, "SizeBytes", (double)bytes);
 		cJSON_AddStringToObject(o, "Message", s->info.message);

@@ -110,6 +110,9 @@ static int info(int argc, char **argv)
 
 static void print_finding(const char *problem, bool repaired, void *ctx)
 {
+	int *unrepaired = ctx;
+	if (!repaired)
+		(*unrepaired)++;
 	printf("%s%s\n", problem, repaired ? " [repaired]" : "");
 }
 
@@ -126,15 +129,21 @@ static int check(int argc, char **argv)
 		icc_store_close(&st);
 		return cli_fail(&err);
 	}
-	int n = icc_store_check(&st, repair, print_finding, NULL, &err);
+	int unrepaired = 0;
+	int n = icc_store_check(&st, repair, print_finding, &unrepaired, &err);
 	icc_store_close(&st);
 	if (n < 0)
 		return cli_fail(&err);
 	if (n == 0)
 		printf("store %s is consistent\n", st.root);
+	else if (!repair)
+		printf("%d problem%s found (run 'icc system check --repair' to fix)\n", n, n == 1 ? "" : "s");
+	else if (unrepaired)
+		printf("%d problem%s found, %d not repaired\n", n, n == 1 ? "" : "s", unrepaired);
 	else
-		printf("%d problem%s found%s\n", n, n == 1 ? "" : "s", repair ? "" : " (run 'icc system check --repair' to fix)");
-	return n == 0 || repair ? 0 : 1;
+		printf("%d problem%s found\n", n, n == 1 ? "" : "s");
+	/* --repair succeeds only if it left nothing behind */
+	return unrepaired ? 1 : 0;
 }
 
 int cmd_system(int argc, char **argv)

@@ -88,6 +88,35 @@ static void check_tmp(struct ctx *c)
 	closedir(d);
 }
 
+/*
+ * A snapshot's meta.json must be readable (a JSON object within the
+ * reader's 16 MiB) and name the snapshot's id and time: without them the
+ * snapshot cannot be found by id, and lists with a made-up time.  Not
+ * repaired: the file is left for the operator, named in full.
+ */
+static void check_snapshot_meta(struct ctx *c, const char *what, const char *name, int sfd)
+{
+	cJSON *m;
+	struct icc_err e;
+	const char *why = NULL;
+	if (icc_json_read(sfd, "meta.json", &m, &e) < 0) {
+		why = e.msg;
+	} else {
+		const char *id = icc_json_str(m, "id");
+		if (!id || strlen(id) != ICC_ID_LEN || !icc_is_hex(id, ICC_ID_LEN) ||
+		    icc_time_parse(icc_json_str(m, "created")) == 0)
+			why = "no snapshot id or creation time";
+		cJSON_Delete(m);
+	}
+	if (!why)
+		return;
+	char link[64], dir[4096];
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", sfd);
+	ssize_t n = readlink(link, dir, sizeof(dir) - 1);
+	dir[n > 0 ? n : 0] = '\0';
+	found(c, false, "%s: snapshot '%s': bad metadata %s/meta.json: %s", what, name, dir, why);
+}
+
 /* The entries of one snapshot directory; `what` names its owner in reports. */
 static void check_snapdir(struct ctx *c, const char *what, int parent, const char *name)
 {
@@ -107,15 +136,18 @@ static void check_snapdir(struct ctx *c, const char *what, int parent, const cha
 		struct icc_err e;
 		bool fixed = false;
 		if (!strncmp(de->d_name, ".tmp", 4)) {
-			if (c->repair)
-				fixed = icc_rmtree(dirfd(d), de->d_name, &e) == 0;
-			found(c, fixed, "%s: snapshot being made or removed when interrupted (%s)", what, de->d_name);
+			int r = icc_snapdir_tmp_busy(dirfd(d), de->d_name, c->repair);
+			if (r == 1)
+				continue; /* a snapshot being made right now */
+			found(c, c->repair && r == 0, "%s: snapshot being made or removed when interrupted (%s)", what, de->d_name);
 			continue;
 		}
 		int sfd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sfd < 0)
 			continue;
 		bool rootfs = has_entry(sfd, "rootfs", S_IFDIR), meta = has_entry(sfd, "meta.json", S_IFREG);
+		if (rootfs && meta)
+			check_snapshot_meta(c, what, de->d_name, sfd);
 		close(sfd);
 		if (rootfs && meta)
 			continue;

@@ -1,4 +1,4 @@
-/* fault.c - ICC_FAULT: die with SIGKILL at a named point (tests only) */
+/* fault.c - ICC_FAULT: die with SIGKILL (or stop) at a named point (tests only) */
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +9,11 @@
 void icc_fault_point(const char *name)
 {
 	const char *want = getenv("ICC_FAULT");
-	if (want && !strcmp(want, name))
+	if (!want)
+		return;
+	size_t n = strlen(name);
+	if (!strcmp(want, name))
 		kill(getpid(), SIGKILL);
+	else if (!strncmp(want, name, n) && !strcmp(want + n, ":stop"))
+		kill(getpid(), SIGSTOP);
 }

@@ -682,15 +682,22 @@ int icc_container_save(struct icc_store *st, const char *id, const char *name,
 	if (src < 0)
 		return src;
 	int r = icc_container_snapdir_open(st, id, &sd, err);
-	if (r >= 0)
-		r = icc_store_lock(st, err);
 	if (r >= 0) {
+		/* the take locks the store itself, only to publish (unless
+		 * the caller holds the lock already) */
+		char lock[4200];
 		cJSON *source = cJSON_CreateObject();
 		cJSON_AddStringToObject(source, "container", id);
 		cJSON_AddStringToObject(source, "by", by);
-		r = icc_snapdir_take(&sd, src, name, "", source, info, err);
+		struct icc_snap_opts o = {
+			.name = name,
+			.message = "",
+			.source = source,
+			.origin = ICC_SNAP_HOST,
+			.lock_path = st->lock_fd >= 0 ? NULL : icc_store_path(st, "lock", lock, sizeof(lock)),
+		};
+		r = icc_snapdir_take(&sd, src, &o, info, err);
 		cJSON_Delete(source);
-		icc_store_unlock(st);
 	}
 	close(src);
 	if (sd.dirfd >= 0)

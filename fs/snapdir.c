@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,6 +31,11 @@ bool icc_snap_name_valid(const char *name)
 			return false;
 	}
 	return true;
+}
+
+const char *icc_snap_origin_name(enum icc_snap_origin o)
+{
+	return o == ICC_SNAP_CONTAINER ? "container" : "host";
 }
 
 /* errno after a failed libbtrfsutil call (the library sets it). */
@@ -147,12 +153,15 @@ static void auto_name(int64_t ns, unsigned n, char *buf, size_t size)
 }
 
 /* Write meta.json, complete and synced, into the private staging dir `tfd`. */
-static int write_meta(int tfd, const char *id, const char *created_txt, const char *message,
-		      const cJSON *source, struct icc_err *err)
+static int write_meta(int tfd, const char *id, const char *created_txt,
+		      const struct icc_snap_opts *o, struct icc_err *err)
 {
+	const char *message = o->message;
+	const cJSON *source = o->source;
 	cJSON *meta = cJSON_CreateObject();
 	if (!meta || !cJSON_AddStringToObject(meta, "id", id) ||
 	    !cJSON_AddStringToObject(meta, "created", created_txt) ||
+	    !cJSON_AddStringToObject(meta, "origin", icc_snap_origin_name(o->origin)) ||
 	    !cJSON_AddStringToObject(meta, "message", message ? message : "")) {
 		cJSON_Delete(meta);
 		return icc_err_set(err, ENOMEM, "out of memory writing snapshot metadata");
@@ -207,82 +216,150 @@ static int write_meta(int tfd, const char *id, const char *created_txt, const ch
 }
 
 /*
- * The durable steps, in order (docs/store.md, docs/reliability.md):
- *   1. mkdir DIR/.tmp-X, write meta.json into it and fsync the file;
- *   2. the snapshot ioctl makes DIR/.tmp-X/rootfs: btrfs commits a
- *      transaction for it, which makes every earlier metadata change of the
- *      file system durable too (the staging dir and its entries): no fsync
- *      of the staging dir is needed;
- *   3. publish by renameat2(RENAME_NOREPLACE) and fsync DIR.
- * Two syncs (meta.json, DIR) besides the snapshot's own commit.  A crash
- * anywhere before 3 leaves only DIR/.tmp-X, which check --repair removes.
+ * Make, open and flock a staging dir DIR/.tmp-X; returns its fd.  The flock
+ * says "being made" to icc_snapdir_tmp_busy (system check) and dies with
+ * the process, so what a crash leaves is a leftover check may remove.  If
+ * check took the dir for a leftover between our mkdir and our flock, it
+ * holds the flock (ours fails) or has removed the dir (the name no longer
+ * leads to our fd's inode): then start again with a new name.
  */
-int icc_snapdir_take(struct icc_snapdir *sd, int src_fd, const char *name,
-		     const char *message, const cJSON *source,
-		     struct icc_snap_info *out, struct icc_err *err)
+static int make_staging(int dirfd, char *tmp, size_t size, struct icc_err *err)
 {
-	bool automatic = !name || !*name;
-	if (!automatic && !icc_snap_name_valid(name))
-		return icc_err_set(err, EINVAL, "invalid snapshot name '%.200s'", name);
-
-	char id[ICC_ID_LEN + 1];
-	icc_random_id(id);
-	char tmp[32];
-	snprintf(tmp, sizeof(tmp), ".tmp-%.16s", id);
-	if (mkdirat(sd->dirfd, tmp, 0755) < 0)
-		return icc_err_sys(err, errno, "cannot create '%s'", tmp);
-	int tfd = openat(sd->dirfd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (tfd < 0) {
-		int e = errno;
-		unlinkat(sd->dirfd, tmp, AT_REMOVEDIR);
-		return icc_err_sys(err, e, "cannot open '%s'", tmp);
-	}
-
-	int64_t created = icc_now_ns();
-	char created_txt[64];
-	icc_time_format(created, created_txt, sizeof(created_txt));
-	int rc = write_meta(tfd, id, created_txt, message, source, err);
-	if (rc < 0) {
+	for (int tries = 0; tries < 100; tries++) {
+		char rnd[ICC_ID_LEN + 1];
+		icc_random_id(rnd);
+		snprintf(tmp, size, ".tmp-%.16s", rnd);
+		if (mkdirat(dirfd, tmp, 0755) < 0)
+			return icc_err_sys(err, errno, "cannot create '%s'", tmp);
+		int tfd = openat(dirfd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (tfd < 0) {
+			if (errno == ENOENT)
+				continue;
+			int e = errno;
+			unlinkat(dirfd, tmp, AT_REMOVEDIR);
+			return icc_err_sys(err, e, "cannot open '%s'", tmp);
+		}
+		if (flock(tfd, LOCK_EX | LOCK_NB) < 0) {
+			int e = errno;
+			close(tfd);
+			if (e == EWOULDBLOCK)
+				continue;
+			unlinkat(dirfd, tmp, AT_REMOVEDIR);
+			return icc_err_sys(err, e, "cannot lock '%s'", tmp);
+		}
+		struct stat a, b;
+		if (fstat(tfd, &a) == 0 && fstatat(dirfd, tmp, &b, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+			return tfd;
 		close(tfd);
-		remove_staged(sd->dirfd, tmp);
-		return rc;
 	}
+	return icc_err_set(err, EAGAIN, "cannot make a staging directory for a snapshot");
+}
 
-	errno = 0;
-	enum btrfs_util_error be = btrfs_util_create_snapshot_fd2(
-		src_fd, tfd, "rootfs", BTRFS_UTIL_CREATE_SNAPSHOT_READ_ONLY, NULL, NULL);
-	close(tfd);
-	if (be) {
-		int e = bu_errno(be);
-		remove_staged(sd->dirfd, tmp);
-		return icc_err_sys(err, e, "cannot snapshot: %s", btrfs_util_strerror(be));
-	}
+static int read_info(struct icc_snapdir *sd, const char *name,
+		     struct icc_snap_info *out, struct icc_err *err);
 
-	icc_fault_point("snapshot-after-subvol");
-	icc_fault_point("snapshot-before-rename");
-	char final[ICC_SNAP_NAME_MAX + 1];
+/*
+ * Rename the staging dir `tmp` to the snapshot's name (written to `final`),
+ * holding the store lock: the one step that must be serialised with the
+ * CLI (rm, rename, prune, check) and with other saves.
+ */
+static int publish(struct icc_snapdir *sd, const char *tmp, const struct icc_snap_opts *o,
+		   int64_t created, char *final, size_t size, struct icc_err *err)
+{
+	bool automatic = !o->name || !*o->name;
+	int lfd = -1;
+	if (o->lock_path && (lfd = icc_flock(o->lock_path, err)) < 0)
+		return lfd;
+	int rc = 0;
 	for (unsigned n = 1;; n++) {
 		if (automatic)
-			auto_name(created, n, final, sizeof(final));
+			auto_name(created, n, final, size);
 		else
-			snprintf(final, sizeof(final), "%s", name);
+			snprintf(final, size, "%s", o->name);
 		if (renameat2(sd->dirfd, tmp, sd->dirfd, final, RENAME_NOREPLACE) == 0)
 			break;
 		int e = errno;
 		if (e == EEXIST && automatic && n < 100000)
 			continue;
-		remove_staged(sd->dirfd, tmp);
-		if (e == EEXIST)
-			return icc_err_set(err, EEXIST, "snapshot '%s' already exists", final);
-		return icc_err_sys(err, e, "cannot publish snapshot '%s'", final);
+		struct icc_snap_info cur;
+		struct icc_err ignore;
+		if (e == EEXIST && o->origin == ICC_SNAP_CONTAINER &&
+		    read_info(sd, final, &cur, &ignore) == 0 && cur.origin == ICC_SNAP_HOST)
+			rc = icc_err_set(err, EPERM, "snapshot '%s' was made by the host", final);
+		else if (e == EEXIST)
+			rc = icc_err_set(err, EEXIST, "snapshot '%s' already exists", final);
+		else
+			rc = icc_err_sys(err, e, "cannot publish snapshot '%s'", final);
+		break;
 	}
+	icc_funlock(lfd);
+	return rc;
+}
+
+/*
+ * The durable steps, in order (docs/store.md, docs/reliability.md):
+ *   1. mkdir DIR/.tmp-X (flock'd), write meta.json into it and fsync it;
+ *   2. the snapshot ioctl makes DIR/.tmp-X/rootfs: btrfs writes out the
+ *      subvolume's dirty data and commits a transaction, which makes every
+ *      earlier metadata change of the file system durable too (the staging
+ *      dir and its entries): no fsync of the staging dir is needed;
+ *   3. under the store lock, publish by renameat2(RENAME_NOREPLACE); then
+ *      fsync DIR.
+ * Steps 1 and 2 need no lock: the staging dir is ours alone, and writing
+ * out a container's dirty data must not make every other store command
+ * wait (2 GB took seconds).  A crash anywhere before 3 leaves only
+ * DIR/.tmp-X, which check --repair removes.
+ */
+int icc_snapdir_take(struct icc_snapdir *sd, int src_fd, const struct icc_snap_opts *o,
+		     struct icc_snap_info *out, struct icc_err *err)
+{
+	if (o->name && *o->name && !icc_snap_name_valid(o->name))
+		return icc_err_set(err, EINVAL, "invalid snapshot name '%.200s'", o->name);
+	size_t mlen = o->message ? strlen(o->message) : 0;
+	if (mlen > ICC_SNAP_MESSAGE_MAX)
+		return icc_err_set(err, EFBIG, "snapshot message of %zu bytes (at most %d)",
+				   mlen, ICC_SNAP_MESSAGE_MAX);
+
+	char id[ICC_ID_LEN + 1];
+	icc_random_id(id);
+	char tmp[32];
+	int tfd = make_staging(sd->dirfd, tmp, sizeof(tmp), err);
+	if (tfd < 0)
+		return tfd;
+
+	int64_t created = icc_now_ns();
+	char created_txt[64];
+	icc_time_format(created, created_txt, sizeof(created_txt));
+	int rc = write_meta(tfd, id, created_txt, o, err);
+	if (rc == 0) {
+		icc_fault_point("snapshot-before-subvol");
+		errno = 0;
+		enum btrfs_util_error be = btrfs_util_create_snapshot_fd2(
+			src_fd, tfd, "rootfs", BTRFS_UTIL_CREATE_SNAPSHOT_READ_ONLY, NULL, NULL);
+		if (be)
+			rc = icc_err_sys(err, bu_errno(be), "cannot snapshot: %s",
+					 btrfs_util_strerror(be));
+	}
+	char final[ICC_SNAP_NAME_MAX + 1];
+	if (rc == 0) {
+		icc_fault_point("snapshot-after-subvol");
+		icc_fault_point("snapshot-before-rename");
+		rc = publish(sd, tmp, o, created, final, sizeof(final), err);
+	}
+	if (rc < 0)
+		remove_staged(sd->dirfd, tmp); /* still flock'd: check leaves it to us */
+	close(tfd);
+	if (rc < 0)
+		return rc;
 	icc_fsync_dir(sd->dirfd);
 	if (out) {
 		memset(out, 0, sizeof(*out));
 		snprintf(out->name, sizeof(out->name), "%s", final);
 		memcpy(out->id, id, sizeof(out->id));
 		out->created_ns = created;
-		snprintf(out->message, sizeof(out->message), "%s", message ? message : "");
+		out->origin = o->origin;
+		snprintf(out->message, sizeof(out->message), "%s", o->message ? o->message : "");
 	}
 	return 0;
 }
@@ -311,6 +388,8 @@ static int read_info(struct icc_snapdir *sd, const char *name,
 		if (s)
 			snprintf(out->id, sizeof(out->id), "%s", s);
 		out->created_ns = icc_time_parse(icc_json_str(meta, "created"));
+		s = icc_json_str(meta, "origin");
+		out->origin = s && !strcmp(s, "container") ? ICC_SNAP_CONTAINER : ICC_SNAP_HOST;
 		s = icc_json_str(meta, "message");
 		if (s)
 			snprintf(out->message, sizeof(out->message), "%s", s);
@@ -428,12 +507,16 @@ int icc_snapdir_append_message(struct icc_snapdir *sd, const char *name, const c
 	int r = icc_json_read(fd, "meta.json", &meta, err);
 	if (r == 0) {
 		const char *old = icc_json_str(meta, "message");
-		size_t n = (old ? strlen(old) : 0) + strlen(text) + 2;
-		char *msg = malloc(n);
-		if (!msg) {
+		size_t oldlen = old ? strlen(old) : 0;
+		size_t total = oldlen + (oldlen ? 1 : 0) + strlen(text);
+		char *msg = total <= ICC_SNAP_MESSAGE_MAX ? malloc(total + 1) : NULL;
+		if (total > ICC_SNAP_MESSAGE_MAX) {
+			r = icc_err_set(err, EFBIG, "message of snapshot '%s' would be %zu bytes (at most %d)",
+					name, total, ICC_SNAP_MESSAGE_MAX);
+		} else if (!msg) {
 			r = icc_err_set(err, ENOMEM, "out of memory");
 		} else {
-			snprintf(msg, n, "%s%s%s", old ? old : "", old && *old ? "\n" : "", text);
+			snprintf(msg, total + 1, "%s%s%s", old ? old : "", oldlen ? "\n" : "", text);
 			cJSON_DeleteItemFromObjectCaseSensitive(meta, "message");
 			cJSON_AddStringToObject(meta, "message", msg);
 			free(msg);
@@ -528,18 +611,37 @@ int icc_snapdir_clean_tmp(struct icc_snapdir *sd, bool dry_run, struct icc_err *
 	int removed = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (rc == 0) {
-			if (dry_run) {
+			int r = icc_snapdir_tmp_busy(sd->dirfd, names[i], !dry_run);
+			if (r < 0)
+				rc = icc_err_sys(err, -r, "cannot remove '%s'", names[i]);
+			else if (r == 0)
 				removed++;
-			} else {
-				int r = remove_staged(sd->dirfd, names[i]);
-				if (r < 0)
-					rc = icc_err_sys(err, -r, "cannot remove '%s'", names[i]);
-				else
-					removed++;
-			}
 		}
 		free(names[i]);
 	}
 	free(names);
 	return rc < 0 ? rc : removed;
+}
+
+int icc_snapdir_tmp_busy(int dirfd, const char *name, bool remove)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		if (errno != ENOTDIR && errno != ELOOP)
+			return -errno;
+		/* not a directory: nobody's staging dir */
+		if (remove && unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
+			return -errno;
+		return 0;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
+		close(fd);
+		return e == EWOULDBLOCK ? 1 : -e;
+	}
+	int r = remove ? remove_staged(dirfd, name) : 0;
+	close(fd);
+	return r;
 }

@@ -253,6 +253,7 @@ struct vfile {
 	/* save: the snapshot this open file took; later writes on the same
 	 * file extend its message (shells may write "name\n" and "msg\n" apart) */
 	char saved[ICC_SNAP_NAME_MAX + 1];
+	unsigned appends; /* further writes taken, at most ICC_SAVE_APPENDS_MAX */
 };
 
 static char *info_json(void)
@@ -422,9 +423,6 @@ static int take_snapshot(const char *name, const char *message, const char *by,
 {
 	struct icc_err err;
 	icc_err_clear(&err);
-	int lfd = icc_flock(fs.lock_path, &err);
-	if (lfd < 0)
-		return lfd;
 	cJSON *src = cJSON_CreateObject();
 	if (src) {
 		/* like the CLI's: {"container", "by"} */
@@ -432,9 +430,19 @@ static int take_snapshot(const char *name, const char *message, const char *by,
 		cJSON_AddStringToObject(src, "by", by);
 	}
 	icc_fault_point("save-before-snapshot");
-	int r = icc_snapdir_take(&fs.sd, fs.root_fd, name, message, src, out, &err);
+	/* the store lock is taken inside, only to publish: writing out this
+	 * container's dirty data must not hold up the rest of the store */
+	struct icc_snap_opts o = {
+		.name = name,
+		.message = message,
+		.source = src,
+		.origin = ICC_SNAP_CONTAINER,
+		.lock_path = fs.lock_path,
+	};
+	int r = icc_snapdir_take(&fs.sd, fs.root_fd, &o, out, &err);
 	cJSON_Delete(src);
-	icc_funlock(lfd);
+	if (r == -EPERM)
+		iccfs_log("save refused: %s", err.msg);
 	if (r == 0)
 		icc_fault_point("save-before-reply");
 	if (r == 0) {
@@ -444,7 +452,7 @@ static int take_snapshot(const char *name, const char *message, const char *by,
 		fs.last_created = out->created_ns;
 		pthread_mutex_unlock(&fs.save_lock);
 	}
-	return r; /* the daemon stays silent: errors go back through errno */
+	return r; /* errors go back through errno; refusals are also logged */
 }
 
 /*
@@ -563,14 +571,29 @@ void ctl_write(fuse_req_t req, struct ino *i, const char *buf, size_t size,
 	}
 	struct icc_err err;
 	if (saved[0]) {
-		/* a further write on the file that saved: more message lines */
+		/* a further write on the file that saved: more message lines.
+		 * Each rewrites meta.json under the store lock: their number
+		 * and the message's size are capped (ICC_SAVE_APPENDS_MAX,
+		 * ICC_SNAP_MESSAGE_MAX), EFBIG past either */
 		char *text;
 		int r = icc_save_more_parse(buf, size, &text, &err);
 		if (r == 0 && text[0]) {
-			int lfd = icc_flock(fs.lock_path, &err);
-			r = lfd < 0 ? lfd : icc_snapdir_append_message(&fs.sd, saved, text, &err);
-			if (lfd >= 0)
-				icc_funlock(lfd);
+			pthread_mutex_lock(&fs.save_lock);
+			bool room = vf->appends < ICC_SAVE_APPENDS_MAX;
+			if (room)
+				vf->appends++;
+			pthread_mutex_unlock(&fs.save_lock);
+			if (!room) {
+				r = icc_err_set(&err, EFBIG, "snapshot '%s': more than %d writes of message lines",
+						saved, ICC_SAVE_APPENDS_MAX);
+			} else {
+				int lfd = icc_flock(fs.lock_path, &err);
+				r = lfd < 0 ? lfd : icc_snapdir_append_message(&fs.sd, saved, text, &err);
+				if (lfd >= 0)
+					icc_funlock(lfd);
+			}
+			if (r == -EFBIG)
+				iccfs_log("save message refused: %s", err.msg);
 		}
 		free(text);
 		if (r < 0)
@@ -723,6 +746,25 @@ void ctl_mkdir(fuse_req_t req, struct ino *parent, const char *name)
 	queue_save(req, NULL, true, 0, n, NULL);
 }
 
+/*
+ * Snapshots the host made are the operator's: a container may not remove
+ * or rename them, nor take their name (a swapped `known-good` would be
+ * restored by `icc rollback`).  0 if `name` is one the container made,
+ * -EPERM (logged) if the host's, -ENOENT.  Call under the store lock.
+ */
+static int container_made(const char *name, const char *what)
+{
+	struct icc_snap_info info;
+	struct icc_err err;
+	int r = icc_snapdir_get(&fs.sd, name, &info, &err);
+	if (r < 0)
+		return r;
+	if (info.origin == ICC_SNAP_CONTAINER)
+		return 0;
+	iccfs_log("%s refused: snapshot '%s' was made by the host", what, name);
+	return -EPERM;
+}
+
 void ctl_rmdir(fuse_req_t req, struct ino *parent, const char *name)
 {
 	if (parent->kind != INO_V_SNAPS) {
@@ -743,7 +785,9 @@ void ctl_rmdir(fuse_req_t req, struct ino *parent, const char *name)
 		fuse_reply_err(req, -lfd);
 		return;
 	}
-	int r = icc_snapdir_remove(&fs.sd, name, &err);
+	int r = container_made(name, "rmdir");
+	if (r == 0)
+		r = icc_snapdir_remove(&fs.sd, name, &err);
 	icc_funlock(lfd);
 	fuse_reply_err(req, r < 0 ? -r : 0);
 }
@@ -777,7 +821,15 @@ void ctl_rename(fuse_req_t req, struct ino *parent, const char *name,
 		fuse_reply_err(req, -lfd);
 		return;
 	}
-	int r = icc_snapdir_rename(&fs.sd, name, newname, &err);
+	int r = container_made(name, "rename");
+	struct icc_snap_info target;
+	if (r == 0 && icc_snapdir_get(&fs.sd, newname, &target, &err) == 0 &&
+	    target.origin == ICC_SNAP_HOST) {
+		iccfs_log("rename refused: snapshot '%s' was made by the host", newname);
+		r = -EPERM;
+	}
+	if (r == 0)
+		r = icc_snapdir_rename(&fs.sd, name, newname, &err);
 	icc_funlock(lfd);
 	fuse_reply_err(req, r < 0 ? -r : 0);
 }

@@ -139,4 +139,7 @@ void ctl_virtual_attr(struct ino *i, struct stat *st);
 /* permission helpers */
 bool caller_may_write_root(fuse_req_t req);
 
+/* main.c: one line about a refused request, to syslog (stderr with -f/-d) */
+void iccfs_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include <btrfsutil.h>
@@ -38,6 +39,21 @@ static void mount_error(const char *reason)
 
 static char fuse_msg[512];
 static bool debug;
+static bool log_to_stderr; /* -f, -d: the terminal; else syslog */
+
+void iccfs_log(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	if (log_to_stderr) {
+		fprintf(stderr, "icc-fs: ");
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+	} else {
+		vsyslog(LOG_WARNING, fmt, ap);
+	}
+	va_end(ap);
+}
 
 static void log_func(enum fuse_log_level level, const char *fmt, va_list ap)
 {
@@ -201,6 +217,8 @@ int main(int argc, char **argv)
 	if (npos != 2)
 		usage_error("usage: icc-fs [-f] [-d] [-o OPT[,OPT...]] SUBVOL MOUNTPOINT");
 	mount_arg = pos[1];
+	log_to_stderr = foreground;
+	openlog("icc-fs", LOG_PID, LOG_DAEMON); /* connects at the first message */
 	/* a daemon must not keep its caller's pipes (a shell's $(...) would
 	 * wait for it) or files open */
 	if (!foreground)

@@ -5,7 +5,9 @@
 /*
  * If $ICC_FAULT names this point, the process kills itself with SIGKILL
  * right here, as a power cut or `kill -9` would.  Points are named
- * "<operation>-<step>", e.g. "publish-before-rename"; docs/store.md lists them.
+ * "<operation>-<step>", e.g. "publish-before-rename"; docs/reliability.md
+ * lists them.  "<point>:stop" stops the process there (SIGSTOP) instead, so
+ * a test can check what others may do meanwhile, then SIGCONT it.
  */
 void icc_fault_point(const char *name);
 

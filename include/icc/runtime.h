@@ -86,7 +86,7 @@ void icc_runtime_cleanup(struct icc_store *st, const char *id, const char *runti
 /* icc-fs mounts: see fsmount.h */
 #include "icc/fsmount.h"
 
-/* Store a snapshot of a container's rootfs (as `icc snapshot`), under the lock. */
+/* Store a snapshot of a container's rootfs (as `icc snapshot`), published under the store lock. */
 struct icc_snap_info;
 int icc_container_save(struct icc_store *st, const char *id, const char *name,
 		       const char *by, struct icc_snap_info *info, struct icc_err *err);

@@ -11,6 +11,13 @@
 #define ICC_SAVE_WRITE_MAX 65536
 
 /*
+ * At most this many further writes of message lines on one open save file
+ * (each rewrites meta.json); the message as a whole is capped by
+ * ICC_SNAP_MESSAGE_MAX (snapdir.h).
+ */
+#define ICC_SAVE_APPENDS_MAX 100
+
+/*
  * Text that may go into a snapshot's meta.json: valid UTF-8 (shortest form,
  * no surrogates, <= U+10FFFF), no control bytes except '\n' and '\t', no DEL.
  */

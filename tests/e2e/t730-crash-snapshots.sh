@@ -44,7 +44,7 @@ test_expect_success 'setup: a container with a snapshot reported done' '
 C=$(cid cc)
 SD="$ICC_ROOT/containers/$C/snapshots"
 
-for point in snapshot-after-subvol snapshot-before-rename; do
+for point in snapshot-before-subvol snapshot-after-subvol snapshot-before-rename; do
 	test_expect_success "icc snapshot killed at $point" "
 		{ ICC_FAULT=$point icc snapshot cc bad; killed \$?; } &&
 		! icc snapshots -q cc | grep -qx bad &&
@@ -66,7 +66,7 @@ test_expect_success 'icc snapshot rm killed after the rename' '
 # The daemon: `icc mount` passes its environment to icc-fs.
 M=$T/mnt
 mkdir -p "$M"
-for point in save-before-snapshot snapshot-after-subvol snapshot-before-rename save-before-reply; do
+for point in save-before-snapshot snapshot-before-subvol snapshot-after-subvol snapshot-before-rename save-before-reply; do
 	case $point in
 	save-before-snapshot) left=0 ;;
 	save-before-reply) left=0 ;;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -90,6 +91,13 @@ static int count_tmp(int dirfd)
 	return n;
 }
 
+static int take(struct icc_snapdir *sd, int src, const char *name, const char *msg,
+		const cJSON *source, struct icc_snap_info *out, struct icc_err *err)
+{
+	struct icc_snap_opts o = {.name = name, .message = msg, .source = source};
+	return icc_snapdir_take(sd, src, &o, out, err);
+}
+
 static void test_take_list_rename_remove(void **state)
 {
 	char path[128];
@@ -105,18 +113,18 @@ static void test_take_list_rename_remove(void **state)
 	struct icc_snap_info a, b, c;
 	cJSON *source = cJSON_CreateObject();
 	cJSON_AddStringToObject(source, "kind", "test");
-	assert_int_equal(icc_snapdir_take(&sd, src, "first", "hello\nworld", source, &a, &err), 0);
+	assert_int_equal(take(&sd, src, "first", "hello\nworld", source, &a, &err), 0);
 	assert_string_equal(a.name, "first");
 	assert_int_equal(strlen(a.id), ICC_ID_LEN);
-	assert_int_equal(icc_snapdir_take(&sd, src, "first", NULL, NULL, &b, &err), -EEXIST);
-	assert_int_equal(icc_snapdir_take(&sd, src, "../x", NULL, NULL, &b, &err), -EINVAL);
-	assert_int_equal(icc_snapdir_take(&sd, src, NULL, NULL, NULL, &b, &err), 0);
-	assert_int_equal(icc_snapdir_take(&sd, src, "", NULL, NULL, &c, &err), 0);
+	assert_int_equal(take(&sd, src, "first", NULL, NULL, &b, &err), -EEXIST);
+	assert_int_equal(take(&sd, src, "../x", NULL, NULL, &b, &err), -EINVAL);
+	assert_int_equal(take(&sd, src, NULL, NULL, NULL, &b, &err), 0);
+	assert_int_equal(take(&sd, src, "", NULL, NULL, &c, &err), 0);
 	assert_string_not_equal(b.name, c.name);
 	assert_true(icc_snap_name_valid(b.name) && icc_snap_name_valid(c.name));
 	assert_int_equal(strlen(b.name) >= 15, 1);
 	fail_snapshot_errno = ENOSPC;
-	assert_int_equal(icc_snapdir_take(&sd, src, "full", NULL, NULL, &c, &err), -ENOSPC);
+	assert_int_equal(take(&sd, src, "full", NULL, NULL, &c, &err), -ENOSPC);
 	fail_snapshot_errno = 0;
 	assert_int_equal(count_tmp(sd.dirfd), 0);
 
@@ -179,11 +187,111 @@ static void test_take_list_rename_remove(void **state)
 	icc_snapdir_close(&sd);
 }
 
+/* origin recorded and read back; a container cannot take a host snapshot's name */
+static void test_origin(void **state)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "%s/snaps", tmpl);
+	struct icc_snapdir sd;
+	struct icc_err err;
+	assert_int_equal(icc_snapdir_open(&sd, path, &err), 0);
+	int src = open(tmpl, O_RDONLY | O_DIRECTORY);
+	struct icc_snap_info a, got;
+	struct icc_snap_opts host = {.name = "known-good", .origin = ICC_SNAP_HOST};
+	struct icc_snap_opts inside = {.name = "known-good", .origin = ICC_SNAP_CONTAINER};
+	assert_int_equal(icc_snapdir_take(&sd, src, &host, &a, &err), 0);
+	assert_int_equal(icc_snapdir_take(&sd, src, &inside, &got, &err), -EPERM);
+	assert_non_null(strstr(err.msg, "made by the host"));
+	inside.name = "mine";
+	assert_int_equal(icc_snapdir_take(&sd, src, &inside, &got, &err), 0);
+	assert_int_equal(got.origin, ICC_SNAP_CONTAINER);
+	assert_int_equal(icc_snapdir_take(&sd, src, &inside, &got, &err), -EEXIST);
+	assert_int_equal(icc_snapdir_take(&sd, src, &host, &got, &err), -EEXIST);
+	assert_int_equal(count_tmp(sd.dirfd), 0);
+
+	assert_int_equal(icc_snapdir_get(&sd, "known-good", &got, &err), 0);
+	assert_int_equal(got.origin, ICC_SNAP_HOST);
+	assert_int_equal(icc_snapdir_get(&sd, "mine", &got, &err), 0);
+	assert_int_equal(got.origin, ICC_SNAP_CONTAINER);
+	assert_string_equal(icc_snap_origin_name(ICC_SNAP_HOST), "host");
+	assert_string_equal(icc_snap_origin_name(ICC_SNAP_CONTAINER), "container");
+
+	/* old metadata without "origin": host-made */
+	int nfd = openat(sd.dirfd, "mine", O_RDONLY | O_DIRECTORY);
+	int mfd = openat(nfd, "meta.json", O_WRONLY | O_TRUNC);
+	const char *old = "{\"id\": \"x\", \"created\": \"2024-01-01T00:00:00Z\"}\n";
+	assert_int_equal(write(mfd, old, strlen(old)), (ssize_t)strlen(old));
+	close(mfd);
+	close(nfd);
+	assert_int_equal(icc_snapdir_get(&sd, "mine", &got, &err), 0);
+	assert_int_equal(got.origin, ICC_SNAP_HOST);
+	close(src);
+	icc_snapdir_close(&sd);
+}
+
+/* the message is capped as a whole, at take and at every append */
+static void test_message_cap(void **state)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "%s/snaps", tmpl);
+	struct icc_snapdir sd;
+	struct icc_err err;
+	assert_int_equal(icc_snapdir_open(&sd, path, &err), 0);
+	int src = open(tmpl, O_RDONLY | O_DIRECTORY);
+	char *big = malloc(ICC_SNAP_MESSAGE_MAX + 2);
+	memset(big, 'm', ICC_SNAP_MESSAGE_MAX + 1);
+	big[ICC_SNAP_MESSAGE_MAX + 1] = '\0';
+	struct icc_snap_info a, got;
+	struct icc_snap_opts o = {.name = "s", .message = big};
+	assert_int_equal(icc_snapdir_take(&sd, src, &o, &a, &err), -EFBIG);
+	assert_int_equal(count_tmp(sd.dirfd), 0);
+	o.message = "first";
+	assert_int_equal(icc_snapdir_take(&sd, src, &o, &a, &err), 0);
+	/* "first" + "\n" + text: exactly at the cap is fine, one byte more is not */
+	big[ICC_SNAP_MESSAGE_MAX - 6] = '\0';
+	assert_int_equal(icc_snapdir_append_message(&sd, "s", big, &err), 0);
+	assert_int_equal(icc_snapdir_append_message(&sd, "s", "x", &err), -EFBIG);
+	assert_non_null(strstr(err.msg, "at most 65536"));
+	assert_int_equal(icc_snapdir_get(&sd, "s", &got, &err), 0);
+	assert_string_equal(got.id, a.id);
+	assert_true(got.created_ns == a.created_ns);
+	assert_int_equal(strncmp(got.message, "first\nmmm", 9), 0);
+	free(big);
+	close(src);
+	icc_snapdir_close(&sd);
+}
+
+/* a staging dir flock'd by its maker is in use: clean_tmp leaves it */
+static void test_tmp_busy(void **state)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "%s/snaps", tmpl);
+	struct icc_snapdir sd;
+	struct icc_err err;
+	assert_int_equal(icc_snapdir_open(&sd, path, &err), 0);
+	assert_int_equal(mkdirat(sd.dirfd, ".tmp-busy", 0755), 0);
+	assert_int_equal(mkdirat(sd.dirfd, ".tmp-left", 0755), 0);
+	int fd = openat(sd.dirfd, ".tmp-busy", O_RDONLY | O_DIRECTORY);
+	assert_int_equal(flock(fd, LOCK_EX), 0);
+	assert_int_equal(icc_snapdir_tmp_busy(sd.dirfd, ".tmp-busy", true), 1);
+	assert_int_equal(icc_snapdir_clean_tmp(&sd, false, &err), 1);
+	assert_int_equal(count_tmp(sd.dirfd), 1);
+	close(fd);
+	assert_int_equal(icc_snapdir_tmp_busy(sd.dirfd, ".tmp-busy", false), 0);
+	assert_int_equal(count_tmp(sd.dirfd), 1);
+	assert_int_equal(icc_snapdir_clean_tmp(&sd, false, &err), 1);
+	assert_int_equal(count_tmp(sd.dirfd), 0);
+	icc_snapdir_close(&sd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names),
 		cmocka_unit_test_setup_teardown(test_take_list_rename_remove, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_origin, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_message_cap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tmp_busy, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
