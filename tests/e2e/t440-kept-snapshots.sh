@@ -36,7 +36,7 @@ test_expect_success 'snapshots --all lists them (table and json), snapshots C to
 	icc run -d --name live busybox sleep 600 >/dev/null && at_exit "icc rm -f live" &&
 	icc snapshot live l1 -m "a live one" >/dev/null &&
 	icc snapshots --all >out && cat out &&
-	head -n1 out | grep -Eq "^NAME +CONTAINER +ID +CREATED +SIZE +MESSAGE$" &&
+	head -n1 out | grep -Eq "^NAME +CONTAINER +ID +CREATED +ORIGIN +SIZE +MESSAGE$" &&
 	test "$(grep -c "cc (removed)" out)" = 3 &&
 	grep -E "^l1 +live +[0-9a-f]{12} " out | grep -q "a live one" &&
 	icc snapshots --all --format json >json && test "$(wc -l <json)" = 4 &&
