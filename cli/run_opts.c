@@ -2,6 +2,8 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -10,10 +12,16 @@
 #include "icc/runtime.h"
 #include "run_opts.h"
 
-static int bad(const char *cmd, const char *fmt, const char *arg)
+static int bad(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Print "icc: CMD: message" once; returns the exit code of a bad option. */
+static int bad(const char *cmd, const char *fmt, ...)
 {
 	char msg[1024];
-	snprintf(msg, sizeof(msg), fmt, arg);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
 	cli_errorf("%s: %s", cmd, msg);
 	return 125;
 }
@@ -34,12 +42,9 @@ static int add_volume(cJSON *mounts, const char *cmd, const char *spec)
 	if (mode && strcmp(mode, "ro") && strcmp(mode, "rw"))
 		return bad(cmd, "invalid volume '%s': mode must be ro or rw", spec);
 	char real[PATH_MAX];
-	if (!realpath(host, real)) {
-		char msg[PATH_MAX + 64];
-		snprintf(msg, sizeof(msg), "invalid volume '%%s': host path '%s' %s", host,
-			 errno == ENOENT ? "does not exist" : strerror(errno));
-		return bad(cmd, msg, spec);
-	}
+	if (!realpath(host, real))
+		return bad(cmd, "invalid volume '%s': host path '%s' %s", spec, host,
+			   errno == ENOENT ? "does not exist" : strerror(errno));
 	cJSON *m = cJSON_CreateObject();
 	cJSON_AddStringToObject(m, "Source", real);
 	cJSON_AddStringToObject(m, "Destination", cdir);

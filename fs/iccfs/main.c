@@ -19,6 +19,8 @@ struct iccfs fs;
 
 static const char *mount_arg; /* as given, for messages */
 
+static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
 static void usage_error(const char *fmt, ...)
 {
 	va_list ap;
@@ -38,6 +40,9 @@ static void mount_error(const char *reason)
 
 static char fuse_msg[512];
 static bool debug;
+
+static void log_func(enum fuse_log_level level, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 
 static void log_func(enum fuse_log_level level, const char *fmt, va_list ap)
 {
