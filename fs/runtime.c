@@ -210,7 +210,7 @@ static int lookup_id(int rootfd, const char *file, const char *name, long *id, l
 	char *data;
 	size_t len;
 	struct icc_err e;
-	if (icc_read_file(rootfd, file, 1 << 20, &data, &len, &e) < 0)
+	if (icc_read_file_in_root(rootfd, file, 1 << 20, &data, &len, &e) < 0)
 		return -1;
 	int r = -1;
 	for (char *save = NULL, *line = strtok_r(data, "\n", &save); line;
@@ -268,7 +268,7 @@ static int parse_user(int rootfd, const char *user, long *uid, long *gid, struct
 		char *data;
 		size_t len;
 		struct icc_err e;
-		if (icc_read_file(rootfd, "etc/passwd", 1 << 20, &data, &len, &e) == 0) {
+		if (icc_read_file_in_root(rootfd, "/etc/passwd", 1 << 20, &data, &len, &e) == 0) {
 			for (char *save = NULL, *line = strtok_r(data, "\n", &save); line;
 			     line = strtok_r(NULL, "\n", &save)) {
 				long fu = -1;
@@ -280,13 +280,13 @@ static int parse_user(int rootfd, const char *user, long *uid, long *gid, struct
 			}
 			free(data);
 		}
-	} else if (lookup_id(rootfd, "etc/passwd", u, uid, gid) < 0) {
+	} else if (lookup_id(rootfd, "/etc/passwd", u, uid, gid) < 0) {
 		return icc_err_set(err, ENOENT, "unable to find user %s: no matching entries in passwd file", u);
 	}
 	if (g[0]) {
 		if (all_digits(g))
 			*gid = atol(g);
-		else if (lookup_id(rootfd, "etc/group", g, gid, NULL) < 0)
+		else if (lookup_id(rootfd, "/etc/group", g, gid, NULL) < 0)
 			return icc_err_set(err, ENOENT, "unable to find group %s: no matching entries in group file", g);
 	}
 	return 0;
