@@ -59,4 +59,14 @@ test_expect_success 'run -u: an image whose /etc is a symlink to a host path' '
 	host_unread
 '
 
+test_expect_success 'uid 1000 truncating a set-ID file of root drops the bits, as on a local filesystem' '
+	icc exec pw sh -c "echo data >/tmp/suid && chmod 4777 /tmp/suid && echo data >/tmp/sgid && chmod 2777 /tmp/sgid &&
+		echo data >/tmp/keep && chmod 6777 /tmp/keep" &&
+	icc exec -u 1000:1000 pw sh -c ": >/tmp/suid; : >/tmp/sgid" &&
+	icc exec pw sh -c ": >/tmp/keep" &&
+	icc exec pw stat -c "%a %s %n" /tmp/suid /tmp/sgid /tmp/keep >out &&
+	printf "777 0 /tmp/suid\n777 0 /tmp/sgid\n6777 0 /tmp/keep\n" >expect &&
+	diff expect out
+'
+
 test_done
