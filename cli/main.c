@@ -42,7 +42,7 @@ static const struct cli_command commands[] = {
 	 "  Takes the options of 'icc run' (without starting anything).\n"},
 	{"run", cmd_run,
 	 "[-i] [-t] [-d] [--rm] [--name N] [-e K=V] [-w DIR] [-u USER] [-h HOST] [-v HOSTDIR:CDIR[:ro]] "
-	 "[--network host|none] [--runtime runc|crun] IMAGE [CMD...]",
+	 "[--network host|none] [--runtime runc|crun] [--security-opt OPT] IMAGE [CMD...]",
 	 "Run a command in a new container",
 	 "  -i, --interactive      keep stdin open\n"
 	 "  -t, --tty              allocate a terminal (type #save at a shell prompt to snapshot)\n"
@@ -56,6 +56,9 @@ static const struct cli_command commands[] = {
 	 "  -v, --volume H:C[:ro]  bind mount host directory H at C\n"
 	 "      --network MODE     host or none (default none)\n"
 	 "      --runtime NAME     runc (default) or crun\n"
+	 "      --security-opt OPT seccomp=unconfined, seccomp=FILE (a Docker-format profile),\n"
+	 "                         no-new-privileges=false (default: the default profile and\n"
+	 "                         no-new-privileges)\n"
 	 "Exit status: the command's, or 125 (icc failed), 126 (cannot execute), 127 (not found).\n"},
 	{"start", cmd_start, "[-a] [-i] CONTAINER...", "Start a stopped container again",
 	 "  -a, --attach           attach to its output (one container)\n"
@@ -210,7 +213,8 @@ static int unknown_command(const char *name)
 static bool takes_value(const char *opt)
 {
 	static const char *const v[] = {"-e", "-w", "-u", "-h", "-v", "--name", "--env", "--workdir",
-					"--user", "--hostname", "--volume", "--network", "--net", "--runtime"};
+					"--user", "--hostname", "--volume", "--network", "--net", "--runtime",
+					"--security-opt"};
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
 		if (!strcmp(opt, v[i]))
 			return true;

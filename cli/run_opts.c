@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "icc/runtime.h"
+#include "icc/seccomp.h"
 #include "run_opts.h"
 
 static int bad(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -53,6 +54,49 @@ static int add_volume(cJSON *mounts, const char *cmd, const char *spec)
 	return 0;
 }
 
+/*
+ * --security-opt: seccomp=unconfined, seccomp=FILE (a Docker-format profile,
+ * read and checked now, kept in the config), no-new-privileges[=true|false]
+ * (Docker also spells it with ':').
+ */
+static int security_opt(cJSON *config, const char *cmd, const char *opt)
+{
+	if (!strncmp(opt, "seccomp=", 8) || !strncmp(opt, "seccomp:", 8)) {
+		const char *v = opt + 8;
+		cJSON_DeleteItemFromObjectCaseSensitive(config, "Seccomp");
+		if (!strcmp(v, "unconfined")) {
+			cJSON_AddStringToObject(config, "Seccomp", "unconfined");
+			return 0;
+		}
+		if (!*v)
+			return bad(cmd, "invalid security option '%s': seccomp needs unconfined or a FILE", opt);
+		struct icc_err err;
+		struct icc_seccomp_host host;
+		cJSON *profile, *oci = NULL;
+		if (icc_seccomp_host_get(&host, &err) < 0 || icc_seccomp_load(v, &profile, &err) < 0)
+			return bad(cmd, "%s", err.msg);
+		/* the container's capabilities are known only at start: check the profile's form now */
+		if (icc_seccomp_translate(profile, NULL, NULL, &host, v, &oci, &err) < 0) {
+			cJSON_Delete(profile);
+			return bad(cmd, "%s", err.msg);
+		}
+		cJSON_Delete(oci);
+		cJSON_AddItemToObject(config, "Seccomp", profile);
+		return 0;
+	}
+	const char *nnp = "no-new-privileges";
+	size_t n = strlen(nnp);
+	if (!strncmp(opt, nnp, n) && (!opt[n] || opt[n] == '=' || opt[n] == ':')) {
+		const char *v = opt[n] ? opt + n + 1 : "true";
+		if (strcmp(v, "true") && strcmp(v, "false"))
+			return bad(cmd, "invalid security option '%s': no-new-privileges is true or false", opt);
+		cJSON_DeleteItemFromObjectCaseSensitive(config, "NoNewPrivileges");
+		cJSON_AddBoolToObject(config, "NoNewPrivileges", !strcmp(v, "true"));
+		return 0;
+	}
+	return bad(cmd, "unsupported security option '%s' (use seccomp=unconfined|FILE or no-new-privileges[=false])", opt);
+}
+
 int run_opts_parse(int argc, char **argv, const char *cmd, struct run_opts *o)
 {
 	static const struct option opts[] = {
@@ -69,6 +113,7 @@ int run_opts_parse(int argc, char **argv, const char *cmd, struct run_opts *o)
 		{"network", required_argument, NULL, 'N'},
 		{"net", required_argument, NULL, 'N'},
 		{"runtime", required_argument, NULL, 'r'},
+		{"security-opt", required_argument, NULL, 'S'},
 		{0, 0, 0, 0},
 	};
 	memset(o, 0, sizeof(*o));
@@ -124,6 +169,7 @@ int run_opts_parse(int argc, char **argv, const char *cmd, struct run_opts *o)
 			network = optarg;
 			break;
 		case 'r': o->runtime = optarg; break;
+		case 'S': rc = security_opt(o->config, cmd, optarg); break;
 		default:
 			cli_errorf("%s: unknown option '%s'; usage: icc %s %s", cmd, argv[optind - 1], cmd,
 				   RUN_SYNOPSIS);
@@ -155,6 +201,11 @@ int run_opts_parse(int argc, char **argv, const char *cmd, struct run_opts *o)
 	cJSON_AddBoolToObject(o->config, "OpenStdin", o->interactive);
 	cJSON_AddBoolToObject(o->config, "AutoRemove", o->autoremove);
 	cJSON_AddStringToObject(o->config, "Network", network ? network : "none");
+	/* always set, so that an image's config can never choose them */
+	if (!cJSON_GetObjectItemCaseSensitive(o->config, "Seccomp"))
+		cJSON_AddStringToObject(o->config, "Seccomp", "default");
+	if (!cJSON_GetObjectItemCaseSensitive(o->config, "NoNewPrivileges"))
+		cJSON_AddBoolToObject(o->config, "NoNewPrivileges", true);
 	cJSON_AddStringToObject(o->config, "Runtime", o->runtime ? o->runtime : ICC_DEFAULT_RUNTIME);
 	return 0;
 }

@@ -17,6 +17,7 @@
 #include "icc/container.h"
 #include "icc/object.h"
 #include "icc/runtime.h"
+#include "icc/seccomp.h"
 #include "icc/snapdir.h"
 #include "icc/snapref.h"
 
@@ -441,7 +442,9 @@ int icc_bundle_write(struct icc_store *st, const char *id, const cJSON *meta, in
 		cJSON_AddNumberToObject(o, "soft", (double)hard);
 		cJSON_AddItemToArray(rl, o);
 	}
-	cJSON_AddBoolToObject(proc, "noNewPrivileges", false);
+	/* set-ID programs and file capabilities grant nothing unless the operator asks */
+	const cJSON *nnp = cJSON_GetObjectItemCaseSensitive(cfg, "NoNewPrivileges");
+	cJSON_AddBoolToObject(proc, "noNewPrivileges", !cJSON_IsFalse(nnp));
 
 	cJSON *root = cJSON_AddObjectToObject(spec, "root");
 	icc_object_path(st, ICC_CONTAINER, id, "merged", path, sizeof(path));
@@ -494,8 +497,8 @@ int icc_bundle_write(struct icc_store *st, const char *id, const cJSON *meta, in
 	cJSON_AddStringToObject(deny, "access", "rwm");
 	cJSON_AddItemToArray(devs, deny);
 	cJSON *ns = cJSON_AddArrayToObject(linux_, "namespaces");
-	static const char *const nss[] = {"pid", "ipc", "uts", "mount", "network"};
-	for (size_t i = 0; i < 5; i++) {
+	static const char *const nss[] = {"pid", "ipc", "uts", "mount", "network", "cgroup"};
+	for (size_t i = 0; i < sizeof(nss) / sizeof(nss[0]); i++) {
 		if (hostnet && !strcmp(nss[i], "network"))
 			continue;
 		cJSON *o = cJSON_CreateObject();
@@ -508,6 +511,13 @@ int icc_bundle_write(struct icc_store *st, const char *id, const cJSON *meta, in
 		"/sys/firmware", "/sys/devices/virtual/powercap", NULL});
 	add_strings(cJSON_AddArrayToObject(linux_, "readonlyPaths"), (const char *[]){
 		"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL});
+	if (r == 0) {
+		cJSON *sec = NULL;
+		r = icc_seccomp_for_container(cJSON_GetObjectItemCaseSensitive(cfg, "Seccomp"),
+					      default_caps, &sec, err);
+		if (sec)
+			cJSON_AddItemToObject(linux_, "seccomp", sec);
+	}
 
 	if (r == 0 && mkdirat(dfd, "bundle", 0700) < 0 && errno != EEXIST)
 		r = icc_err_sys(err, errno, "cannot create the bundle directory");
