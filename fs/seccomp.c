@@ -188,9 +188,10 @@ static int rule(struct ctx *c, const cJSON *s, int idx, cJSON *out)
 		const cJSON *v2 = cJSON_GetObjectItemCaseSensitive(it, "valueTwo");
 		if (!json_uint(cJSON_GetObjectItemCaseSensitive(it, "index"), 5))
 			return bad(c, "syscalls", idx, "an argument index is not 0-5", "");
-		if (!json_uint(cJSON_GetObjectItemCaseSensitive(it, "value"), 18446744073709551615.0) ||
-		    (v2 && !json_uint(v2, 18446744073709551615.0)))
-			return bad(c, "syscalls", idx, "an argument value is not a 64-bit number", "");
+		/* JSON numbers are doubles here: exact, and printed as integers, up to 2^53 */
+		if (!json_uint(cJSON_GetObjectItemCaseSensitive(it, "value"), 9007199254740991.0) ||
+		    (v2 && !json_uint(v2, 9007199254740991.0)))
+			return bad(c, "syscalls", idx, "an argument value is not an integer from 0 to 2^53", "");
 		if (!cJSON_IsString(op) || !in_list(ops, op->valuestring))
 			return bad(c, "syscalls", idx, "unknown argument op ",
 				   cJSON_IsString(op) ? op->valuestring : "(none)");
