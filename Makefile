@@ -28,6 +28,7 @@ pkg_query  = $(shell pkg-config $(1) $(PKGS) 2>/dev/null)
 
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-truncation \
+	   -Wformat=2 -Wformat-nonliteral -Wformat-security \
 	   -D_GNU_SOURCE -DFUSE_USE_VERSION=314 -Iinclude $(PKG_CFLAGS) $(EXTRA_CFLAGS)
 LDLIBS  += $(PKG_LIBS) -lpthread $(EXTRA_LDLIBS)
 

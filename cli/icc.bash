@@ -56,7 +56,7 @@ _icc_takes_value() {
 	inspect:-f) return 0 ;;
 	*:--name | *:--format | *:--type | *:--compress | *:--output | *:--input | *:--message | \
 		*:--change | *:--author | *:--env | *:--workdir | *:--user | *:--hostname | *:--volume | \
-		*:--network | *:--net | *:--runtime | *:--publish | *:--pull | *:--subnet | *:--gateway | \
+		*:--network | *:--net | *:--runtime | *:--security-opt | *:--publish | *:--pull | *:--subnet | *:--gateway | \
 		*:--interface-name | *:--driver | *:--signal | *:--time | *:--keep | *:--older-than) return 0 ;;
 	esac
 	return 1
@@ -111,7 +111,7 @@ _icc() {
 	history) opts="-q --quiet --no-trunc --format" ;;
 	inspect) opts="--type -f --format" ;;
 	run | create) opts="-i --interactive -t --tty -d --detach --rm --name -e --env -w --workdir -u --user
-		-h --hostname -v --volume --network -p --publish -P --publish-all --pull --runtime" ;;
+		-h --hostname -v --volume --network -p --publish -P --publish-all --pull --runtime --security-opt" ;;
 	start) opts="-a --attach -i --interactive" ;;
 	stop) opts="-t --time" ;;
 	kill) opts="-s --signal" ;;
@@ -148,6 +148,7 @@ _icc() {
 	--network | --net) COMPREPLY=($(compgen -W "bridge host none" -- "$cur")); _icc_networks; return ;;
 	--pull) COMPREPLY=($(compgen -W "missing always never" -- "$cur")); return ;;
 	--runtime) COMPREPLY=($(compgen -W "runc crun" -- "$cur")); return ;;
+	--security-opt) COMPREPLY=($(compgen -W "seccomp=unconfined seccomp= no-new-privileges=false" -- "$cur")); return ;;
 	-s | --signal) [[ $cmd == kill ]] && { COMPREPLY=($(compgen -W "KILL TERM INT HUP QUIT USR1 USR2 STOP CONT" -- "$cur")); return; } ;;
 	-o | --output | -i | --input)
 		[[ $cmd == export || $cmd == save || $cmd == load || $cmd == send || $cmd == receive ]] && {

@@ -43,7 +43,7 @@ static const struct cli_command commands[] = {
 	{"run", cmd_run,
 	 "[-i] [-t] [-d] [--rm] [--name N] [-e K=V] [-w DIR] [-u USER] [-h HOST] [-v HOSTDIR:CDIR[:ro]] "
 	 "[--network bridge|none|host|NAME] [-p [IP:][HPORT:]CPORT[/PROTO]]... [-P] [--pull missing|always|never] "
-	 "[--runtime runc|crun] IMAGE [CMD...]",
+	 "[--runtime runc|crun] [--security-opt OPT] IMAGE [CMD...]",
 	 "Run a command in a new container",
 	 "  -i, --interactive      keep stdin open\n"
 	 "  -t, --tty              allocate a terminal (type #save at a shell prompt to snapshot)\n"
@@ -61,6 +61,9 @@ static const struct cli_command commands[] = {
 	 "  -P, --publish-all      publish every EXPOSE'd port on a free host port\n"
 	 "      --pull POLICY      missing (default: pull an image not in the store), always, never\n"
 	 "      --runtime NAME     runc (default) or crun\n"
+	 "      --security-opt OPT seccomp=unconfined, seccomp=FILE (a Docker-format profile),\n"
+	 "                         no-new-privileges=false (default: the default profile and\n"
+	 "                         no-new-privileges)\n"
 	 "Exit status: the command's, or 125 (icc failed), 126 (cannot execute), 127 (not found).\n"},
 	{"start", cmd_start, "[-a] [-i] CONTAINER...", "Start a stopped container again",
 	 "  -a, --attach           attach to its output (one container)\n"
@@ -235,7 +238,7 @@ static bool takes_value(const char *opt)
 {
 	static const char *const v[] = {"-e", "-w", "-u", "-h", "-v", "--name", "--env", "--workdir",
 					"--user", "--hostname", "--volume", "--network", "--net", "--runtime",
-					"-p", "--publish", "--pull"};
+					"-p", "--publish", "--pull", "--security-opt"};
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
 		if (!strcmp(opt, v[i]))
 			return true;

@@ -2,6 +2,8 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -9,12 +11,19 @@
 #include "cli.h"
 #include "icc/network.h"
 #include "icc/runtime.h"
+#include "icc/seccomp.h"
 #include "run_opts.h"
 
-static int bad(const char *cmd, const char *fmt, const char *arg)
+static int bad(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Print "icc: CMD: message" once; returns the exit code of a bad option. */
+static int bad(const char *cmd, const char *fmt, ...)
 {
 	char msg[1024];
-	snprintf(msg, sizeof(msg), fmt, arg);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
 	cli_errorf("%s: %s", cmd, msg);
 	return 125;
 }
@@ -35,18 +44,58 @@ static int add_volume(cJSON *mounts, const char *cmd, const char *spec)
 	if (mode && strcmp(mode, "ro") && strcmp(mode, "rw"))
 		return bad(cmd, "invalid volume '%s': mode must be ro or rw", spec);
 	char real[PATH_MAX];
-	if (!realpath(host, real)) {
-		char msg[PATH_MAX + 64];
-		snprintf(msg, sizeof(msg), "invalid volume '%%s': host path '%s' %s", host,
-			 errno == ENOENT ? "does not exist" : strerror(errno));
-		return bad(cmd, msg, spec);
-	}
+	if (!realpath(host, real))
+		return bad(cmd, "invalid volume '%s': host path '%s' %s", spec, host,
+			   errno == ENOENT ? "does not exist" : strerror(errno));
 	cJSON *m = cJSON_CreateObject();
 	cJSON_AddStringToObject(m, "Source", real);
 	cJSON_AddStringToObject(m, "Destination", cdir);
 	cJSON_AddBoolToObject(m, "RW", !(mode && !strcmp(mode, "ro")));
 	cJSON_AddItemToArray(mounts, m);
 	return 0;
+}
+
+/*
+ * --security-opt: seccomp=unconfined, seccomp=FILE (a Docker-format profile,
+ * read and checked now, kept in the config), no-new-privileges[=true|false]
+ * (Docker also spells it with ':').
+ */
+static int security_opt(cJSON *config, const char *cmd, const char *opt)
+{
+	if (!strncmp(opt, "seccomp=", 8) || !strncmp(opt, "seccomp:", 8)) {
+		const char *v = opt + 8;
+		cJSON_DeleteItemFromObjectCaseSensitive(config, "Seccomp");
+		if (!strcmp(v, "unconfined")) {
+			cJSON_AddStringToObject(config, "Seccomp", "unconfined");
+			return 0;
+		}
+		if (!*v)
+			return bad(cmd, "invalid security option '%s': seccomp needs unconfined or a FILE", opt);
+		struct icc_err err;
+		struct icc_seccomp_host host;
+		cJSON *profile, *oci = NULL;
+		if (icc_seccomp_host_get(&host, &err) < 0 || icc_seccomp_load(v, &profile, &err) < 0)
+			return bad(cmd, "%s", err.msg);
+		/* the container's capabilities are known only at start: check the profile's form now */
+		if (icc_seccomp_translate(profile, NULL, NULL, &host, v, &oci, &err) < 0) {
+			cJSON_Delete(profile);
+			return bad(cmd, "%s", err.msg);
+		}
+		cJSON_Delete(oci);
+		cJSON_AddItemToObject(config, "Seccomp", profile);
+		return 0;
+	}
+	const char *nnp = "no-new-privileges";
+	size_t n = strlen(nnp);
+	if (!strncmp(opt, nnp, n) && (!opt[n] || opt[n] == '=' || opt[n] == ':')) {
+		const char *v = opt[n] ? opt + n + 1 : "true";
+		if (strcmp(v, "true") && strcmp(v, "false"))
+			return bad(cmd, "invalid security option '%s': no-new-privileges is true or false", opt);
+		cJSON_DeleteItemFromObjectCaseSensitive(config, "NoNewPrivileges");
+		cJSON_AddBoolToObject(config, "NoNewPrivileges", !strcmp(v, "true"));
+		return 0;
+	}
+	return bad(cmd, "unsupported security option '%s' (use seccomp=unconfined|FILE or no-new-privileges[=false])", opt);
 }
 
 int run_opts_parse(int argc, char **argv, const char *cmd, struct run_opts *o)
@@ -68,6 +117,7 @@ int run_opts_parse(int argc, char **argv, const char *cmd, struct run_opts *o)
 		{"publish", required_argument, NULL, 'p'},
 		{"publish-all", no_argument, NULL, 'P'},
 		{"pull", required_argument, NULL, 'L'},
+		{"security-opt", required_argument, NULL, 'S'},
 		{0, 0, 0, 0},
 	};
 	memset(o, 0, sizeof(*o));
@@ -141,6 +191,7 @@ int run_opts_parse(int argc, char **argv, const char *cmd, struct run_opts *o)
 			o->pull = optarg;
 			break;
 		case 'r': o->runtime = optarg; break;
+		case 'S': rc = security_opt(o->config, cmd, optarg); break;
 		default:
 			cli_errorf("%s: unknown option '%s'; usage: icc %s %s", cmd, argv[optind - 1], cmd,
 				   RUN_SYNOPSIS);
@@ -181,6 +232,11 @@ int run_opts_parse(int argc, char **argv, const char *cmd, struct run_opts *o)
 	cJSON_AddStringToObject(o->config, "Network", network);
 	if (publish_all)
 		cJSON_AddBoolToObject(o->config, "PublishAllPorts", true);
+	/* always set, so that an image's config can never choose them */
+	if (!cJSON_GetObjectItemCaseSensitive(o->config, "Seccomp"))
+		cJSON_AddStringToObject(o->config, "Seccomp", "default");
+	if (!cJSON_GetObjectItemCaseSensitive(o->config, "NoNewPrivileges"))
+		cJSON_AddBoolToObject(o->config, "NoNewPrivileges", true);
 	cJSON_AddStringToObject(o->config, "Runtime", o->runtime ? o->runtime : ICC_DEFAULT_RUNTIME);
 	return 0;
 }

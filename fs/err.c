@@ -7,6 +7,9 @@
 #include "icc/err.h"
 
 static int vset(struct icc_err *err, int code, int with_errno, const char *fmt,
+		va_list ap) __attribute__((format(printf, 4, 0)));
+
+static int vset(struct icc_err *err, int code, int with_errno, const char *fmt,
 		va_list ap)
 {
 	if (code < 0)

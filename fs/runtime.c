@@ -18,6 +18,7 @@
 #include "icc/network.h"
 #include "icc/object.h"
 #include "icc/runtime.h"
+#include "icc/seccomp.h"
 #include "icc/snapdir.h"
 #include "icc/snapref.h"
 
@@ -211,7 +212,7 @@ static int lookup_id(int rootfd, const char *file, const char *name, long *id, l
 	char *data;
 	size_t len;
 	struct icc_err e;
-	if (icc_read_file(rootfd, file, 1 << 20, &data, &len, &e) < 0)
+	if (icc_read_file_in_root(rootfd, file, 1 << 20, &data, &len, &e) < 0)
 		return -1;
 	int r = -1;
 	for (char *save = NULL, *line = strtok_r(data, "\n", &save); line;
@@ -269,7 +270,7 @@ static int parse_user(int rootfd, const char *user, long *uid, long *gid, struct
 		char *data;
 		size_t len;
 		struct icc_err e;
-		if (icc_read_file(rootfd, "etc/passwd", 1 << 20, &data, &len, &e) == 0) {
+		if (icc_read_file_in_root(rootfd, "/etc/passwd", 1 << 20, &data, &len, &e) == 0) {
 			for (char *save = NULL, *line = strtok_r(data, "\n", &save); line;
 			     line = strtok_r(NULL, "\n", &save)) {
 				long fu = -1;
@@ -281,13 +282,13 @@ static int parse_user(int rootfd, const char *user, long *uid, long *gid, struct
 			}
 			free(data);
 		}
-	} else if (lookup_id(rootfd, "etc/passwd", u, uid, gid) < 0) {
+	} else if (lookup_id(rootfd, "/etc/passwd", u, uid, gid) < 0) {
 		return icc_err_set(err, ENOENT, "unable to find user %s: no matching entries in passwd file", u);
 	}
 	if (g[0]) {
 		if (all_digits(g))
 			*gid = atol(g);
-		else if (lookup_id(rootfd, "etc/group", g, gid, NULL) < 0)
+		else if (lookup_id(rootfd, "/etc/group", g, gid, NULL) < 0)
 			return icc_err_set(err, ENOENT, "unable to find group %s: no matching entries in group file", g);
 	}
 	return 0;
@@ -418,7 +419,9 @@ int icc_bundle_write(struct icc_store *st, const char *id, const cJSON *meta, in
 		cJSON_AddNumberToObject(o, "soft", (double)hard);
 		cJSON_AddItemToArray(rl, o);
 	}
-	cJSON_AddBoolToObject(proc, "noNewPrivileges", false);
+	/* set-ID programs and file capabilities grant nothing unless the operator asks */
+	const cJSON *nnp = cJSON_GetObjectItemCaseSensitive(cfg, "NoNewPrivileges");
+	cJSON_AddBoolToObject(proc, "noNewPrivileges", !cJSON_IsFalse(nnp));
 
 	cJSON *root = cJSON_AddObjectToObject(spec, "root");
 	icc_object_path(st, ICC_CONTAINER, id, "merged", path, sizeof(path));
@@ -471,8 +474,8 @@ int icc_bundle_write(struct icc_store *st, const char *id, const cJSON *meta, in
 	cJSON_AddStringToObject(deny, "access", "rwm");
 	cJSON_AddItemToArray(devs, deny);
 	cJSON *ns = cJSON_AddArrayToObject(linux_, "namespaces");
-	static const char *const nss[] = {"pid", "ipc", "uts", "mount", "network"};
-	for (size_t i = 0; i < 5; i++) {
+	static const char *const nss[] = {"pid", "ipc", "uts", "mount", "network", "cgroup"};
+	for (size_t i = 0; i < sizeof(nss) / sizeof(nss[0]); i++) {
 		if (hostnet && !strcmp(nss[i], "network"))
 			continue;
 		cJSON *o = cJSON_CreateObject();
@@ -488,6 +491,13 @@ int icc_bundle_write(struct icc_store *st, const char *id, const cJSON *meta, in
 		"/sys/firmware", "/sys/devices/virtual/powercap", NULL});
 	add_strings(cJSON_AddArrayToObject(linux_, "readonlyPaths"), (const char *[]){
 		"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL});
+	if (r == 0) {
+		cJSON *sec = NULL;
+		r = icc_seccomp_for_container(cJSON_GetObjectItemCaseSensitive(cfg, "Seccomp"),
+					      default_caps, &sec, err);
+		if (sec)
+			cJSON_AddItemToObject(linux_, "seccomp", sec);
+	}
 
 	if (r == 0 && mkdirat(dfd, "bundle", 0700) < 0 && errno != EEXIST)
 		r = icc_err_sys(err, errno, "cannot create the bundle directory");

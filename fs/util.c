@@ -7,7 +7,10 @@
 #include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#include <linux/openat2.h>
 
 #include "icc/util.h"
 
@@ -70,12 +73,10 @@ int icc_write_file_replace(int dirfd, const char *name, const void *data,
 	return 0;
 }
 
-int icc_read_file(int dirfd, const char *name, size_t max, char **out,
-		  size_t *len, struct icc_err *err)
+/* Read all of the open `fd` (closed here), at most `max` bytes; `name` is for messages. */
+static int read_all(int fd, const char *name, size_t max, char **out, size_t *len,
+		    struct icc_err *err)
 {
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return icc_err_sys(err, errno, "cannot open '%s'", name);
 	size_t cap = 4096, n = 0;
 	char *buf = malloc(cap);
 	if (!buf) {
@@ -123,6 +124,45 @@ int icc_read_file(int dirfd, const char *name, size_t max, char **out,
 	if (len)
 		*len = n;
 	return 0;
+}
+
+int icc_read_file(int dirfd, const char *name, size_t max, char **out,
+		  size_t *len, struct icc_err *err)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return icc_err_sys(err, errno, "cannot open '%s'", name);
+	return read_all(fd, name, max, out, len, err);
+}
+
+/*
+ * The file is looked up as if `rootfd` were "/" (its symlinks and ".." stay
+ * inside) and opened first as O_PATH, so that nothing but a regular file is
+ * ever opened for reading: a FIFO or a device node a container made is
+ * refused, never read and never waited on.
+ */
+int icc_read_file_in_root(int rootfd, const char *path, size_t max, char **out,
+			  size_t *len, struct icc_err *err)
+{
+	struct open_how how = {.flags = O_PATH | O_CLOEXEC,
+			       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+	int pfd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+	if (pfd < 0)
+		return icc_err_sys(err, errno, "cannot open '%s'", path);
+	struct stat sb;
+	if (fstat(pfd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+		close(pfd);
+		return icc_err_set(err, EINVAL, "cannot read '%s': not a regular file", path);
+	}
+	/* reopening the O_PATH descriptor opens this very inode, whatever the path is now */
+	char proc[64];
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+	int fd = open(proc, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	int e = errno;
+	close(pfd);
+	if (fd < 0)
+		return icc_err_sys(err, e, "cannot open '%s'", path);
+	return read_all(fd, path, max, out, len, err);
 }
 
 int icc_json_write(int dirfd, const char *name, const cJSON *doc,

@@ -20,6 +20,8 @@ struct iccfs fs;
 
 static const char *mount_arg; /* as given, for messages */
 
+static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
 static void usage_error(const char *fmt, ...)
 {
 	va_list ap;
@@ -54,6 +56,9 @@ void iccfs_log(const char *fmt, ...)
 	}
 	va_end(ap);
 }
+
+static void log_func(enum fuse_log_level level, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 
 static void log_func(enum fuse_log_level level, const char *fmt, va_list ap)
 {

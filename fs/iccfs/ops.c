@@ -112,13 +112,21 @@ static void reply_entry_for(fuse_req_t req, struct ino *i, struct stat *st)
 static void ll_init(void *userdata, struct fuse_conn_info *conn)
 {
 	unsigned want = FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE | FUSE_CAP_SPLICE_READ |
-			FUSE_CAP_PARALLEL_DIROPS | FUSE_CAP_ATOMIC_O_TRUNC |
+			FUSE_CAP_PARALLEL_DIROPS |
 			FUSE_CAP_POSIX_ACL | FUSE_CAP_DONT_MASK | FUSE_CAP_CACHE_SYMLINKS |
 			FUSE_CAP_ASYNC_READ | FUSE_CAP_ASYNC_DIO | FUSE_CAP_READDIRPLUS |
 			FUSE_CAP_READDIRPLUS_AUTO;
 	conn->want |= want & conn->capable;
+	/*
+	 * The kernel drops set-user-ID and set-group-ID bits on a write or truncate
+	 * by a caller without CAP_FSETID (only it knows the caller's capabilities):
+	 * it sends us the mode change, we do not kill privileges ourselves
+	 * (HANDLE_KILLPRIV).  No ATOMIC_O_TRUNC either: with it the kernel leaves
+	 * an open(O_TRUNC) to us and skips that mode change, so a non-owner's
+	 * O_TRUNC of a world-writable set-ID file would keep the bits.
+	 */
 	conn->want &= ~(FUSE_CAP_WRITEBACK_CACHE | FUSE_CAP_HANDLE_KILLPRIV |
-			FUSE_CAP_EXPORT_SUPPORT);
+			FUSE_CAP_ATOMIC_O_TRUNC | FUSE_CAP_EXPORT_SUPPORT);
 	/* flock/fcntl locks: handled by the kernel, local to this mount */
 	conn->want &= ~(FUSE_CAP_FLOCK_LOCKS | FUSE_CAP_POSIX_LOCKS);
 	conn->max_write = 1 << 20;

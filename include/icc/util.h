@@ -27,6 +27,11 @@ int icc_write_file_replace(int dirfd, const char *name, const void *data,
 int icc_read_file(int dirfd, const char *name, size_t max, char **out,
 		  size_t *len, struct icc_err *err);
 
+/* The same for PATH inside a container or image tree: resolved with `rootfd` as
+ * its root (RESOLVE_IN_ROOT), and only if it is a regular file. */
+int icc_read_file_in_root(int rootfd, const char *path, size_t max, char **out,
+			  size_t *len, struct icc_err *err);
+
 /* JSON documents on disk, written with icc_write_file_atomic. */
 int icc_json_write(int dirfd, const char *name, const cJSON *doc,
 		   struct icc_err *err);

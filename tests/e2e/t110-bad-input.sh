@@ -130,6 +130,17 @@ test_expect_success 'usage errors exit 2' '
 	expect_error_line err "usage: icc tag"
 '
 
+test_expect_success 'format directives in option values are text, not formats' '
+	n=$(ls "$ICC_ROOT/containers" | wc -l) &&
+	test_must_fail icc run -v "/x%n%n%s:/c" busybox true 2>err &&
+	expect_error_line err "^icc: run: invalid volume ./x%n%n%s:/c.: host path ./x%n%n%s. does not exist$" &&
+	test_must_fail icc create -v "/%s%s%s%s%n:/c" busybox true 2>err &&
+	expect_error_line err "^icc: create: invalid volume ./%s%s%s%s%n:/c." &&
+	test_must_fail icc run -w "%n%n%s" busybox true 2>err &&
+	expect_error_line err "^icc: run: the working directory .%n%n%s. is invalid" &&
+	test "$(ls "$ICC_ROOT/containers" | wc -l)" = "$n"
+'
+
 test_expect_success 'not root: says so' '
 	test_must_fail setpriv --reuid=65534 --regid=65534 --clear-groups "$ICC_BIN" images 2>err &&
 	expect_error_line err "^icc: icc must run as root" &&

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <grp.h>
+#include <limits.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -26,6 +27,7 @@
 #include <unistd.h>
 
 static int dfd;
+static const char *dirpath; /* the directory under test, for calls that take a path */
 static int failures;
 static char why[512];
 
@@ -295,6 +297,59 @@ static bool t_caller_credentials(void)
 	return as_user(user_creates);
 }
 
+static mode_t mode_of(const char *name)
+{
+	struct stat st;
+	return fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 ? st.st_mode & 07777 : 0;
+}
+
+/* uid 1000 (no CAP_FSETID) truncates and writes root's world-writable set-ID files */
+static bool user_kills_setid(void)
+{
+	int fd = openat(dfd, "kill/trunc", O_WRONLY | O_TRUNC);
+	CHECK(fd >= 0, "open O_TRUNC: %s", strerror(errno));
+	close(fd);
+	CHECK(mode_of("kill/trunc") == 0777, "O_TRUNC left mode %o", mode_of("kill/trunc"));
+	fd = openat(dfd, "kill/sgid", O_WRONLY | O_TRUNC);
+	close(fd);
+	CHECK(mode_of("kill/sgid") == 0777, "O_TRUNC of g+s,g+x left mode %o", mode_of("kill/sgid"));
+	fd = openat(dfd, "kill/write", O_WRONLY);
+	CHECK(fd >= 0 && write(fd, "x", 1) == 1, "write");
+	close(fd);
+	CHECK(mode_of("kill/write") == 0777, "write left mode %o", mode_of("kill/write"));
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/kill/truncate", dirpath);
+	CHECK(truncate(path, 1) == 0, "truncate: %s", strerror(errno));
+	CHECK(mode_of("kill/truncate") == 0777, "truncate(2) left mode %o", mode_of("kill/truncate"));
+	fd = openat(dfd, "kill/ftrunc", O_WRONLY);
+	CHECK(fd >= 0 && ftruncate(fd, 1) == 0, "ftruncate");
+	close(fd);
+	CHECK(mode_of("kill/ftrunc") == 0777, "ftruncate left mode %o", mode_of("kill/ftrunc"));
+	return true;
+}
+
+static bool t_setid_killed_by_non_owner(void)
+{
+	static const char *const names[] = {"trunc", "sgid", "write", "truncate", "ftrunc", "root"};
+	static const mode_t modes[] = {04777, 02777, 04777, 04777, 04777, 06777};
+	CHECK(mkdirat(dfd, "kill", 0755) == 0, "mkdir");
+	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+		char p[64];
+		snprintf(p, sizeof(p), "kill/%s", names[k]);
+		int fd = openat(dfd, p, O_CREAT | O_WRONLY, 0600);
+		CHECK(fd >= 0 && write(fd, "data", 4) == 4 && fchmod(fd, modes[k]) == 0, "create %s", p);
+		close(fd);
+	}
+	if (!as_user(user_kills_setid))
+		return false;
+	/* root has CAP_FSETID: its O_TRUNC keeps both bits */
+	int fd = openat(dfd, "kill/root", O_WRONLY | O_TRUNC);
+	CHECK(fd >= 0 && write(fd, "x", 1) == 1, "root O_TRUNC");
+	close(fd);
+	CHECK(mode_of("kill/root") == 06777, "root's O_TRUNC left mode %o", mode_of("kill/root"));
+	return true;
+}
+
 static bool t_rename(void)
 {
 	int fd = openat(dfd, "r1", O_CREAT | O_WRONLY, 0644);
@@ -477,6 +532,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	umask(022);
+	dirpath = argv[1];
 	dfd = open(argv[1], O_RDONLY | O_DIRECTORY);
 	if (dfd < 0) {
 		perror(argv[1]);
@@ -488,7 +544,8 @@ int main(int argc, char **argv)
 		{"hard_links", t_hard_links}, {"special_files", t_special_files},
 		{"unix_socket_bind", t_unix_socket_bind}, {"xattrs_and_capability", t_xattrs},
 		{"posix_acl", t_acl_roundtrip}, {"chmod_chown_utimens", t_chmod_chown_utimens},
-		{"caller_credentials", t_caller_credentials}, {"rename_flags", t_rename},
+		{"caller_credentials", t_caller_credentials},
+		{"setid_killed_by_non_owner", t_setid_killed_by_non_owner}, {"rename_flags", t_rename},
 		{"truncate_fallocate_sparse", t_truncate_fallocate_sparse}, {"mmap", t_mmap},
 		{"unlinked_open", t_unlinked_open}, {"locks", t_locks},
 		{"copy_file_range", t_copy_file_range}, {"ficlone", t_ficlone}, {"statfs", t_statfs},
