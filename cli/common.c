@@ -141,60 +141,6 @@ void cli_print_json(const cJSON *v, bool pretty)
 	}
 }
 
-enum cli_format cli_parse_format(const char *s)
-{
-	if (!s || !*s || !strcmp(s, "table"))
-		return CLI_FMT_TABLE;
-	if (!strcmp(s, "json") || !strcmp(s, "{{json .}}"))
-		return CLI_FMT_JSON;
-	return CLI_FMT_TEMPLATE;
-}
-
-void cli_print_template(const char *tmpl, const cJSON *obj)
-{
-	const char *p = tmpl;
-	if (!strncmp(p, "table ", 6))
-		p += 6;
-	while (*p) {
-		if (p[0] == '{' && p[1] == '{') {
-			const char *end = strstr(p, "}}");
-			if (!end)
-				break;
-			const char *f = p + 2;
-			while (*f == ' ')
-				f++;
-			if (*f == '.')
-				f++;
-			size_t n = (size_t)(end - f);
-			while (n > 0 && f[n - 1] == ' ')
-				n--;
-			char key[64];
-			snprintf(key, sizeof(key), "%.*s", (int)n, f);
-			const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-			if (cJSON_IsString(v))
-				fputs(v->valuestring, stdout);
-			else if (cJSON_IsNumber(v))
-				printf("%.0f", v->valuedouble);
-			else if (cJSON_IsBool(v))
-				fputs(cJSON_IsTrue(v) ? "true" : "false", stdout);
-			p = end + 2;
-			continue;
-		}
-		if (p[0] == '\\' && p[1] == 't') {
-			putchar('\t');
-			p += 2;
-			continue;
-		}
-		if (p[0] == '\\' && p[1] == 'n') {
-			putchar('\n');
-			p += 2;
-			continue;
-		}
-		putchar(*p++);
-	}
-	putchar('\n');
-}
-
 int cli_output_open(struct cli_output *o, const char *path, struct icc_err *err)
 {
 	o->fd = 1;
