@@ -192,7 +192,7 @@ int cli_system_df(int argc, char **argv)
 	if (fmt == CLI_FMT_TABLE) {
 		struct cli_table t;
 		cli_table_init(&t, 5, "TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE");
-		for (int i = 0; i < 3 && !status; i++) {
+		for (int i = 0; i < 3; i++) {
 			char tot[16], act[16], hs[32], rec[48];
 			snprintf(tot, sizeof(tot), "%u", k[i].total);
 			snprintf(act, sizeof(act), "%u", k[i].active);
@@ -245,7 +245,7 @@ int cli_system_df(int argc, char **argv)
 		}
 	} else {
 		cJSON *lists[] = {vimg, vctr, vsnap};
-		for (int i = 0; i < 3; i++) {
+		for (int i = 0; i < 3 && !status; i++) {
 			char tot[16], act[16], hs[32], rec[48];
 			snprintf(tot, sizeof(tot), "%u", k[i].total);
 			snprintf(act, sizeof(act), "%u", k[i].active);

@@ -139,7 +139,7 @@ static cJSON *mounts(const cJSON *cfg)
 }
 
 /* Config as Docker lists it; every key present so templates may name any. */
-static cJSON *config_doc(const cJSON *cfg, const char *image, const char *hostname)
+static cJSON *config_doc(const cJSON *cfg, const char *image, const char *hostname, bool attached)
 {
 	cJSON *c = cJSON_CreateObject();
 	add_str(c, "Hostname", hostname);
@@ -147,8 +147,8 @@ static cJSON *config_doc(const cJSON *cfg, const char *image, const char *hostna
 	add_str(c, "User", icc_json_str(cfg, "User"));
 	bool in = cJSON_IsTrue(member(cfg, "OpenStdin"));
 	cJSON_AddBoolToObject(c, "AttachStdin", in);
-	cJSON_AddBoolToObject(c, "AttachStdout", true);
-	cJSON_AddBoolToObject(c, "AttachStderr", true);
+	cJSON_AddBoolToObject(c, "AttachStdout", attached);
+	cJSON_AddBoolToObject(c, "AttachStderr", attached);
 	copy_or(c, "ExposedPorts", cfg, cJSON_IsObject, cJSON_CreateObject());
 	cJSON_AddBoolToObject(c, "Tty", cJSON_IsTrue(member(cfg, "Tty")));
 	cJSON_AddBoolToObject(c, "OpenStdin", in);
@@ -284,7 +284,7 @@ cJSON *inspect_container_doc(struct icc_store *st, const char *id, const cJSON *
 	const char *h = icc_json_str(cfg, "Hostname");
 	char short_id[13];
 	cli_short_id(id, short_id);
-	cJSON_AddItemToObject(o, "Config", config_doc(cfg, icc_json_str(meta, "image_ref"), h && *h ? h : short_id));
+	cJSON_AddItemToObject(o, "Config", config_doc(cfg, icc_json_str(meta, "image_ref"), h && *h ? h : short_id, true));
 	cJSON_AddItemToObject(o, "NetworkSettings", network_settings(meta, cfg));
 
 	cJSON *icc = cJSON_AddObjectToObject(o, "Icc");
@@ -337,7 +337,7 @@ cJSON *inspect_image_doc(struct icc_store *st, const char *id, cJSON *meta)
 	add_str(o, "Created", icc_json_str(meta, "created"));
 	add_str(o, "DockerVersion", "");
 	add_str(o, "Author", icc_json_str(meta, "author"));
-	cJSON_AddItemToObject(o, "Config", config_doc(member(meta, "config"), "", ""));
+	cJSON_AddItemToObject(o, "Config", config_doc(member(meta, "config"), "", "", false));
 	add_str(o, "Architecture", architecture());
 	add_str(o, "Os", "linux");
 	cJSON_AddNumberToObject(o, "Size", (double)icc_image_size(st, id, meta));

@@ -7,7 +7,7 @@
 
 #define ICC_VERSION "0.1.0"
 
-#define FORMAT_OPT "      --format FORMAT  table (default), json (one object per line), or a Go template\n"
+#define FORMAT_OPT "      --format FORMAT  table (default), json (one object per line), a Go template, or table TEMPLATE\n"
 
 static const struct cli_command commands[] = {
 	/* images */
@@ -36,7 +36,7 @@ static const struct cli_command commands[] = {
 	{"inspect", cmd_inspect, "[--type image|container|snapshot] [-f FORMAT] OBJECT...",
 	 "Show objects' metadata as JSON",
 	 "      --type TYPE        look OBJECT up only as an image, container or snapshot\n"
-	 "  -f, --format FORMAT    a Go template applied to each object\n"},
+	 "  -f, --format FORMAT    a Go template run for each object ({{.State.Pid}}, {{json .Config}})\n"},
 	/* containers and their filesystem */
 	{"create", cmd_create, "[OPTIONS] IMAGE [CMD...]", "Create a container (a writable copy of an image)",
 	 "  Takes the options of 'icc run' (without starting anything).\n"},

@@ -12,6 +12,7 @@
 /* Limits that keep a hostile template from exhausting the stack or memory. */
 #define MAX_DEPTH 64           /* nesting of (...) and control structures */
 #define MAX_OUTPUT (64u << 20) /* bytes one execution may produce */
+#define MAX_STEPS 200000       /* actions and loop rounds one execution may run */
 
 /* ------------------------------------------------------------------ buffers */
 
@@ -154,7 +155,13 @@ static char *xstrndup(const char *s, size_t n)
 	return p;
 }
 
-#define PUSH(arr, n, v) do { (arr) = xrealloc((arr), ((n) + 1) * sizeof(*(arr))); (arr)[(n)++] = (v); } while (0)
+/* Append to a growing array; its room doubles whenever n reaches a power of two. */
+#define PUSH(arr, n, v)                                                                      \
+	do {                                                                                 \
+		if (((n) & ((n) - 1)) == 0)                                                  \
+			(arr) = xrealloc((arr), ((n) ? 2 * (n) : 1) * sizeof(*(arr)));      \
+		(arr)[(n)++] = (v);                                                          \
+	} while (0)
 
 static void where(const char *src, int off, int *line, int *col)
 {
@@ -944,6 +951,7 @@ struct exec {
 	struct var *vars;
 	size_t nv;
 	int depth;
+	long steps;
 };
 
 static const cJSON *keep(struct exec *x, cJSON *v)
@@ -966,11 +974,15 @@ static int exec_error(struct exec *x, int off, int len, const char *fmt, const c
 {
 	int line, col;
 	where(x->t->src, off, &line, &col);
-	char msg[400];
+	char msg[400], at[64];
 	/* fmt is one of this file's literals, with up to two %s */
 	snprintf(msg, sizeof(msg), fmt, a ? a : "", b ? b : "");
-	icc_err_set(x->err, EINVAL, "template: :%d:%d: executing at <%.*s>: %s", line, col,
-		    len > 60 ? 60 : len, x->t->src + off, msg);
+	/* the action's text, on one line */
+	snprintf(at, sizeof(at), "%.*s", len > 60 ? 60 : len, x->t->src + off);
+	for (char *c = at; *c; c++)
+		if ((unsigned char)*c < 0x20)
+			*c = ' ';
+	icc_err_set(x->err, EINVAL, "template: :%d:%d: executing at <%s>: %s", line, col, at, msg);
 	return -1;
 }
 
@@ -1515,7 +1527,6 @@ static int exec_range(struct exec *x, const struct node *n, const cJSON *dot)
 		return -1;
 	size_t scope = x->nv, count = 0;
 	const cJSON **elems = NULL;
-	cJSON **keys = NULL;
 	bool is_obj = false;
 	if (cJSON_IsArray(v)) {
 		count = (size_t)cJSON_GetArraySize(v);
@@ -1532,14 +1543,13 @@ static int exec_range(struct exec *x, const struct node *n, const cJSON *dot)
 	} else if (!cJSON_IsNull(v) && !x->header) {
 		return exec_error(x, pp->off, 1, "range can't iterate over %s%s", type_name(v), NULL);
 	}
-	(void)keys;
 	int r = 0;
 	for (size_t i = 0; i < count && r >= 0; i++) {
 		const cJSON *elem = elems ? elems[i] : keep(x, cJSON_CreateNumber((double)i));
-		const cJSON *key = is_obj ? new_str(x, elems[i]->string, strlen(elems[i]->string))
-					  : keep(x, cJSON_CreateNumber((double)i));
 		x->nv = scope;
 		if (pp->ndecl == 2) {
+			const cJSON *key = is_obj ? new_str(x, elems[i]->string, strlen(elems[i]->string))
+						  : keep(x, cJSON_CreateNumber((double)i));
 			struct var a = {pp->decl[0], key}, b = {pp->decl[1], elem};
 			PUSH(x->vars, x->nv, a);
 			PUSH(x->vars, x->nv, b);
@@ -1566,6 +1576,8 @@ static int exec_node(struct exec *x, const struct node *n, const cJSON *dot)
 {
 	if (x->out->len > MAX_OUTPUT)
 		return exec_error(x, n->off, 2, "output larger than %s%s", "64 MiB", NULL);
+	if (++x->steps > MAX_STEPS)
+		return exec_error(x, n->off, 2, "more than %s steps%s", "200000", NULL);
 	const cJSON *v;
 	size_t scope = x->nv;
 	int r = 0;

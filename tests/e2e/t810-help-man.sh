@@ -35,7 +35,8 @@ test_expect_success 'every command has a man page whose synopsis is the --help u
 
 test_expect_success 'the committed roff is what scdoc makes of the sources' '
 	if ! command -v scdoc >/dev/null; then echo "scdoc missing: skipped"; exit 0; fi
-	for s in "$MAN"/*.scd; do scdoc <"$s" | cmp - "${s%.scd}" || exit 1; done
+	# the .TH line carries the day the page was made
+	for s in "$MAN"/*.scd; do scdoc <"$s" | sed "/^\.TH /d" | cmp - <(sed "/^\.TH /d" "${s%.scd}") || exit 1; done
 '
 
 test_expect_success 'unknown commands suggest the closest and exit 2' '

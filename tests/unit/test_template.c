@@ -183,6 +183,8 @@ static void test_errors(void **state)
 		strcat(deep, ")");
 	strcat(deep, "}}");
 	expect_error(deep, "nested too deeply");
+	/* loops that would run for minutes stop at a step budget */
+	expect_error("{{range 1000}}{{range 1000}}x{{end}}{{end}}", "more than 200000 steps");
 }
 
 static void test_header(void **state)
