@@ -26,6 +26,8 @@ void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_fail(const struct icc_err *err);
 /* Print "icc: CMD: usage..." hint and return EXIT_USAGE. */
 int cli_usage(const char *cmd, const char *synopsis);
+/* The same usage line with another exit code (the newer, Docker-compatible commands: 125). */
+int cli_usage_code(const char *cmd, int code);
 
 /* Open the store (saying once what was set up); returns 0 or prints and returns 1. */
 int cli_open_store(struct icc_store *st);
@@ -156,6 +158,7 @@ int cmd_ps(int argc, char **argv);
 int cmd_commit(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_rollback(int argc, char **argv);
+int cmd_cp(int argc, char **argv);
 /* store maintenance (cmd_df.c, cmd_prune.c) */
 int cli_system_df(int argc, char **argv);
 int cli_system_prune(int argc, char **argv);

@@ -33,8 +33,14 @@ int cli_usage(const char *cmd, const char *synopsis)
 	const struct cli_command *c = cli_find_command(cmd);
 	if (c)
 		synopsis = c->synopsis;
-	cli_errorf("usage: icc %s %s (see 'icc %s --help')", cmd, synopsis, cmd);
+	cli_errorf("%s: usage: icc %s %s (see 'icc %s --help')", cmd, cmd, synopsis, cmd);
 	return EXIT_USAGE;
+}
+
+int cli_usage_code(const char *cmd, int code)
+{
+	cli_usage(cmd, "");
+	return code;
 }
 
 int cli_open_store(struct icc_store *st)

@@ -4,7 +4,7 @@
 # command line (or $ICC_ROOT).
 
 _icc_commands="init import images tag rmi history inspect create run start stop kill exec logs ps rm
-commit diff rollback mount umount snapshot snapshots promote export save load push pull send receive
+commit diff rollback cp mount umount snapshot snapshots promote export save load push pull send receive
 system version help"
 
 # icc with the same --root as the command line being completed; quiet, no store setup noise
@@ -116,6 +116,7 @@ _icc() {
 	rm) opts="-f --force" ;;
 	commit) opts="-m --message -a --author -c --change" ;;
 	diff) opts="--format" ;;
+	cp) opts="-a --archive" ;;
 	snapshot) opts="-m" ;;
 	snapshots) opts="-q --quiet --format" ;;
 	promote) opts="-m" ;;
@@ -181,6 +182,16 @@ _icc() {
 	logs | commit | snapshots) ((nargs == 0)) && _icc_containers ;;
 	rm) _icc_containers ;;
 	diff) ((nargs < 2)) && _icc_objects ;;
+	cp)
+		# CONTAINER: then its path is free text; host paths as files
+		if [[ $cur == *:* ]]; then :
+		else
+			local names
+			names=$(_icc_q ps -a --format '{{.Names}}:')
+			COMPREPLY+=($(compgen -W "$names" -- "$cur"))
+			[[ ${#COMPREPLY[@]} -gt 0 ]] && compopt -o nospace 2>/dev/null
+			COMPREPLY+=($(compgen -f -- "$cur"))
+		fi ;;
 	rollback)
 		if ((nargs == 0)); then _icc_containers stopped
 		elif ((nargs == 1)); then

@@ -92,6 +92,10 @@ static const struct cli_command commands[] = {
 	 "  -c, --change CHANGE    Dockerfile-like line applied to the config\n"},
 	{"diff", cmd_diff, "[--format json] A [B]", "Show changed files (A/C/D) of a container, or between two objects",
 	 "      --format json      one {\"Kind\", \"Path\"} object per line\n"},
+	{"cp", cmd_cp, "[-a] CONTAINER:PATH HOSTPATH|- | [-a] HOSTPATH|- CONTAINER:PATH",
+	 "Copy files between a container and the host",
+	 "  -a, --archive          keep uid/gid (default: root in the container, you on the host)\n"
+	 "  -                      a tar stream on stdout (from the container) or stdin (into a directory)\n"},
 	{"rollback", cmd_rollback, "CONTAINER SNAP", "Reset a stopped container's files to a snapshot", ""},
 	{"mount", cmd_mount, "CONTAINER|SUBVOLUME MOUNTPOINT", "Serve a container or subvolume through icc-fs", ""},
 	{"umount", cmd_umount, "MOUNTPOINT", "Unmount an icc-fs mount", ""},
