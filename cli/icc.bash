@@ -47,12 +47,13 @@ _icc_objects() { _icc_containers all; _icc_images; _icc_snapshots; }
 # Does option $2 of command $1 take a value?
 _icc_takes_value() {
 	case $1:$2 in
-	run:-[itd] | create:-[itd] | exec:-[itd] | start:-[ai] | images:-a | ps:-[as] | system:-[afv]) return 1 ;;
+	run:-[itd] | create:-[itd] | exec:-[itd] | start:-[ai] | images:-a | ps:-[as] | system:-[afv] | logs:-[ft] | cp:-a) return 1 ;;
 	*:-o | *:-i | *:-m | *:-c | *:-a | *:-e | *:-w | *:-u | *:-h | *:-v | *:-p | *:-s | *:-t) return 0 ;;
 	inspect:-f) return 0 ;;
 	*:--name | *:--format | *:--type | *:--compress | *:--output | *:--input | *:--message | \
 		*:--change | *:--author | *:--env | *:--workdir | *:--user | *:--hostname | *:--volume | \
-		*:--network | *:--net | *:--runtime | *:--signal | *:--time | *:--keep | *:--older-than) return 0 ;;
+		*:--network | *:--net | *:--runtime | *:--signal | *:--time | *:--keep | *:--older-than | \
+		*:--since | *:--until | *:--tail) return 0 ;;
 	esac
 	return 1
 }
@@ -111,7 +112,7 @@ _icc() {
 	stop) opts="-t --time" ;;
 	kill) opts="-s --signal" ;;
 	exec) opts="-i --interactive -t --tty -d --detach -e --env -w --workdir -u --user" ;;
-	logs) opts="-f --follow" ;;
+	logs) opts="-f --follow -t --timestamps --since --until -n --tail" ;;
 	ps) opts="-a --all -q --quiet -l --latest -s --size --no-trunc --format" ;;
 	rm) opts="-f --force" ;;
 	commit) opts="-m --message -a --author -c --change" ;;

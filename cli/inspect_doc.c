@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "icc/object.h"
 #include "icc/ref.h"
+#include "icc/jsonlog.h"
 #include "icc/runtime.h"
 #include "icc/snapref.h"
 #include "inspect_doc.h"
@@ -267,7 +268,7 @@ cJSON *inspect_container_doc(struct icc_store *st, const char *id, const cJSON *
 	add_path(o, "ResolvConfPath", st, ICC_CONTAINER, id, "resolv.conf");
 	add_path(o, "HostnamePath", st, ICC_CONTAINER, id, "hostname");
 	add_path(o, "HostsPath", st, ICC_CONTAINER, id, "hosts");
-	add_path(o, "LogPath", st, ICC_CONTAINER, id, "container.log");
+	add_path(o, "LogPath", st, ICC_CONTAINER, id, ICC_JSONLOG_NAME);
 	snprintf(buf, sizeof(buf), "/%s", icc_json_str(meta, "name") ? icc_json_str(meta, "name") : "");
 	add_str(o, "Name", buf);
 	cJSON_AddNumberToObject(o, "RestartCount",

@@ -73,8 +73,14 @@ static const struct cli_command commands[] = {
 	 "  -w, --workdir DIR      working directory\n"
 	 "  -u, --user USER        user[:group] or uid[:gid]\n"
 	 "Exit status: the command's, or 125 (icc failed), 126 (cannot execute), 127 (not found).\n"},
-	{"logs", cmd_logs, "[-f] CONTAINER", "Show the output of a detached container",
-	 "  -f, --follow           keep printing until the container ends\n"},
+	{"logs", cmd_logs, "[-f] [-t] [--since WHEN] [--until WHEN] [-n|--tail N] CONTAINER",
+	 "Show a container's output (every run, foreground ones too)",
+	 "  -f, --follow           keep printing until the container ends\n"
+	 "  -t, --timestamps       each line after its time (RFC 3339, ns)\n"
+	 "      --since WHEN       only lines from WHEN: 2024-05-01T10:00:00Z, Unix seconds, or 10m ago\n"
+	 "      --until WHEN       only lines up to WHEN\n"
+	 "  -n, --tail N           only the last N lines (all: every line)\n"
+	 "Usage errors exit 125.\n"},
 	{"ps", cmd_ps, "[-a] [-q] [-l] [-s] [--no-trunc] [--format FORMAT]", "List containers",
 	 "  -a, --all              also stopped containers\n"
 	 "  -q, --quiet            only container ids\n"
