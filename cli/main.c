@@ -202,9 +202,10 @@ static int unknown_command(const char *name)
 	for (size_t k = 0; !best && strlen(name) >= 2 && k < NCOMMANDS; k++)
 		if (!strncmp(commands[k].name, name, strlen(name)))
 			best = commands[k].name;
+	/* close means at most half the typed letters wrong: "imgs" is images, "zz" is nothing */
 	for (size_t k = 0; !best && k < NCOMMANDS; k++) {
 		size_t d = distance(name, commands[k].name);
-		if (d < bestd) {
+		if (d < bestd && d <= strlen(name) / 2) {
 			bestd = d;
 			best = commands[k].name;
 		}
