@@ -9,6 +9,7 @@
 
 #include "icc/err.h"
 #include "icc/store.h"
+#include "icc/template.h"
 #include "icc/util.h"
 
 /* Exit codes, as Docker's CLI uses them. */
@@ -25,6 +26,8 @@ void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_fail(const struct icc_err *err);
 /* Print "icc: CMD: usage..." hint and return EXIT_USAGE. */
 int cli_usage(const char *cmd, const char *synopsis);
+/* The same usage line with another exit code (the newer, Docker-compatible commands: 125). */
+int cli_usage_code(const char *cmd, int code);
 
 /* Open the store (saying once what was set up); returns 0 or prints and returns 1. */
 int cli_open_store(struct icc_store *st);
@@ -48,14 +51,34 @@ void cli_table_free(struct cli_table *t);
 /* Print a JSON value (pretty, or one line) followed by a newline. */
 void cli_print_json(const cJSON *v, bool pretty);
 
-/* Output formats: "table" (default), "json", or a Go-template subset. */
-enum cli_format { CLI_FMT_TABLE, CLI_FMT_JSON, CLI_FMT_TEMPLATE };
-enum cli_format cli_parse_format(const char *s);
 /*
- * Expand a template like "{{.ID}}\t{{.Repository}}" from the string members
- * of `obj` ("\t" and "\n" escapes understood); unknown fields print "".
+ * --format (cli/format.c): "" or "table" is the command's own table
+ * (CLI_FMT_TABLE, printed by the command); "json" one object per line; any
+ * other text is a Go template (include/icc/template.h) run per object, and
+ * "table TEMPLATE" adds a title row and aligns the tab-separated columns.
+ * Output is kept until cli_fmt_flush, so a failing template prints nothing
+ * but its one error line.
  */
-void cli_print_template(const char *tmpl, const cJSON *obj);
+enum cli_format { CLI_FMT_TABLE, CLI_FMT_JSON, CLI_FMT_TEMPLATE };
+struct cli_fmt {
+	enum cli_format kind;
+	const char *cmd;
+	bool table;
+	struct icc_tmpl *t;
+	cJSON *titles;
+	struct icc_sbuf out;
+};
+/*
+ * Parse FORMAT for command CMD; the variadic arguments are "Field", "TITLE"
+ * pairs ending in NULL (the titles of "table ...").  0, or 1 after printing
+ * "icc: CMD: template: ..." once.
+ */
+int cli_fmt_open(struct cli_fmt *f, const char *cmd, const char *format, ...);
+/* Render one object; 1 after printing the error (call cli_fmt_free then). */
+int cli_fmt_row(struct cli_fmt *f, const cJSON *obj);
+/* Print what was rendered and free. */
+void cli_fmt_flush(struct cli_fmt *f);
+void cli_fmt_free(struct cli_fmt *f);
 
 /* Progress lines on a terminal (cli/progress.c); the library reports through a meter. */
 #include "icc/progress.h"
@@ -137,6 +160,7 @@ int cmd_ps(int argc, char **argv);
 int cmd_commit(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_rollback(int argc, char **argv);
+int cmd_cp(int argc, char **argv);
 /* store maintenance (cmd_df.c, cmd_prune.c) */
 int cli_system_df(int argc, char **argv);
 int cli_system_prune(int argc, char **argv);

@@ -1,4 +1,4 @@
-/* cmd_container.c - icc start / stop / kill / rm / logs: containers' lifecycle */
+/* cmd_container.c - icc start / stop / kill / rm: containers' lifecycle */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -344,64 +344,4 @@ int cmd_rm(int argc, char **argv)
 	}
 	icc_store_close(&st);
 	return status;
-}
-
-int cmd_logs(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{"follow", no_argument, NULL, 'f'},
-		{0, 0, 0, 0},
-	};
-	bool follow = false;
-	optind = 1;
-	int c;
-	while ((c = getopt_long(argc, argv, "f", opts, NULL)) != -1) {
-		if (c != 'f')
-			return cli_usage("logs", "[-f] CONTAINER");
-		follow = true;
-	}
-	if (argc - optind != 1)
-		return cli_usage("logs", "[-f] CONTAINER");
-	struct icc_store st;
-	if (cli_open_store(&st))
-		return 1;
-	char id[ICC_ID_LEN + 1], path[4400];
-	cJSON *meta;
-	if (load(&st, argv[optind], id, &meta)) {
-		icc_store_close(&st);
-		return 1;
-	}
-	cJSON_Delete(meta);
-	icc_object_path(&st, ICC_CONTAINER, id, "container.log", path, sizeof(path));
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	char buf[65536];
-	for (;;) {
-		ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf)) : 0;
-		if (n > 0) {
-			fwrite(buf, 1, (size_t)n, stdout);
-			continue;
-		}
-		fflush(stdout);
-		if (!follow)
-			break;
-		struct icc_err e;
-		if (icc_object_meta(&st, ICC_CONTAINER, id, &meta, &e) < 0)
-			break;
-		struct icc_cstate cs;
-		icc_container_state(meta, &cs);
-		cJSON_Delete(meta);
-		if (cs.status != ICC_CS_RUNNING) {
-			/* last bytes written before the end */
-			while (fd >= 0 && (n = read(fd, buf, sizeof(buf))) > 0)
-				fwrite(buf, 1, (size_t)n, stdout);
-			break;
-		}
-		if (fd < 0)
-			fd = open(path, O_RDONLY | O_CLOEXEC);
-		sleep_ms(200);
-	}
-	if (fd >= 0)
-		close(fd);
-	icc_store_close(&st);
-	return 0;
 }

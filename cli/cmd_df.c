@@ -68,10 +68,17 @@ int cli_system_df(int argc, char **argv)
 	}
 	if (optind != argc)
 		return cli_usage("system df", DF_SYNOPSIS);
-	enum cli_format fmt = cli_parse_format(format);
-	struct icc_store st;
-	if (cli_open_store(&st))
+	struct cli_fmt ff;
+	if (cli_fmt_open(&ff, "system df", format, "Type", "TYPE", "TotalCount", "TOTAL", "Active", "ACTIVE",
+			 "Size", "SIZE", "Reclaimable", "RECLAIMABLE", NULL))
 		return 1;
+	enum cli_format fmt = ff.kind;
+	int status = 0;
+	struct icc_store st;
+	if (cli_open_store(&st)) {
+		cli_fmt_free(&ff);
+		return 1;
+	}
 	struct icc_err err;
 	struct icc_idlist imgs, ctrs;
 	cJSON *refs = NULL;
@@ -271,7 +278,7 @@ int cli_system_df(int argc, char **argv)
 		}
 	} else {
 		cJSON *lists[] = {vimg, vctr, vsnap};
-		for (int i = 0; i < 3; i++) {
+		for (int i = 0; i < 3 && !status; i++) {
 			char tot[16], act[16], hs[32], rec[48];
 			snprintf(tot, sizeof(tot), "%u", k[i].total);
 			snprintf(act, sizeof(act), "%u", k[i].active);
@@ -287,13 +294,14 @@ int cli_system_df(int argc, char **argv)
 			cJSON_AddNumberToObject(o, "ReclaimableBytes", (double)k[i].reclaimable);
 			if (verbose)
 				cJSON_AddItemReferenceToObject(o, "Items", lists[i]);
-			if (fmt == CLI_FMT_JSON)
-				cli_print_json(o, false);
-			else
-				cli_print_template(format, o);
+			status = cli_fmt_row(&ff, o);
 			cJSON_Delete(o);
 		}
 	}
+	if (status) /* a bad template: only its error line */
+		cli_fmt_free(&ff);
+	else
+		cli_fmt_flush(&ff);
 	cJSON_Delete(vimg);
 	cJSON_Delete(vctr);
 	cJSON_Delete(vsnap);
@@ -301,5 +309,5 @@ int cli_system_df(int argc, char **argv)
 	icc_idlist_free(&imgs);
 	icc_idlist_free(&ctrs);
 	icc_store_close(&st);
-	return 0;
+	return status;
 }

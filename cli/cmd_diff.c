@@ -86,14 +86,15 @@ int cmd_diff(int argc, char **argv)
 	icc_store_close(&st);
 	if (r < 0)
 		return cli_fail(&err);
-	bool json = cli_parse_format(format) == CLI_FMT_JSON;
-	for (size_t i = 0; i < ch.n; i++) {
-		if (json) {
+	struct cli_fmt ff;
+	int status = cli_fmt_open(&ff, "diff", format, "Kind", "KIND", "Path", "PATH", NULL);
+	for (size_t i = 0; i < ch.n && !status; i++) {
+		if (ff.kind != CLI_FMT_TABLE) {
 			cJSON *o = cJSON_CreateObject();
 			char k[2] = {ch.v[i].kind, 0};
 			cJSON_AddStringToObject(o, "Kind", k);
 			cJSON_AddStringToObject(o, "Path", ch.v[i].path);
-			cli_print_json(o, false);
+			status = cli_fmt_row(&ff, o);
 			cJSON_Delete(o);
 		} else {
 			/* names made in the container: no escape or line break reaches the terminal */
@@ -101,6 +102,10 @@ int cmd_diff(int argc, char **argv)
 			printf("%c %s\n", ch.v[i].kind, ch.v[i].path);
 		}
 	}
+	if (status) /* a bad template: only its error line */
+		cli_fmt_free(&ff);
+	else
+		cli_fmt_flush(&ff);
 	icc_changes_free(&ch);
-	return 0;
+	return status;
 }

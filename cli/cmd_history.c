@@ -38,7 +38,13 @@ int cmd_history(int argc, char **argv)
 		icc_store_close(&st);
 		return cli_fail(&err);
 	}
-	enum cli_format fmt = cli_parse_format(format);
+	struct cli_fmt ff;
+	if (cli_fmt_open(&ff, "history", format, "ID", "IMAGE", "CreatedAt", "CREATED AT", "CreatedSince", "CREATED",
+			 "CreatedBy", "CREATED BY", "Size", "SIZE", "Comment", "COMMENT", NULL)) {
+		icc_store_close(&st);
+		return 1;
+	}
+	enum cli_format fmt = ff.kind;
 	struct cli_table t;
 	cli_table_init(&t, 5, "IMAGE", "CREATED", "CREATED BY", "SIZE", "COMMENT");
 	int64_t now = icc_now_ns();
@@ -83,11 +89,13 @@ int cmd_history(int argc, char **argv)
 			cJSON_AddStringToObject(o, "CreatedBy", cb ? cb : "");
 			cJSON_AddStringToObject(o, "Size", size);
 			cJSON_AddStringToObject(o, "Comment", comment ? comment : "");
-			if (fmt == CLI_FMT_JSON)
-				cli_print_json(o, false);
-			else
-				cli_print_template(format, o);
+			int bad = cli_fmt_row(&ff, o);
 			cJSON_Delete(o);
+			if (bad) {
+				cJSON_Delete(meta);
+				status = -1;
+				break;
+			}
 		}
 		const char *parent = icc_json_str(meta, "parent");
 		if (parent && strlen(parent) == ICC_ID_LEN && strcmp(parent, id))
@@ -99,6 +107,12 @@ int cmd_history(int argc, char **argv)
 	if (!quiet && fmt == CLI_FMT_TABLE)
 		cli_table_print(&t, stdout);
 	cli_table_free(&t);
+	if (status < 0) { /* a template error: its line only */
+		cli_fmt_free(&ff);
+		status = 1;
+	} else {
+		cli_fmt_flush(&ff);
+	}
 	icc_store_close(&st);
 	return status;
 }

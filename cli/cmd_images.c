@@ -119,7 +119,17 @@ int cmd_images(int argc, char **argv)
 	}
 	qsort(rows, n, sizeof(*rows), by_created_desc);
 
-	enum cli_format fmt = cli_parse_format(format);
+	struct cli_fmt ff;
+	if (cli_fmt_open(&ff, "images", format, "ID", "IMAGE ID", "Repository", "REPOSITORY", "Tag", "TAG",
+			 "CreatedAt", "CREATED AT", "CreatedSince", "CREATED", "Size", "SIZE", "SizeBytes", "SIZE", NULL)) {
+		free(rows);
+		cJSON_Delete(refs);
+		icc_idlist_free(&l);
+		icc_store_close(&st);
+		return 1;
+	}
+	enum cli_format fmt = ff.kind;
+	bool fmt_failed = false;
 	int64_t now = icc_now_ns();
 	struct cli_table t;
 	cli_table_init(&t, 5, "REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE");
@@ -156,15 +166,22 @@ int cmd_images(int argc, char **argv)
 		cJSON_AddStringToObject(o, "CreatedSince", ago);
 		cJSON_AddStringToObject(o, "Size", size);
 		cJSON_AddNumberToObject(o, "SizeBytes", (double)r->size);
-		if (fmt == CLI_FMT_JSON)
-			cli_print_json(o, false);
-		else
-			cli_print_template(format, o);
+		int bad = cli_fmt_row(&ff, o);
 		cJSON_Delete(o);
+		if (bad) {
+			fmt_failed = true;
+			break;
+		}
 	}
 	if (!quiet && fmt == CLI_FMT_TABLE)
 		cli_table_print(&t, stdout);
 	cli_table_free(&t);
+	if (fmt_failed) { /* a template error: its line only */
+		cli_fmt_free(&ff);
+		status = 1;
+	} else {
+		cli_fmt_flush(&ff);
+	}
 	free(rows);
 	cJSON_Delete(refs);
 	icc_idlist_free(&l);

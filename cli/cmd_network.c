@@ -153,11 +153,16 @@ static int ls(int argc, char **argv)
 		icc_store_close(&st);
 		return cli_fail(&err);
 	}
-	enum cli_format fmt = cli_parse_format(format);
+	struct cli_fmt ff;
+	int status = cli_fmt_open(&ff, "network ls", format, "ID", "NETWORK ID", "Name", "NAME", "Driver", "DRIVER",
+				  "Scope", "SCOPE", "Subnet", "SUBNET", "Bridge", "BRIDGE", NULL);
+	enum cli_format fmt = ff.kind;
 	struct cli_table t;
 	cli_table_init(&t, 6, "NETWORK ID", "NAME", "DRIVER", "SCOPE", "SUBNET", "BRIDGE");
 	const cJSON *it;
 	cJSON_ArrayForEach(it, defs) {
+		if (status)
+			break;
 		const char *id = icc_json_str(it, "id"), *name = icc_json_str(it, "name");
 		char sid[13];
 		if (!id || !name)
@@ -179,18 +184,19 @@ static int ls(int argc, char **argv)
 		cJSON_AddStringToObject(o, "Scope", "local");
 		cJSON_AddStringToObject(o, "Subnet", sub ? sub : "");
 		cJSON_AddStringToObject(o, "Bridge", br ? br : "");
-		if (fmt == CLI_FMT_JSON)
-			cli_print_json(o, false);
-		else
-			cli_print_template(format, o);
+		status = cli_fmt_row(&ff, o);
 		cJSON_Delete(o);
 	}
 	if (!quiet && fmt == CLI_FMT_TABLE)
 		cli_table_print(&t, stdout);
 	cli_table_free(&t);
+	if (status) /* a bad template: only its error line */
+		cli_fmt_free(&ff);
+	else
+		cli_fmt_flush(&ff);
 	cJSON_Delete(defs);
 	icc_store_close(&st);
-	return 0;
+	return status;
 }
 
 static int inspect(int argc, char **argv)

@@ -131,11 +131,16 @@ int cmd_ps(int argc, char **argv)
 	}
 	icc_idlist_free(&l);
 	qsort(rows, nrows, sizeof(*rows), by_created_desc);
-	enum cli_format fmt = cli_parse_format(format);
+	struct cli_fmt ff;
+	int rc = cli_fmt_open(&ff, "ps", format, "ID", "CONTAINER ID", "Image", "IMAGE", "ImageID", "IMAGE ID",
+				  "Command", "COMMAND", "CreatedAt", "CREATED AT", "RunningFor", "CREATED",
+				  "CreatedSince", "CREATED", "State", "STATE", "Status", "STATUS", "Size", "SIZE",
+				  "Ports", "PORTS", "Names", "NAMES", "Labels", "LABELS", "Mounts", "MOUNTS", NULL);
+	enum cli_format fmt = ff.kind;
 	struct cli_table t;
 	cli_table_init(&t, 7, "CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES");
 	int64_t now = icc_now_ns();
-	for (size_t i = 0; i < nrows; i++) {
+	for (size_t i = 0; i < nrows && !rc; i++) {
 		cJSON *meta = rows[i].meta;
 		struct icc_cstate cs;
 		icc_container_state(meta, &cs);
@@ -199,18 +204,19 @@ int cmd_ps(int argc, char **argv)
 		if (cs.status == ICC_CS_EXITED)
 			cJSON_AddNumberToObject(o, "ExitCode", cs.exit_code);
 		snprintf(cat, sizeof(cat), "%s", icc_cstatus_name(cs.status));
-		if (fmt == CLI_FMT_JSON)
-			cli_print_json(o, false);
-		else
-			cli_print_template(format, o);
+		rc = cli_fmt_row(&ff, o);
 		cJSON_Delete(o);
 	}
 	if (!quiet && fmt == CLI_FMT_TABLE)
 		cli_table_print(&t, stdout);
 	cli_table_free(&t);
+	if (rc) /* a bad template: only its error line */
+		cli_fmt_free(&ff);
+	else
+		cli_fmt_flush(&ff);
 	for (size_t i = 0; i < nrows; i++)
 		cJSON_Delete(rows[i].meta);
 	free(rows);
 	icc_store_close(&st);
-	return 0;
+	return rc;
 }

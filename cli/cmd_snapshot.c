@@ -205,14 +205,18 @@ int cmd_snapshots(int argc, char **argv)
 		icc_store_close(&st);
 		return cli_fail(&err);
 	}
-	enum cli_format fmt = cli_parse_format(format);
+	struct cli_fmt ff;
+	int status = cli_fmt_open(&ff, "snapshots", format, "Name", "NAME", "Names", "NAME", "ID", "SNAPSHOT ID",
+				  "Container", "CONTAINER ID", "ContainerName", "CONTAINER", "Removed", "REMOVED",
+				  "CreatedAt", "CREATED AT", "CreatedSince", "CREATED", "Origin", "ORIGIN", "Size", "SIZE", "SizeBytes", "SIZE", "Message", "MESSAGE", NULL);
+	enum cli_format fmt = ff.kind;
 	struct cli_table t;
 	if (every)
 		cli_table_init(&t, 7, "NAME", "CONTAINER", "ID", "CREATED", "ORIGIN", "SIZE", "MESSAGE");
 	else
 		cli_table_init(&t, 6, "NAME", "ID", "CREATED", "ORIGIN", "SIZE", "MESSAGE");
 	int64_t now = icc_now_ns();
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n && !status; i++) {
 		const struct icc_store_snap *s = &all[i];
 		char ref[512], cshown[300];
 		char sid[13];
@@ -259,18 +263,19 @@ int cmd_snapshots(int argc, char **argv)
 		cJSON_AddStringToObject(o, "Size", size);
 		cJSON_AddNumberToObject(o, "SizeBytes", (double)bytes);
 		cJSON_AddStringToObject(o, "Message", s->info.message);
-		if (fmt == CLI_FMT_JSON)
-			cli_print_json(o, false);
-		else
-			cli_print_template(format, o);
+		status = cli_fmt_row(&ff, o);
 		cJSON_Delete(o);
 	}
 	if (!quiet && fmt == CLI_FMT_TABLE)
 		cli_table_print(&t, stdout);
 	cli_table_free(&t);
+	if (status) /* a bad template: only its error line */
+		cli_fmt_free(&ff);
+	else
+		cli_fmt_flush(&ff);
 	free(all);
 	icc_store_close(&st);
-	return 0;
+	return status;
 }
 
 int cmd_promote(int argc, char **argv)

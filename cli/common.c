@@ -35,8 +35,14 @@ int cli_usage(const char *cmd, const char *synopsis)
 	const struct cli_command *c = cli_find_command(cmd);
 	if (c)
 		synopsis = c->synopsis;
-	cli_errorf("usage: icc %s %s (see 'icc %s --help')", cmd, synopsis, cmd);
+	cli_errorf("%s: usage: icc %s %s (see 'icc %s --help')", cmd, cmd, synopsis, cmd);
 	return EXIT_USAGE;
+}
+
+int cli_usage_code(const char *cmd, int code)
+{
+	cli_usage(cmd, "");
+	return code;
 }
 
 int cli_open_store(struct icc_store *st)
@@ -148,79 +154,6 @@ void cli_print_json(const cJSON *v, bool pretty)
 		puts(s);
 		free(s);
 	}
-}
-
-enum cli_format cli_parse_format(const char *s)
-{
-	if (!s || !*s || !strcmp(s, "table"))
-		return CLI_FMT_TABLE;
-	if (!strcmp(s, "json") || !strcmp(s, "{{json .}}"))
-		return CLI_FMT_JSON;
-	return CLI_FMT_TEMPLATE;
-}
-
-/* A template field's text: as is into a pipe, made printable on a terminal. */
-static void put_field(const char *text, bool tty)
-{
-	if (!tty) {
-		fputs(text, stdout);
-		return;
-	}
-	char *copy = strdup(text);
-	if (copy) {
-		icc_printable(copy);
-		fputs(copy, stdout);
-		free(copy);
-	}
-}
-
-void cli_print_template(const char *tmpl, const cJSON *obj)
-{
-	bool tty = isatty(1);
-	const char *p = tmpl;
-	if (!strncmp(p, "table ", 6))
-		p += 6;
-	while (*p) {
-		if (p[0] == '{' && p[1] == '{') {
-			const char *end = strstr(p, "}}");
-			if (!end)
-				break;
-			const char *f = p + 2;
-			while (*f == ' ')
-				f++;
-			if (*f == '.')
-				f++;
-			size_t n = (size_t)(end - f);
-			while (n > 0 && f[n - 1] == ' ')
-				n--;
-			char key[256];
-			snprintf(key, sizeof(key), "%.*s", (int)n, f);
-			/* ".A.B" walks nested objects, as Docker's {{.NetworkSettings.IPAddress}} */
-			const cJSON *v = obj;
-			for (char *save = NULL, *k = strtok_r(key, ".", &save); k && v; k = strtok_r(NULL, ".", &save))
-				v = cJSON_GetObjectItemCaseSensitive(v, k);
-			if (cJSON_IsString(v))
-				put_field(v->valuestring, tty);
-			else if (cJSON_IsNumber(v))
-				printf("%.0f", v->valuedouble);
-			else if (cJSON_IsBool(v))
-				fputs(cJSON_IsTrue(v) ? "true" : "false", stdout);
-			p = end + 2;
-			continue;
-		}
-		if (p[0] == '\\' && p[1] == 't') {
-			putchar('\t');
-			p += 2;
-			continue;
-		}
-		if (p[0] == '\\' && p[1] == 'n') {
-			putchar('\n');
-			p += 2;
-			continue;
-		}
-		putchar(*p++);
-	}
-	putchar('\n');
 }
 
 int cli_output_open(struct cli_output *o, const char *path, struct icc_err *err)

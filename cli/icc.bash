@@ -4,7 +4,7 @@
 # command line (or $ICC_ROOT).
 
 _icc_commands="init import images tag rmi history inspect create run start stop kill exec logs ps rm
-commit diff rollback mount umount snapshot snapshots promote export save load push pull send receive
+commit diff rollback cp mount umount snapshot snapshots promote export save load push pull send receive
 port network system version help"
 
 # icc with the same --root as the command line being completed; quiet, no store setup noise
@@ -51,13 +51,14 @@ _icc_objects() { _icc_containers all; _icc_images; _icc_snapshots; }
 # Does option $2 of command $1 take a value?
 _icc_takes_value() {
 	case $1:$2 in
-	run:-[itd] | create:-[itd] | exec:-[itd] | start:-[ai] | images:-a | ps:-[as] | system:-[afv]) return 1 ;;
+	run:-[itd] | create:-[itd] | exec:-[itd] | start:-[ai] | images:-a | ps:-[as] | system:-[afv] | logs:-[ft] | cp:-a) return 1 ;;
 	*:-o | *:-i | *:-m | *:-c | *:-a | *:-e | *:-w | *:-u | *:-h | *:-v | *:-p | *:-s | *:-t) return 0 ;;
 	inspect:-f) return 0 ;;
 	*:--name | *:--format | *:--type | *:--compress | *:--output | *:--input | *:--message | \
 		*:--change | *:--author | *:--env | *:--workdir | *:--user | *:--hostname | *:--volume | \
 		*:--network | *:--net | *:--runtime | *:--security-opt | *:--publish | *:--pull | *:--subnet | *:--gateway | \
-		*:--interface-name | *:--driver | *:--signal | *:--time | *:--keep | *:--older-than) return 0 ;;
+		*:--interface-name | *:--driver | *:--signal | *:--time | *:--keep | *:--older-than | \
+		*:--since | *:--until | *:--tail) return 0 ;;
 	esac
 	return 1
 }
@@ -116,11 +117,12 @@ _icc() {
 	stop) opts="-t --time" ;;
 	kill) opts="-s --signal" ;;
 	exec) opts="-i --interactive -t --tty -d --detach -e --env -w --workdir -u --user" ;;
-	logs) opts="-f --follow" ;;
+	logs) opts="-f --follow -t --timestamps --since --until -n --tail" ;;
 	ps) opts="-a --all -q --quiet -l --latest -s --size --no-trunc --format" ;;
 	rm) opts="-f --force --snapshots" ;;
 	commit) opts="-m --message -a --author -c --change" ;;
 	diff) opts="--format" ;;
+	cp) opts="-a --archive" ;;
 	snapshot) opts="-m" ;;
 	snapshots) opts="-a --all -q --quiet --format" ;;
 	promote) opts="-m" ;;
@@ -190,6 +192,16 @@ _icc() {
 	logs | commit | snapshots) ((nargs == 0)) && _icc_containers ;;
 	rm) _icc_containers ;;
 	diff) ((nargs < 2)) && _icc_objects ;;
+	cp)
+		# CONTAINER: then its path is free text; host paths as files
+		if [[ $cur == *:* ]]; then :
+		else
+			local names
+			names=$(_icc_q ps -a --format '{{.Names}}:')
+			COMPREPLY+=($(compgen -W "$names" -- "$cur"))
+			[[ ${#COMPREPLY[@]} -gt 0 ]] && compopt -o nospace 2>/dev/null
+			COMPREPLY+=($(compgen -f -- "$cur"))
+		fi ;;
 	rollback)
 		if ((nargs == 0)); then _icc_containers stopped
 		elif ((nargs == 1)); then

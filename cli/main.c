@@ -7,7 +7,7 @@
 
 #define ICC_VERSION "0.1.0"
 
-#define FORMAT_OPT "      --format FORMAT  table (default), json (one object per line), or a Go template\n"
+#define FORMAT_OPT "      --format FORMAT  table (default), json (one object per line), a Go template, or table TEMPLATE\n"
 
 static const struct cli_command commands[] = {
 	/* images */
@@ -36,7 +36,7 @@ static const struct cli_command commands[] = {
 	{"inspect", cmd_inspect, "[--type image|container|snapshot] [-f FORMAT] OBJECT...",
 	 "Show objects' metadata as JSON",
 	 "      --type TYPE        look OBJECT up only as an image, container or snapshot\n"
-	 "  -f, --format FORMAT    a Go template applied to each object\n"},
+	 "  -f, --format FORMAT    a Go template run for each object ({{.State.Pid}}, {{json .Config}})\n"},
 	/* containers and their filesystem */
 	{"create", cmd_create, "[OPTIONS] IMAGE [CMD...]", "Create a container (a writable copy of an image)",
 	 "  Takes the options of 'icc run' (without starting anything).\n"},
@@ -81,8 +81,14 @@ static const struct cli_command commands[] = {
 	 "  -w, --workdir DIR      working directory\n"
 	 "  -u, --user USER        user[:group] or uid[:gid]\n"
 	 "Exit status: the command's, or 125 (icc failed), 126 (cannot execute), 127 (not found).\n"},
-	{"logs", cmd_logs, "[-f] CONTAINER", "Show the output of a detached container",
-	 "  -f, --follow           keep printing until the container ends\n"},
+	{"logs", cmd_logs, "[-f] [-t] [--since WHEN] [--until WHEN] [-n|--tail N] CONTAINER",
+	 "Show a container's output (every run, foreground ones too)",
+	 "  -f, --follow           keep printing until the container ends\n"
+	 "  -t, --timestamps       each line after its time (RFC 3339, ns)\n"
+	 "      --since WHEN       only lines from WHEN: 2024-05-01T10:00:00Z, Unix seconds, or 10m ago\n"
+	 "      --until WHEN       only lines up to WHEN\n"
+	 "  -n, --tail N           only the last N lines (all: every line)\n"
+	 "Usage errors exit 125.\n"},
 	{"ps", cmd_ps, "[-a] [-q] [-l] [-s] [--no-trunc] [--format FORMAT]", "List containers",
 	 "  -a, --all              also stopped containers\n"
 	 "  -q, --quiet            only container ids\n"
@@ -115,6 +121,10 @@ static const struct cli_command commands[] = {
 	 "  -c, --change CHANGE    Dockerfile-like line applied to the config\n"},
 	{"diff", cmd_diff, "[--format json] A [B]", "Show changed files (A/C/D) of a container, or between two objects",
 	 "      --format json      one {\"Kind\", \"Path\"} object per line\n"},
+	{"cp", cmd_cp, "[-a] CONTAINER:PATH HOSTPATH|- | [-a] HOSTPATH|- CONTAINER:PATH",
+	 "Copy files between a container and the host",
+	 "  -a, --archive          keep uid/gid (default: root in the container, you on the host)\n"
+	 "  -                      a tar stream on stdout (from the container) or stdin (into a directory)\n"},
 	{"rollback", cmd_rollback, "CONTAINER SNAP", "Reset a stopped container's files to a snapshot", ""},
 	{"mount", cmd_mount, "CONTAINER|SUBVOLUME MOUNTPOINT", "Serve a container or subvolume through icc-fs", ""},
 	{"umount", cmd_umount, "MOUNTPOINT", "Unmount an icc-fs mount", ""},
@@ -219,9 +229,10 @@ static int unknown_command(const char *name)
 	for (size_t k = 0; !best && strlen(name) >= 2 && k < NCOMMANDS; k++)
 		if (!strncmp(commands[k].name, name, strlen(name)))
 			best = commands[k].name;
+	/* close means at most half the typed letters wrong: "imgs" is images, "zz" is nothing */
 	for (size_t k = 0; !best && k < NCOMMANDS; k++) {
 		size_t d = distance(name, commands[k].name);
-		if (d < bestd) {
+		if (d < bestd && d <= strlen(name) / 2) {
 			bestd = d;
 			best = commands[k].name;
 		}

@@ -17,6 +17,7 @@
 #include "icc/snapdir.h"
 #include "icc/placeholders.h"
 #include "icc/snapkeep.h"
+#include "icc/jsonlog.h"
 #include "icc/tty.h"
 
 static pid_t read_pidfile(const char *path)
@@ -256,6 +257,13 @@ static int launch(struct icc_store *st, const char *id, const struct icc_launch_
 		close(notify_fd);
 	}
 
+	/* every container's output is kept for icc logs, foreground ones too */
+	struct icc_jsonlog log;
+	struct icc_err le;
+	int cdir = icc_object_dirfd(st, ICC_CONTAINER, id, &le);
+	bool logging = cdir >= 0 && icc_jsonlog_open(&log, cdir, &le) == 0;
+	if (cdir >= 0)
+		close(cdir);
 	struct save_ctx sc = {.st = st, .id = id, .out_fd = out_fd};
 	struct icc_io io = {
 		.pid = pid,
@@ -268,6 +276,7 @@ static int launch(struct icc_store *st, const char *id, const struct icc_launch_
 		.forward_signals = !o->detach,
 		.on_line = on_line,
 		.ctx = &sc,
+		.log = logging ? &log : NULL,
 	};
 	int code = icc_io_run(&io);
 	*exit_code = code;
@@ -280,6 +289,8 @@ static int launch(struct icc_store *st, const char *id, const struct icc_launch_
 		icc_state_update(st, id, early, &e1);
 		cJSON_Delete(early);
 	}
+	if (logging)
+		icc_jsonlog_close(&log);
 
 	cJSON *patch = cJSON_CreateObject();
 	char now[64];
@@ -314,21 +325,14 @@ int icc_container_start(struct icc_store *st, const char *id, const struct icc_l
 	if (!o->detach)
 		return launch(st, id, o, 1, 2, -1, exit_code, err);
 
-	/* detached: a monitor (double fork, own session) runs and waits */
+	/* detached: a monitor (double fork, own session) runs and waits; the
+	 * output goes only to the container's json log */
 	*exit_code = 125;
-	char logpath[4400];
-	icc_object_path(st, ICC_CONTAINER, id, "container.log", logpath, sizeof(logpath));
-	int logfd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-	if (logfd < 0)
-		return icc_err_sys(err, errno, "cannot open '%s'", logpath);
 	int pfd[2];
-	if (pipe2(pfd, O_CLOEXEC) < 0) {
-		close(logfd);
+	if (pipe2(pfd, O_CLOEXEC) < 0)
 		return icc_err_sys(err, errno, "cannot create a pipe");
-	}
 	pid_t child = fork();
 	if (child < 0) {
-		close(logfd);
 		close(pfd[0]);
 		close(pfd[1]);
 		return icc_err_sys(err, errno, "cannot fork");
@@ -349,13 +353,12 @@ int icc_container_start(struct icc_store *st, const char *id, const struct icc_l
 		int code;
 		struct icc_err e;
 		icc_err_clear(&e);
-		if (launch(st, id, o, logfd, logfd, pfd[1], &code, &e) < 0) {
+		if (launch(st, id, o, -1, -1, pfd[1], &code, &e) < 0) {
 			dprintf(pfd[1], "%d %s\n", code, e.msg);
 			_exit(1);
 		}
 		_exit(0);
 	}
-	close(logfd);
 	close(pfd[1]);
 	waitpid(child, NULL, 0);
 	char buf[1200];

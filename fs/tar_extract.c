@@ -14,9 +14,15 @@
 int icc_tar_extract(int in_fd, const char *what, int dest_fd, unsigned long long *bytes,
 		    struct icc_err *err)
 {
+	return icc_tar_extract_as(in_fd, "import", what, dest_fd, bytes, err);
+}
+
+int icc_tar_extract_as(int in_fd, const char *verb, const char *what, int dest_fd,
+		       unsigned long long *bytes, struct icc_err *err)
+{
 	*bytes = 0;
 	struct icc_tarcap cap;
-	icc_tarcap_init(&cap, dest_fd, "import", what);
+	icc_tarcap_init(&cap, dest_fd, verb, what);
 	struct archive *in = archive_read_new();
 	struct archive *out = icc_tar_disk_writer();
 	if (!in || !out) {
@@ -36,13 +42,13 @@ int icc_tar_extract(int in_fd, const char *what, int dest_fd, unsigned long long
 			close(saved_cwd);
 		archive_read_free(in);
 		archive_write_free(out);
-		return icc_err_sys(err, e, "cannot enter the new image");
+		return icc_err_sys(err, e, "cannot %s '%s': cannot enter the destination", verb, what);
 	}
 
 	int r = 0;
 	unsigned long long entries = 0;
 	if (archive_read_open_fd(in, in_fd, 1 << 16) != ARCHIVE_OK) {
-		r = icc_err_set(err, EINVAL, "cannot import '%s': %s", what, archive_error_string(in));
+		r = icc_err_set(err, EINVAL, "cannot %s '%s': %s", verb, what, archive_error_string(in));
 		goto out;
 	}
 	for (;;) {
@@ -51,7 +57,7 @@ int icc_tar_extract(int in_fd, const char *what, int dest_fd, unsigned long long
 		if (ar == ARCHIVE_EOF)
 			break;
 		if (ar < ARCHIVE_WARN) {
-			r = icc_err_set(err, EINVAL, "cannot import '%s': %s%s", what,
+			r = icc_err_set(err, EINVAL, "cannot %s '%s': %s%s", verb, what,
 					entries == 0 ? "not a tar archive: " : "",
 					archive_error_string(in));
 			goto out;
@@ -62,11 +68,11 @@ int icc_tar_extract(int in_fd, const char *what, int dest_fd, unsigned long long
 		if (full)
 			snprintf(raw, sizeof(raw), strlen(full) > 100 ? "%.96s..." : "%s", full);
 		if (!full) {
-			r = icc_err_set(err, EINVAL, "cannot import '%s': member %llu has no name", what, entries);
+			r = icc_err_set(err, EINVAL, "cannot %s '%s': member %llu has no name", verb, what, entries);
 			goto out;
 		}
 		if (!icc_tar_name_safe(full)) {
-			r = icc_err_set(err, EPERM, "cannot import '%s': member '%s' points outside the image", what, raw);
+			r = icc_err_set(err, EPERM, "cannot %s '%s': member '%s' points outside the image", verb, what, raw);
 			goto out;
 		}
 		const char *name = icc_tar_strip_dot(full);
@@ -76,12 +82,12 @@ int icc_tar_extract(int in_fd, const char *what, int dest_fd, unsigned long long
 		const char *link = archive_entry_hardlink(e);
 		if (link) {
 			if (!icc_tar_name_safe(link)) {
-				r = icc_err_set(err, EPERM, "cannot import '%s': hard link '%s' points outside the image (to '%s')", what, raw, link);
+				r = icc_err_set(err, EPERM, "cannot %s '%s': hard link '%s' points outside the image (to '%s')", verb, what, raw, link);
 				goto out;
 			}
 			const char *l2 = icc_tar_strip_dot(link);
 			if (!l2) {
-				r = icc_err_set(err, EPERM, "cannot import '%s': hard link '%s' to the root directory", what, raw);
+				r = icc_err_set(err, EPERM, "cannot %s '%s': hard link '%s' to the root directory", verb, what, raw);
 				goto out;
 			}
 			archive_entry_set_hardlink(e, l2);
@@ -93,7 +99,7 @@ int icc_tar_extract(int in_fd, const char *what, int dest_fd, unsigned long long
 		ar = archive_write_header(out, e);
 		if (ar < ARCHIVE_WARN) {
 			r = icc_err_set(err, archive_errno(out) > 0 ? archive_errno(out) : EINVAL,
-					"cannot import '%s': member '%s': %s", what, raw,
+					"cannot %s '%s': member '%s': %s", verb, what, raw,
 					archive_errno(out) == ENAMETOOLONG ? "name too long" : archive_error_string(out));
 			goto out;
 		}
@@ -106,30 +112,30 @@ int icc_tar_extract(int in_fd, const char *what, int dest_fd, unsigned long long
 					goto out;
 				if (archive_write_data_block(out, buf, size, off) < ARCHIVE_OK) {
 					int e = archive_errno(out) > 0 ? archive_errno(out) : EIO;
-					r = icc_err_set(err, e, "cannot import '%s': writing '%s': %s", what, raw,
+					r = icc_err_set(err, e, "cannot %s '%s': writing '%s': %s", verb, what, raw,
 							archive_errno(out) > 0 ? strerror(e) : archive_error_string(out));
 					goto out;
 				}
 				*bytes += size;
 			}
 			if (ar != ARCHIVE_EOF) {
-				r = icc_err_set(err, EINVAL, "cannot import '%s': member '%s': %s", what, raw,
+				r = icc_err_set(err, EINVAL, "cannot %s '%s': member '%s': %s", verb, what, raw,
 						archive_error_string(in));
 				goto out;
 			}
 		}
 		if (archive_write_finish_entry(out) < ARCHIVE_WARN) {
 			r = icc_err_set(err, archive_errno(out) > 0 ? archive_errno(out) : EIO,
-					"cannot import '%s': member '%s': %s", what, raw, archive_error_string(out));
+					"cannot %s '%s': member '%s': %s", verb, what, raw, archive_error_string(out));
 			goto out;
 		}
 	}
 	if (entries == 0)
-		r = icc_err_set(err, EINVAL, "cannot import '%s': the archive is empty", what);
+		r = icc_err_set(err, EINVAL, "cannot %s '%s': the archive is empty", verb, what);
 out:
 	/* close applies deferred directory modes and times */
 	if (archive_write_close(out) != ARCHIVE_OK && r == 0)
-		r = icc_err_set(err, EIO, "cannot import '%s': %s", what, archive_error_string(out));
+		r = icc_err_set(err, EIO, "cannot %s '%s': %s", verb, what, archive_error_string(out));
 	archive_write_free(out);
 	archive_read_free(in);
 	if (fchdir(saved_cwd) < 0 && r == 0)

@@ -199,8 +199,8 @@ static void line_done(void *p, const char *line)
 	}
 }
 
-/* Copy what is readable from `from` to `to`; -1 at EOF/error. */
-static int pump(int from, int to, struct icc_io *io, struct icc_linebuf *lb, struct line_ctx *lc)
+/* Copy what is readable from `from` to `to` (and the log: stream 0/1, -1 for input); -1 at EOF/error. */
+static int pump(int from, int to, int stream, struct icc_io *io, struct icc_linebuf *lb, struct line_ctx *lc)
 {
 	char buf[16384];
 	ssize_t n = read(from, buf, sizeof(buf));
@@ -208,6 +208,8 @@ static int pump(int from, int to, struct icc_io *io, struct icc_linebuf *lb, str
 		return 0;
 	if (n <= 0)
 		return -1;
+	if (stream >= 0)
+		icc_jsonlog_write(io->log, stream, buf, (size_t)n);
 	/* a notice waits for the end of the line the shell echoes, so it gets a line of its own */
 	char *nl = !lb && lc && lc->pending[0] ? memchr(buf, '\n', (size_t)n) : NULL;
 	if (nl) {
@@ -316,23 +318,23 @@ int icc_io_run(struct icc_io *io)
 			}
 		}
 		if (ii >= 0 && (p[ii].revents & (POLLIN | POLLHUP | POLLERR))) {
-			if (pump(in_fd, master, io, &lb, &lc) < 0)
+			if (pump(in_fd, master, -1, io, &lb, &lc) < 0)
 				in_fd = -1;
 		}
 		if (im >= 0 && (p[im].revents & (POLLIN | POLLHUP | POLLERR))) {
-			if (pump(master, io->out_fd, io, NULL, &lc) < 0) {
+			if (pump(master, io->out_fd, 0, io, NULL, &lc) < 0) {
 				close(master);
 				master = -1;
 			}
 		}
 		if (io_ >= 0 && (p[io_].revents & (POLLIN | POLLHUP | POLLERR))) {
-			if (pump(outp, io->out_fd, io, NULL, NULL) < 0) {
+			if (pump(outp, io->out_fd, 0, io, NULL, NULL) < 0) {
 				close(outp);
 				outp = -1;
 			}
 		}
 		if (ie >= 0 && (p[ie].revents & (POLLIN | POLLHUP | POLLERR))) {
-			if (pump(errp, io->err_fd, io, NULL, NULL) < 0) {
+			if (pump(errp, io->err_fd, 1, io, NULL, NULL) < 0) {
 				close(errp);
 				errp = -1;
 			}

@@ -47,6 +47,9 @@ int icc_image_from_subvol(struct icc_store *st, int src_fd,
 			  struct icc_err *err);
 
 /* Extract a tar stream into the directory `dest_fd` (used by import). */
+/* The same, with errors saying "cannot VERB 'WHAT': ..." (icc cp - C:DIR stages with it). */
+int icc_tar_extract_as(int in_fd, const char *verb, const char *what, int dest_fd,
+		       unsigned long long *bytes, struct icc_err *err);
 int icc_tar_extract(int in_fd, const char *what, int dest_fd, unsigned long long *bytes,
 		    struct icc_err *err);
 

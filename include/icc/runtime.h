@@ -17,7 +17,7 @@
  *   bundle/config.json   OCI runtime config, root.path = merged
  *   merged/              the icc-fs mount the container runs in
  *   hostname hosts resolv.conf   bind-mounted over /etc/... in the container
- *   container.log        output of detached containers
+ *   container-json.log   every run's output, as Docker's json-file driver (jsonlog.h)
  *   runtime.pid          the container's init pid (runtime --pid-file)
  *   icc-fs.pid           the icc-fs daemon's pid
  * The runtime keeps its state under <root>/runtime/<runtime>/.
@@ -102,7 +102,7 @@ int icc_runtime_exit_code(const char *msg);
 struct icc_launch_opts {
 	bool tty;          /* a pty (process.terminal), relayed to our stdio */
 	bool stdin_open;   /* -i: the container reads our stdin */
-	bool detach;       /* run under a monitor process, output to container.log */
+	bool detach;       /* run under a monitor process, output only to the json log */
 	bool autoremove;   /* --rm: remove the container after it ended */
 };
 

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "icc/err.h"
+#include "icc/jsonlog.h"
 
 /* A listening unix socket for the runtime's --console-socket. */
 int icc_console_listen(const char *path, struct icc_err *err);
@@ -47,6 +48,8 @@ struct icc_io {
 	int out_pipe, err_pipe;
 	int out_fd, err_fd;
 	bool forward_signals;
+	/* the container's output is also kept here (NULL: not kept); out_fd/err_fd may be -1 */
+	struct icc_jsonlog *log;
 	/* a line was typed: may put a notice for the user's terminal in `reply` */
 	void (*on_line)(void *ctx, const char *line, char *reply, size_t size);
 	void *ctx;

@@ -28,7 +28,7 @@ test_expect_success 'images lists it with Docker columns' '
 '
 
 test_expect_success 'init keeps owners, modes, times, xattrs, hard links, symlinks, devices' '
-	root=$(icc inspect busybox | grep -o "\"RootFS\":[^,]*" | sed "s/.*\"\(\/[^\"]*\)\"/\1/") &&
+	root=$(icc inspect -f "{{.Icc.Subvolume}}" busybox) &&
 	test -d "$root/data" &&
 	test "$(stat -c %u:%g:%a "$root/data/file")" = "1234:5678:4750" &&
 	test "$(stat -c %i "$root/data/file")" = "$(stat -c %i "$root/data/hardlink")" &&
@@ -40,7 +40,7 @@ test_expect_success 'init keeps owners, modes, times, xattrs, hard links, symlin
 '
 
 test_expect_success 'images are read-only subvolumes' '
-	root=$(icc inspect busybox | grep -o "\"RootFS\":[^,]*" | sed "s/.*\"\(\/[^\"]*\)\"/\1/") &&
+	root=$(icc inspect -f "{{.Icc.Subvolume}}" busybox) &&
 	test "$(btrfs property get -ts "$root" ro)" = "ro=true" &&
 	test_must_fail touch "$root/newfile"
 '
@@ -68,7 +68,7 @@ test_expect_success 'import keeps content and applies -m and -c' '
 	grep -q "FOO=bar" out &&
 	grep -q "\"WorkingDir\":.*\"/srv\"" out &&
 	tr -d " \t\n" <out | grep -q "\"Cmd\":\[\"/bin/sh\",\"-l\"\]" &&
-	root=$(grep -o "\"RootFS\":[^,]*" out | sed "s/.*\"\(\/[^\"]*\)\"/\1/") &&
+	root=$(icc inspect -f "{{.Icc.Subvolume}}" conf:1) &&
 	test "$(stat -c %u:%g:%a "$root/data/file")" = "1234:5678:4750" &&
 	cmp "$root/bin/busybox" /bin/busybox
 '

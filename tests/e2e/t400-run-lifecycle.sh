@@ -68,8 +68,8 @@ test_expect_success 'create + start -a runs the configured command' '
 '
 test_expect_success 'ps stays right when the monitor and the container die' '
 	icc run -d --name k1 busybox sleep 100 >/dev/null &&
-	mon=$(icc inspect k1 | sed -n "s/.*\"monitor_pid\":[[:space:]]*\([0-9]*\).*/\1/p") &&
-	pid=$(icc inspect k1 | sed -n "s/.*\"pid\":[[:space:]]*\([0-9]*\).*/\1/p" | head -n1) &&
+	mon=$(icc inspect -f "{{.Icc.State.monitor_pid}}" k1) &&
+	pid=$(icc inspect -f "{{.State.Pid}}" k1) &&
 	test -n "$mon" && test -n "$pid" &&
 	kill -9 $mon && kill -9 $pid && sleep 0.3 &&
 	icc ps -a | grep k1 | grep -q Exited &&

@@ -20,7 +20,7 @@ setfattr -n user.icc -v hello "$T/rootfs/data/dir/a"
 setfattr -n security.capability -v 0sAQAAAgAgAAAAAAAAAAAAAAAAAAA= "$T/rootfs/bin/busybox"
 icc init -c 'CMD ["/bin/sh"]' -c 'ENV FOO=bar' -c 'WORKDIR /data' "$T/rootfs" base:1 >/dev/null
 
-rootfs_of() { icc inspect "$1" | grep -o '"RootFS":[^,]*' | sed 's/.*"\(\/[^"]*\)"/\1/'; }
+rootfs_of() { icc inspect -f '{{.Icc.Subvolume}}' "$1"; }
 same_tree() { diff -r -x fifo -x null "$1" "$2" && meta_list "$1" >"$T/ma" && meta_list "$2" >"$T/mb" && diff "$T/ma" "$T/mb"; }
 meta_list() { (cd "$1" && find . -printf '%p %U %G %m %y %l\n' | LC_ALL=C sort); }
 

@@ -8,7 +8,7 @@ mkdir -p "$T/store2"
 mount -o loop "$T/store2.img" "$T/store2"
 at_exit "umount -l '$T/store2'"
 icc2() { "$ICC_BIN" --root "$T/store2" "$@"; }
-rootfs_of() { "$ICC_BIN" --root "$1" inspect "$2" | grep -o '"RootFS":[^,]*' | sed 's/.*"\(\/[^"]*\)"/\1/'; }
+rootfs_of() { "$ICC_BIN" --root "$1" inspect -f '{{.Icc.Subvolume}}' "$2"; }
 same_tree() {
 	diff -r "$1" "$2" &&
 	(cd "$1" && find . -printf '%p %U %G %m %y %l\n' | LC_ALL=C sort) >"$T/ma" &&

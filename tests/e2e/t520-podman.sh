@@ -17,7 +17,7 @@ rm "$ICC_ROOT/containers/$c/rootfs/etc/motd"
 icc snapshot "$c" s1 >/dev/null
 icc promote "$c/s1" child:1 >/dev/null
 
-rootfs_of() { icc inspect "$1" | grep -o '"RootFS":[^,]*' | sed 's/.*"\(\/[^"]*\)"/\1/'; }
+rootfs_of() { icc inspect -f '{{.Icc.Subvolume}}' "$1"; }
 # owners, modes, types, sizes and link targets; directory sizes are the
 # filesystem's own, and the root's mode is the image store's, so not compared
 tree_list() {

@@ -126,7 +126,7 @@ test_expect_success 'kill -9 of icc run, then of the container process: Exited, 
 	icc run --name fg2 busybox sleep 600 >/dev/null 2>&1 & p=$!
 	for i in $(seq 1 50); do icc ps | grep -q " fg2 *$" && break; sleep 0.2; done &&
 	kill -9 $p && wait $p 2>/dev/null;
-	pid=$(icc inspect fg2 | sed -n "s/^[[:space:]]*\"pid\":[[:space:]]*\([0-9]*\).*/\1/p" | head -n1) &&
+	pid=$(icc inspect -f "{{.State.Pid}}" fg2) &&
 	test -n "$pid" && kill -9 "$pid" && sleep 0.5 &&
 	icc ps -a | grep -E " fg2 *$" | grep -q Exited &&
 	icc start fg2 >/dev/null && icc ps | grep -E " fg2 *$" | grep -q Up &&
@@ -136,7 +136,7 @@ test_expect_success 'kill -9 of icc run, then of the container process: Exited, 
 
 test_expect_success 'kill -9 of the container process under a live icc run: recorded as 137' '
 	icc run -d --name bg busybox sleep 600 >/dev/null &&
-	pid=$(icc inspect bg | sed -n "s/^[[:space:]]*\"pid\":[[:space:]]*\([0-9]*\).*/\1/p" | head -n1) &&
+	pid=$(icc inspect -f "{{.State.Pid}}" bg) &&
 	kill -9 "$pid" &&
 	for i in $(seq 1 50); do icc ps -a | grep -E " bg *$" | grep -q Exited && break; sleep 0.2; done &&
 	icc ps -a | grep -E " bg *$" | grep -q "Exited (137)" &&

@@ -77,6 +77,18 @@ test_expect_success '--root on the command line is used for the names' '
 	(unset ICC_ROOT; complete_line icc --root "$T/store" rm we) >out && echo web >exp && diff exp out
 '
 
+test_expect_success 'every command in icc --help completes, with its options' '
+	complete_line icc "" >out &&
+	for c in $(icc --help | sed -n "/^Commands:/,/^$/p" | awk "NF > 1 {print \$1}"); do
+		grep -qx "$c" out || { echo "no completion for $c"; exit 1; }
+	done
+'
+
+test_expect_success 'cp: container names with a colon, then host files; -a' '
+	complete_line icc cp w >out && printf "web:\nworker:\n" >exp && diff exp out &&
+	complete_line icc cp - >out && grep -qx -- --archive out && grep -qx -- -a out
+'
+
 if [ -f /usr/share/bash-completion/bash_completion ]; then
 	test_expect_success 'with the bash-completion package loaded too' '
 		BASH_COMPLETION=1 complete_line icc run b >out &&

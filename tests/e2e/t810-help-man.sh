@@ -58,7 +58,9 @@ test_expect_success 'unknown commands suggest the closest and exit 2' '
 	icc imgs 2>err; test $? -eq 2 && expect_error_line err "did you mean .images." &&
 	icc snap 2>err; test $? -eq 2 && grep -q "did you mean .snapshot" err &&
 	icc help imags 2>err; test $? -eq 2 && grep -q "did you mean .images" err &&
-	icc xyzzyq 2>err; test $? -eq 2 && expect_error_line err "unknown command .xyzzyq."
+	icc xyzzyq 2>err; test $? -eq 2 && expect_error_line err "unknown command .xyzzyq." &&
+	icc zz 2>err; test $? -eq 2 && expect_error_line err "^icc: unknown command .zz. \(see" &&
+	icc cq 2>err; test $? -eq 2 && expect_error_line err "did you mean .cp.\?"
 '
 
 test_expect_success 'usage errors exit 2, with the table synopsis' '

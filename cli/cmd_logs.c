@@ -1,0 +1,319 @@
+/* cmd_logs.c - icc logs: a container's json-file log, filtered by time and tail, optionally followed */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "icc/jsonlog.h"
+#include "icc/object.h"
+#include "icc/runtime.h"
+
+struct filter {
+	int64_t since, until; /* ns, 0: none */
+	bool timestamps;
+};
+
+/* A Go duration ("90s", "1h30m", "1.5h", "250ms"), in ns; -1 when it is not one. */
+static int64_t go_duration(const char *s)
+{
+	static const struct { const char *unit; double ns; } units[] = {
+		{"ns", 1}, {"us", 1e3}, {"ms", 1e6}, {"s", 1e9}, {"m", 60e9}, {"h", 3600e9},
+	};
+	double total = 0;
+	if (!*s)
+		return -1;
+	while (*s) {
+		char *end;
+		double v = strtod(s, &end);
+		if (end == s || v < 0)
+			return -1;
+		s = end;
+		size_t best = 0, k = sizeof(units) / sizeof(units[0]);
+		for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+			size_t l = strlen(units[i].unit);
+			if (!strncmp(s, units[i].unit, l) && l > best && !isalpha((unsigned char)s[l])) {
+				best = l;
+				k = i;
+			}
+		}
+		if (k == sizeof(units) / sizeof(units[0]))
+			return -1;
+		total += v * units[k].ns;
+		s += best;
+	}
+	return total > 9e18 ? -1 : (int64_t)total;
+}
+
+/* --since/--until: RFC 3339 (or a date), Unix seconds, or a duration before now; 0 when invalid. */
+static int64_t parse_when(const char *s, int64_t now)
+{
+	int64_t t = icc_time_parse(s);
+	if (t > 0)
+		return t;
+	char *end;
+	double secs = strtod(s, &end);
+	if (end != s && !*end && secs > 0)
+		return (int64_t)(secs * 1e9);
+	int64_t d = go_duration(s);
+	if (d >= 0)
+		return now - d > 0 ? now - d : 1;
+	struct tm tm = {0};
+	const char *rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!rest)
+		rest = strptime(s, "%Y-%m-%d", &tm);
+	if (rest && !*rest)
+		return (int64_t)timegm(&tm) * 1000000000LL;
+	return 0;
+}
+
+/* Print one log line if the filter keeps it; false when past --until. */
+static bool emit(const char *line, size_t len, const struct filter *f, bool dry)
+{
+	cJSON *o = cJSON_ParseWithLength(line, len);
+	if (!o)
+		return true; /* a line cut by a crash: skipped */
+	const char *text = icc_json_str(o, "log"), *time = icc_json_str(o, "time");
+	const char *stream = icc_json_str(o, "stream");
+	int64_t t = time ? icc_time_parse(time) : 0;
+	bool keep = text && (!f->since || t >= f->since) && (!f->until || t <= f->until);
+	if (keep && !dry) {
+		FILE *out = stream && !strcmp(stream, "stderr") ? stderr : stdout;
+		if (f->timestamps)
+			fprintf(out, "%s ", time ? time : "");
+		fputs(text, out);
+		fflush(out);
+	}
+	cJSON_Delete(o);
+	return keep;
+}
+
+/* The whole of a log file read from fd (bounded by the rotation size). */
+static char *read_all(int fd, size_t *len)
+{
+	size_t cap = 1 << 16;
+	char *b = malloc(cap);
+	*len = 0;
+	while (b) {
+		if (*len == cap) {
+			if (cap >= 2 * (size_t)ICC_JSONLOG_MAX)
+				break;
+			char *nb = realloc(b, cap * 2);
+			if (!nb)
+				break;
+			b = nb;
+			cap *= 2;
+		}
+		ssize_t n = read(fd, b + *len, cap - *len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		*len += (size_t)n;
+	}
+	return b;
+}
+
+/* Complete lines of buf: counted (print false) or printed from the `from`-th kept one; returns bytes used. */
+static size_t lines(const char *buf, size_t len, const struct filter *f, long from, long *seen, bool print)
+{
+	const char *p = buf, *end = buf + len;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			break; /* being written: follow reads it whole */
+		if (emit(p, (size_t)(nl - p), f, !print || *seen < from))
+			(*seen)++;
+		p = nl + 1;
+	}
+	return (size_t)(p - buf);
+}
+
+/*
+ * Print what the files hold now, the older one first; the last `tail` kept
+ * lines only (-1: all).  Returns the current file open just past its last
+ * complete line (for -f), or -1.
+ */
+static int dump(int dirfd, const struct filter *f, long tail)
+{
+	char *b[2] = {NULL, NULL};
+	size_t len[2] = {0, 0};
+	int fds[2];
+	fds[0] = openat(dirfd, ICC_JSONLOG_OLD, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fds[1] = openat(dirfd, ICC_JSONLOG_NAME, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	for (int k = 0; k < 2; k++)
+		if (fds[k] >= 0)
+			b[k] = read_all(fds[k], &len[k]);
+	long kept = 0, seen = 0;
+	if (tail >= 0)
+		for (int k = 0; k < 2; k++)
+			if (b[k])
+				lines(b[k], len[k], f, 0, &kept, false);
+	long from = tail < 0 ? 0 : (kept > tail ? kept - tail : 0);
+	size_t used = 0;
+	for (int k = 0; k < 2; k++)
+		if (b[k]) {
+			size_t u = lines(b[k], len[k], f, from, &seen, true);
+			if (k == 1)
+				used = u;
+		}
+	if (fds[0] < 0 && fds[1] < 0) {
+		/* a container that last ran before icc kept json logs: its raw output */
+		int raw = openat(dirfd, "container.log", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		size_t n;
+		char *r = raw >= 0 ? read_all(raw, &n) : NULL;
+		if (r)
+			fwrite(r, 1, n, stdout);
+		free(r);
+		if (raw >= 0)
+			close(raw);
+	}
+	free(b[0]);
+	free(b[1]);
+	if (fds[0] >= 0)
+		close(fds[0]);
+	if (fds[1] >= 0)
+		lseek(fds[1], (off_t)used, SEEK_SET);
+	return fds[1];
+}
+
+static bool running(struct icc_store *st, const char *id)
+{
+	cJSON *meta;
+	struct icc_err e;
+	if (icc_object_meta(st, ICC_CONTAINER, id, &meta, &e) < 0)
+		return false;
+	struct icc_cstate cs;
+	icc_container_state(meta, &cs);
+	cJSON_Delete(meta);
+	return cs.status == ICC_CS_RUNNING;
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+/* -f: print lines as they are added, across one rotation, until the container stops. */
+static void follow(struct icc_store *st, const char *id, int dirfd, int fd, const struct filter *f)
+{
+	struct stat at;
+	char buf[65536], line[6 * ICC_JSONLOG_LINE + 4096];
+	size_t have = 0;
+	for (bool last = false;;) {
+		ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf)) : 0;
+		for (ssize_t i = 0; i < n; i++) {
+			if (buf[i] == '\n') {
+				if (!emit(line, have, f, false) && f->until && icc_now_ns() > f->until) {
+					close(fd);
+					return;
+				}
+				have = 0;
+			} else if (have < sizeof(line)) {
+				line[have++] = buf[i];
+			}
+		}
+		if (n > 0)
+			continue;
+		/* at the end: a rotation moved the file away, or a first run made it */
+		struct stat now;
+		if (fstatat(dirfd, ICC_JSONLOG_NAME, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    (fd < 0 || fstat(fd, &at) < 0 || now.st_ino != at.st_ino)) {
+			if (fd >= 0)
+				close(fd);
+			fd = openat(dirfd, ICC_JSONLOG_NAME, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+			have = 0;
+			continue;
+		}
+		if (last || (f->until && icc_now_ns() > f->until))
+			break;
+		if (!running(st, id))
+			last = true; /* one more read for the last lines */
+		else
+			sleep_ms(200);
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
+int cmd_logs(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"follow", no_argument, NULL, 'f'},
+		{"timestamps", no_argument, NULL, 't'},
+		{"since", required_argument, NULL, 'S'},
+		{"until", required_argument, NULL, 'U'},
+		{"tail", required_argument, NULL, 'n'},
+		{0, 0, 0, 0},
+	};
+	struct filter flt = {0};
+	bool follow_on = false;
+	long tail = -1;
+	int64_t now = icc_now_ns();
+	optind = 1;
+	opterr = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, "ftn:", opts, NULL)) != -1) {
+		char *end;
+		switch (c) {
+		case 'f': follow_on = true; break;
+		case 't': flt.timestamps = true; break;
+		case 'S':
+		case 'U': {
+			int64_t t = parse_when(optarg, now);
+			if (!t) {
+				cli_errorf("logs: invalid value for --%s: '%s' (a time like 2024-05-01T10:00:00Z, "
+					   "Unix seconds, or a duration like 10m)", c == 'S' ? "since" : "until", optarg);
+				return EXIT_RUN_FAILED;
+			}
+			if (c == 'S')
+				flt.since = t;
+			else
+				flt.until = t;
+			break;
+		}
+		case 'n':
+			if (!strcmp(optarg, "all")) {
+				tail = -1;
+				break;
+			}
+			errno = 0;
+			tail = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || tail < 0) {
+				cli_errorf("logs: invalid value for --tail: '%s' (a number of lines, or all)", optarg);
+				return EXIT_RUN_FAILED;
+			}
+			break;
+		default:
+			return cli_usage_code("logs", EXIT_RUN_FAILED);
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage_code("logs", EXIT_RUN_FAILED);
+	struct icc_store st;
+	if (cli_open_store(&st))
+		return 1;
+	struct icc_err err;
+	char id[ICC_ID_LEN + 1];
+	int dirfd = -1;
+	if (icc_container_resolve(&st, argv[optind], id, &err) < 0 ||
+	    (dirfd = icc_object_dirfd(&st, ICC_CONTAINER, id, &err)) < 0) {
+		cli_errorf("logs: %s", err.msg);
+		icc_store_close(&st);
+		return 1;
+	}
+	int fd = dump(dirfd, &flt, tail);
+	if (follow_on)
+		follow(&st, id, dirfd, fd, &flt);
+	else if (fd >= 0)
+		close(fd);
+	close(dirfd);
+	icc_store_close(&st);
+	return 0;
+}
