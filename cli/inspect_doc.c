@@ -407,6 +407,7 @@ cJSON *inspect_snapshot_doc(struct icc_store *st, const char *cid, const struct 
 	icc_time_format(si->created_ns, created, sizeof(created));
 	add_str(o, "Created", created);
 	add_str(o, "Message", si->message);
+	add_str(o, "Origin", icc_snap_origin_name(si->origin));
 	add_str(o, "Container", cid);
 	snprintf(rel, sizeof(rel), "snapshots/%s/rootfs", si->name);
 	add_path(o, "Path", st, ICC_CONTAINER, cid, rel);

@@ -54,7 +54,7 @@ test_expect_success 'templates: range, if/else, printf, upper/lower, len, nested
 		"path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin,a=1,b=2" &&
 	test "$(icc inspect -f "{{if .State.Running}}up{{else}}{{upper .State.Status}}{{end}}" idle)" = "CREATED" &&
 	test "$(icc inspect -f "{{printf \"%s=%d\" .Name .RestartCount}}" idle)" = "/idle=0" &&
-	test "$(icc inspect -f "{{with .HostConfig}}{{.NetworkMode}}{{end}} {{len .Config.Env}}" idle)" = "none 3" &&
+	test "$(icc inspect -f "{{with .HostConfig}}{{.NetworkMode}}{{end}} {{len .Config.Env}}" idle)" = "bridge 3" &&
 	test "$(icc inspect -f "{{.Id}}" idle web busybox | wc -l)" = 3 &&
 	test_must_fail icc inspect -f "{{.Name}}" idle busybox >out 2>err && test ! -s out && expect_error_line err "no entry for key .Name."
 '

@@ -71,7 +71,7 @@ test_expect_success 'a second copy on another host port; PORTS, icc port, inspec
 	ip1=$(icc inspect -f "{{.NetworkSettings.IPAddress}}" w1) && case $ip1 in $NET.*) ;; *) false ;; esac &&
 	test "$(icc inspect -f "{{.NetworkSettings.Gateway}}" w1)" = "$TEST_GATEWAY" &&
 	icc inspect -f "{{.NetworkSettings.MacAddress}}" w1 | grep -Eq "^([0-9a-f]{2}:){5}[0-9a-f]{2}$" &&
-	icc inspect w1 | grep -q "\"HostPort\":	\"$P1\""
+	icc inspect w1 | grep -Eq "\"HostPort\":[[:space:]]*\"$P1\""
 '
 
 test_expect_success 'container to container by IP' '
@@ -149,14 +149,14 @@ test_expect_success 'teardown: stop, rm -f, --rm, kill -9 of the container' '
 	none_left &&
 	icc run --rm web true && none_left &&
 	icc run -d --name k1 web sleep 1000 >/dev/null && remember_ids &&
-	kill -9 "$(icc inspect -f "{{.State.pid}}" k1)" &&
+	kill -9 "$(icc inspect -f "{{.State.Pid}}" k1)" &&
 	for i in $(seq 50); do icc ps -a | grep k1 | grep -q Exited && break; sleep 0.1; done &&
 	sleep 0.3 && none_left && icc rm k1 >/dev/null
 '
 
 test_expect_success 'kill -9 of the monitor: the network stays while the container runs; rm -f removes it' '
 	icc run -d --name m1 -p 127.0.0.1:$P1:80 web httpd -f -p 80 -h /www >/dev/null && remember_ids &&
-	kill -9 "$(icc inspect -f "{{.State.monitor_pid}}" m1)" && sleep 0.2 &&
+	kill -9 "$(icc inspect -f "{{.Icc.State.monitor_pid}}" m1)" && sleep 0.2 &&
 	wait_http "http://127.0.0.1:$P1/" &&
 	icc system check >out && grep -q "is consistent" out &&
 	icc rm -f m1 >/dev/null && none_left
@@ -167,7 +167,7 @@ test_expect_success 'kill -9 of a foreground icc run, then of its container: che
 	runpid=$!
 	for i in $(seq 50); do icc ps | grep -q f1 && break; sleep 0.1; done && remember_ids &&
 	kill -9 $runpid && wait $runpid 2>/dev/null;
-	kill -9 "$(icc inspect -f "{{.State.pid}}" f1)" && sleep 0.3 &&
+	kill -9 "$(icc inspect -f "{{.State.Pid}}" f1)" && sleep 0.3 &&
 	test "$(leftovers)" != "veths=0 bridge=0 records=0 netns=0 rules=0" &&
 	test_must_fail icc system check >out && grep -q "container .*: network left set up" out &&
 	icc system check --repair >out && grep -q "network left set up .*\[repaired\]" out &&

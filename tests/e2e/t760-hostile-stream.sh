@@ -19,7 +19,7 @@ mkdir -p "$T/store2"
 mount -o loop "$T/store2.img" "$T/store2"
 at_exit "umount -l '$T/store2'"
 icc2() { "$ICC_BIN" --root "$T/store2" "$@"; }
-rootfs_of() { "$ICC_BIN" --root "$1" inspect "$2" | grep -o '"RootFS":[^,]*' | sed 's/.*"\(\/[^"]*\)"/\1/'; }
+rootfs_of() { "$ICC_BIN" --root "$1" inspect -f '{{.Icc.Subvolume}}' "$2"; }
 uuid_of() { btrfs subvolume show "$1" | sed -n "s/^[[:space:]]*$2:[[:space:]]*//p"; }
 
 # the host directory the streams aim at
@@ -52,7 +52,7 @@ icc init "$T/victim-root" victim:1 >/dev/null
 icc send -o "$T/base.send" base:1
 icc send -o "$T/full.send" victim:1
 icc create --name c1 base:1 >/dev/null
-R=$(icc inspect c1 | grep -o '"RootFS":[^,]*' | sed 's/.*"\(\/[^"]*\)"/\1/')
+R=$(icc inspect -f '{{.Icc.Subvolume}}' c1)
 [ -d "$R" ] || R=$ICC_ROOT/containers/$(ls "$ICC_ROOT/containers")/rootfs
 echo change >"$R/etc/change"
 cp --reflink=always "$R/bin/busybox" "$R/bin/bb3"
