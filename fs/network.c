@@ -558,6 +558,22 @@ static bool bridge_in_use(const cJSON *recs, const char *iface)
 	return false;
 }
 
+/* How many links the bridge has (its brif entries). */
+static int bridge_ports(const char *iface)
+{
+	char p[64];
+	snprintf(p, sizeof(p), "/sys/class/net/%s/brif", iface);
+	DIR *d = opendir(p);
+	int n = 0;
+	struct dirent *de;
+	while (d && (de = readdir(d)))
+		if (de->d_name[0] != '.')
+			n++;
+	if (d)
+		closedir(d);
+	return n;
+}
+
 /* Make sure bridge `iface` has its anchor; the caller holds the network lock
  * and has just set up a container on it (so the bridge exists).  Best effort:
  * without an anchor the bridge only goes with its last container, as before. */
@@ -569,7 +585,8 @@ static void anchor_ensure(struct icc_store *st, const char *mode, const cJSON *d
 	cJSON *old;
 	struct stat sb;
 	if (anchor_read(file, &old) == 0) {
-		bool ok = stat(ns, &sb) == 0;
+		/* a bridge deleted by hand comes back with the container's veth alone on it */
+		bool ok = stat(ns, &sb) == 0 && bridge_ports(iface) >= 2;
 		if (ok) {
 			cJSON_Delete(old);
 			return;

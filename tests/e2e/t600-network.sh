@@ -202,6 +202,12 @@ test_expect_success 'the bridge stays up between containers; network rm takes it
 	icc network create --subnet "$TEST_SUBNET" --interface-name "$TEST_BRIDGE" bridge >/dev/null
 '
 
+test_expect_success 'a bridge deleted by hand: the next start makes it and its anchor again' '
+	icc run --rm web true && ip link del "$TEST_BRIDGE" &&
+	icc run --rm web true && test -e "/sys/class/net/$TEST_BRIDGE" &&
+	test "$(ls "/sys/class/net/$TEST_BRIDGE/brif" | wc -l)" -eq 1 && none_left
+'
+
 test_expect_success 'check --repair takes down the bridge of a network that is gone' '
 	icc run --rm web true && test -e "/run/icc/net/$TEST_BRIDGE.anchor" &&
 	rm "$ICC_ROOT/networks/bridge.json" &&
