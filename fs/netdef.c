@@ -364,7 +364,6 @@ int icc_network_remove(struct icc_store *st, const char *name, struct icc_err *e
 	r = read_def(st, name, &def, err);
 	if (r == -ENOENT)
 		r = icc_err_set(err, ENOENT, "no such network '%s'", name);
-	cJSON_Delete(def);
 	struct icc_idlist l = {0};
 	if (r == 0)
 		r = icc_object_list(st, ICC_CONTAINER, &l, err);
@@ -398,6 +397,11 @@ int icc_network_remove(struct icc_store *st, const char *name, struct icc_err *e
 			close(fd);
 		}
 	}
+	/* the bridge kept up between containers goes with its network, unless
+	 * another store's container is on it (that store's next start keeps it) */
+	if (r == 0)
+		icc_net_release(st, icc_json_str(def, "interface"));
+	cJSON_Delete(def);
 	icc_store_unlock(st);
 	return r;
 }

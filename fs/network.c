@@ -329,14 +329,16 @@ static bool rec_live(const cJSON *rec)
 	return pid > 0 && icc_proc_starttime(pid) == start;
 }
 
-/* The first free host address of addr/prefix, not the gateway, not in `used`. */
+static uint32_t anchor_ip(uint32_t net, int prefix);
+
+/* The first free host address of addr/prefix, not the gateway or the anchor's, not in `used`. */
 static int pick_ip(uint32_t net, int prefix, uint32_t gw, const cJSON *recs, const char *iface,
 		   uint32_t *out)
 {
 	uint32_t size = 1u << (32 - prefix);
 	for (uint32_t i = 1; i + 1 < size; i++) {
 		uint32_t a = net + i;
-		if (a == gw)
+		if (a == gw || a == anchor_ip(net, prefix))
 			continue;
 		char t[32];
 		icc_ipv4_text(a, t, sizeof(t));
@@ -483,6 +485,229 @@ static void undo(const cJSON *rec)
 		rec_remove(id);
 }
 
+
+/* ---- the bridge's anchor ----
+ *
+ * netavark 1.4 tears down a bridge, and the network's NAT and forward rules
+ * with it, when the veth it removes was the last one on the bridge
+ * (`complete_teardown`), and makes them again at the next start: 0.3-0.4 s
+ * of iptables calls each way.  Docker keeps docker0 and its network rules
+ * between containers; icc does the same by keeping one more netavark
+ * "container" on each bridge it uses: the anchor, a namespace
+ * /run/icc/netns/anchor-<bridge> with a veth and the subnet's last host
+ * address, no ports, no DNS.  Containers' teardowns then remove only their
+ * own pieces.  The anchor goes with `icc network rm` (when no container of
+ * any store is on the bridge) and with `icc system check --repair` when its
+ * store or network definition is gone.  Its record is
+ * /run/icc/net/<bridge>.anchor, beside the containers' records. */
+
+static void anchor_paths(const char *iface, char *ns, size_t nsz, char *file, size_t fsz)
+{
+	snprintf(ns, nsz, "%s/anchor-%s", NETNS_DIR, iface);
+	snprintf(file, fsz, "%s.anchor", iface);
+}
+
+/* The address an anchor takes: the subnet's last host address (0 when the subnet is too small to spare one). */
+static uint32_t anchor_ip(uint32_t net, int prefix)
+{
+	return prefix <= 29 ? net + (1u << (32 - prefix)) - 2 : 0;
+}
+
+static int anchor_read(const char *file, cJSON **rec)
+{
+	int dfd = open(REC_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	struct icc_err e;
+	struct stat sb;
+	int r = fstatat(dfd, file, &sb, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(sb.st_mode)
+			? -ENOENT : icc_json_read(dfd, file, rec, &e);
+	close(dfd);
+	return r;
+}
+
+/* netavark teardown of the anchor (its veth last: the bridge and the network's rules go), its namespace, its record. */
+static void anchor_undo(const cJSON *rec, const char *file)
+{
+	const char *ns = icc_json_str(rec, "netns");
+	const cJSON *opts = cJSON_GetObjectItemCaseSensitive(rec, "options");
+	struct stat sb;
+	if (ns && opts && stat(ns, &sb) == 0) {
+		char *txt = cJSON_PrintUnformatted(opts);
+		struct icc_err e;
+		if (txt)
+			netavark("teardown", ns, txt, NULL, &e);
+		free(txt);
+	}
+	if (ns && !strncmp(ns, NETNS_DIR "/anchor-", sizeof(NETNS_DIR "/anchor-") - 1) && !strstr(ns, ".."))
+		netns_remove(ns);
+	char p[sizeof(REC_DIR) + 64];
+	snprintf(p, sizeof(p), "%s/%s", REC_DIR, file);
+	unlink(p);
+}
+
+/* Is any container's record (of any store) on bridge `iface`? */
+static bool bridge_in_use(const cJSON *recs, const char *iface)
+{
+	const cJSON *it;
+	cJSON_ArrayForEach(it, recs) {
+		const char *ri = icc_json_str(it, "interface");
+		if (ri && !strcmp(ri, iface))
+			return true;
+	}
+	return false;
+}
+
+/* How many links the bridge has (its brif entries). */
+static int bridge_ports(const char *iface)
+{
+	char p[64];
+	snprintf(p, sizeof(p), "/sys/class/net/%s/brif", iface);
+	DIR *d = opendir(p);
+	int n = 0;
+	struct dirent *de;
+	while (d && (de = readdir(d)))
+		if (de->d_name[0] != '.')
+			n++;
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* Make sure bridge `iface` has its anchor; the caller holds the network lock
+ * and has just set up a container on it (so the bridge exists).  Best effort:
+ * without an anchor the bridge only goes with its last container, as before. */
+static void anchor_ensure(struct icc_store *st, const char *mode, const cJSON *def, const char *iface,
+			  uint32_t net, int prefix, const cJSON *recs)
+{
+	char ns[sizeof(NETNS_DIR) + 32], file[32];
+	anchor_paths(iface, ns, sizeof(ns), file, sizeof(file));
+	cJSON *old;
+	struct stat sb;
+	if (anchor_read(file, &old) == 0) {
+		/* a bridge deleted by hand comes back with the container's veth alone on it */
+		bool ok = stat(ns, &sb) == 0 && bridge_ports(iface) >= 2;
+		if (ok) {
+			cJSON_Delete(old);
+			return;
+		}
+		anchor_undo(old, file);
+		cJSON_Delete(old);
+	}
+	uint32_t a = anchor_ip(net, prefix);
+	char ipt[32];
+	icc_ipv4_text(a, ipt, sizeof(ipt));
+	const cJSON *it;
+	cJSON_ArrayForEach(it, recs) {
+		const char *ri = icc_json_str(it, "interface"), *rip = icc_json_str(it, "ip");
+		if (ri && rip && !strcmp(ri, iface) && !strcmp(rip, ipt))
+			a = 0;
+	}
+	const char *nid = icc_json_str(def, "id");
+	if (!a || !nid || strlen(nid) != ICC_ID_LEN || !icc_is_hex(nid, ICC_ID_LEN))
+		return;
+	cJSON *empty = cJSON_CreateArray();
+	cJSON *opts = netavark_options(nid, "icc-anchor", def, iface, ipt, empty, false);
+	cJSON_Delete(empty);
+	cJSON *rec = cJSON_CreateObject();
+	cJSON_AddStringToObject(rec, "root", st->root);
+	cJSON_AddStringToObject(rec, "network", mode);
+	cJSON_AddStringToObject(rec, "interface", iface);
+	cJSON_AddStringToObject(rec, "ip", ipt);
+	cJSON_AddStringToObject(rec, "netns", ns);
+	cJSON_AddItemToObject(rec, "options", opts);
+	struct icc_err e;
+	int dfd = open(REC_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char *txt = cJSON_PrintUnformatted(rec), *otxt = cJSON_PrintUnformatted(opts);
+	int r = dfd >= 0 && txt && otxt ? icc_write_file_replace(dfd, file, txt, strlen(txt), false, &e) : -EIO;
+	if (dfd >= 0)
+		close(dfd);
+	if (r == 0) {
+		umount2(ns, MNT_DETACH);
+		unlink(ns);
+		r = netns_create(ns, &e);
+		if (r == 0)
+			r = netavark("setup", ns, otxt, NULL, &e);
+		if (r < 0)
+			anchor_undo(rec, file);
+	}
+	free(txt);
+	free(otxt);
+	cJSON_Delete(rec);
+}
+
+int icc_net_release(struct icc_store *st, const char *iface)
+{
+	(void)st;
+	char ns[sizeof(NETNS_DIR) + 32], file[32];
+	if (!iface || !*iface || strlen(iface) > 15 || strchr(iface, '/'))
+		return 0;
+	anchor_paths(iface, ns, sizeof(ns), file, sizeof(file));
+	cJSON *rec;
+	if (anchor_read(file, &rec) < 0)
+		return 0;
+	cJSON_Delete(rec);
+	struct icc_err e;
+	int lk = net_lock(&e);
+	if (lk < 0)
+		return lk;
+	cJSON *recs = rec_all();
+	int r = 0;
+	if (bridge_in_use(recs, iface))
+		r = -EBUSY;
+	else if (anchor_read(file, &rec) == 0) {
+		anchor_undo(rec, file);
+		cJSON_Delete(rec);
+	}
+	cJSON_Delete(recs);
+	icc_funlock(lk);
+	return r;
+}
+
+/* Anchors whose store or network definition is gone, or whose namespace is
+ * missing, while no container is on their bridge. */
+static int anchor_check(bool repair, const cJSON *recs, icc_check_report report, void *ctx)
+{
+	int problems = 0;
+	DIR *d = opendir(REC_DIR);
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		size_t l = strlen(de->d_name);
+		if (l < 8 || l > 15 + 7 || strcmp(de->d_name + l - 7, ".anchor"))
+			continue;
+		cJSON *rec;
+		if (anchor_read(de->d_name, &rec) < 0)
+			continue;
+		const char *root = icc_json_str(rec, "root"), *name = icc_json_str(rec, "network"),
+			   *iface = icc_json_str(rec, "interface"), *ns = icc_json_str(rec, "netns");
+		struct stat sb;
+		const char *why = NULL;
+		char defp[4096];
+		if (root && name)
+			snprintf(defp, sizeof(defp), "%s/networks/%s.json", root, name);
+		if (!root || !name || !iface || !ns)
+			why = "its record is incomplete";
+		else if (stat(root, &sb) < 0 && errno == ENOENT)
+			why = "its store no longer exists";
+		else if (stat(defp, &sb) < 0 && errno == ENOENT)
+			why = "its network no longer exists";
+		else if (stat(ns, &sb) < 0)
+			why = "its namespace is gone";
+		if (why && !(iface && bridge_in_use(recs, iface))) {
+			char msg[256];
+			snprintf(msg, sizeof(msg), "bridge %s: kept up for network '%s', but %s",
+				 iface ? iface : "?", name ? name : "?", why);
+			if (repair)
+				anchor_undo(rec, de->d_name);
+			report(msg, repair, ctx);
+			problems++;
+		}
+		cJSON_Delete(rec);
+	}
+	if (d)
+		closedir(d);
+	return problems;
+}
 int icc_net_setup(struct icc_store *st, const char *id, const cJSON *meta, cJSON **summary,
 		  struct icc_err *err)
 {
@@ -587,6 +812,8 @@ int icc_net_setup(struct icc_store *st, const char *id, const cJSON *meta, cJSON
 		mac_of(status, iface, mac, sizeof(mac));
 		cJSON_AddStringToObject(rec, "mac", mac);
 		r = rec_write(rec, id, err);
+		if (r == 0)
+			anchor_ensure(st, mode, def, iface, net, prefix, recs);
 	}
 	if (r < 0 && rec) {
 		if (!made_ns)
@@ -801,6 +1028,7 @@ int icc_net_check(struct icc_store *st, bool repair, icc_check_report report, vo
 	}
 	if (d)
 		closedir(d);
+	problems += anchor_check(repair, recs, report, ctx);
 	icc_funlock(lk);
 	cJSON_Delete(recs);
 	return problems;

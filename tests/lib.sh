@@ -93,6 +93,9 @@ setup_test_bridge() {
 	# whatever a failing test left on the host: records, namespaces, the bridge
 	at_exit "ip link del '$TEST_BRIDGE'"
 	at_exit "'$ICC_BIN' system check --repair"
+	# the bridge is kept up between containers: it goes with its network
+	at_exit "'$ICC_BIN' network rm bridge"
+	at_exit "'$ICC_BIN' rm -f \$('$ICC_BIN' ps -aq)"
 }
 
 # make_rootfs DIR: a tiny busybox root filesystem, no network needed.

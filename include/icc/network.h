@@ -112,6 +112,14 @@ int icc_net_setup(struct icc_store *st, const char *id, const cJSON *meta, cJSON
 /* Undo icc_net_setup of container `id` (netavark teardown, netns, record). Idempotent. */
 void icc_net_teardown(struct icc_store *st, const char *id);
 
+/*
+ * Take down bridge `iface`, kept up between containers by its anchor (see
+ * fs/network.c), with the network-level rules netavark made for it: for
+ * `icc network rm`.  0 when done or when there is no anchor; -EBUSY (and
+ * nothing done) while a container of any store is on the bridge.
+ */
+int icc_net_release(struct icc_store *st, const char *iface);
+
 /* The files a start bind-mounts over /etc, and the netns path the runtime joins. */
 struct icc_net_files {
 	char netns[256];   /* "" : the runtime makes a namespace (none), or host */

@@ -93,6 +93,7 @@ W=$(mktemp -d /var/tmp/icc-bench.XXXXXX) || exit 1
 B=$W/btrfs
 PIDS=""
 P=""   # podman command line, once set up
+BENCH_NET=""   # set once the bench store has its own bridge network
 
 cleanup() {
 	set +e
@@ -100,6 +101,8 @@ cleanup() {
 	if [ -n "$P" ]; then
 		$P rm -af >/dev/null 2>&1
 	fi
+	# the bench's bridge is kept up between containers: it goes with its network
+	[ -n "$BENCH_NET" ] && "$ICC" network rm bridge >/dev/null 2>&1
 	local m p k
 	for k in 1 2; do
 		awk -v w="$W" 'index($2, w) == 1 {print $2}' /proc/mounts | sort -r |
@@ -403,8 +406,11 @@ elif want 'containers|commit'; then
 		$P import "$W/rootfs.tar" bench-bb >/dev/null 2>>"$W/cmd.err" || { log "podman import failed"; P=""; }
 	fi
 	# the default bridge network on a subnet and bridge of the bench alone
-	"$ICC" network create --subnet 10.251.0.0/24 --interface-name iccbench$$ bridge >/dev/null 2>>"$W/cmd.err" ||
+	if "$ICC" network create --subnet 10.251.0.0/24 --interface-name iccbench$$ bridge >/dev/null 2>>"$W/cmd.err"; then
+		BENCH_NET=1
+	else
 		log "icc network create failed"
+	fi
 	if want containers; then
 		for i in $(seq "$RUN_N"); do
 			v=$(timeit runc --root "$W/runc-state" run -b "$B/bundle" "bench$i") &&

@@ -21,23 +21,33 @@ NET2="10.250.$(($$ % 256)).0/24"
 BR2="icc2t$$"
 at_exit "ip link del '$BR2'"
 
-# What a start leaves on the host for this store: veths on the bridge, the
-# bridge itself, records, namespaces of our containers, firewall rules naming our subnet.
+# What a container leaves on the host for this store: veths on the bridge
+# (the bridge's anchor's aside), records, namespaces of our containers,
+# firewall rules naming a container's address.  The bridge, its anchor and
+# the rules naming the whole subnet stay on purpose until `icc network rm`.
 leftovers() {
-	local v b r n=0 f id
+	local v r n=0 f id
 	v=$(ip -o link show master "$TEST_BRIDGE" 2>/dev/null | wc -l)
-	b=$(test -e "/sys/class/net/$TEST_BRIDGE" && echo 1 || echo 0)
+	test -e "/run/icc/netns/anchor-$TEST_BRIDGE" && v=$((v - 1))
 	r=$(grep -l -F "\"root\":\"$ICC_ROOT\"" /run/icc/net/*.json 2>/dev/null | wc -l)
 	for id in $(cat "$T/ids" 2>/dev/null); do
 		test -e "/run/icc/netns/$id" && n=$((n + 1))
 	done
-	f=$(iptables-save 2>/dev/null | grep -c -F -e "$NET." -e "${NET2%.0/24}.")
-	echo "veths=$v bridge=$b records=$r netns=$n rules=$f"
+	f=$(iptables-save 2>/dev/null | grep -F -e "$NET." -e "${NET2%.0/24}." |
+		grep -c -v -F -e "$TEST_SUBNET" -e "$NET2")
+	echo "veths=$v records=$r netns=$n rules=$f"
+}
+# Everything of a network, bridge included, after `icc network rm`.
+network_gone() {
+	test ! -e "/sys/class/net/$1" && test ! -e "/run/icc/netns/anchor-$1" &&
+	test ! -e "/run/icc/net/$1.anchor" &&
+	test "$(iptables-save 2>/dev/null | grep -c -F "$2")" -eq 0 ||
+	{ echo "left of $1: $(ls /sys/class/net/$1 2>&1 | head -1) $(iptables-save | grep -F "$2")"; return 1; }
 }
 none_left() {
 	local l
 	l=$(leftovers)
-	test "$l" = "veths=0 bridge=0 records=0 netns=0 rules=0" || { echo "left: $l"; return 1; }
+	test "$l" = "veths=0 records=0 netns=0 rules=0" || { echo "left: $l"; return 1; }
 }
 remember_ids() { icc ps -aq --no-trunc >>"$T/ids"; }
 wait_http() {
@@ -141,6 +151,7 @@ test_expect_success 'network rm of a network in use is refused' '
 	test_must_fail icc network rm tnet 2>err &&
 	expect_error_line err "network .tnet. is in use by container .srv." &&
 	icc rm -f srv >/dev/null && icc network rm tnet >/dev/null &&
+	network_gone "$BR2" "$NET2" &&
 	test_must_fail icc network inspect tnet 2>err && expect_error_line err "no such network"
 '
 
@@ -168,7 +179,7 @@ test_expect_success 'kill -9 of a foreground icc run, then of its container: che
 	for i in $(seq 50); do icc ps | grep -q f1 && break; sleep 0.1; done && remember_ids &&
 	kill -9 $runpid && wait $runpid 2>/dev/null;
 	kill -9 "$(icc inspect -f "{{.State.Pid}}" f1)" && sleep 0.3 &&
-	test "$(leftovers)" != "veths=0 bridge=0 records=0 netns=0 rules=0" &&
+	test "$(leftovers)" != "veths=0 records=0 netns=0 rules=0" &&
 	test_must_fail icc system check >out && grep -q "container .*: network left set up" out &&
 	icc system check --repair >out && grep -q "network left set up .*\[repaired\]" out &&
 	none_left && icc system check >out && grep -q "is consistent" out &&
@@ -178,5 +189,30 @@ test_expect_success 'kill -9 of a foreground icc run, then of its container: che
 test_expect_success 'network none and host still work' '
 	icc run --rm --network none web ip -o link >out && test "$(grep -c ": " out)" -eq 1 &&
 	icc run --rm --network host web true && none_left
+'
+
+test_expect_success 'the bridge stays up between containers; network rm takes it down' '
+	icc run --rm web true && none_left &&
+	test -e "/sys/class/net/$TEST_BRIDGE" && test -e "/run/icc/netns/anchor-$TEST_BRIDGE" &&
+	icc system check >out && grep -q "is consistent" out &&
+	icc network rm bridge >/dev/null && network_gone "$TEST_BRIDGE" "$TEST_SUBNET" &&
+	icc network create --subnet "$TEST_SUBNET" --interface-name "$TEST_BRIDGE" bridge >/dev/null &&
+	icc run --rm web true && test -e "/sys/class/net/$TEST_BRIDGE" &&
+	icc network rm bridge >/dev/null && network_gone "$TEST_BRIDGE" "$TEST_SUBNET" &&
+	icc network create --subnet "$TEST_SUBNET" --interface-name "$TEST_BRIDGE" bridge >/dev/null
+'
+
+test_expect_success 'a bridge deleted by hand: the next start makes it and its anchor again' '
+	icc run --rm web true && ip link del "$TEST_BRIDGE" &&
+	icc run --rm web true && test -e "/sys/class/net/$TEST_BRIDGE" &&
+	test "$(ls "/sys/class/net/$TEST_BRIDGE/brif" | wc -l)" -eq 1 && none_left
+'
+
+test_expect_success 'check --repair takes down the bridge of a network that is gone' '
+	icc run --rm web true && test -e "/run/icc/net/$TEST_BRIDGE.anchor" &&
+	rm "$ICC_ROOT/networks/bridge.json" &&
+	test_must_fail icc system check >out && grep -q "bridge $TEST_BRIDGE: kept up for network .bridge., but its network no longer exists" out &&
+	icc system check --repair >out && grep -q "no longer exists \\[repaired\\]" out &&
+	network_gone "$TEST_BRIDGE" "$TEST_SUBNET"
 '
 test_done

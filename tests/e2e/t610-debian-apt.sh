@@ -20,8 +20,10 @@ test_expect_success 'seed 002 as typed: apt-get update && apt-get install -y fig
 	tail -n 6 out >art && grep -qF "| |__ (_)" art && grep -qF "|_| |_|_|" art
 '
 
-test_expect_success 'the run left no network behind' '
+test_expect_success 'the run left no container network behind; network rm takes the bridge down' '
 	test -z "$(grep -l -F "\"root\":\"$ICC_ROOT\"" /run/icc/net/*.json 2>/dev/null)" &&
-	! test -e "/sys/class/net/$TEST_BRIDGE"
+	test "$(ls "/sys/class/net/$TEST_BRIDGE/brif" | wc -l)" -eq 1 &&
+	icc network rm bridge >/dev/null &&
+	! test -e "/sys/class/net/$TEST_BRIDGE" && ! test -e "/run/icc/net/$TEST_BRIDGE.anchor"
 '
 test_done
