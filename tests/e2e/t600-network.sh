@@ -167,7 +167,12 @@ test_expect_success 'teardown: stop, rm -f, --rm, kill -9 of the container' '
 
 test_expect_success 'kill -9 of the monitor: the network stays while the container runs; rm -f removes it' '
 	icc run -d --name m1 -p 127.0.0.1:$P1:80 web httpd -f -p 80 -h /www >/dev/null && remember_ids &&
-	kill -9 "$(icc inspect -f "{{.Icc.State.monitor_pid}}" m1)" && sleep 0.2 &&
+	# the monitor records its pid as it starts: wait for it, under load too
+	for i in $(seq 50); do
+		mp=$(icc inspect -f "{{.Icc.State.monitor_pid}}" m1 2>/dev/null)
+		case $mp in ""|0|"<no value>") sleep 0.1 ;; *) break ;; esac
+	done &&
+	kill -9 "$mp" && sleep 0.2 &&
 	wait_http "http://127.0.0.1:$P1/" &&
 	icc system check >out && grep -q "is consistent" out &&
 	icc rm -f m1 >/dev/null && none_left
