@@ -37,13 +37,10 @@ struct save_ctx {
 	int out_fd;
 };
 
-/* A "#save [NAME]" line was typed: take the snapshot and say so on the terminal. */
-static void on_line(void *p, const char *line, char *reply, size_t size)
+/* "#save [NAME]" reached the shell: take the snapshot and say so on the terminal. */
+static void on_save(void *p, const char *name, char *reply, size_t size)
 {
 	struct save_ctx *c = p;
-	char name[ICC_SNAP_NAME_MAX + 2];
-	if (!icc_save_line(line, name, sizeof(name)))
-		return;
 	struct icc_snap_info info;
 	struct icc_err err;
 	if (icc_container_save(c->st, c->id, name[0] ? name : NULL, "#save", &info, &err) == 0)
@@ -266,7 +263,7 @@ static int launch(struct icc_store *st, const char *id, const struct icc_launch_
 		.out_fd = out_fd,
 		.err_fd = err_fd,
 		.forward_signals = !o->detach,
-		.on_line = on_line,
+		.on_save = on_save,
 		.ctx = &sc,
 	};
 	int code = icc_io_run(&io);

@@ -1,0 +1,46 @@
+#!/bin/bash
+# t411 - #save is the line the shell received: history recall, Tab completion, cursor editing, not program input
+. "$(dirname "$0")/../lib.sh"
+command -v runc >/dev/null || skip_all "runc not installed"
+command -v tmux >/dev/null || skip_all "tmux not installed"
+setup_store
+make_image busybox
+at_exit 'for c in $(icc ps -aq --no-trunc); do icc rm -f $c; done'
+TMUX_SOCK="$T/tmux.sock"
+at_exit "tmux -S '$TMUX_SOCK' kill-server"
+keys() { tmux -S "$TMUX_SOCK" send-keys "$@"; sleep 0.6; }
+
+test_expect_success 'Up-arrow recall of #save makes a second save' '
+	tmux -S "$TMUX_SOCK" new-session -d -s up -x 80 -y 24 "ICC_ROOT=$ICC_ROOT ICC_FS_BIN=$ICC_FS_BIN $ICC_BIN run -it --name u1 busybox sh; sleep 60" &&
+	sleep 1 &&
+	keys -t up "#save" Enter &&
+	keys -t up Up Enter &&
+	keys -t up "exit" Enter &&
+	tmux -S "$TMUX_SOCK" capture-pane -t up -p >screen && cat screen &&
+	test "$(grep -c "^\[icc\] saved snapshot" screen)" -eq 2 &&
+	test "$(icc snapshots -q u1 | wc -l)" -eq 2
+'
+test_expect_success 'Tab completion of a file name, cursor-left editing' '
+	tmux -S "$TMUX_SOCK" new-session -d -s tab -x 80 -y 24 "ICC_ROOT=$ICC_ROOT ICC_FS_BIN=$ICC_FS_BIN $ICC_BIN run -it -w /root --name u2 busybox sh; sleep 60" &&
+	sleep 1 &&
+	keys -t tab "touch completedname" Enter &&
+	keys -t tab "#save complet" Tab &&
+	keys -t tab Enter &&
+	keys -t tab "#save ab" Left "X" Enter &&
+	keys -t tab "exit" Enter &&
+	tmux -S "$TMUX_SOCK" capture-pane -t tab -p >screen && cat screen &&
+	icc snapshots -q u2 >out && cat out &&
+	grep -x completedname out && grep -x aXb out && test "$(wc -l <out)" -eq 2
+'
+test_expect_success 'cat > f: a typed #save x is data, not a save, and says why' '
+	tmux -S "$TMUX_SOCK" new-session -d -s cat -x 80 -y 24 "ICC_ROOT=$ICC_ROOT ICC_FS_BIN=$ICC_FS_BIN $ICC_BIN run -it --name u3 busybox sh; sleep 60" &&
+	sleep 1 &&
+	keys -t cat "cat > /f" Enter &&
+	keys -t cat "#save x" Enter &&
+	keys -t cat C-d &&
+	keys -t cat "cat /f; exit" Enter &&
+	tmux -S "$TMUX_SOCK" capture-pane -t cat -p >screen && cat screen &&
+	grep -q "^\[icc\] #save not taken: a program, not the shell, reads this line" screen &&
+	icc snapshots -q u3 >out && test ! -s out
+'
+test_done
