@@ -1,5 +1,5 @@
 #!/bin/bash
-# t411 - #save is the line the shell received: history recall, Tab completion, cursor editing, not program input
+# t411 - #save is the line the shell received: recall, Tab completion, editing, exec -it; not program input
 . "$(dirname "$0")/../lib.sh"
 command -v runc >/dev/null || skip_all "runc not installed"
 command -v tmux >/dev/null || skip_all "tmux not installed"
@@ -42,5 +42,19 @@ test_expect_success 'cat > f: a typed #save x is data, not a save, and says why'
 	tmux -S "$TMUX_SOCK" capture-pane -t cat -p >screen && cat screen &&
 	grep -q "^\[icc\] #save not taken: a program, not the shell, reads this line" screen &&
 	icc snapshots -q u3 >out && test ! -s out
+'
+test_expect_success 'exec -it: a shell on a relayed pty, #save works, exit code kept' '
+	icc run -d --name u4 busybox sleep 300 >/dev/null &&
+	tmux -S "$TMUX_SOCK" new-session -d -s ex -x 80 -y 24 "ICC_ROOT=$ICC_ROOT ICC_FS_BIN=$ICC_FS_BIN $ICC_BIN exec -it u4 sh; echo EXIT=\$?; sleep 60" &&
+	sleep 1 &&
+	keys -t ex "touch /fromexec" Enter &&
+	keys -t ex "#save inexec" Enter &&
+	keys -t ex "stty size; exit 3" Enter &&
+	tmux -S "$TMUX_SOCK" capture-pane -t ex -p >screen && cat screen &&
+	grep -q "^\[icc\] saved snapshot inexec (id [0-9a-f]\{12\})" screen &&
+	grep -qx "24 80" screen && grep -qx "EXIT=3" screen &&
+	icc snapshots -q u4 | grep -x inexec &&
+	icc promote u4/inexec fromexec:1 >/dev/null &&
+	icc run --rm fromexec:1 ls / | grep -x fromexec
 '
 test_done
