@@ -57,4 +57,12 @@ test_expect_success 'exec -it: a shell on a relayed pty, #save works, exit code 
 	icc promote u4/inexec fromexec:1 >/dev/null &&
 	icc run --rm fromexec:1 ls / | grep -x fromexec
 '
+test_expect_success 'start -ai: the restarted shell is watched too' '
+	icc create -it --name u5 busybox sh >/dev/null &&
+	tmux -S "$TMUX_SOCK" new-session -d -s st -x 80 -y 24 "ICC_ROOT=$ICC_ROOT ICC_FS_BIN=$ICC_FS_BIN $ICC_BIN start -ai u5; sleep 60" &&
+	sleep 1 &&
+	keys -t st "#save instart" Enter &&
+	keys -t st "exit" Enter &&
+	icc snapshots -q u5 | grep -x instart
+'
 test_done
