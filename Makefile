@@ -21,7 +21,7 @@ CC      ?= cc
 # plus a cache), never at parse time: on a bare machine `make demo` installs
 # pkg-config and the -dev packages first (the deps target), and the build that
 # follows runs in a sub-make that sees them.
-PKGS     := fuse3 libbtrfsutil libcjson libarchive libcrypto
+PKGS     := fuse3 libbtrfsutil libcjson libarchive libcrypto vterm
 PKG_CFLAGS = $(or $(_pkg_cflags),$(eval _pkg_cflags := $(call pkg_query,--cflags))$(_pkg_cflags))
 PKG_LIBS   = $(or $(_pkg_libs),$(eval _pkg_libs := $(call pkg_query,--libs))$(_pkg_libs))
 pkg_query  = $(shell pkg-config $(1) $(PKGS) 2>/dev/null)

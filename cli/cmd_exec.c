@@ -158,7 +158,9 @@ int cmd_exec(int argc, char **argv)
 	char ubuf[64];
 	int n = 0;
 	args[n++] = "exec";
-	if (tty && isatty(0))
+	/* a terminal: icc relays it (the #save watcher), the runtime gets the rest */
+	bool relay = tty && isatty(0) && !detach;
+	if (tty && isatty(0) && !relay)
 		args[n++] = "--tty";
 	if (detach)
 		args[n++] = "--detach";
@@ -185,6 +187,16 @@ int cmd_exec(int argc, char **argv)
 	for (int i = optind + 1; i < argc && n < 198; i++)
 		args[n++] = argv[i];
 	args[n] = NULL;
+	if (relay) {
+		int code;
+		int rr = icc_exec_tty(&st, runtime, id, args + 1, &code, &err);
+		icc_store_close(&st);
+		if (rr < 0) {
+			cli_fail(&err);
+			return code;
+		}
+		return code;
+	}
 	/* the runtime's stderr is the process's stderr: errors of its own are
 	 * told apart by the exit status 255 and its log format */
 	char errbuf[4096] = "";

@@ -32,27 +32,6 @@ static pid_t read_pidfile(const char *path)
 	return pid;
 }
 
-struct save_ctx {
-	struct icc_store *st;
-	const char *id;
-	int out_fd;
-};
-
-/* A "#save [NAME]" line was typed: take the snapshot and say so on the terminal. */
-static void on_line(void *p, const char *line, char *reply, size_t size)
-{
-	struct save_ctx *c = p;
-	char name[ICC_SNAP_NAME_MAX + 2];
-	if (!icc_save_line(line, name, sizeof(name)))
-		return;
-	struct icc_snap_info info;
-	struct icc_err err;
-	if (icc_container_save(c->st, c->id, name[0] ? name : NULL, "#save", &info, &err) == 0)
-		snprintf(reply, size, "[icc] saved snapshot %s (id %.12s)", info.name, info.id);
-	else
-		snprintf(reply, size, "[icc] #save failed: %s", err.msg);
-}
-
 /* Read what the runtime said on a pipe after it failed (bounded wait). */
 static void drain(int fd, char *buf, size_t size)
 {
@@ -264,7 +243,7 @@ static int launch(struct icc_store *st, const char *id, const struct icc_launch_
 	bool logging = cdir >= 0 && icc_jsonlog_open(&log, cdir, &le) == 0;
 	if (cdir >= 0)
 		close(cdir);
-	struct save_ctx sc = {.st = st, .id = id, .out_fd = out_fd};
+	struct icc_save_target sc = {.st = st, .id = id};
 	struct icc_io io = {
 		.pid = pid,
 		.master = master,
@@ -274,7 +253,7 @@ static int launch(struct icc_store *st, const char *id, const struct icc_launch_
 		.out_fd = out_fd,
 		.err_fd = err_fd,
 		.forward_signals = !o->detach,
-		.on_line = on_line,
+		.on_save = icc_save_reply,
 		.ctx = &sc,
 		.log = logging ? &log : NULL,
 	};

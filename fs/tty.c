@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <vterm.h>
+
 #include "icc/tty.h"
 
 int icc_console_listen(const char *path, struct icc_err *err)
@@ -90,55 +92,6 @@ bool icc_save_line(const char *line, char *name, size_t size)
 	return true;
 }
 
-void icc_linebuf_feed(struct icc_linebuf *lb, const char *data, size_t n,
-		      void (*done)(void *ctx, const char *line), void *ctx)
-{
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)data[i];
-		if (lb->esc == 1) {
-			/* ESC [ starts a CSI sequence; ESC O x (keypad), Alt-x: unknowable */
-			lb->esc = c == '[' ? 2 : 0;
-			if (c != '[')
-				lb->dirty = true;
-			continue;
-		}
-		if (lb->esc == 2) {
-			if (c >= 0x40 && c <= 0x7e) {
-				/* 'R' is the terminal's cursor position report (the shell asked
-				 * with ESC[6n), not a key: it does not change the line */
-				if (c != 'R')
-					lb->dirty = true;
-				lb->esc = 0;
-			}
-			continue;
-		}
-		if (c == 0x1b) {
-			lb->esc = 1;
-			continue;
-		}
-		if (c == '\r' || c == '\n') {
-			lb->buf[lb->len] = '\0';
-			if (!lb->dirty && done)
-				done(ctx, lb->buf);
-			lb->len = 0;
-			lb->dirty = false;
-			lb->esc = 0;
-		} else if (c == 0x7f || c == 0x08) {
-			if (lb->len > 0)
-				lb->len--;
-		} else if (c == 0x15 || c == 0x03) { /* ^U, ^C: line gone */
-			lb->len = 0;
-			lb->dirty = false;
-		} else if (c < 0x20) { /* ESC (arrows, history), ^W, TAB: can't follow */
-			lb->dirty = true;
-		} else if (lb->len + 1 < sizeof(lb->buf)) {
-			lb->buf[lb->len++] = (char)c;
-		} else {
-			lb->dirty = true;
-		}
-	}
-}
-
 static const int relay_signals[] = {SIGCHLD, SIGWINCH, SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 
 static void sigset_relay(sigset_t *s)
@@ -174,10 +127,20 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
+/*
+ * The watcher: the container's output drawn on a libvterm screen, and the
+ * user's input held at each Enter until the shell has echoed what came
+ * before it, so the screen shows the line the shell is about to receive,
+ * whatever way it was made (typing, history, completion, editing).
+ */
 struct line_ctx {
 	struct icc_io *io;
+	VTerm *vt;
 	char pending[1400];
 	int64_t since; /* ms */
+	char hold[16384]; /* input from an Enter on, not yet given to the shell */
+	size_t hold_len;
+	int64_t hold_since, last_out;
 };
 
 static int64_t now_ms(void)
@@ -187,31 +150,114 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void line_done(void *p, const char *line)
+static bool row_full(VTermScreen *scr, int row, int cols)
 {
-	struct line_ctx *lc = p;
-	char reply[1400] = "";
-	if (lc->io->on_line)
-		lc->io->on_line(lc->io->ctx, line, reply, sizeof(reply));
+	VTermScreenCell cell;
+	VTermPos pos = {.row = row, .col = cols - 1};
+	return vterm_screen_get_cell(scr, pos, &cell) == 1 && cell.chars[0] && cell.chars[0] != ' ';
+}
+
+/* The cursor's row and the rows it wraps into or from (a full last column). */
+static void cursor_line(VTerm *vt, char *out, size_t size)
+{
+	VTermScreen *scr = vterm_obtain_screen(vt);
+	VTermPos cur;
+	vterm_state_get_cursorpos(vterm_obtain_state(vt), &cur);
+	int rows, cols;
+	vterm_get_size(vt, &rows, &cols);
+	int first = cur.row, last = cur.row;
+	while (first > 0 && row_full(scr, first - 1, cols))
+		first--;
+	while (last + 1 < rows && row_full(scr, last, cols))
+		last++;
+	size_t len = 0;
+	out[0] = '\0';
+	for (int r = first; r <= last && len + 1 < size; r++) {
+		VTermRect rect = {.start_row = r, .end_row = r + 1, .start_col = 0, .end_col = cols};
+		len += vterm_screen_get_text(scr, out + len, size - 1 - len, rect);
+	}
+	while (len > 0 && out[len - 1] == ' ')
+		len--;
+	out[len] = '\0';
+}
+
+/* Enter is about to reach the shell: is its line a "#save"? */
+static void check_line(struct line_ctx *lc, int master)
+{
+	char text[4096], name[300], reply[1400] = "";
+	cursor_line(lc->vt, text, sizeof(text));
+	/* the shell reads the line only when its process group has the terminal */
+	pid_t fg = tcgetpgrp(master), sid = tcgetsid(master);
+	switch (icc_screen_save_line(text, fg > 0 && fg == sid, name, sizeof(name))) {
+	case ICC_SCREEN_SAVE:
+		if (lc->io->on_save)
+			lc->io->on_save(lc->io->ctx, name, reply, sizeof(reply));
+		break;
+	case ICC_SCREEN_NOT_AT_PROMPT:
+		snprintf(reply, sizeof(reply),
+			 "[icc] #save not taken: a program, not the shell, reads this line");
+		break;
+	case ICC_SCREEN_NONE:
+		break;
+	}
 	if (reply[0]) {
 		snprintf(lc->pending, sizeof(lc->pending), "%s", reply);
 		lc->since = now_ms();
 	}
 }
 
-/* Copy what is readable from `from` to `to` (and the log: stream 0/1, -1 for input); -1 at EOF/error. */
-static int pump(int from, int to, int stream, struct icc_io *io, struct icc_linebuf *lb, struct line_ctx *lc)
+/* Give typed bytes to the shell up to an Enter; the rest waits in lc->hold. */
+static int feed_input(struct line_ctx *lc, int master, const char *buf, size_t n)
+{
+	const char *cr = lc->vt ? memchr(buf, '\r', n) : NULL;
+	size_t head = cr ? (size_t)(cr - buf) : n;
+	if (write_all(master, buf, head) < 0)
+		return -1;
+	if (cr) {
+		memcpy(lc->hold, cr, n - head);
+		lc->hold_len = n - head;
+		lc->hold_since = now_ms();
+	}
+	return 0;
+}
+
+/* The shell echoed (quiet for 30 ms, or 300 ms passed): check, then release the Enter. */
+static int release_hold(struct line_ctx *lc, int master)
+{
+	int64_t t = now_ms();
+	if (!lc->hold_len || (t - lc->last_out < 30 && t - lc->hold_since < 300) ||
+	    t - lc->hold_since < 30)
+		return 0;
+	check_line(lc, master);
+	char rest[sizeof(lc->hold)];
+	size_t n = lc->hold_len - 1;
+	memcpy(rest, lc->hold + 1, n);
+	lc->hold_len = 0;
+	if (write_all(master, "\r", 1) < 0)
+		return -1;
+	return feed_input(lc, master, rest, n);
+}
+
+/* Copy what is readable from `from` to `to` (and the log: stream 0/1, -1 for
+ * typed input); -1 at EOF/error. */
+static int pump(int from, int to, int stream, struct icc_io *io, struct line_ctx *lc, bool typed)
 {
 	char buf[16384];
-	ssize_t n = read(from, buf, sizeof(buf));
+	ssize_t n = read(from, buf, typed ? sizeof(buf) / 2 : sizeof(buf));
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return 0;
 	if (n <= 0)
 		return -1;
 	if (stream >= 0)
 		icc_jsonlog_write(io->log, stream, buf, (size_t)n);
+	if (typed)
+		return feed_input(lc, to, buf, (size_t)n);
+	if (lc && lc->vt) {
+		vterm_input_write(lc->vt, buf, (size_t)n);
+		lc->last_out = now_ms();
+	}
 	/* a notice waits for the end of the line the shell echoes, so it gets a line of its own */
-	char *nl = !lb && lc && lc->pending[0] ? memchr(buf, '\n', (size_t)n) : NULL;
+	char *nl = lc && lc->pending[0] ? memchr(buf, '\n', (size_t)n) : NULL;
 	if (nl) {
 		size_t head = (size_t)(nl - buf) + 1;
 		char msg[1500];
@@ -222,11 +268,17 @@ static int pump(int from, int to, int stream, struct icc_io *io, struct icc_line
 			return 0;
 		return 0;
 	}
-	if (to >= 0 && write_all(to, buf, (size_t)n) < 0 && lb)
-		return -1;
-	if (lb)
-		icc_linebuf_feed(lb, buf, (size_t)n, line_done, lc);
+	if (to >= 0)
+		write_all(to, buf, (size_t)n);
 	return 0;
+}
+
+/* The vterm follows the pty's size. */
+static void vt_resize(VTerm *vt, int master)
+{
+	struct winsize ws;
+	if (vt && ioctl(master, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col)
+		vterm_set_size(vt, ws.ws_row, ws.ws_col);
 }
 
 static void copy_winsize(int from, int to)
@@ -258,8 +310,15 @@ int icc_io_run(struct icc_io *io)
 	}
 	int in_fd = io->master >= 0 ? io->in_fd : -1;
 	int master = io->master, outp = io->out_pipe, errp = io->err_pipe;
-	struct icc_linebuf lb = {.len = 0};
 	struct line_ctx lc = {.io = io};
+	if (master >= 0 && in_fd >= 0) {
+		lc.vt = vterm_new(24, 80);
+		if (lc.vt) {
+			vterm_set_utf8(lc.vt, 1);
+			vterm_screen_reset(vterm_obtain_screen(lc.vt), 1);
+			vt_resize(lc.vt, master);
+		}
+	}
 	int status = -1, signals = 0;
 	bool exited = false;
 	int64_t deadline = 0;
@@ -270,13 +329,15 @@ int icc_io_run(struct icc_io *io)
 		struct pollfd p[5];
 		int np = 0, ii = -1, im = -1, io_ = -1, ie = -1, is = -1;
 		if (sfd >= 0) { is = np; p[np++] = (struct pollfd){.fd = sfd, .events = POLLIN}; }
-		if (in_fd >= 0 && !exited) { ii = np; p[np++] = (struct pollfd){.fd = in_fd, .events = POLLIN}; }
+		if (in_fd >= 0 && !exited && !lc.hold_len) { ii = np; p[np++] = (struct pollfd){.fd = in_fd, .events = POLLIN}; }
 		if (master >= 0) { im = np; p[np++] = (struct pollfd){.fd = master, .events = POLLIN}; }
 		if (outp >= 0) { io_ = np; p[np++] = (struct pollfd){.fd = outp, .events = POLLIN}; }
 		if (errp >= 0) { ie = np; p[np++] = (struct pollfd){.fd = errp, .events = POLLIN}; }
 		/* after the container exited, drain what is left for a moment only
 		 * (a leaked daemon could keep a pipe open) */
 		int timeout = exited ? 200 : (sfd < 0 || lc.pending[0] ? 200 : -1);
+		if (lc.hold_len)
+			timeout = 10;
 		int r = poll(p, (nfds_t)np, timeout);
 		if (lc.pending[0] && now_ms() - lc.since >= 300) {
 			char msg[1500];
@@ -310,6 +371,8 @@ int icc_io_run(struct icc_io *io)
 				} else if (sig == SIGWINCH) {
 					if (master >= 0)
 						copy_winsize(winsrc, master);
+					if (master >= 0)
+						vt_resize(lc.vt, master);
 				} else if (io->forward_signals && !exited) {
 					if ((sig == SIGINT || sig == SIGTERM) && ++signals > 1)
 						sig = SIGKILL;
@@ -318,23 +381,27 @@ int icc_io_run(struct icc_io *io)
 			}
 		}
 		if (ii >= 0 && (p[ii].revents & (POLLIN | POLLHUP | POLLERR))) {
-			if (pump(in_fd, master, -1, io, &lb, &lc) < 0)
+			if (pump(in_fd, master, -1, io, &lc, true) < 0)
 				in_fd = -1;
 		}
 		if (im >= 0 && (p[im].revents & (POLLIN | POLLHUP | POLLERR))) {
-			if (pump(master, io->out_fd, 0, io, NULL, &lc) < 0) {
+			if (pump(master, io->out_fd, 0, io, &lc, false) < 0) {
 				close(master);
 				master = -1;
 			}
 		}
+		if (master < 0)
+			lc.hold_len = 0;
+		else if (release_hold(&lc, master) < 0)
+			in_fd = -1;
 		if (io_ >= 0 && (p[io_].revents & (POLLIN | POLLHUP | POLLERR))) {
-			if (pump(outp, io->out_fd, 0, io, NULL, NULL) < 0) {
+			if (pump(outp, io->out_fd, 0, io, NULL, false) < 0) {
 				close(outp);
 				outp = -1;
 			}
 		}
 		if (ie >= 0 && (p[ie].revents & (POLLIN | POLLHUP | POLLERR))) {
-			if (pump(errp, io->err_fd, 1, io, NULL, NULL) < 0) {
+			if (pump(errp, io->err_fd, 1, io, NULL, false) < 0) {
 				close(errp);
 				errp = -1;
 			}
@@ -356,6 +423,8 @@ int icc_io_run(struct icc_io *io)
 		tcsetattr(tty_in, TCSAFLUSH, &saved);
 	if (sfd >= 0)
 		close(sfd);
+	if (lc.vt)
+		vterm_free(lc.vt);
 	io->master = io->out_pipe = io->err_pipe = -1;
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);

@@ -98,6 +98,21 @@ int icc_runtime_user(struct icc_store *st, const char *id, const char *user, lon
 /* Exit code Docker gives a failed start: 127 not found, 126 cannot execute, else 125. */
 int icc_runtime_exit_code(const char *msg);
 
+/* What a typed "#save" saves: the container `id` of `st`. */
+struct icc_save_target {
+	struct icc_store *st;
+	const char *id;
+};
+/* icc_io's on_save: take the snapshot, the notice for the terminal in reply. */
+void icc_save_reply(void *target, const char *name, char *reply, size_t size);
+/*
+ * exec -it on a pty icc relays (the #save watcher included): `rest` is what
+ * follows "exec --tty" for the runtime (options, id, command).  The process's
+ * exit code goes to *exit_code.
+ */
+int icc_exec_tty(struct icc_store *st, const char *runtime, const char *id,
+		 const char *const *rest, int *exit_code, struct icc_err *err);
+
 /* ---- runtime_run.c: starting containers and waiting for them ---- */
 struct icc_launch_opts {
 	bool tty;          /* a pty (process.terminal), relayed to our stdio */

@@ -20,16 +20,15 @@ int icc_console_recv(int lfd, int timeout_ms, struct icc_err *err);
  */
 bool icc_save_line(const char *line, char *name, size_t size);
 
-/* Line buffer of what the user typed since the last Enter. */
-struct icc_linebuf {
-	char buf[512];
-	size_t len;
-	bool dirty; /* escape sequences, tabs, overflow: the line is not knowable */
-	int esc;    /* 0, 1 after ESC, 2 inside a CSI sequence */
-};
-/* Feed typed bytes; calls `done(ctx, line)` for each completed line. */
-void icc_linebuf_feed(struct icc_linebuf *lb, const char *data, size_t n,
-		      void (*done)(void *ctx, const char *line), void *ctx);
+/*
+ * The logical line on the screen when the user pressed Enter (prompt and
+ * all): SAVE with the name in `name` when it is a prompt followed by
+ * "#save [NAME]" and the shell is in the foreground (at_prompt);
+ * NOT_AT_PROMPT when it looks like one but a program, not the shell, reads it.
+ */
+enum icc_screen_save { ICC_SCREEN_NONE, ICC_SCREEN_SAVE, ICC_SCREEN_NOT_AT_PROMPT };
+enum icc_screen_save icc_screen_save_line(const char *text, bool at_prompt, char *name,
+					   size_t size);
 
 /*
  * Relay between the user and a container whose init (`pid`) is our child
@@ -50,8 +49,8 @@ struct icc_io {
 	bool forward_signals;
 	/* the container's output is also kept here (NULL: not kept); out_fd/err_fd may be -1 */
 	struct icc_jsonlog *log;
-	/* a line was typed: may put a notice for the user's terminal in `reply` */
-	void (*on_line)(void *ctx, const char *line, char *reply, size_t size);
+	/* "#save [NAME]" reached the shell (name may be empty): a notice goes in `reply` */
+	void (*on_save)(void *ctx, const char *name, char *reply, size_t size);
 	void *ctx;
 };
 int icc_io_run(struct icc_io *io);
