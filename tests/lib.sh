@@ -38,6 +38,13 @@ at_exit() { printf '%s\n' "$*" >>"$T/.cleanup"; }
 _cleanup() {
 	set +e
 	cd /
+	# Containers a failed test body left running (their monitors, daemons and
+	# processes would outlive the store and pin its loop device).
+	if [ -n "${ICC_ROOT:-}" ] && mountpoint -q "$ICC_ROOT" 2>/dev/null; then
+		for c in $(timeout 20 "$ICC_BIN" ps -aq --no-trunc 2>/dev/null); do
+			timeout 30 "$ICC_BIN" rm -f --snapshots "$c" >/dev/null 2>&1
+		done
+	fi
 	[ -f "$T/.cleanup" ] && tac "$T/.cleanup" | while IFS= read -r c; do
 		[ -n "$c" ] && eval "$c" >/dev/null 2>&1
 	done
