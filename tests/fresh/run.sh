@@ -71,7 +71,7 @@ grep -E -A12 '^not ok|exited with' /root/check.log | head -n 80
 grep -E '^[0-9]+ passed, [0-9]+ failed' /root/check.log | tail -n 1
 # the demo's default network keeps its bridge up between containers (as
 # docker0): this machine shares the host's network, so take it down
-./build/icc network rm bridge >/dev/null 2>&1
+./build/icc network rm bridge 2>&1 | sed "s/^/fresh-check: network rm: /"
 echo "fresh-check: make demo exit $demo, make check exit $check"
 [ $demo -eq 0 ] && [ $check -eq 0 ]
 INSIDE
