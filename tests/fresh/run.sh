@@ -71,7 +71,9 @@ grep -E -A12 '^not ok|exited with' /root/check.log | head -n 80
 grep -E '^[0-9]+ passed, [0-9]+ failed' /root/check.log | tail -n 1
 # the demo's default network keeps its bridge up between containers (as
 # docker0): this machine shares the host's network, so take it down
-./build/icc network rm bridge 2>&1 | sed "s/^/fresh-check: network rm: /"
+# (its containers first: network rm refuses a network a container names)
+for c in $(./build/icc ps -aq 2>/dev/null); do ./build/icc rm -f --snapshots "$c" >/dev/null 2>&1; done
+./build/icc network rm bridge >/dev/null 2>&1 || echo "fresh-check: could not take down the demo's bridge icc0" >&2
 echo "fresh-check: make demo exit $demo, make check exit $check"
 [ $demo -eq 0 ] && [ $check -eq 0 ]
 INSIDE
