@@ -120,18 +120,18 @@ static int cmp_id(const void *a, const void *b)
 	return strcmp(a, b);
 }
 
-int icc_object_list(struct icc_store *st, enum icc_kind kind, struct icc_idlist *out,
+int icc_idlist_read(struct icc_store *st, const char *dir, bool missing_ok, struct icc_idlist *out,
 		    struct icc_err *err)
 {
 	out->ids = NULL;
 	out->count = 0;
-	int fd = openat(st->root_fd, icc_kind_dir(kind), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = openat(st->root_fd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
-		return icc_err_sys(err, errno, "cannot open '%s/%s'", st->root, icc_kind_dir(kind));
+		return missing_ok && errno == ENOENT ? 0 : icc_err_sys(err, errno, "cannot open '%s/%s'", st->root, dir);
 	DIR *d = fdopendir(fd);
 	if (!d) {
 		close(fd);
-		return icc_err_sys(err, errno, "cannot read '%s/%s'", st->root, icc_kind_dir(kind));
+		return icc_err_sys(err, errno, "cannot read '%s/%s'", st->root, dir);
 	}
 	size_t cap = 0;
 	struct dirent *de;
@@ -154,6 +154,12 @@ int icc_object_list(struct icc_store *st, enum icc_kind kind, struct icc_idlist 
 	if (out->count)
 		qsort(out->ids, out->count, sizeof(*out->ids), cmp_id);
 	return 0;
+}
+
+int icc_object_list(struct icc_store *st, enum icc_kind kind, struct icc_idlist *out,
+		    struct icc_err *err)
+{
+	return icc_idlist_read(st, icc_kind_dir(kind), false, out, err);
 }
 
 const char *icc_object_path(struct icc_store *st, enum icc_kind kind, const char *id,

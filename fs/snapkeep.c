@@ -111,35 +111,7 @@ int icc_container_remove(struct icc_store *st, const char *id, bool keep_snapsho
 
 int icc_kept_list(struct icc_store *st, struct icc_idlist *out, struct icc_err *err)
 {
-	out->ids = NULL;
-	out->count = 0;
-	int fd = openat(st->root_fd, "snapshots", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : icc_err_sys(err, errno, "cannot open '%s/snapshots'", st->root);
-	DIR *d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return icc_err_sys(err, errno, "cannot read '%s/snapshots'", st->root);
-	}
-	size_t cap = 0;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (strlen(de->d_name) != ICC_ID_LEN || !icc_is_hex(de->d_name, ICC_ID_LEN))
-			continue;
-		if (out->count == cap) {
-			cap = cap ? cap * 2 : 16;
-			void *nv = realloc(out->ids, cap * sizeof(*out->ids));
-			if (!nv) {
-				closedir(d);
-				icc_idlist_free(out);
-				return icc_err_set(err, ENOMEM, "out of memory");
-			}
-			out->ids = nv;
-		}
-		memcpy(out->ids[out->count++], de->d_name, ICC_ID_LEN + 1);
-	}
-	closedir(d);
-	return 0;
+	return icc_idlist_read(st, "snapshots", true, out, err); /* none kept yet: no directory */
 }
 
 bool icc_kept_exists(struct icc_store *st, const char *id)

@@ -49,6 +49,10 @@ struct icc_idlist {
 	size_t count;
 };
 void icc_idlist_free(struct icc_idlist *l);
+/* The object ids (64 hex names) in <root>/DIR, sorted; a missing DIR is an
+ * empty list when missing_ok. */
+int icc_idlist_read(struct icc_store *st, const char *dir, bool missing_ok, struct icc_idlist *out,
+		    struct icc_err *err);
 int icc_object_list(struct icc_store *st, enum icc_kind kind, struct icc_idlist *out,
 		    struct icc_err *err);
 
