@@ -1,4 +1,4 @@
-/* runtime.c - OCI runtime: config.json generation, runtime invocation, container state */
+/* runtime.c - OCI runtime: runtime invocation, users of the container's /etc, container state */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
@@ -18,7 +17,6 @@
 #include "icc/network.h"
 #include "icc/object.h"
 #include "icc/runtime.h"
-#include "icc/seccomp.h"
 #include "icc/snapdir.h"
 #include "icc/snapref.h"
 
@@ -187,24 +185,7 @@ void icc_runtime_errmsg(const char *raw, char *out, size_t size)
 		snprintf(out, size, "the runtime failed");
 }
 
-/* ---- config.json ---- */
-
-static void add_strings(cJSON *arr, const char *const *v)
-{
-	for (; *v; v++)
-		cJSON_AddItemToArray(arr, cJSON_CreateString(*v));
-}
-
-static void add_mount(cJSON *mounts, const char *dest, const char *type, const char *src,
-		      const char *const *opts)
-{
-	cJSON *m = cJSON_CreateObject();
-	cJSON_AddStringToObject(m, "destination", dest);
-	cJSON_AddStringToObject(m, "type", type);
-	cJSON_AddStringToObject(m, "source", src);
-	add_strings(cJSON_AddArrayToObject(m, "options"), opts);
-	cJSON_AddItemToArray(mounts, m);
-}
+/* ---- users ---- */
 
 /* Look NAME up in the rootfs's /etc/passwd or /etc/group: field 3 (uid/gid), field 4 (gid). */
 static int lookup_id(int rootfd, const char *file, const char *name, long *id, long *gid)
@@ -292,244 +273,6 @@ static int parse_user(int rootfd, const char *user, long *uid, long *gid, struct
 			return icc_err_set(err, ENOENT, "unable to find group %s: no matching entries in group file", g);
 	}
 	return 0;
-}
-
-/*
- * The bundle's files (config.json, hostname, hosts, resolv.conf) are made
- * afresh before every start and read only by the runtime right after: they
- * are written whole (temp file, rename) but not synced, which saves a start
- * eight fsyncs.  After a crash a start rewrites them anyway.
- */
-static int write_bundle_file(int dirfd, const char *name, const char *data, size_t len,
-			     struct icc_err *err)
-{
-	return icc_write_file_replace(dirfd, name, data, len, false, err);
-}
-
-static int write_small(int dirfd, const char *name, const char *text, struct icc_err *err)
-{
-	return write_bundle_file(dirfd, name, text, strlen(text), err);
-}
-
-static const char *const default_caps[] = {
-	"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD",
-	"CAP_NET_RAW", "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP",
-	"CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE", NULL,
-};
-
-int icc_bundle_write(struct icc_store *st, const char *id, const cJSON *meta, int tty,
-		     struct icc_err *err)
-{
-	const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(meta, "config");
-	int dfd = icc_object_dirfd(st, ICC_CONTAINER, id, err);
-	if (dfd < 0)
-		return dfd;
-	int rootfd = icc_object_rootfs_fd(st, ICC_CONTAINER, id, err);
-	if (rootfd < 0) {
-		close(dfd);
-		return rootfd;
-	}
-	int r = 0;
-	cJSON *spec = cJSON_CreateObject();
-	char short_id[13], path[4400], hostname[256];
-	snprintf(short_id, sizeof(short_id), "%.12s", id);
-	const char *h = icc_json_str(cfg, "Hostname");
-	snprintf(hostname, sizeof(hostname), "%s", h && *h ? h : short_id);
-	bool use_tty = tty >= 0 ? tty : cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cfg, "Tty"));
-	struct icc_net_files nf;
-	r = icc_net_files(st, id, cfg, hostname, &nf, err);
-	bool hostnet = nf.host;
-
-	/* files bind-mounted over /etc: kept beside the rootfs, never written into it */
-	char text[2048];
-	snprintf(text, sizeof(text), "%s\n", hostname);
-	if (r == 0)
-		r = write_small(dfd, "hostname", text, err);
-	if (r == 0)
-		r = write_small(dfd, "hosts", nf.hosts, err);
-	if (r == 0)
-		r = write_small(dfd, "resolv.conf", nf.resolv, err);
-
-	cJSON_AddStringToObject(spec, "ociVersion", "1.0.2");
-	cJSON *proc = cJSON_AddObjectToObject(spec, "process");
-	cJSON_AddBoolToObject(proc, "terminal", use_tty);
-	long uid = 0, gid = 0;
-	if (r == 0)
-		r = parse_user(rootfd, icc_json_str(cfg, "User"), &uid, &gid, err);
-	cJSON *user = cJSON_AddObjectToObject(proc, "user");
-	cJSON_AddNumberToObject(user, "uid", (double)uid);
-	cJSON_AddNumberToObject(user, "gid", (double)gid);
-	if (uid != 0 || gid != 0) {
-		cJSON *ag = cJSON_AddArrayToObject(user, "additionalGids");
-		cJSON_AddItemToArray(ag, cJSON_CreateNumber((double)gid));
-	}
-
-	cJSON *args = cJSON_AddArrayToObject(proc, "args");
-	const cJSON *it;
-	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(cfg, "Entrypoint"))
-		if (cJSON_IsString(it))
-			cJSON_AddItemToArray(args, cJSON_CreateString(it->valuestring));
-	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(cfg, "Cmd"))
-		if (cJSON_IsString(it))
-			cJSON_AddItemToArray(args, cJSON_CreateString(it->valuestring));
-	if (cJSON_GetArraySize(args) == 0)
-		cJSON_AddItemToArray(args, cJSON_CreateString("/bin/sh"));
-
-	cJSON *env = cJSON_AddArrayToObject(proc, "env");
-	bool has_path = false, has_term = false;
-	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(cfg, "Env")) {
-		if (!cJSON_IsString(it))
-			continue;
-		has_path |= !strncmp(it->valuestring, "PATH=", 5);
-		has_term |= !strncmp(it->valuestring, "TERM=", 5);
-	}
-	if (!has_path)
-		cJSON_AddItemToArray(env, cJSON_CreateString(
-			"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
-	snprintf(text, sizeof(text), "HOSTNAME=%s", hostname);
-	cJSON_AddItemToArray(env, cJSON_CreateString(text));
-	if (use_tty && !has_term)
-		cJSON_AddItemToArray(env, cJSON_CreateString("TERM=xterm"));
-	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(cfg, "Env"))
-		if (cJSON_IsString(it))
-			cJSON_AddItemToArray(env, cJSON_CreateString(it->valuestring));
-	if (uid == 0) {
-		bool has_home = false;
-		cJSON_ArrayForEach(it, env)
-			has_home |= !strncmp(it->valuestring, "HOME=", 5);
-		if (!has_home)
-			cJSON_AddItemToArray(env, cJSON_CreateString("HOME=/root"));
-	}
-	const char *wd = icc_json_str(cfg, "WorkingDir");
-	cJSON_AddStringToObject(proc, "cwd", wd && *wd ? wd : "/");
-
-	cJSON *caps = cJSON_AddObjectToObject(proc, "capabilities");
-	add_strings(cJSON_AddArrayToObject(caps, "bounding"), default_caps);
-	add_strings(cJSON_AddArrayToObject(caps, "effective"), default_caps);
-	add_strings(cJSON_AddArrayToObject(caps, "permitted"), default_caps);
-	cJSON *rl = cJSON_AddArrayToObject(proc, "rlimits");
-	struct rlimit lim;
-	if (getrlimit(RLIMIT_NOFILE, &lim) == 0) {
-		unsigned long long hard = lim.rlim_max == RLIM_INFINITY ? 1048576 : lim.rlim_max;
-		if (hard > 1048576)
-			hard = 1048576;
-		cJSON *o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "type", "RLIMIT_NOFILE");
-		cJSON_AddNumberToObject(o, "hard", (double)hard);
-		cJSON_AddNumberToObject(o, "soft", (double)hard);
-		cJSON_AddItemToArray(rl, o);
-	}
-	/* set-ID programs and file capabilities grant nothing unless the operator asks */
-	const cJSON *nnp = cJSON_GetObjectItemCaseSensitive(cfg, "NoNewPrivileges");
-	cJSON_AddBoolToObject(proc, "noNewPrivileges", !cJSON_IsFalse(nnp));
-
-	cJSON *root = cJSON_AddObjectToObject(spec, "root");
-	icc_object_path(st, ICC_CONTAINER, id, "merged", path, sizeof(path));
-	cJSON_AddStringToObject(root, "path", path);
-	cJSON_AddBoolToObject(root, "readonly", false);
-	cJSON_AddStringToObject(spec, "hostname", hostname);
-
-	cJSON *mounts = cJSON_AddArrayToObject(spec, "mounts");
-	add_mount(mounts, "/proc", "proc", "proc", (const char *[]){"nosuid", "noexec", "nodev", NULL});
-	add_mount(mounts, "/dev", "tmpfs", "tmpfs",
-		  (const char *[]){"nosuid", "strictatime", "mode=755", "size=65536k", NULL});
-	add_mount(mounts, "/dev/pts", "devpts", "devpts",
-		  (const char *[]){"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5", NULL});
-	add_mount(mounts, "/dev/shm", "tmpfs", "shm",
-		  (const char *[]){"nosuid", "noexec", "nodev", "mode=1777", "size=65536k", NULL});
-	add_mount(mounts, "/dev/mqueue", "mqueue", "mqueue",
-		  (const char *[]){"nosuid", "noexec", "nodev", NULL});
-	if (hostnet)
-		add_mount(mounts, "/sys", "bind", "/sys",
-			  (const char *[]){"rbind", "nosuid", "noexec", "nodev", "ro", NULL});
-	else
-		add_mount(mounts, "/sys", "sysfs", "sysfs",
-			  (const char *[]){"nosuid", "noexec", "nodev", "ro", NULL});
-	add_mount(mounts, "/sys/fs/cgroup", "cgroup", "cgroup",
-		  (const char *[]){"nosuid", "noexec", "nodev", "relatime", "ro", NULL});
-	static const char *const etc[] = {"hostname", "hosts", "resolv.conf"};
-	for (size_t i = 0; i < 3; i++) {
-		char src[4400], dst[64];
-		icc_object_path(st, ICC_CONTAINER, id, etc[i], src, sizeof(src));
-		snprintf(dst, sizeof(dst), "/etc/%s", etc[i]);
-		add_mount(mounts, dst, "bind", src, (const char *[]){"rbind", "rprivate", NULL});
-	}
-	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(cfg, "Mounts")) {
-		const char *src = icc_json_str(it, "Source"), *dst = icc_json_str(it, "Destination");
-		if (!src || !dst)
-			continue;
-		bool ro = cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(it, "RW"));
-		add_mount(mounts, dst, "bind", src,
-			  ro ? (const char *[]){"rbind", "rprivate", "ro", NULL}
-			     : (const char *[]){"rbind", "rprivate", NULL});
-	}
-
-	cJSON *linux_ = cJSON_AddObjectToObject(spec, "linux");
-	snprintf(path, sizeof(path), "/icc/%s", id);
-	cJSON_AddStringToObject(linux_, "cgroupsPath", path);
-	cJSON *res = cJSON_AddObjectToObject(linux_, "resources");
-	cJSON *devs = cJSON_AddArrayToObject(res, "devices");
-	cJSON *deny = cJSON_CreateObject();
-	cJSON_AddBoolToObject(deny, "allow", false);
-	cJSON_AddStringToObject(deny, "access", "rwm");
-	cJSON_AddItemToArray(devs, deny);
-	cJSON *ns = cJSON_AddArrayToObject(linux_, "namespaces");
-	static const char *const nss[] = {"pid", "ipc", "uts", "mount", "network", "cgroup"};
-	for (size_t i = 0; i < sizeof(nss) / sizeof(nss[0]); i++) {
-		if (hostnet && !strcmp(nss[i], "network"))
-			continue;
-		cJSON *o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "type", nss[i]);
-		/* bridge networks: the namespace icc made and netavark configured */
-		if (!strcmp(nss[i], "network") && nf.netns[0])
-			cJSON_AddStringToObject(o, "path", nf.netns);
-		cJSON_AddItemToArray(ns, o);
-	}
-	add_strings(cJSON_AddArrayToObject(linux_, "maskedPaths"), (const char *[]){
-		"/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
-		"/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
-		"/sys/firmware", "/sys/devices/virtual/powercap", NULL});
-	add_strings(cJSON_AddArrayToObject(linux_, "readonlyPaths"), (const char *[]){
-		"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL});
-	if (r == 0) {
-		cJSON *sec = NULL;
-		r = icc_seccomp_for_container(cJSON_GetObjectItemCaseSensitive(cfg, "Seccomp"),
-					      default_caps, &sec, err);
-		if (sec)
-			cJSON_AddItemToObject(linux_, "seccomp", sec);
-	}
-
-	if (r == 0 && mkdirat(dfd, "bundle", 0700) < 0 && errno != EEXIST)
-		r = icc_err_sys(err, errno, "cannot create the bundle directory");
-	if (r == 0) {
-		int bfd = openat(dfd, "bundle", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (bfd < 0) {
-			r = icc_err_sys(err, errno, "cannot open the bundle directory");
-		} else {
-			char *txt = cJSON_Print(spec);
-			if (!txt) {
-				r = icc_err_set(err, ENOMEM, "cannot serialise 'config.json'");
-			} else {
-				size_t len = strlen(txt);
-				char *t2 = realloc(txt, len + 2);
-				if (!t2) {
-					free(txt);
-					r = icc_err_set(err, ENOMEM, "cannot serialise 'config.json'");
-				} else {
-					t2[len++] = '\n';
-					t2[len] = '\0';
-					r = write_bundle_file(bfd, "config.json", t2, len, err);
-					free(t2);
-				}
-			}
-			close(bfd);
-		}
-	}
-	cJSON_Delete(spec);
-	icc_net_files_free(&nf);
-	close(rootfd);
-	close(dfd);
-	return r;
 }
 
 /* ---- state ---- */

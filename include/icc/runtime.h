@@ -54,6 +54,9 @@ void icc_runtime_errmsg(const char *raw, char *out, size_t size);
 int icc_bundle_write(struct icc_store *st, const char *id, const cJSON *meta, int tty,
 		     struct icc_err *err);
 
+/* The host's tini for --init (tini-static first), NULL when not installed. */
+const char *icc_init_binary(void);
+
 /* Live status of a container, from meta.json "state" checked against /proc. */
 enum icc_cstatus { ICC_CS_CREATED, ICC_CS_RUNNING, ICC_CS_EXITED, ICC_CS_DEAD };
 struct icc_cstate {
