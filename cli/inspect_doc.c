@@ -1,4 +1,5 @@
 /* inspect_doc.c - build docker inspect's documents for containers, images and snapshots from meta.json */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -70,11 +71,14 @@ static cJSON *state_doc(const cJSON *meta)
 	icc_container_state(meta, &cs);
 	bool running = cs.status == ICC_CS_RUNNING;
 	bool paused = running && cJSON_IsTrue(member(raw, "paused"));
+	/* between two runs under a restart policy: the monitor waits out the back-off */
+	pid_t mon = (pid_t)icc_json_int(raw, "monitor_pid", 0);
+	bool restarting = !running && cJSON_IsTrue(member(raw, "restarting")) && mon > 0 && kill(mon, 0) == 0;
 	cJSON *s = cJSON_CreateObject();
-	add_str(s, "Status", paused ? "paused" : icc_cstatus_name(cs.status));
+	add_str(s, "Status", paused ? "paused" : restarting ? "restarting" : icc_cstatus_name(cs.status));
 	cJSON_AddBoolToObject(s, "Running", running);
 	cJSON_AddBoolToObject(s, "Paused", paused);
-	cJSON_AddBoolToObject(s, "Restarting", false);
+	cJSON_AddBoolToObject(s, "Restarting", restarting);
 	cJSON_AddBoolToObject(s, "OOMKilled", cJSON_IsTrue(member(raw, "oom_killed")));
 	cJSON_AddBoolToObject(s, "Dead", cs.status == ICC_CS_DEAD);
 	cJSON_AddNumberToObject(s, "Pid", running ? cs.pid : 0);
@@ -120,6 +124,13 @@ static cJSON *host_config(const cJSON *cfg)
 	copy_or(h, "CapDrop", cfg, cJSON_IsArray, NULL);
 	copy_or(h, "Privileged", cfg, cJSON_IsBool, cJSON_CreateFalse());
 	copy_or(h, "ReadonlyRootfs", cfg, cJSON_IsBool, cJSON_CreateFalse());
+	/* run/create's other HostConfig flags, Docker's defaults when not given */
+	copy_or(h, "MemorySwap", cfg, cJSON_IsNumber, cJSON_CreateNumber(0));
+	copy_or(h, "Ulimits", cfg, cJSON_IsArray, NULL);
+	copy_or(h, "Init", cfg, cJSON_IsBool, NULL);
+	copy_or(h, "Tmpfs", cfg, cJSON_IsObject, NULL);
+	copy_or(h, "ExtraHosts", cfg, cJSON_IsArray, NULL);
+	copy_or(h, "ShmSize", cfg, cJSON_IsNumber, cJSON_CreateNumber(67108864));
 	return h;
 }
 

@@ -118,6 +118,22 @@ int run_opts_parse(int argc, char **argv, const char *cmd, struct run_opts *o)
 		{"publish-all", no_argument, NULL, 'P'},
 		{"pull", required_argument, NULL, 'L'},
 		{"security-opt", required_argument, NULL, 'S'},
+		{"entrypoint", required_argument, NULL, RUN_OPT_ENTRYPOINT},
+		{"env-file", required_argument, NULL, RUN_OPT_ENV_FILE},
+		{"memory", required_argument, NULL, RUN_OPT_MEMORY},
+		{"cpus", required_argument, NULL, RUN_OPT_CPUS},
+		{"pids-limit", required_argument, NULL, RUN_OPT_PIDS_LIMIT},
+		{"ulimit", required_argument, NULL, RUN_OPT_ULIMIT},
+		{"init", no_argument, NULL, RUN_OPT_INIT},
+		{"read-only", no_argument, NULL, RUN_OPT_READ_ONLY},
+		{"tmpfs", required_argument, NULL, RUN_OPT_TMPFS},
+		{"cap-add", required_argument, NULL, RUN_OPT_CAP_ADD},
+		{"cap-drop", required_argument, NULL, RUN_OPT_CAP_DROP},
+		{"privileged", no_argument, NULL, RUN_OPT_PRIVILEGED},
+		{"add-host", required_argument, NULL, RUN_OPT_ADD_HOST},
+		{"label", required_argument, NULL, RUN_OPT_LABEL},
+		{"shm-size", required_argument, NULL, RUN_OPT_SHM_SIZE},
+		{"restart", required_argument, NULL, RUN_OPT_RESTART},
 		{0, 0, 0, 0},
 	};
 	memset(o, 0, sizeof(*o));
@@ -128,7 +144,7 @@ int run_opts_parse(int argc, char **argv, const char *cmd, struct run_opts *o)
 	optind = 1;
 	opterr = 0;
 	int c, rc = 0;
-	while (rc == 0 && (c = getopt_long(argc, argv, "+itdn:e:w:u:h:v:p:P", opts, NULL)) != -1) {
+	while (rc == 0 && (c = getopt_long(argc, argv, "+itdn:e:w:u:h:v:p:Pm:l:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i': o->interactive = true; break;
 		case 't': o->tty = true; break;
@@ -192,7 +208,11 @@ int run_opts_parse(int argc, char **argv, const char *cmd, struct run_opts *o)
 			break;
 		case 'r': o->runtime = optarg; break;
 		case 'S': rc = security_opt(o->config, cmd, optarg); break;
+		case 'm': rc = run_flag(o->config, cmd, RUN_OPT_MEMORY, optarg); break;
+		case 'l': rc = run_flag(o->config, cmd, RUN_OPT_LABEL, optarg); break;
 		default:
+			if (c >= RUN_OPT_ENTRYPOINT && (rc = run_flag(o->config, cmd, c, optarg)) >= 0)
+				break;
 			cli_errorf("%s: unknown option '%s'; usage: icc %s %s", cmd, argv[optind - 1], cmd,
 				   RUN_SYNOPSIS);
 			rc = 125;
@@ -202,6 +222,8 @@ int run_opts_parse(int argc, char **argv, const char *cmd, struct run_opts *o)
 		cli_errorf("%s: requires an IMAGE; usage: icc %s %s", cmd, cmd, RUN_SYNOPSIS);
 		rc = 125;
 	}
+	if (rc == 0)
+		rc = run_flags_finish(o->config, cmd, o->autoremove, optind + 1 < argc);
 	if (rc == 0 && o->runtime) {
 		struct icc_err err;
 		if (icc_runtime_check(o->runtime, &err) < 0) {

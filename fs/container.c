@@ -120,6 +120,18 @@ static cJSON *merged_config(const cJSON *image_meta, const cJSON *over)
 			}
 			continue;
 		}
+		if (!strcmp(it->string, "Labels") && cJSON_IsObject(it)) {
+			/* --label adds to (and overrides keys of) the image's labels, as Docker */
+			cJSON *labels = cJSON_GetObjectItemCaseSensitive(c, "Labels");
+			if (!cJSON_IsObject(labels))
+				labels = cJSON_AddObjectToObject(c, "Labels");
+			const cJSON *l;
+			cJSON_ArrayForEach(l, it) {
+				cJSON_DeleteItemFromObjectCaseSensitive(labels, l->string);
+				cJSON_AddItemToObject(labels, l->string, cJSON_Duplicate(l, true));
+			}
+			continue;
+		}
 		cJSON_DeleteItemFromObjectCaseSensitive(c, it->string);
 		cJSON_AddItemToObject(c, it->string, cJSON_Duplicate(it, true));
 	}
