@@ -179,6 +179,8 @@ static int signal_containers(int argc, char **argv, bool stop, int sig, int secs
 		snprintf(cname, sizeof(cname), "%s", name ? name : id);
 		const char *stopsig = icc_json_str(cJSON_GetObjectItemCaseSensitive(meta, "config"), "StopSignal");
 		cJSON_Delete(meta);
+		if (stop) /* no restart policy starts it again, also one waiting out its back-off */
+			icc_restart_suppress(&st, id);
 		if (cs.status != ICC_CS_RUNNING && cs.status != ICC_CS_DEAD) {
 			if (stop) {
 				if (cs.stale)
@@ -303,6 +305,7 @@ int cmd_rm(int argc, char **argv)
 				status = 1;
 				continue;
 			}
+			icc_restart_suppress(&st, id);
 			kill(cs.pid, SIGKILL);
 			wait_ended(&st, id, 2000, 137);
 			if (!icc_object_exists(&st, ICC_CONTAINER, id)) {

@@ -9,8 +9,10 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "icc/hostconfig.h"
 #include "icc/network.h"
 #include "icc/object.h"
 #include "icc/runtime.h"
@@ -183,6 +185,11 @@ static int launch(struct icc_store *st, const char *id, const struct icc_launch_
 		cJSON_AddStringToObject(patch, "runtime", runtime);
 		cJSON_AddNullToObject(patch, "exit_code");
 		cJSON_AddNullToObject(patch, "finished");
+		/* this run's own facts: a restart counts, a start anew clears */
+		cJSON_AddNullToObject(patch, "oom_killed");
+		cJSON_AddNullToObject(patch, "restarting");
+		cJSON_AddNullToObject(patch, "manually_stopped");
+		set_num(patch, "restart_count", o->restarts);
 		cJSON_AddBoolToObject(patch, "tty", o->tty);
 		networked = netsum != NULL;
 		if (netsum)
@@ -277,6 +284,9 @@ static int launch(struct icc_store *st, const char *id, const struct icc_launch_
 	cJSON_AddStringToObject(patch, "status", "exited");
 	set_num(patch, "exit_code", code);
 	cJSON_AddStringToObject(patch, "finished", now);
+	/* read before the runtime's delete removes the cgroup */
+	if (icc_cgroup_oom_kills(id) > 0)
+		cJSON_AddBoolToObject(patch, "oom_killed", true);
 	cJSON_AddNullToObject(patch, "pid");
 	cJSON_AddNullToObject(patch, "monitor_pid");
 	cJSON_AddNullToObject(patch, "network");
@@ -298,11 +308,131 @@ static int launch(struct icc_store *st, const char *id, const struct icc_launch_
 	return 0;
 }
 
+/* Should the container be started again after it ended with `code`?  Reads its meta afresh. */
+static bool restart_due(struct icc_store *st, const char *id, int code, int restarts)
+{
+	cJSON *meta;
+	struct icc_err e;
+	if (!icc_object_exists(st, ICC_CONTAINER, id) || icc_object_meta(st, ICC_CONTAINER, id, &meta, &e) < 0)
+		return false; /* removed meanwhile */
+	const cJSON *s = cJSON_GetObjectItemCaseSensitive(meta, "state");
+	const cJSON *rp = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(meta, "config"),
+							   "RestartPolicy");
+	struct icc_restart_policy p = {
+		.name = icc_restart_name_of(icc_json_str(rp, "Name")),
+		.max_retries = (int)icc_json_int(rp, "MaximumRetryCount", 0),
+	};
+	struct icc_cstate cs;
+	icc_container_state(meta, &cs);
+	/* started by someone else meanwhile (icc start), or stopped by the user */
+	bool due = cs.status != ICC_CS_RUNNING &&
+		   icc_restart_wanted(&p, code, restarts,
+				      cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(s, "manually_stopped")));
+	cJSON_Delete(meta);
+	return due;
+}
+
+static void mark_restarting(struct icc_store *st, const char *id, bool on)
+{
+	cJSON *patch = cJSON_CreateObject();
+	if (on) {
+		cJSON_AddBoolToObject(patch, "restarting", true);
+		set_num(patch, "monitor_pid", getpid());
+	} else {
+		cJSON_AddNullToObject(patch, "restarting");
+		cJSON_AddNullToObject(patch, "monitor_pid");
+	}
+	struct icc_err e;
+	icc_state_update(st, id, patch, &e);
+	cJSON_Delete(patch);
+}
+
+/*
+ * The restart loop of the process that waits for the container: after a run
+ * that ended with `code` after `ran_ms`, start it again while its policy says
+ * so, waiting Docker's back-off first (checked every 100 ms, so that a stop
+ * or rm during the wait is seen).
+ */
+static void supervise(struct icc_store *st, const char *id, const struct icc_launch_opts *o, int code,
+		      int64_t ran_ms)
+{
+	struct icc_launch_opts ro = *o;
+	ro.detach = true;
+	ro.stdin_open = false;
+	cJSON *meta;
+	struct icc_err e;
+	if (icc_object_meta(st, ICC_CONTAINER, id, &meta, &e) < 0)
+		return;
+	int restarts = (int)icc_json_int(cJSON_GetObjectItemCaseSensitive(meta, "state"), "restart_count", 0);
+	cJSON_Delete(meta);
+	int64_t delay = 0;
+	while (restart_due(st, id, code, restarts)) {
+		delay = icc_restart_delay_ms(delay, ran_ms);
+		mark_restarting(st, id, true);
+		bool due = true;
+		for (int64_t waited = 0; due && waited < delay; waited += 100) {
+			struct timespec ts = {0, (long)(delay - waited < 100 ? delay - waited : 100) * 1000000L};
+			nanosleep(&ts, NULL);
+			due = restart_due(st, id, code, restarts);
+		}
+		if (!due)
+			break;
+		ro.restarts = ++restarts;
+		int64_t t0 = icc_now_ns();
+		icc_err_clear(&e);
+		if (launch(st, id, &ro, -1, -1, -1, &code, &e) < 0) {
+			/* a start that failed counts as a failed run */
+			cJSON *patch = cJSON_CreateObject();
+			cJSON_AddStringToObject(patch, "error", e.msg);
+			set_num(patch, "restart_count", restarts);
+			icc_state_update(st, id, patch, &e);
+			cJSON_Delete(patch);
+		}
+		ran_ms = (icc_now_ns() - t0) / 1000000;
+	}
+	if (icc_object_exists(st, ICC_CONTAINER, id))
+		mark_restarting(st, id, false);
+}
+
+/* A process of its own (double fork, own session, no terminal) that runs `body`. */
+static pid_t daemonize(int keep_fd)
+{
+	pid_t child = fork();
+	if (child != 0)
+		return child;
+	setsid();
+	if (fork() != 0)
+		_exit(0);
+	int nul = open("/dev/null", O_RDWR);
+	dup2(nul, 0);
+	dup2(nul, 1);
+	dup2(nul, 2);
+	if (nul > 2 && nul != keep_fd)
+		close(nul);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
 int icc_container_start(struct icc_store *st, const char *id, const struct icc_launch_opts *o,
 			int *exit_code, struct icc_err *err)
 {
-	if (!o->detach)
-		return launch(st, id, o, 1, 2, -1, exit_code, err);
+	if (!o->detach) {
+		int64_t t0 = icc_now_ns();
+		int r = launch(st, id, o, 1, 2, -1, exit_code, err);
+		int64_t ran_ms = (icc_now_ns() - t0) / 1000000;
+		/* the policy outlives this foreground run: a monitor of its own restarts it */
+		if (r == 0 && restart_due(st, id, *exit_code, o->restarts)) {
+			pid_t child = daemonize(-1);
+			if (child == 0) {
+				supervise(st, id, o, *exit_code, ran_ms);
+				_exit(0);
+			}
+			if (child > 0)
+				waitpid(child, NULL, 0);
+		}
+		return r;
+	}
 
 	/* detached: a monitor (double fork, own session) runs and waits; the
 	 * output goes only to the container's json log */
@@ -310,7 +440,7 @@ int icc_container_start(struct icc_store *st, const char *id, const struct icc_l
 	int pfd[2];
 	if (pipe2(pfd, O_CLOEXEC) < 0)
 		return icc_err_sys(err, errno, "cannot create a pipe");
-	pid_t child = fork();
+	pid_t child = daemonize(pfd[1]);
 	if (child < 0) {
 		close(pfd[0]);
 		close(pfd[1]);
@@ -318,24 +448,15 @@ int icc_container_start(struct icc_store *st, const char *id, const struct icc_l
 	}
 	if (child == 0) {
 		close(pfd[0]);
-		setsid();
-		if (fork() != 0)
-			_exit(0);
-		int nul = open("/dev/null", O_RDWR);
-		dup2(nul, 0);
-		dup2(nul, 1);
-		dup2(nul, 2);
-		if (nul > 2)
-			close(nul);
-		signal(SIGHUP, SIG_IGN);
-		signal(SIGPIPE, SIG_IGN);
 		int code;
 		struct icc_err e;
 		icc_err_clear(&e);
+		int64_t t0 = icc_now_ns();
 		if (launch(st, id, o, -1, -1, pfd[1], &code, &e) < 0) {
 			dprintf(pfd[1], "%d %s\n", code, e.msg);
 			_exit(1);
 		}
+		supervise(st, id, o, code, (icc_now_ns() - t0) / 1000000);
 		_exit(0);
 	}
 	close(pfd[1]);
@@ -365,4 +486,13 @@ int icc_container_start(struct icc_store *st, const char *id, const struct icc_l
 	}
 	*exit_code = 0;
 	return 0;
+}
+
+void icc_restart_suppress(struct icc_store *st, const char *id)
+{
+	cJSON *patch = cJSON_CreateObject();
+	cJSON_AddBoolToObject(patch, "manually_stopped", true);
+	struct icc_err e;
+	icc_state_update(st, id, patch, &e);
+	cJSON_Delete(patch);
 }

@@ -122,6 +122,7 @@ struct icc_launch_opts {
 	bool stdin_open;   /* -i: the container reads our stdin */
 	bool detach;       /* run under a monitor process, output only to the json log */
 	bool autoremove;   /* --rm: remove the container after it ended */
+	int restarts;      /* restarts under the restart policy so far (0: a start anew) */
 };
 
 /*
@@ -134,5 +135,21 @@ struct icc_launch_opts {
  */
 int icc_container_start(struct icc_store *st, const char *id, const struct icc_launch_opts *o,
 			int *exit_code, struct icc_err *err);
+
+/*
+ * Restart policies (config.RestartPolicy, Docker's): the process that waits
+ * for the container (the detached monitor, or one forked when a foreground
+ * run ends) starts it again per policy with Docker's back-off and counts
+ * state.restart_count.  Nothing survives a host reboot: after one, nothing
+ * restarts until someone runs `icc start`.
+ *
+ * icc_restart_suppress: `icc stop` / `rm -f` ended it: no policy restarts it
+ * until its next start (state.manually_stopped).
+ */
+void icc_restart_suppress(struct icc_store *st, const char *id);
+
+/* How many processes the OOM killer killed in container `id`'s memory cgroup
+ * (cgroup v2 memory.events, v1 memory.oom_control); 0 when unknown. */
+long icc_cgroup_oom_kills(const char *id);
 
 #endif
