@@ -152,6 +152,20 @@ static int write_config(int dfd, const cJSON *spec, struct icc_err *err)
 	return r;
 }
 
+/* This process's capability bounding set (what a container can be given at most). */
+static uint64_t cap_bounding(void)
+{
+	char *data;
+	size_t len;
+	struct icc_err e;
+	if (icc_read_file(AT_FDCWD, "/proc/self/status", 1 << 16, &data, &len, &e) < 0)
+		return 0;
+	const char *p = strstr(data, "\nCapBnd:");
+	uint64_t v = p ? strtoull(p + 9, NULL, 16) : 0;
+	free(data);
+	return v;
+}
+
 /* The host's hard RLIMIT_NOFILE, at most ICC_NOFILE_MAX. */
 static unsigned long long nofile_limit(void)
 {
@@ -182,7 +196,7 @@ int icc_bundle_write(struct icc_store *st, const char *id, const cJSON *meta, in
 		.rootfs = rootfs, .hostname = hostname, .ctl_dir = ctl, .cgroups_path = cgpath,
 		.hostname_file = files[0], .hosts_file = files[1], .resolv_file = files[2],
 		.tty = tty >= 0 ? tty : cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cfg, "Tty")),
-		.nofile = nofile_limit(), .init_binary = icc_init_binary(),
+		.nofile = nofile_limit(), .init_binary = icc_init_binary(), .cap_bounding = cap_bounding(),
 	};
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cfg, "Init")) && !h.init_binary)
 		return icc_err_set(err, ENOENT, "--init needs tini, which is not installed (apt-get install tini)");
@@ -198,7 +212,7 @@ int icc_bundle_write(struct icc_store *st, const char *id, const cJSON *meta, in
 	cJSON *sec = NULL, *devices = NULL;
 	if (r == 0 && !priv) {
 		const char *caps[64];
-		icc_oci_caps(cfg, caps);
+		icc_oci_caps(cfg, h.cap_bounding, caps);
 		r = icc_seccomp_for_container(cJSON_GetObjectItemCaseSensitive(cfg, "Seccomp"), caps, &sec, err);
 	}
 	if (r == 0 && priv) {

@@ -46,7 +46,7 @@ static bool in_list(const char *const *v, const char *s)
 	return false;
 }
 
-size_t icc_oci_caps(const cJSON *cfg, const char **out)
+size_t icc_oci_caps(const cJSON *cfg, uint64_t bounding, const char **out)
 {
 	const cJSON *add = member(cfg, "CapAdd"), *drop = member(cfg, "CapDrop");
 	bool priv = cJSON_IsTrue(member(cfg, "Privileged"));
@@ -54,11 +54,13 @@ size_t icc_oci_caps(const cJSON *cfg, const char **out)
 	size_t n = 0;
 	for (size_t i = 0; icc_all_caps[i]; i++) {
 		const char *c = icc_all_caps[i];
+		/* "every capability" is every one this host can give */
+		bool on_host = !bounding || (i < 64 && (bounding >> i & 1));
 		bool have;
 		if (priv)
-			have = true;
+			have = on_host;
 		else if (add_all)
-			have = !in_strings(drop, c) || in_strings(add, c);
+			have = (on_host && !in_strings(drop, c)) || in_strings(add, c);
 		else if (drop_all)
 			have = in_strings(add, c);
 		else
@@ -195,7 +197,7 @@ static cJSON *process(const cJSON *cfg, const struct icc_oci_host *h)
 	const char *wd = icc_json_str(cfg, "WorkingDir");
 	cJSON_AddStringToObject(proc, "cwd", wd && *wd ? wd : "/");
 	const char *caps[64];
-	icc_oci_caps(cfg, caps);
+	icc_oci_caps(cfg, h->cap_bounding, caps);
 	cJSON *c = cJSON_AddObjectToObject(proc, "capabilities");
 	static const char *const sets[] = {"bounding", "effective", "permitted"};
 	for (size_t i = 0; i < 3; i++)

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <cjson/cJSON.h>
 
@@ -41,14 +42,16 @@ struct icc_oci_host {
 	const char *init_binary;     /* host path of tini (for Init), NULL if not installed */
 	const cJSON *seccomp;        /* linux.seccomp (copied), NULL: no filter */
 	const cJSON *devices;        /* linux.devices for Privileged (copied), NULL: none */
+	uint64_t cap_bounding;       /* the host's bounding set (bit N: capability N); 0: all */
 };
 
 /*
  * The effective capability set of `cfg` (Privileged, CapAdd, CapDrop with ALL
  * over icc_default_caps, as Docker computes it), in kernel order into `out`
- * (size >= 42), NULL-terminated.  Returns how many.
+ * (size >= 42), NULL-terminated.  "All" (--privileged, --cap-add ALL) means
+ * all of `bounding` (0: every capability named).  Returns how many.
  */
-size_t icc_oci_caps(const cJSON *cfg, const char **out);
+size_t icc_oci_caps(const cJSON *cfg, uint64_t bounding, const char **out);
 
 /*
  * config.json for a container whose config (meta.json "config", Docker's key
