@@ -24,15 +24,24 @@ const char *const icc_all_caps[] = {
 
 int icc_parse_bytes(const char *s, int64_t *out, struct icc_err *err)
 {
+	/* digits, optionally "." and digits: no sign, exponent or hex, which strtod would take */
 	const char *p = s;
-	if (!isdigit((unsigned char)*p))
+	while (isdigit((unsigned char)*p))
+		p++;
+	if (p == s)
 		goto bad;
-	char *end;
-	errno = 0;
-	double v = strtod(p, &end);
-	if (errno || end == p || !isdigit((unsigned char)end[-1]))
+	if (*p == '.') {
+		const char *f = ++p;
+		while (isdigit((unsigned char)*p))
+			p++;
+		if (p == f)
+			goto bad;
+	}
+	char num[64];
+	if ((size_t)(p - s) >= sizeof(num))
 		goto bad;
-	p = end;
+	snprintf(num, sizeof(num), "%.*s", (int)(p - s), s);
+	double v = strtod(num, NULL);
 	if (*p == ' ')
 		p++;
 	static const char units[] = "bkmgtp";
