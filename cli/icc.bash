@@ -51,6 +51,7 @@ _icc_objects() { _icc_containers all; _icc_images; _icc_snapshots; }
 # Does option $2 of command $1 take a value?
 _icc_takes_value() {
 	case $1:$2 in
+	run:-[ml] | create:-[ml]) return 0 ;;
 	run:-[itd] | create:-[itd] | exec:-[itd] | start:-[ai] | images:-a | ps:-[as] | system:-[afv] | logs:-[ft] | cp:-a) return 1 ;;
 	*:-o | *:-i | *:-m | *:-c | *:-a | *:-e | *:-w | *:-u | *:-h | *:-v | *:-p | *:-s | *:-t) return 0 ;;
 	inspect:-f) return 0 ;;
@@ -59,6 +60,8 @@ _icc_takes_value() {
 		*:--network | *:--net | *:--runtime | *:--security-opt | *:--publish | *:--pull | *:--subnet | *:--gateway | \
 		*:--interface-name | *:--driver | *:--signal | *:--time | *:--keep | *:--older-than | \
 		*:--since | *:--until | *:--tail) return 0 ;;
+	*:--entrypoint | *:--env-file | *:--memory | *:--cpus | *:--pids-limit | *:--ulimit | *:--tmpfs | \
+		*:--cap-add | *:--cap-drop | *:--add-host | *:--label | *:--shm-size | *:--restart) return 0 ;;
 	esac
 	return 1
 }
@@ -112,7 +115,9 @@ _icc() {
 	history) opts="-q --quiet --no-trunc --format" ;;
 	inspect) opts="--type -f --format" ;;
 	run | create) opts="-i --interactive -t --tty -d --detach --rm --name -e --env -w --workdir -u --user
-		-h --hostname -v --volume --network -p --publish -P --publish-all --pull --runtime --security-opt" ;;
+		-h --hostname -v --volume --network -p --publish -P --publish-all --pull --runtime --security-opt
+		--entrypoint --env-file -m --memory --cpus --pids-limit --ulimit --init --read-only --tmpfs
+		--cap-add --cap-drop --privileged --add-host -l --label --shm-size --restart" ;;
 	start) opts="-a --attach -i --interactive" ;;
 	stop) opts="-t --time" ;;
 	kill) opts="-s --signal" ;;
@@ -150,6 +155,16 @@ _icc() {
 	--network | --net) COMPREPLY=($(compgen -W "bridge host none" -- "$cur")); _icc_networks; return ;;
 	--pull) COMPREPLY=($(compgen -W "missing always never" -- "$cur")); return ;;
 	--runtime) COMPREPLY=($(compgen -W "runc crun" -- "$cur")); return ;;
+	--restart) COMPREPLY=($(compgen -W "no on-failure on-failure: always unless-stopped" -- "$cur")); return ;;
+	--cap-add | --cap-drop)
+		COMPREPLY=($(compgen -W "ALL AUDIT_CONTROL AUDIT_READ AUDIT_WRITE BLOCK_SUSPEND BPF CHECKPOINT_RESTORE
+			CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID IPC_LOCK IPC_OWNER KILL LEASE LINUX_IMMUTABLE
+			MAC_ADMIN MAC_OVERRIDE MKNOD NET_ADMIN NET_BIND_SERVICE NET_BROADCAST NET_RAW PERFMON SETFCAP
+			SETGID SETPCAP SETUID SYSLOG SYS_ADMIN SYS_BOOT SYS_CHROOT SYS_MODULE SYS_NICE SYS_PACCT
+			SYS_PTRACE SYS_RAWIO SYS_RESOURCE SYS_TIME SYS_TTY_CONFIG WAKE_ALARM" -- "$cur")); return ;;
+	--ulimit) COMPREPLY=($(compgen -W "nofile= nproc= core= stack= memlock= fsize= cpu= as= locks= msgqueue=
+		nice= rtprio= rttime= sigpending= data= rss=" -- "$cur")); return ;;
+	--env-file) [[ $cmd == run || $cmd == create ]] && { _filedir 2>/dev/null || COMPREPLY=($(compgen -f -- "$cur")); return; } ;;
 	--security-opt) COMPREPLY=($(compgen -W "seccomp=unconfined seccomp= no-new-privileges=false" -- "$cur")); return ;;
 	-s | --signal) [[ $cmd == kill ]] && { COMPREPLY=($(compgen -W "KILL TERM INT HUP QUIT USR1 USR2 STOP CONT" -- "$cur")); return; } ;;
 	-o | --output | -i | --input)

@@ -43,7 +43,7 @@ static const struct cli_command commands[] = {
 	{"run", cmd_run,
 	 "[-i] [-t] [-d] [--rm] [--name N] [-e K=V] [-w DIR] [-u USER] [-h HOST] [-v HOSTDIR:CDIR[:ro]] "
 	 "[--network bridge|none|host|NAME] [-p [IP:][HPORT:]CPORT[/PROTO]]... [-P] [--pull missing|always|never] "
-	 "[--runtime runc|crun] [--security-opt OPT] IMAGE [CMD...]",
+	 "[--runtime runc|crun] [--security-opt OPT] [-m SIZE] [--cpus N] [--restart POLICY] [OPTION...] IMAGE [CMD...]",
 	 "Run a command in a new container",
 	 "  -i, --interactive      keep stdin open\n"
 	 "  -t, --tty              allocate a terminal (type #save at a shell prompt to snapshot)\n"
@@ -64,6 +64,23 @@ static const struct cli_command commands[] = {
 	 "      --security-opt OPT seccomp=unconfined, seccomp=FILE (a Docker-format profile),\n"
 	 "                         no-new-privileges=false (default: the default profile and\n"
 	 "                         no-new-privileges)\n"
+	 "      --entrypoint CMD   run CMD instead of the image's entrypoint (\"\": none); drops its Cmd\n"
+	 "      --env-file FILE    KEY=VALUE lines (# comments; KEY alone: from icc's environment)\n"
+	 "  -l, --label K=V        a label (Config.Labels), added to the image's\n"
+	 "  -m, --memory SIZE      memory limit (b, k, m, g; at least 6m); the OOM killer ends the hog\n"
+	 "      --cpus N           CPU quota, N CPUs' worth (0.5: 50 ms per 100 ms)\n"
+	 "      --pids-limit N     at most N processes (0 or -1: no limit)\n"
+	 "      --ulimit L=S[:H]   resource limit L (nofile, nproc, core, ...) soft S, hard H\n"
+	 "      --shm-size SIZE    size of /dev/shm (default 64m)\n"
+	 "      --tmpfs DIR[:OPT]  a tmpfs at DIR (noexec,nosuid,nodev; OPT e.g. size=64m,mode=1777)\n"
+	 "      --read-only        the root filesystem is read-only (/.icc/save still saves)\n"
+	 "      --init             run tini as PID 1: it reaps zombies and passes signals on\n"
+	 "      --cap-add CAP      add a capability (NET_ADMIN or CAP_NET_ADMIN; ALL)\n"
+	 "      --cap-drop CAP     drop a capability (ALL: every one)\n"
+	 "      --privileged       every capability, the host's devices, no seccomp, writable /sys\n"
+	 "      --add-host H:IP    a line \"IP H\" in the container's /etc/hosts\n"
+	 "      --restart POLICY   no (default), on-failure[:N], always, unless-stopped: the container's\n"
+	 "                         monitor starts it again (not after a host reboot, see icc-run(1))\n"
 	 "Exit status: the command's, or 125 (icc failed), 126 (cannot execute), 127 (not found).\n"},
 	{"start", cmd_start, "[-a] [-i] CONTAINER...", "Start a stopped container again",
 	 "  -a, --attach           attach to its output (one container)\n"

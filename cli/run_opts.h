@@ -15,7 +15,7 @@ struct run_opts {
 	const char *pull;    /* --pull missing (default), always, never */
 };
 
-#define RUN_SYNOPSIS "[-i] [-t] [-d] [--rm] [--name NAME] [-e K=V] [-w DIR] [-u USER] [--hostname H] [-v HOSTDIR:CDIR[:ro]] [--network bridge|none|host|NAME] [-p [IP:]HPORT:CPORT[/PROTO]]... [-P] [--pull missing|always|never] [--runtime runc|crun] [--security-opt OPT] [LIMITS, PRIVILEGES, --restart: see icc run --help] IMAGE [CMD...]"
+#define RUN_SYNOPSIS "[-i] [-t] [-d] [--rm] [--name NAME] [-e K=V] [-w DIR] [-u USER] [--hostname H] [-v HOSTDIR:CDIR[:ro]] [--network bridge|none|host|NAME] [-p [IP:]HPORT:CPORT[/PROTO]]... [-P] [--pull missing|always|never] [--runtime runc|crun] [--security-opt OPT] [-m SIZE] [--cpus N] [--restart POLICY] [OPTION...] IMAGE [CMD...]"
 
 /* getopt codes of the flags run_flags.c parses (beyond any character) */
 enum {

@@ -42,10 +42,21 @@ test_expect_success 'commands' '
 test_expect_success 'options per command' '
 	complete_line icc images -- >out && grep -qx -- --format out && grep -qx -- --no-trunc out &&
 	complete_line icc ps -- >out && grep -qx -- --all out && grep -qx -- --latest out &&
-	complete_line icc run --r >out && printf -- "--rm\n--runtime\n" >exp && diff exp out &&
+	complete_line icc run --r >out && printf -- "--read-only\n--restart\n--rm\n--runtime\n" >exp && diff exp out &&
 	complete_line icc save --format "" >out && grep -qx docker-archive out &&
 	complete_line icc system prune - >out && grep -qx -- -f out && grep -qx -- -a out &&
 	complete_line icc snapshot prune --k >out && grep -qx -- --keep out
+'
+
+test_expect_success 'run/create: values of --restart, --cap-add, --ulimit; -m and -l take one' '
+	complete_line icc run --restart "" >out &&
+	printf "always\nno\non-failure\non-failure:\nunless-stopped\n" >exp && diff exp out &&
+	complete_line icc create --cap-drop NET_ >out &&
+	printf "NET_ADMIN\nNET_BIND_SERVICE\nNET_BROADCAST\nNET_RAW\n" >exp && diff exp out &&
+	complete_line icc run --ulimit nof >out && echo nofile= >exp && diff exp out &&
+	complete_line icc run -m 64m "" >out && printf "base:2\nbusybox:latest\n" >exp && diff exp out &&
+	complete_line icc run -l a=b --init --cpus 1 "" >out && diff exp out &&
+	complete_line icc run --p >out && grep -qx -- --privileged out && grep -qx -- --pids-limit out
 '
 
 test_expect_success 'image names (icc images --format)' '
