@@ -98,143 +98,121 @@ static int security_opt(cJSON *config, const char *cmd, const char *opt)
 	return bad(cmd, "unsupported security option '%s' (use seccomp=unconfined|FILE or no-new-privileges[=false])", opt);
 }
 
-int run_opts_parse(int argc, char **argv, const char *cmd, struct run_opts *o)
+static const struct option long_opts[] = {
+	{"interactive", no_argument, NULL, 'i'},
+	{"tty", no_argument, NULL, 't'},
+	{"detach", no_argument, NULL, 'd'},
+	{"rm", no_argument, NULL, 'R'},
+	{"name", required_argument, NULL, 'n'},
+	{"env", required_argument, NULL, 'e'},
+	{"workdir", required_argument, NULL, 'w'},
+	{"user", required_argument, NULL, 'u'},
+	{"hostname", required_argument, NULL, 'h'},
+	{"volume", required_argument, NULL, 'v'},
+	{"network", required_argument, NULL, 'N'},
+	{"net", required_argument, NULL, 'N'},
+	{"runtime", required_argument, NULL, 'r'},
+	{"publish", required_argument, NULL, 'p'},
+	{"publish-all", no_argument, NULL, 'P'},
+	{"pull", required_argument, NULL, 'L'},
+	{"security-opt", required_argument, NULL, 'S'},
+	{"entrypoint", required_argument, NULL, RUN_OPT_ENTRYPOINT},
+	{"env-file", required_argument, NULL, RUN_OPT_ENV_FILE},
+	{"memory", required_argument, NULL, RUN_OPT_MEMORY},
+	{"cpus", required_argument, NULL, RUN_OPT_CPUS},
+	{"pids-limit", required_argument, NULL, RUN_OPT_PIDS_LIMIT},
+	{"ulimit", required_argument, NULL, RUN_OPT_ULIMIT},
+	{"init", no_argument, NULL, RUN_OPT_INIT},
+	{"read-only", no_argument, NULL, RUN_OPT_READ_ONLY},
+	{"tmpfs", required_argument, NULL, RUN_OPT_TMPFS},
+	{"cap-add", required_argument, NULL, RUN_OPT_CAP_ADD},
+	{"cap-drop", required_argument, NULL, RUN_OPT_CAP_DROP},
+	{"privileged", no_argument, NULL, RUN_OPT_PRIVILEGED},
+	{"add-host", required_argument, NULL, RUN_OPT_ADD_HOST},
+	{"label", required_argument, NULL, RUN_OPT_LABEL},
+	{"shm-size", required_argument, NULL, RUN_OPT_SHM_SIZE},
+	{"restart", required_argument, NULL, RUN_OPT_RESTART},
+	{0, 0, 0, 0},
+};
+
+/* What the options say beyond the config itself. */
+struct parse_state {
+	bool ports, publish_all;
+	const char *network;
+};
+
+static cJSON *array_in(cJSON *config, const char *key)
 {
-	static const struct option opts[] = {
-		{"interactive", no_argument, NULL, 'i'},
-		{"tty", no_argument, NULL, 't'},
-		{"detach", no_argument, NULL, 'd'},
-		{"rm", no_argument, NULL, 'R'},
-		{"name", required_argument, NULL, 'n'},
-		{"env", required_argument, NULL, 'e'},
-		{"workdir", required_argument, NULL, 'w'},
-		{"user", required_argument, NULL, 'u'},
-		{"hostname", required_argument, NULL, 'h'},
-		{"volume", required_argument, NULL, 'v'},
-		{"network", required_argument, NULL, 'N'},
-		{"net", required_argument, NULL, 'N'},
-		{"runtime", required_argument, NULL, 'r'},
-		{"publish", required_argument, NULL, 'p'},
-		{"publish-all", no_argument, NULL, 'P'},
-		{"pull", required_argument, NULL, 'L'},
-		{"security-opt", required_argument, NULL, 'S'},
-		{"entrypoint", required_argument, NULL, RUN_OPT_ENTRYPOINT},
-		{"env-file", required_argument, NULL, RUN_OPT_ENV_FILE},
-		{"memory", required_argument, NULL, RUN_OPT_MEMORY},
-		{"cpus", required_argument, NULL, RUN_OPT_CPUS},
-		{"pids-limit", required_argument, NULL, RUN_OPT_PIDS_LIMIT},
-		{"ulimit", required_argument, NULL, RUN_OPT_ULIMIT},
-		{"init", no_argument, NULL, RUN_OPT_INIT},
-		{"read-only", no_argument, NULL, RUN_OPT_READ_ONLY},
-		{"tmpfs", required_argument, NULL, RUN_OPT_TMPFS},
-		{"cap-add", required_argument, NULL, RUN_OPT_CAP_ADD},
-		{"cap-drop", required_argument, NULL, RUN_OPT_CAP_DROP},
-		{"privileged", no_argument, NULL, RUN_OPT_PRIVILEGED},
-		{"add-host", required_argument, NULL, RUN_OPT_ADD_HOST},
-		{"label", required_argument, NULL, RUN_OPT_LABEL},
-		{"shm-size", required_argument, NULL, RUN_OPT_SHM_SIZE},
-		{"restart", required_argument, NULL, RUN_OPT_RESTART},
-		{0, 0, 0, 0},
-	};
-	memset(o, 0, sizeof(*o));
-	o->config = cJSON_CreateObject();
-	cJSON *env = NULL, *mounts = NULL, *ports = NULL;
-	bool publish_all = false;
-	const char *network = NULL;
-	optind = 1;
-	opterr = 0;
-	int c, rc = 0;
-	while (rc == 0 && (c = getopt_long(argc, argv, "+itdn:e:w:u:h:v:p:Pm:l:", opts, NULL)) != -1) {
-		switch (c) {
-		case 'i': o->interactive = true; break;
-		case 't': o->tty = true; break;
-		case 'd': o->detach = true; break;
-		case 'R': o->autoremove = true; break;
-		case 'n': o->name = optarg; break;
-		case 'e': {
-			if (!env)
-				env = cJSON_AddArrayToObject(o->config, "Env");
-			char kv[8192];
-			if (!strchr(optarg, '=')) {
-				/* -e NAME: take the value from our environment, as Docker does */
-				const char *v = getenv(optarg);
-				if (!v)
-					break;
-				snprintf(kv, sizeof(kv), "%s=%s", optarg, v);
-			} else {
-				snprintf(kv, sizeof(kv), "%s", optarg);
-			}
-			if (kv[0] == '=') {
-				rc = bad(cmd, "invalid environment variable '%s'", optarg);
-				break;
-			}
-			cJSON_AddItemToArray(env, cJSON_CreateString(kv));
-			break;
-		}
-		case 'w':
-			if (optarg[0] != '/')
-				rc = bad(cmd, "the working directory '%s' is invalid, it needs to be an absolute path", optarg);
-			else
-				cJSON_AddStringToObject(o->config, "WorkingDir", optarg);
-			break;
-		case 'u': cJSON_AddStringToObject(o->config, "User", optarg); break;
-		case 'h': cJSON_AddStringToObject(o->config, "Hostname", optarg); break;
-		case 'v':
-			if (!mounts)
-				mounts = cJSON_AddArrayToObject(o->config, "Mounts");
-			rc = add_volume(mounts, cmd, optarg);
-			break;
-		case 'N':
-			/* a network name is checked when the container starts (it may be made meanwhile) */
-			if (!icc_network_name_valid(optarg))
-				rc = bad(cmd, "invalid network '%s': use bridge, none, host or a network name", optarg);
-			network = optarg;
-			break;
-		case 'p': {
-			struct icc_err err;
-			if (!ports)
-				ports = cJSON_AddArrayToObject(o->config, "PortBindings");
-			if (icc_port_parse(optarg, ports, &err) < 0) {
-				cli_errorf("%s: %s", cmd, err.msg);
-				rc = 125;
-			}
-			break;
-		}
-		case 'P': publish_all = true; break;
-		case 'L':
-			if (strcmp(optarg, "missing") && strcmp(optarg, "always") && strcmp(optarg, "never"))
-				rc = bad(cmd, "invalid --pull '%s': use missing, always or never", optarg);
-			o->pull = optarg;
-			break;
-		case 'r': o->runtime = optarg; break;
-		case 'S': rc = security_opt(o->config, cmd, optarg); break;
-		case 'm': rc = run_flag(o->config, cmd, RUN_OPT_MEMORY, optarg); break;
-		case 'l': rc = run_flag(o->config, cmd, RUN_OPT_LABEL, optarg); break;
-		default:
-			if (c >= RUN_OPT_ENTRYPOINT && (rc = run_flag(o->config, cmd, c, optarg)) >= 0)
-				break;
-			cli_errorf("%s: unknown option '%s'; usage: icc %s %s", cmd, argv[optind - 1], cmd,
-				   RUN_SYNOPSIS);
-			rc = 125;
-		}
+	cJSON *a = cJSON_GetObjectItemCaseSensitive(config, key);
+	return cJSON_IsArray(a) ? a : cJSON_AddArrayToObject(config, key);
+}
+
+/* -e K=V, or -e K: the value from our environment (nothing when unset), as Docker does. */
+static int add_env(cJSON *config, const char *cmd, const char *arg)
+{
+	char kv[8192];
+	if (!strchr(arg, '=')) {
+		const char *v = getenv(arg);
+		if (!v)
+			return 0;
+		snprintf(kv, sizeof(kv), "%s=%s", arg, v);
+	} else {
+		snprintf(kv, sizeof(kv), "%s", arg);
 	}
-	if (rc == 0 && optind >= argc) {
-		cli_errorf("%s: requires an IMAGE; usage: icc %s %s", cmd, cmd, RUN_SYNOPSIS);
-		rc = 125;
+	if (kv[0] == '=')
+		return bad(cmd, "invalid environment variable '%s'", arg);
+	cJSON_AddItemToArray(array_in(config, "Env"), cJSON_CreateString(kv));
+	return 0;
+}
+
+/* One option; 0, or the exit code after printing the error. */
+static int one_option(int c, const char *arg, const char *cmd, struct run_opts *o, struct parse_state *ps)
+{
+	struct icc_err err;
+	switch (c) {
+	case 'i': o->interactive = true; return 0;
+	case 't': o->tty = true; return 0;
+	case 'd': o->detach = true; return 0;
+	case 'R': o->autoremove = true; return 0;
+	case 'n': o->name = arg; return 0;
+	case 'e': return add_env(o->config, cmd, arg);
+	case 'w':
+		if (arg[0] != '/')
+			return bad(cmd, "the working directory '%s' is invalid, it needs to be an absolute path", arg);
+		cJSON_AddStringToObject(o->config, "WorkingDir", arg);
+		return 0;
+	case 'u': cJSON_AddStringToObject(o->config, "User", arg); return 0;
+	case 'h': cJSON_AddStringToObject(o->config, "Hostname", arg); return 0;
+	case 'v': return add_volume(array_in(o->config, "Mounts"), cmd, arg);
+	case 'N':
+		/* a network name is checked when the container starts (it may be made meanwhile) */
+		ps->network = arg;
+		if (!icc_network_name_valid(arg))
+			return bad(cmd, "invalid network '%s': use bridge, none, host or a network name", arg);
+		return 0;
+	case 'p':
+		ps->ports = true;
+		if (icc_port_parse(arg, array_in(o->config, "PortBindings"), &err) < 0)
+			return bad(cmd, "%s", err.msg);
+		return 0;
+	case 'P': ps->publish_all = true; return 0;
+	case 'L':
+		o->pull = arg;
+		if (strcmp(arg, "missing") && strcmp(arg, "always") && strcmp(arg, "never"))
+			return bad(cmd, "invalid --pull '%s': use missing, always or never", arg);
+		return 0;
+	case 'r': o->runtime = arg; return 0;
+	case 'S': return security_opt(o->config, cmd, arg);
+	case 'm': return run_flag(o->config, cmd, RUN_OPT_MEMORY, arg);
+	case 'l': return run_flag(o->config, cmd, RUN_OPT_LABEL, arg);
 	}
-	if (rc == 0)
-		rc = run_flags_finish(o->config, cmd, o->autoremove, optind + 1 < argc);
-	if (rc == 0 && o->runtime) {
-		struct icc_err err;
-		if (icc_runtime_check(o->runtime, &err) < 0) {
-			cli_fail(&err);
-			rc = 125;
-		}
-	}
-	if (rc) {
-		run_opts_free(o);
-		return rc;
-	}
+	return c >= RUN_OPT_ENTRYPOINT ? run_flag(o->config, cmd, c, arg) : -1;
+}
+
+/* The members every container config has, once the options are read; 0 or 125. */
+static int finish_config(int argc, char **argv, const char *cmd, struct run_opts *o,
+			 const struct parse_state *ps)
+{
 	o->image = argv[optind];
 	if (optind + 1 < argc) {
 		cJSON *a = cJSON_AddArrayToObject(o->config, "Cmd");
@@ -244,15 +222,11 @@ int run_opts_parse(int argc, char **argv, const char *cmd, struct run_opts *o)
 	cJSON_AddBoolToObject(o->config, "Tty", o->tty);
 	cJSON_AddBoolToObject(o->config, "OpenStdin", o->interactive);
 	cJSON_AddBoolToObject(o->config, "AutoRemove", o->autoremove);
-	if (!network)
-		network = ICC_DEFAULT_NETWORK;
-	if ((ports || publish_all) && (!strcmp(network, "host") || !strcmp(network, "none"))) {
-		cli_errorf("%s: published ports need a bridge network, not --network %s", cmd, network);
-		run_opts_free(o);
-		return 125;
-	}
+	const char *network = ps->network ? ps->network : ICC_DEFAULT_NETWORK;
+	if ((ps->ports || ps->publish_all) && (!strcmp(network, "host") || !strcmp(network, "none")))
+		return bad(cmd, "published ports need a bridge network, not --network %s", network);
 	cJSON_AddStringToObject(o->config, "Network", network);
-	if (publish_all)
+	if (ps->publish_all)
 		cJSON_AddBoolToObject(o->config, "PublishAllPorts", true);
 	/* always set, so that an image's config can never choose them */
 	if (!cJSON_GetObjectItemCaseSensitive(o->config, "Seccomp"))
@@ -261,6 +235,37 @@ int run_opts_parse(int argc, char **argv, const char *cmd, struct run_opts *o)
 		cJSON_AddBoolToObject(o->config, "NoNewPrivileges", true);
 	cJSON_AddStringToObject(o->config, "Runtime", o->runtime ? o->runtime : ICC_DEFAULT_RUNTIME);
 	return 0;
+}
+
+int run_opts_parse(int argc, char **argv, const char *cmd, struct run_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->config = cJSON_CreateObject();
+	struct parse_state ps = {0};
+	optind = 1;
+	opterr = 0;
+	int c, rc = 0;
+	while (rc == 0 && (c = getopt_long(argc, argv, "+itdn:e:w:u:h:v:p:Pm:l:", long_opts, NULL)) != -1) {
+		rc = one_option(c, optarg, cmd, o, &ps);
+		if (rc < 0)
+			rc = bad(cmd, "unknown option '%s'; usage: icc %s %s", argv[optind - 1], cmd, RUN_SYNOPSIS);
+	}
+	if (rc == 0 && optind >= argc)
+		rc = bad(cmd, "requires an IMAGE; usage: icc %s %s", cmd, RUN_SYNOPSIS);
+	if (rc == 0)
+		rc = run_flags_finish(o->config, cmd, o->autoremove, optind + 1 < argc);
+	if (rc == 0 && o->runtime) {
+		struct icc_err err;
+		if (icc_runtime_check(o->runtime, &err) < 0) {
+			cli_fail(&err);
+			rc = 125;
+		}
+	}
+	if (rc == 0)
+		rc = finish_config(argc, argv, cmd, o, &ps);
+	if (rc)
+		run_opts_free(o);
+	return rc;
 }
 
 void run_opts_free(struct run_opts *o)
