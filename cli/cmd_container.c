@@ -294,6 +294,10 @@ int cmd_rm(int argc, char **argv)
 		}
 		struct icc_cstate cs;
 		icc_container_state(meta, &cs);
+		/* a restart policy waiting out its back-off must not start it while it goes */
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(meta, "state"),
+								  "restarting")))
+			icc_restart_suppress(&st, id);
 		const char *name = icc_json_str(meta, "name");
 		char cname[256], runtime[16];
 		snprintf(cname, sizeof(cname), "%s", name ? name : id);

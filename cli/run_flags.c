@@ -127,6 +127,11 @@ static int tmpfs(cJSON *config, const char *cmd, const char *arg)
 		cli_errorf("%s: --tmpfs '%s': the mount point must be an absolute path other than /", cmd, arg);
 		return 125;
 	}
+	struct icc_err e;
+	if (colon && icc_check_tmpfs_options(colon + 1, &e) < 0) {
+		cli_errorf("%s: --tmpfs %s", cmd, e.msg);
+		return 125;
+	}
 	cJSON *t = object_member(config, "Tmpfs");
 	cJSON_DeleteItemFromObjectCaseSensitive(t, path);
 	cJSON_AddStringToObject(t, path, colon ? colon + 1 : "");
@@ -156,9 +161,13 @@ static int restart(cJSON *config, const char *cmd, const char *arg)
 	return 0;
 }
 
-static int label(cJSON *config, const char *arg)
+static int label(cJSON *config, const char *cmd, const char *arg)
 {
 	const char *eq = strchr(arg, '=');
+	if (eq == arg || !*arg) {
+		cli_errorf("%s: --label '%s': a label needs a key (KEY=VALUE)", cmd, arg);
+		return 125;
+	}
 	char key[1024];
 	snprintf(key, sizeof(key), "%.*s", eq ? (int)(eq - arg) : (int)strlen(arg), arg);
 	cJSON *l = object_member(config, "Labels");
@@ -211,7 +220,7 @@ int run_flag(cJSON *config, const char *cmd, int c, const char *arg)
 		cJSON_AddItemToArray(array_member(config, "ExtraHosts"), cJSON_CreateString(kv));
 		return 0;
 	}
-	case RUN_OPT_LABEL: return label(config, arg);
+	case RUN_OPT_LABEL: return label(config, cmd, arg);
 	case RUN_OPT_RESTART: return restart(config, cmd, arg);
 	}
 	return -1;
@@ -224,6 +233,10 @@ int run_flags_finish(cJSON *config, const char *cmd, bool autoremove, bool has_c
 		cli_errorf("%s: conflicting options: --restart and --rm", cmd);
 		return 125;
 	}
+	/* Docker's default swap: as much again as the memory (MemorySwap = twice Memory) */
+	long long mem = icc_json_int(config, "Memory", 0);
+	if (mem > 0 && !cJSON_GetObjectItemCaseSensitive(config, "MemorySwap"))
+		cJSON_AddNumberToObject(config, "MemorySwap", (double)(2 * mem));
 	/* as Docker: --entrypoint discards the image's Cmd (the command line's stays) */
 	if (cJSON_GetObjectItemCaseSensitive(config, "Entrypoint") && !has_cmd)
 		cJSON_AddArrayToObject(config, "Cmd");

@@ -248,3 +248,30 @@ int icc_parse_add_host(const char *s, char *name, size_t nsize, char *ip, size_t
 	snprintf(ip, isize, "%s", buf);
 	return 0;
 }
+
+int icc_check_tmpfs_options(const char *opts, struct icc_err *err)
+{
+	static const char *const keys[] = {"size=", "mode=", "uid=", "gid=", "nr_inodes=", "nr_blocks=",
+					   "mpol=", NULL};
+	static const char *const flags[] = {"ro", "rw", "exec", "noexec", "suid", "nosuid", "dev", "nodev",
+					    "sync", "async", "dirsync", "atime", "noatime", "diratime",
+					    "nodiratime", "relatime", "norelatime", "strictatime",
+					    "nostrictatime", "mand", "nomand", NULL};
+	const char *p = opts;
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		bool ok = false;
+		for (size_t i = 0; !ok && keys[i]; i++) {
+			size_t k = strlen(keys[i]);
+			ok = n > k && !strncmp(p, keys[i], k);
+		}
+		for (size_t i = 0; !ok && flags[i]; i++)
+			ok = strlen(flags[i]) == n && !strncmp(p, flags[i], n);
+		if (!ok)
+			return icc_err_set(err, EINVAL, "'%s': unknown tmpfs option '%.*s'", opts, (int)n, p);
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}

@@ -62,6 +62,10 @@ bool icc_restart_wanted(const struct icc_restart_policy *p, int exit_code, int r
  * minute, back to 100 ms after a run of 10 s or more.  `prev_ms` 0: the first. */
 int64_t icc_restart_delay_ms(int64_t prev_ms, int64_t ran_ms);
 
+/* --tmpfs PATH[:OPTS]: OPTS a comma list of tmpfs options (size=, mode=, uid=, gid=,
+ * nr_inodes=, nr_blocks=, mpol=) and mount flags (ro, rw, exec, noexec, suid, ...). */
+int icc_check_tmpfs_options(const char *opts, struct icc_err *err);
+
 /* --add-host NAME:IP (or NAME=IP): a host name and an IPv4/IPv6 address. */
 int icc_parse_add_host(const char *s, char *name, size_t nsize, char *ip, size_t isize,
 		       struct icc_err *err);

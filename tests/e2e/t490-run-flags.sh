@@ -150,6 +150,8 @@ test_expect_success 'malformed values: one line, exit 125, nothing created' '
 	bad "^icc: run: --add-host .nohost.: use NAME:IP" --add-host nohost &&
 	bad "^icc: run: --add-host .h:999.1.1.1.: invalid IP address" --add-host h:999.1.1.1 &&
 	bad "^icc: run: --tmpfs .relative.: the mount point must be an absolute path" --tmpfs relative &&
+	bad "^icc: run: --tmpfs .size=1m,rbind.: unknown tmpfs option .rbind." --tmpfs /x:size=1m,rbind &&
+	bad "^icc: run: --label .=x.: a label needs a key" --label =x &&
 	bad "^icc: run: --shm-size .0.: the size must be greater than 0" --shm-size 0 &&
 	bad "^icc: run: --env-file .missing.: No such file or directory" --env-file missing &&
 	printf "GOOD=1\nBAD KEY=2\n" >badenv &&
@@ -159,6 +161,7 @@ test_expect_success 'malformed values: one line, exit 125, nothing created' '
 test_expect_success 'create records every flag under Docker keys in inspect' '
 	icc create --name all -m 64m --cpus 0.5 --pids-limit 20 --restart on-failure:3 --read-only \
 		--tmpfs /run:size=1m --shm-size 8m busybox >/dev/null &&
+	test "$(icc inspect -f "{{.HostConfig.MemorySwap}}" all)" = 134217728 &&
 	icc inspect -f "{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}} {{.HostConfig.PidsLimit}} {{.HostConfig.RestartPolicy.Name}}:{{.HostConfig.RestartPolicy.MaximumRetryCount}} {{.HostConfig.ShmSize}} {{json .HostConfig.Tmpfs}}" all >out &&
 	test "$(cat out)" = "67108864 500000000 20 on-failure:3 8388608 {\"/run\":\"size=1m\"}" &&
 	icc inspect -f "{{.HostConfig.Memory}} {{.HostConfig.ShmSize}} {{.HostConfig.RestartPolicy.Name}}" $(icc create busybox) >out &&

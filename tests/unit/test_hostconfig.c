@@ -166,6 +166,17 @@ static void add_host(void **state)
 	assert_int_equal(icc_parse_add_host("h:999.1.1.1", name, sizeof(name), ip, sizeof(ip), &e), -EINVAL);
 }
 
+static void tmpfs_options(void **state)
+{
+	struct icc_err e;
+	assert_int_equal(icc_check_tmpfs_options("size=64m,mode=1777,exec,uid=1000", &e), 0);
+	assert_int_equal(icc_check_tmpfs_options("", &e), 0);
+	assert_int_equal(icc_check_tmpfs_options("size=1m,bind", &e), -EINVAL);
+	assert_string_equal(e.msg, "'size=1m,bind': unknown tmpfs option 'bind'");
+	assert_int_equal(icc_check_tmpfs_options("size=", &e), -EINVAL);
+	assert_int_equal(icc_check_tmpfs_options("rbind", &e), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -177,6 +188,7 @@ int main(void)
 		cmocka_unit_test(restart_policies),
 		cmocka_unit_test(backoff),
 		cmocka_unit_test(add_host),
+		cmocka_unit_test(tmpfs_options),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
