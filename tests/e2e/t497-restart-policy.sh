@@ -94,4 +94,37 @@ test_expect_success 'rm -f of an always container: gone, nothing restarts it' '
 	test_must_fail icc inspect gone >/dev/null 2>&1
 '
 
+test_expect_success 'between runs: Status restarting, the back-off doubles; stop during the wait ends it' '
+	id=$(icc run -d --name bo --restart always busybox sh -c "echo run >>/runs; exit 1") &&
+	mon=$(icc inspect -f "{{.Icc.State.monitor_pid}}" bo) &&
+	wait_runs "$id" 6 &&
+	for i in $(seq 100); do
+		test "$(icc inspect -f "{{.State.Status}} {{.State.Restarting}}" bo)" = "restarting true" && break
+		sleep 0.05
+	done &&
+	test "$(icc inspect -f "{{.State.Status}} {{.State.Restarting}}" bo)" = "restarting true" &&
+	icc stop bo >/dev/null && n=$(runs "$id") &&
+	for i in $(seq 30); do kill -0 "$mon" 2>/dev/null || break; sleep 0.1; done &&
+	! kill -0 "$mon" 2>/dev/null && sleep 1 &&
+	test "$(runs "$id")" = "$n" &&
+	test "$(icc inspect -f "{{.State.Status}} {{.State.Restarting}}" bo)" = "exited false"
+'
+
+test_expect_success 'rm (no -f) of a container waiting to restart: its monitor ends' '
+	id=$(icc run -d --name bo2 --restart on-failure busybox sh -c "exit 2") &&
+	mon=$(icc inspect -f "{{.Icc.State.monitor_pid}}" bo2) &&
+	for i in $(seq 100); do
+		test "$(icc inspect -f "{{.RestartCount}}" bo2)" -ge 5 && break
+		sleep 0.1
+	done &&
+	for i in $(seq 100); do
+		test "$(icc inspect -f "{{.State.Restarting}}" bo2)" = true && break
+		sleep 0.05
+	done &&
+	icc rm bo2 >/dev/null &&
+	for i in $(seq 50); do kill -0 "$mon" 2>/dev/null || break; sleep 0.1; done &&
+	! kill -0 "$mon" 2>/dev/null &&
+	test_must_fail icc inspect bo2 >/dev/null 2>&1
+'
+
 test_done
