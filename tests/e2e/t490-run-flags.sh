@@ -97,6 +97,21 @@ test_expect_success '--init: tini is PID 1 and reaps, busybox image' '
 	test "$(icc inspect -f "{{.HostConfig.Init}}" $(icc create --init busybox))" = true
 '
 
+if command -v crun >/dev/null; then
+test_expect_success 'the same flags under crun: init, ulimit, caps, limits, read-only with a save' '
+	icc run --rm --runtime crun --init --ulimit core=unlimited --cap-drop ALL -m 64m busybox \
+		sh -c "ulimit -c; tr \"\\0\" \" \" </proc/1/cmdline; echo; grep ^CapEff /proc/self/status" >out &&
+	test "$(sed -n 1p out)" = unlimited && sed -n 2p out | grep -q "^/dev/init -- sh -c" &&
+	grep -q "^CapEff:	0000000000000000$" out &&
+	id=$(icc run -d --runtime crun --read-only --pids-limit 20 busybox sleep 3600) && at_exit "icc rm -f $id" &&
+	icc exec "$id" sh -c "echo crun-ro > /.icc/save" && icc snapshots "$id" | grep -q crun-ro &&
+	test_must_fail icc exec "$id" touch /x &&
+	icc rm -f "$id" >/dev/null
+'
+else
+	test_skip 'the same flags under crun' "crun not installed"
+fi
+
 tree=$(sh "$TESTS_DIR/debian-tree.sh" 2>/dev/null) && icc init -q "$tree" debian:bookworm >/dev/null 2>&1 &&
 	have_debian=1 || have_debian=
 if [ -n "$have_debian" ]; then
