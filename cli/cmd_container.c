@@ -179,7 +179,9 @@ static int signal_containers(int argc, char **argv, bool stop, int sig, int secs
 		snprintf(cname, sizeof(cname), "%s", name ? name : id);
 		const char *stopsig = icc_json_str(cJSON_GetObjectItemCaseSensitive(meta, "config"), "StopSignal");
 		cJSON_Delete(meta);
-		if (stop) /* no restart policy starts it again, also one waiting out its back-off */
+		if (stop && cs.status != ICC_CS_RUNNING) /* also one waiting out its back-off */
+			icc_restart_cancel(&st, id);
+		else if (stop) /* no restart policy starts it again */
 			icc_restart_suppress(&st, id);
 		if (cs.status != ICC_CS_RUNNING && cs.status != ICC_CS_DEAD) {
 			if (stop) {
@@ -295,9 +297,18 @@ int cmd_rm(int argc, char **argv)
 		struct icc_cstate cs;
 		icc_container_state(meta, &cs);
 		/* a restart policy waiting out its back-off must not start it while it goes */
-		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(meta, "state"),
-								  "restarting")))
-			icc_restart_suppress(&st, id);
+		if (cs.status != ICC_CS_RUNNING &&
+		    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(meta, "state"),
+								  "restarting"))) {
+			struct icc_err err;
+			icc_restart_cancel(&st, id);
+			cJSON_Delete(meta);
+			if (icc_object_meta(&st, ICC_CONTAINER, id, &meta, &err) < 0) {
+				status = cli_fail(&err);
+				continue;
+			}
+			icc_container_state(meta, &cs);
+		}
 		const char *name = icc_json_str(meta, "name");
 		char cname[256], runtime[16];
 		snprintf(cname, sizeof(cname), "%s", name ? name : id);

@@ -496,3 +496,27 @@ void icc_restart_suppress(struct icc_store *st, const char *id)
 	icc_state_update(st, id, patch, &e);
 	cJSON_Delete(patch);
 }
+
+void icc_restart_cancel(struct icc_store *st, const char *id)
+{
+	icc_restart_suppress(st, id);
+	/* a monitor past its last check may be starting the container right now:
+	 * wait until it is done, ending what it started (10 s at most) */
+	for (int waited = 0; waited < 10000; waited += 50) {
+		cJSON *meta;
+		struct icc_err e;
+		if (!icc_object_exists(st, ICC_CONTAINER, id) || icc_object_meta(st, ICC_CONTAINER, id, &meta, &e) < 0)
+			return;
+		const cJSON *s = cJSON_GetObjectItemCaseSensitive(meta, "state");
+		pid_t mon = (pid_t)icc_json_int(s, "monitor_pid", 0);
+		struct icc_cstate cs;
+		icc_container_state(meta, &cs);
+		cJSON_Delete(meta);
+		if (mon <= 0 || mon == getpid() || kill(mon, 0) < 0)
+			return;
+		if (cs.status == ICC_CS_RUNNING)
+			kill(cs.pid, SIGKILL);
+		struct timespec ts = {0, 50 * 1000000L};
+		nanosleep(&ts, NULL);
+	}
+}

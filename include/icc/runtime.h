@@ -147,6 +147,9 @@ int icc_container_start(struct icc_store *st, const char *id, const struct icc_l
  * until its next start (state.manually_stopped).
  */
 void icc_restart_suppress(struct icc_store *st, const char *id);
+/* The same for a container that is not running: and wait until a monitor that
+ * was about to start it again is done (what it started meanwhile is killed). */
+void icc_restart_cancel(struct icc_store *st, const char *id);
 
 /* How many processes the OOM killer killed in container `id`'s memory cgroup
  * (cgroup v2 memory.events, v1 memory.oom_control); 0 when unknown. */

@@ -85,13 +85,17 @@ test_expect_success 'no policy: the container is not started again' '
 	test "$(icc inspect -f "{{.HostConfig.RestartPolicy.Name}}" np)" = no
 '
 
+# rm -f at any moment: while it runs, between runs, while the monitor starts it again
 test_expect_success 'rm -f of an always container: gone, nothing restarts it' '
-	id=$(icc run -d --name gone --restart always busybox sh -c "sleep 0.2") &&
-	mon=$(icc inspect -f "{{.Icc.State.monitor_pid}}" gone) &&
-	sleep 0.5 && icc rm -f gone >/dev/null &&
-	for i in $(seq 50); do kill -0 "$mon" 2>/dev/null || break; sleep 0.1; done &&
-	! kill -0 "$mon" 2>/dev/null &&
-	test_must_fail icc inspect gone >/dev/null 2>&1
+	for t in 0.1 0.25 0.4 0.55 0.7 0.85 1.0; do
+		id=$(icc run -d --name gone --restart always busybox sh -c "sleep 0.1") &&
+		mon=$(icc inspect -f "{{.Icc.State.monitor_pid}}" gone) &&
+		sleep $t && icc rm -f gone >/dev/null &&
+		for i in $(seq 50); do kill -0 "$mon" 2>/dev/null || break; sleep 0.1; done &&
+		! kill -0 "$mon" 2>/dev/null &&
+		test_must_fail icc inspect gone >/dev/null 2>&1 &&
+		! grep -q "/containers/$id/" /proc/mounts || { echo "after $t s"; exit 1; }
+	done
 '
 
 test_expect_success 'between runs: Status restarting, the back-off doubles; stop during the wait ends it' '
