@@ -94,6 +94,8 @@ test_expect_success 'system df: RECLAIMABLE never above the store usage, per typ
 	echo "reclaimable $rec size $size used $used" &&
 	test "$rec" -le "$used" && test "$size" -le "$used" &&
 	jq -e "select(.ReclaimableBytes > .SizeBytes)" df.json >bad; test ! -s bad &&
+	icc snapshots --format json saver >snap.json && cat snap.json &&
+	test "$(jq .SizeBytes snap.json)" -gt 8000000 && test "$(jq .UniqueSizeBytes snap.json)" -lt 1000000 &&
 	icc system df -v >out &&
 	head -n 20 out | grep -Eq "^REPOSITORY +TAG +IMAGE ID +CREATED +SIZE +SHARED SIZE +UNIQUE SIZE +CONTAINERS$"
 '
