@@ -77,6 +77,9 @@ static int info(int argc, char **argv)
 		used = size - (unsigned long long)vfs.f_bfree * vfs.f_frsize;
 	}
 	int snaps = count_snapshots(&st);
+	enum icc_qgroup_mode qmode = ICC_QGROUP_OFF;
+	if (icc_qgroup_mode(st.root_fd, &qmode, &err) < 0)
+		qmode = ICC_QGROUP_INCONSISTENT;
 	if (json) {
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "Root", st.root);
@@ -88,6 +91,7 @@ static int info(int argc, char **argv)
 		cJSON_AddNumberToObject(o, "Images", (double)imgs.count);
 		cJSON_AddNumberToObject(o, "Containers", (double)ctrs.count);
 		cJSON_AddNumberToObject(o, "Snapshots", snaps);
+		cJSON_AddStringToObject(o, "Quotas", icc_qgroup_mode_name(qmode));
 		cli_print_json(o, true);
 		cJSON_Delete(o);
 	} else {
@@ -102,6 +106,9 @@ static int info(int argc, char **argv)
 		printf("Images:        %zu\n", imgs.count);
 		printf("Containers:    %zu\n", ctrs.count);
 		printf("Snapshots:     %d\n", snaps);
+		printf("Quotas:        %s%s\n", icc_qgroup_mode_name(qmode),
+		       qmode == ICC_QGROUP_FULL ? " (sizes are btrfs's exclusive and referenced bytes)"
+						: " (sizes are apparent sizes: icc system check --quotas)");
 	}
 	icc_idlist_free(&imgs);
 	icc_idlist_free(&ctrs);

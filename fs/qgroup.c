@@ -55,26 +55,28 @@ static int quota_tree_walk(int fd, uint32_t min_type, uint32_t max_type,
 		if (k->nr_items == 0)
 			return 0;
 		size_t off = 0;
-		const struct btrfs_ioctl_search_header *h = NULL;
+		struct btrfs_ioctl_search_header h;
 		for (uint32_t i = 0; i < k->nr_items; i++) {
-			h = (const void *)(args.buf + off);
-			off += sizeof(*h);
-			if (off + h->len > sizeof(args.buf))
+			if (off + sizeof(h) > sizeof(args.buf))
 				return -EIO;
-			if (h->objectid == 0 && h->type >= min_type && h->type <= max_type) {
-				int r = fn(ctx, h->type, h->offset, args.buf + off, h->len);
+			memcpy(&h, args.buf + off, sizeof(h)); /* items are not aligned */
+			off += sizeof(h);
+			if (off + h.len > sizeof(args.buf))
+				return -EIO;
+			if (h.objectid == 0 && h.type >= min_type && h.type <= max_type) {
+				int r = fn(ctx, h.type, h.offset, args.buf + off, h.len);
 				if (r < 0)
 					return r;
 			}
-			off += h->len;
+			off += h.len;
 		}
 		/* continue after the last key returned */
-		if (h->type > max_type || (h->type == max_type && h->offset == UINT64_MAX))
+		if (h.type > max_type || (h.type == max_type && h.offset == UINT64_MAX))
 			return 0;
-		k->min_type = h->type;
-		k->min_offset = h->offset + 1;
-		if (h->offset == UINT64_MAX) {
-			k->min_type = h->type + 1;
+		k->min_type = h.type;
+		k->min_offset = h.offset + 1;
+		if (h.offset == UINT64_MAX) {
+			k->min_type = h.type + 1;
 			k->min_offset = 0;
 		}
 	}

@@ -36,6 +36,7 @@ icc init "$T/rootfs" busybox >/dev/null
 
 test_expect_success 'quotas off: apparent sizes, and every listing says so' '
 	icc system df >out && grep -q "^Sizes are apparent sizes (quotas are off on this store" out &&
+	icc system info | grep -q "^Quotas: *off (sizes are apparent sizes" &&
 	icc system df --format json | jq -e "select(.Exact == false)" >/dev/null &&
 	icc system check >out 2>err && grep -q "is consistent" out &&
 	grep -q "^icc: note: Sizes are apparent sizes (quotas are off" err
@@ -44,6 +45,8 @@ test_expect_success 'quotas off: apparent sizes, and every listing says so' '
 test_expect_success 'check --quotas turns them on (an existing store upgrades)' '
 	icc system check --quotas >out 2>err && grep -q "^quotas enabled on " out && test ! -s err &&
 	btrfs qgroup show "$ICC_ROOT" >/dev/null &&
+	icc system info | grep -q "^Quotas: *on (sizes are btrfs" &&
+	test "$(icc system info --format json | jq -r .Quotas)" = on &&
 	icc system check >out 2>err && test ! -s err &&
 	icc system df >out && grep -q "^Sizes are exclusive bytes (what removing each frees)" out &&
 	icc system df --format json | jq -e "select(.Exact == true)" >/dev/null
