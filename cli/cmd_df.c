@@ -1,11 +1,12 @@
 /* cmd_df.c - icc system df: space used by images, containers and snapshots
  *
- * Sizes are apparent sizes (the sum of the files' lengths, hard links once),
- * as icc images and icc snapshots show them.  btrfs shares extents between an
- * image, its containers and their snapshots, so the sum overstates what is on
- * disk; the "Disk usage" line under the table is what the filesystem reports.
- * RECLAIMABLE is what 'icc system prune -a' and 'icc snapshot prune' could
- * remove: unused images, stopped containers, every snapshot.
+ * With btrfs quotas on, each row's SIZE is the sum of what its objects hold
+ * exclusively (what removing each frees), so RECLAIMABLE can never exceed the
+ * store's usage; blocks shared by several objects are in no row (-v shows
+ * each image's and snapshot's SHARED SIZE).  With quotas off, sizes are
+ * apparent sizes and a line under the table says so.  RECLAIMABLE is what
+ * 'icc system prune -a --snapshots' could remove: unused images, stopped
+ * containers, every snapshot.
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 
 #include "cli.h"
 #include "icc/object.h"
+#include "icc/objsize.h"
 #include "icc/ref.h"
 #include "icc/runtime.h"
 #include "icc/snapref.h"
@@ -27,16 +29,32 @@ struct kind_total {
 	unsigned long long size, reclaimable;
 };
 
-static unsigned long long tree_bytes(struct icc_store *st, int fd)
+/* The sizes of the tree open at fd (closed here); zeros if it cannot be read. */
+static struct icc_size tree_sizes(struct icc_sizes *sz, int fd)
 {
-	unsigned long long b = 0;
+	struct icc_size z = {0, 0};
 	struct icc_err e;
 	if (fd >= 0) {
-		icc_tree_size(fd, &b, &e);
+		if (icc_sizes_of(sz, fd, &z, &e) < 0)
+			z.exclusive = z.total = 0;
 		close(fd);
 	}
-	(void)st;
-	return b;
+	return z;
+}
+
+/* SIZE, SHARED SIZE and UNIQUE SIZE of an image or snapshot, as Docker's df -v. */
+static void add_shared_unique(cJSON *o, struct icc_size z)
+{
+	char hs[32], hsh[32], hu[32];
+	icc_human_size(z.total, hs, sizeof(hs));
+	icc_human_size(z.total - z.exclusive, hsh, sizeof(hsh));
+	icc_human_size(z.exclusive, hu, sizeof(hu));
+	cJSON_AddStringToObject(o, "Size", hs);
+	cJSON_AddNumberToObject(o, "SizeBytes", (double)z.total);
+	cJSON_AddStringToObject(o, "SharedSize", hsh);
+	cJSON_AddNumberToObject(o, "SharedSizeBytes", (double)(z.total - z.exclusive));
+	cJSON_AddStringToObject(o, "UniqueSize", hu);
+	cJSON_AddNumberToObject(o, "UniqueSizeBytes", (double)z.exclusive);
 }
 
 static void reclaim_text(const struct kind_total *k, char *out, size_t size)
@@ -82,12 +100,19 @@ int cli_system_df(int argc, char **argv)
 	struct icc_err err;
 	struct icc_idlist imgs, ctrs;
 	cJSON *refs = NULL;
+	struct icc_sizes sz;
+	if (icc_sizes_open(&sz, &st, &err) < 0) {
+		icc_store_close(&st);
+		return cli_fail(&err);
+	}
 	if (icc_object_list(&st, ICC_IMAGE, &imgs, &err) < 0) {
+		icc_sizes_close(&sz);
 		icc_store_close(&st);
 		return cli_fail(&err);
 	}
 	if (icc_object_list(&st, ICC_CONTAINER, &ctrs, &err) < 0 || icc_refs_load(&st, &refs, &err) < 0) {
 		icc_idlist_free(&imgs);
+		icc_sizes_close(&sz);
 		icc_store_close(&st);
 		return cli_fail(&err);
 	}
@@ -108,7 +133,8 @@ int cli_system_df(int argc, char **argv)
 		for (size_t j = 0; img && j < imgs.count; j++)
 			if (!strcmp(imgs.ids[j], img))
 				uses[j]++;
-		unsigned long long b = tree_bytes(&st, icc_object_rootfs_fd(&st, ICC_CONTAINER, ctrs.ids[i], &err));
+		struct icc_size cz = tree_sizes(&sz, icc_object_rootfs_fd(&st, ICC_CONTAINER, ctrs.ids[i], &err));
+		unsigned long long b = cz.exclusive; /* the writable layer: what rm frees */
 		k[1].total++;
 		k[1].active += running;
 		k[1].size += b;
@@ -123,6 +149,7 @@ int cli_system_df(int argc, char **argv)
 		cJSON_AddStringToObject(o, "Names", icc_json_str(m, "name") ? icc_json_str(m, "name") : "");
 		cJSON_AddStringToObject(o, "Size", hs);
 		cJSON_AddNumberToObject(o, "SizeBytes", (double)b);
+		cJSON_AddNumberToObject(o, "VirtualSizeBytes", (double)cz.total);
 		cJSON_AddStringToObject(o, "Status", status);
 		cJSON_AddItemToArray(vctr, o);
 
@@ -134,22 +161,21 @@ int cli_system_df(int argc, char **argv)
 			if (icc_snapdir_list(&sd, &all, &n, &err) < 0)
 				n = 0;
 			for (size_t s = 0; s < n; s++) {
-				unsigned long long sb = tree_bytes(&st, icc_snapdir_open_root(&sd, all[s].name, &err));
+				struct icc_size z = tree_sizes(&sz, icc_snapdir_open_root(&sd, all[s].name, &err));
+				unsigned long long sb = z.exclusive;
 				k[2].total++;
 				k[2].active += running;
 				k[2].size += sb;
 				k[2].reclaimable += sb;
-				char ref[400], ago[64], hsb[32];
+				char ref[400], ago[64];
 				const char *cname = icc_json_str(m, "name");
 				snprintf(ref, sizeof(ref), "%s/%s", cname ? cname : sid, all[s].name);
 				icc_time_ago(all[s].created_ns, now, ago, sizeof(ago));
-				icc_human_size(sb, hsb, sizeof(hsb));
 				cJSON *so = cJSON_CreateObject();
 				cJSON_AddStringToObject(so, "Names", ref);
 				cJSON_AddStringToObject(so, "ID", cli_short_id(all[s].id, sid));
 				cJSON_AddStringToObject(so, "CreatedSince", ago);
-				cJSON_AddStringToObject(so, "Size", hsb);
-				cJSON_AddNumberToObject(so, "SizeBytes", (double)sb);
+				add_shared_unique(so, z);
 				cJSON_AddItemToArray(vsnap, so);
 			}
 			free(all);
@@ -166,26 +192,25 @@ int cli_system_df(int argc, char **argv)
 		if (!snaps[s].removed)
 			continue;
 		struct icc_snapdir sd;
-		unsigned long long sb = 0;
+		struct icc_size z = {0, 0};
 		if (icc_container_snapdir_open(&st, snaps[s].container_id, &sd, &err) == 0) {
-			sb = tree_bytes(&st, icc_snapdir_open_root(&sd, snaps[s].info.name, &err));
+			z = tree_sizes(&sz, icc_snapdir_open_root(&sd, snaps[s].info.name, &err));
 			icc_snapdir_close(&sd);
 		}
+		unsigned long long sb = z.exclusive;
 		k[2].total++;
 		k[2].size += sb;
 		k[2].reclaimable += sb;
-		char ref[400], ago[64], hsb[32], sid[13];
+		char ref[400], ago[64], sid[13];
 		snprintf(ref, sizeof(ref), "%s/%s", snaps[s].container_name[0] ? snaps[s].container_name
 								   : cli_short_id(snaps[s].container_id, sid),
 			 snaps[s].info.name);
 		icc_time_ago(snaps[s].info.created_ns, now, ago, sizeof(ago));
-		icc_human_size(sb, hsb, sizeof(hsb));
 		cJSON *so = cJSON_CreateObject();
 		cJSON_AddStringToObject(so, "Names", ref);
 		cJSON_AddStringToObject(so, "ID", cli_short_id(snaps[s].info.id, sid));
 		cJSON_AddStringToObject(so, "CreatedSince", ago);
-		cJSON_AddStringToObject(so, "Size", hsb);
-		cJSON_AddNumberToObject(so, "SizeBytes", (double)sb);
+		add_shared_unique(so, z);
 		cJSON_AddBoolToObject(so, "Removed", true);
 		cJSON_AddItemToArray(vsnap, so);
 	}
@@ -194,13 +219,19 @@ int cli_system_df(int argc, char **argv)
 		cJSON *m;
 		if (icc_object_meta(&st, ICC_IMAGE, imgs.ids[j], &m, &err) < 0)
 			continue;
-		unsigned long long b = icc_image_size(&st, imgs.ids[j], m);
+		struct icc_size z;
+		if (sz.exact) {
+			z = tree_sizes(&sz, icc_object_rootfs_fd(&st, ICC_IMAGE, imgs.ids[j], &err));
+		} else { /* the apparent size cached in meta.json */
+			z.exclusive = z.total = icc_image_size(&st, imgs.ids[j], m);
+		}
+		unsigned long long b = z.exclusive;
 		k[0].total++;
 		k[0].active += uses[j] > 0;
 		k[0].size += b;
 		if (!uses[j])
 			k[0].reclaimable += b;
-		char repo[300] = "<none>", tag[160] = "<none>", sid[13], ago[64], hs[32];
+		char repo[300] = "<none>", tag[160] = "<none>", sid[13], ago[64];
 		const cJSON *it;
 		cJSON_ArrayForEach(it, refs)
 			if (cJSON_IsString(it) && !strcmp(it->valuestring, imgs.ids[j])) {
@@ -208,14 +239,12 @@ int cli_system_df(int argc, char **argv)
 				break;
 			}
 		icc_time_ago(icc_time_parse(icc_json_str(m, "created")), now, ago, sizeof(ago));
-		icc_human_size(b, hs, sizeof(hs));
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "Repository", repo);
 		cJSON_AddStringToObject(o, "Tag", tag);
 		cJSON_AddStringToObject(o, "ID", cli_short_id(imgs.ids[j], sid));
 		cJSON_AddStringToObject(o, "CreatedSince", ago);
-		cJSON_AddStringToObject(o, "Size", hs);
-		cJSON_AddNumberToObject(o, "SizeBytes", (double)b);
+		add_shared_unique(o, z);
 		cJSON_AddNumberToObject(o, "Containers", uses[j]);
 		cJSON_AddItemToArray(vimg, o);
 		cJSON_Delete(m);
@@ -240,8 +269,11 @@ int cli_system_df(int argc, char **argv)
 			char used[32], size[32];
 			icc_human_size((unsigned long long)(v.f_blocks - v.f_bfree) * v.f_frsize, used, sizeof(used));
 			icc_human_size((unsigned long long)v.f_blocks * v.f_frsize, size, sizeof(size));
-			printf("\nSizes are apparent sizes; btrfs shares blocks between them.\n"
-			       "Disk usage of the store: %s of %s\n", used, size);
+			const char *note = icc_sizes_note(&sz);
+			printf("\n%s\nDisk usage of the store: %s of %s\n",
+			       note ? note : "Sizes are exclusive bytes (what removing each frees); blocks shared by "
+					     "several are in no row.",
+			       used, size);
 		}
 		if (verbose) {
 			const char *titles[] = {"Images space usage:", "Containers space usage:",
@@ -250,11 +282,13 @@ int cli_system_df(int argc, char **argv)
 			for (int i = 0; i < 3; i++) {
 				printf("\n%s\n\n", titles[i]);
 				if (i == 0)
-					cli_table_init(&t, 6, "REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE", "CONTAINERS");
+					cli_table_init(&t, 8, "REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE",
+						       "SHARED SIZE", "UNIQUE SIZE", "CONTAINERS");
 				else if (i == 1)
 					cli_table_init(&t, 5, "CONTAINER ID", "IMAGE", "NAMES", "SIZE", "STATUS");
 				else
-					cli_table_init(&t, 4, "SNAPSHOT", "ID", "CREATED", "SIZE");
+					cli_table_init(&t, 6, "SNAPSHOT", "ID", "CREATED", "SIZE", "SHARED SIZE",
+						       "UNIQUE SIZE");
 				const cJSON *o;
 				cJSON_ArrayForEach(o, lists[i]) {
 					char n[16];
@@ -262,14 +296,16 @@ int cli_system_df(int argc, char **argv)
 						snprintf(n, sizeof(n), "%lld", icc_json_int(o, "Containers", 0));
 						cli_table_add(&t, icc_json_str(o, "Repository"), icc_json_str(o, "Tag"),
 							      icc_json_str(o, "ID"), icc_json_str(o, "CreatedSince"),
-							      icc_json_str(o, "Size"), n);
+							      icc_json_str(o, "Size"), icc_json_str(o, "SharedSize"),
+							      icc_json_str(o, "UniqueSize"), n);
 					} else if (i == 1) {
 						cli_table_add(&t, icc_json_str(o, "ID"), icc_json_str(o, "Image"),
 							      icc_json_str(o, "Names"), icc_json_str(o, "Size"),
 							      icc_json_str(o, "Status"));
 					} else {
 						cli_table_add(&t, icc_json_str(o, "Names"), icc_json_str(o, "ID"),
-							      icc_json_str(o, "CreatedSince"), icc_json_str(o, "Size"));
+							      icc_json_str(o, "CreatedSince"), icc_json_str(o, "Size"),
+							      icc_json_str(o, "SharedSize"), icc_json_str(o, "UniqueSize"));
 					}
 				}
 				cli_table_print(&t, stdout);
@@ -292,6 +328,7 @@ int cli_system_df(int argc, char **argv)
 			cJSON_AddNumberToObject(o, "SizeBytes", (double)k[i].size);
 			cJSON_AddStringToObject(o, "Reclaimable", rec);
 			cJSON_AddNumberToObject(o, "ReclaimableBytes", (double)k[i].reclaimable);
+			cJSON_AddBoolToObject(o, "Exact", sz.exact);
 			if (verbose)
 				cJSON_AddItemReferenceToObject(o, "Items", lists[i]);
 			status = cli_fmt_row(&ff, o);
@@ -308,6 +345,7 @@ int cli_system_df(int argc, char **argv)
 	cJSON_Delete(refs);
 	icc_idlist_free(&imgs);
 	icc_idlist_free(&ctrs);
+	icc_sizes_close(&sz);
 	icc_store_close(&st);
 	return status;
 }

@@ -1,7 +1,10 @@
 /* cmd_prune.c - icc system prune and icc snapshot prune: give space back
  *
- * Reclaimed space is counted in apparent sizes (as icc system df shows them);
- * blocks shared with what remains are not freed, so the disk may gain less.
+ * Reclaimed space is measured, with btrfs quotas on, as the exclusive bytes
+ * of each subvolume right before it is deleted, after the btrfs cleaner has
+ * dropped the ones deleted before it (fs/objsize.c): what the store gets back
+ * once the cleaner is done with the last one.  With quotas off it is the
+ * apparent size of what was removed, and a line says so.
  */
 #include <getopt.h>
 #include <signal.h>
@@ -11,6 +14,7 @@
 
 #include "cli.h"
 #include "icc/object.h"
+#include "icc/objsize.h"
 #include "icc/ref.h"
 #include "icc/runtime.h"
 #include "icc/snapkeep.h"
@@ -31,37 +35,8 @@ bool cli_confirm(const char *prompt)
 	return line[0] == 'y' || line[0] == 'Y';
 }
 
-static unsigned long long fd_bytes(int fd)
-{
-	unsigned long long b = 0;
-	struct icc_err e;
-	if (fd >= 0) {
-		icc_tree_size(fd, &b, &e);
-		close(fd);
-	}
-	return b;
-}
-
-/* The snapshots of a container (live or removed), in apparent bytes. */
-static unsigned long long snapshots_bytes(struct icc_store *st, const char *id)
-{
-	struct icc_err e;
-	unsigned long long b = 0;
-	struct icc_snapdir sd;
-	if (icc_container_snapdir_open(st, id, &sd, &e) == 0) {
-		struct icc_snap_info *all = NULL;
-		size_t n = 0;
-		if (icc_snapdir_list(&sd, &all, &n, &e) == 0)
-			for (size_t i = 0; i < n; i++)
-				b += fd_bytes(icc_snapdir_open_root(&sd, all[i].name, &e));
-		free(all);
-		icc_snapdir_close(&sd);
-	}
-	return b;
-}
-
 /* Stopped containers go; their snapshots stay unless drop_snaps. */
-static int prune_containers(struct icc_store *st, bool drop_snaps, unsigned long long *reclaimed)
+static int prune_containers(struct icc_store *st, bool drop_snaps)
 {
 	struct icc_err err;
 	struct icc_idlist l;
@@ -82,9 +57,6 @@ static int prune_containers(struct icc_store *st, bool drop_snaps, unsigned long
 		cJSON_Delete(m);
 		if (cs.status == ICC_CS_RUNNING || cs.status == ICC_CS_DEAD)
 			continue;
-		unsigned long long b = fd_bytes(icc_object_rootfs_fd(st, ICC_CONTAINER, l.ids[i], &err));
-		if (drop_snaps)
-			b += snapshots_bytes(st, l.ids[i]);
 		icc_runtime_cleanup(st, l.ids[i], runtime);
 		int kept = 0;
 		if (icc_object_exists(st, ICC_CONTAINER, l.ids[i]) &&
@@ -99,7 +71,6 @@ static int prune_containers(struct icc_store *st, bool drop_snaps, unsigned long
 		puts(l.ids[i]);
 		fflush(stdout);
 		cli_say_kept(cname, kept);
-		*reclaimed += b;
 	}
 	if (header)
 		putchar('\n');
@@ -108,7 +79,7 @@ static int prune_containers(struct icc_store *st, bool drop_snaps, unsigned long
 }
 
 /* --snapshots: every snapshot kept of a removed container. */
-static int prune_kept(struct icc_store *st, unsigned long long *reclaimed)
+static int prune_kept(struct icc_store *st)
 {
 	struct icc_err err;
 	struct icc_store_snap *all;
@@ -128,13 +99,10 @@ static int prune_kept(struct icc_store *st, unsigned long long *reclaimed)
 		/* one directory per removed container: remove it after its last line */
 		if (i + 1 < n && !strcmp(all[i + 1].container_id, all[i].container_id))
 			continue;
-		unsigned long long b = snapshots_bytes(st, all[i].container_id);
 		if (icc_kept_remove(st, all[i].container_id, &err) < 0) {
 			cli_fail(&err);
 			status = 1;
-			continue;
 		}
-		*reclaimed += b;
 	}
 	if (header)
 		putchar('\n');
@@ -144,7 +112,7 @@ static int prune_kept(struct icc_store *st, unsigned long long *reclaimed)
 
 /* Remove unused images until none is left: untagged ones, or (all) every one
  * no container uses and no remaining image has as parent. */
-static int prune_images(struct icc_store *st, bool all, unsigned long long *reclaimed)
+static int prune_images(struct icc_store *st, bool all)
 {
 	struct icc_err err;
 	int status = 0;
@@ -189,11 +157,6 @@ static int prune_images(struct icc_store *st, bool all, unsigned long long *recl
 				tagged |= cJSON_IsString(it) && !strcmp(it->valuestring, id);
 			if (tagged && !all)
 				continue;
-			cJSON *m = NULL;
-			unsigned long long b = 0;
-			if (icc_object_meta(st, ICC_IMAGE, id, &m, &err) == 0)
-				b = icc_image_size(st, id, m);
-			cJSON_Delete(m);
 			if (!header)
 				puts("Deleted Images:");
 			header = true;
@@ -206,7 +169,6 @@ static int prune_images(struct icc_store *st, bool all, unsigned long long *recl
 				continue;
 			}
 			printf("deleted: sha256:%s\n", id);
-			*reclaimed += b;
 			progress = true;
 		}
 		cJSON_Delete(used);
@@ -267,15 +229,23 @@ int cli_system_prune(int argc, char **argv)
 		icc_store_close(&st);
 		return cli_fail(&err);
 	}
-	unsigned long long reclaimed = 0;
-	int status = prune_containers(&st, drop_snaps, &reclaimed);
+	struct icc_sizes sz;
+	if (icc_sizes_open(&sz, &st, &err) < 0) {
+		icc_store_close(&st);
+		return cli_fail(&err);
+	}
+	icc_sizes_observe(&sz, &st);
+	int status = prune_containers(&st, drop_snaps);
 	if (drop_snaps)
-		status |= prune_kept(&st, &reclaimed);
-	status |= prune_images(&st, all, &reclaimed);
-	icc_store_close(&st);
+		status |= prune_kept(&st);
+	status |= prune_images(&st, all);
 	char h[32];
-	icc_human_size(reclaimed, h, sizeof(h));
+	icc_human_size(sz.freed, h, sizeof(h));
 	printf("Total reclaimed space: %s\n", h);
+	if (icc_sizes_note(&sz))
+		printf("%s\n", icc_sizes_note(&sz));
+	icc_sizes_close(&sz);
+	icc_store_close(&st);
 	return status;
 }
 
@@ -344,6 +314,13 @@ int cli_snapshot_prune(int argc, char **argv)
 		icc_store_close(&st);
 		return cli_fail(&err);
 	}
+	struct icc_sizes sz;
+	if (icc_sizes_open(&sz, &st, &err) < 0) {
+		free(all);
+		icc_snapdir_close(&sd);
+		icc_store_close(&st);
+		return cli_fail(&err);
+	}
 	/* oldest first: the last `keep` stay, and any younger than --older-than */
 	int64_t cutoff = older >= 0 ? icc_now_ns() - older * 1000000000LL : INT64_MAX;
 	size_t candidates = keep >= 0 && (size_t)keep < n ? n - (size_t)keep : (keep >= 0 ? 0 : n);
@@ -352,7 +329,16 @@ int cli_snapshot_prune(int argc, char **argv)
 	for (size_t i = 0; i < candidates; i++) {
 		if (all[i].created_ns >= cutoff)
 			continue;
-		unsigned long long b = fd_bytes(icc_snapdir_open_root(&sd, all[i].name, &err));
+		/* what deleting it frees, once the ones deleted before it are gone
+		 * (a dry run adds up each one's exclusive bytes: a lower bound) */
+		unsigned long long b = 0;
+		struct icc_size z;
+		int fd = icc_snapdir_open_root(&sd, all[i].name, &err);
+		if (fd >= 0) {
+			if (icc_sizes_of(&sz, fd, &z, &err) == 0)
+				b = z.exclusive;
+			close(fd);
+		}
 		if (dry) {
 			printf("Would delete: %s\n", all[i].name);
 		} else if (icc_snapdir_remove(&sd, all[i].name, &err) < 0) {
@@ -361,6 +347,7 @@ int cli_snapshot_prune(int argc, char **argv)
 			continue;
 		} else {
 			printf("Deleted: %s\n", all[i].name);
+			sz.stale = true;
 		}
 		reclaimed += b;
 	}
@@ -370,5 +357,8 @@ int cli_snapshot_prune(int argc, char **argv)
 	char h[32];
 	icc_human_size(reclaimed, h, sizeof(h));
 	printf("Total %s space: %s\n", dry ? "reclaimable (dry run)" : "reclaimed", h);
+	if (icc_sizes_note(&sz))
+		printf("%s\n", icc_sizes_note(&sz));
+	icc_sizes_close(&sz);
 	return status;
 }

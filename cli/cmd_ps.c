@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "icc/network.h"
 #include "icc/object.h"
+#include "icc/objsize.h"
 #include "icc/runtime.h"
 
 #define PS_SYNOPSIS "[-a] [-q] [-l] [-s] [--no-trunc] [--format FORMAT]"
@@ -138,7 +139,11 @@ int cmd_ps(int argc, char **argv)
 				  "Ports", "PORTS", "Names", "NAMES", "Labels", "LABELS", "Mounts", "MOUNTS", NULL);
 	enum cli_format fmt = ff.kind;
 	struct cli_table t;
-	cli_table_init(&t, 7, "CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES");
+	/* -s: Docker's SIZE column, "writable (virtual total)" */
+	cli_table_init(&t, size ? 8 : 7, "CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES",
+		       "SIZE");
+	struct icc_sizes sz;
+	bool have_sz = size && !quiet && icc_sizes_open(&sz, &st, &err) == 0;
 	int64_t now = icc_now_ns();
 	for (size_t i = 0; i < nrows && !rc; i++) {
 		cJSON *meta = rows[i].meta;
@@ -167,9 +172,25 @@ int cmd_ps(int argc, char **argv)
 				       ports, sizeof(ports));
 		const char *image = icc_json_str(meta, "image_ref");
 		const char *name = icc_json_str(meta, "name");
+		/* writable layer: what the container holds alone (rm frees it);
+		 * virtual: everything it references, the image's blocks too */
+		struct icc_size z = {0, 0};
+		char size_text[80] = "";
+		if (have_sz) {
+			int fd = icc_object_rootfs_fd(&st, ICC_CONTAINER, id, &err);
+			if (fd >= 0) {
+				if (icc_sizes_of(&sz, fd, &z, &err) < 0)
+					z.exclusive = z.total = 0;
+				close(fd);
+			}
+			char hw[32], hv[32];
+			icc_human_size(z.exclusive, hw, sizeof(hw));
+			icc_human_size(z.total, hv, sizeof(hv));
+			snprintf(size_text, sizeof(size_text), "%s (virtual %s)", hw, hv);
+		}
 		if (fmt == CLI_FMT_TABLE) {
 			cli_table_add(&t, notrunc ? id : cli_short_id(id, sid), image ? image : "", cmd,
-				      created, status, ports, name ? name : "");
+				      created, status, ports, name ? name : "", size_text);
 			continue;
 		}
 		cJSON *o = cJSON_CreateObject();
@@ -180,20 +201,10 @@ int cmd_ps(int argc, char **argv)
 		cJSON_AddStringToObject(o, "CreatedAt", icc_json_str(meta, "created") ? icc_json_str(meta, "created") : "");
 		cJSON_AddStringToObject(o, "RunningFor", created);
 		cJSON_AddStringToObject(o, "CreatedSince", created);
-		if (size) {
-			/* apparent size of the container's files (btrfs shares them with the image) */
-			unsigned long long bytes = 0;
-			char hs[32];
-			int fd = icc_object_rootfs_fd(&st, ICC_CONTAINER, id, &err);
-			if (fd >= 0) {
-				icc_tree_size(fd, &bytes, &err);
-				close(fd);
-			}
-			icc_human_size(bytes, hs, sizeof(hs));
-			cJSON_AddStringToObject(o, "Size", hs);
-			cJSON_AddNumberToObject(o, "SizeBytes", (double)bytes);
-		} else {
-			cJSON_AddStringToObject(o, "Size", "");
+		cJSON_AddStringToObject(o, "Size", size_text);
+		if (have_sz) {
+			cJSON_AddNumberToObject(o, "SizeRw", (double)z.exclusive);
+			cJSON_AddNumberToObject(o, "SizeRootFs", (double)z.total);
 		}
 		cJSON_AddStringToObject(o, "State", icc_cstatus_name(cs.status));
 		cJSON_AddStringToObject(o, "Status", status);
@@ -209,6 +220,10 @@ int cmd_ps(int argc, char **argv)
 	}
 	if (!quiet && fmt == CLI_FMT_TABLE)
 		cli_table_print(&t, stdout);
+	if (have_sz && icc_sizes_note(&sz) && fmt == CLI_FMT_TABLE)
+		fprintf(stderr, "icc: note: %s\n", icc_sizes_note(&sz));
+	if (have_sz)
+		icc_sizes_close(&sz);
 	cli_table_free(&t);
 	if (rc) /* a bad template: only its error line */
 		cli_fmt_free(&ff);

@@ -9,6 +9,7 @@
 #include "icc/container.h"
 #include "icc/image.h"
 #include "icc/object.h"
+#include "icc/objsize.h"
 #include "icc/snapkeep.h"
 #include "icc/snapref.h"
 
@@ -210,6 +211,8 @@ int cmd_snapshots(int argc, char **argv)
 				  "Container", "CONTAINER ID", "ContainerName", "CONTAINER", "Removed", "REMOVED",
 				  "CreatedAt", "CREATED AT", "CreatedSince", "CREATED", "Origin", "ORIGIN", "Size", "SIZE", "SizeBytes", "SIZE", "Message", "MESSAGE", NULL);
 	enum cli_format fmt = ff.kind;
+	struct icc_sizes sz;
+	bool have_sz = !quiet && icc_sizes_open(&sz, &st, &err) == 0;
 	struct cli_table t;
 	if (every)
 		cli_table_init(&t, 7, "NAME", "CONTAINER", "ID", "CREATED", "ORIGIN", "SIZE", "MESSAGE");
@@ -227,16 +230,19 @@ int cmd_snapshots(int argc, char **argv)
 			continue;
 		}
 		char ago[64], size[32], created[64];
-		unsigned long long bytes = 0;
+		/* SIZE: all it references, as images; UniqueSizeBytes: what removing it frees */
+		struct icc_size z = {0, 0};
 		struct icc_snapdir sd;
-		if (icc_container_snapdir_open(&st, s->container_id, &sd, &err) == 0) {
+		if (have_sz && icc_container_snapdir_open(&st, s->container_id, &sd, &err) == 0) {
 			int fd = icc_snapdir_open_root(&sd, s->info.name, &err);
 			if (fd >= 0) {
-				icc_tree_size(fd, &bytes, &err);
+				if (icc_sizes_of(&sz, fd, &z, &err) < 0)
+					z.exclusive = z.total = 0;
 				close(fd);
 			}
 			icc_snapdir_close(&sd);
 		}
+		unsigned long long bytes = z.total;
 		icc_human_size(bytes, size, sizeof(size));
 		icc_time_ago(s->info.created_ns, now, ago, sizeof(ago));
 		snprintf(cshown, sizeof(cshown), "%s%s", cname, s->removed ? " (removed)" : "");
@@ -262,6 +268,7 @@ int cmd_snapshots(int argc, char **argv)
 		cJSON_AddStringToObject(o, "Origin", icc_snap_origin_name(s->info.origin));
 		cJSON_AddStringToObject(o, "Size", size);
 		cJSON_AddNumberToObject(o, "SizeBytes", (double)bytes);
+		cJSON_AddNumberToObject(o, "UniqueSizeBytes", (double)z.exclusive);
 		cJSON_AddStringToObject(o, "Message", s->info.message);
 		status = cli_fmt_row(&ff, o);
 		cJSON_Delete(o);
@@ -273,6 +280,8 @@ int cmd_snapshots(int argc, char **argv)
 		cli_fmt_free(&ff);
 	else
 		cli_fmt_flush(&ff);
+	if (have_sz)
+		icc_sizes_close(&sz);
 	free(all);
 	icc_store_close(&st);
 	return status;

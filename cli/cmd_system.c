@@ -1,4 +1,4 @@
-/* cmd_system.c - icc system info | check [--repair] */
+/* cmd_system.c - icc system info | check [--repair] [--quotas] */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/statvfs.h>
@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "icc/check.h"
 #include "icc/object.h"
+#include "icc/objsize.h"
 #include "icc/snapref.h"
 
 /* The device mounted at `path` (from /proc/self/mountinfo) and, for a loop
@@ -76,6 +77,9 @@ static int info(int argc, char **argv)
 		used = size - (unsigned long long)vfs.f_bfree * vfs.f_frsize;
 	}
 	int snaps = count_snapshots(&st);
+	enum icc_qgroup_mode qmode = ICC_QGROUP_OFF;
+	if (icc_qgroup_mode(st.root_fd, &qmode, &err) < 0)
+		qmode = ICC_QGROUP_INCONSISTENT;
 	if (json) {
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "Root", st.root);
@@ -87,6 +91,7 @@ static int info(int argc, char **argv)
 		cJSON_AddNumberToObject(o, "Images", (double)imgs.count);
 		cJSON_AddNumberToObject(o, "Containers", (double)ctrs.count);
 		cJSON_AddNumberToObject(o, "Snapshots", snaps);
+		cJSON_AddStringToObject(o, "Quotas", icc_qgroup_mode_name(qmode));
 		cli_print_json(o, true);
 		cJSON_Delete(o);
 	} else {
@@ -101,6 +106,9 @@ static int info(int argc, char **argv)
 		printf("Images:        %zu\n", imgs.count);
 		printf("Containers:    %zu\n", ctrs.count);
 		printf("Snapshots:     %d\n", snaps);
+		printf("Quotas:        %s%s\n", icc_qgroup_mode_name(qmode),
+		       qmode == ICC_QGROUP_FULL ? " (sizes are btrfs's exclusive and referenced bytes)"
+						: " (sizes are apparent sizes: icc system check --quotas)");
 	}
 	icc_idlist_free(&imgs);
 	icc_idlist_free(&ctrs);
@@ -116,11 +124,47 @@ static void print_finding(const char *problem, bool repaired, void *ctx)
 	printf("%s%s\n", problem, repaired ? " [repaired]" : "");
 }
 
+/* Quotas: say when sizes are not true ones; --quotas turns them on (an
+ * existing store's upgrade), --repair/--quotas rescan inconsistent numbers. */
+static int check_quotas(struct icc_store *st, bool enable, bool repair)
+{
+	struct icc_err err;
+	enum icc_qgroup_mode mode;
+	if (icc_qgroup_mode(st->root_fd, &mode, &err) < 0)
+		return cli_fail(&err);
+	int r = 0;
+	if (enable && mode == ICC_QGROUP_OFF) {
+		r = icc_qgroup_enable(st->root_fd, false, &err);
+		if (r == 0)
+			printf("quotas enabled on %s: sizes are btrfs's own (exclusive and referenced bytes)\n", st->root);
+	} else if ((enable || repair) && mode == ICC_QGROUP_INCONSISTENT) {
+		r = icc_qgroup_rescan(st->root_fd, &err);
+		if (r == 0)
+			printf("quota numbers of %s rescanned\n", st->root);
+	} else if (enable && mode == ICC_QGROUP_SIMPLE) {
+		cli_errorf("system check: %s: the store has simple quotas, which do not tell what removing a tree "
+			   "frees; turn them off with 'btrfs quota disable %s' first", st->root, st->root);
+		return 1;
+	} else if (!enable && mode != ICC_QGROUP_FULL) {
+		struct icc_sizes s;
+		if (icc_sizes_open(&s, st, &err) == 0 && icc_sizes_note(&s))
+			fprintf(stderr, "icc: note: %s\n", icc_sizes_note(&s));
+		icc_sizes_close(&s);
+	}
+	return r < 0 ? cli_fail(&err) : 0;
+}
+
 static int check(int argc, char **argv)
 {
-	bool repair = argc > 1 && !strcmp(argv[1], "--repair");
-	if (argc > 2 || (argc == 2 && !repair))
-		return cli_usage("system check", "[--repair]");
+	bool repair = false, quotas = false;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--repair"))
+			repair = true;
+		else if (!strcmp(argv[i], "--quotas"))
+			quotas = true;
+		else
+			return cli_usage("system check", "[--repair] [--quotas]");
+	}
 	struct icc_store st;
 	if (cli_open_store(&st))
 		return 1;
@@ -131,9 +175,12 @@ static int check(int argc, char **argv)
 	}
 	int unrepaired = 0;
 	int n = icc_store_check(&st, repair, print_finding, &unrepaired, &err);
-	icc_store_close(&st);
-	if (n < 0)
+	if (n < 0) {
+		icc_store_close(&st);
 		return cli_fail(&err);
+	}
+	int qrc = check_quotas(&st, quotas, repair);
+	icc_store_close(&st);
 	if (n == 0)
 		printf("store %s is consistent\n", st.root);
 	else if (!repair)
@@ -143,7 +190,7 @@ static int check(int argc, char **argv)
 	else
 		printf("%d problem%s found\n", n, n == 1 ? "" : "s");
 	/* --repair succeeds only if it left nothing behind */
-	return unrepaired ? 1 : 0;
+	return unrepaired || qrc ? 1 : 0;
 }
 
 int cmd_system(int argc, char **argv)

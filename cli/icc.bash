@@ -181,7 +181,7 @@ _icc() {
 		case $cmd:$sub in
 		system:df) opts="-v --verbose --format" ;;
 		system:prune) opts="-a --all -f --force --snapshots" ;;
-		system:check) opts="--repair" ;;
+		system:check) opts="--repair --quotas" ;;
 		system:info) opts="--format" ;;
 		network:create) opts="--subnet --gateway --interface-name --internal --disable-dns" ;;
 		network:ls) opts="-q --quiet --no-trunc --format" ;;

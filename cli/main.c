@@ -190,7 +190,7 @@ static const struct cli_command commands[] = {
 	 "  -i FILE                read FILE (default stdin)\n"
 	 "  -q                     no progress line\n"},
 	/* the store */
-	{"system", cmd_system, "info [--format json] | check [--repair] | df [-v] [--format FORMAT] | prune [-a] [-f] [--snapshots]",
+	{"system", cmd_system, "info [--format json] | check [--repair] [--quotas] | df [-v] [--format FORMAT] | prune [-a] [-f] [--snapshots]",
 	 "Show, check, measure or clean up the store",
 	 "  info                   root, backing device, size, counts\n"
 	 "  check [--repair]       find (and fix) inconsistencies; exit 1 when problems remain\n"

@@ -236,7 +236,7 @@ int icc_object_remove(struct icc_store *st, enum icc_kind kind, const char *id,
 	if (renameat(st->root_fd, from, st->root_fd, to) < 0)
 		return icc_err_sys(err, errno, "cannot remove %s %.12s", icc_kind_name(kind), id);
 	icc_fault_point("remove-after-rename");
-	return icc_rmtree(st->root_fd, to, err);
+	return icc_rmtree_observed(st->root_fd, to, st->rm_observer, err);
 }
 
 /* Match a unique id prefix among objects of `kind`. */

@@ -89,7 +89,7 @@ int icc_keep_finish(struct icc_store *st, const char *id, int *kept, struct icc_
 		return icc_err_sys(err, -n, "cannot read the snapshots of container %.12s", id);
 	}
 	/* 4. the container's own tree */
-	return icc_rmtree(st->root_fd, tdir, err);
+	return icc_rmtree_observed(st->root_fd, tdir, st->rm_observer, err);
 }
 
 int icc_container_remove(struct icc_store *st, const char *id, bool keep_snapshots,
@@ -155,7 +155,7 @@ int icc_kept_remove(struct icc_store *st, const char *id, struct icc_err *err)
 		return icc_err_sys(err, errno, "cannot remove the snapshots of container %.12s", id);
 	}
 	icc_fault_point("kept-remove-after-rename");
-	return icc_rmtree(st->root_fd, to, err);
+	return icc_rmtree_observed(st->root_fd, to, st->rm_observer, err);
 }
 
 int icc_kept_tidy(struct icc_store *st, const char *id, struct icc_err *err)

@@ -80,6 +80,12 @@ int icc_subvol_uuid(int fd, char out[37], int64_t *otime_ns, struct icc_err *err
 
 int icc_rmtree(int parent_fd, const char *name, struct icc_err *err)
 {
+	return icc_rmtree_observed(parent_fd, name, NULL, err);
+}
+
+int icc_rmtree_observed(int parent_fd, const char *name, const struct icc_rm_observer *obs,
+			struct icc_err *err)
+{
 	struct stat sb;
 	if (fstatat(parent_fd, name, &sb, AT_SYMLINK_NOFOLLOW) < 0)
 		return errno == ENOENT ? 0 : icc_err_sys(err, errno, "cannot stat '%s'", name);
@@ -93,6 +99,8 @@ int icc_rmtree(int parent_fd, const char *name, struct icc_err *err)
 		return icc_err_sys(err, errno, "cannot open '%s'", name);
 	if (sb.st_ino == 256 && icc_subvol_is(fd)) {
 		close(fd);
+		if (obs && obs->before_subvol)
+			obs->before_subvol(obs->ctx, parent_fd, name);
 		/* A read-only subvolume can be deleted as a whole by root. */
 		return icc_subvol_delete(parent_fd, name, err);
 	}
@@ -106,7 +114,7 @@ int icc_rmtree(int parent_fd, const char *name, struct icc_err *err)
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		r = icc_rmtree(dirfd(d), de->d_name, err);
+		r = icc_rmtree_observed(dirfd(d), de->d_name, obs, err);
 		if (r < 0)
 			break;
 	}

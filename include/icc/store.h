@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "icc/err.h"
+#include "icc/subvol.h"
 #include "icc/util.h"
 
 /*
@@ -25,6 +26,8 @@ struct icc_store {
 	int root_fd;
 	int lock_fd;        /* >= 0 while this process holds the store lock */
 	char notice[1024];  /* what icc_store_open set up, for the CLI to say once */
+	/* told before each subvolume an object removal deletes (NULL: nobody) */
+	const struct icc_rm_observer *rm_observer;
 };
 
 /* The root to use: `root` if given, else $ICC_ROOT, else /var/lib/icc. */

@@ -25,4 +25,15 @@ int icc_subvol_uuid(int fd, char out[37], int64_t *otime_ns, struct icc_err *err
  */
 int icc_rmtree(int parent_fd, const char *name, struct icc_err *err);
 
+/* Told about each subvolume icc_rmtree_observed is about to delete (prune
+ * measures what each deletion frees: fs/objsize.c). */
+struct icc_rm_observer {
+	void (*before_subvol)(void *ctx, int parent_fd, const char *name);
+	void *ctx;
+};
+
+/* icc_rmtree, calling obs->before_subvol (obs may be NULL) before each subvolume. */
+int icc_rmtree_observed(int parent_fd, const char *name, const struct icc_rm_observer *obs,
+			struct icc_err *err);
+
 #endif

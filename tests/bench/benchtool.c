@@ -14,6 +14,9 @@
  *   benchtool rtt PATH N           stat PATH N times; prints the mean in seconds (on an
  *                                  icc-fs mount, PATH=MNT/.icc/snapshots: attributes never
  *                                  cached, so one GETATTR round trip per stat - the floor)
+ *   benchtool quota MODE DIR       turn btrfs quotas on for DIR's filesystem: MODE full or
+ *                                  simple (kernel 6.7+; btrfs-progs 6.2 has no --simple),
+ *                                  waiting for the first rescan (BENCH_QUOTA in run.sh)
  *
  * Times are wall-clock (CLOCK_MONOTONIC) seconds with 6 decimals.
  */
@@ -259,6 +262,26 @@ static int make_cproj(const char *dir, int n)
 	return 0;
 }
 
+#ifndef BTRFS_QUOTA_CTL_ENABLE_SIMPLE_QUOTA
+#define BTRFS_QUOTA_CTL_ENABLE_SIMPLE_QUOTA 4
+#endif
+
+static int quota(const char *mode, const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY);
+	if (fd < 0)
+		die("open", dir);
+	struct btrfs_ioctl_quota_ctl_args a = {
+		.cmd = !strcmp(mode, "simple") ? BTRFS_QUOTA_CTL_ENABLE_SIMPLE_QUOTA : BTRFS_QUOTA_CTL_ENABLE,
+	};
+	if (ioctl(fd, BTRFS_IOC_QUOTA_CTL, &a) < 0)
+		die("quota enable", dir);
+	if (ioctl(fd, BTRFS_IOC_QUOTA_RESCAN_WAIT) < 0 && errno != EINVAL && errno != ENOTCONN)
+		die("quota rescan wait", dir);
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
@@ -278,6 +301,8 @@ int main(int argc, char **argv)
 		return make_cproj(argv[2], atoi(argv[3]));
 	if (!strcmp(cmd, "rtt") && argc == 4)
 		return rtt(argv[2], atoi(argv[3]));
-	fprintf(stderr, "usage: benchtool smallfiles|save|snap|fill|mkfiles|dirty|cproj|rtt ARGS (see the source)\n");
+	if (!strcmp(cmd, "quota") && argc == 4 && (!strcmp(argv[2], "full") || !strcmp(argv[2], "simple")))
+		return quota(argv[2], argv[3]);
+	fprintf(stderr, "usage: benchtool smallfiles|save|snap|fill|mkfiles|dirty|cproj|rtt|quota ARGS (see the source)\n");
 	return 2;
 }

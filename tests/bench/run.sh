@@ -7,6 +7,7 @@
 #                                    fio tree smallfiles build save promote containers commit memory
 #   BENCH_REPS=N                     repetitions per target (default 5, quick 3)
 #   BENCH_KEEP_RAW=1                 keep build/bench/raw.csv of earlier runs (appends)
+#   BENCH_QUOTA=full|simple          the same runs with btrfs quotas on (default off; docs/store.md)
 #
 # Everything runs on a loop-file btrfs made for this run under /var/tmp; it is
 # unmounted and removed on exit (also on failure or Ctrl-C). Results:
@@ -124,6 +125,11 @@ truncate -s 40G "$W/btrfs.img"
 mkfs.btrfs -q "$W/btrfs.img" >/dev/null 2>&1 || die "mkfs.btrfs failed"
 mkdir -p "$B" "$W/mi" "$W/mo" "$W/ms" "$W/mp"
 mount -o loop "$W/btrfs.img" "$B" || die "cannot mount the loop btrfs"
+case ${BENCH_QUOTA:-off} in
+off) ;;
+full | simple) "$BT" quota "$BENCH_QUOTA" "$B" || die "cannot enable $BENCH_QUOTA quotas" ;;
+*) die "BENCH_QUOTA must be off, full or simple" ;;
+esac
 
 drop_caches() { sync; echo 3 >/proc/sys/vm/drop_caches; }
 

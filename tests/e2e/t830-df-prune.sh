@@ -29,7 +29,7 @@ test_expect_success 'system df -v lists every object; --format json and template
 test_expect_success 'listings take --format json and templates with the common fields' '
 	icc images --format "{{.ID}} {{.Repository}} {{.Tag}} {{.Size}} {{.CreatedSince}}" | grep -Eq "^[0-9a-f]{12} busybox latest [0-9.]+[kMG]?B .+ ago|Less than" &&
 	icc ps -a --format "{{.ID}} {{.Names}} {{.Image}} {{.Status}} {{.CreatedSince}}" | grep -Eq "^[0-9a-f]{12} keep busybox Created " &&
-	icc ps -a -s --format "{{.Names}} {{.Size}}" | grep -Eq "^keep [0-9.]+[kMG]?B$" &&
+	icc ps -a -s --format "{{.Names}} {{.Size}}" | grep -Eq "^keep [0-9.]+[kMG]?B \(virtual [0-9.]+[kMG]?B\)$" &&
 	icc snapshots --format "{{.Names}} {{.Size}}" keep | grep -Eq "^keep/a [0-9.]+[kMG]?B$" &&
 	icc history --format json busybox | grep -q "\"CreatedSince\"" &&
 	icc images --format json | head -n1 | grep -q "^{\"ID\":"
