@@ -29,6 +29,9 @@ int cli_usage(const char *cmd, const char *synopsis);
 /* The same usage line with another exit code (the newer, Docker-compatible commands: 125). */
 int cli_usage_code(const char *cmd, int code);
 
+/* "-t SECS" of stop/restart: a whole number >= 0; else prints "icc: CMD: ..." and returns 1. */
+int cli_parse_secs(const char *cmd, const char *s, int *secs);
+
 /* Open the store (saying once what was set up); returns 0 or prints and returns 1. */
 int cli_open_store(struct icc_store *st);
 
@@ -161,6 +164,15 @@ int cmd_commit(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_rollback(int argc, char **argv);
 int cmd_cp(int argc, char **argv);
+/* cmd_lifecycle.c, cmd_stats.c, cmd_attach.c */
+int cmd_restart(int argc, char **argv);
+int cmd_wait(int argc, char **argv);
+int cmd_top(int argc, char **argv);
+int cmd_rename(int argc, char **argv);
+int cmd_pause(int argc, char **argv);
+int cmd_unpause(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+int cmd_attach(int argc, char **argv);
 /* store maintenance (cmd_df.c, cmd_prune.c) */
 int cli_system_df(int argc, char **argv);
 int cli_system_prune(int argc, char **argv);

@@ -54,7 +54,7 @@ static void command_text(const cJSON *cfg, bool trunc, char *out, size_t size)
 	snprintf(out, size, "\"%s\"", cmd);
 }
 
-static void status_text(const struct icc_cstate *cs, int64_t now, char *out, size_t size)
+static void status_text(const struct icc_cstate *cs, bool paused, int64_t now, char *out, size_t size)
 {
 	char ago[64];
 	switch (cs->status) {
@@ -67,7 +67,7 @@ static void status_text(const struct icc_cstate *cs, int64_t now, char *out, siz
 		size_t l = strlen(ago);
 		if (l > 4 && !strcmp(ago + l - 4, " ago"))
 			ago[l - 4] = '\0';
-		snprintf(out, size, "Up %s", ago);
+		snprintf(out, size, "Up %s%s", ago, paused ? " (Paused)" : "");
 		break;
 	}
 	case ICC_CS_EXITED:
@@ -157,7 +157,10 @@ int cmd_ps(int argc, char **argv)
 		const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(meta, "config");
 		command_text(cfg, !notrunc && fmt == CLI_FMT_TABLE, cmd, sizeof(cmd));
 		icc_time_ago(rows[i].created, now, created, sizeof(created));
-		status_text(&cs, now, status, sizeof(status));
+		bool paused = cs.status == ICC_CS_RUNNING &&
+			      cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+				      cJSON_GetObjectItemCaseSensitive(meta, "state"), "paused"));
+		status_text(&cs, paused, now, status, sizeof(status));
 		/* published ports, as Docker shows them: only while running */
 		char ports[1024] = "";
 		if (cs.status == ICC_CS_RUNNING)
@@ -195,7 +198,7 @@ int cmd_ps(int argc, char **argv)
 		} else {
 			cJSON_AddStringToObject(o, "Size", "");
 		}
-		cJSON_AddStringToObject(o, "State", icc_cstatus_name(cs.status));
+		cJSON_AddStringToObject(o, "State", paused ? "paused" : icc_cstatus_name(cs.status));
 		cJSON_AddStringToObject(o, "Status", status);
 		cJSON_AddStringToObject(o, "Ports", ports);
 		cJSON_AddStringToObject(o, "Names", name ? name : "");

@@ -192,3 +192,16 @@ void cli_say_kept(const char *container, int n)
 		fprintf(stderr, "kept %d snapshot%s of '%s': icc snapshots --all\n", n,
 			n == 1 ? "" : "s", container);
 }
+
+int cli_parse_secs(const char *cmd, const char *s, int *secs)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (!*s || *end || errno || v < 0 || v > 86400 * 365) {
+		cli_errorf("%s: --time %s: not a number of seconds", cmd, s);
+		return 1;
+	}
+	*secs = (int)v;
+	return 0;
+}

@@ -98,6 +98,27 @@ static const struct cli_command commands[] = {
 	 "                         fields: ID Names Image ImageID Command CreatedAt CreatedSince\n"
 	 "                         RunningFor State Status Size Ports\n"},
 	{"port", cmd_port, "CONTAINER [PORT[/PROTO]]", "List the host ports a running container publishes", ""},
+	{"restart", cmd_restart, "[-t SECS] CONTAINER...", "Stop and start containers again",
+	 "  -t, --time SECS        seconds to wait before SIGKILL (default 10)\n"
+	 "A container made with -t starts with its terminal kept by icc: 'icc attach' reaches it.\n"},
+	{"wait", cmd_wait, "CONTAINER...", "Wait until containers stop, print their exit codes", ""},
+	{"top", cmd_top, "CONTAINER [PS OPTIONS]", "Show the processes of a running container",
+	 "  PS OPTIONS             given to the host's ps (default -ef); rows of the container's\n"
+	 "                         cgroup are kept (ps must print a PID column)\n"},
+	{"rename", cmd_rename, "CONTAINER NEW_NAME", "Rename a container", ""},
+	{"stats", cmd_stats, "[-a] [--no-stream] [--format FORMAT] [CONTAINER...]",
+	 "Show containers' CPU, memory, network, block I/O and pids",
+	 "  -a, --all              also stopped containers (default: the running ones)\n"
+	 "      --no-stream        print one sample and exit (default: refresh every second)\n" FORMAT_OPT
+	 "                         fields: ID Container Name CPUPerc MemUsage MemPerc NetIO BlockIO PIDs\n"},
+	{"pause", cmd_pause, "CONTAINER...", "Freeze every process of containers (cgroup freezer)", ""},
+	{"unpause", cmd_unpause, "CONTAINER...", "Thaw paused containers", ""},
+	{"attach", cmd_attach, "[--detach-keys KEYS] [--no-stdin] [--sig-proxy=false] CONTAINER",
+	 "Attach the terminal to a running container",
+	 "      --detach-keys KEYS keys that detach and leave it running (default ctrl-p,ctrl-q)\n"
+	 "      --no-stdin         do not send what is typed (only show the output)\n"
+	 "      --sig-proxy=BOOL   forward SIGINT, SIGTERM, SIGHUP, SIGQUIT (default true)\n"
+	 "Exit status: the container's when it ends while attached, 0 after a detach.\n"},
 	{"network", cmd_network,
 	 "create [--subnet CIDR] [--gateway IP] [--interface-name BR] [--internal] [--disable-dns] NAME | "
 	 "ls [-q] [--format FORMAT] | inspect NET... | rm NET...",
