@@ -245,15 +245,18 @@ static size_t distance(const char *a, const char *b)
 static int unknown_command(const char *name)
 {
 	const char *best = NULL;
-	size_t bestd = 3;
-	/* the first command that starts with it ("snap" -> "snapshot"), else the closest */
-	for (size_t k = 0; !best && strlen(name) >= 2 && k < NCOMMANDS; k++)
-		if (!strncmp(commands[k].name, name, strlen(name)))
+	size_t bestd = 3, prefixed = 0, len = strlen(name);
+	/* the one command that starts with it ("snap" -> "snapshot"); several: none of them */
+	for (size_t k = 0; len >= 2 && k < NCOMMANDS; k++)
+		if (!strncmp(commands[k].name, name, len) && prefixed++ == 0)
 			best = commands[k].name;
-	/* close means at most half the typed letters wrong: "imgs" is images, "zz" is nothing */
-	for (size_t k = 0; !best && k < NCOMMANDS; k++) {
+	if (prefixed > 1)
+		best = NULL;
+	/* else the closest within 2 edits (as git), and at most half the typed
+	 * letters wrong: "imgs" is images, "zz" is nothing */
+	for (size_t k = 0; !best && !prefixed && k < NCOMMANDS; k++) {
 		size_t d = distance(name, commands[k].name);
-		if (d < bestd && d <= strlen(name) / 2) {
+		if (d < bestd && d <= len / 2) {
 			bestd = d;
 			best = commands[k].name;
 		}
