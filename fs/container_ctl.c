@@ -285,8 +285,9 @@ int icc_ctl_wait(struct icc_store *st, const char *ref, int *code, struct icc_er
 		} else {
 			sleep_ms(100);
 		}
-		/* the init is gone: its monitor records the end (and a lost one is done here) */
-		icc_ctl_wait_ended(st, id, 2000, 255);
+		/* the init is gone: its monitor records the end (its teardown may take
+		 * seconds: wait while it lives); a lost one is recorded here */
+		icc_ctl_wait_ended(st, id, 600000, 255);
 		if (icc_object_meta(st, ICC_CONTAINER, id, &meta, err) < 0) {
 			/* --rm: removed at its end; Docker's wait says 0 too */
 			*code = 0;
