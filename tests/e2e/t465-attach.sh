@@ -47,8 +47,8 @@ test_expect_success 'start -ai detaches with Ctrl-P Ctrl-Q too; a second attach 
 	screen a s4 && grep -q "three-3" s4 && grep -q "RC=0" s4 && running a1 &&
 	keys a "clear; icc attach --detach-keys ctrl-x,x a1; echo RC=\$?" Enter && sleep 1 &&
 	keys a "echo four-\$((2+2))" Enter &&
-	keys a C-p && keys a C-q && running a1 &&
-	keys a C-x && keys a x &&
+	keys a C-p && keys a C-q && screen a s5a && ! grep -q "RC=" s5a &&
+	keys a C-u && keys a C-x && keys a x &&
 	screen a s5 && grep -q "four-4" s5 && grep -q "RC=0" s5 && running a1
 '
 
