@@ -246,12 +246,20 @@ static int unknown_command(const char *name)
 {
 	const char *best = NULL;
 	size_t bestd = 3, prefixed = 0, len = strlen(name);
-	/* the one command that starts with it ("snap" -> "snapshot"); several: none of them */
-	for (size_t k = 0; len >= 2 && k < NCOMMANDS; k++)
-		if (!strncmp(commands[k].name, name, len) && prefixed++ == 0)
-			best = commands[k].name;
-	if (prefixed > 1)
-		best = NULL;
+	/* the command that starts with it ("snap" -> "snapshot", which also begins
+	 * "snapshots"); several unrelated ones ("re"): none of them */
+	for (size_t k = 0; len >= 2 && k < NCOMMANDS; k++) {
+		const char *c = commands[k].name;
+		if (strncmp(c, name, len))
+			continue;
+		prefixed++;
+		if (!best || (strlen(c) < strlen(best) && !strncmp(best, c, strlen(c))))
+			best = c;
+	}
+	for (size_t k = 0; best && k < NCOMMANDS; k++)
+		if (!strncmp(commands[k].name, name, len) && len >= 2 &&
+		    strncmp(commands[k].name, best, strlen(best)))
+			best = NULL;
 	/* else the closest within 2 edits (as git), and at most half the typed
 	 * letters wrong: "imgs" is images, "zz" is nothing */
 	for (size_t k = 0; !best && !prefixed && k < NCOMMANDS; k++) {
