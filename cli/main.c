@@ -21,8 +21,10 @@ static const struct cli_command commands[] = {
 	 "  -m, --message MSG      comment (default \"Imported from FILE\")\n"
 	 "  -c, --change CHANGE    Dockerfile-like line: CMD, ENTRYPOINT, ENV, WORKDIR, USER, LABEL, EXPOSE, STOPSIGNAL\n"
 	 "  -q, --quiet            no progress line (shown only when stderr is a terminal)\n"},
-	{"images", cmd_images, "[-a] [-q] [--no-trunc] [--format FORMAT] [REPOSITORY[:TAG]]", "List images",
+	{"images", cmd_images, "[-a] [-q] [--no-trunc] [-f|--filter KEY=VALUE]... [--format FORMAT] [REPOSITORY[:TAG]]", "List images",
 	 "  -a, --all              also untagged parents of other images\n"
+	 "  -f, --filter K=V       dangling=true|false (untagged or not), reference=PATTERN (a glob\n"
+	 "                         on NAME or NAME:TAG); the same key ORs, different keys AND\n"
 	 "  -q, --quiet            only image ids\n"
 	 "      --no-trunc         full ids\n" FORMAT_OPT
 	 "                         fields: ID Repository Tag CreatedAt CreatedSince Size SizeBytes\n"},
@@ -89,10 +91,14 @@ static const struct cli_command commands[] = {
 	 "      --until WHEN       only lines up to WHEN\n"
 	 "  -n, --tail N           only the last N lines (all: every line)\n"
 	 "Usage errors exit 125.\n"},
-	{"ps", cmd_ps, "[-a] [-q] [-l] [-s] [--no-trunc] [--format FORMAT]", "List containers",
+	{"ps", cmd_ps, "[-a] [-q] [-l] [-n N] [-s] [--no-trunc] [-f|--filter KEY=VALUE]... [--format FORMAT]", "List containers",
 	 "  -a, --all              also stopped containers\n"
 	 "  -q, --quiet            only container ids\n"
 	 "  -l, --latest           the newest container\n"
+	 "  -n, --last N           the N newest containers (any state)\n"
+	 "  -f, --filter K=V       status=created|running|paused|exited|dead|..., name=REGEX,\n"
+	 "                         ancestor=IMAGE (or an image made from it), label=KEY[=VALUE],\n"
+	 "                         id=PREFIX; the same key ORs, different keys AND\n"
 	 "  -s, --size             fill the Size field (apparent size of the container's files)\n"
 	 "      --no-trunc         full ids and commands\n" FORMAT_OPT
 	 "                         fields: ID Names Image ImageID Command CreatedAt CreatedSince\n"
