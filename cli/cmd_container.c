@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "icc/attach.h"
 #include "icc/container_ctl.h"
 #include "icc/object.h"
 #include "icc/runtime.h"
@@ -38,9 +39,11 @@ int cmd_start(int argc, char **argv)
 	static const struct option opts[] = {
 		{"attach", no_argument, NULL, 'a'},
 		{"interactive", no_argument, NULL, 'i'},
+		{"detach-keys", required_argument, NULL, 'k'},
 		{0, 0, 0, 0},
 	};
 	bool attach = false, interactive = false;
+	const char *keys = NULL;
 	optind = 1;
 	int c;
 	while ((c = getopt_long(argc, argv, "ai", opts, NULL)) != -1) {
@@ -48,8 +51,17 @@ int cmd_start(int argc, char **argv)
 			attach = true;
 		else if (c == 'i')
 			interactive = true;
+		else if (c == 'k')
+			keys = optarg;
 		else
-			return cli_usage("start", "[-a] [-i] CONTAINER...");
+			return cli_usage("start", "");
+	}
+	char kb[16];
+	size_t kn;
+	struct icc_err kerr;
+	if (keys && icc_detach_keys_parse(keys, kb, &kn, &kerr) < 0) {
+		cli_errorf("start: %s", kerr.msg);
+		return EXIT_USAGE;
 	}
 	if (optind >= argc || ((attach || interactive) && argc - optind != 1))
 		return cli_usage("start", "[-a] [-i] CONTAINER... (one container with -a/-i)");
@@ -70,6 +82,7 @@ int cmd_start(int argc, char **argv)
 			.stdin_open = interactive && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cfg, "OpenStdin")),
 			.detach = !(attach || interactive),
 			.autoremove = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cfg, "AutoRemove")),
+			.detach_keys = keys,
 		};
 		if (interactive && !lo.stdin_open)
 			lo.stdin_open = true;

@@ -39,7 +39,8 @@ int cli_usage(const char *cmd, const char *synopsis)
 	if (c)
 		synopsis = c->synopsis;
 	if (opt_error[0])
-		cli_errorf("%s: %s (see 'icc %s --help')", cmd, opt_error, cmd);
+		cli_errorf("%s: %s; usage: icc %s %s (see 'icc %s --help')", cmd, opt_error, cmd,
+			   synopsis, cmd);
 	else
 		cli_errorf("%s: usage: icc %s %s (see 'icc %s --help')", cmd, cmd, synopsis, cmd);
 	opt_error[0] = '\0';

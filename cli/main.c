@@ -67,9 +67,10 @@ static const struct cli_command commands[] = {
 	 "                         no-new-privileges=false (default: the default profile and\n"
 	 "                         no-new-privileges)\n"
 	 "Exit status: the command's, or 125 (icc failed), 126 (cannot execute), 127 (not found).\n"},
-	{"start", cmd_start, "[-a] [-i] CONTAINER...", "Start a stopped container again",
+	{"start", cmd_start, "[-a] [-i] [--detach-keys KEYS] CONTAINER...", "Start a stopped container again",
 	 "  -a, --attach           attach to its output (one container)\n"
-	 "  -i, --interactive      attach stdin too (one container)\n"},
+	 "  -i, --interactive      attach stdin too (one container)\n"
+	 "      --detach-keys KEYS with a terminal: keys that detach, leaving it running (ctrl-p,ctrl-q)\n"},
 	{"stop", cmd_stop, "[-t SECS] CONTAINER...", "Stop running containers (SIGTERM, then SIGKILL)",
 	 "  -t, --time SECS        seconds to wait before SIGKILL (default 10)\n"},
 	{"kill", cmd_kill, "[-s SIGNAL] CONTAINER...", "Send a signal to running containers",

@@ -69,7 +69,7 @@ test_expect_success 'bad filters: one icc line each, nothing listed' '
 '
 
 test_expect_success 'usage errors are icc: CMD: lines, never getopt'"'"'s own' '
-	test_must_fail icc ps --bogus 2>err && expect_error_line err "^icc: ps: unknown option .--bogus. \(see .icc ps --help.\)$" &&
+	test_must_fail icc ps --bogus 2>err && expect_error_line err "^icc: ps: unknown option .--bogus.; usage: icc ps \[-a\] .* \(see .icc ps --help.\)$" &&
 	test_must_fail icc ps -Z 2>err && expect_error_line err "^icc: ps: unknown option .-Z." &&
 	test_must_fail icc stop -t 2>err && expect_error_line err "^icc: stop: option .-t. needs a value" &&
 	test_must_fail icc images --format 2>err && expect_error_line err "^icc: images: option .--format. needs a value" &&
