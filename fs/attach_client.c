@@ -24,23 +24,23 @@ int icc_detach_keys_parse(const char *spec, char keys[16], size_t *n, struct icc
 	const char *p = spec;
 	while (*p) {
 		size_t len = strcspn(p, ",");
-		char key = 0;
+		int key = -1; /* ctrl-@ is NUL */
 		if (len == 1) {
-			key = p[0];
+			key = (unsigned char)p[0];
 		} else if (len == 6 && !strncasecmp(p, "ctrl-", 5)) {
 			char c = p[5];
 			if (c >= 'a' && c <= 'z')
-				key = (char)(c - 'a' + 1);
+				key = c - 'a' + 1;
 			else if (c >= 'A' && c <= 'Z')
-				key = (char)(c - 'A' + 1);
+				key = c - 'A' + 1;
 			else if (c == '@' || c == '[' || c == '\\' || c == ']' || c == '^' || c == '_')
-				key = (char)(c - '@');
+				key = c - '@';
 		}
-		if (!key || *n == 16)
+		if (key < 0 || *n == 16)
 			return icc_err_set(err, EINVAL,
 					   "invalid detach keys '%s': keys like 'ctrl-p,ctrl-q', 'a', 'ctrl-@'",
 					   spec);
-		keys[(*n)++] = key;
+		keys[(*n)++] = (char)key;
 		p += len;
 		if (*p == ',') {
 			p++;

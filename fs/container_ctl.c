@@ -27,9 +27,10 @@ int icc_signal_parse(const char *s)
 	if (!s || !*s)
 		return -1;
 	char *end;
-	long n = strtol(s, &end, 10);
-	if (!*end)
-		return n > 0 && n <= SIGRTMAX ? (int)n : -1;
+	if (*s >= '0' && *s <= '9') {
+		long n = strtol(s, &end, 10);
+		return !*end && n > 0 && n <= SIGRTMAX ? (int)n : -1;
+	}
 	if (!strncasecmp(s, "SIG", 3))
 		s += 3;
 	if (!strncasecmp(s, "RTMIN", 5) || !strncasecmp(s, "RTMAX", 5)) {
