@@ -29,6 +29,19 @@ int cli_usage(const char *cmd, const char *synopsis);
 /* The same usage line with another exit code (the newer, Docker-compatible commands: 125). */
 int cli_usage_code(const char *cmd, int code);
 
+/* "-t SECS" of stop/restart: a whole number >= 0; else prints "icc: CMD: ..." and returns 1. */
+int cli_parse_secs(const char *cmd, const char *s, int *secs);
+
+/*
+ * getopt_long, silent (opterr = 0), keeping what was wrong ("unknown option
+ * '--x'", "option '-t' needs a value") for cli_usage to say in icc's form.
+ * Every command's getopt_long is this one.
+ */
+struct option;
+int cli_getopt_long(int argc, char *const argv[], const char *optstring,
+		    const struct option *longopts, int *longindex);
+#define getopt_long cli_getopt_long
+
 /* Open the store (saying once what was set up); returns 0 or prints and returns 1. */
 int cli_open_store(struct icc_store *st);
 
@@ -79,6 +92,21 @@ int cli_fmt_row(struct cli_fmt *f, const cJSON *obj);
 /* Print what was rendered and free. */
 void cli_fmt_flush(struct cli_fmt *f);
 void cli_fmt_free(struct cli_fmt *f);
+
+/* --filter KEY=VALUE (cli/filters.c): the same key ORs, different keys AND, as Docker. */
+#define CLI_FILTERS_MAX 32
+struct cli_filters {
+	char *key[CLI_FILTERS_MAX], *val[CLI_FILTERS_MAX];
+	size_t n;
+};
+/* Add "KEY=VALUE" if KEY is one of keys (NULL-ended); else 1 after "icc: CMD: --filter ...". */
+int cli_filter_add(struct cli_filters *f, const char *cmd, const char *spec,
+		   const char *const *keys);
+bool cli_filter_has(const struct cli_filters *f, const char *key);
+/* No filter on key, or match() is true for one of its values. */
+bool cli_filter_match(const struct cli_filters *f, const char *key,
+		      bool (*match)(const char *value, void *ctx), void *ctx);
+void cli_filters_free(struct cli_filters *f);
 
 /* Progress lines on a terminal (cli/progress.c); the library reports through a meter. */
 #include "icc/progress.h"
@@ -161,6 +189,15 @@ int cmd_commit(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_rollback(int argc, char **argv);
 int cmd_cp(int argc, char **argv);
+/* cmd_lifecycle.c, cmd_stats.c, cmd_attach.c */
+int cmd_restart(int argc, char **argv);
+int cmd_wait(int argc, char **argv);
+int cmd_top(int argc, char **argv);
+int cmd_rename(int argc, char **argv);
+int cmd_pause(int argc, char **argv);
+int cmd_unpause(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+int cmd_attach(int argc, char **argv);
 /* store maintenance (cmd_df.c, cmd_prune.c) */
 int cli_system_df(int argc, char **argv);
 int cli_system_prune(int argc, char **argv);

@@ -1,4 +1,5 @@
 /* cmd_images.c - icc images: list images as `docker images` does */
+#include <fnmatch.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,30 +38,67 @@ static bool is_parent(struct icc_store *st, struct icc_idlist *l, const char *id
 	return false;
 }
 
+/* dangling=true|false: untagged or not */
+static bool m_dangling(const char *v, void *p)
+{
+	const struct row *r = p;
+	bool untagged = !strcmp(r->repo, "<none>");
+	return (!strcmp(v, "true") || !strcmp(v, "1")) == untagged;
+}
+
+/* reference=PATTERN: a glob on NAME or NAME:TAG ('*' stops at '/'), as Docker */
+static bool m_reference(const char *v, void *p)
+{
+	const struct row *r = p;
+	if (!strcmp(r->repo, "<none>"))
+		return false;
+	char full[480];
+	snprintf(full, sizeof(full), "%s:%s", r->repo, r->tag);
+	return fnmatch(v, r->repo, FNM_PATHNAME) == 0 || fnmatch(v, full, FNM_PATHNAME) == 0;
+}
+
+static int check_filter(const struct cli_filters *f, size_t i)
+{
+	if (strcmp(f->key[i], "dangling"))
+		return 0;
+	const char *v = f->val[i];
+	if (!strcmp(v, "true") || !strcmp(v, "false") || !strcmp(v, "1") || !strcmp(v, "0"))
+		return 0;
+	cli_errorf("images: --filter dangling=%s: not a boolean (true or false)", v);
+	return 1;
+}
+
 int cmd_images(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"all", no_argument, NULL, 'a'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"no-trunc", no_argument, NULL, 'T'},
-		{"format", required_argument, NULL, 'f'},
+		{"format", required_argument, NULL, 'F'},
+		{"filter", required_argument, NULL, 'f'},
 		{0, 0, 0, 0},
 	};
+	static const char *const keys[] = {"dangling", "reference", NULL};
 	bool all = false, quiet = false, notrunc = false;
 	const char *format = NULL;
+	static struct cli_filters filt;
 	optind = 1;
 	int c;
-	while ((c = getopt_long(argc, argv, "aq", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "aqf:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'a': all = true; break;
 		case 'q': quiet = true; break;
 		case 'T': notrunc = true; break;
-		case 'f': format = optarg; break;
-		default: return cli_usage("images", "[-a] [-q] [--no-trunc] [--format FORMAT] [REPOSITORY[:TAG]]");
+		case 'F': format = optarg; break;
+		case 'f':
+			if (cli_filter_add(&filt, "images", optarg, keys) || check_filter(&filt, filt.n - 1))
+				return EXIT_USAGE;
+			break;
+		default: return cli_usage("images", "");
 		}
 	}
 	if (argc - optind > 1)
-		return cli_usage("images", "[-a] [-q] [--no-trunc] [--format FORMAT] [REPOSITORY[:TAG]]");
+		return cli_usage("images", "");
 	/* like `docker images REPOSITORY[:TAG]`: only rows of that name (and tag) */
 	char want_repo[300] = "", want_tag[160] = "";
 	if (optind < argc) {
@@ -136,6 +174,9 @@ int cmd_images(int argc, char **argv)
 	for (size_t i = 0; i < n; i++) {
 		struct row *r = &rows[i];
 		if ((want_repo[0] && strcmp(r->repo, want_repo)) || (want_tag[0] && strcmp(r->tag, want_tag)))
+			continue;
+		if (!cli_filter_match(&filt, "dangling", m_dangling, r) ||
+		    !cli_filter_match(&filt, "reference", m_reference, r))
 			continue;
 		char sid[80], ago[64], size[32], created[64];
 		if (notrunc)

@@ -1,5 +1,6 @@
 /* cmd_ps.c - icc ps: list containers with Docker's columns and states */
 #include <getopt.h>
+#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -10,7 +11,7 @@
 #include "icc/objsize.h"
 #include "icc/runtime.h"
 
-#define PS_SYNOPSIS "[-a] [-q] [-l] [-s] [--no-trunc] [--format FORMAT]"
+#define PS_SYNOPSIS ""
 
 struct row {
 	char id[ICC_ID_LEN + 1];
@@ -55,7 +56,7 @@ static void command_text(const cJSON *cfg, bool trunc, char *out, size_t size)
 	snprintf(out, size, "\"%s\"", cmd);
 }
 
-static void status_text(const struct icc_cstate *cs, int64_t now, char *out, size_t size)
+static void status_text(const struct icc_cstate *cs, bool paused, int64_t now, char *out, size_t size)
 {
 	char ago[64];
 	switch (cs->status) {
@@ -68,7 +69,7 @@ static void status_text(const struct icc_cstate *cs, int64_t now, char *out, siz
 		size_t l = strlen(ago);
 		if (l > 4 && !strcmp(ago + l - 4, " ago"))
 			ago[l - 4] = '\0';
-		snprintf(out, size, "Up %s", ago);
+		snprintf(out, size, "Up %s%s", ago, paused ? " (Paused)" : "");
 		break;
 	}
 	case ICC_CS_EXITED:
@@ -81,6 +82,100 @@ static void status_text(const struct icc_cstate *cs, int64_t now, char *out, siz
 	}
 }
 
+/* What a container is matched against in --filter. */
+struct filter_ctx {
+	struct icc_store *st;
+	const char *id, *name, *status, *image;
+	const cJSON *labels;
+};
+
+static bool m_status(const char *v, void *p)
+{
+	return !strcmp(v, ((struct filter_ctx *)p)->status);
+}
+
+static bool m_id(const char *v, void *p)
+{
+	return *v && !strncmp(((struct filter_ctx *)p)->id, v, strlen(v));
+}
+
+/* name=: a regular expression, as Docker (values were checked when parsed) */
+static bool m_name(const char *v, void *p)
+{
+	regex_t re;
+	if (regcomp(&re, v, REG_EXTENDED | REG_NOSUB))
+		return false;
+	bool yes = regexec(&re, ((struct filter_ctx *)p)->name, 0, NULL, 0) == 0;
+	regfree(&re);
+	return yes;
+}
+
+/* label=KEY or label=KEY=VALUE */
+static bool m_label(const char *v, void *p)
+{
+	const cJSON *labels = ((struct filter_ctx *)p)->labels;
+	const char *eq = strchr(v, '=');
+	char key[512];
+	snprintf(key, sizeof(key), "%.*s", eq ? (int)(eq - v) : (int)strlen(v), v);
+	const cJSON *l = cJSON_GetObjectItemCaseSensitive(labels, key);
+	if (!l)
+		return false;
+	return !eq || (cJSON_IsString(l) && !strcmp(l->valuestring, eq + 1));
+}
+
+/* ancestor=IMAGE: the container's image is IMAGE or was made from it */
+static bool m_ancestor(const char *v, void *p)
+{
+	struct filter_ctx *c = p;
+	char want[ICC_ID_LEN + 1], cur[ICC_ID_LEN + 1];
+	struct icc_err e;
+	if (!c->image || icc_image_resolve(c->st, v, want, &e) < 0)
+		return false;
+	snprintf(cur, sizeof(cur), "%s", c->image);
+	for (int depth = 0; cur[0] && depth < 4096; depth++) {
+		if (!strcmp(cur, want))
+			return true;
+		cJSON *m;
+		if (icc_object_meta(c->st, ICC_IMAGE, cur, &m, &e) < 0)
+			break;
+		const char *parent = icc_json_str(m, "parent");
+		snprintf(cur, sizeof(cur), "%s", parent ? parent : "");
+		cJSON_Delete(m);
+	}
+	return false;
+}
+
+static bool filters_pass(const struct cli_filters *f, struct filter_ctx *c)
+{
+	return cli_filter_match(f, "status", m_status, c) && cli_filter_match(f, "id", m_id, c) &&
+	       cli_filter_match(f, "name", m_name, c) && cli_filter_match(f, "label", m_label, c) &&
+	       cli_filter_match(f, "ancestor", m_ancestor, c);
+}
+
+/* Values that can never match are errors, as Docker says them. */
+static int check_filter(const struct cli_filters *f, size_t i)
+{
+	static const char *const states[] = {"created", "restarting", "running", "removing",
+					     "paused", "exited", "dead", NULL};
+	if (!strcmp(f->key[i], "status")) {
+		for (size_t k = 0; states[k]; k++)
+			if (!strcmp(f->val[i], states[k]))
+				return 0;
+		cli_errorf("ps: --filter status=%s: invalid status (created, restarting, running, "
+			   "removing, paused, exited, dead)", f->val[i]);
+		return 1;
+	}
+	if (!strcmp(f->key[i], "name")) {
+		regex_t re;
+		if (regcomp(&re, f->val[i], REG_EXTENDED | REG_NOSUB)) {
+			cli_errorf("ps: --filter name=%s: not a regular expression", f->val[i]);
+			return 1;
+		}
+		regfree(&re);
+	}
+	return 0;
+}
+
 int cmd_ps(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -89,29 +184,58 @@ int cmd_ps(int argc, char **argv)
 		{"latest", no_argument, NULL, 'l'},
 		{"no-trunc", no_argument, NULL, 'T'},
 		{"size", no_argument, NULL, 's'},
-		{"format", required_argument, NULL, 'f'},
+		{"format", required_argument, NULL, 'F'},
+		{"filter", required_argument, NULL, 'f'},
+		{"last", required_argument, NULL, 'n'},
 		{0, 0, 0, 0},
 	};
-	bool all = false, quiet = false, latest = false, notrunc = false, size = false;
+	static const char *const keys[] = {"status", "name", "ancestor", "label", "id", NULL};
+	bool all = false, quiet = false, notrunc = false, size = false;
+	long last = -1;
 	const char *format = NULL;
+	struct cli_filters filt = {.n = 0};
 	optind = 1;
 	int c;
-	while ((c = getopt_long(argc, argv, "aqlsf:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "aqlsf:n:", opts, NULL)) != -1) {
+		char *end;
 		switch (c) {
 		case 'a': all = true; break;
 		case 'q': quiet = true; break;
-		case 'l': latest = true; all = true; break;
+		case 'l': last = 1; break;
 		case 'T': notrunc = true; break;
 		case 's': size = true; break;
-		case 'f': format = optarg; break;
-		default: return cli_usage("ps", PS_SYNOPSIS);
+		case 'F': format = optarg; break;
+		case 'f':
+			if (cli_filter_add(&filt, "ps", optarg, keys) || check_filter(&filt, filt.n - 1)) {
+				cli_filters_free(&filt);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'n':
+			last = strtol(optarg, &end, 10);
+			if (!*optarg || *end || last < -1) {
+				cli_errorf("ps: --last %s: not a number of containers", optarg);
+				cli_filters_free(&filt);
+				return EXIT_USAGE;
+			}
+			break;
+		default:
+			cli_filters_free(&filt);
+			return cli_usage("ps", PS_SYNOPSIS);
 		}
 	}
-	if (optind != argc)
+	if (optind != argc) {
+		cli_filters_free(&filt);
 		return cli_usage("ps", PS_SYNOPSIS);
+	}
+	/* -n/-l and a status filter look at stopped containers too, as Docker's */
+	if (last >= 0 || cli_filter_has(&filt, "status"))
+		all = true;
 	struct icc_store st;
-	if (cli_open_store(&st))
+	if (cli_open_store(&st)) {
+		cli_filters_free(&filt);
 		return 1;
+	}
 	struct icc_err err;
 	struct icc_idlist l;
 	if (icc_object_list(&st, ICC_CONTAINER, &l, &err) < 0) {
@@ -145,14 +269,28 @@ int cmd_ps(int argc, char **argv)
 	struct icc_sizes sz;
 	bool have_sz = size && !quiet && icc_sizes_open(&sz, &st, &err) == 0;
 	int64_t now = icc_now_ns();
+	long shown = 0;
 	for (size_t i = 0; i < nrows && !rc; i++) {
 		cJSON *meta = rows[i].meta;
 		struct icc_cstate cs;
 		icc_container_state(meta, &cs);
 		if (!all && cs.status != ICC_CS_RUNNING)
 			continue;
-		if (latest && i > 0)
+		if (last >= 0 && shown >= last)
 			break;
+		bool paused = cs.status == ICC_CS_RUNNING &&
+			      cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+				      cJSON_GetObjectItemCaseSensitive(meta, "state"), "paused"));
+		struct filter_ctx fc = {
+			.st = &st, .id = rows[i].id,
+			.name = icc_json_str(meta, "name") ? icc_json_str(meta, "name") : "",
+			.status = paused ? "paused" : icc_cstatus_name(cs.status),
+			.image = icc_json_str(meta, "image"),
+			.labels = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(meta, "config"), "Labels"),
+		};
+		if (!filters_pass(&filt, &fc))
+			continue;
+		shown++;
 		char sid[13], cmd[2100], created[64], status[128], cat[64];
 		const char *id = rows[i].id;
 		if (quiet) {
@@ -162,7 +300,7 @@ int cmd_ps(int argc, char **argv)
 		const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(meta, "config");
 		command_text(cfg, !notrunc && fmt == CLI_FMT_TABLE, cmd, sizeof(cmd));
 		icc_time_ago(rows[i].created, now, created, sizeof(created));
-		status_text(&cs, now, status, sizeof(status));
+		status_text(&cs, paused, now, status, sizeof(status));
 		/* published ports, as Docker shows them: only while running */
 		char ports[1024] = "";
 		if (cs.status == ICC_CS_RUNNING)
@@ -206,7 +344,7 @@ int cmd_ps(int argc, char **argv)
 			cJSON_AddNumberToObject(o, "SizeRw", (double)z.exclusive);
 			cJSON_AddNumberToObject(o, "SizeRootFs", (double)z.total);
 		}
-		cJSON_AddStringToObject(o, "State", icc_cstatus_name(cs.status));
+		cJSON_AddStringToObject(o, "State", paused ? "paused" : icc_cstatus_name(cs.status));
 		cJSON_AddStringToObject(o, "Status", status);
 		cJSON_AddStringToObject(o, "Ports", ports);
 		cJSON_AddStringToObject(o, "Names", name ? name : "");
@@ -232,6 +370,7 @@ int cmd_ps(int argc, char **argv)
 	for (size_t i = 0; i < nrows; i++)
 		cJSON_Delete(rows[i].meta);
 	free(rows);
+	cli_filters_free(&filt);
 	icc_store_close(&st);
 	return rc;
 }

@@ -20,7 +20,7 @@ int cmd_send(int argc, char **argv)
 	bool quiet = false;
 	optind = 1;
 	int c;
-	while ((c = getopt(argc, argv, "p:o:q")) != -1) {
+	while ((c = getopt_long(argc, argv, "p:o:q", NULL, NULL)) != -1) {
 		if (c == 'q')
 			quiet = true;
 		else if (c == 'p')
@@ -65,7 +65,7 @@ int cmd_receive(int argc, char **argv)
 	bool quiet = false;
 	optind = 1;
 	int c;
-	while ((c = getopt(argc, argv, "i:q")) != -1) {
+	while ((c = getopt_long(argc, argv, "i:q", NULL, NULL)) != -1) {
 		if (c == 'q')
 			quiet = true;
 		else if (c == 'i')

@@ -28,7 +28,7 @@ static int take(int argc, char **argv)
 	const char *message = NULL;
 	optind = 1;
 	int c;
-	while ((c = getopt(argc, argv, "m:")) != -1) {
+	while ((c = getopt_long(argc, argv, "m:", NULL, NULL)) != -1) {
 		if (c != 'm')
 			return cli_usage("snapshot", SNAPSHOT_SYNOPSIS);
 		message = optarg;
@@ -292,7 +292,7 @@ int cmd_promote(int argc, char **argv)
 	const char *message = NULL;
 	optind = 1;
 	int c;
-	while ((c = getopt(argc, argv, "m:")) != -1) {
+	while ((c = getopt_long(argc, argv, "m:", NULL, NULL)) != -1) {
 		if (c != 'm')
 			return cli_usage("promote", "[-m MSG] SNAP IMAGE[:TAG]");
 		message = optarg;

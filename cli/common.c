@@ -1,6 +1,7 @@
 /* common.c - helpers every command uses: errors, store, ids, tables, formats */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,8 @@
 #include "cli.h"
 
 const char *cli_root;
+
+static char opt_error[300];
 
 void cli_errorf(const char *fmt, ...)
 {
@@ -35,7 +38,12 @@ int cli_usage(const char *cmd, const char *synopsis)
 	const struct cli_command *c = cli_find_command(cmd);
 	if (c)
 		synopsis = c->synopsis;
-	cli_errorf("%s: usage: icc %s %s (see 'icc %s --help')", cmd, cmd, synopsis, cmd);
+	if (opt_error[0])
+		cli_errorf("%s: %s; usage: icc %s %s (see 'icc %s --help')", cmd, opt_error, cmd,
+			   synopsis, cmd);
+	else
+		cli_errorf("%s: usage: icc %s %s (see 'icc %s --help')", cmd, cmd, synopsis, cmd);
+	opt_error[0] = '\0';
 	return EXIT_USAGE;
 }
 
@@ -191,4 +199,45 @@ void cli_say_kept(const char *container, int n)
 	if (n > 0)
 		fprintf(stderr, "kept %d snapshot%s of '%s': icc snapshots --all\n", n,
 			n == 1 ? "" : "s", container);
+}
+
+int cli_parse_secs(const char *cmd, const char *s, int *secs)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (!*s || *end || errno || v < 0 || v > 86400 * 365) {
+		cli_errorf("%s: --time %s: not a number of seconds", cmd, s);
+		return 1;
+	}
+	*secs = (int)v;
+	return 0;
+}
+
+/* getopt_long that keeps what it found wrong (opt_error, said by cli_usage) */
+#undef getopt_long
+int cli_getopt_long(int argc, char *const argv[], const char *optstring,
+		    const struct option *longopts, int *longindex)
+{
+	opterr = 0; /* getopt's own "ps: unrecognized option" is not icc's form */
+	int c = getopt_long(argc, argv, optstring, longopts, longindex);
+	if (c != '?' && c != ':') {
+		opt_error[0] = '\0';
+		return c;
+	}
+	const char *arg = optind > 0 && optind <= argc ? argv[optind - 1] : "";
+	bool longopt = !strncmp(arg, "--", 2);
+	if (optopt && !longopt && strchr(optstring, optopt) && optopt != ':' && optopt != '+')
+		snprintf(opt_error, sizeof(opt_error), "option '-%c' needs a value", optopt);
+	else if (optopt && longopt && strchr(arg, '='))
+		snprintf(opt_error, sizeof(opt_error), "option '%.*s' takes no value",
+			 (int)(strchr(arg, '=') - arg), arg);
+	else if (optopt && longopt)
+		snprintf(opt_error, sizeof(opt_error), "option '%s' needs a value", arg);
+	else if (optopt)
+		snprintf(opt_error, sizeof(opt_error), "unknown option '-%c'", optopt);
+	else
+		snprintf(opt_error, sizeof(opt_error), "unknown option '%.*s'",
+			 (int)strcspn(arg, "="), arg);
+	return c;
 }

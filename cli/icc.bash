@@ -5,7 +5,7 @@
 
 _icc_commands="init import images tag rmi history inspect create run start stop kill exec logs ps rm
 commit diff rollback cp mount umount snapshot snapshots promote export save load push pull send receive
-port network system version help"
+port network system version help restart wait top rename stats pause unpause attach"
 
 # icc with the same --root as the command line being completed; quiet, no store setup noise
 _icc_q() {
@@ -52,7 +52,8 @@ _icc_objects() { _icc_containers all; _icc_images; _icc_snapshots; }
 _icc_takes_value() {
 	case $1:$2 in
 	run:-[ml] | create:-[ml]) return 0 ;;
-	run:-[itd] | create:-[itd] | exec:-[itd] | start:-[ai] | images:-a | ps:-[as] | system:-[afv] | logs:-[ft] | cp:-a) return 1 ;;
+	run:-[itd] | create:-[itd] | exec:-[itd] | start:-[ai] | images:-a | ps:-[asl] | system:-[afv] | logs:-[ft] | cp:-a | stats:-a) return 1 ;;
+	ps:-f | images:-f | ps:-n | *:--filter | *:--last | *:--detach-keys) return 0 ;;
 	*:-o | *:-i | *:-m | *:-c | *:-a | *:-e | *:-w | *:-u | *:-h | *:-v | *:-p | *:-s | *:-t) return 0 ;;
 	inspect:-f) return 0 ;;
 	*:--name | *:--format | *:--type | *:--compress | *:--output | *:--input | *:--message | \
@@ -110,20 +111,23 @@ _icc() {
 	local opts=""
 	case $cmd in
 	init | import) opts="-q --quiet -m --message -c --change" ;;
-	images) opts="-a --all -q --quiet --no-trunc --format" ;;
+	images) opts="-a --all -q --quiet --no-trunc --format -f --filter" ;;
 	rmi) opts="-f --force" ;;
 	history) opts="-q --quiet --no-trunc --format" ;;
 	inspect) opts="--type -f --format" ;;
 	run | create) opts="-i --interactive -t --tty -d --detach --rm --name -e --env -w --workdir -u --user
 		-h --hostname -v --volume --network -p --publish -P --publish-all --pull --runtime --security-opt
 		--entrypoint --env-file -m --memory --cpus --pids-limit --ulimit --init --read-only --tmpfs
-		--cap-add --cap-drop --privileged --add-host -l --label --shm-size --restart" ;;
-	start) opts="-a --attach -i --interactive" ;;
+		--cap-add --cap-drop --privileged --add-host -l --label --shm-size --restart --detach-keys" ;;
+	start) opts="-a --attach -i --interactive --detach-keys" ;;
 	stop) opts="-t --time" ;;
 	kill) opts="-s --signal" ;;
 	exec) opts="-i --interactive -t --tty -d --detach -e --env -w --workdir -u --user" ;;
 	logs) opts="-f --follow -t --timestamps --since --until -n --tail" ;;
-	ps) opts="-a --all -q --quiet -l --latest -s --size --no-trunc --format" ;;
+	ps) opts="-a --all -q --quiet -l --latest -n --last -s --size --no-trunc --format -f --filter" ;;
+	restart) opts="-t --time" ;;
+	stats) opts="-a --all --no-stream --format" ;;
+	attach) opts="--detach-keys --no-stdin --sig-proxy=false" ;;
 	rm) opts="-f --force --snapshots" ;;
 	commit) opts="-m --message -a --author -c --change" ;;
 	diff) opts="--format" ;;
@@ -167,6 +171,12 @@ _icc() {
 	--env-file) [[ $cmd == run || $cmd == create ]] && { _filedir 2>/dev/null || COMPREPLY=($(compgen -f -- "$cur")); return; } ;;
 	--security-opt) COMPREPLY=($(compgen -W "seccomp=unconfined seccomp= no-new-privileges=false" -- "$cur")); return ;;
 	-s | --signal) [[ $cmd == kill ]] && { COMPREPLY=($(compgen -W "KILL TERM INT HUP QUIT USR1 USR2 STOP CONT" -- "$cur")); return; } ;;
+	-f | --filter)
+		case $cmd in
+		ps) COMPREPLY=($(compgen -W "status= name= ancestor= label= id=" -- "$cur")); compopt -o nospace 2>/dev/null; return ;;
+		images) COMPREPLY=($(compgen -W "dangling=true dangling=false reference=" -- "$cur")); compopt -o nospace 2>/dev/null; return ;;
+		esac ;;
+	--detach-keys) COMPREPLY=($(compgen -W "ctrl-p,ctrl-q" -- "$cur")); return ;;
 	-o | --output | -i | --input)
 		[[ $cmd == export || $cmd == save || $cmd == load || $cmd == send || $cmd == receive ]] && {
 			_filedir 2>/dev/null || COMPREPLY=($(compgen -f -- "$cur"))
@@ -250,6 +260,10 @@ _icc() {
 			_icc_networks
 		fi ;;
 	port) ((nargs == 0)) && _icc_containers running ;;
+	restart | wait | stats) _icc_containers ;;
+	top | attach | pause) ((nargs == 0 || cmd == pause)) && _icc_containers running ;;
+	unpause) _icc_containers running ;;
+	rename) ((nargs == 0)) && _icc_containers ;;
 	esac
 	return 0
 } &&

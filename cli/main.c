@@ -21,8 +21,10 @@ static const struct cli_command commands[] = {
 	 "  -m, --message MSG      comment (default \"Imported from FILE\")\n"
 	 "  -c, --change CHANGE    Dockerfile-like line: CMD, ENTRYPOINT, ENV, WORKDIR, USER, LABEL, EXPOSE, STOPSIGNAL\n"
 	 "  -q, --quiet            no progress line (shown only when stderr is a terminal)\n"},
-	{"images", cmd_images, "[-a] [-q] [--no-trunc] [--format FORMAT] [REPOSITORY[:TAG]]", "List images",
+	{"images", cmd_images, "[-a] [-q] [--no-trunc] [-f|--filter KEY=VALUE]... [--format FORMAT] [REPOSITORY[:TAG]]", "List images",
 	 "  -a, --all              also untagged parents of other images\n"
+	 "  -f, --filter K=V       dangling=true|false (untagged or not), reference=PATTERN (a glob\n"
+	 "                         on NAME or NAME:TAG); the same key ORs, different keys AND\n"
 	 "  -q, --quiet            only image ids\n"
 	 "      --no-trunc         full ids\n" FORMAT_OPT
 	 "                         fields: ID Repository Tag CreatedAt CreatedSince Size SizeBytes\n"},
@@ -81,10 +83,12 @@ static const struct cli_command commands[] = {
 	 "      --add-host H:IP    a line \"IP H\" in the container's /etc/hosts\n"
 	 "      --restart POLICY   no (default), on-failure[:N], always, unless-stopped: the container's\n"
 	 "                         monitor starts it again (not after a host reboot, see icc-run(1))\n"
+	 "      --detach-keys KEYS with -it: keys that detach, leaving it running (ctrl-p,ctrl-q)\n"
 	 "Exit status: the command's, or 125 (icc failed), 126 (cannot execute), 127 (not found).\n"},
-	{"start", cmd_start, "[-a] [-i] CONTAINER...", "Start a stopped container again",
+	{"start", cmd_start, "[-a] [-i] [--detach-keys KEYS] CONTAINER...", "Start a stopped container again",
 	 "  -a, --attach           attach to its output (one container)\n"
-	 "  -i, --interactive      attach stdin too (one container)\n"},
+	 "  -i, --interactive      attach stdin too (one container)\n"
+	 "      --detach-keys KEYS with a terminal: keys that detach, leaving it running (ctrl-p,ctrl-q)\n"},
 	{"stop", cmd_stop, "[-t SECS] CONTAINER...", "Stop running containers (SIGTERM, then SIGKILL)",
 	 "  -t, --time SECS        seconds to wait before SIGKILL (default 10)\n"},
 	{"kill", cmd_kill, "[-s SIGNAL] CONTAINER...", "Send a signal to running containers",
@@ -106,15 +110,40 @@ static const struct cli_command commands[] = {
 	 "      --until WHEN       only lines up to WHEN\n"
 	 "  -n, --tail N           only the last N lines (all: every line)\n"
 	 "Usage errors exit 125.\n"},
-	{"ps", cmd_ps, "[-a] [-q] [-l] [-s] [--no-trunc] [--format FORMAT]", "List containers",
+	{"ps", cmd_ps, "[-a] [-q] [-l] [-n N] [-s] [--no-trunc] [-f|--filter KEY=VALUE]... [--format FORMAT]", "List containers",
 	 "  -a, --all              also stopped containers\n"
 	 "  -q, --quiet            only container ids\n"
 	 "  -l, --latest           the newest container\n"
+	 "  -n, --last N           the N newest containers (any state)\n"
+	 "  -f, --filter K=V       status=created|running|paused|exited|dead|..., name=REGEX,\n"
+	 "                         ancestor=IMAGE (or an image made from it), label=KEY[=VALUE],\n"
+	 "                         id=PREFIX; the same key ORs, different keys AND\n"
 	 "  -s, --size             fill the Size field (apparent size of the container's files)\n"
 	 "      --no-trunc         full ids and commands\n" FORMAT_OPT
 	 "                         fields: ID Names Image ImageID Command CreatedAt CreatedSince\n"
 	 "                         RunningFor State Status Size Ports\n"},
 	{"port", cmd_port, "CONTAINER [PORT[/PROTO]]", "List the host ports a running container publishes", ""},
+	{"restart", cmd_restart, "[-t SECS] CONTAINER...", "Stop and start containers again",
+	 "  -t, --time SECS        seconds to wait before SIGKILL (default 10)\n"
+	 "A container made with -t starts with its terminal kept by icc: 'icc attach' reaches it.\n"},
+	{"wait", cmd_wait, "CONTAINER...", "Wait until containers stop, print their exit codes", ""},
+	{"top", cmd_top, "CONTAINER [PS OPTIONS]", "Show the processes of a running container",
+	 "  PS OPTIONS             given to the host's ps (default -ef); rows of the container's\n"
+	 "                         cgroup are kept (ps must print a PID column)\n"},
+	{"rename", cmd_rename, "CONTAINER NEW_NAME", "Rename a container", ""},
+	{"stats", cmd_stats, "[-a] [--no-stream] [--format FORMAT] [CONTAINER...]",
+	 "Show containers' CPU, memory, network, block I/O and pids",
+	 "  -a, --all              also stopped containers (default: the running ones)\n"
+	 "      --no-stream        print one sample and exit (default: refresh every second)\n" FORMAT_OPT
+	 "                         fields: ID Container Name CPUPerc MemUsage MemPerc NetIO BlockIO PIDs\n"},
+	{"pause", cmd_pause, "CONTAINER...", "Freeze every process of containers (cgroup freezer)", ""},
+	{"unpause", cmd_unpause, "CONTAINER...", "Thaw paused containers", ""},
+	{"attach", cmd_attach, "[--detach-keys KEYS] [--no-stdin] [--sig-proxy=false] CONTAINER",
+	 "Attach the terminal to a running container",
+	 "      --detach-keys KEYS keys that detach and leave it running (default ctrl-p,ctrl-q)\n"
+	 "      --no-stdin         do not send what is typed (only show the output)\n"
+	 "      --sig-proxy=BOOL   forward SIGINT, SIGTERM, SIGHUP, SIGQUIT (default true)\n"
+	 "Exit status: the container's when it ends while attached, 0 after a detach.\n"},
 	{"network", cmd_network,
 	 "create [--subnet CIDR] [--gateway IP] [--interface-name BR] [--internal] [--disable-dns] NAME | "
 	 "ls [-q] [--format FORMAT] | inspect NET... | rm NET...",
@@ -241,15 +270,26 @@ static size_t distance(const char *a, const char *b)
 static int unknown_command(const char *name)
 {
 	const char *best = NULL;
-	size_t bestd = 3;
-	/* the first command that starts with it ("snap" -> "snapshot"), else the closest */
-	for (size_t k = 0; !best && strlen(name) >= 2 && k < NCOMMANDS; k++)
-		if (!strncmp(commands[k].name, name, strlen(name)))
-			best = commands[k].name;
-	/* close means at most half the typed letters wrong: "imgs" is images, "zz" is nothing */
-	for (size_t k = 0; !best && k < NCOMMANDS; k++) {
+	size_t bestd = 3, prefixed = 0, len = strlen(name);
+	/* the command that starts with it ("snap" -> "snapshot", which also begins
+	 * "snapshots"); several unrelated ones ("re"): none of them */
+	for (size_t k = 0; len >= 2 && k < NCOMMANDS; k++) {
+		const char *c = commands[k].name;
+		if (strncmp(c, name, len))
+			continue;
+		prefixed++;
+		if (!best || (strlen(c) < strlen(best) && !strncmp(best, c, strlen(c))))
+			best = c;
+	}
+	for (size_t k = 0; best && k < NCOMMANDS; k++)
+		if (!strncmp(commands[k].name, name, len) && len >= 2 &&
+		    strncmp(commands[k].name, best, strlen(best)))
+			best = NULL;
+	/* else the closest within 2 edits (as git), and at most half the typed
+	 * letters wrong: "imgs" is images, "zz" is nothing */
+	for (size_t k = 0; !best && !prefixed && k < NCOMMANDS; k++) {
 		size_t d = distance(name, commands[k].name);
-		if (d < bestd && d <= strlen(name) / 2) {
+		if (d < bestd && d <= len / 2) {
 			bestd = d;
 			best = commands[k].name;
 		}

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "icc/attach.h"
 #include "icc/network.h"
 #include "icc/runtime.h"
 #include "icc/seccomp.h"
@@ -132,6 +133,7 @@ static const struct option long_opts[] = {
 	{"label", required_argument, NULL, RUN_OPT_LABEL},
 	{"shm-size", required_argument, NULL, RUN_OPT_SHM_SIZE},
 	{"restart", required_argument, NULL, RUN_OPT_RESTART},
+	{"detach-keys", required_argument, NULL, RUN_OPT_DETACH_KEYS},
 	{0, 0, 0, 0},
 };
 
@@ -203,6 +205,14 @@ static int one_option(int c, const char *arg, const char *cmd, struct run_opts *
 		return 0;
 	case 'r': o->runtime = arg; return 0;
 	case 'S': return security_opt(o->config, cmd, arg);
+	case RUN_OPT_DETACH_KEYS: {
+		char keys[16];
+		size_t n;
+		if (icc_detach_keys_parse(arg, keys, &n, &err) < 0)
+			return bad(cmd, "--detach-keys: %s", err.msg);
+		o->detach_keys = arg;
+		return 0;
+	}
 	case 'm': return run_flag(o->config, cmd, RUN_OPT_MEMORY, arg);
 	case 'l': return run_flag(o->config, cmd, RUN_OPT_LABEL, arg);
 	}

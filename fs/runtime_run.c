@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "icc/attach.h"
 #include "icc/hostconfig.h"
 #include "icc/network.h"
 #include "icc/object.h"
@@ -190,6 +191,7 @@ static int launch(struct icc_store *st, const char *id, const struct icc_launch_
 		cJSON_AddNullToObject(patch, "restarting");
 		cJSON_AddNullToObject(patch, "manually_stopped");
 		set_num(patch, "restart_count", o->restarts);
+		cJSON_AddNullToObject(patch, "paused");
 		cJSON_AddBoolToObject(patch, "tty", o->tty);
 		networked = netsum != NULL;
 		if (netsum)
@@ -238,18 +240,18 @@ static int launch(struct icc_store *st, const char *id, const struct icc_launch_
 		cJSON_Delete(patch);
 		return r;
 	}
+	/* every container's output is kept for icc logs, foreground ones too; and
+	 * whoever waits for it serves icc attach (the socket exists before "ok") */
+	struct icc_jsonlog log;
+	struct icc_err le;
+	struct icc_attach_srv srv = {.lfd = -1};
+	int cdir = icc_object_dirfd(st, ICC_CONTAINER, id, &le);
+	bool logging = cdir >= 0 && icc_jsonlog_open(&log, cdir, &le) == 0;
+	bool serving = cdir >= 0 && icc_attach_listen(&srv, cdir, o->tty, o->tty && o->stdin_open, &le) == 0;
 	if (notify_fd >= 0) {
 		dprintf(notify_fd, "0 ok\n");
 		close(notify_fd);
 	}
-
-	/* every container's output is kept for icc logs, foreground ones too */
-	struct icc_jsonlog log;
-	struct icc_err le;
-	int cdir = icc_object_dirfd(st, ICC_CONTAINER, id, &le);
-	bool logging = cdir >= 0 && icc_jsonlog_open(&log, cdir, &le) == 0;
-	if (cdir >= 0)
-		close(cdir);
 	struct icc_save_target sc = {.st = st, .id = id};
 	struct icc_io io = {
 		.pid = pid,
@@ -263,6 +265,7 @@ static int launch(struct icc_store *st, const char *id, const struct icc_launch_
 		.on_save = icc_save_reply,
 		.ctx = &sc,
 		.log = logging ? &log : NULL,
+		.srv = serving ? &srv : NULL,
 	};
 	int code = icc_io_run(&io);
 	*exit_code = code;
@@ -290,6 +293,7 @@ static int launch(struct icc_store *st, const char *id, const struct icc_launch_
 	cJSON_AddNullToObject(patch, "pid");
 	cJSON_AddNullToObject(patch, "monitor_pid");
 	cJSON_AddNullToObject(patch, "network");
+	cJSON_AddNullToObject(patch, "paused");
 	struct icc_err e2;
 	icc_runtime_cleanup(st, id, runtime);
 	unlink(pidfile);
@@ -305,6 +309,39 @@ static int launch(struct icc_store *st, const char *id, const struct icc_launch_
 	if (!removed)
 		icc_state_update(st, id, patch, &e2);
 	cJSON_Delete(patch);
+	/* attached clients learn the code once the end is on record */
+	if (serving)
+		icc_attach_finish(&srv, code);
+	if (cdir >= 0)
+		close(cdir);
+	return 0;
+}
+
+/*
+ * A terminal in the foreground (run -it, start -ai): the monitor keeps the
+ * console and we attach to it, so the detach keys leave it running.
+ */
+static int start_attached(struct icc_store *st, const char *id, const struct icc_launch_opts *o,
+			  int *exit_code, struct icc_err *err)
+{
+	struct icc_launch_opts d = *o;
+	d.detach = true;
+	int r = icc_container_start(st, id, &d, exit_code, err);
+	if (r < 0)
+		return r;
+	struct icc_attach_opts ao = {
+		.detach_keys = o->detach_keys,
+		.no_stdin = !o->stdin_open,
+		.sig_proxy = true,
+	};
+	bool detached;
+	r = icc_attach(st, id, &ao, exit_code, &detached, err);
+	if (r < 0) {
+		*exit_code = 125;
+		return r;
+	}
+	if (detached)
+		*exit_code = 0;
 	return 0;
 }
 
@@ -417,6 +454,8 @@ static pid_t daemonize(int keep_fd)
 int icc_container_start(struct icc_store *st, const char *id, const struct icc_launch_opts *o,
 			int *exit_code, struct icc_err *err)
 {
+	if (!o->detach && o->tty)
+		return start_attached(st, id, o, exit_code, err);
 	if (!o->detach) {
 		int64_t t0 = icc_now_ns();
 		int r = launch(st, id, o, 1, 2, -1, exit_code, err);

@@ -238,6 +238,14 @@ static int release_hold(struct line_ctx *lc, int master)
 	return feed_input(lc, master, rest, n);
 }
 
+/* Output for the user: our own fd (when there is one) and every attach client. */
+static void emit(struct icc_io *io, int to, int stream, const char *buf, size_t n)
+{
+	if (to >= 0)
+		write_all(to, buf, n);
+	icc_attach_broadcast(io->srv, stream == 1 ? 'e' : 'o', buf, n);
+}
+
 /* Copy what is readable from `from` to `to` (and the log: stream 0/1, -1 for
  * typed input); -1 at EOF/error. */
 static int pump(int from, int to, int stream, struct icc_io *io, struct line_ctx *lc, bool typed)
@@ -263,13 +271,12 @@ static int pump(int from, int to, int stream, struct icc_io *io, struct line_ctx
 		char msg[1500];
 		snprintf(msg, sizeof(msg), "%s\r\n", lc->pending);
 		lc->pending[0] = '\0';
-		if (write_all(to, buf, head) < 0 || write_all(to, msg, strlen(msg)) < 0 ||
-		    write_all(to, buf + head, (size_t)n - head) < 0)
-			return 0;
+		emit(io, to, stream, buf, head);
+		emit(io, to, stream, msg, strlen(msg));
+		emit(io, to, stream, buf + head, (size_t)n - head);
 		return 0;
 	}
-	if (to >= 0)
-		write_all(to, buf, (size_t)n);
+	emit(io, to, stream, buf, (size_t)n);
 	return 0;
 }
 
@@ -286,6 +293,42 @@ static void copy_winsize(int from, int to)
 	struct winsize ws;
 	if (from >= 0 && ioctl(from, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col)
 		ioctl(to, TIOCSWINSZ, &ws);
+}
+
+/* What attach clients send, applied as if typed here. */
+struct client_ctx {
+	struct icc_io *io;
+	struct line_ctx *lc;
+	int master;
+	bool exited;
+	int *signals;
+};
+
+static void client_input(void *p, const char *buf, size_t n)
+{
+	struct client_ctx *c = p;
+	if (c->master >= 0 && !c->exited)
+		feed_input(c->lc, c->master, buf, n);
+}
+
+static void client_winsize(void *p, unsigned short rows, unsigned short cols)
+{
+	struct client_ctx *c = p;
+	struct winsize ws = {.ws_row = rows, .ws_col = cols};
+	if (c->master >= 0) {
+		ioctl(c->master, TIOCSWINSZ, &ws);
+		vt_resize(c->lc->vt, c->master);
+	}
+}
+
+static void client_signal(void *p, int sig)
+{
+	struct client_ctx *c = p;
+	if (c->exited)
+		return;
+	if ((sig == SIGINT || sig == SIGTERM) && ++*c->signals > 1)
+		sig = SIGKILL;
+	kill(c->io->pid, sig);
 }
 
 int icc_io_run(struct icc_io *io)
@@ -311,7 +354,7 @@ int icc_io_run(struct icc_io *io)
 	int in_fd = io->master >= 0 ? io->in_fd : -1;
 	int master = io->master, outp = io->out_pipe, errp = io->err_pipe;
 	struct line_ctx lc = {.io = io};
-	if (master >= 0 && in_fd >= 0) {
+	if (master >= 0 && (in_fd >= 0 || (io->srv && io->srv->input))) {
 		lc.vt = vterm_new(24, 80);
 		if (lc.vt) {
 			vterm_set_utf8(lc.vt, 1);
@@ -322,17 +365,23 @@ int icc_io_run(struct icc_io *io)
 	int status = -1, signals = 0;
 	bool exited = false;
 	int64_t deadline = 0;
+	struct client_ctx cc = {.io = io, .lc = &lc, .master = master, .signals = &signals};
+	struct icc_attach_ops ops = {.input = client_input, .winsize = client_winsize,
+				     .signal = client_signal, .ctx = &cc};
 
 	for (;;) {
 		if (exited && master < 0 && outp < 0 && errp < 0)
 			break;
-		struct pollfd p[5];
+		struct pollfd p[6 + ICC_ATTACH_MAX];
 		int np = 0, ii = -1, im = -1, io_ = -1, ie = -1, is = -1;
 		if (sfd >= 0) { is = np; p[np++] = (struct pollfd){.fd = sfd, .events = POLLIN}; }
 		if (in_fd >= 0 && !exited && !lc.hold_len) { ii = np; p[np++] = (struct pollfd){.fd = in_fd, .events = POLLIN}; }
 		if (master >= 0) { im = np; p[np++] = (struct pollfd){.fd = master, .events = POLLIN}; }
 		if (outp >= 0) { io_ = np; p[np++] = (struct pollfd){.fd = outp, .events = POLLIN}; }
 		if (errp >= 0) { ie = np; p[np++] = (struct pollfd){.fd = errp, .events = POLLIN}; }
+		/* clients wait while an Enter is held, as the terminal's input does */
+		int isrv = np, nsrv = io->srv && !lc.hold_len ? icc_attach_pollfds(io->srv, p + np) : 0;
+		np += nsrv;
 		/* after the container exited, drain what is left for a moment only
 		 * (a leaked daemon could keep a pipe open) */
 		int timeout = exited ? 200 : (sfd < 0 || lc.pending[0] ? 200 : -1);
@@ -342,7 +391,7 @@ int icc_io_run(struct icc_io *io)
 		if (lc.pending[0] && now_ms() - lc.since >= 300) {
 			char msg[1500];
 			snprintf(msg, sizeof(msg), "\r\n%s\r\n", lc.pending);
-			write_all(io->out_fd, msg, strlen(msg));
+			emit(io, io->out_fd, 0, msg, strlen(msg));
 			lc.pending[0] = '\0';
 		}
 		if (r < 0 && errno != EINTR)
@@ -383,6 +432,11 @@ int icc_io_run(struct icc_io *io)
 		if (ii >= 0 && (p[ii].revents & (POLLIN | POLLHUP | POLLERR))) {
 			if (pump(in_fd, master, -1, io, &lc, true) < 0)
 				in_fd = -1;
+		}
+		if (r > 0 && nsrv) {
+			cc.master = master;
+			cc.exited = exited;
+			icc_attach_handle(io->srv, p + isrv, nsrv, &ops);
 		}
 		if (im >= 0 && (p[im].revents & (POLLIN | POLLHUP | POLLERR))) {
 			if (pump(master, io->out_fd, 0, io, &lc, false) < 0) {

@@ -123,11 +123,13 @@ struct icc_launch_opts {
 	bool detach;       /* run under a monitor process, output only to the json log */
 	bool autoremove;   /* --rm: remove the container after it ended */
 	int restarts;      /* restarts under the restart policy so far (0: a start anew) */
+	const char *detach_keys; /* foreground with a tty: keys that detach (NULL: ctrl-p,ctrl-q) */
 };
 
 /*
  * Start container `id` (created or exited): bundle, icc-fs mount, runtime
- * create + start.  Foreground: relays stdio (and "#save" lines with a tty)
+ * create + start.  With a tty in the foreground: started as detached, then
+ * attached (attach.h), so the detach keys leave it running.  Foreground: relays stdio (and "#save" lines with a tty)
  * until the container ends, then records its exit code, unmounts and sets
  * *exit_code.  Detached: returns once the container runs; a double-forked
  * monitor waits for it and cleans up.  On failure nothing is left running or

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "icc/attach.h"
 #include "icc/err.h"
 #include "icc/jsonlog.h"
 
@@ -52,6 +53,9 @@ struct icc_io {
 	/* "#save [NAME]" reached the shell (name may be empty): a notice goes in `reply` */
 	void (*on_save)(void *ctx, const char *name, char *reply, size_t size);
 	void *ctx;
+	/* attach clients (NULL: none): they get the output, and send input, window
+	 * sizes and signals (forwarded even when forward_signals is off) */
+	struct icc_attach_srv *srv;
 };
 int icc_io_run(struct icc_io *io);
 

@@ -106,7 +106,7 @@ test_expect_success 'bad input: one line, docker exit codes, nothing copied' '
 	icc cp "$T/a.out" "$T/b.out" 2>err; test $? -eq 125 && expect_error_line err "CONTAINER:PATH" &&
 	icc cp box:/a box:/b 2>err; test $? -eq 125 && expect_error_line err "between containers" &&
 	icc cp box:/etc 2>err; test $? -eq 125 && expect_error_line err "^icc: cp: usage: icc cp " &&
-	icc cp --bogus a b 2>err; test $? -eq 125 && expect_error_line err "^icc: cp: usage:" &&
+	icc cp --bogus a b 2>err; test $? -eq 125 && expect_error_line err "^icc: cp: unknown option .--bogus." &&
 	test_must_fail icc cp box:/data "$T/a.out" 2>err && expect_error_line err "directory to a file" &&
 	test_must_fail icc cp box:/data/a/ "$T/q" 2>err && expect_error_line err "not a directory"
 '

@@ -1,0 +1,154 @@
+/* cmd_lifecycle.c - icc restart / wait / top / rename / pause / unpause (fs/container_ctl.c does the work) */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "icc/container_ctl.h"
+
+/* Options that none of these commands has: every getopt error is a usage line. */
+static int no_options(int argc, char **argv, const char *cmd)
+{
+	static const struct option none[] = {{0, 0, 0, 0}};
+	optind = 1;
+	if (getopt_long(argc, argv, "+", none, NULL) != -1)
+		return cli_usage_code(cmd, EXIT_RUN_FAILED);
+	return 0;
+}
+
+int cmd_restart(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"time", required_argument, NULL, 't'},
+		{0, 0, 0, 0},
+	};
+	int secs = 10, c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "t:", opts, NULL)) != -1) {
+		if (c != 't')
+			return cli_usage_code("restart", EXIT_RUN_FAILED);
+		if (cli_parse_secs("restart", optarg, &secs))
+			return EXIT_RUN_FAILED;
+	}
+	if (optind >= argc)
+		return cli_usage_code("restart", EXIT_RUN_FAILED);
+	struct icc_store st;
+	if (cli_open_store(&st))
+		return 1;
+	int status = 0;
+	for (int i = optind; i < argc; i++) {
+		struct icc_err err;
+		fflush(stdout);
+		if (icc_ctl_restart(&st, argv[i], secs, &err) < 0) {
+			cli_fail(&err);
+			status = 1;
+			continue;
+		}
+		puts(argv[i]);
+	}
+	icc_store_close(&st);
+	return status;
+}
+
+int cmd_wait(int argc, char **argv)
+{
+	if (no_options(argc, argv, "wait"))
+		return EXIT_RUN_FAILED;
+	if (optind >= argc)
+		return cli_usage_code("wait", EXIT_RUN_FAILED);
+	struct icc_store st;
+	if (cli_open_store(&st))
+		return 1;
+	int status = 0;
+	for (int i = optind; i < argc; i++) {
+		struct icc_err err;
+		int code;
+		if (icc_ctl_wait(&st, argv[i], &code, &err) < 0) {
+			cli_fail(&err);
+			status = 1;
+			continue;
+		}
+		printf("%d\n", code);
+		fflush(stdout);
+	}
+	icc_store_close(&st);
+	return status;
+}
+
+int cmd_top(int argc, char **argv)
+{
+	/* everything after CONTAINER is ps's, as with docker top */
+	if (no_options(argc, argv, "top"))
+		return EXIT_RUN_FAILED;
+	if (optind >= argc)
+		return cli_usage_code("top", EXIT_RUN_FAILED);
+	struct icc_store st;
+	if (cli_open_store(&st))
+		return 1;
+	struct icc_err err;
+	char *out;
+	int r = icc_ctl_top(&st, argv[optind], (const char *const *)argv + optind + 1, &out, &err);
+	icc_store_close(&st);
+	if (r < 0)
+		return cli_fail(&err);
+	/* what ps printed of the container's processes: their command lines, made printable */
+	for (char *line = out, *nl; *line; line = nl ? nl + 1 : line + strlen(line)) {
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		icc_printable(line);
+		puts(line);
+		if (!nl)
+			break;
+	}
+	free(out);
+	return 0;
+}
+
+int cmd_rename(int argc, char **argv)
+{
+	if (no_options(argc, argv, "rename"))
+		return EXIT_RUN_FAILED;
+	if (argc - optind != 2)
+		return cli_usage_code("rename", EXIT_RUN_FAILED);
+	struct icc_store st;
+	if (cli_open_store(&st))
+		return 1;
+	struct icc_err err;
+	int r = icc_ctl_rename(&st, argv[optind], argv[optind + 1], &err);
+	icc_store_close(&st);
+	return r < 0 ? cli_fail(&err) : 0;
+}
+
+static int pause_cmd(int argc, char **argv, const char *cmd, bool pause)
+{
+	if (no_options(argc, argv, cmd))
+		return EXIT_RUN_FAILED;
+	if (optind >= argc)
+		return cli_usage_code(cmd, EXIT_RUN_FAILED);
+	struct icc_store st;
+	if (cli_open_store(&st))
+		return 1;
+	int status = 0;
+	for (int i = optind; i < argc; i++) {
+		struct icc_err err;
+		if (icc_ctl_pause(&st, argv[i], pause, &err) < 0) {
+			cli_fail(&err);
+			status = 1;
+			continue;
+		}
+		puts(argv[i]);
+	}
+	icc_store_close(&st);
+	return status;
+}
+
+int cmd_pause(int argc, char **argv)
+{
+	return pause_cmd(argc, argv, "pause", true);
+}
+
+int cmd_unpause(int argc, char **argv)
+{
+	return pause_cmd(argc, argv, "unpause", false);
+}

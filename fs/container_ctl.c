@@ -1,0 +1,365 @@
+/* container_ctl.c - signals, stop, wait, restart, pause and rename of containers */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "icc/container.h"
+#include "icc/container_ctl.h"
+#include "icc/object.h"
+#include "icc/ref.h"
+#include "icc/runtime.h"
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+int icc_signal_parse(const char *s)
+{
+	if (!s || !*s)
+		return -1;
+	char *end;
+	if (*s >= '0' && *s <= '9') {
+		long n = strtol(s, &end, 10);
+		return !*end && n > 0 && n <= SIGRTMAX ? (int)n : -1;
+	}
+	if (!strncasecmp(s, "SIG", 3))
+		s += 3;
+	if (!strncasecmp(s, "RTMIN", 5) || !strncasecmp(s, "RTMAX", 5)) {
+		bool min = !strncasecmp(s, "RTMIN", 5);
+		long off = 0;
+		if (s[5]) {
+			if (s[5] != (min ? '+' : '-'))
+				return -1;
+			off = strtol(s + 6, &end, 10);
+			if (*end || end == s + 6 || off < 0)
+				return -1;
+		}
+		long sig = min ? SIGRTMIN + off : SIGRTMAX - off;
+		return sig >= SIGRTMIN && sig <= SIGRTMAX ? (int)sig : -1;
+	}
+	/* the C library's own table of abbreviations: every signal this system has */
+	for (int sig = 1; sig < SIGRTMIN; sig++) {
+		const char *abbr = sigabbrev_np(sig);
+		if (abbr && !strcasecmp(s, abbr))
+			return sig;
+	}
+	if (!strcasecmp(s, "IOT"))
+		return SIGABRT;
+	if (!strcasecmp(s, "POLL"))
+		return SIGIO;
+	return -1;
+}
+
+/* Resolve a reference and read its meta.json. */
+static int load(struct icc_store *st, const char *ref, char id[ICC_ID_LEN + 1], cJSON **meta,
+		struct icc_err *err)
+{
+	int r = icc_container_resolve(st, ref, id, err);
+	if (r == 0)
+		r = icc_object_meta(st, ICC_CONTAINER, id, meta, err);
+	return r;
+}
+
+static const char *runtime_of(const cJSON *meta)
+{
+	const char *r = icc_json_str(cJSON_GetObjectItemCaseSensitive(meta, "state"), "runtime");
+	if (!r)
+		r = icc_json_str(cJSON_GetObjectItemCaseSensitive(meta, "config"), "Runtime");
+	return r && *r ? r : ICC_DEFAULT_RUNTIME;
+}
+
+static void name_of(const cJSON *meta, const char *id, char *out, size_t size)
+{
+	const char *n = icc_json_str(meta, "name");
+	snprintf(out, size, "%s", n ? n : id);
+}
+
+static bool paused(const cJSON *meta)
+{
+	return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(meta, "state"), "paused"));
+}
+
+static void record_lost_end(struct icc_store *st, const char *id, const cJSON *meta, int code)
+{
+	struct icc_err e;
+	icc_runtime_cleanup(st, id, runtime_of(meta));
+	cJSON *patch = cJSON_CreateObject();
+	char now[64];
+	icc_time_format(icc_now_ns(), now, sizeof(now));
+	cJSON_AddStringToObject(patch, "status", "exited");
+	cJSON_AddNumberToObject(patch, "exit_code", code);
+	cJSON_AddStringToObject(patch, "finished", now);
+	cJSON_AddNullToObject(patch, "pid");
+	cJSON_AddNullToObject(patch, "paused");
+	cJSON_AddNullToObject(patch, "network");
+	icc_state_update(st, id, patch, &e);
+	cJSON_Delete(patch);
+}
+
+void icc_ctl_wait_ended(struct icc_store *st, const char *id, int timeout_ms, int code_if_lost)
+{
+	for (int waited = 0;; waited += 50) {
+		cJSON *meta;
+		struct icc_err e;
+		if (icc_object_meta(st, ICC_CONTAINER, id, &meta, &e) < 0)
+			return;
+		const cJSON *s = cJSON_GetObjectItemCaseSensitive(meta, "state");
+		const char *status = icc_json_str(s, "status");
+		struct icc_cstate cs;
+		icc_container_state(meta, &cs);
+		pid_t mon = (pid_t)icc_json_int(s, "monitor_pid", 0);
+		bool monitor_alive = mon > 0 && kill(mon, 0) == 0;
+		bool recorded = !status || strcmp(status, "running");
+		if (recorded || (cs.status != ICC_CS_RUNNING && (!monitor_alive || waited >= timeout_ms))) {
+			if (!recorded)
+				record_lost_end(st, id, meta, code_if_lost);
+			cJSON_Delete(meta);
+			return;
+		}
+		cJSON_Delete(meta);
+		if (waited >= timeout_ms + 5000)
+			return;
+		sleep_ms(50);
+	}
+}
+
+/* runtime pause|resume ID; the runtime's own line on failure. */
+static int runtime_freeze(struct icc_store *st, const char *id, const cJSON *meta, bool pause,
+			  const char *cname, struct icc_err *err)
+{
+	const char *args[] = {pause ? "pause" : "resume", id, NULL};
+	char errbuf[2048] = "";
+	int rc = icc_runtime_cmd(st, runtime_of(meta), args, -1, -1, -1, errbuf, sizeof(errbuf), err);
+	if (rc < 0)
+		return rc;
+	if (rc != 0) {
+		char m[1024];
+		icc_runtime_errmsg(errbuf, m, sizeof(m));
+		return icc_err_set(err, EIO, "cannot %s container '%s': %s", pause ? "pause" : "unpause",
+				   cname, m[0] ? m : "the runtime failed");
+	}
+	cJSON *patch = cJSON_CreateObject();
+	if (pause)
+		cJSON_AddTrueToObject(patch, "paused");
+	else
+		cJSON_AddNullToObject(patch, "paused");
+	int r = icc_state_update(st, id, patch, err);
+	cJSON_Delete(patch);
+	return r == -ENOENT ? 0 : r;
+}
+
+int icc_ctl_pause(struct icc_store *st, const char *ref, bool pause, struct icc_err *err)
+{
+	char id[ICC_ID_LEN + 1], cname[256];
+	cJSON *meta;
+	int r = load(st, ref, id, &meta, err);
+	if (r < 0)
+		return r;
+	name_of(meta, id, cname, sizeof(cname));
+	struct icc_cstate cs;
+	icc_container_state(meta, &cs);
+	if (cs.status != ICC_CS_RUNNING)
+		r = icc_err_set(err, EINVAL, "container '%s' is not running", cname);
+	else if (pause && paused(meta))
+		r = icc_err_set(err, EALREADY, "container '%s' is already paused", cname);
+	else if (!pause && !paused(meta))
+		r = icc_err_set(err, EINVAL, "container '%s' is not paused", cname);
+	else
+		r = runtime_freeze(st, id, meta, pause, cname, err);
+	cJSON_Delete(meta);
+	return r;
+}
+
+/* Signal a running container's init; thaw it after when paused. */
+static int signal_init(struct icc_store *st, const char *id, const cJSON *meta,
+		       const struct icc_cstate *cs, int sig, const char *cname, struct icc_err *err)
+{
+	if (kill(cs->pid, sig) < 0)
+		return icc_err_sys(err, errno, "cannot kill container '%s'", cname);
+	if (paused(meta)) {
+		struct icc_err e;
+		runtime_freeze(st, id, meta, false, cname, &e);
+	}
+	return 0;
+}
+
+int icc_ctl_kill(struct icc_store *st, const char *ref, int sig, struct icc_err *err)
+{
+	char id[ICC_ID_LEN + 1], cname[256];
+	cJSON *meta;
+	int r = load(st, ref, id, &meta, err);
+	if (r < 0)
+		return r;
+	name_of(meta, id, cname, sizeof(cname));
+	struct icc_cstate cs;
+	icc_container_state(meta, &cs);
+	if (cs.status != ICC_CS_RUNNING && cs.status != ICC_CS_DEAD)
+		r = icc_err_set(err, EINVAL, "cannot kill container '%s': it is not running", cname);
+	else
+		r = signal_init(st, id, meta, &cs, sig, cname, err);
+	cJSON_Delete(meta);
+	if (r == 0 && sig == SIGKILL)
+		icc_ctl_wait_ended(st, id, 2000, 137);
+	return r;
+}
+
+/* Stop the container `id` (meta read by the caller). */
+static int stop_loaded(struct icc_store *st, const char *id, const cJSON *meta, int secs,
+		       struct icc_err *err)
+{
+	char cname[256];
+	name_of(meta, id, cname, sizeof(cname));
+	struct icc_cstate cs;
+	icc_container_state(meta, &cs);
+	if (cs.status != ICC_CS_RUNNING) /* also one waiting out its restart back-off */
+		icc_restart_cancel(st, id);
+	else /* no restart policy starts it again */
+		icc_restart_suppress(st, id);
+	if (cs.status != ICC_CS_RUNNING && cs.status != ICC_CS_DEAD) {
+		if (cs.stale)
+			icc_ctl_wait_ended(st, id, 0, 255);
+		return 0;
+	}
+	const char *stopsig = icc_json_str(cJSON_GetObjectItemCaseSensitive(meta, "config"), "StopSignal");
+	int sig = icc_signal_parse(stopsig);
+	if (sig <= 0)
+		sig = SIGTERM;
+	unsigned long long start = icc_proc_starttime(cs.pid);
+	int r = signal_init(st, id, meta, &cs, sig, cname, err);
+	if (r < 0)
+		return r;
+	for (int waited = 0; start && icc_proc_starttime(cs.pid) == start && waited < secs * 1000;
+	     waited += 50)
+		sleep_ms(50);
+	if (start && icc_proc_starttime(cs.pid) == start)
+		kill(cs.pid, SIGKILL);
+	icc_ctl_wait_ended(st, id, 2000, 137);
+	return 0;
+}
+
+int icc_ctl_stop(struct icc_store *st, const char *ref, int secs, struct icc_err *err)
+{
+	char id[ICC_ID_LEN + 1];
+	cJSON *meta;
+	int r = load(st, ref, id, &meta, err);
+	if (r < 0)
+		return r;
+	r = stop_loaded(st, id, meta, secs, err);
+	cJSON_Delete(meta);
+	return r;
+}
+
+/* A pidfd to wait on the container's init without being its parent (-1: poll instead). */
+static int pidfd_of(pid_t pid)
+{
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+int icc_ctl_wait(struct icc_store *st, const char *ref, int *code, struct icc_err *err)
+{
+	char id[ICC_ID_LEN + 1];
+	cJSON *meta;
+	int r = load(st, ref, id, &meta, err);
+	if (r < 0)
+		return r;
+	for (;;) {
+		struct icc_cstate cs;
+		icc_container_state(meta, &cs);
+		cJSON_Delete(meta);
+		if (cs.status != ICC_CS_RUNNING && cs.status != ICC_CS_DEAD) {
+			if (cs.stale)
+				icc_ctl_wait_ended(st, id, 0, 255);
+			break;
+		}
+		int pfd = pidfd_of(cs.pid);
+		if (pfd >= 0) {
+			struct pollfd p = {.fd = pfd, .events = POLLIN};
+			while (poll(&p, 1, -1) < 0 && errno == EINTR)
+				;
+			close(pfd);
+		} else {
+			sleep_ms(100);
+		}
+		/* the init is gone: its monitor records the end (its teardown may take
+		 * seconds: wait while it lives); a lost one is recorded here */
+		icc_ctl_wait_ended(st, id, 600000, 255);
+		if (icc_object_meta(st, ICC_CONTAINER, id, &meta, err) < 0) {
+			/* --rm: removed at its end; Docker's wait says 0 too */
+			*code = 0;
+			return 0;
+		}
+	}
+	if (icc_object_meta(st, ICC_CONTAINER, id, &meta, err) < 0) {
+		*code = 0;
+		return 0;
+	}
+	struct icc_cstate cs;
+	icc_container_state(meta, &cs);
+	*code = cs.status == ICC_CS_EXITED ? cs.exit_code : 0;
+	cJSON_Delete(meta);
+	return 0;
+}
+
+int icc_ctl_restart(struct icc_store *st, const char *ref, int secs, struct icc_err *err)
+{
+	char id[ICC_ID_LEN + 1], cname[256];
+	cJSON *meta;
+	int r = load(st, ref, id, &meta, err);
+	if (r < 0)
+		return r;
+	name_of(meta, id, cname, sizeof(cname));
+	const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(meta, "config");
+	bool tty = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cfg, "Tty"));
+	struct icc_launch_opts lo = {
+		.tty = tty,
+		.stdin_open = tty && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cfg, "OpenStdin")),
+		.detach = true,
+		.autoremove = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cfg, "AutoRemove")),
+	};
+	r = stop_loaded(st, id, meta, secs, err);
+	cJSON_Delete(meta);
+	if (r < 0)
+		return r;
+	if (!icc_object_exists(st, ICC_CONTAINER, id))
+		return icc_err_set(err, ENOENT, "container '%s' was removed when it stopped (--rm)", cname);
+	int code;
+	return icc_container_start(st, id, &lo, &code, err);
+}
+
+int icc_ctl_rename(struct icc_store *st, const char *ref, const char *name, struct icc_err *err)
+{
+	if (!icc_container_name_valid(name))
+		return icc_err_set(err, EINVAL,
+				   "invalid container name '%s': only [a-zA-Z0-9][a-zA-Z0-9_.-]+ are allowed", name);
+	int r = icc_store_lock(st, err);
+	if (r < 0)
+		return r;
+	char id[ICC_ID_LEN + 1], cname[256];
+	cJSON *meta = NULL;
+	r = load(st, ref, id, &meta, err);
+	if (r == 0) {
+		name_of(meta, id, cname, sizeof(cname));
+		if (!strcmp(cname, name))
+			r = icc_err_set(err, EINVAL, "container '%s' already has that name", cname);
+		else if (icc_container_name_taken(st, name))
+			r = icc_err_set(err, EEXIST, "container name '%s' is already in use", name);
+	}
+	if (r == 0) {
+		cJSON_DeleteItemFromObjectCaseSensitive(meta, "name");
+		cJSON_AddStringToObject(meta, "name", name);
+		r = icc_object_meta_save(st, ICC_CONTAINER, id, meta, err);
+	}
+	cJSON_Delete(meta);
+	icc_store_unlock(st);
+	return r;
+}
