@@ -16,6 +16,7 @@
 
 #include "icc/network.h"
 #include "icc/object.h"
+#include "icc/proc.h"
 #include "icc/runtime.h"
 
 #define NETNS_DIR ICC_NET_RUN "/netns"
@@ -75,6 +76,24 @@ static char *memfd_text(int fd)
 	return s;
 }
 
+/* Our environment with `path` ("PATH=...") for PATH; NULL when out of memory (ours then). */
+static char **env_with_path(char *path)
+{
+	size_t n = 0;
+	while (environ[n])
+		n++;
+	char **env = calloc(n + 2, sizeof(*env));
+	if (!env)
+		return NULL;
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(environ[i], "PATH=", 5))
+			env[k++] = environ[i];
+	env[k++] = path;
+	env[k] = NULL;
+	return env;
+}
+
 /*
  * `netavark --config DIR -a AARDVARK CMD NETNS` with `input` on stdin; its
  * stdout (JSON) in *output.  Without systemd as init, systemd-run (which
@@ -99,64 +118,36 @@ static int netavark(const char *cmd, const char *netns, const char *input, char 
 			close(er);
 		return icc_err_sys(err, e, "cannot run netavark");
 	}
-	bool systemd = access("/run/systemd/system", F_OK) == 0;
-	pid_t pid = fork();
-	if (pid < 0) {
-		int e = errno;
-		close(in);
-		close(out);
-		close(er);
-		return icc_err_sys(err, e, "cannot run netavark");
+	const char *argv[10];
+	int n = 0;
+	argv[n++] = nv;
+	argv[n++] = "--config";
+	argv[n++] = NETAVARK_CONFIG;
+	if (av) {
+		argv[n++] = "--aardvark-binary";
+		argv[n++] = av;
 	}
-	if (pid == 0) {
-		dup2(in, 0);
-		dup2(out, 1);
-		dup2(er, 2);
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		if (!systemd)
-			setenv("PATH", "/usr/sbin:/sbin", 1);
-		const char *argv[10];
-		int n = 0;
-		argv[n++] = nv;
-		argv[n++] = "--config";
-		argv[n++] = NETAVARK_CONFIG;
-		if (av) {
-			argv[n++] = "--aardvark-binary";
-			argv[n++] = av;
-		}
-		argv[n++] = cmd;
-		argv[n++] = netns;
-		argv[n] = NULL;
-		execv(nv, (char *const *)argv);
-		_exit(127);
-	}
+	argv[n++] = cmd;
+	argv[n++] = netns;
+	argv[n] = NULL;
+	char **env = access("/run/systemd/system", F_OK) == 0 ? NULL : env_with_path("PATH=/usr/sbin:/sbin");
+	struct icc_proc_opts po = {.in = in, .out = out, .err = er, .envp = env};
+	int status = icc_proc_run(argv, &po, err);
+	free(env);
 	close(in);
-	int status;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR) {
-			status = -1;
-			break;
-		}
-	char *o = memfd_text(out), *e = memfd_text(er);
+	char *o = status < 0 ? NULL : memfd_text(out), *e = status < 0 ? NULL : memfd_text(er);
 	close(out);
 	close(er);
+	if (status < 0)
+		return status;
 	int r = 0;
 	if (status != 0) {
 		/* {"error": "..."} on stdout, else the last line of stderr */
 		cJSON *j = o ? cJSON_Parse(o) : NULL;
 		const char *m = icc_json_str(j, "error");
-		char last[512] = "";
-		if (!m && e) {
-			char *end = e + strlen(e);
-			while (end > e && (end[-1] == '\n' || end[-1] == ' '))
-				*--end = '\0';
-			char *nl = strrchr(e, '\n');
-			snprintf(last, sizeof(last), "%s", nl ? nl + 1 : e);
-		}
+		const char *last = e ? icc_proc_line(e, true) : "";
 		r = icc_err_set(err, EIO, "netavark %s failed: %s", cmd,
-				m ? m : last[0] ? last : "no message");
+				m ? m : *last ? last : "no message");
 		cJSON_Delete(j);
 	}
 	free(e);

@@ -4,17 +4,15 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sched.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "icc/container.h"
 #include "icc/image.h"
 #include "icc/object.h"
 #include "icc/oci.h"
+#include "icc/proc.h"
 #include "icc/recvcheck.h"
 #include "icc/ref.h"
 #include "icc/snapref.h"
@@ -25,71 +23,6 @@
  * the header (JSON), then `btrfs send` output up to the end.
  */
 #define MAGIC "ICC-SEND 1\n"
-
-/* private_mounts: the child gets its own mount namespace, propagation private */
-static int run(char *const argv[], int in_fd, int out_fd, bool private_mounts, struct icc_err *err)
-{
-	int pfd[2];
-	if (pipe2(pfd, O_CLOEXEC) < 0)
-		return icc_err_sys(err, errno, "pipe");
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(pfd[0]);
-		close(pfd[1]);
-		return icc_err_sys(err, errno, "fork");
-	}
-	if (pid == 0) {
-		if (in_fd >= 0 && in_fd != 0)
-			dup2(in_fd, 0);
-		if (out_fd >= 0 && out_fd != 1)
-			dup2(out_fd, 1);
-		if (in_fd == 0)
-			fcntl(0, F_SETFD, 0);
-		if (out_fd == 1)
-			fcntl(1, F_SETFD, 0);
-		dup2(pfd[1], 2);
-		if (private_mounts && (unshare(CLONE_NEWNS) < 0 ||
-				       mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)) {
-			fprintf(stderr, "cannot make a private mount namespace: %s\n", strerror(errno));
-			_exit(126);
-		}
-		execvp(argv[0], argv);
-		fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	close(pfd[1]);
-	char buf[4096], last[1024] = "";
-	size_t n = 0;
-	ssize_t k;
-	while ((k = read(pfd[0], buf + n, sizeof(buf) - 1 - n)) > 0) {
-		n += (size_t)k;
-		buf[n] = '\0';
-		char *nl;
-		while ((nl = strchr(buf, '\n'))) {
-			*nl = '\0';
-			if (*buf)
-				snprintf(last, sizeof(last), "%s", buf);
-			memmove(buf, nl + 1, n - (size_t)(nl + 1 - buf) + 1);
-			n -= (size_t)(nl + 1 - buf);
-		}
-		if (n >= sizeof(buf) - 1)
-			n = 0;
-	}
-	if (n && *buf)
-		snprintf(last, sizeof(last), "%s", buf);
-	close(pfd[0]);
-	int status;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return icc_err_set(err, EIO, "%s failed: %s", argv[0], *last ? last : "no message");
-	return 0;
-}
-
-int icc_run(char *const argv[], int in_fd, int out_fd, struct icc_err *err)
-{
-	return run(argv, in_fd, out_fd, false, err);
-}
 
 static void uuid_text(const uint8_t u[16], char out[37])
 {
@@ -227,7 +160,7 @@ int icc_send(struct icc_store *st, const char *what, const char *parent, int out
 		free(txt);
 	}
 	if (r == 0) {
-		char *argv[8];
+		const char *argv[8];
 		int k = 0;
 		argv[k++] = "btrfs";
 		argv[k++] = "send";
@@ -238,7 +171,7 @@ int icc_send(struct icc_store *st, const char *what, const char *parent, int out
 		}
 		argv[k++] = path;
 		argv[k] = NULL;
-		r = icc_run(argv, -1, out_fd, err);
+		r = icc_proc_check(argv, &(struct icc_proc_opts){.in = ICC_PROC_NULL, .out = out_fd}, err);
 	}
 	cJSON_Delete(hdr);
 	cJSON_Delete(phdr);
@@ -508,8 +441,9 @@ int icc_receive(struct icc_store *st, int in_fd, const char *name, const char *t
 	 * a mount namespace of its own, so a path the check let through cannot
 	 * reach the host or the rest of the store.
 	 */
-	char *argv[] = {"btrfs", "receive", "-q", "--chroot", "-e", dir, NULL};
-	r = sg.dirfd < 0 ? icc_err_sys(err, errno, "cannot open '%s'", dir) : run(argv, spool, -1, true, err);
+	const char *argv[] = {"btrfs", "receive", "-q", "--chroot", "-e", dir, NULL};
+	struct icc_proc_opts po = {.in = spool, .out = ICC_PROC_NULL, .private_mounts = true};
+	r = sg.dirfd < 0 ? icc_err_sys(err, errno, "cannot open '%s'", dir) : icc_proc_check(argv, &po, err);
 	close(spool);
 	struct stat sb;
 	if (r == 0 && fstatat(sg.dirfd, "rootfs", &sb, 0) < 0)

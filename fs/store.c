@@ -8,11 +8,11 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/magic.h>
 
+#include "icc/proc.h"
 #include "icc/store.h"
 
 const char *icc_store_default_root(const char *root)
@@ -67,26 +67,11 @@ static bool on_btrfs(const char *path)
 	return statfs(path, &sfs) == 0 && sfs.f_type == BTRFS_SUPER_MAGIC;
 }
 
-/* Run argv quietly; returns the exit status or -errno. */
-static int run_quiet(char *const argv[])
+/* Run argv with stdin and stdout on /dev/null; returns the exit status or -errno. */
+static int run_quiet(const char *const argv[])
 {
-	pid_t pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDWR);
-		if (null >= 0) {
-			dup2(null, 0);
-			dup2(null, 1);
-		}
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	int status;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	struct icc_err e;
+	return icc_proc_run(argv, &(struct icc_proc_opts){.in = ICC_PROC_NULL, .out = ICC_PROC_NULL, .err = 2}, &e);
 }
 
 /* Make sure `root` is a btrfs mount, creating <root>.img on first use. */
@@ -114,13 +99,13 @@ static int ensure_btrfs(struct icc_store *st, const char *root, struct icc_err *
 	if (!size || !*size)
 		size = ICC_DEFAULT_STORE_SIZE;
 	if (fresh) {
-		char *tr[] = {"truncate", "-s", (char *)size, img, NULL};
+		const char *tr[] = {"truncate", "-s", size, img, NULL};
 		if (run_quiet(tr) != 0) {
 			unlink(img);
 			r = icc_err_set(err, EINVAL, "cannot size store image '%s' to '%s' (check ICC_STORE_SIZE)", img, size);
 			goto out;
 		}
-		char *mk[] = {"mkfs.btrfs", "-q", img, NULL};
+		const char *mk[] = {"mkfs.btrfs", "-q", img, NULL};
 		int rc = run_quiet(mk);
 		if (rc != 0) {
 			unlink(img);
@@ -129,7 +114,7 @@ static int ensure_btrfs(struct icc_store *st, const char *root, struct icc_err *
 			goto out;
 		}
 	}
-	char *mnt[] = {"mount", "-o", "loop", img, (char *)root, NULL};
+	const char *mnt[] = {"mount", "-o", "loop", img, root, NULL};
 	if (run_quiet(mnt) != 0) {
 		r = icc_err_set(err, EIO, "cannot mount store image '%s' on '%s' (is btrfs supported? try: modprobe btrfs loop)", img, root);
 		goto out;

@@ -144,8 +144,4 @@ int icc_send(struct icc_store *st, const char *what, const char *parent, int out
 int icc_receive(struct icc_store *st, int in_fd, const char *name, const char *tag,
 		char out_id[ICC_ID_LEN + 1], struct icc_err *err);
 
-/* Run a program (argv), with stdin/stdout redirected when >= 0; its stderr's
- * first line lands in the error.  Returns 0 or -EIO. */
-int icc_run(char *const argv[], int in_fd, int out_fd, struct icc_err *err);
-
 #endif
