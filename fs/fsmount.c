@@ -55,13 +55,11 @@ int icc_fs_start(const char *subvol, const char *mountpoint, const char *opts,
 	argv[n] = NULL;
 	/* icc-fs daemonizes once the mount is live; its stderr says why not */
 	char msg[512];
-	struct icc_proc_opts o = {.in = ICC_PROC_NULL, .out = ICC_PROC_NULL, .err = ICC_PROC_CAPTURE,
-				  .msg = msg, .msg_size = sizeof(msg)};
-	int rc = icc_proc_run(argv, &o, err);
+	const char *m;
+	int rc = icc_proc_first_line(argv, msg, sizeof(msg), &m, err);
 	if (rc < 0)
 		return rc;
 	if (rc != 0) {
-		const char *m = icc_proc_line(msg, false);
 		if (!strncmp(m, "icc-fs: ", 8))
 			m += 8;
 		return icc_err_set(err, EIO, "%s", *m ? m : "icc-fs failed");

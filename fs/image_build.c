@@ -85,15 +85,12 @@ static int reflink_copy(const char *src, const char *dst, struct icc_err *err)
 	char from[4200], msg[1024];
 	snprintf(from, sizeof(from), "%s/.", src);
 	const char *argv[] = {"cp", "-a", "--reflink=auto", "--", from, dst, NULL};
-	struct icc_proc_opts o = {.in = ICC_PROC_NULL, .out = ICC_PROC_NULL, .err = ICC_PROC_CAPTURE,
-				  .msg = msg, .msg_size = sizeof(msg)};
-	int rc = icc_proc_run(argv, &o, err);
+	const char *line;
+	int rc = icc_proc_first_line(argv, msg, sizeof(msg), &line, err);
 	if (rc < 0)
 		return rc;
-	if (rc != 0) {
-		const char *line = icc_proc_line(msg, false);
+	if (rc != 0)
 		return icc_err_set(err, EIO, "cannot copy '%s': %s", src, *line ? line : "cp failed");
-	}
 	return 0;
 }
 

@@ -49,15 +49,10 @@ static int memfd_with(const char *name, const char *text)
 	int fd = memfd_create(name, MFD_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	size_t len = text ? strlen(text) : 0, off = 0;
-	while (off < len) {
-		ssize_t w = write(fd, text + off, len - off);
-		if (w < 0) {
-			int e = errno;
-			close(fd);
-			return -e;
-		}
-		off += (size_t)w;
+	int w = text ? icc_write_all(fd, text, strlen(text)) : 0;
+	if (w < 0) {
+		close(fd);
+		return w;
 	}
 	lseek(fd, 0, SEEK_SET);
 	return fd;

@@ -53,11 +53,10 @@ static int blob_write(struct saver *s, const char *data, size_t len, char digest
 	int fd = openat(s->blobs, digest + 7, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return icc_err_sys(s->err, errno, "cannot write blob %s", digest);
-	ssize_t n = write(fd, data, len);
-	int e = errno;
+	int w = icc_write_all(fd, data, len);
 	close(fd);
-	if (n != (ssize_t)len)
-		return icc_err_sys(s->err, n < 0 ? e : EIO, "cannot write blob %s", digest);
+	if (w < 0)
+		return icc_err_sys(s->err, -w, "cannot write blob %s", digest);
 	return 0;
 }
 

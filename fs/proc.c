@@ -140,6 +140,16 @@ int icc_proc_check(const char *const argv[], const struct icc_proc_opts *o, stru
 	return icc_err_set(err, EIO, "%s failed: exit status %d", argv[0], rc);
 }
 
+int icc_proc_first_line(const char *const argv[], char *msg, size_t size, const char **line,
+			struct icc_err *err)
+{
+	struct icc_proc_opts o = {.in = ICC_PROC_NULL, .out = ICC_PROC_NULL, .err = ICC_PROC_CAPTURE,
+				  .msg = msg, .msg_size = size};
+	int rc = icc_proc_run(argv, &o, err);
+	*line = rc < 0 ? "" : icc_proc_line(msg, false);
+	return rc;
+}
+
 const char *icc_proc_line(char *msg, bool last)
 {
 	const char *found = "";

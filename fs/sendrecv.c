@@ -24,21 +24,13 @@
  */
 #define MAGIC "ICC-SEND 1\n"
 
+/* "" for the all-zero UUID (none) */
 static void uuid_text(const uint8_t u[16], char out[37])
 {
-	static const char hex[] = "0123456789abcdef";
-	int o = 0;
-	bool zero = true;
-	for (int i = 0; i < 16; i++) {
-		if (u[i])
-			zero = false;
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			out[o++] = '-';
-		out[o++] = hex[u[i] >> 4];
-		out[o++] = hex[u[i] & 15];
-	}
-	out[o] = '\0';
-	if (zero)
+	static const uint8_t none[16];
+	if (memcmp(u, none, sizeof(none)))
+		icc_uuid_format(u, out);
+	else
 		out[0] = '\0';
 }
 
@@ -110,19 +102,10 @@ static int locate(struct icc_store *st, const char *ref, char *path, size_t psiz
 	return icc_err_set(err, ENOENT, "no such image or snapshot '%s'", ref);
 }
 
-static int write_all(int fd, const void *buf, size_t len, struct icc_err *err)
+static int write_stream(int fd, const void *buf, size_t len, struct icc_err *err)
 {
-	const char *p = buf;
-	while (len) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return icc_err_sys(err, n < 0 ? errno : EIO, "cannot write the stream");
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	int r = icc_write_all(fd, buf, len);
+	return r < 0 ? icc_err_sys(err, -r, "cannot write the stream") : 0;
 }
 
 int icc_send(struct icc_store *st, const char *what, const char *parent, int out_fd,
@@ -152,11 +135,11 @@ int icc_send(struct icc_store *st, const char *what, const char *parent, int out
 		char *txt = cJSON_PrintUnformatted(hdr);
 		char len[16];
 		snprintf(len, sizeof(len), "%010zu\n", strlen(txt));
-		r = write_all(out_fd, MAGIC, strlen(MAGIC), err);
+		r = write_stream(out_fd, MAGIC, strlen(MAGIC), err);
 		if (r == 0)
-			r = write_all(out_fd, len, strlen(len), err);
+			r = write_stream(out_fd, len, strlen(len), err);
 		if (r == 0)
-			r = write_all(out_fd, txt, strlen(txt), err);
+			r = write_stream(out_fd, txt, strlen(txt), err);
 		free(txt);
 	}
 	if (r == 0) {
@@ -299,15 +282,10 @@ static ssize_t spool_read(void *ctx, void *buf, size_t len)
 			break;
 		got += (size_t)n;
 	}
-	for (size_t off = 0; off < got;) {
-		ssize_t n = write(sp->out, (char *)buf + off, got - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			sp->werr = n < 0 ? errno : EIO;
-			return -sp->werr;
-		}
-		off += (size_t)n;
+	int w = icc_write_all(sp->out, buf, got);
+	if (w < 0) {
+		sp->werr = -w;
+		return w;
 	}
 	return (ssize_t)got;
 }

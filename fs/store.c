@@ -43,24 +43,6 @@ const char *icc_store_missing_prereq(void)
 	return NULL;
 }
 
-static int mkdir_p(const char *path, mode_t mode)
-{
-	char buf[4096];
-	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
-		return -ENAMETOOLONG;
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, mode) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 static bool on_btrfs(const char *path)
 {
 	struct statfs sfs;
@@ -150,7 +132,7 @@ int icc_store_open(struct icc_store *st, const char *root, struct icc_err *err)
 	if (missing)
 		return icc_err_set(err, EPERM, "%s", missing);
 
-	int r = mkdir_p(st->root, 0711);
+	int r = icc_mkdir_p(st->root, 0711);
 	if (r < 0)
 		return icc_err_sys(err, -r, "cannot create store root '%s'", st->root);
 	r = ensure_btrfs(st, st->root, err);

@@ -18,6 +18,7 @@
 #include <vterm.h>
 
 #include "icc/tty.h"
+#include "icc/util.h"
 
 int icc_console_listen(const char *path, struct icc_err *err)
 {
@@ -108,25 +109,6 @@ void icc_io_block_signals(void)
 	sigprocmask(SIG_BLOCK, &s, NULL);
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 && errno == EAGAIN) {
-			struct pollfd pf = {.fd = fd, .events = POLLOUT};
-			poll(&pf, 1, 1000);
-			continue;
-		}
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /*
  * The watcher: the container's output drawn on a libvterm screen, and the
  * user's input held at each Enter until the shell has echoed what came
@@ -211,7 +193,7 @@ static int feed_input(struct line_ctx *lc, int master, const char *buf, size_t n
 {
 	const char *cr = lc->vt ? memchr(buf, '\r', n) : NULL;
 	size_t head = cr ? (size_t)(cr - buf) : n;
-	if (write_all(master, buf, head) < 0)
+	if (icc_write_all(master, buf, head) < 0)
 		return -1;
 	if (cr) {
 		memcpy(lc->hold, cr, n - head);
@@ -233,7 +215,7 @@ static int release_hold(struct line_ctx *lc, int master)
 	size_t n = lc->hold_len - 1;
 	memcpy(rest, lc->hold + 1, n);
 	lc->hold_len = 0;
-	if (write_all(master, "\r", 1) < 0)
+	if (icc_write_all(master, "\r", 1) < 0)
 		return -1;
 	return feed_input(lc, master, rest, n);
 }
@@ -263,13 +245,13 @@ static int pump(int from, int to, int stream, struct icc_io *io, struct line_ctx
 		char msg[1500];
 		snprintf(msg, sizeof(msg), "%s\r\n", lc->pending);
 		lc->pending[0] = '\0';
-		if (write_all(to, buf, head) < 0 || write_all(to, msg, strlen(msg)) < 0 ||
-		    write_all(to, buf + head, (size_t)n - head) < 0)
+		if (icc_write_all(to, buf, head) < 0 || icc_write_all(to, msg, strlen(msg)) < 0 ||
+		    icc_write_all(to, buf + head, (size_t)n - head) < 0)
 			return 0;
 		return 0;
 	}
 	if (to >= 0)
-		write_all(to, buf, (size_t)n);
+		icc_write_all(to, buf, (size_t)n);
 	return 0;
 }
 
@@ -342,7 +324,7 @@ int icc_io_run(struct icc_io *io)
 		if (lc.pending[0] && now_ms() - lc.since >= 300) {
 			char msg[1500];
 			snprintf(msg, sizeof(msg), "\r\n%s\r\n", lc.pending);
-			write_all(io->out_fd, msg, strlen(msg));
+			icc_write_all(io->out_fd, msg, strlen(msg));
 			lc.pending[0] = '\0';
 		}
 		if (r < 0 && errno != EINTR)

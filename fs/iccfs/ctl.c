@@ -292,19 +292,9 @@ static char *info_json(void)
 		cJSON_AddNumberToObject(f, "used", (double)(sv.f_blocks - sv.f_bfree) * sv.f_frsize);
 		cJSON_AddNumberToObject(f, "free", (double)sv.f_bavail * sv.f_frsize);
 	}
-	char *text = cJSON_Print(j);
+	char *text = icc_json_text(j, true, NULL);
 	cJSON_Delete(j);
-	if (!text)
-		return NULL;
-	size_t len = strlen(text);
-	char *t2 = realloc(text, len + 2);
-	if (!t2) {
-		free(text);
-		return NULL;
-	}
-	t2[len] = '\n';
-	t2[len + 1] = '\0';
-	return t2;
+	return text;
 }
 
 void ctl_open(fuse_req_t req, struct ino *i, struct fuse_file_info *fi)

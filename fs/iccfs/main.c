@@ -154,19 +154,6 @@ static void parse_opts(char *list, char **fuse_opts)
 	}
 }
 
-static void format_uuid(const uint8_t u[16], char *out)
-{
-	static const char hex[] = "0123456789abcdef";
-	int p = 0;
-	for (int k = 0; k < 16; k++) {
-		if (k == 4 || k == 6 || k == 8 || k == 10)
-			out[p++] = '-';
-		out[p++] = hex[u[k] >> 4];
-		out[p++] = hex[u[k] & 15];
-	}
-	out[p] = '\0';
-}
-
 static int mount_id_of(int fd)
 {
 	struct {
@@ -293,7 +280,7 @@ int main(int argc, char **argv)
 		struct btrfs_util_subvolume_info info;
 		char u[40] = "";
 		if (btrfs_util_subvolume_info_fd(fs.root_fd, 0, &info) == BTRFS_UTIL_OK)
-			format_uuid(info.uuid, u);
+			icc_uuid_format(info.uuid, u);
 		fs.subvol_uuid = xstrdup(u);
 		if (!fs.id)
 			fs.id = xstrdup(u);

@@ -51,6 +51,14 @@ int icc_proc_run(const char *const argv[], const struct icc_proc_opts *o, struct
  */
 int icc_proc_check(const char *const argv[], const struct icc_proc_opts *o, struct icc_err *err);
 
+/*
+ * Run with stdin and stdout on /dev/null and stderr captured; returns what
+ * icc_proc_run does, with *line set to the first non-empty line of the
+ * stderr kept in msg ("" when none).
+ */
+int icc_proc_first_line(const char *const argv[], char *msg, size_t size, const char **line,
+			struct icc_err *err);
+
 /* The first (or last) non-empty line of captured text, cut in place. */
 const char *icc_proc_line(char *msg, bool last);
 

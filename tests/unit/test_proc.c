@@ -43,15 +43,15 @@ static void exit_status_and_signals(void **state)
 static void exec_failure_is_127_with_reason(void **state)
 {
 	char msg[256];
-	struct icc_proc_opts o = quiet;
-	o.err = ICC_PROC_CAPTURE;
-	o.msg = msg;
-	o.msg_size = sizeof(msg);
+	const char *line;
 	const char *argv[] = {"/nonexistent/icc-no-such-program", NULL};
 	struct icc_err err;
-	assert_int_equal(icc_proc_run(argv, &o, &err), 127);
-	assert_non_null(strstr(msg, "cannot run /nonexistent/icc-no-such-program"));
-	assert_non_null(strstr(msg, strerror(ENOENT)));
+	assert_int_equal(icc_proc_first_line(argv, msg, sizeof(msg), &line, &err), 127);
+	assert_non_null(strstr(line, "cannot run /nonexistent/icc-no-such-program"));
+	assert_non_null(strstr(line, strerror(ENOENT)));
+	const char *two[] = {"sh", "-c", "echo >&2; echo one >&2; echo two >&2; exit 2", NULL};
+	assert_int_equal(icc_proc_first_line(two, msg, sizeof(msg), &line, &err), 2);
+	assert_string_equal(line, "one");
 }
 
 static int memfd_text(const char *text)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <dirent.h>
 #include <cmocka.h>
@@ -207,6 +208,69 @@ static void printable_text(void **state)
 	}
 }
 
+static void shared_helpers(void **state)
+{
+	/* write_all: a pipe smaller than the data, drained by a child */
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	static char big[256 * 1024];
+	memset(big, 'x', sizeof(big));
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(p[1]);
+		size_t got = 0;
+		ssize_t n;
+		char buf[4096];
+		while ((n = read(p[0], buf, sizeof(buf))) > 0)
+			got += (size_t)n;
+		_exit(got == sizeof(big) ? 0 : 1);
+	}
+	close(p[0]);
+	assert_int_equal(icc_write_all(p[1], big, sizeof(big)), 0);
+	close(p[1]);
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(icc_write_all(-1, "x", 1), -EBADF);
+
+	/* mkdir_p: parents made, the leaf with its mode, existing is fine */
+	char dir[64], deep[128];
+	close(make_tmpdir(dir, sizeof(dir)));
+	snprintf(deep, sizeof(deep), "%s/a/b/c", dir);
+	assert_int_equal(icc_mkdir_p(deep, 0700), 0);
+	assert_int_equal(icc_mkdir_p(deep, 0700), 0);
+	struct stat sb;
+	assert_int_equal(stat(deep, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0700);
+	char file[160];
+	snprintf(file, sizeof(file), "%s/f", deep);
+	close(open(file, O_CREAT | O_WRONLY, 0600));
+	snprintf(file, sizeof(file), "%s/f/g", deep);
+	assert_int_equal(icc_mkdir_p(file, 0700), -ENOTDIR);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+
+	/* uuid text */
+	const uint8_t u[16] = {0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0,
+			       0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef};
+	char t[37];
+	icc_uuid_format(u, t);
+	assert_string_equal(t, "12345678-9abc-def0-0123-456789abcdef");
+
+	/* JSON text ends in one newline, pretty or compact */
+	cJSON *j = cJSON_Parse("{\"a\":[1,2]}");
+	size_t len;
+	char *s = icc_json_text(j, false, &len);
+	assert_string_equal(s, "{\"a\":[1,2]}\n");
+	assert_int_equal(len, strlen(s));
+	free(s);
+	s = icc_json_text(j, true, NULL);
+	assert_true(strlen(s) > 2 && s[strlen(s) - 1] == '\n' && s[strlen(s) - 2] != '\n');
+	free(s);
+	cJSON_Delete(j);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -218,6 +282,7 @@ int main(void)
 		cmocka_unit_test(sizes_like_docker),
 		cmocka_unit_test(config_changes),
 		cmocka_unit_test(printable_text),
+		cmocka_unit_test(shared_helpers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
