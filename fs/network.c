@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "icc/cleanup.h"
 #include "icc/network.h"
 #include "icc/object.h"
 #include "icc/proc.h"
@@ -101,18 +102,11 @@ static int netavark(const char *cmd, const char *netns, const char *input, char 
 	const char *nv = find_bin(netavark_paths), *av = find_bin(aardvark_paths);
 	if (!nv)
 		return icc_err_set(err, ENOENT, "netavark is not installed (apt-get install netavark aardvark-dns)");
-	int in = memfd_with("netavark-in", input), out = memfd_with("netavark-out", NULL),
-	    er = memfd_with("netavark-err", NULL);
-	if (in < 0 || out < 0 || er < 0) {
-		int e = in < 0 ? -in : out < 0 ? -out : -er;
-		if (in >= 0)
-			close(in);
-		if (out >= 0)
-			close(out);
-		if (er >= 0)
-			close(er);
-		return icc_err_sys(err, e, "cannot run netavark");
-	}
+	cleanup_close int in = memfd_with("netavark-in", input);
+	cleanup_close int out = memfd_with("netavark-out", NULL);
+	cleanup_close int er = memfd_with("netavark-err", NULL);
+	if (in < 0 || out < 0 || er < 0)
+		return icc_err_sys(err, in < 0 ? -in : out < 0 ? -out : -er, "cannot run netavark");
 	const char *argv[10];
 	int n = 0;
 	argv[n++] = nv;
@@ -125,32 +119,25 @@ static int netavark(const char *cmd, const char *netns, const char *input, char 
 	argv[n++] = cmd;
 	argv[n++] = netns;
 	argv[n] = NULL;
-	char **env = access("/run/systemd/system", F_OK) == 0 ? NULL : env_with_path("PATH=/usr/sbin:/sbin");
+	cleanup_free char **env = access("/run/systemd/system", F_OK) == 0 ? NULL
+				  : env_with_path("PATH=/usr/sbin:/sbin");
 	struct icc_proc_opts po = {.in = in, .out = out, .err = er, .envp = env};
 	int status = icc_proc_run(argv, &po, err);
-	free(env);
-	close(in);
-	char *o = status < 0 ? NULL : memfd_text(out), *e = status < 0 ? NULL : memfd_text(er);
-	close(out);
-	close(er);
 	if (status < 0)
 		return status;
-	int r = 0;
+	cleanup_free char *o = memfd_text(out);
 	if (status != 0) {
 		/* {"error": "..."} on stdout, else the last line of stderr */
-		cJSON *j = o ? cJSON_Parse(o) : NULL;
+		cleanup_json cJSON *j = o ? cJSON_Parse(o) : NULL;
+		cleanup_free char *e = memfd_text(er);
 		const char *m = icc_json_str(j, "error");
 		const char *last = e ? icc_proc_line(e, true) : "";
-		r = icc_err_set(err, EIO, "netavark %s failed: %s", cmd,
-				m ? m : *last ? last : "no message");
-		cJSON_Delete(j);
+		return icc_err_set(err, EIO, "netavark %s failed: %s", cmd,
+				   m ? m : *last ? last : "no message");
 	}
-	free(e);
-	if (output && r == 0)
-		*output = o;
-	else
-		free(o);
-	return r;
+	if (output)
+		*output = icc_steal_ptr(&o);
+	return 0;
 }
 
 /* ---- network namespaces under /run/icc/netns ---- */

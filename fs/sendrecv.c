@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "icc/cleanup.h"
 #include "icc/container.h"
 #include "icc/image.h"
 #include "icc/object.h"
@@ -365,53 +366,36 @@ int icc_receive(struct icc_store *st, int in_fd, const char *name, const char *t
 	if (len[10] != '\n' || !strtoul(len, NULL, 10) || strtoul(len, NULL, 10) > (1 << 24))
 		return icc_err_set(err, EINVAL, "not an icc send stream (bad header length)");
 	size_t n = strtoul(len, NULL, 10);
-	char *txt = malloc(n + 1);
+	cleanup_free char *txt = malloc(n + 1);
 	if (!txt)
 		return icc_err_set(err, ENOMEM, "out of memory");
-	if ((r = read_exact(in_fd, txt, n, err)) < 0) {
-		free(txt);
+	if ((r = read_exact(in_fd, txt, n, err)) < 0)
 		return r;
-	}
 	txt[n] = '\0';
-	cJSON *hdr = cJSON_Parse(txt);
-	free(txt);
+	cleanup_json cJSON *hdr = cJSON_Parse(txt);
 	const char *id = icc_json_str(hdr, "id");
 	cJSON *meta = cJSON_GetObjectItemCaseSensitive(hdr, "meta");
-	if (!hdr || !id || strlen(id) != ICC_ID_LEN || !icc_is_hex(id, ICC_ID_LEN) || !cJSON_IsObject(meta)) {
-		cJSON_Delete(hdr);
+	if (!hdr || !id || strlen(id) != ICC_ID_LEN || !icc_is_hex(id, ICC_ID_LEN) || !cJSON_IsObject(meta))
 		return icc_err_set(err, EINVAL, "not an icc send stream (bad header)");
-	}
-	if (icc_object_exists(st, ICC_IMAGE, id)) {
-		r = icc_err_set(err, EEXIST, "image %.12s is already in this store", id);
-		cJSON_Delete(hdr); /* after the message: `id` points into it */
-		return r;
-	}
+	if (icc_object_exists(st, ICC_IMAGE, id))
+		return icc_err_set(err, EEXIST, "image %.12s is already in this store", id);
 	const cJSON *p = cJSON_GetObjectItemCaseSensitive(hdr, "parent");
 	char parent[ICC_ID_LEN + 1] = "";
-	if (p && !find_by_uuid(st, icc_json_str(p, "uuid"), icc_json_str(p, "received_uuid"), parent)) {
-		r = icc_err_set(err, ENOENT, "cannot receive: the parent %s %.12s is not in this store (send it first, without -p)",
-				icc_json_str(p, "kind") ? icc_json_str(p, "kind") : "image",
-				icc_json_str(p, "id") ? icc_json_str(p, "id") : "?");
-		cJSON_Delete(hdr);
+	if (p && !find_by_uuid(st, icc_json_str(p, "uuid"), icc_json_str(p, "received_uuid"), parent))
+		return icc_err_set(err, ENOENT, "cannot receive: the parent %s %.12s is not in this store (send it first, without -p)",
+				   icc_json_str(p, "kind") ? icc_json_str(p, "kind") : "image",
+				   icc_json_str(p, "id") ? icc_json_str(p, "id") : "?");
+	cleanup_close int spool = -1;
+	if ((r = check_stream(st, in_fd, name, hdr, parent, &spool, err)) < 0)
 		return r;
-	}
-	int spool = -1;
-	if ((r = check_stream(st, in_fd, name, hdr, parent, &spool, err)) < 0) {
-		cJSON_Delete(hdr);
-		return r;
-	}
 	/* stage under the sender's id, so lineage and later sends line up */
 	struct icc_stage sg;
 	memcpy(sg.id, id, ICC_ID_LEN + 1);
 	sg.dirfd = -1;
 	char rel[128], dir[4300];
 	snprintf(rel, sizeof(rel), "tmp/%s", id);
-	if (mkdirat(st->root_fd, rel, 0700) < 0) {
-		r = icc_err_sys(err, errno, "cannot create '%s/%s'", st->root, rel);
-		close(spool);
-		cJSON_Delete(hdr);
-		return r;
-	}
+	if (mkdirat(st->root_fd, rel, 0700) < 0)
+		return icc_err_sys(err, errno, "cannot create '%s/%s'", st->root, rel);
 	sg.dirfd = openat(st->root_fd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	snprintf(dir, sizeof(dir), "%s/%s", st->root, rel);
 	/*
@@ -422,7 +406,6 @@ int icc_receive(struct icc_store *st, int in_fd, const char *name, const char *t
 	const char *argv[] = {"btrfs", "receive", "-q", "--chroot", "-e", dir, NULL};
 	struct icc_proc_opts po = {.in = spool, .out = ICC_PROC_NULL, .private_mounts = true};
 	r = sg.dirfd < 0 ? icc_err_sys(err, errno, "cannot open '%s'", dir) : icc_proc_check(argv, &po, err);
-	close(spool);
 	struct stat sb;
 	if (r == 0 && fstatat(sg.dirfd, "rootfs", &sb, 0) < 0)
 		r = icc_err_set(err, EINVAL, "the stream did not hold an icc rootfs");
@@ -444,6 +427,5 @@ int icc_receive(struct icc_store *st, int in_fd, const char *name, const char *t
 		icc_stage_abort(st, &sg);
 	if (r == 0)
 		memcpy(out_id, id, ICC_ID_LEN + 1);
-	cJSON_Delete(hdr);
 	return r;
 }

@@ -14,6 +14,7 @@
 #include <dirent.h>
 #include <cmocka.h>
 
+#include "icc/cleanup.h"
 #include "icc/image.h"
 #include "icc/util.h"
 
@@ -271,6 +272,31 @@ static void shared_helpers(void **state)
 	cJSON_Delete(j);
 }
 
+static int scoped_fd(int *seen)
+{
+	cleanup_close int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	cleanup_free char *s = strdup("freed at return");
+	cleanup_json cJSON *j = cJSON_CreateObject();
+	*seen = fd;
+	errno = ENOSPC; /* survives the releases */
+	return fcntl(fd, F_GETFD) >= 0 && s && j ? 0 : -1;
+}
+
+static void cleanup_attributes(void **state)
+{
+	int fd = -1;
+	assert_int_equal(scoped_fd(&fd), 0);
+	assert_int_equal(errno, ENOSPC);
+	assert_true(fd >= 0);
+	assert_int_equal(fcntl(fd, F_GETFD), -1); /* closed when the scope ended */
+	assert_int_equal(errno, EBADF);
+	cleanup_close int kept = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	int mine = icc_steal_fd(&kept);
+	assert_int_equal(kept, -1);
+	assert_true(fcntl(mine, F_GETFD) >= 0);
+	close(mine);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -283,6 +309,7 @@ int main(void)
 		cmocka_unit_test(config_changes),
 		cmocka_unit_test(printable_text),
 		cmocka_unit_test(shared_helpers),
+		cmocka_unit_test(cleanup_attributes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
