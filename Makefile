@@ -2,7 +2,7 @@
 #
 #   make            build icc and icc-fs
 #   make demo       install packages if missing, build, run icc's main job
-#   make check      install test packages if missing, build, run all tests
+#   make check      install test packages if missing, build, lint, run all tests
 #   make asan       build with ASan/UBSan into build-asan/ and run the tests
 #   make bench      benchmarks (tests/bench/), not part of check
 #   make stress     repeated concurrency/fault suites; make fuzz: libFuzzer targets
@@ -52,7 +52,7 @@ MAN_SRC := $(wildcard docs/man/*.scd)
 MAN_OUT := $(MAN_SRC:.scd=)
 
 .PHONY: all demo check unit e2e asan fuzz stress bench install uninstall clean deps test-deps man \
-	fresh-check pkgs-present
+	fresh-check pkgs-present lint
 
 all: $(ICC) $(ICCFS)
 
@@ -103,8 +103,12 @@ unit: $(UNIT_BIN)
 e2e: all
 
 check: test-deps
-	@$(MAKE) --no-print-directory all unit
+	@$(MAKE) --no-print-directory all unit lint
 	@sh tests/run.sh $(BUILD)
+
+# Static checks of the tree (tests/lint/): no dependency cycles between files.
+lint: all
+	@sh tests/lint/include-cycles.sh $(BUILD)
 
 asan:
 	@$(MAKE) --no-print-directory BUILD=build-asan \

@@ -107,12 +107,13 @@ struct ino *ino_lookup_at(struct ino *parent, int pfd, const char *name,
 struct ino *ino_from_fd(int fd, int mount_fd, int mnt_expect, bool ro,
 			struct stat *st, int *err);
 size_t ino_cached_fds(void);
+/* What getattr shows of an inode beyond fstat: its number, a snapshot root's time. */
+void fill_attr(struct ino *i, struct stat *st);
 /* Node ids of the inodes open for writing (malloc'd; NULL and 0 if none or no memory). */
 fuse_ino_t *ino_writers(size_t *count);
 
 /* ops.c */
 extern const struct fuse_lowlevel_ops iccfs_ops;
-void fill_attr(struct ino *i, struct stat *st);
 
 /* ctl.c - the virtual /.icc */
 void ctl_init(void);
@@ -139,7 +140,8 @@ void ctl_virtual_attr(struct ino *i, struct stat *st);
 /* permission helpers */
 bool caller_may_write_root(fuse_req_t req);
 
-/* main.c: one line about a refused request, to syslog (stderr with -f/-d) */
+/* log.c: one line about a refused request, to syslog (stderr with -f/-d) */
 void iccfs_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void iccfs_log_to_stderr(bool on);
 
 #endif

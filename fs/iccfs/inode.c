@@ -23,6 +23,16 @@ int ino_table_init(void)
 	return 0;
 }
 
+/* What getattr shows of an inode: its own number; a snapshot's root the snapshot's time. */
+void fill_attr(struct ino *i, struct stat *st)
+{
+	st->st_ino = i->st_ino;
+	if (i->snaproot && i->snap_created_ns) {
+		st->st_mtim.tv_sec = i->snap_created_ns / 1000000000LL;
+		st->st_mtim.tv_nsec = i->snap_created_ns % 1000000000LL;
+	}
+}
+
 struct ino *ino_get(fuse_ino_t n)
 {
 	return n == FUSE_ROOT_ID ? &fs.root : (struct ino *)(uintptr_t)n;

@@ -41,21 +41,6 @@ static void mount_error(const char *reason)
 
 static char fuse_msg[512];
 static bool debug;
-static bool log_to_stderr; /* -f, -d: the terminal; else syslog */
-
-void iccfs_log(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	if (log_to_stderr) {
-		fprintf(stderr, "icc-fs: ");
-		vfprintf(stderr, fmt, ap);
-		fputc('\n', stderr);
-	} else {
-		vsyslog(LOG_WARNING, fmt, ap);
-	}
-	va_end(ap);
-}
 
 static void log_func(enum fuse_log_level level, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
@@ -209,7 +194,7 @@ int main(int argc, char **argv)
 	if (npos != 2)
 		usage_error("usage: icc-fs [-f] [-d] [-o OPT[,OPT...]] SUBVOL MOUNTPOINT");
 	mount_arg = pos[1];
-	log_to_stderr = foreground;
+	iccfs_log_to_stderr(foreground);
 	openlog("icc-fs", LOG_PID, LOG_DAEMON); /* connects at the first message */
 	/* a daemon must not keep its caller's pipes (a shell's $(...) would
 	 * wait for it) or files open */

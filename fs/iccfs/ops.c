@@ -27,15 +27,6 @@ static void proc_path(char *buf, size_t size, int fd)
 	snprintf(buf, size, "/proc/self/fd/%d", fd);
 }
 
-void fill_attr(struct ino *i, struct stat *st)
-{
-	st->st_ino = i->st_ino;
-	if (i->snaproot && i->snap_created_ns) {
-		st->st_mtim.tv_sec = i->snap_created_ns / 1000000000LL;
-		st->st_mtim.tv_nsec = i->snap_created_ns % 1000000000LL;
-	}
-}
-
 static double entry_tmo(struct ino *i)
 {
 	return i->snaproot ? 0 : fs.entry_timeout;
