@@ -431,8 +431,8 @@ static int take_snapshot(const char *name, const char *message, const char *by,
 	};
 	int r = icc_snapdir_take(&fs.sd, fs.root_fd, &o, out, &err);
 	cJSON_Delete(src);
-	if (r == -EPERM)
-		iccfs_log("save refused: %s", err.msg);
+	if (r < 0)
+		iccfs_save_failed(-r, err.msg);
 	if (r == 0)
 		icc_fault_point("save-before-reply");
 	if (r == 0) {
@@ -582,8 +582,8 @@ void ctl_write(fuse_req_t req, struct ino *i, const char *buf, size_t size,
 				if (lfd >= 0)
 					icc_funlock(lfd);
 			}
-			if (r == -EFBIG)
-				iccfs_log("save message refused: %s", err.msg);
+			if (r < 0)
+				iccfs_save_failed(-r, err.msg);
 		}
 		free(text);
 		if (r < 0)
@@ -596,7 +596,8 @@ void ctl_write(fuse_req_t req, struct ino *i, const char *buf, size_t size,
 	char *m;
 	int r = icc_save_request_parse(buf, size, name, sizeof(name), &m, &err);
 	if (r < 0) {
-		fuse_reply_err(req, -r);
+		iccfs_save_failed(-r, err.msg);
+		iccfs_refuse(req, -r, "save: %s", err.msg);
 		return;
 	}
 	char *n = name[0] ? strdup(name) : NULL;

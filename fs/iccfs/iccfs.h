@@ -143,5 +143,12 @@ bool caller_may_write_root(fuse_req_t req);
 /* log.c: one line about a refused request, to syslog (stderr with -f/-d) */
 void iccfs_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void iccfs_log_to_stderr(bool on);
+/* Reply `err` to a request and say why in libfuse's log (shown under -d). */
+void iccfs_refuse(fuse_req_t req, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* A save (`echo > /.icc/save`, #save) that failed: one line appended to
+ * ICCFS_SAVE_LOG in the container's snapshot directory, read on the host. */
+#define ICCFS_SAVE_LOG ".save-errors"
+#define ICCFS_SAVE_LOG_MAX (16 * 1024)
+void iccfs_save_failed(int err, const char *msg);
 
 #endif
