@@ -13,6 +13,7 @@
 
 #include <linux/magic.h>
 
+#include "icc/cleanup.h"
 #include "icc/container.h"
 #include "icc/network.h"
 #include "icc/object.h"
@@ -67,7 +68,12 @@ int icc_runtime_cmd(struct icc_store *st, const char *runtime, const char *const
 	mkdir(parent, 0700);
 	mkdir(state, 0700);
 
-	const char *argv[64];
+	size_t nargs = 0;
+	while (args[nargs])
+		nargs++;
+	cleanup_free const char **argv = calloc(nargs + 10, sizeof(*argv));
+	if (!argv)
+		return icc_err_set(err, ENOMEM, "cannot run %s: out of memory", runtime);
 	int n = 0;
 	bool wrap = !strcmp(runtime, "crun") && hybrid_cgroups();
 	if (wrap) {
@@ -82,7 +88,7 @@ int icc_runtime_cmd(struct icc_store *st, const char *runtime, const char *const
 	}
 	argv[n++] = "--root";
 	argv[n++] = state;
-	for (int i = 0; args[i] && n < 63; i++)
+	for (int i = 0; args[i]; i++)
 		argv[n++] = args[i];
 	argv[n] = NULL;
 

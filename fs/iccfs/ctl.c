@@ -34,11 +34,6 @@ void ctl_init(void)
 	init_virtual(&fs.v_snaps, INO_V_SNAPS, S_IFDIR);
 }
 
-bool ctl_is_virtual(struct ino *i)
-{
-	return i->kind != INO_REAL;
-}
-
 static char *info_json(void);
 
 void ctl_virtual_attr(struct ino *i, struct stat *st)
@@ -439,7 +434,6 @@ static int take_snapshot(const char *name, const char *message, const char *by,
 		pthread_mutex_lock(&fs.save_lock);
 		snprintf(fs.last_name, sizeof(fs.last_name), "%s", out->name);
 		snprintf(fs.last_id, sizeof(fs.last_id), "%s", out->id);
-		fs.last_created = out->created_ns;
 		pthread_mutex_unlock(&fs.save_lock);
 	}
 	return r; /* errors go back through errno; refusals are also logged */

@@ -278,15 +278,6 @@ int ino_fd(struct ino *i)
 	return fd;
 }
 
-void ino_pin_extra(struct ino *i)
-{
-	if (i == &fs.root)
-		return;
-	pthread_mutex_lock(&fs.lock);
-	i->pins++;
-	pthread_mutex_unlock(&fs.lock);
-}
-
 void ino_unpin(struct ino *i)
 {
 	if (i == &fs.root || i->kind != INO_REAL)
@@ -301,14 +292,6 @@ void ino_unpin(struct ino *i)
 		}
 	}
 	pthread_mutex_unlock(&fs.lock);
-}
-
-size_t ino_cached_fds(void)
-{
-	pthread_mutex_lock(&fs.lock);
-	size_t n = fs.nfds;
-	pthread_mutex_unlock(&fs.lock);
-	return n;
 }
 
 struct ino *ino_from_fd(int fd, int mount_fd, int mnt_expect, bool ro,

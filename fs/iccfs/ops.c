@@ -120,9 +120,7 @@ static void ll_init(void *userdata, struct fuse_conn_info *conn)
 			FUSE_CAP_ATOMIC_O_TRUNC | FUSE_CAP_EXPORT_SUPPORT);
 	/* flock/fcntl locks: handled by the kernel, local to this mount */
 	conn->want &= ~(FUSE_CAP_FLOCK_LOCKS | FUSE_CAP_POSIX_LOCKS);
-	conn->max_write = 1 << 20;
-	if (conn->max_readahead < (1 << 20))
-		conn->max_readahead = conn->max_readahead; /* kernel's choice */
+	conn->max_write = 1 << 20; /* max_readahead: the kernel's choice */
 }
 
 static void ll_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
