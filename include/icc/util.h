@@ -52,6 +52,12 @@ int64_t icc_now_ns(void);
 void icc_time_format(int64_t ns, char *buf, size_t size);
 int64_t icc_time_parse(const char *s); /* 0 when unparsable */
 
+/* A Go duration ("90s", "1h30m", "1.5h", "250ms") in ns; -1 when it is not one. */
+int64_t icc_go_duration(const char *s);
+/* A point in time as docker logs --since/--until take it: RFC 3339 (or a
+ * date), Unix seconds, or a Go duration before `now`; in ns, 0 when invalid. */
+int64_t icc_time_when(const char *s, int64_t now);
+
 /* "3 minutes ago", "About an hour ago" as Docker prints them. */
 void icc_time_ago(int64_t ns, int64_t now_ns, char *buf, size_t size);
 /* Docker's human sizes: "7.97MB", "1.2GB" (decimal units, 3 significant digits). */

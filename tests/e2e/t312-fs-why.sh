@@ -43,7 +43,9 @@ test_expect_success 'a good save after a bad one: the log keeps only failures' '
 
 test_expect_success 'the failed-save log stays bounded (one older copy)' '
 	bad=$(printf "x%.0s" $(seq 100)) &&
-	for i in $(seq 150); do printf "%s/%s\n" "$bad" "$i" >"$M/.icc/save" 2>/dev/null; done;
+	for i in $(seq 150); do
+		test_must_fail bash -c "printf \"%s/%s\n\" \"$bad\" $i >\"$M/.icc/save\"" 2>/dev/null || exit 1
+	done &&
 	[ -s "$SD/.save-errors.1" ] &&
 	[ "$(stat -c %s "$SD/.save-errors")" -le 16384 ] &&
 	[ "$(stat -c %s "$SD/.save-errors.1")" -le 16384 ] &&

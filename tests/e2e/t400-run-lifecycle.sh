@@ -89,7 +89,7 @@ test_expect_success 'network none has only lo; host sees host interfaces' '
 '
 test_expect_success 'bind mount with -v, read-only' '
 	mkdir -p "$T/vol" && echo data >"$T/vol/f" &&
-	icc run --rm -v "$T/vol:/mnt:ro" busybox sh -c "cat /mnt/f; touch /mnt/x" >out 2>&1;
+	test_must_fail icc run --rm -v "$T/vol:/mnt:ro" busybox sh -c "cat /mnt/f && touch /mnt/x" >out 2>&1 &&
 	grep -x data out && ! test -e "$T/vol/x"
 '
 count_state() { ls "$ICC_ROOT/containers" | wc -l; }

@@ -16,6 +16,7 @@
 
 #include "icc/cleanup.h"
 #include "icc/image.h"
+#include "icc/progress.h"
 #include "icc/util.h"
 
 static int make_tmpdir(char *path, size_t size)
@@ -297,6 +298,34 @@ static void cleanup_attributes(void **state)
 	close(mine);
 }
 
+static void durations(void **state)
+{
+	/* Go durations (logs --since 10m) */
+	assert_true(icc_go_duration("90s") == 90000000000LL);
+	assert_true(icc_go_duration("1h30m") == 5400000000000LL);
+	assert_true(icc_go_duration("1.5h") == 5400000000000LL);
+	assert_true(icc_go_duration("250ms") == 250000000LL);
+	assert_true(icc_go_duration("3us") == 3000LL && icc_go_duration("7ns") == 7);
+	assert_true(icc_go_duration("") == -1 && icc_go_duration("10") == -1);
+	assert_true(icc_go_duration("10x") == -1 && icc_go_duration("-5s") == -1);
+	assert_true(icc_go_duration("5mm") == -1 && icc_go_duration("1d") == -1);
+	/* --since/--until: a time, Unix seconds, or a duration before now */
+	int64_t now = 1700000000LL * 1000000000LL;
+	assert_true(icc_time_when("2024-01-02T03:04:05Z", now) == icc_time_parse("2024-01-02T03:04:05Z"));
+	assert_true(icc_time_when("2024-01-02", now) == 1704153600LL * 1000000000LL);
+	assert_true(icc_time_when("2024-01-02T03:04:05", now) == 1704164645LL * 1000000000LL);
+	assert_true(icc_time_when("1700000000.5", now) == 1700000000500000000LL);
+	assert_true(icc_time_when("10m", now) == now - 600000000000LL);
+	assert_true(icc_time_when("400000h", 5) == 1); /* before the epoch: the earliest */
+	assert_true(icc_go_duration("999999999h") == -1); /* past int64 ns */
+	assert_true(icc_time_when("yesterday", now) == 0);
+	assert_true(icc_time_when("0", now) == 0);
+	/* snapshot prune --older-than (seconds) */
+	assert_true(icc_parse_duration("90") == 90 && icc_parse_duration("2h") == 7200);
+	assert_true(icc_parse_duration("1w") == 604800 && icc_parse_duration("1h30m") == 5400);
+	assert_true(icc_parse_duration("7d") == 604800 && icc_parse_duration("bad") == -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -310,6 +339,7 @@ int main(void)
 		cmocka_unit_test(printable_text),
 		cmocka_unit_test(shared_helpers),
 		cmocka_unit_test(cleanup_attributes),
+		cmocka_unit_test(durations),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
