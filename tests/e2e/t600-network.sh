@@ -116,8 +116,8 @@ test_expect_success 'bad input: one line, exit 125, nothing made' '
 
 test_expect_success 'a host port a host process holds: refused, named, nothing left' '
 	hold=$((P1 + 2)) &&
-	busybox nc -l -p $hold >/dev/null 2>&1 &
-	holder=$!
+	{ busybox nc -l -p $hold >/dev/null 2>&1 & } &&
+	holder=$! &&
 	sleep 0.2 && before=$(leftovers) && n=$(ls "$ICC_ROOT/containers" | wc -l) &&
 	{ icc run -p $hold:80 web true 2>err; rc=$?; } && kill $holder && { wait $holder 2>/dev/null; :; } &&
 	test $rc -eq 125 && expect_error_line err "host port $hold/tcp is already in use on the host" &&

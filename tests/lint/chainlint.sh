@@ -8,15 +8,21 @@
 # a job started with &, case patterns, the last command of an if/loop/{}
 # block, `|| { ...; exit N; }` guards, helper definitions, `p=$!` and a
 # command whose $? the next line tests are fine.  Multi-line "strings"
-# (inline scripts) count as one line.  Prints FILE:LINE and exits 1 on a find.
+# (inline scripts) count as one line.  A job started with & right after an
+# && line is flagged too: the & would background the whole chain.  Prints FILE:LINE and exits 1 on a find.
 [ $# -gt 0 ] || set -- "$(dirname "$0")"/../e2e/*.sh
 awk '
 function quotes(s,   t) { t = s; gsub(/\\\\/, "", t); gsub(/\\"/, "", t); return gsub(/"/, "", t) }
 function flush(   i, last, l) {
 	last = 0
 	for (i = 1; i <= n; i++) last = i
-	for (i = 1; i < last; i++) {
+	for (i = 1; i <= last; i++) {
 		l = body[i]
+		if (l ~ /[^&]&$/ && i > 1 && body[i - 1] ~ /&&$/ && !inloop[i]) {
+			printf "%s:%d: & puts the whole && chain before it in the background: %s\n", FILENAME, lineno[i], l
+			bad = 1
+		}
+		if (i == last) break
 		if (inloop[i] || incase[i]) continue
 		if (l ~ /(&&|\|\||\||\\|\{|\(|;;)$/) continue
 		if (l ~ /(^|[ \t;])(do|then|else|in)$/) continue
