@@ -37,7 +37,10 @@ const char *icc_store_missing_prereq(void)
 			if (strstr(line, "\tbtrfs"))
 				have_btrfs = 1;
 		fclose(f);
-		if (!have_btrfs && system("modprobe btrfs >/dev/null 2>&1") != 0)
+		const char *modprobe[] = {"modprobe", "btrfs", NULL};
+		struct icc_proc_opts quiet = {.in = ICC_PROC_NULL, .out = ICC_PROC_NULL, .err = ICC_PROC_NULL};
+		struct icc_err e;
+		if (!have_btrfs && icc_proc_run(modprobe, &quiet, &e) != 0)
 			return "the kernel has no btrfs support (modprobe btrfs failed)";
 	}
 	return NULL;
