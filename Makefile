@@ -2,7 +2,7 @@
 #
 #   make            build icc and icc-fs
 #   make demo       install packages if missing, build, run icc's main job
-#   make check      install test packages if missing, build, run all tests
+#   make check      install test packages if missing, build, lint, run all tests
 #   make asan       build with ASan/UBSan into build-asan/ and run the tests
 #   make bench      benchmarks (tests/bench/), not part of check
 #   make stress     repeated concurrency/fault suites; make fuzz: libFuzzer targets
@@ -43,6 +43,7 @@ CLI_OBJ   := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 LIBICC := $(BUILD)/libicc.a
+LIBCLI := $(BUILD)/libcli.a # the CLI without main(), for unit tests of its printers
 ICC    := $(BUILD)/icc
 ICCFS  := $(BUILD)/icc-fs
 
@@ -52,7 +53,7 @@ MAN_SRC := $(wildcard docs/man/*.scd)
 MAN_OUT := $(MAN_SRC:.scd=)
 
 .PHONY: all demo check unit e2e asan fuzz stress bench install uninstall clean deps test-deps man \
-	fresh-check pkgs-present
+	fresh-check pkgs-present lint
 
 all: $(ICC) $(ICCFS)
 
@@ -71,6 +72,11 @@ $(LIBICC): $(LIB_OBJ)
 	@echo "  AR      $@"
 	@$(AR) rcs $@ $^
 
+$(LIBCLI): $(filter-out $(BUILD)/cli/main.o,$(CLI_OBJ))
+	@mkdir -p $(dir $@)
+	@echo "  AR      $@"
+	@$(AR) rcs $@ $^
+
 $(ICC): $(CLI_OBJ) $(LIBICC)
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(LIBICC) $(LDFLAGS) $(LDLIBS)
@@ -81,10 +87,10 @@ $(ICCFS): $(FS_OBJ) $(LIBICC)
 
 # Unit tests: each tests/unit/test_X.c may define __wrap_F functions; the
 # matching -Wl,--wrap=F flags are derived from the source.
-$(BUILD)/tests/%: tests/unit/%.c $(LIBICC)
+$(BUILD)/tests/%: tests/unit/%.c $(LIBCLI) $(LIBICC)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	@$(CC) $(CFLAGS) -o $@ $< $(LIBICC) \
+	@$(CC) $(CFLAGS) -o $@ $< $(LIBCLI) $(LIBICC) \
 	  $(shell grep -o '__wrap_[A-Za-z0-9_]*' $< | sort -u | sed 's/__wrap_/-Wl,--wrap=/') \
 	  $(LDFLAGS) $(LDLIBS) -lcmocka
 
@@ -103,8 +109,14 @@ unit: $(UNIT_BIN)
 e2e: all
 
 check: test-deps
-	@$(MAKE) --no-print-directory all unit
+	@$(MAKE) --no-print-directory all unit lint
 	@sh tests/run.sh $(BUILD)
+
+# Static checks of the tree (tests/lint/): no dependency cycles between files,
+# no broken && chains in the e2e tests.
+lint: all
+	@sh tests/lint/include-cycles.sh $(BUILD)
+	@sh tests/lint/chainlint.sh
 
 asan:
 	@$(MAKE) --no-print-directory BUILD=build-asan \

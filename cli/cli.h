@@ -146,6 +146,9 @@ struct cli_command {
 	const char *summary;
 	const char *options; /* "  -x, --long ARG   what\n" lines, "" for none */
 };
+/* main() hands the table to common.c, so that cli_usage finds synopses there
+ * without common.c depending on main.c. */
+void cli_set_commands(const struct cli_command *table, size_t n);
 const struct cli_command *cli_find_command(const char *name);
 /* Print "Usage: icc CMD SYNOPSIS", the summary and the options of a command. */
 void cli_print_help(const struct cli_command *c, FILE *out);

@@ -92,7 +92,7 @@ int cmd_start(int argc, char **argv)
 		int code = 0;
 		struct icc_err err;
 		fflush(stdout);
-		if (icc_container_start(&st, id, &lo, &code, &err) < 0) {
+		if (icc_container_run(&st, id, &lo, &code, &err) < 0) {
 			cli_fail(&err);
 			status = code ? code : 1;
 			continue;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "icc/cleanup.h"
 #include "icc/object.h"
 #include "icc/runtime.h"
 
@@ -74,7 +75,12 @@ int cmd_exec(int argc, char **argv)
 	};
 	bool tty = false, interactive = false, detach = false;
 	const char *user = NULL, *wd = NULL;
-	const char *envs[64];
+	/* every -e is kept: at most one an argument */
+	cleanup_free const char **envs = calloc((size_t)argc + 1, sizeof(*envs));
+	if (!envs) {
+		cli_errorf("exec: out of memory");
+		return 125;
+	}
 	int nenv = 0;
 	optind = 1;
 	opterr = 0;
@@ -84,10 +90,7 @@ int cmd_exec(int argc, char **argv)
 		case 'i': interactive = true; break;
 		case 't': tty = true; break;
 		case 'd': detach = true; break;
-		case 'e':
-			if (nenv < 64)
-				envs[nenv++] = optarg;
-			break;
+		case 'e': envs[nenv++] = optarg; break;
 		case 'w': wd = optarg; break;
 		case 'u': user = optarg; break;
 		default:
@@ -154,8 +157,14 @@ int cmd_exec(int argc, char **argv)
 		user = cuser;
 	if (!wd && cwd[0])
 		wd = cwd;
-	const char *args[200];
+	/* exec, 3 options with values, 2 words per -e, the id, the command */
+	cleanup_free const char **args = calloc(2 * (size_t)argc + 16, sizeof(*args));
 	char ubuf[64];
+	if (!args) {
+		icc_store_close(&st);
+		cli_errorf("exec: out of memory");
+		return 125;
+	}
 	int n = 0;
 	args[n++] = "exec";
 	/* a terminal: icc relays it (the #save watcher), the runtime gets the rest */
@@ -184,7 +193,7 @@ int cmd_exec(int argc, char **argv)
 		args[n++] = envs[i];
 	}
 	args[n++] = id;
-	for (int i = optind + 1; i < argc && n < 198; i++)
+	for (int i = optind + 1; i < argc; i++)
 		args[n++] = argv[i];
 	args[n] = NULL;
 	if (relay) {

@@ -19,59 +19,6 @@ struct filter {
 	bool timestamps;
 };
 
-/* A Go duration ("90s", "1h30m", "1.5h", "250ms"), in ns; -1 when it is not one. */
-static int64_t go_duration(const char *s)
-{
-	static const struct { const char *unit; double ns; } units[] = {
-		{"ns", 1}, {"us", 1e3}, {"ms", 1e6}, {"s", 1e9}, {"m", 60e9}, {"h", 3600e9},
-	};
-	double total = 0;
-	if (!*s)
-		return -1;
-	while (*s) {
-		char *end;
-		double v = strtod(s, &end);
-		if (end == s || v < 0)
-			return -1;
-		s = end;
-		size_t best = 0, k = sizeof(units) / sizeof(units[0]);
-		for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-			size_t l = strlen(units[i].unit);
-			if (!strncmp(s, units[i].unit, l) && l > best && !isalpha((unsigned char)s[l])) {
-				best = l;
-				k = i;
-			}
-		}
-		if (k == sizeof(units) / sizeof(units[0]))
-			return -1;
-		total += v * units[k].ns;
-		s += best;
-	}
-	return total > 9e18 ? -1 : (int64_t)total;
-}
-
-/* --since/--until: RFC 3339 (or a date), Unix seconds, or a duration before now; 0 when invalid. */
-static int64_t parse_when(const char *s, int64_t now)
-{
-	int64_t t = icc_time_parse(s);
-	if (t > 0)
-		return t;
-	char *end;
-	double secs = strtod(s, &end);
-	if (end != s && !*end && secs > 0)
-		return (int64_t)(secs * 1e9);
-	int64_t d = go_duration(s);
-	if (d >= 0)
-		return now - d > 0 ? now - d : 1;
-	struct tm tm = {0};
-	const char *rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (!rest)
-		rest = strptime(s, "%Y-%m-%d", &tm);
-	if (rest && !*rest)
-		return (int64_t)timegm(&tm) * 1000000000LL;
-	return 0;
-}
-
 /* Print one log line if the filter keeps it; false when past --until. */
 static bool emit(const char *line, size_t len, const struct filter *f, bool dry)
 {
@@ -266,7 +213,7 @@ int cmd_logs(int argc, char **argv)
 		case 't': flt.timestamps = true; break;
 		case 'S':
 		case 'U': {
-			int64_t t = parse_when(optarg, now);
+			int64_t t = icc_time_when(optarg, now);
 			if (!t) {
 				cli_errorf("logs: invalid value for --%s: '%s' (a time like 2024-05-01T10:00:00Z, "
 					   "Unix seconds, or a duration like 10m)", c == 'S' ? "since" : "until", optarg);

@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "icc/oci.h"
+#include "icc/proc.h"
 #include "icc/subvol.h"
 
 #define PUSH_SYNOPSIS "[--tls-verify=false] [--compress gzip|zstd|none] IMAGE REF"
@@ -110,7 +111,7 @@ int cmd_push(int argc, char **argv)
 		if (!quiet)
 			fprintf(stderr, "Pushing %s (%u layer%s, manifest %s) to %s\n", image, res.layers,
 				res.layers == 1 ? "" : "s", res.manifest_digest, dest);
-		char *args[12];
+		const char *args[12];
 		int k = 0;
 		args[k++] = "skopeo";
 		args[k++] = "copy";
@@ -126,7 +127,7 @@ int cmd_push(int argc, char **argv)
 		args[k++] = dest;
 		args[k] = NULL;
 		/* skopeo's progress lines go to our stderr */
-		r = icc_run(args, -1, 2, &err);
+		r = icc_proc_check(args, &(struct icc_proc_opts){.in = ICC_PROC_NULL, .out = 2}, &err);
 	}
 	char digest[128];
 	if (r == 0 && read_digest(dfile, digest, sizeof(digest)) < 0)
@@ -185,7 +186,7 @@ int cmd_pull(int argc, char **argv)
 	snprintf(dfile, sizeof(dfile), "%s/digest", dir);
 	if (!quiet)
 		fprintf(stderr, "Pulling %s\n", srcref);
-	char *args[12];
+	const char *args[12];
 	int k = 0;
 	args[k++] = "skopeo";
 	args[k++] = "copy";
@@ -202,7 +203,7 @@ int cmd_pull(int argc, char **argv)
 	args[k] = NULL;
 	struct icc_err err;
 	icc_err_clear(&err);
-	int r = icc_run(args, -1, 2, &err);
+	int r = icc_proc_check(args, &(struct icc_proc_opts){.in = ICC_PROC_NULL, .out = 2}, &err);
 	cJSON *loaded = cJSON_CreateArray();
 	if (r == 0) {
 		struct icc_load_opts o = {.tag = name};

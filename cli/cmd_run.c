@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "icc/attach.h"
 #include "icc/container.h"
 #include "icc/network.h"
 #include "icc/object.h"
@@ -142,7 +143,7 @@ int cli_run_or_create(int argc, char **argv, bool run)
 	}
 	int code = 0;
 	fflush(stdout);
-	r = icc_container_start(&st, id, &lo, &code, &err);
+	r = icc_container_run(&st, id, &lo, &code, &err);
 	if (r < 0) {
 		cli_fail(&err);
 		discard(&st, id);

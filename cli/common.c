@@ -32,6 +32,23 @@ int cli_fail(const struct icc_err *err)
 	return 1;
 }
 
+static const struct cli_command *cli_commands;
+static size_t cli_ncommands;
+
+void cli_set_commands(const struct cli_command *table, size_t n)
+{
+	cli_commands = table;
+	cli_ncommands = n;
+}
+
+const struct cli_command *cli_find_command(const char *name)
+{
+	for (size_t i = 0; i < cli_ncommands; i++)
+		if (!strcmp(cli_commands[i].name, name))
+			return &cli_commands[i];
+	return NULL;
+}
+
 int cli_usage(const char *cmd, const char *synopsis)
 {
 	/* the command table is the one source of a command's synopsis */

@@ -239,14 +239,6 @@ void cli_print_help(const struct cli_command *c, FILE *out)
 	fprintf(out, "\nSee also: man icc-%s\n", c->name);
 }
 
-const struct cli_command *cli_find_command(const char *name)
-{
-	for (size_t i = 0; i < NCOMMANDS; i++)
-		if (!strcmp(commands[i].name, name))
-			return &commands[i];
-	return NULL;
-}
-
 /* Levenshtein distance, for "did you mean". */
 static size_t distance(const char *a, const char *b)
 {
@@ -340,6 +332,7 @@ int cmd_version(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	cli_set_commands(commands, NCOMMANDS);
 	int i = 1;
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "--root") && i + 1 < argc) {

@@ -277,3 +277,33 @@ int icc_attach(struct icc_store *st, const char *id, const struct icc_attach_opt
 	*exit_code = code;
 	return 0;
 }
+
+/*
+ * A terminal in the foreground (run -it, start -ai): the monitor keeps the
+ * console and we attach to it, so the detach keys leave it running.
+ */
+int icc_container_run(struct icc_store *st, const char *id, const struct icc_launch_opts *o,
+		      int *exit_code, struct icc_err *err)
+{
+	if (o->detach || !o->tty)
+		return icc_container_start(st, id, o, exit_code, err);
+	struct icc_launch_opts d = *o;
+	d.detach = true;
+	int r = icc_container_start(st, id, &d, exit_code, err);
+	if (r < 0)
+		return r;
+	struct icc_attach_opts ao = {
+		.detach_keys = o->detach_keys,
+		.no_stdin = !o->stdin_open,
+		.sig_proxy = true,
+	};
+	bool detached;
+	r = icc_attach(st, id, &ao, exit_code, &detached, err);
+	if (r < 0) {
+		*exit_code = 125;
+		return r;
+	}
+	if (detached)
+		*exit_code = 0;
+	return 0;
+}

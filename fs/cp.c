@@ -198,14 +198,9 @@ static int copy_data(struct copy *c, int in, int out)
 			return fail(c, errno, "cannot read");
 		if (n == 0)
 			return 0;
-		for (ssize_t off = 0; off < n;) {
-			ssize_t w = write(out, buf + off, (size_t)(n - off));
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0)
-				return fail(c, errno, "cannot write");
-			off += w;
-		}
+		int w = icc_write_all(out, buf, (size_t)n);
+		if (w < 0)
+			return fail(c, -w, "cannot write");
 	}
 }
 

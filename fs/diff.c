@@ -8,7 +8,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <btrfsutil.h>
@@ -17,6 +16,7 @@
 #include "icc/diff.h"
 #include "icc/oci.h"
 #include "icc/placeholders.h"
+#include "icc/proc.h"
 #include "icc/sendstream.h"
 #include "icc/subvol.h"
 #include "icc/tmpsnap.h"
@@ -192,8 +192,11 @@ static ssize_t file_read(void *f, void *buf, size_t len)
 static int parse_stream(int fd, struct icc_changes *c, struct icc_err *err)
 {
 	FILE *f = fdopen(fd, "rb");
-	if (!f)
-		return icc_err_sys(err, errno, "cannot read the send stream");
+	if (!f) {
+		int e = errno;
+		close(fd);
+		return icc_err_sys(err, e, "cannot read the send stream");
+	}
 	struct icc_ss ss;
 	if (icc_ss_open(&ss, file_read, f) < 0) {
 		fclose(f);
@@ -248,38 +251,27 @@ static int send_diff(const char *a, const char *b, struct icc_changes *c, struct
 	int p[2];
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return icc_err_sys(err, errno, "cannot create a pipe");
-	int ep[2];
-	if (pipe2(ep, O_CLOEXEC) < 0) {
-		close(p[0]);
-		close(p[1]);
-		return icc_err_sys(err, errno, "cannot create a pipe");
-	}
-	pid_t pid = fork();
-	if (pid < 0) {
-		int e = errno;
-		close(p[0]); close(p[1]); close(ep[0]); close(ep[1]);
-		return icc_err_sys(err, e, "cannot run btrfs send");
-	}
-	if (pid == 0) {
-		dup2(p[1], 1);
-		dup2(ep[1], 2);
-		execlp("btrfs", "btrfs", "-q", "send", "--no-data", "-p", a, b, (char *)NULL);
-		dprintf(2, "cannot run btrfs: %s\n", strerror(errno));
-		_exit(127);
-	}
-	close(p[1]);
-	close(ep[1]);
-	int r = parse_stream(p[0], c, err);
+	const char *argv[] = {"btrfs", "-q", "send", "--no-data", "-p", a, b, NULL};
 	char msg[512];
-	ssize_t n = read(ep[0], msg, sizeof(msg) - 1);
-	msg[n > 0 ? n : 0] = '\0';
-	close(ep[0]);
-	int status;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (r == 0 && (!WIFEXITED(status) || WEXITSTATUS(status)))
+	struct icc_proc_opts o = {.in = ICC_PROC_NULL, .out = p[1], .err = ICC_PROC_CAPTURE,
+				  .msg = msg, .msg_size = sizeof(msg)};
+	struct icc_proc proc;
+	int r = icc_proc_start(argv, &o, &proc, err);
+	close(p[1]);
+	if (r < 0) {
+		close(p[0]);
+		return r;
+	}
+	r = parse_stream(p[0], c, err); /* closes p[0] */
+	struct icc_err werr;
+	int status = icc_proc_wait(&proc, &werr);
+	if (r == 0 && status < 0)
+		r = icc_err_set(err, -status, "%s", werr.msg);
+	else if (r == 0 && status != 0) {
+		const char *line = icc_proc_line(msg, false);
 		r = icc_err_set(err, EIO, "btrfs send failed (status %d): %s", status,
-				msg[0] ? strtok(msg, "\n") : "no message");
+				*line ? line : "no message");
+	}
 	return r;
 }
 

@@ -8,12 +8,12 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "icc/container.h"
 #include "icc/object.h"
 #include "icc/fsmount.h"
+#include "icc/proc.h"
 
 const char *icc_fs_binary(char *buf, size_t size)
 {
@@ -43,48 +43,23 @@ int icc_fs_start(const char *subvol, const char *mountpoint, const char *opts,
 {
 	char bin[PATH_MAX + 32];
 	const char *fs = icc_fs_binary(bin, sizeof(bin));
-	int pfd[2];
-	if (pipe2(pfd, O_CLOEXEC) < 0)
-		return icc_err_sys(err, errno, "cannot start icc-fs");
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(pfd[0]);
-		close(pfd[1]);
-		return icc_err_sys(err, errno, "cannot start icc-fs");
+	const char *argv[6];
+	int n = 0;
+	argv[n++] = fs;
+	if (opts && *opts) {
+		argv[n++] = "-o";
+		argv[n++] = opts;
 	}
-	if (pid == 0) {
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		dup2(pfd[1], 2);
-		int nul = open("/dev/null", O_RDWR);
-		if (nul >= 0) {
-			dup2(nul, 0);
-			dup2(nul, 1);
-		}
-		if (opts && *opts)
-			execlp(fs, fs, "-o", opts, subvol, mountpoint, (char *)NULL);
-		else
-			execlp(fs, fs, subvol, mountpoint, (char *)NULL);
-		dprintf(2, "cannot run '%s': %s\n", fs, strerror(errno));
-		_exit(127);
-	}
+	argv[n++] = subvol;
+	argv[n++] = mountpoint;
+	argv[n] = NULL;
 	/* icc-fs daemonizes once the mount is live; its stderr says why not */
-	close(pfd[1]);
 	char msg[512];
-	size_t len = 0;
-	ssize_t r;
-	while ((r = read(pfd[0], msg + len, sizeof(msg) - 1 - len)) > 0 || (r < 0 && errno == EINTR))
-		if (r > 0)
-			len += (size_t)r;
-	close(pfd[0]);
-	msg[len] = '\0';
-	msg[strcspn(msg, "\n")] = '\0';
-	int status;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		const char *m = msg;
+	const char *m;
+	int rc = icc_proc_first_line(argv, msg, sizeof(msg), &m, err);
+	if (rc < 0)
+		return rc;
+	if (rc != 0) {
 		if (!strncmp(m, "icc-fs: ", 8))
 			m += 8;
 		return icc_err_set(err, EIO, "%s", *m ? m : "icc-fs failed");

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <dirent.h>
 
@@ -13,6 +12,7 @@
 #include "icc/image.h"
 #include "icc/object.h"
 #include "icc/placeholders.h"
+#include "icc/proc.h"
 #include "icc/ref.h"
 
 /* The meta.json of a new image, before publishing. */
@@ -82,39 +82,15 @@ static int check_ref(const struct icc_image_opts *o, char *norm, size_t size,
 /* Run `cp -a --reflink=auto SRC/. DST` capturing its first error line. */
 static int reflink_copy(const char *src, const char *dst, struct icc_err *err)
 {
-	int pfd[2];
-	if (pipe2(pfd, O_CLOEXEC) < 0)
-		return icc_err_sys(err, errno, "pipe");
-	char from[4200];
+	char from[4200], msg[1024];
 	snprintf(from, sizeof(from), "%s/.", src);
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(pfd[0]);
-		close(pfd[1]);
-		return icc_err_sys(err, errno, "fork");
-	}
-	if (pid == 0) {
-		dup2(pfd[1], 2);
-		execlp("cp", "cp", "-a", "--reflink=auto", "--", from, dst, (char *)NULL);
-		_exit(127);
-	}
-	close(pfd[1]);
-	char buf[1024];
-	size_t n = 0;
-	ssize_t k;
-	while ((k = read(pfd[0], buf + n, sizeof(buf) - 1 - n)) > 0 && n < sizeof(buf) - 1)
-		n += (size_t)k;
-	while (k > 0)
-		k = read(pfd[0], (char[256]){0}, 256);
-	close(pfd[0]);
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	int status;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return icc_err_set(err, EIO, "cannot copy '%s': %s", src,
-				   n ? buf : "cp failed");
+	const char *argv[] = {"cp", "-a", "--reflink=auto", "--", from, dst, NULL};
+	const char *line;
+	int rc = icc_proc_first_line(argv, msg, sizeof(msg), &line, err);
+	if (rc < 0)
+		return rc;
+	if (rc != 0)
+		return icc_err_set(err, EIO, "cannot copy '%s': %s", src, *line ? line : "cp failed");
 	return 0;
 }
 

@@ -54,13 +54,12 @@ static void entry(struct icc_jsonlog *l, int stream, const char *text, size_t n)
 	cJSON_AddStringToObject(o, "log", t);
 	cJSON_AddStringToObject(o, "stream", stream ? "stderr" : "stdout");
 	cJSON_AddStringToObject(o, "time", now);
-	char *line = cJSON_PrintUnformatted(o);
+	size_t len;
+	char *line = icc_json_text(o, false, &len);
 	cJSON_Delete(o);
 	free(t);
 	if (!line)
 		return;
-	size_t len = strlen(line);
-	line[len++] = '\n'; /* over the NUL: written with its length */
 	if (l->size > 0 && l->size + (off_t)len > l->max) {
 		/* rotate once: the current file becomes .1, the older .1 goes */
 		close(l->fd);

@@ -241,14 +241,3 @@ int icc_layer_apply_fd(int layer_fd, const char *what, int dest_fd, struct icc_e
 		r = pass_entries(layer_fd, dest_fd, short_what, err);
 	return r;
 }
-
-int icc_layer_apply(const char *path, int dest_fd, struct icc_err *err)
-{
-	const char *what = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return icc_err_sys(err, errno, "cannot read layer '%s'", what);
-	int r = icc_layer_apply_fd(fd, what, dest_fd, err);
-	close(fd);
-	return r;
-}

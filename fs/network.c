@@ -14,8 +14,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "icc/cleanup.h"
 #include "icc/network.h"
 #include "icc/object.h"
+#include "icc/proc.h"
 #include "icc/runtime.h"
 
 #define NETNS_DIR ICC_NET_RUN "/netns"
@@ -48,15 +50,10 @@ static int memfd_with(const char *name, const char *text)
 	int fd = memfd_create(name, MFD_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	size_t len = text ? strlen(text) : 0, off = 0;
-	while (off < len) {
-		ssize_t w = write(fd, text + off, len - off);
-		if (w < 0) {
-			int e = errno;
-			close(fd);
-			return -e;
-		}
-		off += (size_t)w;
+	int w = text ? icc_write_all(fd, text, strlen(text)) : 0;
+	if (w < 0) {
+		close(fd);
+		return w;
 	}
 	lseek(fd, 0, SEEK_SET);
 	return fd;
@@ -75,6 +72,24 @@ static char *memfd_text(int fd)
 	return s;
 }
 
+/* Our environment with `path` ("PATH=...") for PATH; NULL when out of memory (ours then). */
+static char **env_with_path(char *path)
+{
+	size_t n = 0;
+	while (environ[n])
+		n++;
+	char **env = calloc(n + 2, sizeof(*env));
+	if (!env)
+		return NULL;
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(environ[i], "PATH=", 5))
+			env[k++] = environ[i];
+	env[k++] = path;
+	env[k] = NULL;
+	return env;
+}
+
 /*
  * `netavark --config DIR -a AARDVARK CMD NETNS` with `input` on stdin; its
  * stdout (JSON) in *output.  Without systemd as init, systemd-run (which
@@ -87,84 +102,42 @@ static int netavark(const char *cmd, const char *netns, const char *input, char 
 	const char *nv = find_bin(netavark_paths), *av = find_bin(aardvark_paths);
 	if (!nv)
 		return icc_err_set(err, ENOENT, "netavark is not installed (apt-get install netavark aardvark-dns)");
-	int in = memfd_with("netavark-in", input), out = memfd_with("netavark-out", NULL),
-	    er = memfd_with("netavark-err", NULL);
-	if (in < 0 || out < 0 || er < 0) {
-		int e = in < 0 ? -in : out < 0 ? -out : -er;
-		if (in >= 0)
-			close(in);
-		if (out >= 0)
-			close(out);
-		if (er >= 0)
-			close(er);
-		return icc_err_sys(err, e, "cannot run netavark");
+	cleanup_close int in = memfd_with("netavark-in", input);
+	cleanup_close int out = memfd_with("netavark-out", NULL);
+	cleanup_close int er = memfd_with("netavark-err", NULL);
+	if (in < 0 || out < 0 || er < 0)
+		return icc_err_sys(err, in < 0 ? -in : out < 0 ? -out : -er, "cannot run netavark");
+	const char *argv[10];
+	int n = 0;
+	argv[n++] = nv;
+	argv[n++] = "--config";
+	argv[n++] = NETAVARK_CONFIG;
+	if (av) {
+		argv[n++] = "--aardvark-binary";
+		argv[n++] = av;
 	}
-	bool systemd = access("/run/systemd/system", F_OK) == 0;
-	pid_t pid = fork();
-	if (pid < 0) {
-		int e = errno;
-		close(in);
-		close(out);
-		close(er);
-		return icc_err_sys(err, e, "cannot run netavark");
-	}
-	if (pid == 0) {
-		dup2(in, 0);
-		dup2(out, 1);
-		dup2(er, 2);
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		if (!systemd)
-			setenv("PATH", "/usr/sbin:/sbin", 1);
-		const char *argv[10];
-		int n = 0;
-		argv[n++] = nv;
-		argv[n++] = "--config";
-		argv[n++] = NETAVARK_CONFIG;
-		if (av) {
-			argv[n++] = "--aardvark-binary";
-			argv[n++] = av;
-		}
-		argv[n++] = cmd;
-		argv[n++] = netns;
-		argv[n] = NULL;
-		execv(nv, (char *const *)argv);
-		_exit(127);
-	}
-	close(in);
-	int status;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR) {
-			status = -1;
-			break;
-		}
-	char *o = memfd_text(out), *e = memfd_text(er);
-	close(out);
-	close(er);
-	int r = 0;
+	argv[n++] = cmd;
+	argv[n++] = netns;
+	argv[n] = NULL;
+	cleanup_free char **env = access("/run/systemd/system", F_OK) == 0 ? NULL
+				  : env_with_path("PATH=/usr/sbin:/sbin");
+	struct icc_proc_opts po = {.in = in, .out = out, .err = er, .envp = env};
+	int status = icc_proc_run(argv, &po, err);
+	if (status < 0)
+		return status;
+	cleanup_free char *o = memfd_text(out);
 	if (status != 0) {
 		/* {"error": "..."} on stdout, else the last line of stderr */
-		cJSON *j = o ? cJSON_Parse(o) : NULL;
+		cleanup_json cJSON *j = o ? cJSON_Parse(o) : NULL;
+		cleanup_free char *e = memfd_text(er);
 		const char *m = icc_json_str(j, "error");
-		char last[512] = "";
-		if (!m && e) {
-			char *end = e + strlen(e);
-			while (end > e && (end[-1] == '\n' || end[-1] == ' '))
-				*--end = '\0';
-			char *nl = strrchr(e, '\n');
-			snprintf(last, sizeof(last), "%s", nl ? nl + 1 : e);
-		}
-		r = icc_err_set(err, EIO, "netavark %s failed: %s", cmd,
-				m ? m : last[0] ? last : "no message");
-		cJSON_Delete(j);
+		const char *last = e ? icc_proc_line(e, true) : "";
+		return icc_err_set(err, EIO, "netavark %s failed: %s", cmd,
+				   m ? m : *last ? last : "no message");
 	}
-	free(e);
-	if (output && r == 0)
-		*output = o;
-	else
-		free(o);
-	return r;
+	if (output)
+		*output = icc_steal_ptr(&o);
+	return 0;
 }
 
 /* ---- network namespaces under /run/icc/netns ---- */

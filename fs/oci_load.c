@@ -555,6 +555,49 @@ static cJSON *layer_meta(struct loader *l, const struct img *im, size_t i, const
 	return meta;
 }
 
+/* Tag a loaded image with its own tags and `extra_tag`; record {id, tags, moved} in `loaded`. */
+static int tag_loaded(struct loader *l, const struct img *im, const char *final_id, const char *extra_tag,
+		      cJSON *loaded)
+{
+	int r = 0;
+	cJSON *tags = cJSON_Duplicate(im->tags, true);
+	if (extra_tag) {
+		char norm[ICC_REF_MAX];
+		if ((r = icc_ref_normalize(extra_tag, norm, sizeof(norm), l->err)) < 0) {
+			cJSON_Delete(tags);
+			return r;
+		}
+		cJSON_AddItemToArray(tags, cJSON_CreateString(norm));
+	}
+	/* a tag that named another image moves; that image stays, untagged (as Docker) */
+	cJSON *moved = cJSON_CreateArray();
+	if (cJSON_GetArraySize(tags) && (r = icc_store_lock(l->st, l->err)) == 0) {
+		cJSON *refs = NULL;
+		r = icc_refs_load(l->st, &refs, l->err);
+		const cJSON *t;
+		cJSON_ArrayForEach(t, tags) {
+			if (r < 0)
+				break;
+			const char *old = icc_json_str(refs, t->valuestring);
+			if (old && strcmp(old, final_id)) {
+				cJSON *mv = cJSON_CreateObject();
+				cJSON_AddStringToObject(mv, "tag", t->valuestring);
+				cJSON_AddStringToObject(mv, "old_id", old);
+				cJSON_AddItemToArray(moved, mv);
+			}
+			r = icc_refs_set(l->st, t->valuestring, final_id, l->err);
+		}
+		cJSON_Delete(refs);
+		icc_store_unlock(l->st);
+	}
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "id", final_id);
+	cJSON_AddItemToObject(o, "tags", tags);
+	cJSON_AddItemToObject(o, "moved", moved);
+	cJSON_AddItemToArray(loaded, o);
+	return r;
+}
+
 /* Apply one image's layers: reuse what the store has, stage the rest, publish in one go. */
 static int load_one(struct loader *l, struct img *im, cJSON *loaded, const char *extra_tag)
 {
@@ -668,43 +711,7 @@ static int load_one(struct loader *l, struct img *im, cJSON *loaded, const char 
 	}
 	if (r < 0)
 		return r;
-	/* tags */
-	cJSON *tags = cJSON_Duplicate(im->tags, true);
-	if (extra_tag) {
-		char norm[ICC_REF_MAX];
-		if ((r = icc_ref_normalize(extra_tag, norm, sizeof(norm), l->err)) < 0) {
-			cJSON_Delete(tags);
-			return r;
-		}
-		cJSON_AddItemToArray(tags, cJSON_CreateString(norm));
-	}
-	/* a tag that named another image moves; that image stays, untagged (as Docker) */
-	cJSON *moved = cJSON_CreateArray();
-	if (cJSON_GetArraySize(tags) && (r = icc_store_lock(l->st, l->err)) == 0) {
-		cJSON *refs = NULL;
-		r = icc_refs_load(l->st, &refs, l->err);
-		const cJSON *t;
-		cJSON_ArrayForEach(t, tags) {
-			if (r < 0)
-				break;
-			const char *old = icc_json_str(refs, t->valuestring);
-			if (old && strcmp(old, final_id)) {
-				cJSON *mv = cJSON_CreateObject();
-				cJSON_AddStringToObject(mv, "tag", t->valuestring);
-				cJSON_AddStringToObject(mv, "old_id", old);
-				cJSON_AddItemToArray(moved, mv);
-			}
-			r = icc_refs_set(l->st, t->valuestring, final_id, l->err);
-		}
-		cJSON_Delete(refs);
-		icc_store_unlock(l->st);
-	}
-	cJSON *o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "id", final_id);
-	cJSON_AddItemToObject(o, "tags", tags);
-	cJSON_AddItemToObject(o, "moved", moved);
-	cJSON_AddItemToArray(loaded, o);
-	return r;
+	return tag_loaded(l, im, final_id, extra_tag, loaded);
 }
 
 /* Archive authors choose names and media types that land in messages: one line, no escapes. */

@@ -53,11 +53,10 @@ static int blob_write(struct saver *s, const char *data, size_t len, char digest
 	int fd = openat(s->blobs, digest + 7, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return icc_err_sys(s->err, errno, "cannot write blob %s", digest);
-	ssize_t n = write(fd, data, len);
-	int e = errno;
+	int w = icc_write_all(fd, data, len);
 	close(fd);
-	if (n != (ssize_t)len)
-		return icc_err_sys(s->err, n < 0 ? e : EIO, "cannot write blob %s", digest);
+	if (w < 0)
+		return icc_err_sys(s->err, -w, "cannot write blob %s", digest);
 	return 0;
 }
 
@@ -240,24 +239,20 @@ static cJSON *tags_for(struct icc_store *st, const char *ref, const char *id)
 	return tags;
 }
 
-/* Save one image: its layers, config and manifest; adds to index and docker manifest. */
-static int save_image(struct saver *s, const char *ref, cJSON *index_manifests,
-		      cJSON *docker_manifest, struct icc_save_result *res)
+/* Image `id` and its parents, base first: ids in *chain, metadata in *metas (n of each). */
+static int lineage(struct saver *s, const char *id, char (**chainp)[ICC_ID_LEN + 1], cJSON ***metasp,
+		   size_t *np)
 {
-	char id[ICC_ID_LEN + 1];
-	int r = icc_image_resolve(s->st, ref, id, s->err);
-	if (r < 0)
-		return r;
-	/* the lineage, base first */
 	char (*chain)[ICC_ID_LEN + 1] = NULL;
 	cJSON **metas = NULL;
 	size_t n = 0;
+	int r = 0;
 	char cur[ICC_ID_LEN + 1];
 	memcpy(cur, id, sizeof(cur));
 	for (;;) {
 		cJSON *meta;
 		if ((r = icc_object_meta(s->st, ICC_IMAGE, cur, &meta, s->err)) < 0)
-			goto out;
+			break;
 		void *nc = realloc(chain, (n + 1) * sizeof(*chain));
 		void *nm = realloc(metas, (n + 1) * sizeof(*metas));
 		if (nc)
@@ -267,7 +262,7 @@ static int save_image(struct saver *s, const char *ref, cJSON *index_manifests,
 		if (!nc || !nm) {
 			cJSON_Delete(meta);
 			r = icc_err_set(s->err, ENOMEM, "out of memory");
-			goto out;
+			break;
 		}
 		memcpy(chain[n], cur, sizeof(cur));
 		metas[n++] = meta;
@@ -286,6 +281,39 @@ static int save_image(struct saver *s, const char *ref, cJSON *index_manifests,
 		metas[i] = metas[n - 1 - i];
 		metas[n - 1 - i] = m;
 	}
+	*chainp = chain;
+	*metasp = metas;
+	*np = n;
+	return r;
+}
+
+/* The config's history entry of one image: what made it, when, by whom. */
+static cJSON *history_entry(const cJSON *meta)
+{
+	cJSON *h = cJSON_CreateObject();
+	static const char *const keys[] = {"created", "created_by", "author", "comment"};
+	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		const char *v = icc_json_str(meta, keys[k]);
+		if (v && *v)
+			cJSON_AddStringToObject(h, keys[k], v);
+	}
+	return h;
+}
+
+/* Save one image: its layers, config and manifest; adds to index and docker manifest. */
+static int save_image(struct saver *s, const char *ref, cJSON *index_manifests,
+		      cJSON *docker_manifest, struct icc_save_result *res)
+{
+	char id[ICC_ID_LEN + 1];
+	int r = icc_image_resolve(s->st, ref, id, s->err);
+	if (r < 0)
+		return r;
+	/* the lineage, base first */
+	char (*chain)[ICC_ID_LEN + 1] = NULL;
+	cJSON **metas = NULL;
+	size_t n = 0;
+	if ((r = lineage(s, id, &chain, &metas, &n)) < 0)
+		goto out;
 	const cJSON *top = metas[n - 1];
 	cJSON *config = cJSON_CreateObject();
 	const char *created = icc_json_str(top, "created");
@@ -321,17 +349,7 @@ static int save_image(struct saver *s, const char *ref, cJSON *index_manifests,
 		char lp[128];
 		snprintf(lp, sizeof(lp), "blobs/sha256/%s", m.digest + 7);
 		cJSON_AddItemToArray(dlayers, cJSON_CreateString(lp));
-		cJSON *h = cJSON_CreateObject();
-		const char *v;
-		if ((v = icc_json_str(metas[i], "created")) && *v)
-			cJSON_AddStringToObject(h, "created", v);
-		if ((v = icc_json_str(metas[i], "created_by")) && *v)
-			cJSON_AddStringToObject(h, "created_by", v);
-		if ((v = icc_json_str(metas[i], "author")) && *v)
-			cJSON_AddStringToObject(h, "author", v);
-		if ((v = icc_json_str(metas[i], "comment")) && *v)
-			cJSON_AddStringToObject(h, "comment", v);
-		cJSON_AddItemToArray(history, h);
+		cJSON_AddItemToArray(history, history_entry(metas[i]));
 		res->layers++;
 	}
 	char cdigest[ICC_DIGEST_LEN + 1], mdigest[ICC_DIGEST_LEN + 1];
@@ -420,6 +438,64 @@ static int open_layout_dir(const char *path, bool *created, struct icc_err *err)
 	return fd;
 }
 
+/* docker save's "repositories": {"name": {"tag": "<top layer id>"}}, from manifest.json */
+static cJSON *docker_repositories(const cJSON *dman)
+{
+	cJSON *repos = cJSON_CreateObject();
+	const cJSON *m;
+	cJSON_ArrayForEach(m, dman) {
+		const cJSON *tags = cJSON_GetObjectItemCaseSensitive(m, "RepoTags");
+		const cJSON *ls = cJSON_GetObjectItemCaseSensitive(m, "Layers");
+		const cJSON *last = cJSON_GetArrayItem(ls, cJSON_GetArraySize(ls) - 1);
+		const cJSON *t;
+		cJSON_ArrayForEach(t, tags) {
+			char name[ICC_REF_MAX], tag[ICC_REF_MAX];
+			icc_ref_split(t->valuestring, name, sizeof(name), tag, sizeof(tag));
+			cJSON *rn = cJSON_GetObjectItemCaseSensitive(repos, name);
+			if (!rn)
+				rn = cJSON_AddObjectToObject(repos, name);
+			if (last && cJSON_IsString(last) && strlen(last->valuestring) > 13)
+				cJSON_AddStringToObject(rn, tag, last->valuestring + 13);
+		}
+	}
+	return repos;
+}
+
+/* The layout directory as one tar, to the output file (by rename) or fd. */
+static int write_layout_tar(struct saver *s, struct icc_save_result *res)
+{
+	int r = 0;
+	int fd = s->o->out_fd, tfd = -1;
+	char tmp[4200] = "";
+	if (s->o->out_path) {
+		snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", s->o->out_path);
+		fd = tfd = mkostemp(tmp, O_CLOEXEC);
+		if (fd < 0)
+			r = icc_err_sys(s->err, errno, "cannot create '%s'", s->o->out_path);
+		else
+			fchmod(fd, 0644);
+	}
+	struct icc_tarw *w;
+	if (r == 0 && (r = icc_tarw_open(&w, fd, "none", s->err)) == 0) {
+		r = icc_tarw_tree(w, s->dfd, s->err);
+		if (r == 0)
+			r = icc_tarw_close(w, s->err);
+		else
+			icc_tarw_free(w);
+	}
+	if (tfd >= 0) {
+		if (r == 0 && (fsync(tfd) < 0 || rename(tmp, s->o->out_path) < 0))
+			r = icc_err_sys(s->err, errno, "cannot write '%s'", s->o->out_path);
+		struct stat sb;
+		if (r == 0 && fstat(tfd, &sb) == 0)
+			res->bytes = (uint64_t)sb.st_size;
+		close(tfd);
+		if (r < 0)
+			unlink(tmp);
+	}
+	return r;
+}
+
 int icc_oci_save(struct icc_store *st, const char *const *refs, int nrefs,
 		 const struct icc_save_opts *o, struct icc_save_result *res,
 		 struct icc_err *err)
@@ -484,61 +560,15 @@ int icc_oci_save(struct icc_store *st, const char *const *refs, int nrefs,
 	if (r == 0 && o->format == ICC_DOCKER_ARCHIVE) {
 		r = write_json_file(&s, "manifest.json", dman);
 		if (r == 0) {
-			/* "repositories": {"name": {"tag": "<top layer id>"}} as docker save writes */
-			cJSON *repos = cJSON_CreateObject();
-			const cJSON *m;
-			cJSON_ArrayForEach(m, dman) {
-				const cJSON *tags = cJSON_GetObjectItemCaseSensitive(m, "RepoTags");
-				const cJSON *ls = cJSON_GetObjectItemCaseSensitive(m, "Layers");
-				const cJSON *last = cJSON_GetArrayItem(ls, cJSON_GetArraySize(ls) - 1);
-				const cJSON *t;
-				cJSON_ArrayForEach(t, tags) {
-					char name[ICC_REF_MAX], tag[ICC_REF_MAX];
-					icc_ref_split(t->valuestring, name, sizeof(name), tag, sizeof(tag));
-					cJSON *rn = cJSON_GetObjectItemCaseSensitive(repos, name);
-					if (!rn)
-						rn = cJSON_AddObjectToObject(repos, name);
-					if (last && cJSON_IsString(last) && strlen(last->valuestring) > 13)
-						cJSON_AddStringToObject(rn, tag, last->valuestring + 13);
-				}
-			}
+			cJSON *repos = docker_repositories(dman);
 			r = write_json_file(&s, "repositories", repos);
 			cJSON_Delete(repos);
 		}
 	}
 	cJSON_Delete(index);
 	cJSON_Delete(dman);
-	if (r == 0 && o->format != ICC_OCI_DIR) {
-		/* the layout as one tar */
-		int fd = o->out_fd, tfd = -1;
-		char tmp[4200] = "";
-		if (o->out_path) {
-			snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", o->out_path);
-			fd = tfd = mkostemp(tmp, O_CLOEXEC);
-			if (fd < 0)
-				r = icc_err_sys(err, errno, "cannot create '%s'", o->out_path);
-			else
-				fchmod(fd, 0644);
-		}
-		struct icc_tarw *w;
-		if (r == 0 && (r = icc_tarw_open(&w, fd, "none", err)) == 0) {
-			r = icc_tarw_tree(w, s.dfd, err);
-			if (r == 0)
-				r = icc_tarw_close(w, err);
-			else
-				icc_tarw_free(w);
-		}
-		if (tfd >= 0) {
-			if (r == 0 && (fsync(tfd) < 0 || rename(tmp, o->out_path) < 0))
-				r = icc_err_sys(err, errno, "cannot write '%s'", o->out_path);
-			struct stat sb;
-			if (r == 0 && fstat(tfd, &sb) == 0)
-				res->bytes = (uint64_t)sb.st_size;
-			close(tfd);
-			if (r < 0)
-				unlink(tmp);
-		}
-	}
+	if (r == 0 && o->format != ICC_OCI_DIR)
+		r = write_layout_tar(&s, res); /* the layout as one tar */
 	if (s.blobs >= 0)
 		close(s.blobs);
 	close(s.dfd);

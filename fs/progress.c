@@ -62,20 +62,6 @@ void icc_meter_finish(struct icc_meter *m)
 	pthread_mutex_unlock(&m->lock);
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 static void *relay_main(void *arg)
 {
 	struct icc_relay *r = arg;
@@ -92,7 +78,7 @@ static void *relay_main(void *arg)
 		}
 		if (n == 0)
 			break;
-		int w = write_all(to, buf, (size_t)n);
+		int w = icc_write_all(to, buf, (size_t)n);
 		if (w < 0) {
 			/* input: the library stopped reading (EPIPE) - not our failure */
 			if (!r->input)

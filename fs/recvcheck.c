@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "icc/recvcheck.h"
+#include "icc/util.h"
 
 /*
  * btrfs receive joins each path of the stream onto the subvolume's path and
@@ -152,19 +153,6 @@ static const char *show(const unsigned char *p, uint32_t n, char out[96])
 		memcpy(out + o, "...", 3), o += 3;
 	out[o] = '\0';
 	return out;
-}
-
-static void uuid_show(const uint8_t u[16], char out[37])
-{
-	static const char hex[] = "0123456789abcdef";
-	int o = 0;
-	for (int i = 0; i < 16; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			out[o++] = '-';
-		out[o++] = hex[u[i] >> 4];
-		out[o++] = hex[u[i] & 15];
-	}
-	out[o] = '\0';
 }
 
 /* The stream is refused: "cannot receive NAME: command N (mkfile): REASON". */
@@ -366,7 +354,7 @@ static int check_clone(struct check *c)
 		return check_path(c, "clone source", p, n, false, true);
 	if (c->snapshot && !memcmp(cu, c->puuid, 16) && ct == c->pctransid)
 		return check_parent_file(c, p, n);
-	uuid_show(cu, u);
+	icc_uuid_format(cu, u);
 	return refuse(c, "clones from subvolume %s (transid %llu), which is neither this one nor its parent",
 		      u, (unsigned long long)ct);
 }
@@ -396,7 +384,7 @@ static int begin(struct check *c)
 		return refuse(c, "makes subvolume '%s', not '%s'", show(p, n, b), ex->subvol);
 	if (ex->check_uuid && memcmp(c->uuid, ex->uuid, 16))
 		return refuse(c, "the subvolume's uuid %s is not the one the header names",
-			      (uuid_show(c->uuid, u), u));
+			      (icc_uuid_format(c->uuid, u), u));
 	if (c->ss.cmd == ICC_SS_SUBVOL) {
 		if (ex->parent)
 			return refuse(c, "a full stream, but the header names a parent");
@@ -417,7 +405,7 @@ static int begin(struct check *c)
 			    c->pctransid == ex->parent_stransid;
 		if (!own && !recv)
 			return refuse(c, "snapshots subvolume %s (transid %llu), not the declared parent",
-				      (uuid_show(c->puuid, u), u), (unsigned long long)c->pctransid);
+				      (icc_uuid_format(c->puuid, u), u), (unsigned long long)c->pctransid);
 		c->snapshot = true;
 	}
 	c->started = true;

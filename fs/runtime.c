@@ -8,14 +8,15 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/magic.h>
 
+#include "icc/cleanup.h"
 #include "icc/container.h"
 #include "icc/network.h"
 #include "icc/object.h"
+#include "icc/proc.h"
 #include "icc/runtime.h"
 #include "icc/snapdir.h"
 #include "icc/snapref.h"
@@ -65,7 +66,12 @@ int icc_runtime_cmd(struct icc_store *st, const char *runtime, const char *const
 	mkdir(parent, 0700);
 	mkdir(state, 0700);
 
-	const char *argv[64];
+	size_t nargs = 0;
+	while (args[nargs])
+		nargs++;
+	cleanup_free const char **argv = calloc(nargs + 10, sizeof(*argv));
+	if (!argv)
+		return icc_err_set(err, ENOMEM, "cannot run %s: out of memory", runtime);
 	int n = 0;
 	bool wrap = !strcmp(runtime, "crun") && hybrid_cgroups();
 	if (wrap) {
@@ -80,63 +86,17 @@ int icc_runtime_cmd(struct icc_store *st, const char *runtime, const char *const
 	}
 	argv[n++] = "--root";
 	argv[n++] = state;
-	for (int i = 0; args[i] && n < 63; i++)
+	for (int i = 0; args[i]; i++)
 		argv[n++] = args[i];
 	argv[n] = NULL;
 
-	int pfd[2] = {-1, -1};
-	if (errfd < 0 && pipe2(pfd, O_CLOEXEC) < 0)
-		return icc_err_sys(err, errno, "cannot run %s", runtime);
-	pid_t pid = fork();
-	if (pid < 0) {
-		int e = errno;
-		if (pfd[0] >= 0) {
-			close(pfd[0]);
-			close(pfd[1]);
-		}
-		return icc_err_sys(err, e, "cannot run %s", runtime);
-	}
-	if (pid == 0) {
-		int nul = open("/dev/null", O_RDWR);
-		int fds[3] = {infd < 0 ? nul : infd, outfd < 0 ? nul : outfd, errfd < 0 ? pfd[1] : errfd};
-		int tmp[3];
-		for (int i = 0; i < 3; i++)
-			tmp[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 10);
-		for (int i = 0; i < 3; i++)
-			dup2(tmp[i], i);
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		signal(SIGPIPE, SIG_DFL);
-		execvp(argv[0], (char *const *)argv);
-		dprintf(2, "cannot run '%s': %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	size_t len = 0;
-	if (pfd[0] >= 0) {
-		close(pfd[1]);
-		char junk[4096];
-		ssize_t r;
-		for (;;) {
-			char *dst = errbuf && len + 1 < errsize ? errbuf + len : junk;
-			size_t room = errbuf && len + 1 < errsize ? errsize - 1 - len : sizeof(junk);
-			r = read(pfd[0], dst, room);
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r <= 0)
-				break;
-			if (dst != junk)
-				len += (size_t)r;
-		}
-		close(pfd[0]);
-	}
+	struct icc_proc_opts o = {.in = infd < 0 ? ICC_PROC_NULL : infd,
+				  .out = outfd < 0 ? ICC_PROC_NULL : outfd,
+				  .err = errfd < 0 ? ICC_PROC_CAPTURE : errfd,
+				  .msg = errbuf, .msg_size = errbuf ? errsize : 0};
 	if (errbuf && errsize)
-		errbuf[len] = '\0';
-	int status;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return icc_err_sys(err, errno, "cannot wait for %s", runtime);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		errbuf[0] = '\0';
+	return icc_proc_run(argv, &o, err);
 }
 
 void icc_runtime_errmsg(const char *raw, char *out, size_t size)

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "icc/cleanup.h"
 #include "icc/object.h"
 #include "icc/runtime.h"
 #include "icc/snapdir.h"
@@ -41,7 +42,15 @@ int icc_exec_tty(struct icc_store *st, const char *runtime, const char *id,
 	int lfd = icc_console_listen(sock, err);
 	if (lfd < 0)
 		return lfd;
-	const char *args[220];
+	size_t nrest = 0;
+	while (rest[nrest])
+		nrest++;
+	cleanup_free const char **args = calloc(nrest + 8, sizeof(*args));
+	if (!args) {
+		close(lfd);
+		unlink(sock);
+		return icc_err_set(err, ENOMEM, "exec: out of memory");
+	}
 	int n = 0;
 	args[n++] = "exec";
 	args[n++] = "--tty";
@@ -50,7 +59,7 @@ int icc_exec_tty(struct icc_store *st, const char *runtime, const char *id,
 	args[n++] = sock;
 	args[n++] = "--pid-file";
 	args[n++] = pidfile;
-	for (int i = 0; rest[i] && n < 219; i++)
+	for (int i = 0; rest[i]; i++)
 		args[n++] = rest[i];
 	args[n] = NULL;
 	char errbuf[4096] = "";

@@ -12,7 +12,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "icc/attach.h"
 #include "icc/hostconfig.h"
 #include "icc/network.h"
 #include "icc/object.h"
@@ -317,34 +316,6 @@ static int launch(struct icc_store *st, const char *id, const struct icc_launch_
 	return 0;
 }
 
-/*
- * A terminal in the foreground (run -it, start -ai): the monitor keeps the
- * console and we attach to it, so the detach keys leave it running.
- */
-static int start_attached(struct icc_store *st, const char *id, const struct icc_launch_opts *o,
-			  int *exit_code, struct icc_err *err)
-{
-	struct icc_launch_opts d = *o;
-	d.detach = true;
-	int r = icc_container_start(st, id, &d, exit_code, err);
-	if (r < 0)
-		return r;
-	struct icc_attach_opts ao = {
-		.detach_keys = o->detach_keys,
-		.no_stdin = !o->stdin_open,
-		.sig_proxy = true,
-	};
-	bool detached;
-	r = icc_attach(st, id, &ao, exit_code, &detached, err);
-	if (r < 0) {
-		*exit_code = 125;
-		return r;
-	}
-	if (detached)
-		*exit_code = 0;
-	return 0;
-}
-
 /* Should the container be started again after it ended with `code`?  Reads its meta afresh. */
 static bool restart_due(struct icc_store *st, const char *id, int code, int restarts)
 {
@@ -454,8 +425,6 @@ static pid_t daemonize(int keep_fd)
 int icc_container_start(struct icc_store *st, const char *id, const struct icc_launch_opts *o,
 			int *exit_code, struct icc_err *err)
 {
-	if (!o->detach && o->tty)
-		return start_attached(st, id, o, exit_code, err);
 	if (!o->detach) {
 		int64_t t0 = icc_now_ns();
 		int r = launch(st, id, o, 1, 2, -1, exit_code, err);

@@ -92,8 +92,10 @@ int icc_save_request_parse(const char *buf, size_t size, char *name, size_t nsiz
 	memcpy(name, buf, namelen);
 	name[namelen] = '\0';
 	if (namelen > 0 && !icc_snap_name_valid(name)) {
+		icc_printable(name); /* the container's text, shown on the host */
+		r = icc_err_set(err, EINVAL, "invalid snapshot name '%s'", name);
 		name[0] = '\0';
-		return icc_err_set(err, EINVAL, "invalid snapshot name");
+		return r;
 	}
 	const char *msg = nl ? nl + 1 : buf + size;
 	r = take_text(msg, (size_t)(buf + size - msg), message, err);

@@ -4,17 +4,16 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sched.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include "icc/cleanup.h"
 #include "icc/container.h"
 #include "icc/image.h"
 #include "icc/object.h"
 #include "icc/oci.h"
+#include "icc/proc.h"
 #include "icc/recvcheck.h"
 #include "icc/ref.h"
 #include "icc/snapref.h"
@@ -26,86 +25,13 @@
  */
 #define MAGIC "ICC-SEND 1\n"
 
-/* private_mounts: the child gets its own mount namespace, propagation private */
-static int run(char *const argv[], int in_fd, int out_fd, bool private_mounts, struct icc_err *err)
-{
-	int pfd[2];
-	if (pipe2(pfd, O_CLOEXEC) < 0)
-		return icc_err_sys(err, errno, "pipe");
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(pfd[0]);
-		close(pfd[1]);
-		return icc_err_sys(err, errno, "fork");
-	}
-	if (pid == 0) {
-		if (in_fd >= 0 && in_fd != 0)
-			dup2(in_fd, 0);
-		if (out_fd >= 0 && out_fd != 1)
-			dup2(out_fd, 1);
-		if (in_fd == 0)
-			fcntl(0, F_SETFD, 0);
-		if (out_fd == 1)
-			fcntl(1, F_SETFD, 0);
-		dup2(pfd[1], 2);
-		if (private_mounts && (unshare(CLONE_NEWNS) < 0 ||
-				       mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)) {
-			fprintf(stderr, "cannot make a private mount namespace: %s\n", strerror(errno));
-			_exit(126);
-		}
-		execvp(argv[0], argv);
-		fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	close(pfd[1]);
-	char buf[4096], last[1024] = "";
-	size_t n = 0;
-	ssize_t k;
-	while ((k = read(pfd[0], buf + n, sizeof(buf) - 1 - n)) > 0) {
-		n += (size_t)k;
-		buf[n] = '\0';
-		char *nl;
-		while ((nl = strchr(buf, '\n'))) {
-			*nl = '\0';
-			if (*buf)
-				snprintf(last, sizeof(last), "%s", buf);
-			memmove(buf, nl + 1, n - (size_t)(nl + 1 - buf) + 1);
-			n -= (size_t)(nl + 1 - buf);
-		}
-		if (n >= sizeof(buf) - 1)
-			n = 0;
-	}
-	if (n && *buf)
-		snprintf(last, sizeof(last), "%s", buf);
-	close(pfd[0]);
-	int status;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return icc_err_set(err, EIO, "%s failed: %s", argv[0], *last ? last : "no message");
-	return 0;
-}
-
-int icc_run(char *const argv[], int in_fd, int out_fd, struct icc_err *err)
-{
-	return run(argv, in_fd, out_fd, false, err);
-}
-
+/* "" for the all-zero UUID (none) */
 static void uuid_text(const uint8_t u[16], char out[37])
 {
-	static const char hex[] = "0123456789abcdef";
-	int o = 0;
-	bool zero = true;
-	for (int i = 0; i < 16; i++) {
-		if (u[i])
-			zero = false;
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			out[o++] = '-';
-		out[o++] = hex[u[i] >> 4];
-		out[o++] = hex[u[i] & 15];
-	}
-	out[o] = '\0';
-	if (zero)
+	static const uint8_t none[16];
+	if (memcmp(u, none, sizeof(none)))
+		icc_uuid_format(u, out);
+	else
 		out[0] = '\0';
 }
 
@@ -177,19 +103,10 @@ static int locate(struct icc_store *st, const char *ref, char *path, size_t psiz
 	return icc_err_set(err, ENOENT, "no such image or snapshot '%s'", ref);
 }
 
-static int write_all(int fd, const void *buf, size_t len, struct icc_err *err)
+static int write_stream(int fd, const void *buf, size_t len, struct icc_err *err)
 {
-	const char *p = buf;
-	while (len) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return icc_err_sys(err, n < 0 ? errno : EIO, "cannot write the stream");
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	int r = icc_write_all(fd, buf, len);
+	return r < 0 ? icc_err_sys(err, -r, "cannot write the stream") : 0;
 }
 
 int icc_send(struct icc_store *st, const char *what, const char *parent, int out_fd,
@@ -219,15 +136,15 @@ int icc_send(struct icc_store *st, const char *what, const char *parent, int out
 		char *txt = cJSON_PrintUnformatted(hdr);
 		char len[16];
 		snprintf(len, sizeof(len), "%010zu\n", strlen(txt));
-		r = write_all(out_fd, MAGIC, strlen(MAGIC), err);
+		r = write_stream(out_fd, MAGIC, strlen(MAGIC), err);
 		if (r == 0)
-			r = write_all(out_fd, len, strlen(len), err);
+			r = write_stream(out_fd, len, strlen(len), err);
 		if (r == 0)
-			r = write_all(out_fd, txt, strlen(txt), err);
+			r = write_stream(out_fd, txt, strlen(txt), err);
 		free(txt);
 	}
 	if (r == 0) {
-		char *argv[8];
+		const char *argv[8];
 		int k = 0;
 		argv[k++] = "btrfs";
 		argv[k++] = "send";
@@ -238,7 +155,7 @@ int icc_send(struct icc_store *st, const char *what, const char *parent, int out
 		}
 		argv[k++] = path;
 		argv[k] = NULL;
-		r = icc_run(argv, -1, out_fd, err);
+		r = icc_proc_check(argv, &(struct icc_proc_opts){.in = ICC_PROC_NULL, .out = out_fd}, err);
 	}
 	cJSON_Delete(hdr);
 	cJSON_Delete(phdr);
@@ -366,15 +283,10 @@ static ssize_t spool_read(void *ctx, void *buf, size_t len)
 			break;
 		got += (size_t)n;
 	}
-	for (size_t off = 0; off < got;) {
-		ssize_t n = write(sp->out, (char *)buf + off, got - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			sp->werr = n < 0 ? errno : EIO;
-			return -sp->werr;
-		}
-		off += (size_t)n;
+	int w = icc_write_all(sp->out, buf, got);
+	if (w < 0) {
+		sp->werr = -w;
+		return w;
 	}
 	return (ssize_t)got;
 }
@@ -454,53 +366,36 @@ int icc_receive(struct icc_store *st, int in_fd, const char *name, const char *t
 	if (len[10] != '\n' || !strtoul(len, NULL, 10) || strtoul(len, NULL, 10) > (1 << 24))
 		return icc_err_set(err, EINVAL, "not an icc send stream (bad header length)");
 	size_t n = strtoul(len, NULL, 10);
-	char *txt = malloc(n + 1);
+	cleanup_free char *txt = malloc(n + 1);
 	if (!txt)
 		return icc_err_set(err, ENOMEM, "out of memory");
-	if ((r = read_exact(in_fd, txt, n, err)) < 0) {
-		free(txt);
+	if ((r = read_exact(in_fd, txt, n, err)) < 0)
 		return r;
-	}
 	txt[n] = '\0';
-	cJSON *hdr = cJSON_Parse(txt);
-	free(txt);
+	cleanup_json cJSON *hdr = cJSON_Parse(txt);
 	const char *id = icc_json_str(hdr, "id");
 	cJSON *meta = cJSON_GetObjectItemCaseSensitive(hdr, "meta");
-	if (!hdr || !id || strlen(id) != ICC_ID_LEN || !icc_is_hex(id, ICC_ID_LEN) || !cJSON_IsObject(meta)) {
-		cJSON_Delete(hdr);
+	if (!hdr || !id || strlen(id) != ICC_ID_LEN || !icc_is_hex(id, ICC_ID_LEN) || !cJSON_IsObject(meta))
 		return icc_err_set(err, EINVAL, "not an icc send stream (bad header)");
-	}
-	if (icc_object_exists(st, ICC_IMAGE, id)) {
-		r = icc_err_set(err, EEXIST, "image %.12s is already in this store", id);
-		cJSON_Delete(hdr); /* after the message: `id` points into it */
-		return r;
-	}
+	if (icc_object_exists(st, ICC_IMAGE, id))
+		return icc_err_set(err, EEXIST, "image %.12s is already in this store", id);
 	const cJSON *p = cJSON_GetObjectItemCaseSensitive(hdr, "parent");
 	char parent[ICC_ID_LEN + 1] = "";
-	if (p && !find_by_uuid(st, icc_json_str(p, "uuid"), icc_json_str(p, "received_uuid"), parent)) {
-		r = icc_err_set(err, ENOENT, "cannot receive: the parent %s %.12s is not in this store (send it first, without -p)",
-				icc_json_str(p, "kind") ? icc_json_str(p, "kind") : "image",
-				icc_json_str(p, "id") ? icc_json_str(p, "id") : "?");
-		cJSON_Delete(hdr);
+	if (p && !find_by_uuid(st, icc_json_str(p, "uuid"), icc_json_str(p, "received_uuid"), parent))
+		return icc_err_set(err, ENOENT, "cannot receive: the parent %s %.12s is not in this store (send it first, without -p)",
+				   icc_json_str(p, "kind") ? icc_json_str(p, "kind") : "image",
+				   icc_json_str(p, "id") ? icc_json_str(p, "id") : "?");
+	cleanup_close int spool = -1;
+	if ((r = check_stream(st, in_fd, name, hdr, parent, &spool, err)) < 0)
 		return r;
-	}
-	int spool = -1;
-	if ((r = check_stream(st, in_fd, name, hdr, parent, &spool, err)) < 0) {
-		cJSON_Delete(hdr);
-		return r;
-	}
 	/* stage under the sender's id, so lineage and later sends line up */
 	struct icc_stage sg;
 	memcpy(sg.id, id, ICC_ID_LEN + 1);
 	sg.dirfd = -1;
 	char rel[128], dir[4300];
 	snprintf(rel, sizeof(rel), "tmp/%s", id);
-	if (mkdirat(st->root_fd, rel, 0700) < 0) {
-		r = icc_err_sys(err, errno, "cannot create '%s/%s'", st->root, rel);
-		close(spool);
-		cJSON_Delete(hdr);
-		return r;
-	}
+	if (mkdirat(st->root_fd, rel, 0700) < 0)
+		return icc_err_sys(err, errno, "cannot create '%s/%s'", st->root, rel);
 	sg.dirfd = openat(st->root_fd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	snprintf(dir, sizeof(dir), "%s/%s", st->root, rel);
 	/*
@@ -508,9 +403,9 @@ int icc_receive(struct icc_store *st, int in_fd, const char *name, const char *t
 	 * a mount namespace of its own, so a path the check let through cannot
 	 * reach the host or the rest of the store.
 	 */
-	char *argv[] = {"btrfs", "receive", "-q", "--chroot", "-e", dir, NULL};
-	r = sg.dirfd < 0 ? icc_err_sys(err, errno, "cannot open '%s'", dir) : run(argv, spool, -1, true, err);
-	close(spool);
+	const char *argv[] = {"btrfs", "receive", "-q", "--chroot", "-e", dir, NULL};
+	struct icc_proc_opts po = {.in = spool, .out = ICC_PROC_NULL, .private_mounts = true};
+	r = sg.dirfd < 0 ? icc_err_sys(err, errno, "cannot open '%s'", dir) : icc_proc_check(argv, &po, err);
 	struct stat sb;
 	if (r == 0 && fstatat(sg.dirfd, "rootfs", &sb, 0) < 0)
 		r = icc_err_set(err, EINVAL, "the stream did not hold an icc rootfs");
@@ -532,6 +427,5 @@ int icc_receive(struct icc_store *st, int in_fd, const char *name, const char *t
 		icc_stage_abort(st, &sg);
 	if (r == 0)
 		memcpy(out_id, id, ICC_ID_LEN + 1);
-	cJSON_Delete(hdr);
 	return r;
 }

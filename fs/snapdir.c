@@ -50,33 +50,10 @@ static int bu_errno(enum btrfs_util_error e)
 	return errno ? errno : EIO;
 }
 
-static int mkdir_p(const char *path, mode_t leaf_mode)
-{
-	if (mkdir(path, leaf_mode) == 0 || errno == EEXIST)
-		return 0;
-	if (errno != ENOENT)
-		return -errno;
-	char *copy = strdup(path);
-	if (!copy)
-		return -ENOMEM;
-	char *slash = strrchr(copy, '/');
-	int r = -ENOENT;
-	if (slash && slash != copy) {
-		*slash = '\0';
-		r = mkdir_p(copy, 0755);
-	}
-	free(copy);
-	if (r < 0)
-		return r;
-	if (mkdir(path, leaf_mode) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 int icc_snapdir_open(struct icc_snapdir *sd, const char *path, struct icc_err *err)
 {
 	sd->dirfd = -1;
-	int r = mkdir_p(path, 0700);
+	int r = icc_mkdir_p(path, 0700);
 	if (r < 0)
 		return icc_err_sys(err, -r, "cannot create snapshot directory '%s'", path);
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -174,16 +151,11 @@ static int write_meta(int tfd, const char *id, const char *created_txt,
 			return icc_err_set(err, ENOMEM, "out of memory writing snapshot metadata");
 		}
 	}
-	char *text = cJSON_Print(meta);
+	size_t len;
+	char *t2 = icc_json_text(meta, true, &len);
 	cJSON_Delete(meta);
-	size_t len = text ? strlen(text) : 0;
-	char *t2 = text ? realloc(text, len + 2) : NULL;
-	if (!t2) {
-		free(text);
+	if (!t2)
 		return icc_err_set(err, ENOMEM, "out of memory writing snapshot metadata");
-	}
-	t2[len++] = '\n';
-	t2[len] = '\0';
 	/* the staging dir is ours alone: no temp file and rename needed, a
 	 * crash leaves the whole dir as garbage anyway */
 	int fd = openat(tfd, "meta.json", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
@@ -192,20 +164,7 @@ static int write_meta(int tfd, const char *id, const char *created_txt,
 		free(t2);
 		return icc_err_sys(err, e, "cannot create 'meta.json'");
 	}
-	const char *p = t2;
-	size_t left = len;
-	int e = 0;
-	while (left > 0) {
-		ssize_t n = write(fd, p, left);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			e = errno;
-			break;
-		}
-		p += n;
-		left -= (size_t)n;
-	}
+	int e = -icc_write_all(fd, t2, len);
 	free(t2);
 	if (!e && fsync(fd) < 0)
 		e = errno;

@@ -8,11 +8,11 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/magic.h>
 
+#include "icc/proc.h"
 #include "icc/qgroup.h"
 #include "icc/store.h"
 
@@ -38,28 +38,13 @@ const char *icc_store_missing_prereq(void)
 			if (strstr(line, "\tbtrfs"))
 				have_btrfs = 1;
 		fclose(f);
-		if (!have_btrfs && system("modprobe btrfs >/dev/null 2>&1") != 0)
+		const char *modprobe[] = {"modprobe", "btrfs", NULL};
+		struct icc_proc_opts quiet = {.in = ICC_PROC_NULL, .out = ICC_PROC_NULL, .err = ICC_PROC_NULL};
+		struct icc_err e;
+		if (!have_btrfs && icc_proc_run(modprobe, &quiet, &e) != 0)
 			return "the kernel has no btrfs support (modprobe btrfs failed)";
 	}
 	return NULL;
-}
-
-static int mkdir_p(const char *path, mode_t mode)
-{
-	char buf[4096];
-	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
-		return -ENAMETOOLONG;
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, mode) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
 }
 
 static bool on_btrfs(const char *path)
@@ -68,26 +53,11 @@ static bool on_btrfs(const char *path)
 	return statfs(path, &sfs) == 0 && sfs.f_type == BTRFS_SUPER_MAGIC;
 }
 
-/* Run argv quietly; returns the exit status or -errno. */
-static int run_quiet(char *const argv[])
+/* Run argv with stdin and stdout on /dev/null; returns the exit status or -errno. */
+static int run_quiet(const char *const argv[])
 {
-	pid_t pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDWR);
-		if (null >= 0) {
-			dup2(null, 0);
-			dup2(null, 1);
-		}
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	int status;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	struct icc_err e;
+	return icc_proc_run(argv, &(struct icc_proc_opts){.in = ICC_PROC_NULL, .out = ICC_PROC_NULL, .err = 2}, &e);
 }
 
 /* Make sure `root` is a btrfs mount, creating <root>.img on first use. */
@@ -115,13 +85,13 @@ static int ensure_btrfs(struct icc_store *st, const char *root, struct icc_err *
 	if (!size || !*size)
 		size = ICC_DEFAULT_STORE_SIZE;
 	if (fresh) {
-		char *tr[] = {"truncate", "-s", (char *)size, img, NULL};
+		const char *tr[] = {"truncate", "-s", size, img, NULL};
 		if (run_quiet(tr) != 0) {
 			unlink(img);
 			r = icc_err_set(err, EINVAL, "cannot size store image '%s' to '%s' (check ICC_STORE_SIZE)", img, size);
 			goto out;
 		}
-		char *mk[] = {"mkfs.btrfs", "-q", img, NULL};
+		const char *mk[] = {"mkfs.btrfs", "-q", img, NULL};
 		int rc = run_quiet(mk);
 		if (rc != 0) {
 			unlink(img);
@@ -130,7 +100,7 @@ static int ensure_btrfs(struct icc_store *st, const char *root, struct icc_err *
 			goto out;
 		}
 	}
-	char *mnt[] = {"mount", "-o", "loop", img, (char *)root, NULL};
+	const char *mnt[] = {"mount", "-o", "loop", img, root, NULL};
 	if (run_quiet(mnt) != 0) {
 		r = icc_err_set(err, EIO, "cannot mount store image '%s' on '%s' (is btrfs supported? try: modprobe btrfs loop)", img, root);
 		goto out;
@@ -176,7 +146,7 @@ int icc_store_open(struct icc_store *st, const char *root, struct icc_err *err)
 	if (missing)
 		return icc_err_set(err, EPERM, "%s", missing);
 
-	int r = mkdir_p(st->root, 0711);
+	int r = icc_mkdir_p(st->root, 0711);
 	if (r < 0)
 		return icc_err_sys(err, -r, "cannot create store root '%s'", st->root);
 	r = ensure_btrfs(st, st->root, err);

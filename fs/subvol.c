@@ -57,27 +57,6 @@ bool icc_subvol_is(int fd)
 	return btrfs_util_is_subvolume_fd(fd) == BTRFS_UTIL_OK;
 }
 
-int icc_subvol_uuid(int fd, char out[37], int64_t *otime_ns, struct icc_err *err)
-{
-	struct btrfs_util_subvolume_info info;
-	errno = 0;
-	enum btrfs_util_error e = btrfs_util_subvolume_info_fd(fd, 0, &info);
-	if (e)
-		return bu_fail(err, e, "cannot read subvolume info of", "subvolume");
-	static const char hex[] = "0123456789abcdef";
-	int o = 0;
-	for (int i = 0; i < 16; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			out[o++] = '-';
-		out[o++] = hex[info.uuid[i] >> 4];
-		out[o++] = hex[info.uuid[i] & 15];
-	}
-	out[o] = '\0';
-	if (otime_ns)
-		*otime_ns = (int64_t)info.otime.tv_sec * 1000000000LL + info.otime.tv_nsec;
-	return 0;
-}
-
 int icc_rmtree(int parent_fd, const char *name, struct icc_err *err)
 {
 	return icc_rmtree_observed(parent_fd, name, NULL, err);

@@ -17,6 +17,30 @@ int icc_tar_extract(int in_fd, const char *what, int dest_fd, unsigned long long
 	return icc_tar_extract_as(in_fd, "import", what, dest_fd, bytes, err);
 }
 
+/* One member's data, block by block, counted against the store's free space. */
+static int copy_data(struct archive *in, struct archive *out, struct icc_tarcap *cap, const char *verb,
+		     const char *what, const char *raw, unsigned long long *bytes, struct icc_err *err)
+{
+	const void *buf;
+	size_t size;
+	la_int64_t off;
+	int ar, r;
+	while ((ar = archive_read_data_block(in, &buf, &size, &off)) == ARCHIVE_OK) {
+		if ((r = icc_tarcap_add(cap, size, raw, err)) < 0)
+			return r;
+		if (archive_write_data_block(out, buf, size, off) < ARCHIVE_OK) {
+			int e = archive_errno(out) > 0 ? archive_errno(out) : EIO;
+			return icc_err_set(err, e, "cannot %s '%s': writing '%s': %s", verb, what, raw,
+					   archive_errno(out) > 0 ? strerror(e) : archive_error_string(out));
+		}
+		*bytes += size;
+	}
+	if (ar != ARCHIVE_EOF)
+		return icc_err_set(err, EINVAL, "cannot %s '%s': member '%s': %s", verb, what, raw,
+				   archive_error_string(in));
+	return 0;
+}
+
 int icc_tar_extract_as(int in_fd, const char *verb, const char *what, int dest_fd,
 		       unsigned long long *bytes, struct icc_err *err)
 {
@@ -103,27 +127,9 @@ int icc_tar_extract_as(int in_fd, const char *verb, const char *what, int dest_f
 					archive_errno(out) == ENAMETOOLONG ? "name too long" : archive_error_string(out));
 			goto out;
 		}
-		if (archive_entry_size(e) > 0 && !link) {
-			const void *buf;
-			size_t size;
-			la_int64_t off;
-			while ((ar = archive_read_data_block(in, &buf, &size, &off)) == ARCHIVE_OK) {
-				if ((r = icc_tarcap_add(&cap, size, raw, err)) < 0)
-					goto out;
-				if (archive_write_data_block(out, buf, size, off) < ARCHIVE_OK) {
-					int e = archive_errno(out) > 0 ? archive_errno(out) : EIO;
-					r = icc_err_set(err, e, "cannot %s '%s': writing '%s': %s", verb, what, raw,
-							archive_errno(out) > 0 ? strerror(e) : archive_error_string(out));
-					goto out;
-				}
-				*bytes += size;
-			}
-			if (ar != ARCHIVE_EOF) {
-				r = icc_err_set(err, EINVAL, "cannot %s '%s': member '%s': %s", verb, what, raw,
-						archive_error_string(in));
-				goto out;
-			}
-		}
+		if (archive_entry_size(e) > 0 && !link &&
+		    (r = copy_data(in, out, &cap, verb, what, raw, bytes, err)) < 0)
+			goto out;
 		if (archive_write_finish_entry(out) < ARCHIVE_WARN) {
 			r = icc_err_set(err, archive_errno(out) > 0 ? archive_errno(out) : EIO,
 					"cannot %s '%s': member '%s': %s", verb, what, raw, archive_error_string(out));

@@ -1307,6 +1307,106 @@ static int equal(const cJSON *a, const cJSON *b)
 	return c == 0;
 }
 
+/* index A K...: into arrays by integral numbers, objects by strings */
+static int fn_index(struct exec *x, const struct arg *fa, const cJSON **args, size_t n, const cJSON **out)
+{
+	int r = 0;
+	const cJSON *v = args[0];
+	for (size_t i = 1; i < n && r == 0; i++) {
+		if (cJSON_IsArray(v) && cJSON_IsNumber(args[i])) {
+			double d = args[i]->valuedouble;
+			if (d < 0 || d >= cJSON_GetArraySize(v) || !integral(d)) {
+				char num[32];
+				snprintf(num, sizeof(num), "%.0f", d);
+				r = exec_error(x, fa->off, fa->len, "error calling index: index out of range: %s%s",
+					       num, NULL);
+			} else {
+				v = cJSON_GetArrayItem(v, (int)d);
+			}
+		} else if (cJSON_IsObject(v) && cJSON_IsString(args[i])) {
+			const cJSON *m = cJSON_GetObjectItemCaseSensitive(v, args[i]->valuestring);
+			/* a missing key is the zero value, as for a Go map */
+			v = m ? m : keep(x, cJSON_CreateNull());
+		} else {
+			r = exec_error(x, fa->off, fa->len, "error calling index: cannot index %s with %s",
+				       type_name(v), type_name(args[i]));
+		}
+	}
+	*out = v;
+	return r;
+}
+
+static int fn_len(struct exec *x, const struct arg *fa, const cJSON *v, const cJSON **out)
+{
+	double l;
+	if (cJSON_IsString(v))
+		l = (double)strlen(v->valuestring);
+	else if (cJSON_IsArray(v) || cJSON_IsObject(v))
+		l = cJSON_GetArraySize(v);
+	else if (cJSON_IsNull(v))
+		l = 0;
+	else
+		return exec_error(x, fa->off, fa->len, "error calling len: len of type %s%s", type_name(v), NULL);
+	*out = keep(x, cJSON_CreateNumber(l));
+	return 0;
+}
+
+/* split S SEP; an empty SEP splits into UTF-8 characters */
+static int fn_split(struct exec *x, const cJSON **args, const cJSON **out)
+{
+	const char *s = as_text(x, args[0]), *sep = as_text(x, args[1]);
+	cJSON *arr = cJSON_CreateArray();
+	size_t sl = strlen(sep);
+	if (!sl) {
+		for (const char *c = s; *c;) {
+			size_t k = 1; /* one UTF-8 character */
+			while (((unsigned char)c[k] & 0xC0) == 0x80)
+				k++;
+			char *part = xstrndup(c, k);
+			cJSON_AddItemToArray(arr, cJSON_CreateString(part));
+			free(part);
+			c += k;
+		}
+	} else {
+		for (const char *c = s;;) {
+			const char *e = strstr(c, sep);
+			char *part = xstrndup(c, e ? (size_t)(e - c) : strlen(c));
+			cJSON_AddItemToArray(arr, cJSON_CreateString(part));
+			free(part);
+			if (!e)
+				break;
+			c = e + sl;
+		}
+	}
+	*out = keep(x, arr);
+	return 0;
+}
+
+/* eq ne (A equal to any of the others) and lt le gt ge */
+static int fn_compare(struct exec *x, const struct arg *fa, const char *name, const cJSON **args, size_t n,
+		      const cJSON **out)
+{
+	if (name[0] == 'e' || name[0] == 'n') {
+		bool any = false;
+		for (size_t i = 1; i < n; i++) {
+			int e = equal(args[0], args[i]);
+			if (e < 0)
+				return exec_error(x, fa->off, fa->len, "error calling %s: incompatible types for comparison%s",
+						  name, NULL);
+			any |= e;
+		}
+		*out = keep(x, cJSON_CreateBool(name[0] == 'e' ? any : !any));
+		return 0;
+	}
+	int c = compare(args[0], args[1]);
+	if (c == -2)
+		return exec_error(x, fa->off, fa->len, "error calling %s: incompatible types for comparison%s",
+				  name, NULL);
+	bool res = name[0] == 'l' ? (name[1] == 't' ? c < 0 : c <= 0) : (name[1] == 't' ? c > 0 : c >= 0);
+	*out = keep(x, cJSON_CreateBool(res));
+	return 0;
+}
+
 static int call(struct exec *x, const struct arg *fa, const cJSON **args, size_t n, const cJSON **out)
 {
 	const char *name = fa->s;
@@ -1326,42 +1426,9 @@ static int call(struct exec *x, const struct arg *fa, const cJSON **args, size_t
 	if (!strcmp(name, "json")) {
 		json_scalar(args[0], &b);
 	} else if (!strcmp(name, "index")) {
-		const cJSON *v = args[0];
-		for (size_t i = 1; i < n && r == 0; i++) {
-			if (cJSON_IsArray(v) && cJSON_IsNumber(args[i])) {
-				double d = args[i]->valuedouble;
-				if (d < 0 || d >= cJSON_GetArraySize(v) || !integral(d)) {
-					char num[32];
-					snprintf(num, sizeof(num), "%.0f", d);
-					r = exec_error(x, fa->off, fa->len, "error calling index: index out of range: %s%s",
-						       num, NULL);
-				} else {
-					v = cJSON_GetArrayItem(v, (int)d);
-				}
-			} else if (cJSON_IsObject(v) && cJSON_IsString(args[i])) {
-				const cJSON *m = cJSON_GetObjectItemCaseSensitive(v, args[i]->valuestring);
-				/* a missing key is the zero value, as for a Go map */
-				v = m ? m : keep(x, cJSON_CreateNull());
-			} else {
-				r = exec_error(x, fa->off, fa->len, "error calling index: cannot index %s with %s",
-					       type_name(v), type_name(args[i]));
-			}
-		}
-		*out = v;
-		return r;
+		return fn_index(x, fa, args, n, out);
 	} else if (!strcmp(name, "len")) {
-		const cJSON *v = args[0];
-		double l;
-		if (cJSON_IsString(v))
-			l = (double)strlen(v->valuestring);
-		else if (cJSON_IsArray(v) || cJSON_IsObject(v))
-			l = cJSON_GetArraySize(v);
-		else if (cJSON_IsNull(v))
-			l = 0;
-		else
-			return exec_error(x, fa->off, fa->len, "error calling len: len of type %s%s", type_name(v), NULL);
-		*out = keep(x, cJSON_CreateNumber(l));
-		return 0;
+		return fn_len(x, fa, args[0], out);
 	} else if (!strcmp(name, "join")) {
 		if (!cJSON_IsArray(args[0]) && !cJSON_IsNull(args[0]))
 			return exec_error(x, fa->off, fa->len, "error calling join: cannot join %s%s",
@@ -1376,32 +1443,7 @@ static int call(struct exec *x, const struct arg *fa, const cJSON **args, size_t
 			sbuf_str(&b, as_text(x, it));
 		}
 	} else if (!strcmp(name, "split")) {
-		const char *s = as_text(x, args[0]), *sep = as_text(x, args[1]);
-		cJSON *arr = cJSON_CreateArray();
-		size_t sl = strlen(sep);
-		if (!sl) {
-			for (const char *c = s; *c;) {
-				size_t k = 1; /* one UTF-8 character */
-				while (((unsigned char)c[k] & 0xC0) == 0x80)
-					k++;
-				char *part = xstrndup(c, k);
-				cJSON_AddItemToArray(arr, cJSON_CreateString(part));
-				free(part);
-				c += k;
-			}
-		} else {
-			for (const char *c = s;;) {
-				const char *e = strstr(c, sep);
-				char *part = xstrndup(c, e ? (size_t)(e - c) : strlen(c));
-				cJSON_AddItemToArray(arr, cJSON_CreateString(part));
-				free(part);
-				if (!e)
-					break;
-				c = e + sl;
-			}
-		}
-		*out = keep(x, arr);
-		return 0;
+		return fn_split(x, args, out);
 	} else if (!strcmp(name, "upper") || !strcmp(name, "lower") || !strcmp(name, "title")) {
 		sbuf_str(&b, as_text(x, args[0]));
 		bool word_start = true;
@@ -1441,25 +1483,8 @@ static int call(struct exec *x, const struct arg *fa, const cJSON **args, size_t
 		const char *s = as_text(x, args[0]);
 		double l = args[1]->valuedouble;
 		icc_sbuf_add(&b, s, l < 0 ? 0 : (size_t)dmin(l, (double)strlen(s)));
-	} else if (!strcmp(name, "eq") || !strcmp(name, "ne")) {
-		bool any = false;
-		for (size_t i = 1; i < n; i++) {
-			int e = equal(args[0], args[i]);
-			if (e < 0)
-				return exec_error(x, fa->off, fa->len, "error calling %s: incompatible types for comparison%s",
-						  name, NULL);
-			any |= e;
-		}
-		*out = keep(x, cJSON_CreateBool(name[0] == 'e' ? any : !any));
-		return 0;
-	} else if (name[0] == 'l' || name[0] == 'g') { /* lt le gt ge */
-		int c = compare(args[0], args[1]);
-		if (c == -2)
-			return exec_error(x, fa->off, fa->len, "error calling %s: incompatible types for comparison%s",
-					  name, NULL);
-		bool res = name[0] == 'l' ? (name[1] == 't' ? c < 0 : c <= 0) : (name[1] == 't' ? c > 0 : c >= 0);
-		*out = keep(x, cJSON_CreateBool(res));
-		return 0;
+	} else if (!strcmp(name, "eq") || !strcmp(name, "ne") || name[0] == 'l' || name[0] == 'g') {
+		return fn_compare(x, fa, name, args, n, out);
 	} else if (!strcmp(name, "and") || !strcmp(name, "or")) {
 		/* the first operand that decides, as Go returns it */
 		bool want_true = name[0] == 'o';

@@ -18,6 +18,7 @@
 #include <vterm.h>
 
 #include "icc/tty.h"
+#include "icc/util.h"
 
 int icc_console_listen(const char *path, struct icc_err *err)
 {
@@ -108,25 +109,6 @@ void icc_io_block_signals(void)
 	sigprocmask(SIG_BLOCK, &s, NULL);
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 && errno == EAGAIN) {
-			struct pollfd pf = {.fd = fd, .events = POLLOUT};
-			poll(&pf, 1, 1000);
-			continue;
-		}
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /*
  * The watcher: the container's output drawn on a libvterm screen, and the
  * user's input held at each Enter until the shell has echoed what came
@@ -211,7 +193,7 @@ static int feed_input(struct line_ctx *lc, int master, const char *buf, size_t n
 {
 	const char *cr = lc->vt ? memchr(buf, '\r', n) : NULL;
 	size_t head = cr ? (size_t)(cr - buf) : n;
-	if (write_all(master, buf, head) < 0)
+	if (icc_write_all(master, buf, head) < 0)
 		return -1;
 	if (cr) {
 		memcpy(lc->hold, cr, n - head);
@@ -233,7 +215,7 @@ static int release_hold(struct line_ctx *lc, int master)
 	size_t n = lc->hold_len - 1;
 	memcpy(rest, lc->hold + 1, n);
 	lc->hold_len = 0;
-	if (write_all(master, "\r", 1) < 0)
+	if (icc_write_all(master, "\r", 1) < 0)
 		return -1;
 	return feed_input(lc, master, rest, n);
 }
@@ -242,7 +224,7 @@ static int release_hold(struct line_ctx *lc, int master)
 static void emit(struct icc_io *io, int to, int stream, const char *buf, size_t n)
 {
 	if (to >= 0)
-		write_all(to, buf, n);
+		icc_write_all(to, buf, n);
 	icc_attach_broadcast(io->srv, stream == 1 ? 'e' : 'o', buf, n);
 }
 

@@ -1,18 +1,127 @@
 /* util.c - atomic file writes, JSON files, random ids and time helpers */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/openat2.h>
 
 #include "icc/util.h"
+
+int icc_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno == EAGAIN) {
+			struct pollfd pf = {.fd = fd, .events = POLLOUT};
+			poll(&pf, 1, 1000);
+			continue;
+		}
+		if (w < 0)
+			return -errno;
+		if (w == 0)
+			return -EIO;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+int icc_mkdir_p(const char *path, mode_t mode)
+{
+	char buf[4096];
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+		return -ENAMETOOLONG;
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+void icc_uuid_format(const uint8_t u[16], char out[37])
+{
+	static const char hex[] = "0123456789abcdef";
+	int o = 0;
+	for (int i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[o++] = '-';
+		out[o++] = hex[u[i] >> 4];
+		out[o++] = hex[u[i] & 15];
+	}
+	out[o] = '\0';
+}
+
+/* A Go duration ("90s", "1h30m", "1.5h", "250ms"), in ns; -1 when it is not one. */
+int64_t icc_go_duration(const char *s)
+{
+	static const struct { const char *unit; double ns; } units[] = {
+		{"ns", 1}, {"us", 1e3}, {"ms", 1e6}, {"s", 1e9}, {"m", 60e9}, {"h", 3600e9},
+	};
+	double total = 0;
+	if (!*s)
+		return -1;
+	while (*s) {
+		char *end;
+		double v = strtod(s, &end);
+		if (end == s || v < 0)
+			return -1;
+		s = end;
+		size_t best = 0, k = sizeof(units) / sizeof(units[0]);
+		for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+			size_t l = strlen(units[i].unit);
+			if (!strncmp(s, units[i].unit, l) && l > best && !isalpha((unsigned char)s[l])) {
+				best = l;
+				k = i;
+			}
+		}
+		if (k == sizeof(units) / sizeof(units[0]))
+			return -1;
+		total += v * units[k].ns;
+		s += best;
+	}
+	return total > 9e18 ? -1 : (int64_t)total;
+}
+
+/* --since/--until: RFC 3339 (or a date), Unix seconds, or a duration before now; 0 when invalid. */
+int64_t icc_time_when(const char *s, int64_t now)
+{
+	int64_t t = icc_time_parse(s);
+	if (t > 0)
+		return t;
+	char *end;
+	double secs = strtod(s, &end);
+	if (end != s && !*end && secs > 0)
+		return (int64_t)(secs * 1e9);
+	int64_t d = icc_go_duration(s);
+	if (d >= 0)
+		return now - d > 0 ? now - d : 1;
+	struct tm tm = {0};
+	const char *rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!rest)
+		rest = strptime(s, "%Y-%m-%d", &tm);
+	if (rest && !*rest)
+		return (int64_t)timegm(&tm) * 1000000000LL;
+	return 0;
+}
 
 int icc_fsync_dir(int dirfd)
 {
@@ -37,20 +146,11 @@ int icc_write_file_replace(int dirfd, const char *name, const void *data,
 	int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
 		return icc_err_sys(err, errno, "cannot create '%s'", tmp);
-	const char *p = data;
-	size_t left = len;
-	while (left > 0) {
-		ssize_t n = write(fd, p, left);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			int e = errno;
-			close(fd);
-			unlinkat(dirfd, tmp, 0);
-			return icc_err_sys(err, e, "cannot write '%s'", name);
-		}
-		p += n;
-		left -= (size_t)n;
+	int w = icc_write_all(fd, data, len);
+	if (w < 0) {
+		close(fd);
+		unlinkat(dirfd, tmp, 0);
+		return icc_err_sys(err, -w, "cannot write '%s'", name);
 	}
 	if (durable && fsync(fd) < 0) {
 		int e = errno;
@@ -165,22 +265,33 @@ int icc_read_file_in_root(int rootfd, const char *path, size_t max, char **out,
 	return read_all(fd, path, max, out, len, err);
 }
 
+char *icc_json_text(const cJSON *doc, bool pretty, size_t *len)
+{
+	char *text = pretty ? cJSON_Print(doc) : cJSON_PrintUnformatted(doc);
+	if (!text)
+		return NULL;
+	size_t n = strlen(text);
+	char *withnl = realloc(text, n + 2);
+	if (!withnl) {
+		free(text);
+		return NULL;
+	}
+	withnl[n++] = '\n';
+	withnl[n] = '\0';
+	if (len)
+		*len = n;
+	return withnl;
+}
+
 int icc_json_write(int dirfd, const char *name, const cJSON *doc,
 		   struct icc_err *err)
 {
-	char *text = cJSON_Print(doc);
+	size_t len;
+	char *text = icc_json_text(doc, true, &len);
 	if (!text)
 		return icc_err_set(err, ENOMEM, "cannot serialise '%s'", name);
-	size_t len = strlen(text);
-	char *withnl = realloc(text, len + 2);
-	if (!withnl) {
-		free(text);
-		return icc_err_set(err, ENOMEM, "cannot serialise '%s'", name);
-	}
-	withnl[len] = '\n';
-	withnl[len + 1] = '\0';
-	int r = icc_write_file_atomic(dirfd, name, withnl, len + 1, err);
-	free(withnl);
+	int r = icc_write_file_atomic(dirfd, name, text, len, err);
+	free(text);
 	return r;
 }
 

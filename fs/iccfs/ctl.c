@@ -34,11 +34,6 @@ void ctl_init(void)
 	init_virtual(&fs.v_snaps, INO_V_SNAPS, S_IFDIR);
 }
 
-bool ctl_is_virtual(struct ino *i)
-{
-	return i->kind != INO_REAL;
-}
-
 static char *info_json(void);
 
 void ctl_virtual_attr(struct ino *i, struct stat *st)
@@ -292,19 +287,9 @@ static char *info_json(void)
 		cJSON_AddNumberToObject(f, "used", (double)(sv.f_blocks - sv.f_bfree) * sv.f_frsize);
 		cJSON_AddNumberToObject(f, "free", (double)sv.f_bavail * sv.f_frsize);
 	}
-	char *text = cJSON_Print(j);
+	char *text = icc_json_text(j, true, NULL);
 	cJSON_Delete(j);
-	if (!text)
-		return NULL;
-	size_t len = strlen(text);
-	char *t2 = realloc(text, len + 2);
-	if (!t2) {
-		free(text);
-		return NULL;
-	}
-	t2[len] = '\n';
-	t2[len + 1] = '\0';
-	return t2;
+	return text;
 }
 
 void ctl_open(fuse_req_t req, struct ino *i, struct fuse_file_info *fi)
@@ -441,15 +426,14 @@ static int take_snapshot(const char *name, const char *message, const char *by,
 	};
 	int r = icc_snapdir_take(&fs.sd, fs.root_fd, &o, out, &err);
 	cJSON_Delete(src);
-	if (r == -EPERM)
-		iccfs_log("save refused: %s", err.msg);
+	if (r < 0)
+		iccfs_save_failed(-r, err.msg);
 	if (r == 0)
 		icc_fault_point("save-before-reply");
 	if (r == 0) {
 		pthread_mutex_lock(&fs.save_lock);
 		snprintf(fs.last_name, sizeof(fs.last_name), "%s", out->name);
 		snprintf(fs.last_id, sizeof(fs.last_id), "%s", out->id);
-		fs.last_created = out->created_ns;
 		pthread_mutex_unlock(&fs.save_lock);
 	}
 	return r; /* errors go back through errno; refusals are also logged */
@@ -592,8 +576,8 @@ void ctl_write(fuse_req_t req, struct ino *i, const char *buf, size_t size,
 				if (lfd >= 0)
 					icc_funlock(lfd);
 			}
-			if (r == -EFBIG)
-				iccfs_log("save message refused: %s", err.msg);
+			if (r < 0)
+				iccfs_save_failed(-r, err.msg);
 		}
 		free(text);
 		if (r < 0)
@@ -606,7 +590,8 @@ void ctl_write(fuse_req_t req, struct ino *i, const char *buf, size_t size,
 	char *m;
 	int r = icc_save_request_parse(buf, size, name, sizeof(name), &m, &err);
 	if (r < 0) {
-		fuse_reply_err(req, -r);
+		iccfs_save_failed(-r, err.msg);
+		iccfs_refuse(req, -r, "save: %s", err.msg);
 		return;
 	}
 	char *n = name[0] ? strdup(name) : NULL;

@@ -79,7 +79,6 @@ struct iccfs {
 	pthread_mutex_t save_lock;      /* last_save */
 	char last_name[ICC_SNAP_NAME_MAX + 1];
 	char last_id[ICC_ID_LEN + 1];
-	int64_t last_created;
 };
 
 extern struct iccfs fs;
@@ -98,7 +97,6 @@ void ino_forget(struct ino *i, uint64_t n);
 /* Pinned O_PATH fd of an inode (reopened by handle if not cached), -errno. */
 int ino_fd(struct ino *i);
 void ino_unpin(struct ino *i);
-void ino_pin_extra(struct ino *i); /* one more pin on an already-pinned fd */
 uint64_t ino_map(dev_t dev, ino_t ino);
 /* Look `name` up under the (pinned) dir fd of `parent`: O_PATH open,
  * fstat, handle, mount check.  Fills *st and returns the inode (ref +1). */
@@ -106,17 +104,16 @@ struct ino *ino_lookup_at(struct ino *parent, int pfd, const char *name,
 			  struct stat *st, int *err);
 struct ino *ino_from_fd(int fd, int mount_fd, int mnt_expect, bool ro,
 			struct stat *st, int *err);
-size_t ino_cached_fds(void);
+/* What getattr shows of an inode beyond fstat: its number, a snapshot root's time. */
+void fill_attr(struct ino *i, struct stat *st);
 /* Node ids of the inodes open for writing (malloc'd; NULL and 0 if none or no memory). */
 fuse_ino_t *ino_writers(size_t *count);
 
 /* ops.c */
 extern const struct fuse_lowlevel_ops iccfs_ops;
-void fill_attr(struct ino *i, struct stat *st);
 
 /* ctl.c - the virtual /.icc */
 void ctl_init(void);
-bool ctl_is_virtual(struct ino *i);
 void ctl_lookup(fuse_req_t req, struct ino *parent, const char *name);
 void ctl_getattr(fuse_req_t req, struct ino *i);
 void ctl_setattr(fuse_req_t req, struct ino *i, struct stat *attr, int valid);
@@ -139,7 +136,15 @@ void ctl_virtual_attr(struct ino *i, struct stat *st);
 /* permission helpers */
 bool caller_may_write_root(fuse_req_t req);
 
-/* main.c: one line about a refused request, to syslog (stderr with -f/-d) */
+/* log.c: one line about a refused request, to syslog (stderr with -f/-d) */
 void iccfs_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void iccfs_log_to_stderr(bool on);
+/* Reply `err` to a request and say why in libfuse's log (shown under -d). */
+void iccfs_refuse(fuse_req_t req, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* A save (`echo > /.icc/save`, #save) that failed: one line appended to
+ * ICCFS_SAVE_LOG in the container's snapshot directory, read on the host. */
+#define ICCFS_SAVE_LOG ".save-errors"
+#define ICCFS_SAVE_LOG_MAX (16 * 1024)
+void iccfs_save_failed(int err, const char *msg);
 
 #endif

@@ -23,6 +23,16 @@ int ino_table_init(void)
 	return 0;
 }
 
+/* What getattr shows of an inode: its own number; a snapshot's root the snapshot's time. */
+void fill_attr(struct ino *i, struct stat *st)
+{
+	st->st_ino = i->st_ino;
+	if (i->snaproot && i->snap_created_ns) {
+		st->st_mtim.tv_sec = i->snap_created_ns / 1000000000LL;
+		st->st_mtim.tv_nsec = i->snap_created_ns % 1000000000LL;
+	}
+}
+
 struct ino *ino_get(fuse_ino_t n)
 {
 	return n == FUSE_ROOT_ID ? &fs.root : (struct ino *)(uintptr_t)n;
@@ -268,15 +278,6 @@ int ino_fd(struct ino *i)
 	return fd;
 }
 
-void ino_pin_extra(struct ino *i)
-{
-	if (i == &fs.root)
-		return;
-	pthread_mutex_lock(&fs.lock);
-	i->pins++;
-	pthread_mutex_unlock(&fs.lock);
-}
-
 void ino_unpin(struct ino *i)
 {
 	if (i == &fs.root || i->kind != INO_REAL)
@@ -291,14 +292,6 @@ void ino_unpin(struct ino *i)
 		}
 	}
 	pthread_mutex_unlock(&fs.lock);
-}
-
-size_t ino_cached_fds(void)
-{
-	pthread_mutex_lock(&fs.lock);
-	size_t n = fs.nfds;
-	pthread_mutex_unlock(&fs.lock);
-	return n;
 }
 
 struct ino *ino_from_fd(int fd, int mount_fd, int mnt_expect, bool ro,

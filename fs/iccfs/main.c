@@ -41,21 +41,6 @@ static void mount_error(const char *reason)
 
 static char fuse_msg[512];
 static bool debug;
-static bool log_to_stderr; /* -f, -d: the terminal; else syslog */
-
-void iccfs_log(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	if (log_to_stderr) {
-		fprintf(stderr, "icc-fs: ");
-		vfprintf(stderr, fmt, ap);
-		fputc('\n', stderr);
-	} else {
-		vsyslog(LOG_WARNING, fmt, ap);
-	}
-	va_end(ap);
-}
 
 static void log_func(enum fuse_log_level level, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
@@ -154,19 +139,6 @@ static void parse_opts(char *list, char **fuse_opts)
 	}
 }
 
-static void format_uuid(const uint8_t u[16], char *out)
-{
-	static const char hex[] = "0123456789abcdef";
-	int p = 0;
-	for (int k = 0; k < 16; k++) {
-		if (k == 4 || k == 6 || k == 8 || k == 10)
-			out[p++] = '-';
-		out[p++] = hex[u[k] >> 4];
-		out[p++] = hex[u[k] & 15];
-	}
-	out[p] = '\0';
-}
-
 static int mount_id_of(int fd)
 {
 	struct {
@@ -178,6 +150,163 @@ static int mount_id_of(int fd)
 	if (name_to_handle_at(fd, "", &h.fh, &mnt, AT_EMPTY_PATH) < 0)
 		return -errno;
 	return mnt;
+}
+
+/* The subvolume to serve and the mountpoint; *rst: the subvolume's root. Exits on failure. */
+static void open_subvolume(const char *subvol, const char *mountpoint, struct stat *rst)
+{
+	char rp[PATH_MAX];
+	if (!realpath(subvol, rp)) {
+		char msg[600];
+		snprintf(msg, sizeof(msg), "subvolume '%s': %s", subvol, strerror(errno));
+		mount_error(msg);
+	}
+	fs.subvol = xstrdup(rp);
+	if (!realpath(mountpoint, rp))
+		mount_error(strerror(errno));
+	fs.mountpoint = xstrdup(rp);
+	struct stat mst;
+	if (stat(fs.mountpoint, &mst) < 0)
+		mount_error(strerror(errno));
+	if (!S_ISDIR(mst.st_mode))
+		mount_error(strerror(ENOTDIR));
+
+	fs.root_fd = open(fs.subvol, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fs.root_fd < 0) {
+		char msg[600];
+		snprintf(msg, sizeof(msg), "subvolume '%s': %s", fs.subvol, strerror(errno));
+		mount_error(msg);
+	}
+	fstat(fs.root_fd, rst);
+	if (btrfs_util_is_subvolume_fd(fs.root_fd) != BTRFS_UTIL_OK) {
+		char msg[600];
+		snprintf(msg, sizeof(msg), "'%s' is not a btrfs subvolume", fs.subvol);
+		mount_error(msg);
+	}
+	fs.mnt_id = mount_id_of(fs.root_fd);
+	if (fs.mnt_id < 0)
+		mount_error(strerror(-fs.mnt_id));
+}
+
+/* The snapshot directory (default .NAME.snapshots beside the subvolume), its lock, the UUID. */
+static void open_snapdir(void)
+{
+	if (!fs.snapdir_path) {
+		char *a = xstrdup(fs.subvol), *b = xstrdup(fs.subvol);
+		char *dir = dirname(a), *base = basename(b);
+		size_t need = strlen(dir) + strlen(base) + 20;
+		fs.snapdir_path = malloc(need);
+		if (!fs.snapdir_path)
+			mount_error("out of memory");
+		snprintf(fs.snapdir_path, need, "%s/.%s.snapshots",
+			 strcmp(dir, "/") ? dir : "", base);
+		free(a);
+		free(b);
+	}
+	struct icc_err err;
+	if (icc_snapdir_open(&fs.sd, fs.snapdir_path, &err) < 0)
+		mount_error(err.msg);
+	fs.snap_mnt_id = mount_id_of(fs.sd.dirfd);
+	if (fs.snap_mnt_id < 0)
+		mount_error(strerror(-fs.snap_mnt_id));
+	if (!fs.lock_path) {
+		size_t need = strlen(fs.snapdir_path) + 8;
+		fs.lock_path = malloc(need);
+		if (!fs.lock_path)
+			mount_error("out of memory");
+		snprintf(fs.lock_path, need, "%s/.lock", fs.snapdir_path);
+	}
+	{
+		/* the subvolume's btrfs UUID: the id by default, and what .icc/info
+		 * names (never the host path, which is none of the container's business) */
+		struct btrfs_util_subvolume_info info;
+		char u[40] = "";
+		if (btrfs_util_subvolume_info_fd(fs.root_fd, 0, &info) == BTRFS_UTIL_OK)
+			icc_uuid_format(info.uuid, u);
+		fs.subvol_uuid = xstrdup(u);
+		if (!fs.id)
+			fs.id = xstrdup(u);
+	}
+}
+
+/* The inode table, the root inode, /.icc, and fds: the open-file limit raised to its maximum. */
+static void init_state(const struct stat *rst)
+{
+	pthread_mutex_init(&fs.lock, NULL);
+	pthread_mutex_init(&fs.save_lock, NULL);
+	if (ino_table_init() < 0)
+		mount_error("out of memory");
+	memset(&fs.root, 0, sizeof(fs.root));
+	fs.root.kind = INO_REAL;
+	fs.root.dev = rst->st_dev;
+	fs.root.ino = rst->st_ino;
+	fs.root.st_ino = rst->st_ino;
+	fs.root.type = S_IFDIR;
+	fs.root.fd = fs.root_fd;
+	fs.root.nlookup = 1;
+	fs.root.mount_fd = fs.root_fd;
+	fs.root.hashed = false;
+	ctl_init();
+
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    fs.fdcache_max + 256 > rl.rlim_cur / 2)
+		fs.fdcache_max = rl.rlim_cur / 2 > 512 ? rl.rlim_cur / 2 - 256 : 64;
+	umask(0);
+}
+
+static void write_pidfile(void)
+{
+	if (!fs.pidfile)
+		return;
+	FILE *f = fopen(fs.pidfile, "we");
+	if (f) {
+		fprintf(f, "%d\n", (int)getpid());
+		fclose(f);
+	}
+}
+
+/* Fork; the parent exits 0 once the child serves (pidfile written), so the mount is live. */
+static void daemonize(struct fuse_session *se)
+{
+	int pfd[2];
+	if (pipe(pfd) < 0) {
+		fuse_session_unmount(se);
+		mount_error(strerror(errno));
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		fuse_session_unmount(se);
+		mount_error(strerror(errno));
+	}
+	if (pid > 0) {
+		close(pfd[1]);
+		char c;
+		ssize_t n = read(pfd[0], &c, 1);
+		_exit(n == 1 ? 0 : 1);
+	}
+	close(pfd[0]);
+	setsid();
+	if (chdir("/") < 0) {
+		/* ignore */
+	}
+	int nul = open("/dev/null", O_RDWR);
+	if (nul >= 0) {
+		dup2(nul, 0);
+		dup2(nul, 1);
+		dup2(nul, 2);
+		if (nul > 2)
+			close(nul);
+	}
+	write_pidfile();
+	if (write(pfd[1], "x", 1) != 1) {
+		/* parent gone: keep serving */
+	}
+	close(pfd[1]);
 }
 
 int main(int argc, char **argv)
@@ -222,109 +351,18 @@ int main(int argc, char **argv)
 	if (npos != 2)
 		usage_error("usage: icc-fs [-f] [-d] [-o OPT[,OPT...]] SUBVOL MOUNTPOINT");
 	mount_arg = pos[1];
-	log_to_stderr = foreground;
+	iccfs_log_to_stderr(foreground);
 	openlog("icc-fs", LOG_PID, LOG_DAEMON); /* connects at the first message */
 	/* a daemon must not keep its caller's pipes (a shell's $(...) would
 	 * wait for it) or files open */
 	if (!foreground)
 		close_range(3, ~0U, 0);
 
-	char rp[PATH_MAX];
-	if (!realpath(pos[0], rp)) {
-		char msg[600];
-		snprintf(msg, sizeof(msg), "subvolume '%s': %s", pos[0], strerror(errno));
-		mount_error(msg);
-	}
-	fs.subvol = xstrdup(rp);
-	if (!realpath(pos[1], rp))
-		mount_error(strerror(errno));
-	fs.mountpoint = xstrdup(rp);
-	struct stat mst;
-	if (stat(fs.mountpoint, &mst) < 0)
-		mount_error(strerror(errno));
-	if (!S_ISDIR(mst.st_mode))
-		mount_error(strerror(ENOTDIR));
-
-	fs.root_fd = open(fs.subvol, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fs.root_fd < 0) {
-		char msg[600];
-		snprintf(msg, sizeof(msg), "subvolume '%s': %s", fs.subvol, strerror(errno));
-		mount_error(msg);
-	}
 	struct stat rst;
-	fstat(fs.root_fd, &rst);
-	if (btrfs_util_is_subvolume_fd(fs.root_fd) != BTRFS_UTIL_OK) {
-		char msg[600];
-		snprintf(msg, sizeof(msg), "'%s' is not a btrfs subvolume", fs.subvol);
-		mount_error(msg);
-	}
-	fs.mnt_id = mount_id_of(fs.root_fd);
-	if (fs.mnt_id < 0)
-		mount_error(strerror(-fs.mnt_id));
+	open_subvolume(pos[0], pos[1], &rst);
+	open_snapdir();
 
-	if (!fs.snapdir_path) {
-		char *a = xstrdup(fs.subvol), *b = xstrdup(fs.subvol);
-		char *dir = dirname(a), *base = basename(b);
-		size_t need = strlen(dir) + strlen(base) + 20;
-		fs.snapdir_path = malloc(need);
-		if (!fs.snapdir_path)
-			mount_error("out of memory");
-		snprintf(fs.snapdir_path, need, "%s/.%s.snapshots",
-			 strcmp(dir, "/") ? dir : "", base);
-		free(a);
-		free(b);
-	}
-	struct icc_err err;
-	if (icc_snapdir_open(&fs.sd, fs.snapdir_path, &err) < 0)
-		mount_error(err.msg);
-	fs.snap_mnt_id = mount_id_of(fs.sd.dirfd);
-	if (fs.snap_mnt_id < 0)
-		mount_error(strerror(-fs.snap_mnt_id));
-	if (!fs.lock_path) {
-		size_t need = strlen(fs.snapdir_path) + 8;
-		fs.lock_path = malloc(need);
-		if (!fs.lock_path)
-			mount_error("out of memory");
-		snprintf(fs.lock_path, need, "%s/.lock", fs.snapdir_path);
-	}
-	{
-		/* the subvolume's btrfs UUID: the id by default, and what .icc/info
-		 * names (never the host path, which is none of the container's business) */
-		struct btrfs_util_subvolume_info info;
-		char u[40] = "";
-		if (btrfs_util_subvolume_info_fd(fs.root_fd, 0, &info) == BTRFS_UTIL_OK)
-			format_uuid(info.uuid, u);
-		fs.subvol_uuid = xstrdup(u);
-		if (!fs.id)
-			fs.id = xstrdup(u);
-	}
-
-	/* the state */
-	pthread_mutex_init(&fs.lock, NULL);
-	pthread_mutex_init(&fs.save_lock, NULL);
-	if (ino_table_init() < 0)
-		mount_error("out of memory");
-	memset(&fs.root, 0, sizeof(fs.root));
-	fs.root.kind = INO_REAL;
-	fs.root.dev = rst.st_dev;
-	fs.root.ino = rst.st_ino;
-	fs.root.st_ino = rst.st_ino;
-	fs.root.type = S_IFDIR;
-	fs.root.fd = fs.root_fd;
-	fs.root.nlookup = 1;
-	fs.root.mount_fd = fs.root_fd;
-	fs.root.hashed = false;
-	ctl_init();
-
-	struct rlimit rl;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-	    fs.fdcache_max + 256 > rl.rlim_cur / 2)
-		fs.fdcache_max = rl.rlim_cur / 2 > 512 ? rl.rlim_cur / 2 - 256 : 64;
-	umask(0);
+	init_state(&rst);
 
 	/* libfuse arguments */
 	fuse_set_log_func(log_func);
@@ -361,54 +399,10 @@ int main(int argc, char **argv)
 	if (fuse_session_mount(se, fs.mountpoint) != 0)
 		mount_error(fuse_reason("mount failed"));
 
-	if (!foreground) {
-		int pfd[2];
-		if (pipe(pfd) < 0) {
-			fuse_session_unmount(se);
-			mount_error(strerror(errno));
-		}
-		pid_t pid = fork();
-		if (pid < 0) {
-			fuse_session_unmount(se);
-			mount_error(strerror(errno));
-		}
-		if (pid > 0) {
-			close(pfd[1]);
-			char c;
-			ssize_t n = read(pfd[0], &c, 1);
-			_exit(n == 1 ? 0 : 1);
-		}
-		close(pfd[0]);
-		setsid();
-		if (chdir("/") < 0) {
-			/* ignore */
-		}
-		int nul = open("/dev/null", O_RDWR);
-		if (nul >= 0) {
-			dup2(nul, 0);
-			dup2(nul, 1);
-			dup2(nul, 2);
-			if (nul > 2)
-				close(nul);
-		}
-		if (fs.pidfile) {
-			FILE *f = fopen(fs.pidfile, "we");
-			if (f) {
-				fprintf(f, "%d\n", (int)getpid());
-				fclose(f);
-			}
-		}
-		if (write(pfd[1], "x", 1) != 1) {
-			/* parent gone: keep serving */
-		}
-		close(pfd[1]);
-	} else if (fs.pidfile) {
-		FILE *f = fopen(fs.pidfile, "we");
-		if (f) {
-			fprintf(f, "%d\n", (int)getpid());
-			fclose(f);
-		}
-	}
+	if (!foreground)
+		daemonize(se);
+	else
+		write_pidfile();
 
 	struct fuse_loop_config *cfg = fuse_loop_cfg_create();
 	int ret;

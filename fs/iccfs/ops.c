@@ -27,15 +27,6 @@ static void proc_path(char *buf, size_t size, int fd)
 	snprintf(buf, size, "/proc/self/fd/%d", fd);
 }
 
-void fill_attr(struct ino *i, struct stat *st)
-{
-	st->st_ino = i->st_ino;
-	if (i->snaproot && i->snap_created_ns) {
-		st->st_mtim.tv_sec = i->snap_created_ns / 1000000000LL;
-		st->st_mtim.tv_nsec = i->snap_created_ns % 1000000000LL;
-	}
-}
-
 static double entry_tmo(struct ino *i)
 {
 	return i->snaproot ? 0 : fs.entry_timeout;
@@ -129,9 +120,7 @@ static void ll_init(void *userdata, struct fuse_conn_info *conn)
 			FUSE_CAP_ATOMIC_O_TRUNC | FUSE_CAP_EXPORT_SUPPORT);
 	/* flock/fcntl locks: handled by the kernel, local to this mount */
 	conn->want &= ~(FUSE_CAP_FLOCK_LOCKS | FUSE_CAP_POSIX_LOCKS);
-	conn->max_write = 1 << 20;
-	if (conn->max_readahead < (1 << 20))
-		conn->max_readahead = conn->max_readahead; /* kernel's choice */
+	conn->max_write = 1 << 20; /* max_readahead: the kernel's choice */
 }
 
 static void ll_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
@@ -140,7 +129,7 @@ static void ll_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	if (p->kind != INO_REAL || is_root_icc(p, name))
 		return ctl_lookup(req, p, name);
 	if (strlen(name) > NAME_MAX) {
-		fuse_reply_err(req, ENAMETOOLONG);
+		iccfs_refuse(req, ENAMETOOLONG, "lookup: a name of %zu bytes (at most %d)", strlen(name), NAME_MAX);
 		return;
 	}
 	int pfd = ino_fd(p);
@@ -217,7 +206,7 @@ static void ll_setattr(fuse_req_t req, fuse_ino_t n, struct stat *attr, int vali
 	if (i->kind != INO_REAL)
 		return ctl_setattr(req, i, attr, valid);
 	if (i->ro) {
-		fuse_reply_err(req, EROFS);
+		iccfs_refuse(req, EROFS, "setattr: inside a snapshot, which is read-only");
 		return;
 	}
 	int fd = ino_fd(i);
@@ -989,11 +978,11 @@ static void xattr_change(fuse_req_t req, fuse_ino_t n, const char *name,
 {
 	struct ino *i = IN(n);
 	if (i->kind != INO_REAL) {
-		fuse_reply_err(req, EPERM);
+		iccfs_refuse(req, EPERM, "xattr '%s': /.icc has no extended attributes", name);
 		return;
 	}
 	if (i->ro) {
-		fuse_reply_err(req, EROFS);
+		iccfs_refuse(req, EROFS, "xattr '%s': inside a snapshot, which is read-only", name);
 		return;
 	}
 	int fd = ino_fd(i);
@@ -1144,11 +1133,11 @@ static void ll_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
 {
 	struct ino *a = IN(ino_in), *b = IN(ino_out);
 	if (a->kind != INO_REAL || b->kind != INO_REAL) {
-		fuse_reply_err(req, EXDEV);
+		iccfs_refuse(req, EXDEV, "copy_file_range: to or from a file of /.icc");
 		return;
 	}
 	if (b->ro) {
-		fuse_reply_err(req, EROFS);
+		iccfs_refuse(req, EROFS, "copy_file_range: into a snapshot, which is read-only");
 		return;
 	}
 	loff_t oi = off_in, oo = off_out;

@@ -78,4 +78,13 @@ struct icc_attach_opts {
 int icc_attach(struct icc_store *st, const char *id, const struct icc_attach_opts *o,
 	       int *exit_code, bool *detached, struct icc_err *err);
 
+/*
+ * Start container `id` as icc_container_start does, except that a tty in the
+ * foreground (run -it, start -ai) is started detached and then attached: the
+ * monitor keeps the console, so the detach keys leave it running.
+ */
+struct icc_launch_opts;
+int icc_container_run(struct icc_store *st, const char *id, const struct icc_launch_opts *o,
+		      int *exit_code, struct icc_err *err);
+
 #endif

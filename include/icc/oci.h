@@ -54,12 +54,10 @@ int icc_layer_diff(struct icc_tarw *w, int lower_fd, int upper_fd,
 		   struct icc_layer_stats *stats, struct icc_err *err);
 
 /*
- * Apply the (possibly compressed) layer tar file at `path` to the tree
- * `dest_fd`: whiteouts first (deleting below dest_fd, never following a
- * symlink), then every other entry, refusing names that escape.
- */
-int icc_layer_apply(const char *path, int dest_fd, struct icc_err *err);
-/* The same from an open layer file (read from its start); `what` names it in errors.
+ * Apply the (possibly compressed) layer tar file `layer_fd` (read from its
+ * start) to the tree `dest_fd`: whiteouts first (deleting below dest_fd,
+ * never following a symlink), then every other entry, refusing names that
+ * escape; `what` names it in errors.
  * The file data written is capped like `icc import`'s (icc_tarcap, tarpath.h). */
 int icc_layer_apply_fd(int layer_fd, const char *what, int dest_fd, struct icc_err *err);
 
@@ -143,9 +141,5 @@ int icc_send(struct icc_store *st, const char *what, const char *parent, int out
  */
 int icc_receive(struct icc_store *st, int in_fd, const char *name, const char *tag,
 		char out_id[ICC_ID_LEN + 1], struct icc_err *err);
-
-/* Run a program (argv), with stdin/stdout redirected when >= 0; its stderr's
- * first line lands in the error.  Returns 0 or -EIO. */
-int icc_run(char *const argv[], int in_fd, int out_fd, struct icc_err *err);
 
 #endif

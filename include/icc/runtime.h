@@ -128,8 +128,7 @@ struct icc_launch_opts {
 
 /*
  * Start container `id` (created or exited): bundle, icc-fs mount, runtime
- * create + start.  With a tty in the foreground: started as detached, then
- * attached (attach.h), so the detach keys leave it running.  Foreground: relays stdio (and "#save" lines with a tty)
+ * create + start.  Foreground: relays stdio (and "#save" lines with a tty)
  * until the container ends, then records its exit code, unmounts and sets
  * *exit_code.  Detached: returns once the container runs; a double-forked
  * monitor waits for it and cleans up.  On failure nothing is left running or

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
+#include <sys/types.h>
 
 #include <cjson/cJSON.h>
 
@@ -51,6 +52,12 @@ int64_t icc_now_ns(void);
 void icc_time_format(int64_t ns, char *buf, size_t size);
 int64_t icc_time_parse(const char *s); /* 0 when unparsable */
 
+/* A Go duration ("90s", "1h30m", "1.5h", "250ms") in ns; -1 when it is not one. */
+int64_t icc_go_duration(const char *s);
+/* A point in time as docker logs --since/--until take it: RFC 3339 (or a
+ * date), Unix seconds, or a Go duration before `now`; in ns, 0 when invalid. */
+int64_t icc_time_when(const char *s, int64_t now);
+
 /* "3 minutes ago", "About an hour ago" as Docker prints them. */
 void icc_time_ago(int64_t ns, int64_t now_ns, char *buf, size_t size);
 /* Docker's human sizes: "7.97MB", "1.2GB" (decimal units, 3 significant digits). */
@@ -63,6 +70,19 @@ void icc_human_size(uint64_t bytes, char *buf, size_t size);
  * escape sequence (title, clear screen, cursor moves) or line break passes.
  */
 void icc_printable(char *s);
+
+/* Write all `len` bytes, through EINTR and (on a non-blocking fd) EAGAIN; 0 or -errno. */
+int icc_write_all(int fd, const void *buf, size_t len);
+
+/* mkdir -p: missing parents with mode 0755, `path` itself with `mode`; 0 or -errno. */
+int icc_mkdir_p(const char *path, mode_t mode);
+
+/* A 16-byte UUID as text: 8-4-4-4-12 lowercase hex digits. */
+void icc_uuid_format(const uint8_t u[16], char out[37]);
+
+/* `doc` as JSON text ending in a newline (pretty, or on one line), malloc'd,
+ * its length in *len when len is not NULL; NULL when out of memory. */
+char *icc_json_text(const cJSON *doc, bool pretty, size_t *len);
 
 /* fsync a directory by fd (after renames inside it). */
 int icc_fsync_dir(int dirfd);

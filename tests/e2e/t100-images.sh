@@ -80,7 +80,6 @@ test_expect_success 'history shows import comment' '
 '
 
 test_expect_success 'tag, lookup by id prefix and sha256: id' '
-	id=$(icc images -q --no-trunc busybox 2>/dev/null | head -n1) ;
 	id=$(icc inspect busybox | grep -o "sha256:[0-9a-f]*" | head -n1) &&
 	icc tag "${id#sha256:}" other/name:v2 &&
 	icc tag "$id" again &&

@@ -21,7 +21,7 @@ PID=$(cat "$T/pid" 2>/dev/null)
 nfd() { ls "/proc/$PID/fd" | wc -l; }
 
 test_expect_success 'create 100,000 files through the mount' '
-	python3 - "$M" <<-\EOF
+	python3 - "$M" <<-\EOF &&
 	import os, sys
 	m = sys.argv[1]
 	for d in range(100):

@@ -71,7 +71,7 @@ test_expect_success 'symlink-swap race for 10 s: sentinel untouched, nothing cre
 '
 
 test_expect_success 'host-side swaps through the daemon: lookups never follow' '
-	python3 - "$V/race" "$M/race" <<-\EOF
+	python3 - "$V/race" "$M/race" <<-\EOF &&
 	import ctypes, os, sys, errno
 	libc = ctypes.CDLL(None, use_errno=True)
 	v, m = sys.argv[1].encode(), sys.argv[2]
@@ -99,7 +99,7 @@ test_expect_success 'a host mount inside the tree is not crossed' '
 '
 
 test_expect_success 'names with / or dot-dot are refused' '
-	python3 - "$M" <<-\EOF
+	python3 - "$M" <<-\EOF &&
 	import os, sys
 	m = sys.argv[1]
 	for bad in ("..", "."):

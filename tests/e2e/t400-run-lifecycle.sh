@@ -41,6 +41,11 @@ test_expect_success 'exec -e -w -u' '
 	icc exec -e FOO=bar -w /tmp -u nobody d1 sh -c "echo \$FOO \$(pwd) \$(id -u)" >out &&
 	grep -x "bar /tmp 65534" out
 '
+test_expect_success 'exec: every -e reaches the process (none dropped past 64)' '
+	set -- && for i in $(seq 100); do set -- "$@" -e "V$i=v$i"; done &&
+	icc exec "$@" d1 sh -c "env | grep -c ^V; echo \$V64 \$V65 \$V100" >out &&
+	[ "$(sed -n 1p out)" = 100 ] && [ "$(sed -n 2p out)" = "v64 v65 v100" ]
+'
 test_expect_success 'rm of a running container needs -f' '
 	test_must_fail icc rm d1 2>err &&
 	expect_error_line err "running.*-f"
@@ -84,7 +89,7 @@ test_expect_success 'network none has only lo; host sees host interfaces' '
 '
 test_expect_success 'bind mount with -v, read-only' '
 	mkdir -p "$T/vol" && echo data >"$T/vol/f" &&
-	icc run --rm -v "$T/vol:/mnt:ro" busybox sh -c "cat /mnt/f; touch /mnt/x" >out 2>&1;
+	test_must_fail icc run --rm -v "$T/vol:/mnt:ro" busybox sh -c "cat /mnt/f && touch /mnt/x" >out 2>&1 &&
 	grep -x data out && ! test -e "$T/vol/x"
 '
 count_state() { ls "$ICC_ROOT/containers" | wc -l; }

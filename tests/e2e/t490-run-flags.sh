@@ -128,7 +128,7 @@ test_expect_success 'real Debian: --init runs bash under tini, zombies are reape
 '
 
 test_expect_success 'real Debian: --read-only refuses writes, --cap-drop ALL --cap-add CHOWN leaves CapEff 1' '
-	icc run --rm --read-only debian:bookworm sh -c "touch /var/x 2>&1; grep ^CapEff /proc/self/status" >out;
+	icc run --rm --read-only debian:bookworm sh -c "touch /var/x 2>&1; grep ^CapEff /proc/self/status" >out &&
 	grep -q "Read-only file system" out &&
 	icc run --rm --cap-drop ALL --cap-add CAP_CHOWN debian:bookworm grep ^CapEff /proc/self/status >out &&
 	grep -q "0000000000000001$" out

@@ -115,11 +115,11 @@ test_expect_success 'bad input: one line, exit 125, nothing made' '
 '
 
 test_expect_success 'a host port a host process holds: refused, named, nothing left' '
-	hold=$((P1 + 2))
-	busybox nc -l -p $hold >/dev/null 2>&1 &
-	holder=$!
+	hold=$((P1 + 2)) &&
+	{ busybox nc -l -p $hold >/dev/null 2>&1 & } &&
+	holder=$! &&
 	sleep 0.2 && before=$(leftovers) && n=$(ls "$ICC_ROOT/containers" | wc -l) &&
-	{ icc run -p $hold:80 web true 2>err; rc=$?; } ; kill $holder; wait $holder 2>/dev/null;
+	{ icc run -p $hold:80 web true 2>err; rc=$?; } && kill $holder && { wait $holder 2>/dev/null; :; } &&
 	test $rc -eq 125 && expect_error_line err "host port $hold/tcp is already in use on the host" &&
 	test "$(ls "$ICC_ROOT/containers" | wc -l)" -eq "$n" &&
 	test "$(leftovers)" = "$before"
@@ -182,7 +182,7 @@ test_expect_success 'kill -9 of a foreground icc run, then of its container: che
 	"$ICC_BIN" run --name f1 web sleep 1000 >/dev/null 2>&1 &
 	runpid=$!
 	for i in $(seq 50); do icc ps | grep -q f1 && break; sleep 0.1; done && remember_ids &&
-	kill -9 $runpid && wait $runpid 2>/dev/null;
+	kill -9 $runpid && { wait $runpid 2>/dev/null; :; } &&
 	kill -9 "$(icc inspect -f "{{.State.Pid}}" f1)" && sleep 0.3 &&
 	test "$(leftovers)" != "veths=0 records=0 netns=0 rules=0" &&
 	test_must_fail icc system check >out && grep -q "container .*: network left set up" out &&

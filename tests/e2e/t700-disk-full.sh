@@ -55,8 +55,8 @@ test_expect_success 'after freeing space everything works again' '
 		btrfs filesystem sync "$ICC_ROOT" >/dev/null 2>&1; sleep 1
 	done &&
 	icc images -q | while read -r id; do
-		icc inspect "$id" | grep -q "\"full:" && icc rmi -f "$id" >/dev/null; true
-	done;
+		if icc inspect "$id" | grep -q "\"full:"; then icc rmi -f "$id" >/dev/null || exit 1; fi
+	done &&
 	head -c 1000000 /dev/urandom >"$T/small" && tar -C "$T" -cf "$T/small.tar" small &&
 	icc import "$T/small.tar" small:1 >/dev/null &&
 	icc run --rm --name again busybox sh -c "echo ok > /x && echo > /.icc/save" &&

@@ -114,7 +114,7 @@ test_expect_success 'a running container whose daemon dies mid-save: Dead, start
 test_expect_success 'kill -9 of icc run: still Up (true), rm -f cleans everything' '
 	icc run --name fg busybox sleep 600 >/dev/null 2>&1 & p=$!
 	for i in $(seq 1 50); do icc ps | grep -q " fg *$" && break; sleep 0.2; done &&
-	kill -9 $p && wait $p 2>/dev/null; sleep 0.5
+	kill -9 $p && { wait $p 2>/dev/null; :; } && sleep 0.5 &&
 	icc ps | grep -E " fg *$" | grep -q Up &&
 	icc exec fg sh -c "echo > /.icc/save" &&
 	icc rm -f fg >/dev/null &&
@@ -125,7 +125,7 @@ test_expect_success 'kill -9 of icc run: still Up (true), rm -f cleans everythin
 test_expect_success 'kill -9 of icc run, then of the container process: Exited, restarts, rm -f cleans' '
 	icc run --name fg2 busybox sleep 600 >/dev/null 2>&1 & p=$!
 	for i in $(seq 1 50); do icc ps | grep -q " fg2 *$" && break; sleep 0.2; done &&
-	kill -9 $p && wait $p 2>/dev/null;
+	kill -9 $p && { wait $p 2>/dev/null; :; } &&
 	pid=$(icc inspect -f "{{.State.Pid}}" fg2) &&
 	test -n "$pid" && kill -9 "$pid" && sleep 0.5 &&
 	icc ps -a | grep -E " fg2 *$" | grep -q Exited &&

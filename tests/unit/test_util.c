@@ -9,11 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <dirent.h>
 #include <cmocka.h>
 
+#include "icc/cleanup.h"
 #include "icc/image.h"
+#include "icc/progress.h"
 #include "icc/util.h"
 
 static int make_tmpdir(char *path, size_t size)
@@ -207,6 +210,122 @@ static void printable_text(void **state)
 	}
 }
 
+static void shared_helpers(void **state)
+{
+	/* write_all: a pipe smaller than the data, drained by a child */
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	static char big[256 * 1024];
+	memset(big, 'x', sizeof(big));
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(p[1]);
+		size_t got = 0;
+		ssize_t n;
+		char buf[4096];
+		while ((n = read(p[0], buf, sizeof(buf))) > 0)
+			got += (size_t)n;
+		_exit(got == sizeof(big) ? 0 : 1);
+	}
+	close(p[0]);
+	assert_int_equal(icc_write_all(p[1], big, sizeof(big)), 0);
+	close(p[1]);
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(icc_write_all(-1, "x", 1), -EBADF);
+
+	/* mkdir_p: parents made, the leaf with its mode, existing is fine */
+	char dir[64], deep[128];
+	close(make_tmpdir(dir, sizeof(dir)));
+	snprintf(deep, sizeof(deep), "%s/a/b/c", dir);
+	assert_int_equal(icc_mkdir_p(deep, 0700), 0);
+	assert_int_equal(icc_mkdir_p(deep, 0700), 0);
+	struct stat sb;
+	assert_int_equal(stat(deep, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0700);
+	char file[160];
+	snprintf(file, sizeof(file), "%s/f", deep);
+	close(open(file, O_CREAT | O_WRONLY, 0600));
+	snprintf(file, sizeof(file), "%s/f/g", deep);
+	assert_int_equal(icc_mkdir_p(file, 0700), -ENOTDIR);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+
+	/* uuid text */
+	const uint8_t u[16] = {0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0,
+			       0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef};
+	char t[37];
+	icc_uuid_format(u, t);
+	assert_string_equal(t, "12345678-9abc-def0-0123-456789abcdef");
+
+	/* JSON text ends in one newline, pretty or compact */
+	cJSON *j = cJSON_Parse("{\"a\":[1,2]}");
+	size_t len;
+	char *s = icc_json_text(j, false, &len);
+	assert_string_equal(s, "{\"a\":[1,2]}\n");
+	assert_int_equal(len, strlen(s));
+	free(s);
+	s = icc_json_text(j, true, NULL);
+	assert_true(strlen(s) > 2 && s[strlen(s) - 1] == '\n' && s[strlen(s) - 2] != '\n');
+	free(s);
+	cJSON_Delete(j);
+}
+
+static int scoped_fd(int *seen)
+{
+	cleanup_close int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	cleanup_free char *s = strdup("freed at return");
+	cleanup_json cJSON *j = cJSON_CreateObject();
+	*seen = fd;
+	errno = ENOSPC; /* survives the releases */
+	return fcntl(fd, F_GETFD) >= 0 && s && j ? 0 : -1;
+}
+
+static void cleanup_attributes(void **state)
+{
+	int fd = -1;
+	assert_int_equal(scoped_fd(&fd), 0);
+	assert_int_equal(errno, ENOSPC);
+	assert_true(fd >= 0);
+	assert_int_equal(fcntl(fd, F_GETFD), -1); /* closed when the scope ended */
+	assert_int_equal(errno, EBADF);
+	cleanup_close int kept = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	int mine = icc_steal_fd(&kept);
+	assert_int_equal(kept, -1);
+	assert_true(fcntl(mine, F_GETFD) >= 0);
+	close(mine);
+}
+
+static void durations(void **state)
+{
+	/* Go durations (logs --since 10m) */
+	assert_true(icc_go_duration("90s") == 90000000000LL);
+	assert_true(icc_go_duration("1h30m") == 5400000000000LL);
+	assert_true(icc_go_duration("1.5h") == 5400000000000LL);
+	assert_true(icc_go_duration("250ms") == 250000000LL);
+	assert_true(icc_go_duration("3us") == 3000LL && icc_go_duration("7ns") == 7);
+	assert_true(icc_go_duration("") == -1 && icc_go_duration("10") == -1);
+	assert_true(icc_go_duration("10x") == -1 && icc_go_duration("-5s") == -1);
+	assert_true(icc_go_duration("5mm") == -1 && icc_go_duration("1d") == -1);
+	/* --since/--until: a time, Unix seconds, or a duration before now */
+	int64_t now = 1700000000LL * 1000000000LL;
+	assert_true(icc_time_when("2024-01-02T03:04:05Z", now) == icc_time_parse("2024-01-02T03:04:05Z"));
+	assert_true(icc_time_when("2024-01-02", now) == 1704153600LL * 1000000000LL);
+	assert_true(icc_time_when("2024-01-02T03:04:05", now) == 1704164645LL * 1000000000LL);
+	assert_true(icc_time_when("1700000000.5", now) == 1700000000500000000LL);
+	assert_true(icc_time_when("10m", now) == now - 600000000000LL);
+	assert_true(icc_time_when("400000h", 5) == 1); /* before the epoch: the earliest */
+	assert_true(icc_go_duration("999999999h") == -1); /* past int64 ns */
+	assert_true(icc_time_when("yesterday", now) == 0);
+	assert_true(icc_time_when("0", now) == 0);
+	/* snapshot prune --older-than (seconds) */
+	assert_true(icc_parse_duration("90") == 90 && icc_parse_duration("2h") == 7200);
+	assert_true(icc_parse_duration("1w") == 604800 && icc_parse_duration("1h30m") == 5400);
+	assert_true(icc_parse_duration("7d") == 604800 && icc_parse_duration("bad") == -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -218,6 +337,9 @@ int main(void)
 		cmocka_unit_test(sizes_like_docker),
 		cmocka_unit_test(config_changes),
 		cmocka_unit_test(printable_text),
+		cmocka_unit_test(shared_helpers),
+		cmocka_unit_test(cleanup_attributes),
+		cmocka_unit_test(durations),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
