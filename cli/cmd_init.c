@@ -1,4 +1,4 @@
-/* cmd_build.c - icc init and icc import: new images from a directory or a tar */
+/* cmd_init.c - icc init and icc import: new images from a directory or a tar */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
