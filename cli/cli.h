@@ -161,6 +161,11 @@ int cmd_commit(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_rollback(int argc, char **argv);
 int cmd_cp(int argc, char **argv);
+/* icc pull REF for run/create/build (its output on stderr); the pull's exit code */
+int cli_pull_image(const char *ref);
+/* icc build, icc builder (cmd_build.c) */
+int cmd_build(int argc, char **argv);
+int cmd_builder(int argc, char **argv);
 /* store maintenance (cmd_df.c, cmd_prune.c) */
 int cli_system_df(int argc, char **argv);
 int cli_system_prune(int argc, char **argv);

@@ -182,6 +182,21 @@ static const struct cli_command commands[] = {
 	 "                         images); asks first unless -f; snapshots are kept\n"
 	 "  prune --snapshots      also delete the snapshots of removed containers\n"},
 	{"version", cmd_version, "", "Show icc's version", ""},
+	/* Dockerfiles */
+	{"build", cmd_build,
+	 "[-t NAME[:TAG]]... [-f DOCKERFILE] [--build-arg K=V]... [--no-cache] [--target STAGE] "
+	 "[--network NET] [-q] [--progress plain|auto] CONTEXT",
+	 "Build an image from a Dockerfile, each step a snapshot (docs/build.md)",
+	 "  -t, --tag NAME[:TAG]   name the result (repeatable)\n"
+	 "  -f, --file FILE        the Dockerfile (default CONTEXT/Dockerfile)\n"
+	 "      --build-arg K=V    value of an ARG (--build-arg K: from icc's environment)\n"
+	 "      --no-cache         run every step again\n"
+	 "      --target STAGE     build up to this stage (AS name)\n"
+	 "      --network NET      RUN's network (default bridge, as icc run)\n"
+	 "  -q, --quiet            print only the image id (RUN's output only when it fails)\n"
+	 "      --progress MODE    plain or auto (the same step lines)\n"},
+	{"builder", cmd_builder, "prune [-f]", "Remove build steps no image, tag or container uses",
+	 "  -f, --force            do not ask first\n"},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

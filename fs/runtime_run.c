@@ -302,7 +302,8 @@ int icc_container_start(struct icc_store *st, const char *id, const struct icc_l
 			int *exit_code, struct icc_err *err)
 {
 	if (!o->detach)
-		return launch(st, id, o, 1, 2, -1, exit_code, err);
+		return launch(st, id, o, o->output_fd > 0 ? o->output_fd : 1, o->output_fd > 0 ? o->output_fd : 2,
+			      -1, exit_code, err);
 
 	/* detached: a monitor (double fork, own session) runs and waits; the
 	 * output goes only to the container's json log */

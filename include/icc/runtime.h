@@ -119,6 +119,7 @@ struct icc_launch_opts {
 	bool stdin_open;   /* -i: the container reads our stdin */
 	bool detach;       /* run under a monitor process, output only to the json log */
 	bool autoremove;   /* --rm: remove the container after it ended */
+	int output_fd;     /* > 0: the foreground container's stdout and stderr go there (icc build) */
 };
 
 /*
