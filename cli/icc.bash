@@ -5,7 +5,8 @@
 
 _icc_commands="init import images tag rmi history inspect create run start stop kill exec logs ps rm
 commit diff rollback cp mount umount snapshot snapshots promote export save load push pull send receive
-port network system version help"
+port network system version help
+build builder"
 
 # icc with the same --root as the command line being completed; quiet, no store setup noise
 _icc_q() {
@@ -54,6 +55,8 @@ _icc_takes_value() {
 	run:-[itd] | create:-[itd] | exec:-[itd] | start:-[ai] | images:-a | ps:-[as] | system:-[afv] | logs:-[ft] | cp:-a) return 1 ;;
 	*:-o | *:-i | *:-m | *:-c | *:-a | *:-e | *:-w | *:-u | *:-h | *:-v | *:-p | *:-s | *:-t) return 0 ;;
 	inspect:-f) return 0 ;;
+	build:-f) return 0 ;;
+	build:--file | build:--tag | build:--build-arg | build:--target | build:--progress) return 0 ;;
 	*:--name | *:--format | *:--type | *:--compress | *:--output | *:--input | *:--message | \
 		*:--change | *:--author | *:--env | *:--workdir | *:--user | *:--hostname | *:--volume | \
 		*:--network | *:--net | *:--runtime | *:--security-opt | *:--publish | *:--pull | *:--subnet | *:--gateway | \
@@ -133,6 +136,8 @@ _icc() {
 	pull) opts="-q --quiet --tls-verify=false" ;;
 	send) opts="-q -p -o" ;;
 	receive) opts="-q -i" ;;
+	build) opts="-t --tag -f --file --build-arg --no-cache --target --network -q --quiet --progress" ;;
+	builder) opts="-f --force" ;;
 	esac
 	opts="$opts --help"
 
@@ -149,6 +154,8 @@ _icc() {
 	--type) COMPREPLY=($(compgen -W "image container snapshot" -- "$cur")); return ;;
 	--network | --net) COMPREPLY=($(compgen -W "bridge host none" -- "$cur")); _icc_networks; return ;;
 	--pull) COMPREPLY=($(compgen -W "missing always never" -- "$cur")); return ;;
+	--progress) COMPREPLY=($(compgen -W "plain auto" -- "$cur")); return ;;
+	-f | --file) [[ $cmd == build ]] && { _filedir 2>/dev/null || COMPREPLY=($(compgen -f -- "$cur")); return; } ;;
 	--runtime) COMPREPLY=($(compgen -W "runc crun" -- "$cur")); return ;;
 	--security-opt) COMPREPLY=($(compgen -W "seccomp=unconfined seccomp= no-new-privileges=false" -- "$cur")); return ;;
 	-s | --signal) [[ $cmd == kill ]] && { COMPREPLY=($(compgen -W "KILL TERM INT HUP QUIT USR1 USR2 STOP CONT" -- "$cur")); return; } ;;
@@ -178,6 +185,8 @@ _icc() {
 
 	case $cmd in
 	help) ((nargs == 0)) && COMPREPLY=($(compgen -W "$_icc_commands" -- "$cur")) ;;
+	build) ((nargs == 0)) && { _filedir -d 2>/dev/null || COMPREPLY=($(compgen -d -- "$cur")); } ;;
+	builder) ((nargs == 0)) && COMPREPLY=($(compgen -W "prune" -- "$cur")) ;;
 	init) ((nargs == 0)) && { _filedir -d 2>/dev/null || COMPREPLY=($(compgen -d -- "$cur")); } ;;
 	import) ((nargs == 0)) && { _filedir 2>/dev/null || COMPREPLY=($(compgen -f -- "$cur")); } ;;
 	images | version | ps) ;;
