@@ -891,8 +891,16 @@ static int tag_result(struct bctx *b, const char *id)
 	int r = icc_store_lock(b->st, b->err);
 	if (r < 0)
 		return r;
-	for (size_t i = 0; r == 0 && i < b->o->ntags; i++)
-		r = icc_refs_set(b->st, b->o->tags[i], id, b->err);
+	cJSON *refs = NULL;
+	r = icc_refs_load(b->st, &refs, b->err);
+	/* a tag already on the result is not written again (a no-change rebuild writes nothing) */
+	for (size_t i = 0; r == 0 && i < b->o->ntags; i++) {
+		const char *now = icc_json_str(refs, b->o->tags[i]);
+		if (!now || strcmp(now, id))
+			r = icc_refs_set(b->st, b->o->tags[i], id, b->err);
+	}
+	if (refs)
+		cJSON_Delete(refs);
 	icc_store_unlock(b->st);
 	return r;
 }
