@@ -104,9 +104,10 @@ int cmd_start(int argc, char **argv)
 	static const struct option opts[] = {
 		{"attach", no_argument, NULL, 'a'},
 		{"interactive", no_argument, NULL, 'i'},
+		{"no-record", no_argument, NULL, 'X'},
 		{0, 0, 0, 0},
 	};
-	bool attach = false, interactive = false;
+	bool attach = false, interactive = false, record = true;
 	optind = 1;
 	int c;
 	while ((c = getopt_long(argc, argv, "ai", opts, NULL)) != -1) {
@@ -114,6 +115,8 @@ int cmd_start(int argc, char **argv)
 			attach = true;
 		else if (c == 'i')
 			interactive = true;
+		else if (c == 'X')
+			record = false;
 		else
 			return cli_usage("start", "[-a] [-i] CONTAINER...");
 	}
@@ -136,6 +139,7 @@ int cmd_start(int argc, char **argv)
 			.stdin_open = interactive && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cfg, "OpenStdin")),
 			.detach = !(attach || interactive),
 			.autoremove = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cfg, "AutoRemove")),
+			.record = record,
 		};
 		if (interactive && !lo.stdin_open)
 			lo.stdin_open = true;

@@ -125,6 +125,7 @@ int cli_run_or_create(int argc, char **argv, bool run)
 		.stdin_open = o.interactive,
 		.detach = o.detach,
 		.autoremove = o.autoremove,
+		.record = !o.no_record,
 	};
 	if (o.tty && !o.detach && !isatty(0) && o.interactive) {
 		cli_errorf("run: the input device is not a TTY");

@@ -118,6 +118,7 @@ int run_opts_parse(int argc, char **argv, const char *cmd, struct run_opts *o)
 		{"publish-all", no_argument, NULL, 'P'},
 		{"pull", required_argument, NULL, 'L'},
 		{"security-opt", required_argument, NULL, 'S'},
+		{"no-record", no_argument, NULL, 'X'},
 		{0, 0, 0, 0},
 	};
 	memset(o, 0, sizeof(*o));
@@ -192,6 +193,7 @@ int run_opts_parse(int argc, char **argv, const char *cmd, struct run_opts *o)
 			break;
 		case 'r': o->runtime = optarg; break;
 		case 'S': rc = security_opt(o->config, cmd, optarg); break;
+		case 'X': o->no_record = true; break;
 		default:
 			cli_errorf("%s: unknown option '%s'; usage: icc %s %s", cmd, argv[optind - 1], cmd,
 				   RUN_SYNOPSIS);

@@ -13,6 +13,7 @@ struct run_opts {
 	cJSON *config;   /* members over the image's config: Cmd, Env, Tty, Mounts, ... */
 	const char *runtime;
 	const char *pull;    /* --pull missing (default), always, never */
+	bool no_record;      /* --no-record: -it shells' commands are not recorded (session.h) */
 };
 
 #define RUN_SYNOPSIS "[-i] [-t] [-d] [--rm] [--name NAME] [-e K=V] [-w DIR] [-u USER] [--hostname H] [-v HOSTDIR:CDIR[:ro]] [--network bridge|none|host|NAME] [-p [IP:]HPORT:CPORT[/PROTO]]... [-P] [--pull missing|always|never] [--runtime runc|crun] [--security-opt OPT] IMAGE [CMD...]"

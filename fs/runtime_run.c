@@ -244,6 +244,16 @@ static int launch(struct icc_store *st, const char *id, const struct icc_launch_
 	if (cdir >= 0)
 		close(cdir);
 	struct icc_save_target sc = {.st = st, .id = id};
+	struct icc_session session;
+	bool recording = o->record && o->tty && o->stdin_open && !o->detach;
+	if (recording) {
+		struct icc_err se;
+		int dfd = icc_object_dirfd(st, ICC_CONTAINER, id, &se);
+		icc_session_open(&session, dfd);
+		if (dfd >= 0)
+			close(dfd);
+		sc.session = &session;
+	}
 	struct icc_io io = {
 		.pid = pid,
 		.master = master,
@@ -256,8 +266,11 @@ static int launch(struct icc_store *st, const char *id, const struct icc_launch_
 		.on_save = icc_save_reply,
 		.ctx = &sc,
 		.log = logging ? &log : NULL,
+		.session = recording ? &session : NULL,
 	};
 	int code = icc_io_run(&io);
+	if (recording)
+		icc_session_close(&session);
 	*exit_code = code;
 	if (networked) {
 		/* the network's teardown takes a while: until the end is recorded,

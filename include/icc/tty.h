@@ -8,6 +8,7 @@
 
 #include "icc/err.h"
 #include "icc/jsonlog.h"
+#include "icc/session.h"
 
 /* A listening unix socket for the runtime's --console-socket. */
 int icc_console_listen(const char *path, struct icc_err *err);
@@ -52,6 +53,8 @@ struct icc_io {
 	/* "#save [NAME]" reached the shell (name may be empty): a notice goes in `reply` */
 	void (*on_save)(void *ctx, const char *name, char *reply, size_t size);
 	void *ctx;
+	/* the commands typed at the shell prompt are recorded here (NULL: not recorded) */
+	struct icc_session *session;
 };
 int icc_io_run(struct icc_io *io);
 
