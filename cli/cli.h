@@ -166,6 +166,9 @@ int cli_pull_image(const char *ref);
 /* icc build, icc builder (cmd_build.c) */
 int cmd_build(int argc, char **argv);
 int cmd_builder(int argc, char **argv);
+/* icc dockerfile, icc history --commands (cmd_dockerfile.c) */
+int cmd_dockerfile(int argc, char **argv);
+int cli_history_commands(const char *what);
 /* store maintenance (cmd_df.c, cmd_prune.c) */
 int cli_system_df(int argc, char **argv);
 int cli_system_prune(int argc, char **argv);

@@ -6,7 +6,7 @@
 _icc_commands="init import images tag rmi history inspect create run start stop kill exec logs ps rm
 commit diff rollback cp mount umount snapshot snapshots promote export save load push pull send receive
 port network system version help
-build builder"
+build builder dockerfile"
 
 # icc with the same --root as the command line being completed; quiet, no store setup noise
 _icc_q() {
@@ -56,6 +56,7 @@ _icc_takes_value() {
 	*:-o | *:-i | *:-m | *:-c | *:-a | *:-e | *:-w | *:-u | *:-h | *:-v | *:-p | *:-s | *:-t) return 0 ;;
 	inspect:-f) return 0 ;;
 	build:-f) return 0 ;;
+	dockerfile:--ignore) return 0 ;;
 	build:--file | build:--tag | build:--build-arg | build:--target | build:--progress) return 0 ;;
 	*:--name | *:--format | *:--type | *:--compress | *:--output | *:--input | *:--message | \
 		*:--change | *:--author | *:--env | *:--workdir | *:--user | *:--hostname | *:--volume | \
@@ -112,14 +113,15 @@ _icc() {
 	init | import) opts="-q --quiet -m --message -c --change" ;;
 	images) opts="-a --all -q --quiet --no-trunc --format" ;;
 	rmi) opts="-f --force" ;;
-	history) opts="-q --quiet --no-trunc --format" ;;
+	history) opts="-q --quiet --no-trunc --format --commands" ;;
 	inspect) opts="--type -f --format" ;;
 	run | create) opts="-i --interactive -t --tty -d --detach --rm --name -e --env -w --workdir -u --user
-		-h --hostname -v --volume --network -p --publish -P --publish-all --pull --runtime --security-opt" ;;
-	start) opts="-a --attach -i --interactive" ;;
+		-h --hostname -v --volume --network -p --publish -P --publish-all --pull --runtime --security-opt
+		--no-record" ;;
+	start) opts="-a --attach -i --interactive --no-record" ;;
 	stop) opts="-t --time" ;;
 	kill) opts="-s --signal" ;;
-	exec) opts="-i --interactive -t --tty -d --detach -e --env -w --workdir -u --user" ;;
+	exec) opts="-i --interactive -t --tty -d --detach -e --env -w --workdir -u --user --no-record" ;;
 	logs) opts="-f --follow -t --timestamps --since --until -n --tail" ;;
 	ps) opts="-a --all -q --quiet -l --latest -s --size --no-trunc --format" ;;
 	rm) opts="-f --force --snapshots" ;;
@@ -138,6 +140,7 @@ _icc() {
 	receive) opts="-q -i" ;;
 	build) opts="-t --tag -f --file --build-arg --no-cache --target --network -q --quiet --progress" ;;
 	builder) opts="-f --force" ;;
+	dockerfile) opts="--ignore" ;;
 	esac
 	opts="$opts --help"
 
@@ -187,6 +190,7 @@ _icc() {
 	help) ((nargs == 0)) && COMPREPLY=($(compgen -W "$_icc_commands" -- "$cur")) ;;
 	build) ((nargs == 0)) && { _filedir -d 2>/dev/null || COMPREPLY=($(compgen -d -- "$cur")); } ;;
 	builder) ((nargs == 0)) && COMPREPLY=($(compgen -W "prune" -- "$cur")) ;;
+	dockerfile) ((nargs == 0)) && { _icc_images; _icc_containers; _icc_snapshots; } ;;
 	init) ((nargs == 0)) && { _filedir -d 2>/dev/null || COMPREPLY=($(compgen -d -- "$cur")); } ;;
 	import) ((nargs == 0)) && { _filedir 2>/dev/null || COMPREPLY=($(compgen -f -- "$cur")); } ;;
 	images | version | ps) ;;

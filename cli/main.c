@@ -29,8 +29,10 @@ static const struct cli_command commands[] = {
 	{"tag", cmd_tag, "SOURCE NAME[:TAG]", "Give an image another name", ""},
 	{"rmi", cmd_rmi, "[-f] IMAGE...", "Remove images",
 	 "  -f, --force            remove an image with several tags, or one stopped containers use\n"},
-	{"history", cmd_history, "[--no-trunc] [-q] [--format FORMAT] IMAGE", "Show the lineage of an image",
+	{"history", cmd_history, "[--no-trunc] [-q] [--format FORMAT] IMAGE | --commands IMAGE|CONTAINER|C/SNAP",
+	 "Show the lineage of an image",
 	 "  -q, --quiet            only image ids\n"
+	 "      --commands         the commands recorded at the shell prompt, per #save/commit (docs/build.md)\n"
 	 "      --no-trunc         full ids and commands\n" FORMAT_OPT
 	 "                         fields: ID CreatedAt CreatedSince CreatedBy Size Comment\n"},
 	{"inspect", cmd_inspect, "[--type image|container|snapshot] [-f FORMAT] OBJECT...",
@@ -64,10 +66,12 @@ static const struct cli_command commands[] = {
 	 "      --security-opt OPT seccomp=unconfined, seccomp=FILE (a Docker-format profile),\n"
 	 "                         no-new-privileges=false (default: the default profile and\n"
 	 "                         no-new-privileges)\n"
+	 "      --no-record        do not record the commands typed at an -it shell (icc dockerfile)\n"
 	 "Exit status: the command's, or 125 (icc failed), 126 (cannot execute), 127 (not found).\n"},
 	{"start", cmd_start, "[-a] [-i] CONTAINER...", "Start a stopped container again",
 	 "  -a, --attach           attach to its output (one container)\n"
-	 "  -i, --interactive      attach stdin too (one container)\n"},
+	 "  -i, --interactive      attach stdin too (one container)\n"
+	 "      --no-record        do not record the commands typed at its shell (icc dockerfile)\n"},
 	{"stop", cmd_stop, "[-t SECS] CONTAINER...", "Stop running containers (SIGTERM, then SIGKILL)",
 	 "  -t, --time SECS        seconds to wait before SIGKILL (default 10)\n"},
 	{"kill", cmd_kill, "[-s SIGNAL] CONTAINER...", "Send a signal to running containers",
@@ -76,6 +80,7 @@ static const struct cli_command commands[] = {
 	 "Run a command in a running container",
 	 "  -i, --interactive      keep stdin open\n"
 	 "  -t, --tty              allocate a terminal\n"
+	 "      --no-record        do not record the commands typed at an -it shell (icc dockerfile)\n"
 	 "  -d, --detach           run in the background\n"
 	 "  -e, --env K=V          environment variable\n"
 	 "  -w, --workdir DIR      working directory\n"
@@ -195,6 +200,9 @@ static const struct cli_command commands[] = {
 	 "      --network NET      RUN's network (default bridge, as icc run)\n"
 	 "  -q, --quiet            print only the image id (RUN's output only when it fails)\n"
 	 "      --progress MODE    plain or auto (the same step lines)\n"},
+	{"dockerfile", cmd_dockerfile, "[--ignore PATH]... IMAGE|CONTAINER|CONTAINER/SNAP",
+	 "Write the recorded shell session as a Dockerfile that rebuilds it",
+	 "      --ignore PATH      add PATH to the closing note of what is expected to differ\n"},
 	{"builder", cmd_builder, "prune [-f]", "Remove build steps no image, tag or container uses",
 	 "  -f, --force            do not ask first\n"},
 };

@@ -66,8 +66,12 @@ static int connector_open(void)
 static void persist(struct icc_session *s)
 {
 	struct icc_err e;
-	if (s->dirfd >= 0)
-		icc_json_write(s->dirfd, "commands.json", s->entries, &e);
+	if (s->dirfd < 0)
+		return;
+	cJSON *doc = cJSON_CreateObject();
+	cJSON_AddItemReferenceToObject(doc, "commands", s->entries);
+	icc_json_write(s->dirfd, "commands.json", doc, &e);
+	cJSON_Delete(doc);
 }
 
 void icc_session_open(struct icc_session *s, int container_dirfd)
@@ -78,10 +82,13 @@ void icc_session_open(struct icc_session *s, int container_dirfd)
 	/* what an earlier run recorded and no save took yet */
 	cJSON *old = NULL;
 	struct icc_err e;
-	if (s->dirfd >= 0 && icc_json_read(s->dirfd, "commands.json", &old, &e) == 0 && cJSON_IsArray(old))
-		s->entries = old;
-	else {
-		cJSON_Delete(old);
+	cJSON *list = s->dirfd >= 0 && icc_json_read(s->dirfd, "commands.json", &old, &e) == 0
+		? cJSON_DetachItemFromObjectCaseSensitive(old, "commands") : NULL;
+	cJSON_Delete(old);
+	if (cJSON_IsArray(list)) {
+		s->entries = list;
+	} else {
+		cJSON_Delete(list);
 		s->entries = cJSON_CreateArray();
 	}
 }

@@ -20,8 +20,8 @@
  * a builtin has no child: status null, "not observed").
  *
  * Entries: {"cmd", "cwd", "status": N|null, "time"}.  The pending ones are
- * kept in containers/<id>/commands.json (so icc commit finds them after the
- * shell ended) until a #save takes them into its snapshot.
+ * kept in containers/<id>/commands.json ({"commands": [...]}, so icc commit
+ * finds them after the shell ended) until a #save takes them into its snapshot.
  */
 struct icc_session {
 	int nl;          /* proc connector socket, -1: statuses are not observed */
@@ -43,5 +43,30 @@ void icc_session_saved(struct icc_session *s);
 
 /* The command in a screen line: what follows the prompt ("$ ", "# ", "> ", "% "); false if none. */
 bool icc_session_command(const char *screen, char *out, size_t size);
+
+/* ---- recipe.c: a lineage's recorded sessions, and the Dockerfile that replays them ---- */
+
+struct icc_store;
+struct icc_err;
+/*
+ * What led to an image, a container or a CONTAINER/SNAP: "steps" oldest
+ * first, each {"label", "commands": [...]} (a #save, a commit, what is not
+ * saved yet), the base image the first step ran on, its config and the
+ * final config.
+ */
+struct icc_recipe {
+	char base[65];         /* image id, "" if unknown */
+	char base_ref[512];    /* its name:tag, else its id */
+	cJSON *base_config;
+	cJSON *config;
+	cJSON *steps;
+};
+int icc_recipe_collect(struct icc_store *st, const char *what, struct icc_recipe *r, struct icc_err *err);
+void icc_recipe_free(struct icc_recipe *r);
+/* The steps of container `cid` (its #saves, up to snapshot `upto` if not NULL; then its unsaved commands). */
+int icc_session_steps(struct icc_store *st, const char *cid, const char *upto, bool pending, cJSON **steps,
+		      struct icc_err *err);
+/* The Dockerfile of a recipe (malloc'd); `ignore` paths join the closing note's list. */
+char *icc_recipe_dockerfile(const struct icc_recipe *r, const char *const *ignore, size_t nignore);
 
 #endif
