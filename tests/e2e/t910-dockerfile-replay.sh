@@ -18,7 +18,7 @@ screen() { tmux -S "$TMUX_SOCK" capture-pane -t seed -p; }
 wait_status() {
 	local i
 	for i in $(seq 900); do
-		icc history --commands seed 2>/dev/null | grep -E "^[^ ]+ +[0-9]+ +[^ ]+ +$1\$" && return 0
+		icc history --commands seed 2>/dev/null | grep -E " +[0-9]+ +[^ ]+ +$1\$" && return 0
 		sleep 1
 	done
 	screen; return 1
