@@ -139,7 +139,7 @@ static int image_config(struct bctx *b, const char *id, cJSON **config)
 }
 
 /* An image by name, pulled when the store lacks it. */
-static int find_image(struct bctx *b, const char *ref, int line, char id[ICC_ID_LEN + 1])
+static int find_image(struct bctx *b, const char *ref, int line, const char *what, char id[ICC_ID_LEN + 1])
 {
 	int r = icc_image_resolve(b->st, ref, id, b->err);
 	if (r == -ENOENT && b->o->pull) {
@@ -151,7 +151,7 @@ static int find_image(struct bctx *b, const char *ref, int line, char id[ICC_ID_
 	if (r < 0 && b->err->code != ECANCELED) {
 		char m[sizeof(b->err->msg)];
 		snprintf(m, sizeof(m), "%s", b->err->msg);
-		icc_err_set(b->err, -r, "line %d: FROM: %s", line, m);
+		icc_err_set(b->err, -r, "line %d: %s: %s", line, what, m);
 	}
 	return r;
 }
@@ -505,7 +505,7 @@ static int copy_step(struct bctx *b, struct step *p, char **w, int n)
 					   in->from);
 		if (k >= 0)
 			snprintf(id, sizeof(id), "%s", b->ss[k].image);
-		else if ((r = find_image(b, in->from, in->line, id)) < 0)
+		else if ((r = find_image(b, in->from, in->line, "COPY --from", id)) < 0)
 			return r;
 		if (!id[0])
 			return icc_err_set(b->err, ENOENT, "line %d: COPY --from=%s: the stage is empty (scratch)",
@@ -783,7 +783,7 @@ static int from_step(struct bctx *b, size_t si)
 	} else if (!*ref) {
 		r = icc_err_set(b->err, EINVAL, "line %d: FROM: '%s' names no image", in->line, in->from);
 	} else {
-		r = find_image(b, ref, in->line, s->image);
+		r = find_image(b, ref, in->line, "FROM", s->image);
 		if (r == 0)
 			r = image_config(b, s->image, &s->config);
 	}

@@ -168,7 +168,8 @@ static int parse_instr(char *line, int lineno, struct icc_df_instr *in, struct i
 	size_t tl = strlen(kw) + 1 + strlen(args) + 1;
 	in->text = malloc(tl);
 	snprintf(in->text, tl, "%s%s%s", kw, *args ? " " : "", args);
-	if (in->op == ICC_DF_COPY || in->op == ICC_DF_ADD || in->op == ICC_DF_FROM) {
+	/* RUN's flags (--mount, --network) are refused by name, never run as a command */
+	if (in->op == ICC_DF_COPY || in->op == ICC_DF_ADD || in->op == ICC_DF_FROM || in->op == ICC_DF_RUN) {
 		int r = take_flags(in, &args, err);
 		if (r < 0) {
 			instr_free(in);

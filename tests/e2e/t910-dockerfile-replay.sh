@@ -71,6 +71,8 @@ test_expect_success 'icc build of it; icc diff of both images: only the expected
 	icc run --rm replay:1 figlet ok | grep -qF "|_|" &&
 	icc diff hand:1 replay:1 >d &&
 	sed -n "s/^#   //p" "$T/ctx/Dockerfile" | tr " " "\n" | grep . >expected &&
+	grep -qx /var/lib/apt/lists expected && grep -qx /etc/shadow expected &&
+	{ grep "figlet" d || { echo "no figlet in the diff:"; head -40 d; false; }; } &&
 	h=$ICC_ROOT/images/$(icc images -q --no-trunc hand:1 | sed s/sha256://)/rootfs &&
 	b=$ICC_ROOT/images/$(icc images -q --no-trunc replay:1 | sed s/sha256://)/rootfs &&
 	while read -r kind path; do

@@ -75,6 +75,8 @@ static void parse_errors(void **state)
 	assert_string_equal(err.msg, "line 2: RUN requires at least one argument");
 	assert_int_equal(parse("FROM a\nCOPY --link a b\n", &df, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "unknown flag: --link"));
+	assert_int_equal(parse("FROM a\nRUN --mount=type=cache,target=/x make\n", &df, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "line 2: RUN: unknown flag: --mount"));
 	assert_int_equal(parse("FROM a AS x\nFROM b AS X\n", &df, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "duplicate stage name"));
 	assert_int_equal(parse("FROM a\nHEALTHCHECK NONE\n", &df, &err), -ENOTSUP);
