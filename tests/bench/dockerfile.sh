@@ -1,7 +1,7 @@
 # dockerfile.sh - sourced by run.sh (BENCH_ONLY=dockerfile): a 10-step Dockerfile on the
 # Debian minbase tree -- dpkg -i of a few cached .debs, COPY of a 1,000-file tree,
 # ENV/WORKDIR steps -- built by icc build and by Debian's buildah (buildah bud), side by
-# side: the first build, a rebuild with nothing changed (every step a cache hit; goal
+# side (and podman build where it runs): the first build, a rebuild with nothing changed (every step a cache hit; goal
 # <= 0.2 s) and a rebuild after the last line changed (only that step runs).
 # Uses run.sh's W, B, ICC, REPS, rec, timeit, log, need_pkgs.
 
@@ -57,6 +57,16 @@ bench_dockerfile() {
 		log "buildah is not installed (apt-get install buildah): skipping the buildah rows"
 	fi
 
+	# podman build (its own buildah inside), where it runs: the same storage options as run.sh's
+	local PB=""
+	if command -v podman >/dev/null; then
+		PB="podman --root $B/podman-build --runroot $W/podman-build-run --storage-driver overlay --cgroup-manager cgroupfs --events-backend file --runtime runc"
+		tar -C "$tree" -c . | $PB import - debian-bench >/dev/null 2>>"$W/cmd.err" ||
+			{ log "podman import of the Debian tree failed: skipping the podman rows"; PB=""; }
+	else
+		log "podman is not installed: skipping the podman build rows"
+	fi
+
 	for i in $(seq "$REPS"); do
 		write_df "RUN ls | wc -l >/opt/app/count"
 		"$ICC" rmi -f df-icc >/dev/null 2>&1
@@ -74,7 +84,17 @@ bench_dockerfile() {
 			write_df "RUN ls | wc -l >/opt/app/count2"
 			v=$(timeit $BA bud --runtime runc --layers -q -t df-ba "$ctx") && rec dockerfile "10-step rebuild, last line changed" buildah "$i" "$v" s lower
 		fi
+		if [ -n "$PB" ]; then
+			write_df "RUN ls | wc -l >/opt/app/count"
+			$PB rmi -f df-pb >/dev/null 2>&1
+			$PB image prune -f >/dev/null 2>&1
+			v=$(timeit $PB build --layers -q -t df-pb "$ctx") && rec dockerfile "10-step build, first" podman "$i" "$v" s lower
+			v=$(timeit $PB build --layers -q -t df-pb "$ctx") && rec dockerfile "10-step rebuild, nothing changed" podman "$i" "$v" s lower
+			write_df "RUN ls | wc -l >/opt/app/count2"
+			v=$(timeit $PB build --layers -q -t df-pb "$ctx") && rec dockerfile "10-step rebuild, last line changed" podman "$i" "$v" s lower
+		fi
 	done
 	[ -n "$BA" ] && $BA rm -a >/dev/null 2>&1 && $BA rmi -a -f >/dev/null 2>&1
+	[ -n "$PB" ] && $PB rmi -a -f >/dev/null 2>&1
 	return 0
 }
