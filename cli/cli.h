@@ -201,6 +201,14 @@ int cmd_pause(int argc, char **argv);
 int cmd_unpause(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_attach(int argc, char **argv);
+/* icc pull REF for run/create/build (its output on stderr); the pull's exit code */
+int cli_pull_image(const char *ref);
+/* icc build, icc builder (cmd_build.c) */
+int cmd_build(int argc, char **argv);
+int cmd_builder(int argc, char **argv);
+/* icc dockerfile, icc history --commands (cmd_dockerfile.c) */
+int cmd_dockerfile(int argc, char **argv);
+int cli_history_commands(const char *what);
 /* store maintenance (cmd_df.c, cmd_prune.c) */
 int cli_system_df(int argc, char **argv);
 int cli_system_prune(int argc, char **argv);

@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "icc/image.h"
 #include "icc/object.h"
+#include "icc/session.h"
 
 #define COMMIT_SYNOPSIS "[-m MSG] [-a AUTHOR] [-c CHANGE]... CONTAINER [IMAGE[:TAG]]"
 
@@ -73,6 +74,11 @@ int cmd_commit(int argc, char **argv)
 		cJSON_AddStringToObject(source, "container", cid);
 		const char *cname = icc_json_str(meta, "name");
 		cJSON_AddStringToObject(source, "container_name", cname ? cname : "");
+		/* the commands recorded at the container's shell: its saves, then what is not saved */
+		cJSON *session = NULL;
+		struct icc_err se;
+		if (icc_session_steps(&st, cid, NULL, true, &session, &se) == 0)
+			cJSON_AddItemToObject(source, "session", session);
 		const char *parent = icc_json_str(meta, "image");
 		struct icc_image_opts o = {
 			.ref = ref,

@@ -40,9 +40,10 @@ int cmd_start(int argc, char **argv)
 		{"attach", no_argument, NULL, 'a'},
 		{"interactive", no_argument, NULL, 'i'},
 		{"detach-keys", required_argument, NULL, 'k'},
+		{"no-record", no_argument, NULL, 'X'},
 		{0, 0, 0, 0},
 	};
-	bool attach = false, interactive = false;
+	bool attach = false, interactive = false, record = true;
 	const char *keys = NULL;
 	optind = 1;
 	int c;
@@ -53,6 +54,8 @@ int cmd_start(int argc, char **argv)
 			interactive = true;
 		else if (c == 'k')
 			keys = optarg;
+		else if (c == 'X')
+			record = false;
 		else
 			return cli_usage("start", "");
 	}
@@ -83,6 +86,7 @@ int cmd_start(int argc, char **argv)
 			.detach = !(attach || interactive),
 			.autoremove = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cfg, "AutoRemove")),
 			.detach_keys = keys,
+			.record = record,
 		};
 		if (interactive && !lo.stdin_open)
 			lo.stdin_open = true;

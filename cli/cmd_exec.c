@@ -71,9 +71,10 @@ int cmd_exec(int argc, char **argv)
 		{"env", required_argument, NULL, 'e'},
 		{"workdir", required_argument, NULL, 'w'},
 		{"user", required_argument, NULL, 'u'},
+		{"no-record", no_argument, NULL, 'X'},
 		{0, 0, 0, 0},
 	};
-	bool tty = false, interactive = false, detach = false;
+	bool tty = false, interactive = false, detach = false, record = true;
 	const char *user = NULL, *wd = NULL;
 	/* every -e is kept: at most one an argument */
 	cleanup_free const char **envs = calloc((size_t)argc + 1, sizeof(*envs));
@@ -93,6 +94,7 @@ int cmd_exec(int argc, char **argv)
 		case 'e': envs[nenv++] = optarg; break;
 		case 'w': wd = optarg; break;
 		case 'u': user = optarg; break;
+		case 'X': record = false; break;
 		default:
 			cli_errorf("exec: unknown option '%s'; usage: icc exec %s", argv[optind - 1], EXEC_SYNOPSIS);
 			return 125;
@@ -198,7 +200,7 @@ int cmd_exec(int argc, char **argv)
 	args[n] = NULL;
 	if (relay) {
 		int code;
-		int rr = icc_exec_tty(&st, runtime, id, args + 1, &code, &err);
+		int rr = icc_exec_tty(&st, runtime, id, args + 1, record, &code, &err);
 		icc_store_close(&st);
 		if (rr < 0) {
 			cli_fail(&err);

@@ -13,9 +13,10 @@ int cmd_history(int argc, char **argv)
 		{"no-trunc", no_argument, NULL, 'T'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"format", required_argument, NULL, 'f'},
+		{"commands", no_argument, NULL, 'C'},
 		{0, 0, 0, 0},
 	};
-	bool notrunc = false, quiet = false;
+	bool notrunc = false, quiet = false, commands = false;
 	const char *format = NULL;
 	optind = 1;
 	int c;
@@ -24,11 +25,14 @@ int cmd_history(int argc, char **argv)
 		case 'T': notrunc = true; break;
 		case 'q': quiet = true; break;
 		case 'f': format = optarg; break;
-		default: return cli_usage("history", "[--no-trunc] [-q] [--format FORMAT] IMAGE");
+		case 'C': commands = true; break;
+		default: return cli_usage("history", "[--no-trunc] [-q] [--format FORMAT] IMAGE | --commands IMAGE|CONTAINER|C/SNAP");
 		}
 	}
 	if (argc - optind != 1)
-		return cli_usage("history", "[--no-trunc] [-q] [--format FORMAT] IMAGE");
+		return cli_usage("history", "[--no-trunc] [-q] [--format FORMAT] IMAGE | --commands IMAGE|CONTAINER|C/SNAP");
+	if (commands)
+		return cli_history_commands(argv[optind]);
 	struct icc_store st;
 	if (cli_open_store(&st))
 		return 1;

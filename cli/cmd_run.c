@@ -39,8 +39,8 @@ static bool loopback_registry(const char *ref)
 	return !strcmp(host, "localhost") || !strncmp(host, "127.", 4);
 }
 
-/* `icc pull REF` as a step of run/create: its messages go to stderr, stdout is the container's. */
-static int pull_image(const char *ref)
+/* `icc pull REF` as a step of run/create/build: its messages go to stderr, stdout is the container's. */
+int cli_pull_image(const char *ref)
 {
 	char *args[4];
 	int n = 0;
@@ -77,7 +77,7 @@ static int find_image(struct icc_store *st, const char *ref, const char *policy,
 	if (strcmp(policy, "always"))
 		fprintf(stderr, "Unable to find image '%s' locally\n", norm);
 	/* pull said what went wrong, once */
-	if (pull_image(ref) != 0)
+	if (cli_pull_image(ref) != 0)
 		return icc_err_set(err, ECANCELED, "%s", "");
 	return icc_image_resolve(st, norm, id, err);
 }
@@ -127,6 +127,7 @@ int cli_run_or_create(int argc, char **argv, bool run)
 		.detach = o.detach,
 		.autoremove = o.autoremove,
 		.detach_keys = o.detach_keys,
+		.record = !o.no_record,
 	};
 	if (o.tty && !o.detach && !isatty(0) && o.interactive) {
 		cli_errorf("run: the input device is not a TTY");

@@ -10,6 +10,7 @@
 #include "icc/image.h"
 #include "icc/object.h"
 #include "icc/objsize.h"
+#include "icc/session.h"
 #include "icc/snapkeep.h"
 #include "icc/snapref.h"
 
@@ -327,6 +328,11 @@ int cmd_promote(int argc, char **argv)
 		cJSON_AddStringToObject(source, "container_name", cname ? cname : "");
 		cJSON_AddStringToObject(source, "snapshot", info.id);
 		cJSON_AddStringToObject(source, "snapshot_name", info.name);
+		/* the commands recorded at the container's shell up to this snapshot */
+		cJSON *session = NULL;
+		struct icc_err se;
+		if (icc_session_steps(&st, cid, info.name, false, &session, &se) == 0)
+			cJSON_AddItemToObject(source, "session", session);
 		const char *parent = icc_json_str(cmeta, "image");
 		struct icc_image_opts o = {
 			.ref = ref,

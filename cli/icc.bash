@@ -5,7 +5,8 @@
 
 _icc_commands="init import images tag rmi history inspect create run start stop kill exec logs ps rm
 commit diff rollback cp mount umount snapshot snapshots promote export save load push pull send receive
-port network system version help restart wait top rename stats pause unpause attach"
+port network system version help restart wait top rename stats pause unpause attach
+build builder dockerfile"
 
 # icc with the same --root as the command line being completed; quiet, no store setup noise
 _icc_q() {
@@ -56,6 +57,9 @@ _icc_takes_value() {
 	ps:-f | images:-f | ps:-n | *:--filter | *:--last | *:--detach-keys) return 0 ;;
 	*:-o | *:-i | *:-m | *:-c | *:-a | *:-e | *:-w | *:-u | *:-h | *:-v | *:-p | *:-s | *:-t) return 0 ;;
 	inspect:-f) return 0 ;;
+	build:-f) return 0 ;;
+	dockerfile:--ignore) return 0 ;;
+	build:--file | build:--tag | build:--build-arg | build:--target | build:--progress) return 0 ;;
 	*:--name | *:--format | *:--type | *:--compress | *:--output | *:--input | *:--message | \
 		*:--change | *:--author | *:--env | *:--workdir | *:--user | *:--hostname | *:--volume | \
 		*:--network | *:--net | *:--runtime | *:--security-opt | *:--publish | *:--pull | *:--subnet | *:--gateway | \
@@ -113,16 +117,16 @@ _icc() {
 	init | import) opts="-q --quiet -m --message -c --change" ;;
 	images) opts="-a --all -q --quiet --no-trunc --format -f --filter" ;;
 	rmi) opts="-f --force" ;;
-	history) opts="-q --quiet --no-trunc --format" ;;
+	history) opts="-q --quiet --no-trunc --format --commands" ;;
 	inspect) opts="--type -f --format" ;;
 	run | create) opts="-i --interactive -t --tty -d --detach --rm --name -e --env -w --workdir -u --user
 		-h --hostname -v --volume --network -p --publish -P --publish-all --pull --runtime --security-opt
 		--entrypoint --env-file -m --memory --cpus --pids-limit --ulimit --init --read-only --tmpfs
-		--cap-add --cap-drop --privileged --add-host -l --label --shm-size --restart --detach-keys" ;;
-	start) opts="-a --attach -i --interactive --detach-keys" ;;
+		--cap-add --cap-drop --privileged --add-host -l --label --shm-size --restart --detach-keys --no-record" ;;
+	start) opts="-a --attach -i --interactive --detach-keys --no-record" ;;
 	stop) opts="-t --time" ;;
 	kill) opts="-s --signal" ;;
-	exec) opts="-i --interactive -t --tty -d --detach -e --env -w --workdir -u --user" ;;
+	exec) opts="-i --interactive -t --tty -d --detach -e --env -w --workdir -u --user --no-record" ;;
 	logs) opts="-f --follow -t --timestamps --since --until -n --tail" ;;
 	ps) opts="-a --all -q --quiet -l --latest -n --last -s --size --no-trunc --format -f --filter" ;;
 	restart) opts="-t --time" ;;
@@ -142,6 +146,9 @@ _icc() {
 	pull) opts="-q --quiet --tls-verify=false" ;;
 	send) opts="-q -p -o" ;;
 	receive) opts="-q -i" ;;
+	build) opts="-t --tag -f --file --build-arg --no-cache --target --network -q --quiet --progress" ;;
+	builder) opts="-f --force" ;;
+	dockerfile) opts="--ignore" ;;
 	esac
 	opts="$opts --help"
 
@@ -158,6 +165,8 @@ _icc() {
 	--type) COMPREPLY=($(compgen -W "image container snapshot" -- "$cur")); return ;;
 	--network | --net) COMPREPLY=($(compgen -W "bridge host none" -- "$cur")); _icc_networks; return ;;
 	--pull) COMPREPLY=($(compgen -W "missing always never" -- "$cur")); return ;;
+	--progress) COMPREPLY=($(compgen -W "plain auto" -- "$cur")); return ;;
+	--file) [[ $cmd == build ]] && { _filedir 2>/dev/null || COMPREPLY=($(compgen -f -- "$cur")); return; } ;;
 	--runtime) COMPREPLY=($(compgen -W "runc crun" -- "$cur")); return ;;
 	--restart) COMPREPLY=($(compgen -W "no on-failure on-failure: always unless-stopped" -- "$cur")); return ;;
 	--cap-add | --cap-drop)
@@ -175,6 +184,7 @@ _icc() {
 		case $cmd in
 		ps) COMPREPLY=($(compgen -W "status= name= ancestor= label= id=" -- "$cur")); compopt -o nospace 2>/dev/null; return ;;
 		images) COMPREPLY=($(compgen -W "dangling=true dangling=false reference=" -- "$cur")); compopt -o nospace 2>/dev/null; return ;;
+		build) _filedir 2>/dev/null || COMPREPLY=($(compgen -f -- "$cur")); return ;;
 		esac ;;
 	--detach-keys) COMPREPLY=($(compgen -W "ctrl-p,ctrl-q" -- "$cur")); return ;;
 	-o | --output | -i | --input)
@@ -203,6 +213,9 @@ _icc() {
 
 	case $cmd in
 	help) ((nargs == 0)) && COMPREPLY=($(compgen -W "$_icc_commands" -- "$cur")) ;;
+	build) ((nargs == 0)) && { _filedir -d 2>/dev/null || COMPREPLY=($(compgen -d -- "$cur")); } ;;
+	builder) ((nargs == 0)) && COMPREPLY=($(compgen -W "prune" -- "$cur")) ;;
+	dockerfile) ((nargs == 0)) && { _icc_images; _icc_containers; _icc_snapshots; } ;;
 	init) ((nargs == 0)) && { _filedir -d 2>/dev/null || COMPREPLY=($(compgen -d -- "$cur")); } ;;
 	import) ((nargs == 0)) && { _filedir 2>/dev/null || COMPREPLY=($(compgen -f -- "$cur")); } ;;
 	images | version | ps) ;;

@@ -170,7 +170,7 @@ static cJSON *config_doc(const cJSON *cfg, const char *image, const char *hostna
 	copy_or(c, "Env", cfg, cJSON_IsArray, cJSON_CreateArray());
 	copy_or(c, "Cmd", cfg, cJSON_IsArray, NULL);
 	add_str(c, "Image", image);
-	cJSON_AddNullToObject(c, "Volumes");
+	copy_or(c, "Volumes", cfg, cJSON_IsObject, NULL);
 	add_str(c, "WorkingDir", icc_json_str(cfg, "WorkingDir"));
 	copy_or(c, "Entrypoint", cfg, cJSON_IsArray, NULL);
 	cJSON_AddNullToObject(c, "OnBuild");

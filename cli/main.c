@@ -31,8 +31,10 @@ static const struct cli_command commands[] = {
 	{"tag", cmd_tag, "SOURCE NAME[:TAG]", "Give an image another name", ""},
 	{"rmi", cmd_rmi, "[-f] IMAGE...", "Remove images",
 	 "  -f, --force            remove an image with several tags, or one stopped containers use\n"},
-	{"history", cmd_history, "[--no-trunc] [-q] [--format FORMAT] IMAGE", "Show the lineage of an image",
+	{"history", cmd_history, "[--no-trunc] [-q] [--format FORMAT] IMAGE | --commands IMAGE|CONTAINER|C/SNAP",
+	 "Show the lineage of an image",
 	 "  -q, --quiet            only image ids\n"
+	 "      --commands         the commands recorded at the shell prompt, per #save/commit (docs/build.md)\n"
 	 "      --no-trunc         full ids and commands\n" FORMAT_OPT
 	 "                         fields: ID CreatedAt CreatedSince CreatedBy Size Comment\n"},
 	{"inspect", cmd_inspect, "[--type image|container|snapshot] [-f FORMAT] OBJECT...",
@@ -84,11 +86,13 @@ static const struct cli_command commands[] = {
 	 "      --restart POLICY   no (default), on-failure[:N], always, unless-stopped: the container's\n"
 	 "                         monitor starts it again (not after a host reboot, see icc-run(1))\n"
 	 "      --detach-keys KEYS with -it: keys that detach, leaving it running (ctrl-p,ctrl-q)\n"
+	 "      --no-record        do not record the commands typed at an -it shell (icc dockerfile)\n"
 	 "Exit status: the command's, or 125 (icc failed), 126 (cannot execute), 127 (not found).\n"},
 	{"start", cmd_start, "[-a] [-i] [--detach-keys KEYS] CONTAINER...", "Start a stopped container again",
 	 "  -a, --attach           attach to its output (one container)\n"
 	 "  -i, --interactive      attach stdin too (one container)\n"
-	 "      --detach-keys KEYS with a terminal: keys that detach, leaving it running (ctrl-p,ctrl-q)\n"},
+	 "      --detach-keys KEYS with a terminal: keys that detach, leaving it running (ctrl-p,ctrl-q)\n"
+	 "      --no-record        do not record the commands typed at its shell (icc dockerfile)\n"},
 	{"stop", cmd_stop, "[-t SECS] CONTAINER...", "Stop running containers (SIGTERM, then SIGKILL)",
 	 "  -t, --time SECS        seconds to wait before SIGKILL (default 10)\n"},
 	{"kill", cmd_kill, "[-s SIGNAL] CONTAINER...", "Send a signal to running containers",
@@ -97,6 +101,7 @@ static const struct cli_command commands[] = {
 	 "Run a command in a running container",
 	 "  -i, --interactive      keep stdin open\n"
 	 "  -t, --tty              allocate a terminal\n"
+	 "      --no-record        do not record the commands typed at an -it shell (icc dockerfile)\n"
 	 "  -d, --detach           run in the background\n"
 	 "  -e, --env K=V          environment variable\n"
 	 "  -w, --workdir DIR      working directory\n"
@@ -228,6 +233,24 @@ static const struct cli_command commands[] = {
 	 "                         images); asks first unless -f; snapshots are kept\n"
 	 "  prune --snapshots      also delete the snapshots of removed containers\n"},
 	{"version", cmd_version, "", "Show icc's version", ""},
+	/* Dockerfiles */
+	{"build", cmd_build,
+	 "[-t NAME[:TAG]]... [-f DOCKERFILE] [--build-arg K=V]... [--no-cache] [--target STAGE] "
+	 "[--network NET] [-q] [--progress plain|auto] CONTEXT",
+	 "Build an image from a Dockerfile, each step a snapshot (docs/build.md)",
+	 "  -t, --tag NAME[:TAG]   name the result (repeatable)\n"
+	 "  -f, --file FILE        the Dockerfile (default CONTEXT/Dockerfile)\n"
+	 "      --build-arg K=V    value of an ARG (--build-arg K: from icc's environment)\n"
+	 "      --no-cache         run every step again\n"
+	 "      --target STAGE     build up to this stage (AS name)\n"
+	 "      --network NET      RUN's network (default bridge, as icc run)\n"
+	 "  -q, --quiet            print only the image id (RUN's output only when it fails)\n"
+	 "      --progress MODE    plain or auto (the same step lines)\n"},
+	{"dockerfile", cmd_dockerfile, "[--ignore PATH]... IMAGE|CONTAINER|CONTAINER/SNAP",
+	 "Write the recorded shell session as a Dockerfile that rebuilds it",
+	 "      --ignore PATH      add PATH to the closing note of what is expected to differ\n"},
+	{"builder", cmd_builder, "prune [-f]", "Remove build steps no image, tag or container uses",
+	 "  -f, --force            do not ask first\n"},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -134,6 +134,7 @@ static const struct option long_opts[] = {
 	{"shm-size", required_argument, NULL, RUN_OPT_SHM_SIZE},
 	{"restart", required_argument, NULL, RUN_OPT_RESTART},
 	{"detach-keys", required_argument, NULL, RUN_OPT_DETACH_KEYS},
+	{"no-record", no_argument, NULL, 'X'},
 	{0, 0, 0, 0},
 };
 
@@ -205,6 +206,7 @@ static int one_option(int c, const char *arg, const char *cmd, struct run_opts *
 		return 0;
 	case 'r': o->runtime = arg; return 0;
 	case 'S': return security_opt(o->config, cmd, arg);
+	case 'X': o->no_record = true; return 0;
 	case RUN_OPT_DETACH_KEYS: {
 		char keys[16];
 		size_t n;

@@ -14,6 +14,7 @@ struct run_opts {
 	const char *runtime;
 	const char *pull;    /* --pull missing (default), always, never */
 	const char *detach_keys; /* --detach-keys (checked; NULL: ctrl-p,ctrl-q) */
+	bool no_record;      /* --no-record: -it shells' commands are not recorded (session.h) */
 };
 
 #define RUN_SYNOPSIS "[-i] [-t] [-d] [--rm] [--name NAME] [-e K=V] [-w DIR] [-u USER] [--hostname H] [-v HOSTDIR:CDIR[:ro]] [--network bridge|none|host|NAME] [-p [IP:]HPORT:CPORT[/PROTO]]... [-P] [--pull missing|always|never] [--runtime runc|crun] [--security-opt OPT] [-m SIZE] [--cpus N] [--restart POLICY] [OPTION...] IMAGE [CMD...]"

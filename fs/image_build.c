@@ -254,3 +254,9 @@ int icc_image_from_subvol(struct icc_store *st, int src_fd,
 {
 	return build(st, o, fill_from_subvol, &src_fd, id, err);
 }
+
+int icc_image_from_fill(struct icc_store *st, const struct icc_image_opts *o, icc_image_fill_fn fill,
+			void *ctx, char id[ICC_ID_LEN + 1], struct icc_err *err)
+{
+	return build(st, o, fill, ctx, id, err);
+}

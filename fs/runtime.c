@@ -390,6 +390,12 @@ void icc_runtime_cleanup(struct icc_store *st, const char *id, const char *runti
 int icc_container_save(struct icc_store *st, const char *id, const char *name,
 		       const char *by, struct icc_snap_info *info, struct icc_err *err)
 {
+	return icc_container_save_commands(st, id, name, by, NULL, info, err);
+}
+
+int icc_container_save_commands(struct icc_store *st, const char *id, const char *name, const char *by,
+				const cJSON *commands, struct icc_snap_info *info, struct icc_err *err)
+{
 	struct icc_snapdir sd = {.dirfd = -1};
 	int src = icc_object_rootfs_fd(st, ICC_CONTAINER, id, err);
 	if (src < 0)
@@ -402,6 +408,8 @@ int icc_container_save(struct icc_store *st, const char *id, const char *name,
 		cJSON *source = cJSON_CreateObject();
 		cJSON_AddStringToObject(source, "container", id);
 		cJSON_AddStringToObject(source, "by", by);
+		if (commands)
+			cJSON_AddItemToObject(source, "commands", cJSON_Duplicate(commands, true));
 		struct icc_snap_opts o = {
 			.name = name,
 			.message = "",

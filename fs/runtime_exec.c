@@ -20,14 +20,17 @@ void icc_save_reply(void *p, const char *name, char *reply, size_t size)
 	struct icc_save_target *t = p;
 	struct icc_snap_info info;
 	struct icc_err err;
-	if (icc_container_save(t->st, t->id, name[0] ? name : NULL, "#save", &info, &err) == 0)
+	const cJSON *commands = t->session ? icc_session_pending(t->session) : NULL;
+	if (icc_container_save_commands(t->st, t->id, name[0] ? name : NULL, "#save", commands, &info, &err) == 0) {
 		snprintf(reply, size, "[icc] saved snapshot %s (id %.12s)", info.name, info.id);
-	else
+		if (t->session)
+			icc_session_saved(t->session);
+	} else
 		snprintf(reply, size, "[icc] #save failed: %s", err.msg);
 }
 
 int icc_exec_tty(struct icc_store *st, const char *runtime, const char *id,
-		 const char *const *rest, int *exit_code, struct icc_err *err)
+		 const char *const *rest, bool record, int *exit_code, struct icc_err *err)
 {
 	*exit_code = 125;
 	char sock[128], pidfile[4400], name[64];
@@ -95,12 +98,22 @@ int icc_exec_tty(struct icc_store *st, const char *runtime, const char *id,
 			kill(pid, SIGKILL);
 		return r;
 	}
-	struct icc_save_target t = {.st = st, .id = id};
+	struct icc_session session;
+	if (record) {
+		struct icc_err se;
+		int dfd = icc_object_dirfd(st, ICC_CONTAINER, id, &se);
+		icc_session_open(&session, dfd);
+		if (dfd >= 0)
+			close(dfd);
+	}
+	struct icc_save_target t = {.st = st, .id = id, .session = record ? &session : NULL};
 	struct icc_io io = {
 		.pid = pid, .master = master, .in_fd = 0, .out_pipe = -1, .err_pipe = -1,
 		.out_fd = 1, .err_fd = 2, .forward_signals = true,
-		.on_save = icc_save_reply, .ctx = &t,
+		.on_save = icc_save_reply, .ctx = &t, .session = t.session,
 	};
 	*exit_code = icc_io_run(&io);
+	if (record)
+		icc_session_close(&session);
 	return 0;
 }

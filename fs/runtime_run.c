@@ -252,6 +252,16 @@ static int launch(struct icc_store *st, const char *id, const struct icc_launch_
 		close(notify_fd);
 	}
 	struct icc_save_target sc = {.st = st, .id = id};
+	struct icc_session session;
+	bool recording = o->record && o->tty && o->stdin_open; /* also under the monitor of run -it (attach) */
+	if (recording) {
+		struct icc_err se;
+		int dfd = icc_object_dirfd(st, ICC_CONTAINER, id, &se);
+		icc_session_open(&session, dfd);
+		if (dfd >= 0)
+			close(dfd);
+		sc.session = &session;
+	}
 	struct icc_io io = {
 		.pid = pid,
 		.master = master,
@@ -265,8 +275,11 @@ static int launch(struct icc_store *st, const char *id, const struct icc_launch_
 		.ctx = &sc,
 		.log = logging ? &log : NULL,
 		.srv = serving ? &srv : NULL,
+		.session = recording ? &session : NULL,
 	};
 	int code = icc_io_run(&io);
+	if (recording)
+		icc_session_close(&session);
 	*exit_code = code;
 	if (networked) {
 		/* the network's teardown takes a while: until the end is recorded,
@@ -427,7 +440,8 @@ int icc_container_start(struct icc_store *st, const char *id, const struct icc_l
 {
 	if (!o->detach) {
 		int64_t t0 = icc_now_ns();
-		int r = launch(st, id, o, 1, 2, -1, exit_code, err);
+		int out = o->output_fd > 0 ? o->output_fd : 1, errfd = o->output_fd > 0 ? o->output_fd : 2;
+		int r = launch(st, id, o, out, errfd, -1, exit_code, err);
 		int64_t ran_ms = (icc_now_ns() - t0) / 1000000;
 		/* the policy outlives this foreground run: a monitor of its own restarts it */
 		if (r == 0 && restart_due(st, id, *exit_code, o->restarts)) {

@@ -180,6 +180,9 @@ static void check_line(struct line_ctx *lc, int master)
 			 "[icc] #save not taken: a program, not the shell, reads this line");
 		break;
 	case ICC_SCREEN_NONE:
+		/* a command for the shell itself (never a line typed into another program) */
+		if (lc->io->session && fg > 0 && fg == sid)
+			icc_session_line(lc->io->session, text, sid);
 		break;
 	}
 	if (reply[0]) {
@@ -354,9 +357,10 @@ int icc_io_run(struct icc_io *io)
 	for (;;) {
 		if (exited && master < 0 && outp < 0 && errp < 0)
 			break;
-		struct pollfd p[6 + ICC_ATTACH_MAX];
-		int np = 0, ii = -1, im = -1, io_ = -1, ie = -1, is = -1;
+		struct pollfd p[7 + ICC_ATTACH_MAX];
+		int np = 0, ii = -1, im = -1, io_ = -1, ie = -1, is = -1, ic = -1;
 		if (sfd >= 0) { is = np; p[np++] = (struct pollfd){.fd = sfd, .events = POLLIN}; }
+		if (io->session && io->session->nl >= 0) { ic = np; p[np++] = (struct pollfd){.fd = io->session->nl, .events = POLLIN}; }
 		if (in_fd >= 0 && !exited && !lc.hold_len) { ii = np; p[np++] = (struct pollfd){.fd = in_fd, .events = POLLIN}; }
 		if (master >= 0) { im = np; p[np++] = (struct pollfd){.fd = master, .events = POLLIN}; }
 		if (outp >= 0) { io_ = np; p[np++] = (struct pollfd){.fd = outp, .events = POLLIN}; }
@@ -411,6 +415,8 @@ int icc_io_run(struct icc_io *io)
 				}
 			}
 		}
+		if (ic >= 0 && (p[ic].revents & POLLIN))
+			icc_session_events(io->session);
 		if (ii >= 0 && (p[ii].revents & (POLLIN | POLLHUP | POLLERR))) {
 			if (pump(in_fd, master, -1, io, &lc, true) < 0)
 				in_fd = -1;

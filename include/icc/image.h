@@ -46,6 +46,17 @@ int icc_image_from_subvol(struct icc_store *st, int src_fd,
 			  const struct icc_image_opts *o, char id[ICC_ID_LEN + 1],
 			  struct icc_err *err);
 
+/*
+ * Any other new image (icc build's steps): `fill` makes the staged rootfs
+ * (icc_stage_rootfs_*) and may add members to meta; then the image is
+ * published and tagged as the others are.
+ */
+struct icc_stage;
+typedef int (*icc_image_fill_fn)(struct icc_store *st, struct icc_stage *sg, cJSON *meta, void *ctx,
+				 struct icc_err *err);
+int icc_image_from_fill(struct icc_store *st, const struct icc_image_opts *o, icc_image_fill_fn fill,
+			void *ctx, char id[ICC_ID_LEN + 1], struct icc_err *err);
+
 /* Extract a tar stream into the directory `dest_fd` (used by import). */
 /* The same, with errors saying "cannot VERB 'WHAT': ..." (icc cp - C:DIR stages with it). */
 int icc_tar_extract_as(int in_fd, const char *verb, const char *what, int dest_fd,

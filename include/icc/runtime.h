@@ -93,6 +93,9 @@ void icc_runtime_cleanup(struct icc_store *st, const char *id, const char *runti
 struct icc_snap_info;
 int icc_container_save(struct icc_store *st, const char *id, const char *name,
 		       const char *by, struct icc_snap_info *info, struct icc_err *err);
+/* The same, with the commands that led to it (session.h) in the snapshot's "source". */
+int icc_container_save_commands(struct icc_store *st, const char *id, const char *name, const char *by,
+				const cJSON *commands, struct icc_snap_info *info, struct icc_err *err);
 
 /* Resolve USER ("name", "uid", "name:group", "uid:gid") in the container's /etc files. */
 int icc_runtime_user(struct icc_store *st, const char *id, const char *user, long *uid,
@@ -105,16 +108,18 @@ int icc_runtime_exit_code(const char *msg);
 struct icc_save_target {
 	struct icc_store *st;
 	const char *id;
+	struct icc_session *session; /* its recorded commands go into the snapshot (NULL: none) */
 };
 /* icc_io's on_save: take the snapshot, the notice for the terminal in reply. */
 void icc_save_reply(void *target, const char *name, char *reply, size_t size);
 /*
  * exec -it on a pty icc relays (the #save watcher included): `rest` is what
  * follows "exec --tty" for the runtime (options, id, command).  The process's
- * exit code goes to *exit_code.
+ * exit code goes to *exit_code.  record: the commands typed at its shell
+ * prompt are recorded (session.h).
  */
 int icc_exec_tty(struct icc_store *st, const char *runtime, const char *id,
-		 const char *const *rest, int *exit_code, struct icc_err *err);
+		 const char *const *rest, bool record, int *exit_code, struct icc_err *err);
 
 /* ---- runtime_run.c: starting containers and waiting for them ---- */
 struct icc_launch_opts {
@@ -124,6 +129,8 @@ struct icc_launch_opts {
 	bool autoremove;   /* --rm: remove the container after it ended */
 	int restarts;      /* restarts under the restart policy so far (0: a start anew) */
 	const char *detach_keys; /* foreground with a tty: keys that detach (NULL: ctrl-p,ctrl-q) */
+	int output_fd;     /* > 0: the foreground container's stdout and stderr go there (icc build) */
+	bool record;       /* tty + stdin: record the commands typed at the shell (session.h) */
 };
 
 /*

@@ -9,6 +9,7 @@
 #include "icc/attach.h"
 #include "icc/err.h"
 #include "icc/jsonlog.h"
+#include "icc/session.h"
 
 /* A listening unix socket for the runtime's --console-socket. */
 int icc_console_listen(const char *path, struct icc_err *err);
@@ -56,6 +57,8 @@ struct icc_io {
 	/* attach clients (NULL: none): they get the output, and send input, window
 	 * sizes and signals (forwarded even when forward_signals is off) */
 	struct icc_attach_srv *srv;
+	/* the commands typed at the shell prompt are recorded here (NULL: not recorded) */
+	struct icc_session *session;
 };
 int icc_io_run(struct icc_io *io);
 

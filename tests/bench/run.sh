@@ -5,6 +5,7 @@
 #   BENCH_QUICK=1 make bench         fewer repetitions, smaller sizes (~5-8 minutes)
 #   BENCH_ONLY='fio|tree' make bench only the workloads whose name matches the regex:
 #                                    fio tree smallfiles build save promote containers commit memory
+#                                    dockerfile
 #   BENCH_REPS=N                     repetitions per target (default 5, quick 3)
 #   BENCH_KEEP_RAW=1                 keep build/bench/raw.csv of earlier runs (appends)
 #   BENCH_QUOTA=full|simple          the same runs with btrfs quotas on (default off; docs/store.md)
@@ -454,6 +455,13 @@ elif want 'containers|commit'; then
 			done
 		done
 	fi
+fi
+
+# ---------------------------------------------------------------- Dockerfiles: icc build vs buildah bud
+if want dockerfile; then
+	log "== dockerfile: icc build vs buildah bud (first build, no-change rebuild, last line changed)"
+	. "$HERE/dockerfile.sh"
+	bench_dockerfile
 fi
 
 # ---------------------------------------------------------------- daemon memory
