@@ -82,12 +82,12 @@ test_expect_success 'pause freezes (State.Paused, ps "(Paused)", status=paused),
 '
 
 test_expect_success 'kill -s: names, SIG names, numbers, lower case reach the container' '
-	icc run -d --name k1 busybox sh -c "trap \"echo got-usr1\" USR1; trap \"echo got-hup\" HUP; trap \"echo got-term; exit 9\" TERM; while :; do sleep 0.1; done" >/dev/null &&
-	sleep 0.5 &&
+	icc run -d --name k1 busybox sh -c "trap \"echo got-usr1\" USR1; trap \"echo got-hup\" HUP; trap \"echo got-term; exit 9\" TERM; echo ready; while :; do sleep 0.1; done" >/dev/null &&
+	n=0 && until icc logs k1 | grep -q ready || test $n -gt 100; do sleep 0.1; n=$((n + 1)); done &&
 	icc kill -s USR1 k1 >/dev/null && sleep 0.4 &&
 	icc kill -s sighup k1 >/dev/null && sleep 0.4 &&
 	icc kill --signal 15 k1 >/dev/null && test "$(icc wait k1)" = 9 &&
-	icc logs k1 >out && printf "got-usr1\ngot-hup\ngot-term\n" >exp && cmp exp out &&
+	icc logs k1 >out && printf "ready\ngot-usr1\ngot-hup\ngot-term\n" >exp && cmp exp out &&
 	icc run -d --name k2 busybox sleep 300 >/dev/null && icc kill -s SIGRTMIN+3 k2 >/dev/null &&
 	icc kill -s KILL k2 >/dev/null && test "$(icc wait k2)" = 137
 '
