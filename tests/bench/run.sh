@@ -4,7 +4,7 @@
 #   make bench                       (= sh tests/bench/run.sh build)
 #   BENCH_QUICK=1 make bench         fewer repetitions, smaller sizes (~5-8 minutes)
 #   BENCH_ONLY='fio|tree' make bench only the workloads whose name matches the regex:
-#                                    fio tree smallfiles build save promote containers commit memory
+#                                    fio tree smallfiles build save promote containers commit memory apt
 #   BENCH_REPS=N                     repetitions per target (default 5, quick 3)
 #   BENCH_KEEP_RAW=1                 keep build/bench/raw.csv of earlier runs (appends)
 #
@@ -447,6 +447,60 @@ elif want 'containers|commit'; then
 				sync
 			done
 		done
+	fi
+fi
+
+# ---------------------------------------------------------------- a real workload: apt-get install python3
+# The Debian minbase tree (tests/debian-tree.sh) with python3's .debs (fetched once with
+# apt-get --download-only into $APT_DEBS) in /var/cache/apt/archives: `apt-get install
+# --no-download -y python3` inside `icc run --rm` (every lever on, and with
+# ICC_FS_PASSTHROUGH=0) against the same in a chroot of a snapshot of the same tree on a
+# native subvolume of the same btrfs, alternating.
+APT_DEBS=/var/cache/icc-test/apt-python3
+apt_debs() { # fetch python3's .debs once, resolved against the tree's own package lists
+	local t=$1
+	[ -s "$APT_DEBS/.complete" ] && return 0
+	mkdir -p "$APT_DEBS/partial" || return 1
+	apt-get -q -o Dir="$t" -o Dir::Cache::archives="$APT_DEBS" -o Dir::Cache::pkgcache= \
+		-o Dir::Cache::srcpkgcache= -o Debug::NoLocking=1 -o APT::Sandbox::User=root \
+		install --download-only -y python3 >"$W/apt-dl.log" 2>&1 || return 1
+	ls "$APT_DEBS"/*.deb >"$APT_DEBS/.complete"
+}
+APT_CMD="apt-get install --no-download -y -q python3"
+apt_native() { # REP
+	local d=$B/apt-n$1 s
+	btrfs -q subvolume snapshot "$B/aptbase" "$d" >/dev/null || return
+	mount -t proc proc "$d/proc" && mount --rbind /dev "$d/dev" && mount --make-rslave "$d/dev"
+	sync
+	s=$(timeit chroot "$d" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+		DEBIAN_FRONTEND=noninteractive $APT_CMD) && rec apt "apt-get install python3 (offline)" native "$1" "$s" s lower
+	umount -R "$d/dev"; umount "$d/proc"
+	btrfs -q subvolume delete "$d" >/dev/null
+	sync
+}
+apt_icc() { # TARGET REP [ENV=VAL]
+	local t=$1 r=$2 s
+	shift 2
+	sync
+	s=$(timeit env "$@" "$ICC" run --rm --network none -e DEBIAN_FRONTEND=noninteractive aptimg $APT_CMD) &&
+		rec apt "apt-get install python3 (offline)" "$t" "$r" "$s" s lower
+	sync
+}
+if want apt; then
+	log "== apt: apt-get install --no-download python3, icc run --rm vs chroot on native btrfs"
+	if T=$(sh "$HERE/../debian-tree.sh") && apt_debs "$T"; then
+		btrfs -q subvolume create "$B/aptbase"
+		cp -a "$T/." "$B/aptbase/"
+		cp "$APT_DEBS"/*.deb "$B/aptbase/var/cache/apt/archives/"
+		"$ICC" init -q "$B/aptbase" aptimg >/dev/null 2>>"$W/cmd.err" || log "icc init of the Debian tree failed"
+		sync
+		for r in $(seq "$REPS"); do
+			apt_native "$r"
+			apt_icc iccfs "$r"
+			apt_icc "iccfs, no passthrough" "$r" ICC_FS_PASSTHROUGH=0
+		done
+	else
+		log "no Debian tree or python3 .debs (see $W/apt-dl.log): skipping apt"
 	fi
 fi
 

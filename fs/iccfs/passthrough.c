@@ -1,0 +1,350 @@
+/*
+ * passthrough.c - kernel FUSE passthrough through libfuse 3.14's custom-io hooks
+ *
+ * libfuse 3.14 knows neither FUSE_PASSTHROUGH (3.17) nor the fields it needs, but it
+ * lets the daemon wrap the read and writev of /dev/fuse (fuse_session_custom_io).
+ * Through them this module
+ *  - sees the kernel's INIT request (does it offer FUSE_PASSTHROUGH?) and adds
+ *    FUSE_PASSTHROUGH and max_stack_depth to libfuse's INIT reply;
+ *  - after an open or create of a regular file, registers the daemon's own fd of it
+ *    with FUSE_DEV_IOC_BACKING_OPEN and puts FOPEN_PASSTHROUGH + the backing id in
+ *    the reply: the kernel then reads, writes and maps that file directly;
+ *  - closes the backing id (FUSE_DEV_IOC_BACKING_CLOSE) when its last open ends.
+ * When the kernel refuses (old kernel, no CONFIG_FUSE_PASSTHROUGH, no CAP_SYS_ADMIN),
+ * opens take the normal path.  The protocol constants are the kernel's (uapi
+ * linux/fuse.h of 6.9+; this system's header is older), named as there.
+ */
+#include <errno.h>
+#include <linux/capability.h>
+#include <linux/fuse.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "iccfs.h"
+
+#ifndef FUSE_PASSTHROUGH
+#define FUSE_PASSTHROUGH (1ULL << 37)
+#endif
+#ifndef FOPEN_PASSTHROUGH
+#define FOPEN_PASSTHROUGH (1 << 7)
+#endif
+#ifndef FUSE_DEV_IOC_BACKING_OPEN
+struct fuse_backing_map {
+	int32_t fd;
+	uint32_t flags;
+	uint64_t padding;
+};
+#define FUSE_DEV_IOC_BACKING_OPEN _IOW(FUSE_DEV_IOC_MAGIC, 1, struct fuse_backing_map)
+#define FUSE_DEV_IOC_BACKING_CLOSE _IOW(FUSE_DEV_IOC_MAGIC, 2, uint32_t)
+#endif
+#ifndef FILESYSTEM_MAX_STACK_DEPTH
+#define FILESYSTEM_MAX_STACK_DEPTH 2
+#endif
+
+/* The 6.9+ layouts of the two replies we patch (same sizes as the old ones). */
+struct pt_init_out {
+	uint32_t major, minor, max_readahead, flags;
+	uint16_t max_background, congestion_threshold;
+	uint32_t max_write, time_gran;
+	uint16_t max_pages, map_alignment;
+	uint32_t flags2;
+	uint32_t max_stack_depth;       /* was unused[0] */
+	uint32_t unused[6];
+};
+struct pt_open_out {
+	uint64_t fh;
+	uint32_t open_flags;
+	int32_t backing_id;             /* was padding */
+};
+_Static_assert(sizeof(struct pt_init_out) == sizeof(struct fuse_init_out), "fuse_init_out");
+_Static_assert(sizeof(struct pt_open_out) == sizeof(struct fuse_open_out), "fuse_open_out");
+
+enum pt_state { PT_OFF, PT_OFFERED, PT_ON };
+
+static struct {
+	bool wanted;                    /* not turned off (-o passthrough=off, ICC_FS_PASSTHROUGH=0) */
+	int state;                      /* enum pt_state (atomic) */
+	int devfd;                      /* /dev/fuse of the session */
+	uint64_t init_unique;           /* the INIT request, to find its reply */
+	int init_seen;
+	uint64_t kernel_flags;          /* what the kernel offered in INIT */
+	pthread_mutex_t lock;           /* the per-inode backing state */
+	const char *why_off;            /* for icc-fs -d */
+} pt = { .wanted = true, .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/* set by pt_reply_* for the one reply this thread is sending (writev is synchronous) */
+static __thread int32_t reply_backing_id;
+
+static void patch_init(struct iovec *iov, int count)
+{
+	if (count < 2 || iov[1].iov_len < sizeof(struct pt_init_out))
+		return;
+	struct pt_init_out *o = iov[1].iov_base;
+	uint64_t flags = o->flags | ((uint64_t)o->flags2 << 32);
+	if (!(pt.kernel_flags & FUSE_INIT_EXT) || !(pt.kernel_flags & FUSE_PASSTHROUGH)) {
+		pt.why_off = "passthrough off: the kernel does not offer it";
+	} else if (flags & FUSE_WRITEBACK_CACHE) {
+		pt.why_off = "passthrough off: write-back cache is on";
+	} else {
+		flags |= FUSE_INIT_EXT | FUSE_PASSTHROUGH;
+		o->flags = (uint32_t)flags;
+		o->flags2 = (uint32_t)(flags >> 32);
+		/* icc-fs serves btrfs directly: one level of stacking */
+		o->max_stack_depth = 1;
+		__atomic_store_n(&pt.state, PT_OFFERED, __ATOMIC_RELEASE);
+	}
+	/* icc-fs -d: the transport as negotiated */
+	fuse_log(FUSE_LOG_INFO,
+		 "icc-fs: transport: protocol 7.%u, %s, max_write %u, splice read+write, "
+		 "clone_fd workers, io_uring no (libfuse 3.14)\n",
+		 o->minor, pt_describe(), o->max_write);
+}
+
+static void patch_open(struct iovec *iov, int count)
+{
+	if (count < 2)
+		return;
+	const struct fuse_out_header *h = iov[0].iov_base;
+	if (h->error != 0)
+		return;
+	size_t off;
+	if (iov[1].iov_len == sizeof(struct pt_open_out))
+		off = 0;                                        /* OPEN */
+	else if (iov[1].iov_len == sizeof(struct fuse_entry_out) + sizeof(struct pt_open_out))
+		off = sizeof(struct fuse_entry_out);            /* CREATE */
+	else
+		return;
+	struct pt_open_out *o = (struct pt_open_out *)((char *)iov[1].iov_base + off);
+	o->open_flags |= FOPEN_PASSTHROUGH;
+	o->backing_id = reply_backing_id;
+}
+
+static ssize_t pt_writev(int fd, struct iovec *iov, int count, void *userdata)
+{
+	(void)userdata;
+	if (reply_backing_id) {
+		patch_open(iov, count);
+	} else {
+		uint64_t init = __atomic_load_n(&pt.init_unique, __ATOMIC_ACQUIRE);
+		const struct fuse_out_header *h = iov[0].iov_base;
+		if (init && h->unique == init) {
+			patch_init(iov, count);
+			__atomic_store_n(&pt.init_unique, 0, __ATOMIC_RELEASE);
+		}
+	}
+	return writev(fd, iov, count);
+}
+
+static ssize_t pt_read(int fd, void *buf, size_t len, void *userdata)
+{
+	(void)userdata;
+	ssize_t n = read(fd, buf, len);
+	if (n >= (ssize_t)(sizeof(struct fuse_in_header) + offsetof(struct fuse_init_in, unused)) &&
+	    !__atomic_load_n(&pt.init_seen, __ATOMIC_ACQUIRE)) {
+		const struct fuse_in_header *h = buf;
+		if (h->opcode == FUSE_INIT) {
+			const struct fuse_init_in *in = (const void *)(h + 1);
+			pt.kernel_flags = in->flags;
+			if (in->flags & FUSE_INIT_EXT)
+				pt.kernel_flags |= (uint64_t)in->flags2 << 32;
+			__atomic_store_n(&pt.init_unique, h->unique, __ATOMIC_RELEASE);
+			__atomic_store_n(&pt.init_seen, 1, __ATOMIC_RELEASE);
+		}
+	}
+	return n;
+}
+
+/* the same splice libfuse would do itself (it needs the hooks once io is custom) */
+static ssize_t pt_splice_receive(int fdin, off_t *offin, int fdout, off_t *offout, size_t len,
+				 unsigned int flags, void *userdata)
+{
+	(void)userdata;
+	return splice(fdin, offin, fdout, offout, len, flags);
+}
+
+static ssize_t pt_splice_send(int fdin, off_t *offin, int fdout, off_t *offout, size_t len,
+			      unsigned int flags, void *userdata)
+{
+	(void)userdata;
+	return splice(fdin, offin, fdout, offout, len, flags);
+}
+
+void pt_disable(void)
+{
+	pt.wanted = false;
+}
+
+int pt_setup(struct fuse_session *se)
+{
+	const char *env = getenv("ICC_FS_PASSTHROUGH");
+	if (env && (!strcmp(env, "0") || !strcmp(env, "off")))
+		pt.wanted = false;
+	if (!pt.wanted) {
+		pt.why_off = "passthrough off (turned off)";
+		return 0;
+	}
+	static const struct fuse_custom_io io = {
+		.writev = pt_writev,
+		.read = pt_read,
+		.splice_receive = pt_splice_receive,
+		.splice_send = pt_splice_send,
+	};
+	pt.devfd = fuse_session_fd(se);
+	int r = fuse_session_custom_io(se, &io, pt.devfd);
+	if (r < 0)
+		pt.why_off = "passthrough off: libfuse refused custom io";
+	return r;
+}
+
+/*
+ * Register fd as the backing file.  The kernel keeps the calling thread's
+ * credentials for the I/O it does on it; CAP_FSETID is dropped for that, so a
+ * write through passthrough clears set-user-ID and set-group-ID bits as for a
+ * caller without it (files that are set-ID when first opened never use
+ * passthrough: their writes keep the exact rules of the normal path).
+ */
+static int backing_open(int fd)
+{
+	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct data[2], lowered[2];
+	bool have = syscall(SYS_capget, &hdr, data) == 0;
+	if (have) {
+		memcpy(lowered, data, sizeof(data));
+		lowered[0].effective &= ~(1u << CAP_FSETID);
+		syscall(SYS_capset, &hdr, lowered);
+	}
+	struct fuse_backing_map map = {.fd = fd};
+	int id = ioctl(pt.devfd, FUSE_DEV_IOC_BACKING_OPEN, &map);
+	int e = errno;
+	if (have)
+		syscall(SYS_capset, &hdr, data);
+	return id < 0 ? -e : id;
+}
+
+static bool setid_file(int fd)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return true;
+	return !S_ISREG(st.st_mode) || (st.st_mode & S_ISUID) ||
+	       ((st.st_mode & S_ISGID) && (st.st_mode & S_IXGRP));
+}
+
+/*
+ * Decide one open: passthrough (returns the backing id) or normal (0).  The
+ * kernel allows one mode per inode at a time and one backing file for all its
+ * passthrough opens, so the first open decides and later ones follow it.
+ * *stale: the inode has had a backing file, so pages the kernel cached for it
+ * before may be out of date.
+ */
+static int32_t open_decide(struct ino *i, int fd, bool *stale)
+{
+	*stale = false;
+	if (__atomic_load_n(&pt.state, __ATOMIC_ACQUIRE) == PT_OFF || i->type != S_IFREG)
+		return 0;
+	int32_t id = 0;
+	pthread_mutex_lock(&pt.lock);
+	if (i->pt_normal > 0) {
+		i->pt_normal++;
+	} else if (i->pt_opens > 0) {
+		i->pt_opens++;
+		id = i->pt_id;
+	} else if (setid_file(fd)) {
+		i->pt_normal++;
+	} else {
+		int r = backing_open(fd);
+		if (r > 0) {
+			i->pt_id = id = r;
+			i->pt_opens = 1;
+			i->pt_used = true;
+			__atomic_store_n(&pt.state, PT_ON, __ATOMIC_RELEASE);
+		} else {
+			i->pt_normal++;
+			if (r == -EPERM || r == -ENOTTY || r == -EOPNOTSUPP) {
+				/* the kernel did not take the INIT flag: normal path from now on */
+				__atomic_store_n(&pt.state, PT_OFF, __ATOMIC_RELEASE);
+				pt.why_off = "passthrough off: the kernel refused FUSE_DEV_IOC_BACKING_OPEN";
+				iccfs_log("passthrough off: the kernel refused a backing file (%s)",
+					  strerror(-r));
+			}
+		}
+	}
+	*stale = !id && i->pt_used;
+	pthread_mutex_unlock(&pt.lock);
+	return id;
+}
+
+static void mark(struct fuse_file_info *fi, int32_t id, bool stale)
+{
+	if (id) {
+		fi->fh |= ICCFS_FH_PASSTHROUGH;
+		/* the kernel refuses passthrough with any flag outside
+		 * FOPEN_PASSTHROUGH_MASK (direct_io, parallel writes, noflush) */
+		fi->keep_cache = 0;
+		fi->cache_readdir = 0;
+		fi->nonseekable = 0;
+	}
+	if (stale)
+		fi->keep_cache = 0; /* the kernel drops the inode's cached pages at this open */
+}
+
+int pt_reply_open(fuse_req_t req, struct ino *i, struct fuse_file_info *fi)
+{
+	bool stale;
+	int32_t id = open_decide(i, ICCFS_FH_FD(fi), &stale);
+	mark(fi, id, stale);
+	reply_backing_id = id;
+	int r = fuse_reply_open(req, fi);
+	reply_backing_id = 0;
+	if (r != 0)
+		pt_release(i, fi);
+	return r;
+}
+
+int pt_reply_create(fuse_req_t req, struct ino *i, const struct fuse_entry_param *e,
+		    struct fuse_file_info *fi)
+{
+	bool stale;
+	int32_t id = open_decide(i, ICCFS_FH_FD(fi), &stale);
+	mark(fi, id, stale);
+	reply_backing_id = id;
+	int r = fuse_reply_create(req, e, fi);
+	reply_backing_id = 0;
+	if (r != 0)
+		pt_release(i, fi);
+	return r;
+}
+
+void pt_release(struct ino *i, struct fuse_file_info *fi)
+{
+	if (i->type != S_IFREG)
+		return;
+	pthread_mutex_lock(&pt.lock);
+	if (fi->fh & ICCFS_FH_PASSTHROUGH) {
+		if (--i->pt_opens == 0) {
+			uint32_t id = (uint32_t)i->pt_id;
+			ioctl(pt.devfd, FUSE_DEV_IOC_BACKING_CLOSE, &id);
+			i->pt_id = 0;
+		}
+	} else if (i->pt_normal > 0) {
+		i->pt_normal--;
+	}
+	pthread_mutex_unlock(&pt.lock);
+}
+
+const char *pt_describe(void)
+{
+	switch (__atomic_load_n(&pt.state, __ATOMIC_ACQUIRE)) {
+	case PT_ON:
+		return "passthrough on";
+	case PT_OFFERED:
+		return "passthrough negotiated (max_stack_depth 1)";
+	default:
+		return pt.why_off ? pt.why_off : "passthrough off";
+	}
+}
