@@ -15,13 +15,11 @@
  * linux/fuse.h of 6.9+; this system's header is older), named as there.
  */
 #include <errno.h>
-#include <linux/capability.h>
 #include <linux/fuse.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -86,7 +84,9 @@ static void patch_init(struct iovec *iov, int count)
 		return;
 	struct pt_init_out *o = iov[1].iov_base;
 	uint64_t flags = o->flags | ((uint64_t)o->flags2 << 32);
-	if (!(pt.kernel_flags & FUSE_INIT_EXT) || !(pt.kernel_flags & FUSE_PASSTHROUGH)) {
+	if (!pt.wanted) {
+		/* why_off says so */
+	} else if (!(pt.kernel_flags & FUSE_INIT_EXT) || !(pt.kernel_flags & FUSE_PASSTHROUGH)) {
 		pt.why_off = "passthrough off: the kernel does not offer it";
 	} else if (flags & FUSE_WRITEBACK_CACHE) {
 		pt.why_off = "passthrough off: write-back cache is on";
@@ -184,10 +184,9 @@ int pt_setup(struct fuse_session *se)
 	const char *env = getenv("ICC_FS_PASSTHROUGH");
 	if (env && (!strcmp(env, "0") || !strcmp(env, "off")))
 		pt.wanted = false;
-	if (!pt.wanted) {
+	if (!pt.wanted)
 		pt.why_off = "passthrough off (turned off)";
-		return 0;
-	}
+	/* installed either way: the hooks also report the transport (icc-fs -d) */
 	static const struct fuse_custom_io io = {
 		.writev = pt_writev,
 		.read = pt_read,
@@ -196,43 +195,24 @@ int pt_setup(struct fuse_session *se)
 	};
 	pt.devfd = fuse_session_fd(se);
 	int r = fuse_session_custom_io(se, &io, pt.devfd);
-	if (r < 0)
+	if (r < 0 && pt.wanted)
 		pt.why_off = "passthrough off: libfuse refused custom io";
 	return r;
 }
 
 /*
- * Register fd as the backing file.  The kernel keeps the calling thread's
- * credentials for the I/O it does on it; CAP_FSETID is dropped for that, so a
- * write through passthrough clears set-user-ID and set-group-ID bits as for a
- * caller without it (files that are set-ID when first opened never use
- * passthrough: their writes keep the exact rules of the normal path).
+ * Register fd (the daemon's own open file, reached from its parent's fd with
+ * O_NOFOLLOW or by handle) as the backing file.  The kernel keeps it by its
+ * struct path: a name swapped afterwards changes nothing.  Set-ID bits stay
+ * right without help: before a passthrough write the kernel removes them on
+ * the FUSE file with the caller's credentials (a SETATTR to us), as on the
+ * normal path.
  */
 static int backing_open(int fd)
 {
-	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
-	struct __user_cap_data_struct data[2], lowered[2];
-	bool have = syscall(SYS_capget, &hdr, data) == 0;
-	if (have) {
-		memcpy(lowered, data, sizeof(data));
-		lowered[0].effective &= ~(1u << CAP_FSETID);
-		syscall(SYS_capset, &hdr, lowered);
-	}
 	struct fuse_backing_map map = {.fd = fd};
 	int id = ioctl(pt.devfd, FUSE_DEV_IOC_BACKING_OPEN, &map);
-	int e = errno;
-	if (have)
-		syscall(SYS_capset, &hdr, data);
-	return id < 0 ? -e : id;
-}
-
-static bool setid_file(int fd)
-{
-	struct stat st;
-	if (fstat(fd, &st) < 0)
-		return true;
-	return !S_ISREG(st.st_mode) || (st.st_mode & S_ISUID) ||
-	       ((st.st_mode & S_ISGID) && (st.st_mode & S_IXGRP));
+	return id < 0 ? -errno : id;
 }
 
 /*
@@ -254,8 +234,6 @@ static int32_t open_decide(struct ino *i, int fd, bool *stale)
 	} else if (i->pt_opens > 0) {
 		i->pt_opens++;
 		id = i->pt_id;
-	} else if (setid_file(fd)) {
-		i->pt_normal++;
 	} else {
 		int r = backing_open(fd);
 		if (r > 0) {
