@@ -39,7 +39,8 @@ else
 	PROMOTE_N=10 RUN_N=10 COMMIT_SIZES="64 1024" COMMIT_N=3
 fi
 MEM_FILES=60000
-TARGETS="native iccfs fuse-overlayfs"
+# iccfs-nopt: icc-fs with kernel passthrough off (-o passthrough=off), to show what it buys
+TARGETS="native iccfs iccfs-nopt fuse-overlayfs"
 
 die() { echo "bench: $*" >&2; exit 1; }
 log() { echo "bench: $*" >&2; }
@@ -122,7 +123,7 @@ trap 'log interrupted; exit 130' INT TERM HUP
 
 truncate -s 40G "$W/btrfs.img"
 mkfs.btrfs -q "$W/btrfs.img" >/dev/null 2>&1 || die "mkfs.btrfs failed"
-mkdir -p "$B" "$W/mi" "$W/mo" "$W/ms" "$W/mp"
+mkdir -p "$B" "$W/mi" "$W/mn" "$W/mo" "$W/ms" "$W/mp"
 mount -o loop "$W/btrfs.img" "$B" || die "cannot mount the loop btrfs"
 
 drop_caches() { sync; echo 3 >/proc/sys/vm/drop_caches; }
@@ -136,9 +137,9 @@ wait_mount() {
 	die "mount on $1 did not appear"
 }
 
-# start_iccfs SUBVOL MNT: icc-fs in the foreground, as our child; sets LASTPID
+# start_iccfs SUBVOL MNT [OPTS]: icc-fs in the foreground, as our child; sets LASTPID
 start_iccfs() {
-	"$ICCFS" -f "$1" "$2" >>"$W/iccfs.log" 2>&1 &
+	"$ICCFS" -f ${3:+-o "$3"} "$1" "$2" >>"$W/iccfs.log" 2>&1 &
 	LASTPID=$!
 	PIDS="$PIDS $LASTPID"
 	wait_mount "$2"
@@ -186,12 +187,14 @@ mkdir -p "$B/ovl/upper" "$B/ovl/work"
 cp -a --reflink=always "$B/vol" "$B/ovl/lower"
 start_iccfs "$B/vol" "$W/mi"
 ICCFS_PID=$LASTPID
+start_iccfs "$B/vol" "$W/mn" passthrough=off
 start_ovl "$B/ovl/lower" "$B/ovl/upper" "$B/ovl/work" "$W/mo"
 
 tdir() {
 	case $1 in
 	native) echo "$B/vol/t-native" ;;
 	iccfs) echo "$W/mi/t-iccfs" ;;
+	iccfs-nopt) echo "$W/mn/t-iccfs-nopt" ;;
 	fuse-overlayfs) echo "$W/mo/t-ovl" ;;
 	esac
 }
@@ -497,7 +500,7 @@ if want apt; then
 		for r in $(seq "$REPS"); do
 			apt_native "$r"
 			apt_icc iccfs "$r"
-			apt_icc "iccfs, no passthrough" "$r" ICC_FS_PASSTHROUGH=0
+			apt_icc iccfs-nopt "$r" ICC_FS_PASSTHROUGH=0
 		done
 	else
 		log "no Debian tree or python3 .debs (see $W/apt-dl.log): skipping apt"
