@@ -216,13 +216,31 @@ static int backing_open(int fd)
 }
 
 /*
+ * Which first opens take passthrough: writers (no WRITE round trips, no double
+ * page cache), and readers of big files (cold sequential reads at the backing
+ * file's speed, not FUSE's 128 KiB requests).  Small read-only files stay on
+ * the cached path: every passthrough read drops the inode's cached atime, so
+ * the fstat that follows (ld.so, exec, apt) costs a GETATTR, while the FUSE
+ * page cache (keep_cache) serves warm re-reads with no request at all.
+ */
+#define PT_READ_MIN ((off_t)32 << 20)
+
+static bool want_passthrough(int fd, int flags)
+{
+	if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC))
+		return true;
+	struct stat st;
+	return fstat(fd, &st) == 0 && st.st_size >= PT_READ_MIN;
+}
+
+/*
  * Decide one open: passthrough (returns the backing id) or normal (0).  The
  * kernel allows one mode per inode at a time and one backing file for all its
  * passthrough opens, so the first open decides and later ones follow it.
- * *stale: the inode has had a backing file, so pages the kernel cached for it
- * before may be out of date.
+ * *stale: the inode has had a backing file since its last cached open, so
+ * pages the kernel cached for it before may be out of date.
  */
-static int32_t open_decide(struct ino *i, int fd, bool *stale)
+static int32_t open_decide(struct ino *i, int fd, int flags, bool *stale)
 {
 	*stale = false;
 	if (__atomic_load_n(&pt.state, __ATOMIC_ACQUIRE) == PT_OFF || i->type != S_IFREG)
@@ -234,6 +252,8 @@ static int32_t open_decide(struct ino *i, int fd, bool *stale)
 	} else if (i->pt_opens > 0) {
 		i->pt_opens++;
 		id = i->pt_id;
+	} else if (!want_passthrough(fd, flags)) {
+		i->pt_normal++;
 	} else {
 		int r = backing_open(fd);
 		if (r > 0) {
@@ -252,7 +272,11 @@ static int32_t open_decide(struct ino *i, int fd, bool *stale)
 			}
 		}
 	}
-	*stale = !id && i->pt_used;
+	if (!id && i->pt_used) {
+		/* this open drops the pages; later cached opens may keep theirs */
+		*stale = true;
+		i->pt_used = false;
+	}
 	pthread_mutex_unlock(&pt.lock);
 	return id;
 }
@@ -274,7 +298,7 @@ static void mark(struct fuse_file_info *fi, int32_t id, bool stale)
 int pt_reply_open(fuse_req_t req, struct ino *i, struct fuse_file_info *fi)
 {
 	bool stale;
-	int32_t id = open_decide(i, ICCFS_FH_FD(fi), &stale);
+	int32_t id = open_decide(i, ICCFS_FH_FD(fi), fi->flags, &stale);
 	mark(fi, id, stale);
 	reply_backing_id = id;
 	int r = fuse_reply_open(req, fi);
@@ -288,7 +312,7 @@ int pt_reply_create(fuse_req_t req, struct ino *i, const struct fuse_entry_param
 		    struct fuse_file_info *fi)
 {
 	bool stale;
-	int32_t id = open_decide(i, ICCFS_FH_FD(fi), &stale);
+	int32_t id = open_decide(i, ICCFS_FH_FD(fi), fi->flags, &stale);
 	mark(fi, id, stale);
 	reply_backing_id = id;
 	int r = fuse_reply_create(req, e, fi);
