@@ -129,6 +129,7 @@ int pt_reply_create(fuse_req_t req, struct ino *i, const struct fuse_entry_param
 		    struct fuse_file_info *fi);
 void pt_release(struct ino *i, struct fuse_file_info *fi);
 const char *pt_describe(void);
+int pt_probe(void);                     /* icc-fs --transport */
 
 /* ops.c */
 extern const struct fuse_lowlevel_ops iccfs_ops;

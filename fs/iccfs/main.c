@@ -204,8 +204,12 @@ int main(int argc, char **argv)
 		} else if (!strcmp(a, "-d")) {
 			debug = true;
 			foreground = true;
+		} else if (!strcmp(a, "--transport")) {
+			/* what the kernel offers and icc-fs uses (icc system info) */
+			return pt_probe();
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			printf("usage: icc-fs [-f] [-d] [-o OPT[,OPT...]] SUBVOL MOUNTPOINT\n"
+			       "       icc-fs --transport\n"
 			       "options: snapdir=DIR lock=FILE id=STR name=STR image=STR\n"
 			       "         delete=root|writers save=writers|all fdcache=N pidfile=FILE\n"
 			       "         passthrough=on|off\n"

@@ -17,9 +17,11 @@
 #include <errno.h>
 #include <linux/fuse.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -349,4 +351,70 @@ const char *pt_describe(void)
 	default:
 		return pt.why_off ? pt.why_off : "passthrough off";
 	}
+}
+
+#ifndef FUSE_OVER_IO_URING
+#define FUSE_OVER_IO_URING (1ULL << 41)
+#endif
+
+/*
+ * icc-fs --transport: what this kernel offers and what icc-fs would use,
+ * from a real INIT request: a bare FUSE mount of an empty temporary
+ * directory, read once, then detached (nothing is served).  For `icc system
+ * info`.  Returns 0, or 1 with the reason on stderr.
+ */
+int pt_probe(void)
+{
+	char dir[] = "/tmp/icc-fs-probe.XXXXXX";
+	if (!mkdtemp(dir)) {
+		fprintf(stderr, "icc-fs: transport probe: %s\n", strerror(errno));
+		return 1;
+	}
+	int rc = 1;
+	int fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "icc-fs: transport probe: /dev/fuse: %s\n", strerror(errno));
+		goto out;
+	}
+	char opts[128];
+	snprintf(opts, sizeof(opts), "fd=%d,rootmode=40000,user_id=0,group_id=0", fd);
+	if (mount("icc-fs-probe", dir, "fuse.icc-fs-probe", MS_NOSUID | MS_NODEV | MS_RDONLY,
+		  opts) < 0) {
+		fprintf(stderr, "icc-fs: transport probe: mount: %s\n", strerror(errno));
+		close(fd);
+		goto out;
+	}
+	static char buf[1 << 17]; /* the kernel wants room for a whole request */
+	ssize_t n = read(fd, buf, sizeof(buf));
+	umount2(dir, MNT_DETACH);
+	close(fd);
+	const struct fuse_in_header *h = (const void *)buf;
+	if (n < (ssize_t)(sizeof(*h) + offsetof(struct fuse_init_in, unused)) ||
+	    h->opcode != FUSE_INIT) {
+		fprintf(stderr, "icc-fs: transport probe: no INIT request from the kernel\n");
+		goto out;
+	}
+	const struct fuse_init_in *in = (const void *)(h + 1);
+	uint64_t flags = in->flags;
+	if (flags & FUSE_INIT_EXT)
+		flags |= (uint64_t)in->flags2 << 32;
+	const char *env = getenv("ICC_FS_PASSTHROUGH");
+	bool off = env && (!strcmp(env, "0") || !strcmp(env, "off"));
+	printf("protocol: 7.%u (kernel), libfuse %d.%d\n", in->minor, FUSE_MAJOR_VERSION,
+	       FUSE_MINOR_VERSION);
+	if (!(flags & FUSE_PASSTHROUGH))
+		printf("passthrough: off (the kernel does not offer it)\n");
+	else if (off)
+		printf("passthrough: off (ICC_FS_PASSTHROUGH=%s)\n", env);
+	else
+		printf("passthrough: on (writes, and reads of files of 32 MiB or more)\n");
+	printf("io_uring: off (%s; libfuse %d.%d has no ring protocol)\n",
+	       (flags & FUSE_OVER_IO_URING) ? "offered by the kernel" :
+	       "not offered by the kernel: fuse enable_uring=N",
+	       FUSE_MAJOR_VERSION, FUSE_MINOR_VERSION);
+	printf("splice: read and write\n");
+	rc = 0;
+out:
+	rmdir(dir);
+	return rc;
 }
