@@ -288,7 +288,8 @@ static void mark(struct fuse_file_info *fi, int32_t id, bool stale)
 	if (id) {
 		fi->fh |= ICCFS_FH_PASSTHROUGH;
 		/* the kernel refuses passthrough with any flag outside
-		 * FOPEN_PASSTHROUGH_MASK (direct_io, parallel writes, noflush) */
+		 * FOPEN_PASSTHROUGH_MASK, which allows only direct_io,
+		 * parallel direct writes and noflush */
 		fi->keep_cache = 0;
 		fi->cache_readdir = 0;
 		fi->nonseekable = 0;
