@@ -5,8 +5,12 @@
 #include <sys/sysmacros.h>
 #include <sys/stat.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "cli.h"
 #include "icc/check.h"
+#include "icc/fsmount.h"
 #include "icc/object.h"
 #include "icc/objsize.h"
 #include "icc/snapref.h"
@@ -54,6 +58,38 @@ static int count_snapshots(struct icc_store *st)
 	return (int)n;
 }
 
+/* `icc-fs --transport`: one "key: value" line per FUSE transport feature
+ * (passthrough, io_uring, ...) from a probe of the kernel; "" if it fails. */
+static void fs_transport(char *out, size_t size)
+{
+	out[0] = '\0';
+	char bin[4096];
+	const char *path = icc_fs_binary(bin, sizeof(bin));
+	int p[2];
+	if (!path || pipe(p) < 0)
+		return;
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(p[1], 1);
+		close(p[0]);
+		close(p[1]);
+		execl(path, "icc-fs", "--transport", (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	size_t len = 0;
+	ssize_t n;
+	while (pid > 0 && len + 1 < size && (n = read(p[0], out + len, size - len - 1)) > 0)
+		len += (size_t)n;
+	out[len] = '\0';
+	close(p[0]);
+	int status = 0;
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	if (pid < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		out[0] = '\0';
+}
+
 static int info(int argc, char **argv)
 {
 	bool json = argc > 2 && !strcmp(argv[1], "--format") && !strcmp(argv[2], "json");
@@ -80,6 +116,8 @@ static int info(int argc, char **argv)
 	enum icc_qgroup_mode qmode = ICC_QGROUP_OFF;
 	if (icc_qgroup_mode(st.root_fd, &qmode, &err) < 0)
 		qmode = ICC_QGROUP_INCONSISTENT;
+	char transport[2048];
+	fs_transport(transport, sizeof(transport));
 	if (json) {
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "Root", st.root);
@@ -92,6 +130,18 @@ static int info(int argc, char **argv)
 		cJSON_AddNumberToObject(o, "Containers", (double)ctrs.count);
 		cJSON_AddNumberToObject(o, "Snapshots", snaps);
 		cJSON_AddStringToObject(o, "Quotas", icc_qgroup_mode_name(qmode));
+		cJSON *t = cJSON_AddObjectToObject(o, "FuseTransport");
+		for (char *l = transport, *nl; t && *l; l = nl + 1) {
+			nl = strchr(l, '\n');
+			if (!nl)
+				break;
+			*nl = '\0';
+			char *colon = strstr(l, ": ");
+			if (colon) {
+				*colon = '\0';
+				cJSON_AddStringToObject(t, l, colon + 2);
+			}
+		}
 		cli_print_json(o, true);
 		cJSON_Delete(o);
 	} else {
@@ -109,6 +159,9 @@ static int info(int argc, char **argv)
 		printf("Quotas:        %s%s\n", icc_qgroup_mode_name(qmode),
 		       qmode == ICC_QGROUP_FULL ? " (sizes are btrfs's exclusive and referenced bytes)"
 						: " (sizes are apparent sizes: icc system check --quotas)");
+		/* the FUSE transport icc-fs gets from this kernel, one line each */
+		for (char *l = transport, *nl; *l && (nl = strchr(l, '\n')); l = nl + 1)
+			printf("FUSE %.*s\n", (int)(nl - l), l);
 	}
 	icc_idlist_free(&imgs);
 	icc_idlist_free(&ctrs);

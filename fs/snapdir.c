@@ -166,7 +166,16 @@ static int write_meta(int tfd, const char *id, const char *created_txt,
 	}
 	int e = -icc_write_all(fd, t2, len);
 	free(t2);
-	if (!e && fsync(fd) < 0)
+	/*
+	 * Written out and waited for, but no fsync: the snapshot ioctl that
+	 * follows commits a transaction (btrfs creates snapshots in the commit),
+	 * which makes this file's inode, its extent (inline for small files) and
+	 * the staging dir durable together, after the data write completed.  An
+	 * fsync would also force a log-tree sync and a disk flush of its own:
+	 * 0.6-1.9 ms of an idle save's ~1 ms of overhead over the raw ioctl.
+	 */
+	if (!e && sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+				  SYNC_FILE_RANGE_WAIT_AFTER) < 0)
 		e = errno;
 	close(fd);
 	if (e)
@@ -258,11 +267,13 @@ static int publish(struct icc_snapdir *sd, const char *tmp, const struct icc_sna
 
 /*
  * The durable steps, in order (docs/store.md, docs/reliability.md):
- *   1. mkdir DIR/.tmp-X (flock'd), write meta.json into it and fsync it;
+ *   1. mkdir DIR/.tmp-X (flock'd), write meta.json into it and write it out
+ *      (sync_file_range, waiting);
  *   2. the snapshot ioctl makes DIR/.tmp-X/rootfs: btrfs writes out the
  *      subvolume's dirty data and commits a transaction, which makes every
  *      earlier metadata change of the file system durable too (the staging
- *      dir and its entries): no fsync of the staging dir is needed;
+ *      dir, its entries, meta.json's written-out extent and size): no fsync
+ *      of meta.json or the staging dir is needed;
  *   3. under the store lock, publish by renameat2(RENAME_NOREPLACE); then
  *      fsync DIR.
  * Steps 1 and 2 need no lock: the staging dir is ours alone, and writing

@@ -41,6 +41,11 @@ struct ino {
 	int64_t snap_created_ns;        /* snaproot: mtime shown */
 	int mount_fd;                   /* for open_by_handle_at */
 	struct file_handle *fh;         /* NULL for virtual and root inodes */
+	/* kernel passthrough (passthrough.c, under its lock) */
+	int32_t pt_id;                  /* backing id while pt_opens > 0 */
+	int pt_opens;                   /* opens using the backing file */
+	int pt_normal;                  /* opens on the normal path */
+	bool pt_used;                   /* has had a backing file: cached pages may be stale */
 };
 
 struct iccfs {
@@ -108,6 +113,22 @@ struct ino *ino_from_fd(int fd, int mount_fd, int mnt_expect, bool ro,
 void fill_attr(struct ino *i, struct stat *st);
 /* Node ids of the inodes open for writing (malloc'd; NULL and 0 if none or no memory). */
 fuse_ino_t *ino_writers(size_t *count);
+
+/* An open file's fi->fh: the daemon's fd, plus a flag for passthrough opens. */
+#define ICCFS_FH_PASSTHROUGH ((uint64_t)1 << 40)
+#define ICCFS_FH_FD(fi) ((int)((fi)->fh & 0xffffffffu))
+
+/* passthrough.c - kernel FUSE passthrough (custom io on /dev/fuse) */
+void pt_disable(void);                  /* -o passthrough=off, before pt_setup */
+int pt_setup(struct fuse_session *se);  /* after mount, before the loop */
+/* fuse_reply_open / fuse_reply_create with the file's data passed through when
+ * the kernel allows; undoes its state if the reply fails */
+int pt_reply_open(fuse_req_t req, struct ino *i, struct fuse_file_info *fi);
+int pt_reply_create(fuse_req_t req, struct ino *i, const struct fuse_entry_param *e,
+		    struct fuse_file_info *fi);
+void pt_release(struct ino *i, struct fuse_file_info *fi);
+const char *pt_describe(void);
+int pt_probe(void);                     /* icc-fs --transport */
 
 /* ops.c */
 extern const struct fuse_lowlevel_ops iccfs_ops;

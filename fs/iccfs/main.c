@@ -88,7 +88,7 @@ static void parse_opts(char *list, char **fuse_opts)
 #define KEY(k) (klen == strlen(k) && !strncmp(o, k, klen))
 		if (KEY("snapdir") || KEY("lock") || KEY("id") || KEY("name") ||
 		    KEY("image") || KEY("delete") || KEY("save") || KEY("fdcache") ||
-		    KEY("pidfile")) {
+		    KEY("pidfile") || KEY("passthrough")) {
 			if (!val || !*val)
 				usage_error("option '%.*s' needs a value", (int)klen, o);
 			if (KEY("snapdir"))
@@ -103,6 +103,12 @@ static void parse_opts(char *list, char **fuse_opts)
 				fs.image = xstrdup(val);
 			else if (KEY("pidfile"))
 				fs.pidfile = xstrdup(val);
+			else if (KEY("passthrough")) {
+				if (!strcmp(val, "off"))
+					pt_disable();
+				else if (strcmp(val, "on"))
+					usage_error("bad value for passthrough: '%s' (on or off)", val);
+			}
 			else if (KEY("delete")) {
 				if (!strcmp(val, "root"))
 					fs.delete_writers = false;
@@ -327,10 +333,15 @@ int main(int argc, char **argv)
 		} else if (!strcmp(a, "-d")) {
 			debug = true;
 			foreground = true;
+		} else if (!strcmp(a, "--transport")) {
+			/* what the kernel offers and icc-fs uses (icc system info) */
+			return pt_probe();
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			printf("usage: icc-fs [-f] [-d] [-o OPT[,OPT...]] SUBVOL MOUNTPOINT\n"
+			       "       icc-fs --transport\n"
 			       "options: snapdir=DIR lock=FILE id=STR name=STR image=STR\n"
 			       "         delete=root|writers save=writers|all fdcache=N pidfile=FILE\n"
+			       "         passthrough=on|off\n"
 			       "         (others are passed to libfuse)\n");
 			return 0;
 		} else if (!strcmp(a, "-o") || !strncmp(a, "-o", 2)) {
@@ -398,6 +409,8 @@ int main(int argc, char **argv)
 		mount_error("cannot set signal handlers");
 	if (fuse_session_mount(se, fs.mountpoint) != 0)
 		mount_error(fuse_reason("mount failed"));
+	if (pt_setup(se) < 0)
+		iccfs_log("passthrough off: libfuse refused custom io on /dev/fuse");
 
 	if (!foreground)
 		daemonize(se);

@@ -181,7 +181,7 @@ static void ll_getattr(fuse_req_t req, fuse_ino_t n, struct fuse_file_info *fi)
 	struct stat st;
 	int r;
 	if (has_fh(i, fi)) {
-		r = fstat((int)fi->fh, &st);
+		r = fstat(ICCFS_FH_FD(fi), &st);
 	} else {
 		int fd = ino_fd(i);
 		if (fd < 0) {
@@ -219,7 +219,7 @@ static void ll_setattr(fuse_req_t req, fuse_ino_t n, struct stat *attr, int vali
 	int r = 0;
 	bool fh = has_fh(i, fi);
 	if (valid & FUSE_SET_ATTR_MODE) {
-		r = fh ? fchmod((int)fi->fh, attr->st_mode) : chmod(path, attr->st_mode);
+		r = fh ? fchmod(ICCFS_FH_FD(fi), attr->st_mode) : chmod(path, attr->st_mode);
 		if (r < 0)
 			goto out;
 	}
@@ -231,7 +231,7 @@ static void ll_setattr(fuse_req_t req, fuse_ino_t n, struct stat *attr, int vali
 			goto out;
 	}
 	if (valid & FUSE_SET_ATTR_SIZE) {
-		r = fh ? ftruncate((int)fi->fh, attr->st_size) : truncate(path, attr->st_size);
+		r = fh ? ftruncate(ICCFS_FH_FD(fi), attr->st_size) : truncate(path, attr->st_size);
 		if (r < 0)
 			goto out;
 	}
@@ -249,7 +249,7 @@ static void ll_setattr(fuse_req_t req, fuse_ino_t n, struct stat *attr, int vali
 			ts[1].tv_nsec = UTIME_NOW;
 		else if (valid & FUSE_SET_ATTR_MTIME)
 			ts[1] = attr->st_mtim;
-		r = fh ? futimens((int)fi->fh, ts)
+		r = fh ? futimens(ICCFS_FH_FD(fi), ts)
 		       : utimensat(fd, "", ts, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW);
 		if (r < 0)
 			goto out;
@@ -522,7 +522,7 @@ static void ll_open(fuse_req_t req, fuse_ino_t n, struct fuse_file_info *fi)
 	fi->fh = (uint64_t)ofd;
 	fi->keep_cache = 1;
 	fi->noflush = 1;
-	if (fuse_reply_open(req, fi) != 0) {
+	if (pt_reply_open(req, i, fi) != 0) {
 		close(ofd);
 		ino_unpin(i);
 		if ((fi->flags & O_ACCMODE) != O_RDONLY)
@@ -593,7 +593,7 @@ static void ll_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	fi->noflush = 1;
 	if ((fi->flags & O_ACCMODE) != O_RDONLY)
 		count_writer(i, 1);
-	if (fuse_reply_create(req, &ep, fi) != 0) {
+	if (pt_reply_create(req, i, &ep, fi) != 0) {
 		close(fd);
 		ino_unpin(i);
 		ino_forget(i, 1);
@@ -610,7 +610,7 @@ static void ll_read(fuse_req_t req, fuse_ino_t n, size_t size, off_t off,
 		return ctl_read(req, i, size, off, fi);
 	struct fuse_bufvec buf = FUSE_BUFVEC_INIT(size);
 	buf.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
-	buf.buf[0].fd = (int)fi->fh;
+	buf.buf[0].fd = ICCFS_FH_FD(fi);
 	buf.buf[0].pos = off;
 	fuse_reply_data(req, &buf, FUSE_BUF_SPLICE_MOVE);
 }
@@ -644,7 +644,7 @@ static void ll_write_buf(fuse_req_t req, fuse_ino_t n, struct fuse_bufvec *in_bu
 	}
 	struct fuse_bufvec out = FUSE_BUFVEC_INIT(fuse_buf_size(in_buf));
 	out.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
-	out.buf[0].fd = (int)fi->fh;
+	out.buf[0].fd = ICCFS_FH_FD(fi);
 	out.buf[0].pos = off;
 	ssize_t r = fuse_buf_copy(&out, in_buf, 0);
 	if (r < 0)
@@ -663,7 +663,8 @@ static void ll_release(fuse_req_t req, fuse_ino_t n, struct fuse_file_info *fi)
 	struct ino *i = IN(n);
 	if (i->kind != INO_REAL)
 		return ctl_release(req, i, fi);
-	close((int)fi->fh);
+	pt_release(i, fi);
+	close(ICCFS_FH_FD(fi));
 	ino_unpin(i);
 	if ((fi->flags & O_ACCMODE) != O_RDONLY)
 		count_writer(i, -1);
@@ -677,7 +678,7 @@ static void ll_fsync(fuse_req_t req, fuse_ino_t n, int datasync, struct fuse_fil
 		fuse_reply_err(req, 0);
 		return;
 	}
-	int r = datasync ? fdatasync((int)fi->fh) : fsync((int)fi->fh);
+	int r = datasync ? fdatasync(ICCFS_FH_FD(fi)) : fsync(ICCFS_FH_FD(fi));
 	fuse_reply_err(req, r < 0 ? errno : 0);
 }
 
@@ -1107,7 +1108,7 @@ static void ll_fallocate(fuse_req_t req, fuse_ino_t n, int mode, off_t off,
 		fuse_reply_err(req, EROFS);
 		return;
 	}
-	int r = fallocate((int)fi->fh, mode, off, len);
+	int r = fallocate(ICCFS_FH_FD(fi), mode, off, len);
 	fuse_reply_err(req, r < 0 ? errno : 0);
 }
 
@@ -1119,7 +1120,7 @@ static void ll_lseek(fuse_req_t req, fuse_ino_t n, off_t off, int whence,
 		fuse_reply_err(req, ESPIPE);
 		return;
 	}
-	off_t r = lseek((int)fi->fh, off, whence);
+	off_t r = lseek(ICCFS_FH_FD(fi), off, whence);
 	if (r < 0)
 		fuse_reply_err(req, errno);
 	else
@@ -1141,7 +1142,7 @@ static void ll_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
 		return;
 	}
 	loff_t oi = off_in, oo = off_out;
-	ssize_t r = copy_file_range((int)fi_in->fh, &oi, (int)fi_out->fh, &oo, len,
+	ssize_t r = copy_file_range(ICCFS_FH_FD(fi_in), &oi, ICCFS_FH_FD(fi_out), &oo, len,
 				    (unsigned)flags);
 	if (r < 0)
 		fuse_reply_err(req, errno);

@@ -4,7 +4,7 @@
 #   make bench                       (= sh tests/bench/run.sh build)
 #   BENCH_QUICK=1 make bench         fewer repetitions, smaller sizes (~5-8 minutes)
 #   BENCH_ONLY='fio|tree' make bench only the workloads whose name matches the regex:
-#                                    fio tree smallfiles build save promote containers commit memory
+#                                    fio tree smallfiles build save promote containers commit memory apt
 #                                    dockerfile
 #   BENCH_REPS=N                     repetitions per target (default 5, quick 3)
 #   BENCH_KEEP_RAW=1                 keep build/bench/raw.csv of earlier runs (appends)
@@ -41,7 +41,8 @@ else
 	PROMOTE_N=10 RUN_N=10 COMMIT_SIZES="64 1024" COMMIT_N=3
 fi
 MEM_FILES=60000
-TARGETS="native iccfs fuse-overlayfs"
+# iccfs-nopt: icc-fs with kernel passthrough off (-o passthrough=off), to show what it buys
+TARGETS="native iccfs iccfs-nopt fuse-overlayfs"
 
 die() { echo "bench: $*" >&2; exit 1; }
 log() { echo "bench: $*" >&2; }
@@ -124,7 +125,7 @@ trap 'log interrupted; exit 130' INT TERM HUP
 
 truncate -s 40G "$W/btrfs.img"
 mkfs.btrfs -q "$W/btrfs.img" >/dev/null 2>&1 || die "mkfs.btrfs failed"
-mkdir -p "$B" "$W/mi" "$W/mo" "$W/ms" "$W/mp"
+mkdir -p "$B" "$W/mi" "$W/mn" "$W/mo" "$W/ms" "$W/mp"
 mount -o loop "$W/btrfs.img" "$B" || die "cannot mount the loop btrfs"
 case ${BENCH_QUOTA:-off} in
 off) ;;
@@ -143,9 +144,9 @@ wait_mount() {
 	die "mount on $1 did not appear"
 }
 
-# start_iccfs SUBVOL MNT: icc-fs in the foreground, as our child; sets LASTPID
+# start_iccfs SUBVOL MNT [OPTS]: icc-fs in the foreground, as our child; sets LASTPID
 start_iccfs() {
-	"$ICCFS" -f "$1" "$2" >>"$W/iccfs.log" 2>&1 &
+	"$ICCFS" -f ${3:+-o "$3"} "$1" "$2" >>"$W/iccfs.log" 2>&1 &
 	LASTPID=$!
 	PIDS="$PIDS $LASTPID"
 	wait_mount "$2"
@@ -193,12 +194,14 @@ mkdir -p "$B/ovl/upper" "$B/ovl/work"
 cp -a --reflink=always "$B/vol" "$B/ovl/lower"
 start_iccfs "$B/vol" "$W/mi"
 ICCFS_PID=$LASTPID
+start_iccfs "$B/vol" "$W/mn" passthrough=off
 start_ovl "$B/ovl/lower" "$B/ovl/upper" "$B/ovl/work" "$W/mo"
 
 tdir() {
 	case $1 in
 	native) echo "$B/vol/t-native" ;;
 	iccfs) echo "$W/mi/t-iccfs" ;;
+	iccfs-nopt) echo "$W/mn/t-iccfs-nopt" ;;
 	fuse-overlayfs) echo "$W/mo/t-ovl" ;;
 	esac
 }
@@ -462,6 +465,60 @@ if want dockerfile; then
 	log "== dockerfile: icc build vs buildah bud (first build, no-change rebuild, last line changed)"
 	. "$HERE/dockerfile.sh"
 	bench_dockerfile
+fi
+
+# ---------------------------------------------------------------- a real workload: apt-get install python3
+# The Debian minbase tree (tests/debian-tree.sh) with python3's .debs (fetched once with
+# apt-get --download-only into $APT_DEBS) in /var/cache/apt/archives: `apt-get install
+# --no-download -y python3` inside `icc run --rm` (every lever on, and with
+# ICC_FS_PASSTHROUGH=0) against the same in a chroot of a snapshot of the same tree on a
+# native subvolume of the same btrfs, alternating.
+APT_DEBS=/var/cache/icc-test/apt-python3
+apt_debs() { # fetch python3's .debs once, resolved against the tree's own package lists
+	local t=$1
+	[ -s "$APT_DEBS/.complete" ] && return 0
+	mkdir -p "$APT_DEBS/partial" || return 1
+	apt-get -q -o Dir="$t" -o Dir::Cache::archives="$APT_DEBS" -o Dir::Cache::pkgcache= \
+		-o Dir::Cache::srcpkgcache= -o Debug::NoLocking=1 -o APT::Sandbox::User=root \
+		install --download-only -y python3 >"$W/apt-dl.log" 2>&1 || return 1
+	ls "$APT_DEBS"/*.deb >"$APT_DEBS/.complete"
+}
+APT_CMD="apt-get install --no-download -y -q python3"
+apt_native() { # REP
+	local d=$B/apt-n$1 s
+	btrfs -q subvolume snapshot "$B/aptbase" "$d" >/dev/null || return
+	mount -t proc proc "$d/proc" && mount --rbind /dev "$d/dev" && mount --make-rslave "$d/dev"
+	sync
+	s=$(timeit chroot "$d" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+		DEBIAN_FRONTEND=noninteractive $APT_CMD) && rec apt "apt-get install python3 (offline)" native "$1" "$s" s lower
+	umount -R "$d/dev"; umount "$d/proc"
+	btrfs -q subvolume delete "$d" >/dev/null
+	sync
+}
+apt_icc() { # TARGET REP [ENV=VAL]
+	local t=$1 r=$2 s
+	shift 2
+	sync
+	s=$(timeit env "$@" "$ICC" run --rm --network none -e DEBIAN_FRONTEND=noninteractive aptimg $APT_CMD) &&
+		rec apt "apt-get install python3 (offline)" "$t" "$r" "$s" s lower
+	sync
+}
+if want apt; then
+	log "== apt: apt-get install --no-download python3, icc run --rm vs chroot on native btrfs"
+	if T=$(sh "$HERE/../debian-tree.sh") && apt_debs "$T"; then
+		btrfs -q subvolume create "$B/aptbase"
+		cp -a "$T/." "$B/aptbase/"
+		cp "$APT_DEBS"/*.deb "$B/aptbase/var/cache/apt/archives/"
+		"$ICC" init -q "$B/aptbase" aptimg >/dev/null 2>>"$W/cmd.err" || log "icc init of the Debian tree failed"
+		sync
+		for r in $(seq "$REPS"); do
+			apt_native "$r"
+			apt_icc iccfs "$r"
+			apt_icc iccfs-nopt "$r" ICC_FS_PASSTHROUGH=0
+		done
+	else
+		log "no Debian tree or python3 .debs (see $W/apt-dl.log): skipping apt"
+	fi
 fi
 
 # ---------------------------------------------------------------- daemon memory
