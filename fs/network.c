@@ -638,8 +638,12 @@ int icc_net_release(struct icc_store *st, const char *iface)
 }
 
 /* Anchors whose store or network definition is gone, or whose namespace is
- * missing, while no container is on their bridge. */
-static int anchor_check(bool repair, const cJSON *recs, icc_check_report report, void *ctx)
+ * missing, while no container is on their bridge.  Anchors of another store
+ * that still exists are that store's to judge (its check, its network rm):
+ * looking into its networks/ while it is being torn down would report a
+ * half-step of its own. */
+static int anchor_check(const char *our_root, bool repair, const cJSON *recs, icc_check_report report,
+			void *ctx)
 {
 	int problems = 0;
 	DIR *d = opendir(REC_DIR);
@@ -658,10 +662,13 @@ static int anchor_check(bool repair, const cJSON *recs, icc_check_report report,
 		char defp[4096];
 		if (root && name)
 			snprintf(defp, sizeof(defp), "%s/networks/%s.json", root, name);
+		bool other = root && strcmp(root, our_root);
 		if (!root || !name || !iface || !ns)
 			why = "its record is incomplete";
 		else if (stat(root, &sb) < 0 && errno == ENOENT)
 			why = "its store no longer exists";
+		else if (other)
+			why = NULL;
 		else if (stat(defp, &sb) < 0 && errno == ENOENT)
 			why = "its network no longer exists";
 		else if (stat(ns, &sb) < 0)
@@ -1001,7 +1008,7 @@ int icc_net_check(struct icc_store *st, bool repair, icc_check_report report, vo
 	}
 	if (d)
 		closedir(d);
-	problems += anchor_check(repair, recs, report, ctx);
+	problems += anchor_check(st->root, repair, recs, report, ctx);
 	icc_funlock(lk);
 	cJSON_Delete(recs);
 	return problems;

@@ -5,6 +5,8 @@
 # --repair makes the store consistent, every snapshot reported done earlier is
 # intact and browsable, the container starts again, nothing stays mounted.
 . "$(dirname "$0")/../lib.sh"
+# a sleep of its own length: the checks count its processes host-wide
+LONG=$((600 + $$ % 100000))
 
 [ "$(id -u)" = 0 ] || skip_all "needs root"
 setup_store
@@ -97,7 +99,7 @@ for point in save-before-snapshot snapshot-before-subvol snapshot-after-subvol s
 done
 
 test_expect_success 'a running container whose daemon dies mid-save: Dead, starts again' '
-	ICC_FAULT=snapshot-before-rename icc run -d --name rr busybox sleep 600 >/dev/null &&
+	ICC_FAULT=snapshot-before-rename icc run -d --name rr busybox sleep $LONG >/dev/null &&
 	at_exit "icc rm -f rr" &&
 	icc exec rr sh -c "echo keep > /kept" &&
 	{ icc exec rr sh -c "echo > /.icc/save" 2>/dev/null; test $? != 0; } &&
@@ -106,24 +108,24 @@ test_expect_success 'a running container whose daemon dies mid-save: Dead, start
 	repair &&
 	icc start rr >/dev/null &&
 	icc ps | grep -E "rr *$" | grep -q Up &&
-	test "$(ps -eo args | grep -c "^sleep 600")" = 1 &&
+	test "$(ps -eo args | grep -c "^sleep $LONG\$")" = 1 &&
 	icc exec rr sh -c "cat /kept && echo restarted > /.icc/save && ls /.icc/snapshots/restarted/kept" &&
 	icc rm -f rr >/dev/null && no_mounts_of "$ICC_ROOT/containers" && consistent
 '
 
 test_expect_success 'kill -9 of icc run: still Up (true), rm -f cleans everything' '
-	icc run --name fg busybox sleep 600 >/dev/null 2>&1 & p=$!
+	icc run --name fg busybox sleep $LONG >/dev/null 2>&1 & p=$!
 	for i in $(seq 1 50); do icc ps | grep -q " fg *$" && break; sleep 0.2; done &&
 	kill -9 $p && { wait $p 2>/dev/null; :; } && sleep 0.5 &&
 	icc ps | grep -E " fg *$" | grep -q Up &&
 	icc exec fg sh -c "echo > /.icc/save" &&
 	icc rm -f fg >/dev/null &&
-	no_mounts_of "$ICC_ROOT/containers" && ! ps -eo args | grep -q "^sleep 600" &&
+	no_mounts_of "$ICC_ROOT/containers" && ! ps -eo args | grep -q "^sleep $LONG\$" &&
 	test -z "$(ls -A "$ICC_ROOT/runtime/runc" 2>/dev/null)" && consistent
 '
 
 test_expect_success 'kill -9 of icc run, then of the container process: Exited, restarts, rm -f cleans' '
-	icc run --name fg2 busybox sleep 600 >/dev/null 2>&1 & p=$!
+	icc run --name fg2 busybox sleep $LONG >/dev/null 2>&1 & p=$!
 	for i in $(seq 1 50); do icc ps | grep -q " fg2 *$" && break; sleep 0.2; done &&
 	kill -9 $p && { wait $p 2>/dev/null; :; } &&
 	pid=$(icc inspect -f "{{.State.Pid}}" fg2) &&
@@ -131,11 +133,11 @@ test_expect_success 'kill -9 of icc run, then of the container process: Exited, 
 	icc ps -a | grep -E " fg2 *$" | grep -q Exited &&
 	icc start fg2 >/dev/null && icc ps | grep -E " fg2 *$" | grep -q Up &&
 	icc rm -f fg2 >/dev/null &&
-	no_mounts_of "$ICC_ROOT/containers" && ! ps -eo args | grep -q "^sleep 600" && consistent
+	no_mounts_of "$ICC_ROOT/containers" && ! ps -eo args | grep -q "^sleep $LONG\$" && consistent
 '
 
 test_expect_success 'kill -9 of the container process under a live icc run: recorded as 137' '
-	icc run -d --name bg busybox sleep 600 >/dev/null &&
+	icc run -d --name bg busybox sleep $LONG >/dev/null &&
 	pid=$(icc inspect -f "{{.State.Pid}}" bg) &&
 	kill -9 "$pid" &&
 	for i in $(seq 1 50); do icc ps -a | grep -E " bg *$" | grep -q Exited && break; sleep 0.2; done &&
