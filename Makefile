@@ -32,8 +32,8 @@ CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-tr
 	   -D_GNU_SOURCE -DFUSE_USE_VERSION=314 -Iinclude $(PKG_CFLAGS) $(EXTRA_CFLAGS)
 LDLIBS  += $(PKG_LIBS) -lpthread $(EXTRA_LDLIBS)
 
-LIB_SRC   := $(wildcard fs/*.c)
-FS_SRC    := $(wildcard fs/iccfs/*.c)
+LIB_SRC   := $(filter-out fs/daemon/%,$(wildcard fs/*/*.c))
+FS_SRC    := $(wildcard fs/daemon/*.c)
 CLI_SRC   := $(wildcard cli/*.c)
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 
@@ -62,7 +62,7 @@ pkgs-present:
 	@pkg-config --exists $(PKGS) 2>/dev/null || { \
 	  echo "icc: build packages missing (pkg-config $(PKGS)); run 'make deps' as root" >&2; exit 1; }
 
-$(BUILD)/%.o: %.c $(wildcard include/icc/*.h fs/iccfs/*.h cli/*.h) | pkgs-present
+$(BUILD)/%.o: %.c $(wildcard include/icc/*.h fs/daemon/*.h cli/*.h) | pkgs-present
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS) -c -o $@ $<

@@ -1,4 +1,4 @@
-/* cmd_attach.c - icc attach: the terminal of a running container (fs/attach_client.c) */
+/* cmd_attach.c - icc attach: the terminal of a running container (fs/console/attach_client.c) */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>

@@ -2,7 +2,7 @@
  *
  * Reclaimed space is measured, with btrfs quotas on, as the exclusive bytes
  * of each subvolume right before it is deleted, after the btrfs cleaner has
- * dropped the ones deleted before it (fs/objsize.c): what the store gets back
+ * dropped the ones deleted before it (fs/store/objsize.c): what the store gets back
  * once the cleaner is done with the last one.  With quotas off it is the
  * apparent size of what was removed, and a line says so.
  */

@@ -35,7 +35,7 @@ int icc_diff(struct icc_store *st, int a_fd, int b_fd, struct icc_changes *out,
 	     struct icc_err *err);
 
 /*
- * The classification of a send stream (fs/diff_classify.c), pure: the
+ * The classification of a send stream (fs/image/diff.classify.c), pure: the
  * stream's operations, in order, are noted with icc_diff_note (paths
  * "/a/b"; orphan names like "/o257-7-0" welcome), then icc_diff_classify
  * turns the touched paths into docker diff's lines by asking the trees: a

@@ -31,7 +31,7 @@
 #define ICC_NET_RUN "/run/icc"
 #define ICC_DEFAULT_NETWORK "bridge"
 
-/* ---- definitions (fs/netdef.c) ---- */
+/* ---- definitions (fs/network/netdef.c) ---- */
 
 struct icc_netdef_opts {
 	const char *subnet;    /* "10.89.3.0/24"; NULL: the first free 10.89.N.0/24 */
@@ -73,7 +73,7 @@ void icc_ipv4_text(uint32_t addr, char *buf, size_t size);
  */
 int icc_route_overlap(uint32_t addr, int prefix, const char *except_iface, char *what, size_t size);
 
-/* ---- published ports (fs/netports.c) ---- */
+/* ---- published ports (fs/network/netports.c) ---- */
 
 /*
  * Parse "-p [IP:][HOSTPORT:]CPORT[/tcp|/udp]" and append
@@ -95,7 +95,7 @@ cJSON *icc_ports_docker(const cJSON *ports);
  */
 int icc_ports_resolve(const cJSON *cfg, const cJSON *taken, cJSON **out, struct icc_err *err);
 
-/* ---- a container's network (fs/network.c) ---- */
+/* ---- a container's network (fs/network/network.c) ---- */
 
 /*
  * Set up the network of container `id` for a start, from meta.json's config
@@ -114,7 +114,7 @@ void icc_net_teardown(struct icc_store *st, const char *id);
 
 /*
  * Take down bridge `iface`, kept up between containers by its anchor (see
- * fs/network.c), with the network-level rules netavark made for it: for
+ * fs/network/network.c), with the network-level rules netavark made for it: for
  * `icc network rm`.  0 when done or when there is no anchor; -EBUSY (and
  * nothing done) while a container of any store is on the bridge.
  */

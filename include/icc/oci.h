@@ -11,7 +11,7 @@
 #include "icc/store.h"
 #include "icc/util.h"
 
-/* ---- tar writing (fs/export.c) ---- */
+/* ---- tar writing (fs/oci/export.c) ---- */
 
 struct archive;
 struct icc_tarw; /* a tar writer: libarchive pax + hard-link resolver */
@@ -39,7 +39,7 @@ void icc_dir_names_free(char **names, size_t count);
 /* icc export: the flattened tree at root_fd as a plain tar on out_fd. */
 int icc_export_tree(int root_fd, int out_fd, struct icc_err *err);
 
-/* ---- layers (fs/layer_diff.c, fs/layer_apply.c) ---- */
+/* ---- layers (fs/image/layer_diff.c, fs/image/layer_apply.c) ---- */
 
 struct icc_layer_stats {
 	unsigned long long added, changed, deleted, opaque, compared_bytes;
@@ -61,7 +61,7 @@ int icc_layer_diff(struct icc_tarw *w, int lower_fd, int upper_fd,
  * The file data written is capped like `icc import`'s (icc_tarcap, tarpath.h). */
 int icc_layer_apply_fd(int layer_fd, const char *what, int dest_fd, struct icc_err *err);
 
-/* ---- digests (fs/oci_digest.c) ---- */
+/* ---- digests (fs/oci/oci_digest.c) ---- */
 
 #define ICC_DIGEST_LEN 71 /* "sha256:" + 64 hex */
 
@@ -78,7 +78,7 @@ int icc_sha256_file(int dirfd, const char *path, bool decompressed,
 int icc_sha256_fd(int fd, const char *what, bool decompressed,
 		  char out[ICC_DIGEST_LEN + 1], uint64_t *size, struct icc_err *err);
 
-/* ---- save / load (fs/oci_save.c, fs/oci_load.c) ---- */
+/* ---- save / load (fs/oci/oci_save.c, fs/oci/oci_load.c) ---- */
 
 enum icc_oci_format { ICC_OCI_ARCHIVE, ICC_DOCKER_ARCHIVE, ICC_OCI_DIR };
 
@@ -128,7 +128,7 @@ int icc_oci_load(struct icc_store *st, const char *path, int in_fd,
  */
 int icc_oci_verify(int dir_fd, const char *what, cJSON *images, struct icc_err *err);
 
-/* ---- send / receive (fs/sendrecv.c) ---- */
+/* ---- send / receive (fs/oci/sendrecv.c) ---- */
 
 /* What to send: an image or a container snapshot. */
 int icc_send(struct icc_store *st, const char *what, const char *parent, int out_fd,

@@ -30,7 +30,7 @@
 int icc_runtime_check(const char *name, struct icc_err *err);
 
 /* -EPERM when the process root is not its mount namespace's root (a chroot),
- * where the runtime's exec would enter the host's real root (fs/hostroot.c). */
+ * where the runtime's exec would enter the host's real root (fs/runtime/hostroot.c). */
 int icc_host_root_check(struct icc_err *err);
 
 /*

@@ -24,7 +24,7 @@ bool icc_subvol_is(int fd);
 int icc_rmtree(int parent_fd, const char *name, struct icc_err *err);
 
 /* Told about each subvolume icc_rmtree_observed is about to delete (prune
- * measures what each deletion frees: fs/objsize.c). */
+ * measures what each deletion frees: fs/store/objsize.c). */
 struct icc_rm_observer {
 	void (*before_subvol)(void *ctx, int parent_fd, const char *name);
 	void *ctx;

@@ -22,7 +22,7 @@ const char *icc_tar_strip_dot(const char *name);
 struct archive *icc_tar_disk_writer(void);
 
 /*
- * How much file data an archive may expand to (fs/tarcap.c), shared by
+ * How much file data an archive may expand to (fs/oci/tarcap.c), shared by
  * `icc import` (tar_extract.c) and the layers of `icc load` (layer_apply.c):
  * the free space of the destination's file system (an archive expanding
  * beyond it would only fail with ENOSPC after filling the disk: a "zip

@@ -1,5 +1,5 @@
 #!/bin/bash
-# t317-fs-passthrough.sh - kernel FUSE passthrough (fs/iccfs/passthrough.c): file data
+# t317-fs-passthrough.sh - kernel FUSE passthrough (fs/daemon/passthrough.c): file data
 # goes from the kernel to the backing btrfs file with no WRITE/READ requests; the
 # backing file is the daemon's own fd, so a name swapped for a symlink after the open
 # reaches nothing outside; set-ID bits are still cleared by unprivileged writes; and

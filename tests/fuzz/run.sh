@@ -8,7 +8,7 @@ out=build-fuzz
 mkdir -p "$out" tests/fuzz/out
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iinclude $(pkg-config --cflags libcjson libarchive libbtrfsutil libcrypto)"
 libs="$(pkg-config --libs libcjson libarchive libbtrfsutil libcrypto)"
-srcs=$(ls fs/*.c)
+srcs=$(ls fs/*/*.c | grep -v "^fs/daemon/")
 status=0
 for t in tests/fuzz/fuzz_*.c; do
 	name=$(basename "$t" .c)

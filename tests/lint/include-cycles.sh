@@ -4,7 +4,8 @@
 # others) calls one defined in a.c.  Read from the objects' symbol tables
 # (nm), so it sees what the code uses, not what it happens to #include.
 # A cycle means the two files are one module in two pieces: move the shared
-# function to the file both may depend on (e.g. fill_attr in inode.c).
+# function to the file both may depend on (e.g. fill_attr in inode.c), or put
+# both files in one folder if they are one subsystem.
 # Known ones are listed, with why, in include-cycles.allow next to this file.
 BUILD=${1:-build}
 allow=$(dirname "$0")/include-cycles.allow
@@ -21,7 +22,8 @@ $1 == "U" { use[++n] = $2 " " $3 }
 END {
 	for (i = 1; i <= n; i++) {
 		split(use[i], u, " ")
-		if ((u[2] in def) && def[u[2]] != u[1] && !((u[1] SUBSEP def[u[2]] SUBSEP u[2]) in ok)) {
+		if ((u[2] in def) && def[u[2]] != u[1] && !((u[1] SUBSEP def[u[2]] SUBSEP u[2]) in ok) &&
+		    folder(u[1]) != folder(def[u[2]])) {
 			e = u[1] SUBSEP def[u[2]]
 			if (!(e in edge)) { edge[e] = u[2]; out[u[1]] = out[u[1]] " " def[u[2]] }
 		}
@@ -31,6 +33,8 @@ END {
 	for (f in out) if (!state[f]) visit(f, "")
 	exit bad
 }
+# files of one folder (fs/store, fs/network, ...) are one module: they may call each other
+function folder(f) { sub(/\/[^\/]*$/, "", f); return f }
 function visit(f, path,   k, m, t, i, p) {
 	state[f] = 1
 	m = split(out[f], t, " ")

@@ -162,7 +162,7 @@ static bool related(int root_fd, int a_fd, int b_fd)
 static void apply(struct icc_changes *c, int cmd, const char *path, const char *to)
 {
 	/* only what was touched is noted here; what it means (A, C or D) is
-	 * decided from the trees afterwards (fs/diff_classify.c) */
+	 * decided from the trees afterwards (fs/image/diff.classify.c) */
 	switch (cmd) {
 	case ICC_SS_MKFILE: case ICC_SS_MKDIR: case ICC_SS_MKNOD: case ICC_SS_MKFIFO: case ICC_SS_MKSOCK: case ICC_SS_SYMLINK:
 	case ICC_SS_LINK:
