@@ -311,6 +311,7 @@ int main(int argc, char **argv)
 	fs.root.st_ino = rst.st_ino;
 	fs.root.type = S_IFDIR;
 	fs.root.fd = fs.root_fd;
+	fs.root.stale_fd = -1;
 	fs.root.nlookup = 1;
 	fs.root.mount_fd = fs.root_fd;
 	fs.root.hashed = false;
