@@ -13,6 +13,7 @@
 #include "icc/fault.h"
 #include "icc/object.h"
 #include "icc/rollback.h"
+#include "icc/runtime.h"
 #include "icc/snapref.h"
 #include "icc/subvol.h"
 #include "icc/util.h"
@@ -171,4 +172,18 @@ int icc_container_rollback_live(struct icc_store *st, const char *container_id,
 		}
 	}
 	return 0;
+}
+
+void icc_rollback_reply(void *target, const char *name, char *reply, size_t size)
+{
+	struct icc_save_target *t = target;
+	struct icc_err err;
+	char before[ICC_SNAP_NAME_MAX + 1];
+	if (!icc_snap_name_valid(name))
+		snprintf(reply, size, "[icc] #rollback failed: bad snapshot name");
+	else if (icc_container_rollback_live(t->st, t->id, name, true, before, sizeof(before), &err) == 0)
+		snprintf(reply, size, "[icc] rolled back to %s (the tree before is snapshot %s)", name,
+			 before[0] ? before : "-");
+	else
+		snprintf(reply, size, "[icc] #rollback failed: %s", err.msg);
 }

@@ -13,6 +13,7 @@
 
 #include "icc/network.h"
 #include "icc/object.h"
+#include "icc/rollback.h"
 #include "icc/runtime.h"
 #include "icc/snapdir.h"
 #include "icc/placeholders.h"
@@ -254,6 +255,7 @@ static int launch(struct icc_store *st, const char *id, const struct icc_launch_
 		.err_fd = err_fd,
 		.forward_signals = !o->detach,
 		.on_save = icc_save_reply,
+		.on_rollback = icc_rollback_reply,
 		.ctx = &sc,
 		.log = logging ? &log : NULL,
 	};

@@ -52,4 +52,7 @@ int icc_container_rollback_live(struct icc_store *st, const char *container_id,
 				const char *snap_name, bool keep, char *before, size_t before_size,
 				struct icc_err *err);
 
+/* icc_io's on_rollback ("#rollback NAME" at a relayed shell): target is a struct icc_save_target. */
+void icc_rollback_reply(void *target, const char *name, char *reply, size_t size);
+
 #endif
