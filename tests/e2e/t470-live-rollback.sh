@@ -108,6 +108,21 @@ test_expect_success 'disk full during the pre-rollback save: one clear error, th
 	icc exec live rm -f /fill
 '
 
+HASH_TEST='#rollback NAME typed at a relayed shell (exec -it) rolls back, says so'
+if ! command -v tmux >/dev/null; then test_skip "$HASH_TEST" "tmux not installed"; else
+test_expect_success "$HASH_TEST" '
+	TMUX_SOCK="$T/tmux.sock" &&
+	tmux -S "$TMUX_SOCK" new-session -d -s rb -x 100 -y 24 "ICC_ROOT=$ICC_ROOT ICC_FS_BIN=$ICC_FS_BIN $ICC_BIN exec -it live sh; sleep 60" &&
+	sleep 1 &&
+	tmux -S "$TMUX_SOCK" send-keys -t rb "touch /typed" Enter && sleep 0.6 &&
+	tmux -S "$TMUX_SOCK" send-keys -t rb "#rollback good" Enter && sleep 1 &&
+	tmux -S "$TMUX_SOCK" send-keys -t rb "test -e /typed || echo TYPED-GONE; exit" Enter && sleep 0.6 &&
+	tmux -S "$TMUX_SOCK" capture-pane -t rb -p >screen; tmux -S "$TMUX_SOCK" kill-server; cat screen &&
+	grep -q "^\[icc\] rolled back to good (the tree before is snapshot before-rollback-" screen &&
+	grep -qx TYPED-GONE screen
+'
+fi
+
 test_expect_success 'the store is consistent; stop, rm leave nothing mounted' '
 	icc system check | grep -q "is consistent" &&
 	icc rm -f live other >/dev/null &&
