@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "icc/exclude.h"
 #include "icc/network.h"
 #include "icc/runtime.h"
 #include "icc/seccomp.h"
@@ -98,6 +99,18 @@ static int security_opt(cJSON *config, const char *cmd, const char *opt)
 	return bad(cmd, "unsupported security option '%s' (use seccomp=unconfined|FILE or no-new-privileges[=false])", opt);
 }
 
+/* --exclude PATH (repeatable): kept out of saves, commits and exports (exclude.h) */
+static int exclude_opt(cJSON *config, const char *cmd, const char *path)
+{
+	cJSON *list = cJSON_GetObjectItemCaseSensitive(config, "Exclude");
+	if (!list)
+		list = cJSON_AddArrayToObject(config, "Exclude");
+	struct icc_err err;
+	if (icc_exclude_add(list, path, &err) < 0)
+		return bad(cmd, "invalid --exclude: %s", err.msg);
+	return 0;
+}
+
 int run_opts_parse(int argc, char **argv, const char *cmd, struct run_opts *o)
 {
 	static const struct option opts[] = {
@@ -118,6 +131,7 @@ int run_opts_parse(int argc, char **argv, const char *cmd, struct run_opts *o)
 		{"publish-all", no_argument, NULL, 'P'},
 		{"pull", required_argument, NULL, 'L'},
 		{"security-opt", required_argument, NULL, 'S'},
+		{"exclude", required_argument, NULL, 'X'},
 		{0, 0, 0, 0},
 	};
 	memset(o, 0, sizeof(*o));
@@ -192,6 +206,7 @@ int run_opts_parse(int argc, char **argv, const char *cmd, struct run_opts *o)
 			break;
 		case 'r': o->runtime = optarg; break;
 		case 'S': rc = security_opt(o->config, cmd, optarg); break;
+		case 'X': rc = exclude_opt(o->config, cmd, optarg); break;
 		default:
 			cli_errorf("%s: unknown option '%s'; usage: icc %s %s", cmd, argv[optind - 1], cmd,
 				   RUN_SYNOPSIS);

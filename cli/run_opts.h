@@ -15,7 +15,7 @@ struct run_opts {
 	const char *pull;    /* --pull missing (default), always, never */
 };
 
-#define RUN_SYNOPSIS "[-i] [-t] [-d] [--rm] [--name NAME] [-e K=V] [-w DIR] [-u USER] [--hostname H] [-v HOSTDIR:CDIR[:ro]] [--network bridge|none|host|NAME] [-p [IP:]HPORT:CPORT[/PROTO]]... [-P] [--pull missing|always|never] [--runtime runc|crun] [--security-opt OPT] IMAGE [CMD...]"
+#define RUN_SYNOPSIS "[-i] [-t] [-d] [--rm] [--name NAME] [-e K=V] [-w DIR] [-u USER] [--hostname H] [-v HOSTDIR:CDIR[:ro]] [--network bridge|none|host|NAME] [-p [IP:]HPORT:CPORT[/PROTO]]... [-P] [--pull missing|always|never] [--runtime runc|crun] [--security-opt OPT] [--exclude PATH]... IMAGE [CMD...]"
 
 /* Parse; returns 0, or an exit code after printing the error.  Free with run_opts_free. */
 int run_opts_parse(int argc, char **argv, const char *cmd, struct run_opts *o);

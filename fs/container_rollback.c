@@ -1,14 +1,18 @@
 /* container_rollback.c - stage, swap and drop: a container's tree becomes a snapshot's */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdbool.h>
-#include <stdio.h>
-#include <string.h>
 #include <linux/openat2.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include <btrfsutil.h>
 
 #include "icc/fault.h"
 #include "icc/object.h"
@@ -25,6 +29,61 @@ static int staged_name(const char *live, char *out, size_t size, struct icc_err 
 	return 0;
 }
 
+static int open_beneath(int dirfd, const char *path, int flags)
+{
+	struct open_how how = {
+		.flags = (uint64_t)(flags | O_NOFOLLOW | O_CLOEXEC),
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV,
+	};
+	return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+}
+
+/* One nested subvolume `path` ("var/cache/apt") from the live tree to the staged one. */
+static void move_nested_one(int live_fd, int staged_fd, const char *path)
+{
+	char parent[4096];
+	snprintf(parent, sizeof(parent), "%s", path);
+	char *slash = strrchr(parent, '/');
+	const char *base = slash ? slash + 1 : parent;
+	if (slash)
+		*slash = '\0';
+	int lp = open_beneath(live_fd, slash ? parent : ".", O_RDONLY | O_DIRECTORY);
+	int sp = open_beneath(staged_fd, slash ? parent : ".", O_RDONLY | O_DIRECTORY);
+	struct stat st;
+	if (lp >= 0 && sp >= 0 && fstatat(lp, base, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    (unlinkat(sp, base, AT_REMOVEDIR) == 0 || errno == ENOENT) &&
+	    renameat(lp, base, sp, base) == 0)
+		mkdirat(lp, base, st.st_mode & 07777); /* the old tree stays whole */
+	if (lp >= 0)
+		close(lp);
+	if (sp >= 0)
+		close(sp);
+}
+
+/*
+ * A snapshot holds an empty directory where the live tree has a nested
+ * subvolume (an excluded path, exclude.h): those subvolumes move to the
+ * new tree, content and all, as a cache should.  One the new tree has no
+ * parent directory for stays and goes with the old tree; the next start
+ * makes every excluded path a subvolume again.
+ */
+static void move_nested(int live_fd, int staged_fd)
+{
+	uint64_t live_id;
+	struct btrfs_util_subvolume_iterator *it;
+	if (btrfs_util_subvolume_id_fd(live_fd, &live_id) != BTRFS_UTIL_OK ||
+	    btrfs_util_create_subvolume_iterator_fd(live_fd, 0, 0, &it) != BTRFS_UTIL_OK)
+		return;
+	char *path;
+	struct btrfs_util_subvolume_info info;
+	while (btrfs_util_subvolume_iterator_next_info(it, &path, &info) == BTRFS_UTIL_OK) {
+		if (info.parent_id == live_id)
+			move_nested_one(live_fd, staged_fd, path);
+		free(path);
+	}
+	btrfs_util_destroy_subvolume_iterator(it);
+}
+
 int icc_rollback_stage(int dirfd, const char *live, int snap_root_fd, struct icc_err *err)
 {
 	char staged[256];
@@ -35,8 +94,17 @@ int icc_rollback_stage(int dirfd, const char *live, int snap_root_fd, struct icc
 	struct icc_err e2;
 	icc_rmtree(dirfd, staged, &e2);
 	r = icc_subvol_snapshot(snap_root_fd, dirfd, staged, false, err);
-	if (r == 0)
+	if (r == 0) {
+		int lfd = openat(dirfd, live, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int sfd = openat(dirfd, staged, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (lfd >= 0 && sfd >= 0)
+			move_nested(lfd, sfd);
+		if (lfd >= 0)
+			close(lfd);
+		if (sfd >= 0)
+			close(sfd);
 		icc_fault_point("rollback-after-stage");
+	}
 	return r;
 }
 

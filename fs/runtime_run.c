@@ -13,6 +13,7 @@
 
 #include "icc/network.h"
 #include "icc/object.h"
+#include "icc/exclude.h"
 #include "icc/rollback.h"
 #include "icc/runtime.h"
 #include "icc/snapdir.h"
@@ -106,6 +107,11 @@ static int launch(struct icc_store *st, const char *id, const struct icc_launch_
 		int rfd = icc_object_rootfs_fd(st, ICC_CONTAINER, id, &e3);
 		if (rfd >= 0) {
 			icc_placeholders_prepare(rfd);
+			/* excluded paths are subvolumes (made again if a crash mid-rollback lost one) */
+			const cJSON *ex = cJSON_GetObjectItemCaseSensitive(
+				cJSON_GetObjectItemCaseSensitive(meta, "config"), "Exclude");
+			if (cJSON_IsArray(ex))
+				r = icc_excludes_make(rfd, ex, err);
 			close(rfd);
 		}
 	}
