@@ -143,6 +143,7 @@ void ctl_virtual_attr(struct ino *i, struct stat *st);
 
 /* inode.c, for rollback: move an inode to another (st_dev, handle); holds fs.lock */
 void ino_rekey_locked(struct ino *i, dev_t dev, struct file_handle *fh, int mount_fd);
+void ino_pin_locked(struct ino *i);
 
 /* ctl.c: saves and rollbacks share one thread (serialised) */
 int ctl_take_snapshot(const char *name, const char *message, const char *by,

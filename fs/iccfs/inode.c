@@ -381,6 +381,13 @@ fuse_ino_t *ino_writers(size_t *count)
 	return v;
 }
 
+/* One more user of i's fd (taken off the LRU list), under fs.lock; release with ino_unpin. */
+void ino_pin_locked(struct ino *i)
+{
+	if (i->pins++ == 0 && i->fd >= 0)
+		lru_del(i);
+}
+
 /*
  * A rollback moves an inode the kernel knows to the same file in the new
  * tree: new st_dev and handle, same node id (so the kernel's dentries, and

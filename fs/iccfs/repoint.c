@@ -123,7 +123,7 @@ static struct move *collect(size_t *count)
 				if (i->kind == INO_REAL && !i->ro && i->dev == fs.root.dev) {
 					v[k].i = i;
 					v[k++].pinned_before = i->pins > 0;
-					i->pins++;
+					ino_pin_locked(i);
 				}
 	}
 	pthread_mutex_unlock(&fs.lock);

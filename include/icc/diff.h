@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <cjson/cJSON.h>
+
 #include "icc/err.h"
 #include "icc/store.h"
 
@@ -21,6 +23,9 @@ struct icc_changes {
 	bool by_send; /* true: from a btrfs send stream; false: full walk */
 };
 void icc_changes_free(struct icc_changes *c);
+
+/* Drop the changes under a container's excluded paths (a JSON array, exclude.h). */
+void icc_changes_drop_excluded(struct icc_changes *c, const cJSON *exclude);
 
 /*
  * Changes that turn tree `a_fd` into tree `b_fd` (both subvolume roots in

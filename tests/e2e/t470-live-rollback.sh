@@ -18,7 +18,7 @@ counter() { icc exec live sh -c 'tail -n1 /proc/1/fd/3'; }
 snaps() { icc snapshots -q live | sort; }
 
 test_expect_success 'setup: PID 1 keeps /counter open and writes to it; a good snapshot' '
-	icc run -d --name live busybox sh -c \
+	icc run -d --name live --exclude /cache busybox sh -c \
 		"exec 3>>/counter; i=0; while :; do i=\$((i+1)); echo \$i >&3 || echo WRITE-FAILED; sleep 0.05; done" >/dev/null &&
 	icc exec live sh -c "mkdir /d && echo one >/d/a && echo good >/changed && echo good >/.icc/save" &&
 	icc exec live sh -c "echo new >/changed && echo x >/newfile && touch /d/b && rm /d/a && ls /d && cat /newfile /changed" &&
@@ -84,6 +84,14 @@ test_expect_success 'bad input: unknown snapshot, another container'"'"'s, bad n
 	test "$(pid1)" = "$P1"
 '
 
+test_expect_success '30 rollbacks in a row, lookups of the tree and of an excluded /cache between' '
+	for i in $(seq 1 30); do
+		timeout 30 "$ICC_BIN" exec live sh -c "echo \$RANDOM >/x$i && echo $i >/cache/c && ls -lR /d /etc /cache >/dev/null && echo \"good keep=no\" >/.icc/rollback && ! test -e /x$i && ls /d | grep -qx a && grep -qx $i /cache/c" ||
+			{ echo "failed at $i"; return 1; }
+	done &&
+	test "$(pid1)" = "$P1"
+'
+
 test_expect_success 'a rollback during a save waits for it (serialised): the save holds the tree before' '
 	icc exec live sh -c "echo pre >/state" &&
 	exec 9>"$ICC_ROOT/lock" && flock 9 &&
@@ -99,13 +107,17 @@ test_expect_success 'a rollback during a save waits for it (serialised): the sav
 '
 
 test_expect_success 'disk full during the pre-rollback save: one clear error, the tree unchanged' '
+	icc snapshots -q live >before-full.list &&
 	icc exec live sh -c "echo full-marker >/fm; dd if=/dev/zero of=/fill bs=1M 2>/dev/null; sync; true" &&
 	if icc exec live sh -c "echo good >/.icc/rollback" 2>err; then
 		icc exec live sh -c "! test -e /fm"
 	else
 		cat err && grep -q "No space left" err && icc exec live cat /fm | grep -qx full-marker
 	fi &&
-	icc exec live rm -f /fill
+	icc exec live rm -f /fill &&
+	for s in $(icc snapshots -q live | grep "^before-rollback-"); do
+		grep -q "^$s\$" before-full.list || icc snapshot rm "live/$s" >/dev/null || return 1
+	done
 '
 
 HASH_TEST='#rollback NAME typed at a relayed shell (exec -it) rolls back, says so'
