@@ -49,61 +49,99 @@ static struct file_handle *handle_in(const struct file_handle *old, uint64_t roo
 	return fh;
 }
 
-/* Is `fh` the same kind of file in the new tree (dev `dev`)? */
-static bool resolves(int new_root_fd, struct file_handle *fh, dev_t dev, mode_t type)
+struct ent {
+	char *name;
+	ino_t ino;
+};
+
+static int ent_cmp(const void *a, const void *b)
 {
-	int fd = open_by_handle_at(new_root_fd, fh, O_PATH | O_CLOEXEC);
-	if (fd < 0)
-		return false; /* ESTALE: gone or made again since the snapshot */
-	struct stat st;
-	bool ok = fstatat(fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) == 0 &&
-		  st.st_dev == dev && (st.st_mode & S_IFMT) == type;
-	close(fd);
-	return ok;
+	return strcmp(((const struct ent *)a)->name, ((const struct ent *)b)->name);
 }
 
-/* Append the entries of directory `fd` (borrowed) to m's names. */
-static void add_names(struct move *m, int fd)
+/* The entries of directory `fd` (borrowed), sorted by name; NULL (n 0) if unreadable. */
+static struct ent *entries(int fd, bool is_root, size_t *n)
 {
+	*n = 0;
 	int dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return;
-	DIR *d = fdopendir(dfd);
+	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
 	if (!d) {
-		close(dfd);
-		return;
+		if (dfd >= 0)
+			close(dfd);
+		return NULL;
 	}
+	struct ent *v = NULL;
+	size_t cap = 0;
 	struct dirent *de;
-	size_t cap = m->nnames;
 	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    (is_root && !strcmp(de->d_name, ".icc")))
 			continue;
-		if (m->i == &fs.root && !strcmp(de->d_name, ".icc"))
-			continue;
-		if (m->nnames == cap) {
-			cap = cap ? cap * 2 : 16;
-			char **n = realloc(m->names, cap * sizeof(*n));
-			if (!n)
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 64;
+			struct ent *nv = realloc(v, cap * sizeof(*v));
+			if (!nv)
 				break;
-			m->names = n;
+			v = nv;
 		}
-		char *s = strdup(de->d_name);
-		if (!s)
+		if (!(v[*n].name = strdup(de->d_name)))
 			break;
-		m->names[m->nnames++] = s;
+		v[(*n)++].ino = de->d_ino;
 	}
 	closedir(d);
+	if (*n)
+		qsort(v, *n, sizeof(*v), ent_cmp);
+	return v;
 }
 
+static void add_name(struct move *m, char *name, size_t *cap)
+{
+	if (m->nnames == *cap) {
+		size_t nc = *cap ? *cap * 2 : 16;
+		char **n = realloc(m->names, nc * sizeof(*n));
+		if (!n) {
+			free(name);
+			return;
+		}
+		m->names = n;
+		*cap = nc;
+	}
+	m->names[m->nnames++] = name;
+}
+
+/*
+ * The names of a directory whose target differs between the trees: in one
+ * only, or another inode.  A name leading to the same inode in both needs
+ * nothing: that inode moves to the new tree with its node id, so the
+ * kernel's dentry stays right.
+ */
 static void names_of(struct move *m, int new_fd)
 {
 	int fd = ino_fd(m->i);
-	if (fd >= 0) {
-		add_names(m, fd);
-		ino_unpin(m->i);
+	if (fd < 0)
+		return;
+	bool root = m->i == &fs.root;
+	size_t no, nn, i = 0, j = 0, cap = 0;
+	struct ent *o = entries(fd, root, &no), *n = entries(new_fd, root, &nn);
+	ino_unpin(m->i);
+	while (i < no || j < nn) {
+		int c = i == no ? 1 : j == nn ? -1 : strcmp(o[i].name, n[j].name);
+		if (c < 0) {
+			add_name(m, o[i++].name, &cap);
+		} else if (c > 0) {
+			add_name(m, n[j++].name, &cap);
+		} else {
+			if (o[i].ino != n[j].ino)
+				add_name(m, o[i].name, &cap);
+			else
+				free(o[i].name);
+			free(n[j].name);
+			i++;
+			j++;
+		}
 	}
-	if (new_fd >= 0)
-		add_names(m, new_fd);
+	free(o);
+	free(n);
 }
 
 /* Every inode of the live tree the kernel knows, pinned (+ the root, first). */
@@ -157,23 +195,28 @@ int repoint_tree(int new_root_fd, struct icc_err *err)
 	struct move *v = collect(&n);
 	if (!v)
 		return icc_err_set(err, ENOMEM, "out of memory");
-	for (size_t k = 1; k < n; k++) {
-		struct move *m = &v[k];
-		if (m->i->type != S_IFDIR && m->pinned_before)
-			continue; /* open: keeps the old tree's file */
-		m->fh = handle_in(m->i->fh, root_id);
-		if (m->fh && !resolves(new_root_fd, m->fh, nst.st_dev, m->i->type)) {
-			free(m->fh);
-			m->fh = NULL;
-		}
-	}
-	/* names before the move: the old tree's through the old fds */
+	/* handles in the new tree: same inode number and generation, its subvolume id.
+	 * A file gone or made again since the snapshot gets ESTALE (ENOENT) at its
+	 * next use; directories are opened now, for their names. */
 	for (size_t k = 0; k < n; k++) {
-		if (v[k].i->type != S_IFDIR || (k && !v[k].fh))
+		struct move *m = &v[k];
+		if (k && m->i->type != S_IFDIR) {
+			if (!m->pinned_before) /* open: keeps the old tree's file */
+				m->fh = handle_in(m->i->fh, root_id);
 			continue;
-		int nfd = k ? open_by_handle_at(new_root_fd, v[k].fh, O_PATH | O_CLOEXEC) : -1;
-		names_of(&v[k], k ? nfd : new_root_fd);
-		if (nfd >= 0)
+		}
+		int nfd = new_root_fd;
+		if (k) {
+			m->fh = handle_in(m->i->fh, root_id);
+			nfd = m->fh ? open_by_handle_at(new_root_fd, m->fh, O_PATH | O_CLOEXEC) : -1;
+			if (nfd < 0) {
+				free(m->fh);
+				m->fh = NULL;
+				continue;
+			}
+		}
+		names_of(m, nfd);
+		if (k)
 			close(nfd);
 	}
 	pthread_mutex_lock(&fs.lock);

@@ -106,20 +106,6 @@ test_expect_success 'a rollback during a save waits for it (serialised): the sav
 	icc exec live sh -c "! test -e /state && cat /changed" | grep -qx good
 '
 
-test_expect_success 'disk full during the pre-rollback save: one clear error, the tree unchanged' '
-	icc snapshots -q live >before-full.list &&
-	icc exec live sh -c "echo full-marker >/fm; dd if=/dev/zero of=/fill bs=1M 2>/dev/null; sync; true" &&
-	if icc exec live sh -c "echo good >/.icc/rollback" 2>err; then
-		icc exec live sh -c "! test -e /fm"
-	else
-		cat err && grep -q "No space left" err && icc exec live cat /fm | grep -qx full-marker
-	fi &&
-	icc exec live rm -f /fill &&
-	for s in $(icc snapshots -q live | grep "^before-rollback-"); do
-		grep -q "^$s\$" before-full.list || icc snapshot rm "live/$s" >/dev/null || return 1
-	done
-'
-
 HASH_TEST='#rollback NAME typed at a relayed shell (exec -it) rolls back, says so'
 if ! command -v tmux >/dev/null; then test_skip "$HASH_TEST" "tmux not installed"; else
 test_expect_success "$HASH_TEST" '
@@ -134,6 +120,20 @@ test_expect_success "$HASH_TEST" '
 	grep -qx TYPED-GONE screen
 '
 fi
+
+test_expect_success 'disk full during the pre-rollback save: one clear error, the tree unchanged' '
+	icc snapshots -q live >before-full.list &&
+	icc exec live sh -c "echo full-marker >/fm; dd if=/dev/zero of=/fill bs=1M 2>/dev/null; sync; true" &&
+	if icc exec live sh -c "echo good >/.icc/rollback" 2>err; then
+		icc exec live sh -c "! test -e /fm"
+	else
+		cat err && grep -q "No space left" err && icc exec live cat /fm | grep -qx full-marker
+	fi &&
+	icc exec live rm -f /fill &&
+	for s in $(icc snapshots -q live | grep "^before-rollback-"); do
+		grep -q "^$s\$" before-full.list || icc snapshot rm "live/$s" >/dev/null || return 1
+	done
+'
 
 test_expect_success 'the store is consistent; stop, rm leave nothing mounted' '
 	icc system check | grep -q "is consistent" &&
