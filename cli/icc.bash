@@ -56,7 +56,7 @@ _icc_takes_value() {
 	inspect:-f) return 0 ;;
 	*:--name | *:--format | *:--type | *:--compress | *:--output | *:--input | *:--message | \
 		*:--change | *:--author | *:--env | *:--workdir | *:--user | *:--hostname | *:--volume | \
-		*:--network | *:--net | *:--runtime | *:--security-opt | *:--publish | *:--pull | *:--subnet | *:--gateway | \
+		*:--network | *:--net | *:--runtime | *:--security-opt | *:--exclude | *:--publish | *:--pull | *:--subnet | *:--gateway | \
 		*:--interface-name | *:--driver | *:--signal | *:--time | *:--keep | *:--older-than | \
 		*:--since | *:--until | *:--tail) return 0 ;;
 	esac
@@ -112,7 +112,8 @@ _icc() {
 	history) opts="-q --quiet --no-trunc --format" ;;
 	inspect) opts="--type -f --format" ;;
 	run | create) opts="-i --interactive -t --tty -d --detach --rm --name -e --env -w --workdir -u --user
-		-h --hostname -v --volume --network -p --publish -P --publish-all --pull --runtime --security-opt" ;;
+		-h --hostname -v --volume --network -p --publish -P --publish-all --pull --runtime --security-opt
+		--exclude" ;;
 	start) opts="-a --attach -i --interactive" ;;
 	stop) opts="-t --time" ;;
 	kill) opts="-s --signal" ;;
