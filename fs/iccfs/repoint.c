@@ -32,8 +32,9 @@
 struct move {
 	struct ino *i;
 	bool pinned_before;          /* by an open file or a running op */
+	bool dir;
 	struct file_handle *fh;      /* the new tree's handle, NULL: stays */
-	char **names;                /* directories: names in the old or new tree */
+	char **names;                /* directories: names whose target differs in the two trees */
 	size_t nnames;
 };
 
@@ -144,8 +145,12 @@ static void names_of(struct move *m, int new_fd)
 	free(n);
 }
 
-/* Every inode of the live tree the kernel knows, pinned (+ the root, first). */
-static struct move *collect(size_t *count)
+/*
+ * Every inode of the live tree the kernel knows, pinned (+ the root, first),
+ * with its handle in the new tree (subvolume `root_id`), all read under
+ * fs.lock: a lookup may replace an inode's handle meanwhile.
+ */
+static struct move *collect(uint64_t root_id, size_t *count)
 {
 	pthread_mutex_lock(&fs.lock);
 	size_t n = 1;
@@ -155,12 +160,18 @@ static struct move *collect(size_t *count)
 	struct move *v = calloc(n, sizeof(*v));
 	size_t k = 0;
 	if (v) {
+		v[k].dir = true;
 		v[k++].i = &fs.root;
 		for (size_t b = 0; b < fs.hsize; b++)
 			for (struct ino *i = fs.htab[b]; i; i = i->hnext)
 				if (i->kind == INO_REAL && !i->ro && i->dev == fs.root.dev) {
-					v[k].i = i;
-					v[k++].pinned_before = i->pins > 0;
+					struct move *m = &v[k++];
+					m->i = i;
+					m->dir = i->type == S_IFDIR;
+					m->pinned_before = i->pins > 0;
+					/* a file open now keeps the old tree's */
+					if (m->dir || !m->pinned_before)
+						m->fh = handle_in(i->fh, root_id);
 					ino_pin_locked(i);
 				}
 	}
@@ -192,7 +203,7 @@ int repoint_tree(int new_root_fd, struct icc_err *err)
 	if (btrfs_util_subvolume_id_fd(new_root_fd, &root_id) != BTRFS_UTIL_OK)
 		return icc_err_set(err, EIO, "the new tree: no btrfs subvolume id");
 	size_t n;
-	struct move *v = collect(&n);
+	struct move *v = collect(root_id, &n);
 	if (!v)
 		return icc_err_set(err, ENOMEM, "out of memory");
 	/* handles in the new tree: same inode number and generation, its subvolume id.
@@ -200,14 +211,10 @@ int repoint_tree(int new_root_fd, struct icc_err *err)
 	 * next use; directories are opened now, for their names. */
 	for (size_t k = 0; k < n; k++) {
 		struct move *m = &v[k];
-		if (k && m->i->type != S_IFDIR) {
-			if (!m->pinned_before) /* open: keeps the old tree's file */
-				m->fh = handle_in(m->i->fh, root_id);
+		if (!m->dir)
 			continue;
-		}
 		int nfd = new_root_fd;
 		if (k) {
-			m->fh = handle_in(m->i->fh, root_id);
 			nfd = m->fh ? open_by_handle_at(new_root_fd, m->fh, O_PATH | O_CLOEXEC) : -1;
 			if (nfd < 0) {
 				free(m->fh);

@@ -107,17 +107,27 @@ test_expect_success 'a rollback during a save waits for it (serialised): the sav
 '
 
 HASH_TEST='#rollback NAME typed at a relayed shell (exec -it) rolls back, says so'
+TMUX_SOCK="$T/tmux.sock"
+# screen_has REGEX: the tmux pane shows a line matching REGEX within 15 s
+screen_has() {
+	local i
+	for i in $(seq 1 75); do
+		tmux -S "$TMUX_SOCK" capture-pane -t rb -p >screen 2>/dev/null && grep -q "$1" screen && return 0
+		sleep 0.2
+	done
+	cat screen; return 1
+}
 if ! command -v tmux >/dev/null; then test_skip "$HASH_TEST" "tmux not installed"; else
+at_exit "tmux -S '$TMUX_SOCK' kill-server"
 test_expect_success "$HASH_TEST" '
-	TMUX_SOCK="$T/tmux.sock" &&
 	tmux -S "$TMUX_SOCK" new-session -d -s rb -x 100 -y 24 "ICC_ROOT=$ICC_ROOT ICC_FS_BIN=$ICC_FS_BIN $ICC_BIN exec -it live sh; sleep 60" &&
-	sleep 1 &&
-	tmux -S "$TMUX_SOCK" send-keys -t rb "touch /typed" Enter && sleep 0.6 &&
-	tmux -S "$TMUX_SOCK" send-keys -t rb "#rollback good" Enter && sleep 1 &&
-	tmux -S "$TMUX_SOCK" send-keys -t rb "test -e /typed || echo TYPED-GONE; exit" Enter && sleep 0.6 &&
-	tmux -S "$TMUX_SOCK" capture-pane -t rb -p >screen; tmux -S "$TMUX_SOCK" kill-server; cat screen &&
-	grep -q "^\[icc\] rolled back to good (the tree before is snapshot before-rollback-" screen &&
-	grep -qx TYPED-GONE screen
+	screen_has "^/ #" &&
+	tmux -S "$TMUX_SOCK" send-keys -t rb "touch /typed; echo TOUCHED" Enter && screen_has "^TOUCHED" &&
+	tmux -S "$TMUX_SOCK" send-keys -t rb "#rollback good" Enter &&
+	screen_has "^\[icc\] rolled back to good (the tree before is snapshot before-rollback-" &&
+	tmux -S "$TMUX_SOCK" send-keys -t rb "test -e /typed || echo TYPED-GONE" Enter &&
+	screen_has "^TYPED-GONE" &&
+	tmux -S "$TMUX_SOCK" send-keys -t rb "exit" Enter
 '
 fi
 
