@@ -1,4 +1,4 @@
-/* cmd_container.c - icc start / stop / kill / rm: containers' lifecycle (fs/container/container.ctl.c does the work) */
+/* cmd_container.c - icc start / stop / kill / rm: containers' lifecycle (fs/container/container_ctl.c does the work) */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>

@@ -11,7 +11,7 @@
 
 /* Open the tree a user names: CONTAINER/SNAP, a container, or an image. */
 static int open_tree(struct icc_store *st, const char *ref, char image_of[ICC_ID_LEN + 1],
-		     struct icc_err *err)
+		     cJSON **exclude, struct icc_err *err)
 {
 	char id[ICC_ID_LEN + 1];
 	image_of[0] = '\0';
@@ -34,6 +34,10 @@ static int open_tree(struct icc_store *st, const char *ref, char image_of[ICC_ID
 			const char *img = icc_json_str(meta, "image");
 			if (img && strlen(img) == ICC_ID_LEN)
 				memcpy(image_of, img, ICC_ID_LEN + 1);
+			const cJSON *ex = cJSON_GetObjectItemCaseSensitive(
+				cJSON_GetObjectItemCaseSensitive(meta, "config"), "Exclude");
+			if (cJSON_IsArray(ex) && !*exclude)
+				*exclude = cJSON_Duplicate(ex, true);
 			cJSON_Delete(meta);
 		}
 		return icc_object_rootfs_fd(st, ICC_CONTAINER, id, err);
@@ -65,20 +69,24 @@ int cmd_diff(int argc, char **argv)
 	struct icc_err err;
 	char image_of[ICC_ID_LEN + 1], unused[ICC_ID_LEN + 1];
 	int a = -1, b = -1, r;
+	cJSON *exclude = NULL; /* a container's excluded paths: not its changes */
 	if (argc - optind == 1) {
-		r = b = open_tree(&st, argv[optind], image_of, &err);
+		r = b = open_tree(&st, argv[optind], image_of, &exclude, &err);
 		if (r >= 0 && !image_of[0])
 			r = icc_err_set(&err, EINVAL, "'%s' is not a container: name two objects to compare (icc diff A B)", argv[optind]);
 		if (r >= 0)
 			r = a = icc_object_rootfs_fd(&st, ICC_IMAGE, image_of, &err);
 	} else {
-		r = a = open_tree(&st, argv[optind], unused, &err);
+		r = a = open_tree(&st, argv[optind], unused, &exclude, &err);
 		if (r >= 0)
-			r = b = open_tree(&st, argv[optind + 1], unused, &err);
+			r = b = open_tree(&st, argv[optind + 1], unused, &exclude, &err);
 	}
 	struct icc_changes ch = {0};
 	if (r >= 0)
 		r = icc_diff(&st, a, b, &ch, &err);
+	if (r >= 0 && exclude)
+		icc_changes_drop_excluded(&ch, exclude);
+	cJSON_Delete(exclude);
 	if (a >= 0)
 		close(a);
 	if (b >= 0)

@@ -1,4 +1,4 @@
-/* cmd_lifecycle.c - icc restart / wait / top / rename / pause / unpause (fs/container/container.ctl.c does the work) */
+/* cmd_lifecycle.c - icc restart / wait / top / rename / pause / unpause (fs/container/container_ctl.c does the work) */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>

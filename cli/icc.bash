@@ -62,7 +62,7 @@ _icc_takes_value() {
 	build:--file | build:--tag | build:--build-arg | build:--target | build:--progress) return 0 ;;
 	*:--name | *:--format | *:--type | *:--compress | *:--output | *:--input | *:--message | \
 		*:--change | *:--author | *:--env | *:--workdir | *:--user | *:--hostname | *:--volume | \
-		*:--network | *:--net | *:--runtime | *:--security-opt | *:--publish | *:--pull | *:--subnet | *:--gateway | \
+		*:--network | *:--net | *:--runtime | *:--security-opt | *:--exclude | *:--publish | *:--pull | *:--subnet | *:--gateway | \
 		*:--interface-name | *:--driver | *:--signal | *:--time | *:--keep | *:--older-than | \
 		*:--since | *:--until | *:--tail) return 0 ;;
 	*:--entrypoint | *:--env-file | *:--memory | *:--cpus | *:--pids-limit | *:--ulimit | *:--tmpfs | \
@@ -122,7 +122,8 @@ _icc() {
 	run | create) opts="-i --interactive -t --tty -d --detach --rm --name -e --env -w --workdir -u --user
 		-h --hostname -v --volume --network -p --publish -P --publish-all --pull --runtime --security-opt
 		--entrypoint --env-file -m --memory --cpus --pids-limit --ulimit --init --read-only --tmpfs
-		--cap-add --cap-drop --privileged --add-host -l --label --shm-size --restart --detach-keys --no-record" ;;
+		--cap-add --cap-drop --privileged --add-host -l --label --shm-size --restart --detach-keys --no-record
+		--exclude" ;;
 	start) opts="-a --attach -i --interactive --detach-keys --no-record" ;;
 	stop) opts="-t --time" ;;
 	kill) opts="-s --signal" ;;

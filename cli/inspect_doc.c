@@ -176,6 +176,8 @@ static cJSON *config_doc(const cJSON *cfg, const char *image, const char *hostna
 	cJSON_AddNullToObject(c, "OnBuild");
 	copy_or(c, "Labels", cfg, cJSON_IsObject, cJSON_CreateObject());
 	add_str(c, "StopSignal", icc_json_str(cfg, "StopSignal"));
+	/* icc's own: paths kept out of saves, commits and exports (exclude.h) */
+	copy_or(c, "Exclude", cfg, cJSON_IsArray, cJSON_CreateArray());
 	return c;
 }
 

@@ -47,7 +47,7 @@ static const struct cli_command commands[] = {
 	{"run", cmd_run,
 	 "[-i] [-t] [-d] [--rm] [--name N] [-e K=V] [-w DIR] [-u USER] [-h HOST] [-v HOSTDIR:CDIR[:ro]] "
 	 "[--network bridge|none|host|NAME] [-p [IP:][HPORT:]CPORT[/PROTO]]... [-P] [--pull missing|always|never] "
-	 "[--runtime runc|crun] [--security-opt OPT] [-m SIZE] [--cpus N] [--restart POLICY] [OPTION...] IMAGE [CMD...]",
+	 "[--runtime runc|crun] [--security-opt OPT] [-m SIZE] [--cpus N] [--restart POLICY] [--exclude PATH]... [OPTION...] IMAGE [CMD...]",
 	 "Run a command in a new container",
 	 "  -i, --interactive      keep stdin open\n"
 	 "  -t, --tty              allocate a terminal (type #save at a shell prompt to snapshot)\n"
@@ -87,6 +87,8 @@ static const struct cli_command commands[] = {
 	 "                         monitor starts it again (not after a host reboot, see icc-run(1))\n"
 	 "      --detach-keys KEYS with -it: keys that detach, leaving it running (ctrl-p,ctrl-q)\n"
 	 "      --no-record        do not record the commands typed at an -it shell (icc dockerfile)\n"
+	 "      --exclude PATH     keep PATH out of every save, commit and export (its own\n"
+	 "                         subvolume, empty in snapshots; adds to the image's Exclude)\n"
 	 "Exit status: the command's, or 125 (icc failed), 126 (cannot execute), 127 (not found).\n"},
 	{"start", cmd_start, "[-a] [-i] [--detach-keys KEYS] CONTAINER...", "Start a stopped container again",
 	 "  -a, --attach           attach to its output (one container)\n"
@@ -176,7 +178,9 @@ static const struct cli_command commands[] = {
 	 "Copy files between a container and the host",
 	 "  -a, --archive          keep uid/gid (default: root in the container, you on the host)\n"
 	 "  -                      a tar stream on stdout (from the container) or stdin (into a directory)\n"},
-	{"rollback", cmd_rollback, "CONTAINER SNAP", "Reset a stopped container's files to a snapshot", ""},
+	{"rollback", cmd_rollback, "CONTAINER SNAP", "Reset a container's files to a snapshot (live if running)",
+	 "  A running container is rolled back live by its icc-fs (/.icc/rollback): its processes\n"
+	 "  keep running, the tree before is saved as snapshot before-rollback-TIME.\n"},
 	{"mount", cmd_mount, "CONTAINER|SUBVOLUME MOUNTPOINT", "Serve a container or subvolume through icc-fs", ""},
 	{"umount", cmd_umount, "MOUNTPOINT", "Unmount an icc-fs mount", ""},
 	/* snapshots */

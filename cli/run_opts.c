@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "icc/attach.h"
+#include "icc/exclude.h"
 #include "icc/network.h"
 #include "icc/runtime.h"
 #include "icc/seccomp.h"
@@ -99,6 +100,18 @@ static int security_opt(cJSON *config, const char *cmd, const char *opt)
 	return bad(cmd, "unsupported security option '%s' (use seccomp=unconfined|FILE or no-new-privileges[=false])", opt);
 }
 
+/* --exclude PATH (repeatable): kept out of saves, commits and exports (exclude.h) */
+static int exclude_opt(cJSON *config, const char *cmd, const char *path)
+{
+	cJSON *list = cJSON_GetObjectItemCaseSensitive(config, "Exclude");
+	if (!list)
+		list = cJSON_AddArrayToObject(config, "Exclude");
+	struct icc_err err;
+	if (icc_exclude_add(list, path, &err) < 0)
+		return bad(cmd, "invalid --exclude: %s", err.msg);
+	return 0;
+}
+
 static const struct option long_opts[] = {
 	{"interactive", no_argument, NULL, 'i'},
 	{"tty", no_argument, NULL, 't'},
@@ -135,6 +148,7 @@ static const struct option long_opts[] = {
 	{"restart", required_argument, NULL, RUN_OPT_RESTART},
 	{"detach-keys", required_argument, NULL, RUN_OPT_DETACH_KEYS},
 	{"no-record", no_argument, NULL, 'X'},
+	{"exclude", required_argument, NULL, RUN_OPT_EXCLUDE},
 	{0, 0, 0, 0},
 };
 
@@ -207,6 +221,7 @@ static int one_option(int c, const char *arg, const char *cmd, struct run_opts *
 	case 'r': o->runtime = arg; return 0;
 	case 'S': return security_opt(o->config, cmd, arg);
 	case 'X': o->no_record = true; return 0;
+	case RUN_OPT_EXCLUDE: return exclude_opt(o->config, cmd, arg);
 	case RUN_OPT_DETACH_KEYS: {
 		char keys[16];
 		size_t n;

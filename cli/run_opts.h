@@ -17,14 +17,14 @@ struct run_opts {
 	bool no_record;      /* --no-record: -it shells' commands are not recorded (session.h) */
 };
 
-#define RUN_SYNOPSIS "[-i] [-t] [-d] [--rm] [--name NAME] [-e K=V] [-w DIR] [-u USER] [--hostname H] [-v HOSTDIR:CDIR[:ro]] [--network bridge|none|host|NAME] [-p [IP:]HPORT:CPORT[/PROTO]]... [-P] [--pull missing|always|never] [--runtime runc|crun] [--security-opt OPT] [-m SIZE] [--cpus N] [--restart POLICY] [OPTION...] IMAGE [CMD...]"
+#define RUN_SYNOPSIS "[-i] [-t] [-d] [--rm] [--name NAME] [-e K=V] [-w DIR] [-u USER] [--hostname H] [-v HOSTDIR:CDIR[:ro]] [--network bridge|none|host|NAME] [-p [IP:]HPORT:CPORT[/PROTO]]... [-P] [--pull missing|always|never] [--runtime runc|crun] [--security-opt OPT] [-m SIZE] [--cpus N] [--restart POLICY] [--exclude PATH]... [OPTION...] IMAGE [CMD...]"
 
 /* getopt codes of the flags run_flags.c parses (beyond any character) */
 enum {
 	RUN_OPT_ENTRYPOINT = 300, RUN_OPT_ENV_FILE, RUN_OPT_MEMORY, RUN_OPT_CPUS, RUN_OPT_PIDS_LIMIT,
 	RUN_OPT_ULIMIT, RUN_OPT_INIT, RUN_OPT_READ_ONLY, RUN_OPT_TMPFS, RUN_OPT_CAP_ADD,
 	RUN_OPT_CAP_DROP, RUN_OPT_PRIVILEGED, RUN_OPT_ADD_HOST, RUN_OPT_LABEL, RUN_OPT_SHM_SIZE,
-	RUN_OPT_RESTART, RUN_OPT_DETACH_KEYS,
+	RUN_OPT_RESTART, RUN_OPT_DETACH_KEYS, RUN_OPT_EXCLUDE,
 };
 
 /* One of those flags into `config` (Docker's key names); 0, 125 after printing

@@ -1,18 +1,18 @@
-/* screenline.c - is the line on the screen at Enter a "#save" the shell will receive? */
+/* screenline.c - is the line on the screen at Enter a "#save" (or "#rollback") the shell will receive? */
 #include <stdio.h>
 #include <string.h>
 
 #include "icc/tty.h"
 
-/* "#save" at the start of the line or right after a prompt ("/ # ", "$ ", "> ", "% ") */
-static const char *after_prompt(const char *text)
+/* `word` ("#save") at the start of the line or right after a prompt ("/ # ", "$ ", "> ", "% ") */
+static const char *after_prompt(const char *text, const char *word)
 {
 	const char *p = text;
 	while (*p == ' ')
 		p++;
-	if (!strncmp(p, "#save", 5))
+	if (!strncmp(p, word, strlen(word)))
 		return p;
-	for (const char *s = strstr(text, "#save"); s; s = strstr(s + 1, "#save")) {
+	for (const char *s = strstr(text, word); s; s = strstr(s + 1, word)) {
 		if (s - text >= 2 && s[-1] == ' ' && strchr("$#>%", s[-2]))
 			return s;
 	}
@@ -22,8 +22,37 @@ static const char *after_prompt(const char *text)
 enum icc_screen_save icc_screen_save_line(const char *text, bool at_prompt, char *name,
 					   size_t size)
 {
-	const char *s = after_prompt(text);
+	const char *s = after_prompt(text, "#save");
 	if (!s || !icc_save_line(s, name, size))
+		return ICC_SCREEN_NONE;
+	return at_prompt ? ICC_SCREEN_SAVE : ICC_SCREEN_NOT_AT_PROMPT;
+}
+
+bool icc_rollback_line(const char *line, char *name, size_t size)
+{
+	while (*line == ' ' || *line == '\t')
+		line++;
+	if (strncmp(line, "#rollback", 9) || (line[9] != ' ' && line[9] != '\t'))
+		return false;
+	/* "#rollback NAME": exactly one word ("#rollback a b" is just a comment) */
+	const char *p = line + 9;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	size_t n = strcspn(p, " \t");
+	const char *q = p + n;
+	while (*q == ' ' || *q == '\t')
+		q++;
+	if (n == 0 || *q)
+		return false;
+	snprintf(name, size, "%.*s", (int)n, p);
+	return true;
+}
+
+enum icc_screen_save icc_screen_rollback_line(const char *text, bool at_prompt, char *name,
+					       size_t size)
+{
+	const char *s = after_prompt(text, "#rollback");
+	if (!s || !icc_rollback_line(s, name, size))
 		return ICC_SCREEN_NONE;
 	return at_prompt ? ICC_SCREEN_SAVE : ICC_SCREEN_NOT_AT_PROMPT;
 }

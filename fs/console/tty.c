@@ -170,14 +170,24 @@ static void check_line(struct line_ctx *lc, int master)
 	cursor_line(lc->vt, text, sizeof(text));
 	/* the shell reads the line only when its process group has the terminal */
 	pid_t fg = tcgetpgrp(master), sid = tcgetsid(master);
-	switch (icc_screen_save_line(text, fg > 0 && fg == sid, name, sizeof(name))) {
+	bool shell = fg > 0 && fg == sid;
+	enum icc_screen_save kind = icc_screen_save_line(text, shell, name, sizeof(name));
+	bool rollback = false;
+	if (kind == ICC_SCREEN_NONE && lc->io->on_rollback) {
+		kind = icc_screen_rollback_line(text, shell, name, sizeof(name));
+		rollback = kind != ICC_SCREEN_NONE;
+	}
+	switch (kind) {
 	case ICC_SCREEN_SAVE:
-		if (lc->io->on_save)
+		if (rollback)
+			lc->io->on_rollback(lc->io->ctx, name, reply, sizeof(reply));
+		else if (lc->io->on_save)
 			lc->io->on_save(lc->io->ctx, name, reply, sizeof(reply));
 		break;
 	case ICC_SCREEN_NOT_AT_PROMPT:
 		snprintf(reply, sizeof(reply),
-			 "[icc] #save not taken: a program, not the shell, reads this line");
+			 "[icc] %s not taken: a program, not the shell, reads this line",
+			 rollback ? "#rollback" : "#save");
 		break;
 	case ICC_SCREEN_NONE:
 		/* a command for the shell itself (never a line typed into another program) */

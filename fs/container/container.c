@@ -1,5 +1,6 @@
 /* container.c - create containers and name them */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include "icc/container.h"
+#include "icc/exclude.h"
 #include "icc/image.h"
 #include "icc/object.h"
 #include "icc/ref.h"
@@ -97,6 +99,18 @@ static cJSON *merged_config(const cJSON *image_meta, const cJSON *over)
 	cJSON *c = icc_config_sanitize(cJSON_GetObjectItemCaseSensitive(image_meta, "config"));
 	const cJSON *it;
 	cJSON_ArrayForEach(it, over) {
+		if (!strcmp(it->string, "Exclude") && cJSON_IsArray(it)) {
+			/* --exclude adds to the image's list */
+			cJSON *ex = cJSON_GetObjectItemCaseSensitive(c, "Exclude");
+			if (!cJSON_IsArray(ex))
+				ex = cJSON_AddArrayToObject(c, "Exclude");
+			const cJSON *e;
+			struct icc_err ignored; /* validated by the caller */
+			cJSON_ArrayForEach(e, it)
+				if (cJSON_IsString(e))
+					icc_exclude_add(ex, e->valuestring, &ignored);
+			continue;
+		}
 		if (!strcmp(it->string, "Env") && cJSON_IsArray(it)) {
 			/* Env adds to (and overrides keys of) the image's Env */
 			cJSON *env = cJSON_GetObjectItemCaseSensitive(c, "Env");
@@ -138,6 +152,31 @@ static cJSON *merged_config(const cJSON *image_meta, const cJSON *over)
 	return c;
 }
 
+/* The excluded paths (config's Exclude and the image tree's /.icc/exclude) as subvolumes. */
+static int make_excludes(struct icc_stage *sg, int image_fd, cJSON *cfg, struct icc_err *err)
+{
+	cJSON *list = cJSON_GetObjectItemCaseSensitive(cfg, "Exclude");
+	cJSON *from_file = cJSON_CreateArray();
+	int r = from_file ? icc_exclude_file_read(image_fd, from_file, err) : -ENOMEM;
+	if (r == 0 && cJSON_GetArraySize(from_file) > 0) {
+		if (!cJSON_IsArray(list))
+			list = cJSON_AddArrayToObject(cfg, "Exclude");
+		const cJSON *e;
+		cJSON_ArrayForEach(e, from_file)
+			if (r == 0)
+				r = icc_exclude_add(list, e->valuestring, err);
+	}
+	cJSON_Delete(from_file);
+	if (r < 0 || !cJSON_IsArray(list) || cJSON_GetArraySize(list) == 0)
+		return r;
+	int rfd = openat(sg->dirfd, "rootfs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (rfd < 0)
+		return icc_err_sys(err, errno, "the new container's tree");
+	r = icc_excludes_make(rfd, list, err);
+	close(rfd);
+	return r;
+}
+
 int icc_container_create(struct icc_store *st, const char *image_id, const char *image_ref,
 			 const char *name, const cJSON *config,
 			 char id[ICC_ID_LEN + 1], struct icc_err *err)
@@ -154,10 +193,13 @@ int icc_container_create(struct icc_store *st, const char *image_id, const char 
 		cJSON_Delete(image_meta);
 		return src;
 	}
+	cJSON *cfg = merged_config(image_meta, config);
 	struct icc_stage sg;
 	r = icc_stage_begin(st, &sg, err);
 	if (r == 0)
 		r = icc_stage_rootfs_snapshot(&sg, src, err);
+	if (r == 0)
+		r = make_excludes(&sg, src, cfg, err);
 	close(src);
 	if (r == 0 && mkdirat(sg.dirfd, "snapshots", 0700) < 0)
 		r = icc_err_sys(err, errno, "cannot create the snapshot directory");
@@ -168,7 +210,7 @@ int icc_container_create(struct icc_store *st, const char *image_id, const char 
 	cJSON_AddStringToObject(meta, "created", created);
 	cJSON_AddStringToObject(meta, "image", image_id);
 	cJSON_AddStringToObject(meta, "image_ref", image_ref ? image_ref : image_id);
-	cJSON_AddItemToObject(meta, "config", merged_config(image_meta, config));
+	cJSON_AddItemToObject(meta, "config", cfg);
 	cJSON *state = cJSON_AddObjectToObject(meta, "state");
 	cJSON_AddStringToObject(state, "status", "created");
 	cJSON_Delete(image_meta);

@@ -21,6 +21,7 @@ static void init_virtual(struct ino *v, enum ino_kind kind, mode_t type)
 	v->kind = kind;
 	v->type = type;
 	v->fd = -1;
+	v->stale_fd = -1;
 	v->nlookup = 1;
 	v->st_ino = VINO_BASE | kind;
 }
@@ -32,6 +33,7 @@ void ctl_init(void)
 	init_virtual(&fs.v_save, INO_V_SAVE, S_IFREG);
 	init_virtual(&fs.v_info, INO_V_INFO, S_IFREG);
 	init_virtual(&fs.v_snaps, INO_V_SNAPS, S_IFDIR);
+	init_virtual(&fs.v_rollback, INO_V_ROLLBACK, S_IFREG);
 }
 
 static char *info_json(void);
@@ -64,6 +66,14 @@ void ctl_virtual_attr(struct ino *i, struct stat *st)
 		pthread_mutex_lock(&fs.save_lock);
 		if (fs.last_name[0])
 			st->st_size = (off_t)(strlen(fs.last_name) + 1 + strlen(fs.last_id) + 1);
+		pthread_mutex_unlock(&fs.save_lock);
+		break;
+	case INO_V_ROLLBACK:
+		/* writable by all: a rollback is checked by delete= */
+		st->st_mode = S_IFREG | 0666;
+		st->st_nlink = 1;
+		pthread_mutex_lock(&fs.save_lock);
+		st->st_size = (off_t)strlen(fs.last_rollback);
 		pthread_mutex_unlock(&fs.save_lock);
 		break;
 	case INO_V_INFO: {
@@ -201,6 +211,8 @@ void ctl_lookup(fuse_req_t req, struct ino *parent, const char *name)
 			reply_virtual_entry(req, &fs.v_info);
 		else if (!strcmp(name, "snapshots"))
 			reply_virtual_entry(req, &fs.v_snaps);
+		else if (!strcmp(name, "rollback"))
+			reply_virtual_entry(req, &fs.v_rollback);
 		else
 			fuse_reply_err(req, strlen(name) > 255 ? ENAMETOOLONG : ENOENT);
 		return;
@@ -232,7 +244,7 @@ void ctl_setattr(fuse_req_t req, struct ino *i, struct stat *attr, int valid)
 	/* `echo > .icc/save` truncates first: allow size 0 (and times) */
 	int allowed = FUSE_SET_ATTR_SIZE | FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME |
 		      FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW | FUSE_SET_ATTR_CTIME;
-	if (i->kind != INO_V_SAVE || (valid & ~allowed) ||
+	if ((i->kind != INO_V_SAVE && i->kind != INO_V_ROLLBACK) || (valid & ~allowed) ||
 	    ((valid & FUSE_SET_ATTR_SIZE) && attr->st_size != 0)) {
 		fuse_reply_err(req, EPERM);
 		return;
@@ -250,6 +262,14 @@ struct vfile {
 	char saved[ICC_SNAP_NAME_MAX + 1];
 	unsigned appends; /* further writes taken, at most ICC_SAVE_APPENDS_MAX */
 };
+
+static char *rollback_record(void)
+{
+	pthread_mutex_lock(&fs.save_lock);
+	char *s = strdup(fs.last_rollback);
+	pthread_mutex_unlock(&fs.save_lock);
+	return s;
+}
 
 static char *info_json(void)
 {
@@ -307,13 +327,17 @@ void ctl_open(fuse_req_t req, struct ino *i, struct fuse_file_info *fi)
 		fuse_reply_err(req, EACCES);
 		return;
 	}
+	if (i->kind == INO_V_ROLLBACK && wr && !may_delete(req)) {
+		fuse_reply_err(req, EACCES);
+		return;
+	}
 	struct vfile *vf = calloc(1, sizeof(*vf));
 	if (!vf) {
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	if (i->kind == INO_V_INFO) {
-		vf->data = info_json();
+	if (i->kind == INO_V_INFO || i->kind == INO_V_ROLLBACK) {
+		vf->data = i->kind == INO_V_INFO ? info_json() : rollback_record();
 		if (!vf->data) {
 			free(vf);
 			fuse_reply_err(req, ENOMEM);
@@ -385,7 +409,7 @@ void ctl_release(fuse_req_t req, struct ino *i, struct fuse_file_info *fi)
  * root is opened for just this call: an fd kept open would make `umount`
  * fail with EBUSY.
  */
-static void flush_mount(void)
+void ctl_flush_mount(void)
 {
 	int fd = open(fs.mountpoint, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
@@ -403,7 +427,7 @@ static void flush_mount(void)
 	free(w);
 }
 
-static int take_snapshot(const char *name, const char *message, const char *by,
+int ctl_take_snapshot(const char *name, const char *message, const char *by,
 			 struct icc_snap_info *out)
 {
 	struct icc_err err;
@@ -451,6 +475,8 @@ struct save_job {
 	fuse_req_t req;
 	struct vfile *vf;        /* the open save file, NULL for mkdir */
 	bool mkdir;              /* reply with an entry (mkdir) or a write count */
+	bool rollback;           /* a rollback to `name` (keep: save first) */
+	bool keep;
 	size_t size;
 	char *name;              /* NULL: automatic */
 	char *msg;
@@ -474,12 +500,22 @@ static void *saver_main(void *arg)
 		pthread_mutex_unlock(&q_lock);
 
 		if (__atomic_load_n(&fs.nwrite_open, __ATOMIC_SEQ_CST) > 0)
-			flush_mount();
+			ctl_flush_mount();
 		while (batch) {
 			struct save_job *j = batch;
 			batch = j->next;
+			if (j->rollback) {
+				int rr = rollback_run(j->name, j->keep);
+				if (rr < 0)
+					fuse_reply_err(j->req, -rr);
+				else
+					fuse_reply_write(j->req, j->size);
+				free(j->name);
+				free(j);
+				continue;
+			}
 			struct icc_snap_info out;
-			int r = take_snapshot(j->name, j->msg ? j->msg : "",
+			int r = ctl_take_snapshot(j->name, j->msg ? j->msg : "",
 					      j->mkdir ? "mkdir /.icc/snapshots" : "/.icc/save", &out);
 			if (r == 0 && j->vf) {
 				pthread_mutex_lock(&fs.save_lock);
@@ -539,9 +575,51 @@ static void queue_save(fuse_req_t req, struct vfile *vf, bool mkdir, size_t size
 	pthread_mutex_unlock(&q_lock);
 }
 
+void ctl_queue_rollback(fuse_req_t req, size_t size, char *name, bool keep)
+{
+	pthread_once(&saver_once, saver_start);
+	struct save_job *j = saver_ok ? calloc(1, sizeof(*j)) : NULL;
+	if (!j) {
+		free(name);
+		fuse_reply_err(req, saver_ok ? ENOMEM : EAGAIN);
+		return;
+	}
+	j->req = req;
+	j->rollback = true;
+	j->keep = keep;
+	j->size = size;
+	j->name = name;
+	pthread_mutex_lock(&q_lock);
+	*q_tail = j;
+	q_tail = &j->next;
+	pthread_cond_signal(&q_cond);
+	pthread_mutex_unlock(&q_lock);
+}
+
+static void write_rollback(fuse_req_t req, const char *buf, size_t size)
+{
+	struct icc_err err;
+	char name[ICC_SNAP_NAME_MAX + 1];
+	bool keep;
+	if (icc_rollback_request_parse(buf, size, name, sizeof(name), &keep, &err) < 0) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	char *n = strdup(name);
+	if (!n) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	ctl_queue_rollback(req, size, n, keep);
+}
+
 void ctl_write(fuse_req_t req, struct ino *i, const char *buf, size_t size,
 	       struct fuse_file_info *fi)
 {
+	if (i->kind == INO_V_ROLLBACK) {
+		write_rollback(req, buf, size);
+		return;
+	}
 	if (i->kind != INO_V_SAVE) {
 		fuse_reply_err(req, EACCES);
 		return;
@@ -643,9 +721,9 @@ void ctl_readdir(fuse_req_t req, struct ino *i, size_t size, off_t off,
 		 struct fuse_file_info *fi, bool plus)
 {
 	struct vdir *d = (struct vdir *)(uintptr_t)fi->fh;
-	static const char *icc_names[] = {"save", "info", "snapshots"};
-	static const enum ino_kind icc_kinds[] = {INO_V_SAVE, INO_V_INFO, INO_V_SNAPS};
-	size_t total = 2 + (i->kind == INO_V_ICC ? 3 : d->n);
+	static const char *icc_names[] = {"save", "info", "snapshots", "rollback"};
+	static const enum ino_kind icc_kinds[] = {INO_V_SAVE, INO_V_INFO, INO_V_SNAPS, INO_V_ROLLBACK};
+	size_t total = 2 + (i->kind == INO_V_ICC ? 4 : d->n);
 	char *buf = malloc(size);
 	if (!buf) {
 		fuse_reply_err(req, ENOMEM);
@@ -667,7 +745,8 @@ void ctl_readdir(fuse_req_t req, struct ino *i, size_t size, off_t off,
 		} else if (i->kind == INO_V_ICC) {
 			struct ino *v = icc_kinds[k - 2] == INO_V_SAVE ? &fs.v_save
 					: icc_kinds[k - 2] == INO_V_INFO ? &fs.v_info
-									 : &fs.v_snaps;
+					: icc_kinds[k - 2] == INO_V_SNAPS ? &fs.v_snaps
+									  : &fs.v_rollback;
 			name = icc_names[k - 2];
 			ctl_virtual_attr(v, &st);
 		} else {

@@ -19,6 +19,7 @@ enum ino_kind {
 	INO_V_SAVE,     /* /.icc/save */
 	INO_V_INFO,     /* /.icc/info */
 	INO_V_SNAPS,    /* /.icc/snapshots */
+	INO_V_ROLLBACK, /* /.icc/rollback */
 };
 
 struct ino {
@@ -28,6 +29,7 @@ struct ino {
 	ino_t ino;
 	uint64_t nlookup;               /* kernel lookup count */
 	int fd;                         /* cached O_PATH fd or -1 */
+	int stale_fd;                   /* fd of the tree before a rollback, closed at the last unpin */
 	int pins;                       /* users of fd; open files pin it too */
 	int wopen;                      /* open files of it that may write (atomic) */
 	enum ino_kind kind;
@@ -69,7 +71,7 @@ struct iccfs {
 	int snap_mnt_id;                /* mount id of the snapshot dir */
 	struct icc_snapdir sd;
 	struct ino root;
-	struct ino v_icc, v_save, v_info, v_snaps;
+	struct ino v_icc, v_save, v_info, v_snaps, v_rollback;
 
 	pthread_mutex_t lock;           /* hash table, LRU, fd counts, dev table */
 	struct ino **htab;
@@ -84,6 +86,9 @@ struct iccfs {
 	pthread_mutex_t save_lock;      /* last_save */
 	char last_name[ICC_SNAP_NAME_MAX + 1];
 	char last_id[ICC_ID_LEN + 1];
+
+	/* rollback.c: the last rollback, "NAME ID BEFORE\n" (under save_lock) */
+	char last_rollback[ICC_SNAP_NAME_MAX * 2 + ICC_ID_LEN + 8];
 };
 
 extern struct iccfs fs;
@@ -153,6 +158,22 @@ void ctl_rmdir(fuse_req_t req, struct ino *parent, const char *name);
 void ctl_rename(fuse_req_t req, struct ino *parent, const char *name,
 		struct ino *newparent, const char *newname, unsigned flags);
 void ctl_virtual_attr(struct ino *i, struct stat *st);
+
+/* inode.c, for rollback: move an inode to another (st_dev, handle); holds fs.lock */
+void ino_rekey_locked(struct ino *i, dev_t dev, struct file_handle *fh, int mount_fd);
+void ino_pin_locked(struct ino *i);
+
+/* ctl.c: saves and rollbacks share one thread (serialised) */
+int ctl_take_snapshot(const char *name, const char *message, const char *by,
+		      struct icc_snap_info *out);
+void ctl_flush_mount(void);
+void ctl_queue_rollback(fuse_req_t req, size_t size, char *name, bool keep);
+
+/* rollback.c - /.icc/rollback: the swap under running processes */
+int rollback_run(const char *name, bool keep);
+
+/* repoint.c - after the swap: inodes, root and the kernel's caches follow the new tree */
+int repoint_tree(int new_root_fd, struct icc_err *err);
 
 /* permission helpers */
 bool caller_may_write_root(fuse_req_t req);

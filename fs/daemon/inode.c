@@ -187,6 +187,7 @@ struct ino *ino_insert(const struct stat *st, struct file_handle *fh, int fd,
 	i->ino = st->st_ino;
 	i->nlookup = 1;
 	i->fd = fd;
+	i->stale_fd = -1;
 	i->kind = INO_REAL;
 	i->ro = ro;
 	i->type = st->st_mode & S_IFMT;
@@ -213,6 +214,8 @@ static void free_ino_locked(struct ino *i)
 		close(i->fd);
 		fs.nfds--;
 	}
+	if (i->stale_fd >= 0)
+		close(i->stale_fd);
 	free(i->fh);
 	free(i);
 }
@@ -284,6 +287,10 @@ void ino_unpin(struct ino *i)
 		return;
 	pthread_mutex_lock(&fs.lock);
 	if (--i->pins == 0) {
+		if (i->stale_fd >= 0) {
+			close(i->stale_fd);
+			i->stale_fd = -1;
+		}
 		if (!i->hashed)
 			free_ino_locked(i);
 		else if (i->fd >= 0) {
@@ -365,4 +372,50 @@ fuse_ino_t *ino_writers(size_t *count)
 	pthread_mutex_unlock(&fs.lock);
 	*count = v ? n : 0;
 	return v;
+}
+
+/* One more user of i's fd (taken off the LRU list), under fs.lock; release with ino_unpin. */
+void ino_pin_locked(struct ino *i)
+{
+	if (i->pins++ == 0 && i->fd >= 0)
+		lru_del(i);
+}
+
+/*
+ * A rollback moves an inode the kernel knows to the same file in the new
+ * tree: new st_dev and handle, same node id (so the kernel's dentries, and
+ * the mounts on them, stay valid).  The caller holds fs.lock and one pin
+ * of its own.  The old tree's fd is closed, or kept as stale_fd while
+ * another operation still uses it (closed at its unpin).
+ */
+void ino_rekey_locked(struct ino *i, dev_t dev, struct file_handle *fh, int mount_fd)
+{
+	if (i->hashed) {
+		struct ino **pp = &fs.htab[hash(i->dev, i->ino, fs.hsize)];
+		while (*pp && *pp != i)
+			pp = &(*pp)->hnext;
+		if (*pp)
+			*pp = i->hnext;
+	}
+	if (i->fd >= 0) {
+		if (i->pins > 1 && i->stale_fd < 0)
+			i->stale_fd = i->fd;
+		else if (i->pins <= 1)
+			close(i->fd);
+		/* else: a second rollback while an operation of the first still
+		 * runs; that fd stays open (closing it under the op is worse) */
+		i->fd = -1;
+		fs.nfds--;
+	}
+	i->dev = dev;
+	free(i->fh);
+	i->fh = fh;
+	i->mount_fd = mount_fd;
+	i->noxattr_at = 0;
+	__atomic_add_fetch(&i->xgen, 1, __ATOMIC_SEQ_CST);
+	if (i->hashed) {
+		size_t h = hash(i->dev, i->ino, fs.hsize);
+		i->hnext = fs.htab[h];
+		fs.htab[h] = i;
+	}
 }

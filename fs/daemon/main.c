@@ -249,6 +249,7 @@ static void init_state(const struct stat *rst)
 	fs.root.st_ino = rst->st_ino;
 	fs.root.type = S_IFDIR;
 	fs.root.fd = fs.root_fd;
+	fs.root.stale_fd = -1;
 	fs.root.nlookup = 1;
 	fs.root.mount_fd = fs.root_fd;
 	fs.root.hashed = false;

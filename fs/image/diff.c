@@ -15,6 +15,7 @@
 
 #include "icc/diff.h"
 #include "icc/oci.h"
+#include "icc/exclude.h"
 #include "icc/placeholders.h"
 #include "icc/proc.h"
 #include "icc/sendstream.h"
@@ -162,7 +163,7 @@ static bool related(int root_fd, int a_fd, int b_fd)
 static void apply(struct icc_changes *c, int cmd, const char *path, const char *to)
 {
 	/* only what was touched is noted here; what it means (A, C or D) is
-	 * decided from the trees afterwards (fs/image/diff.classify.c) */
+	 * decided from the trees afterwards (fs/image/diff_classify.c) */
 	switch (cmd) {
 	case ICC_SS_MKFILE: case ICC_SS_MKDIR: case ICC_SS_MKNOD: case ICC_SS_MKFIFO: case ICC_SS_MKSOCK: case ICC_SS_SYMLINK:
 	case ICC_SS_LINK:
@@ -624,4 +625,37 @@ int icc_diff(struct icc_store *st, int a_fd, int b_fd, struct icc_changes *out,
 	icc_tmpsnap_drop(st, &snap[0]);
 	icc_tmpsnap_drop(st, &snap[1]);
 	return r;
+}
+
+/*
+ * A container's excluded paths (exclude.h) are its own subvolumes: what is
+ * under them is no change of its tree.  Their lines go, and so do "C"
+ * lines of their parents that nothing else changed under.
+ */
+void icc_changes_drop_excluded(struct icc_changes *c, const cJSON *exclude)
+{
+	for (size_t i = c->n; i-- > 0;)
+		if (icc_excluded(exclude, c->v[i].path))
+			drop(c, i);
+	const cJSON *it;
+	cJSON_ArrayForEach(it, exclude) {
+		if (!cJSON_IsString(it))
+			continue;
+		char p[4096];
+		snprintf(p, sizeof(p), "%s", it->valuestring);
+		char *s;
+		while ((s = strrchr(p, '/')) && s != p) {
+			*s = '\0';
+			ssize_t e = find(c, p);
+			if (e < 0 || c->v[e].kind != 'C')
+				break;
+			bool other = false;
+			for (size_t i = 0; i < c->n && !other; i++)
+				other = under(c->v[i].path, p);
+			if (other)
+				break;
+			drop(c, (size_t)e);
+		}
+	}
+	icc_changes_sort(c);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "icc/exclude.h"
 #include "icc/image.h"
 
 /* "CMD [\"a\",\"b\"]" (exec form) or "CMD a b" (shell form: sh -c). */
@@ -135,12 +136,17 @@ static int apply_line(cJSON *config, const char *line, struct icc_err *err)
 		set_member(get_or_add(config, "ExposedPorts", false), port, cJSON_CreateObject());
 		return 0;
 	}
+	if (!strcasecmp(instr, "EXCLUDE")) {
+		/* paths kept out of saves (exclude.h), added to the image's list */
+		cJSON *list = get_or_add(config, "Exclude", true);
+		return icc_exclude_add(list, arg, err);
+	}
 	if (!strcasecmp(instr, "STOPSIGNAL")) {
 		set_member(config, "StopSignal", cJSON_CreateString(arg));
 		return 0;
 	}
 	return icc_err_set(err, EINVAL,
-			   "invalid change '%s': unknown instruction %s (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, STOPSIGNAL, USER, WORKDIR)",
+			   "invalid change '%s': unknown instruction %s (CMD, ENTRYPOINT, ENV, EXCLUDE, EXPOSE, LABEL, STOPSIGNAL, USER, WORKDIR)",
 			   line, instr);
 }
 
@@ -174,6 +180,7 @@ static const struct {
 	{"Env", STRINGS},          {"Cmd", STRINGS},       {"Entrypoint", STRINGS},
 	{"WorkingDir", STRING},    {"User", STRING},       {"Labels", STRING_MAP},
 	{"ExposedPorts", KEY_SET}, {"StopSignal", STRING}, {"Volumes", KEY_SET},
+	{"Exclude", STRINGS},
 };
 
 static cJSON *sanitize_member(const cJSON *v, enum member_kind kind)

@@ -11,6 +11,7 @@
 
 #include "icc/cleanup.h"
 #include "icc/object.h"
+#include "icc/rollback.h"
 #include "icc/runtime.h"
 #include "icc/snapdir.h"
 #include "icc/tty.h"
@@ -111,6 +112,7 @@ int icc_exec_tty(struct icc_store *st, const char *runtime, const char *id,
 		.pid = pid, .master = master, .in_fd = 0, .out_pipe = -1, .err_pipe = -1,
 		.out_fd = 1, .err_fd = 2, .forward_signals = true,
 		.on_save = icc_save_reply, .ctx = &t, .session = t.session,
+		.on_rollback = icc_rollback_reply,
 	};
 	*exit_code = icc_io_run(&io);
 	if (record)

@@ -15,6 +15,8 @@
 #include "icc/hostconfig.h"
 #include "icc/network.h"
 #include "icc/object.h"
+#include "icc/exclude.h"
+#include "icc/rollback.h"
 #include "icc/runtime.h"
 #include "icc/snapdir.h"
 #include "icc/placeholders.h"
@@ -107,6 +109,11 @@ static int launch(struct icc_store *st, const char *id, const struct icc_launch_
 		int rfd = icc_object_rootfs_fd(st, ICC_CONTAINER, id, &e3);
 		if (rfd >= 0) {
 			icc_placeholders_prepare(rfd);
+			/* excluded paths are subvolumes (made again if a crash mid-rollback lost one) */
+			const cJSON *ex = cJSON_GetObjectItemCaseSensitive(
+				cJSON_GetObjectItemCaseSensitive(meta, "config"), "Exclude");
+			if (cJSON_IsArray(ex))
+				r = icc_excludes_make(rfd, ex, err);
 			close(rfd);
 		}
 	}
@@ -272,6 +279,7 @@ static int launch(struct icc_store *st, const char *id, const struct icc_launch_
 		.err_fd = err_fd,
 		.forward_signals = !o->detach,
 		.on_save = icc_save_reply,
+		.on_rollback = icc_rollback_reply,
 		.ctx = &sc,
 		.log = logging ? &log : NULL,
 		.srv = serving ? &srv : NULL,

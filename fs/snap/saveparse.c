@@ -112,3 +112,28 @@ int icc_save_more_parse(const char *buf, size_t size, char **text, struct icc_er
 		return r;
 	return take_text(buf, size, text, err);
 }
+
+int icc_rollback_request_parse(const char *buf, size_t size, char *name, size_t nsize,
+			       bool *keep, struct icc_err *err)
+{
+	*keep = true;
+	if (size && buf[size - 1] == '\n')
+		size--;
+	if (size == 0 || size >= 256 || memchr(buf, '\0', size) || memchr(buf, '\n', size))
+		return icc_err_set(err, EINVAL, "rollback: write one line, NAME [keep=no]");
+	char line[256];
+	memcpy(line, buf, size);
+	line[size] = '\0';
+	char *opt = strchr(line, ' ');
+	if (opt) {
+		*opt++ = '\0';
+		if (!strcmp(opt, "keep=no"))
+			*keep = false;
+		else if (strcmp(opt, "keep=yes"))
+			return icc_err_set(err, EINVAL, "rollback: unknown option '%s' (keep=no)", opt);
+	}
+	if (!icc_snap_name_valid(line) || strlen(line) + 1 > nsize)
+		return icc_err_set(err, EINVAL, "rollback: bad snapshot name '%s'", line);
+	memcpy(name, line, strlen(line) + 1);
+	return 0;
+}

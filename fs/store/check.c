@@ -13,6 +13,7 @@
 #include "icc/network.h"
 #include "icc/object.h"
 #include "icc/ref.h"
+#include "icc/rollback.h"
 #include "icc/snapdir.h"
 #include "icc/snapkeep.h"
 #include "icc/subvol.h"
@@ -202,6 +203,21 @@ static void check_kept(struct ctx *c)
 	closedir(d);
 }
 
+/*
+ * A rollback killed between its steps (rollback.h) leaves rootfs.new: the
+ * staged snapshot (killed before the swap) or the old tree (after it);
+ * rootfs is whole either way, so rootfs.new is only deleted.
+ */
+static void check_rollback_left(struct ctx *c, int cfd, const char *id)
+{
+	if (!has_entry(cfd, "rootfs" ICC_ROLLBACK_STAGED_SUFFIX, S_IFDIR))
+		return;
+	struct icc_err e;
+	bool fixed = c->repair && icc_rollback_drop(cfd, "rootfs", &e) == 0;
+	found(c, fixed, "container %.12s: an interrupted rollback left rootfs%s (its tree is whole)", id,
+	      ICC_ROLLBACK_STAGED_SUFFIX);
+}
+
 static void check_objects(struct ctx *c, enum icc_kind kind)
 {
 	int fd = openat(c->st->root_fd, icc_kind_dir(kind), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -237,6 +253,7 @@ static void check_objects(struct ctx *c, enum icc_kind kind)
 				char what[64];
 				snprintf(what, sizeof(what), "container %.12s", de->d_name);
 				check_snapdir(c, what, ofd, "snapshots");
+				check_rollback_left(c, ofd, de->d_name);
 			}
 			close(ofd);
 			continue;

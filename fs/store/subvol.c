@@ -10,6 +10,7 @@
 #include <btrfsutil.h>
 
 #include "icc/subvol.h"
+#include "icc/util.h"
 
 /* libbtrfsutil leaves errno set by the failing syscall. */
 static int bu_fail(struct icc_err *err, enum btrfs_util_error e, const char *what,
@@ -55,6 +56,19 @@ int icc_subvol_set_readonly(int fd, bool readonly, struct icc_err *err)
 bool icc_subvol_is(int fd)
 {
 	return btrfs_util_is_subvolume_fd(fd) == BTRFS_UTIL_OK;
+}
+
+int icc_subvol_uuid(int fd, char out[37], int64_t *otime_ns, struct icc_err *err)
+{
+	struct btrfs_util_subvolume_info info;
+	errno = 0;
+	enum btrfs_util_error e = btrfs_util_subvolume_info_fd(fd, 0, &info);
+	if (e)
+		return bu_fail(err, e, "cannot read subvolume info of", "subvolume");
+	icc_uuid_format(info.uuid, out);
+	if (otime_ns)
+		*otime_ns = (int64_t)info.otime.tv_sec * 1000000000LL + info.otime.tv_nsec;
+	return 0;
 }
 
 int icc_rmtree(int parent_fd, const char *name, struct icc_err *err)

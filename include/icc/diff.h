@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <cjson/cJSON.h>
+
 #include "icc/err.h"
 #include "icc/store.h"
 
@@ -22,6 +24,9 @@ struct icc_changes {
 };
 void icc_changes_free(struct icc_changes *c);
 
+/* Drop the changes under a container's excluded paths (a JSON array, exclude.h). */
+void icc_changes_drop_excluded(struct icc_changes *c, const cJSON *exclude);
+
 /*
  * Changes that turn tree `a_fd` into tree `b_fd` (both subvolume roots in
  * the store), sorted by path, parents of changes listed as 'C'.  When the two
@@ -35,7 +40,7 @@ int icc_diff(struct icc_store *st, int a_fd, int b_fd, struct icc_changes *out,
 	     struct icc_err *err);
 
 /*
- * The classification of a send stream (fs/image/diff.classify.c), pure: the
+ * The classification of a send stream (fs/image/diff_classify.c), pure: the
  * stream's operations, in order, are noted with icc_diff_note (paths
  * "/a/b"; orphan names like "/o257-7-0" welcome), then icc_diff_classify
  * turns the touched paths into docker diff's lines by asking the trees: a

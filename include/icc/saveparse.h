@@ -41,4 +41,13 @@ int icc_save_request_parse(const char *buf, size_t size, char *name, size_t nsiz
  */
 int icc_save_more_parse(const char *buf, size_t size, char **text, struct icc_err *err);
 
+/*
+ * A write to /.icc/rollback: "NAME\n", "NAME" or "NAME keep=no\n" (also
+ * keep=yes).  `name` (nsize >= ICC_SNAP_NAME_MAX + 1) gets NAME, *keep
+ * whether the current tree is saved first.  -EINVAL for anything else
+ * (bad name, other options, more lines, NUL bytes).
+ */
+int icc_rollback_request_parse(const char *buf, size_t size, char *name, size_t nsize,
+			       bool *keep, struct icc_err *err);
+
 #endif

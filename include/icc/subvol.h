@@ -16,6 +16,8 @@ int icc_subvol_delete(int parent_fd, const char *name, struct icc_err *err);
 int icc_subvol_set_readonly(int fd, bool readonly, struct icc_err *err);
 /* Is `fd` the root of a btrfs subvolume? */
 bool icc_subvol_is(int fd);
+/* The subvolume's UUID as text (36 chars + NUL), and its creation time. */
+int icc_subvol_uuid(int fd, char out[37], int64_t *otime_ns, struct icc_err *err);
 
 /*
  * Remove parent_fd/name recursively, deleting nested subvolumes with the

@@ -32,6 +32,11 @@ enum icc_screen_save { ICC_SCREEN_NONE, ICC_SCREEN_SAVE, ICC_SCREEN_NOT_AT_PROMP
 enum icc_screen_save icc_screen_save_line(const char *text, bool at_prompt, char *name,
 					   size_t size);
 
+/* The same for "#rollback NAME" (NAME required, one word); SAVE means "roll back". */
+bool icc_rollback_line(const char *line, char *name, size_t size);
+enum icc_screen_save icc_screen_rollback_line(const char *text, bool at_prompt, char *name,
+					       size_t size);
+
 /*
  * Relay between the user and a container whose init (`pid`) is our child
  * (we are its subreaper), until it exits.
@@ -53,6 +58,8 @@ struct icc_io {
 	struct icc_jsonlog *log;
 	/* "#save [NAME]" reached the shell (name may be empty): a notice goes in `reply` */
 	void (*on_save)(void *ctx, const char *name, char *reply, size_t size);
+	/* "#rollback NAME" reached the shell (NULL: not watched) */
+	void (*on_rollback)(void *ctx, const char *name, char *reply, size_t size);
 	void *ctx;
 	/* attach clients (NULL: none): they get the output, and send input, window
 	 * sizes and signals (forwarded even when forward_signals is off) */

@@ -5,6 +5,8 @@
  *                                  "stat S", "restat S", "unlink S" (seconds)
  *   benchtool save FILE            open FILE O_WRONLY|O_TRUNC, write "\n", close (an icc save);
  *                                  prints SECONDS
+ *   benchtool ctl FILE TEXT        the same with TEXT (a rollback: ctl MNT/.icc/rollback
+ *                                  "NAME keep=no\n"); prints SECONDS
  *   benchtool snap SUBVOL DIR NAME read-only snapshot of SUBVOL as DIR/NAME by
  *                                  BTRFS_IOC_SNAP_CREATE_V2; prints SECONDS
  *   benchtool fill DIR BYTES       a tree of 64 KiB files, 256 per directory, BYTES in all
@@ -115,13 +117,13 @@ static int smallfiles(const char *dir, int n)
 	return 0;
 }
 
-static int save(const char *file)
+static int save(const char *file, const char *text)
 {
 	double t0 = now();
 	int fd = open(file, O_WRONLY | O_TRUNC);
 	if (fd < 0)
 		die("open", file);
-	write_all(fd, "\n", 1, file);
+	write_all(fd, text, strlen(text), file);
 	if (close(fd) < 0)
 		die("close", file);
 	printf("%.6f\n", now() - t0);
@@ -288,7 +290,9 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "smallfiles") && argc == 4)
 		return smallfiles(argv[2], atoi(argv[3]));
 	if (!strcmp(cmd, "save") && argc == 3)
-		return save(argv[2]);
+		return save(argv[2], "\n");
+	if (!strcmp(cmd, "ctl") && argc == 4)
+		return save(argv[2], argv[3]);
 	if (!strcmp(cmd, "snap") && argc == 5)
 		return snap(argv[2], argv[3], argv[4]);
 	if (!strcmp(cmd, "fill") && argc == 4)
@@ -303,6 +307,6 @@ int main(int argc, char **argv)
 		return rtt(argv[2], atoi(argv[3]));
 	if (!strcmp(cmd, "quota") && argc == 4 && (!strcmp(argv[2], "full") || !strcmp(argv[2], "simple")))
 		return quota(argv[2], argv[3]);
-	fprintf(stderr, "usage: benchtool smallfiles|save|snap|fill|mkfiles|dirty|cproj|rtt|quota ARGS (see the source)\n");
+	fprintf(stderr, "usage: benchtool smallfiles|save|ctl|snap|fill|mkfiles|dirty|cproj|rtt|quota ARGS (see the source)\n");
 	return 2;
 }

@@ -4,7 +4,7 @@
 #   make bench                       (= sh tests/bench/run.sh build)
 #   BENCH_QUICK=1 make bench         fewer repetitions, smaller sizes (~5-8 minutes)
 #   BENCH_ONLY='fio|tree' make bench only the workloads whose name matches the regex:
-#                                    fio tree smallfiles build save promote containers commit memory apt
+#                                    fio tree smallfiles build save promote rollback containers commit memory apt
 #                                    dockerfile
 #   BENCH_REPS=N                     repetitions per target (default 5, quick 3)
 #   BENCH_KEEP_RAW=1                 keep build/bench/raw.csv of earlier runs (appends)
@@ -384,6 +384,47 @@ if want promote; then
 				rec promote "commit (stopped): tree $size" icc "$i" "$v" s lower
 		done
 		rm -rf "$B/ptree"
+	done
+fi
+
+# ---------------------------------------------------------------- live rollback
+# A running container's tree (SIZE of 64 KiB files) back to a snapshot: a write to
+# its /.icc/rollback (keep=no: the swap alone; and with the save before it), the
+# kernel knowing every inode of the tree (ls -lR through the mount first), against
+# icc stop + icc rollback + icc start.
+if want rollback; then
+	log "== rollback: live (/.icc/rollback) vs stop + icc rollback + start"
+	mkdir -p "$B/rtree"
+	for size in $SAVE_SIZES; do
+		rm -rf "$B/rtree" && mkdir -p "$B/rtree/bin" "$B/rtree/tree"
+		cp /bin/busybox "$B/rtree/bin/busybox" && ln -s busybox "$B/rtree/bin/sleep"
+		"$BT" fill "$B/rtree/tree" "$size"
+		img=rb$(echo "$size" | tr 'A-Z' 'a-z')
+		"$ICC" init "$B/rtree" "$img" >/dev/null 2>>"$W/cmd.err" || { log "icc init failed"; continue; }
+		"$ICC" run -d --network none --name "c$img" "$img" sleep 100000 >/dev/null 2>>"$W/cmd.err" ||
+			{ log "icc run failed"; continue; }
+		cid=$("$ICC" inspect -f '{{.Id}}' "c$img")
+		MP=$ICC_ROOT/containers/$cid/merged
+		echo s1 >"$MP/.icc/save"
+		for i in $(seq "$PROMOTE_N"); do
+			ls -lR "$MP/tree" >/dev/null
+			v=$("$BT" ctl "$MP/.icc/rollback" "s1 keep=no") &&
+				rec rollback "rollback: tree $size" "live (swap only)" "$i" "$v" s lower
+			ls -lR "$MP/tree" >/dev/null
+			v=$("$BT" ctl "$MP/.icc/rollback" "s1") &&
+				rec rollback "rollback: tree $size" "live (save first)" "$i" "$v" s lower
+			for s in $("$ICC" snapshots -q "c$img" | grep '^before-rollback-'); do
+				"$ICC" snapshot rm "c$img/$s" >/dev/null 2>>"$W/cmd.err"
+			done
+			v=$(timeit sh -c "'$ICC' stop -t 0 c$img && '$ICC' rollback c$img s1 && '$ICC' start c$img") &&
+				rec rollback "rollback: tree $size" "stop+rollback+start" "$i" "$v" s lower
+			v=$("$BT" save "$MP/.icc/save") && rec rollback "rollback: tree $size" "save (for scale)" "$i" "$v" s lower
+			"$ICC" snapshots -q "c$img" | grep -v '^s1$' | while read -r s; do
+				"$ICC" snapshot rm "c$img/$s" >/dev/null 2>>"$W/cmd.err"
+			done
+		done
+		"$ICC" rm -f "c$img" >/dev/null 2>>"$W/cmd.err"
+		rm -rf "$B/rtree"
 	done
 fi
 

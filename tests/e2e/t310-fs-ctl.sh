@@ -41,7 +41,7 @@ no_tmp() { ! ls -a "$SD" | grep -q '^\.tmp-'; }
 test_expect_success 'mount; .icc/save reads empty before any save' '
 	echo one >"$V/f" &&
 	mount_fs "$V" "$M" && [ ! -s "$M/.icc/save" ] && [ "$(nsnaps)" = 0 ] &&
-	ls "$M/.icc" | tr "\n" " " | grep -qx "info save snapshots "
+	ls "$M/.icc" | tr "\n" " " | grep -qx "info rollback save snapshots "
 '
 
 test_expect_success 'echo > .icc/save takes an automatic snapshot' '

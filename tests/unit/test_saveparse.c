@@ -106,6 +106,30 @@ static void further_writes(void **state)
 	assert_int_equal(icc_save_more_parse("a\0b", 3, &t, &err), -EINVAL);
 }
 
+static void rollback_requests(void **state)
+{
+	struct icc_err err;
+	char name[ICC_SNAP_NAME_MAX + 1];
+	bool keep;
+#define RB(s) icc_rollback_request_parse(s, strlen(s), name, sizeof(name), &keep, &err)
+	assert_int_equal(RB("good\n"), 0);
+	assert_string_equal(name, "good");
+	assert_true(keep);
+	assert_int_equal(RB("v1.2 keep=no\n"), 0);
+	assert_string_equal(name, "v1.2");
+	assert_false(keep);
+	assert_int_equal(RB("v1 keep=yes"), 0);
+	assert_true(keep);
+	assert_int_equal(RB("\n"), -EINVAL);
+	assert_int_equal(RB("../x\n"), -EINVAL);
+	assert_int_equal(RB("a b\n"), -EINVAL);
+	assert_int_equal(RB("a keep=maybe\n"), -EINVAL);
+	assert_int_equal(RB("a\nb\n"), -EINVAL);
+	assert_int_equal(icc_rollback_request_parse("a\0b\n", 4, name, sizeof(name), &keep, &err),
+			 -EINVAL);
+#undef RB
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -113,6 +137,7 @@ int main(void)
 		cmocka_unit_test(bad_names),
 		cmocka_unit_test(bad_messages_and_limits),
 		cmocka_unit_test(further_writes),
+		cmocka_unit_test(rollback_requests),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

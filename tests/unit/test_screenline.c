@@ -47,11 +47,29 @@ static void test_not_at_prompt(void **state)
 	assert_int_equal(at("data line", false, name), ICC_SCREEN_NONE);
 }
 
+static void test_rollback_lines(void **state)
+{
+	(void)state;
+	char name[300];
+	assert_int_equal(icc_screen_rollback_line("/ # #rollback good", true, name, 300), ICC_SCREEN_SAVE);
+	assert_string_equal(name, "good");
+	assert_int_equal(icc_screen_rollback_line("#rollback  v1 ", true, name, 300), ICC_SCREEN_SAVE);
+	assert_string_equal(name, "v1");
+	assert_int_equal(icc_screen_rollback_line("/ # #rollback good", false, name, 300),
+			 ICC_SCREEN_NOT_AT_PROMPT);
+	assert_int_equal(icc_screen_rollback_line("/ # #rollback", true, name, 300), ICC_SCREEN_NONE);
+	assert_int_equal(icc_screen_rollback_line("/ # #rollback a b", true, name, 300), ICC_SCREEN_NONE);
+	assert_int_equal(icc_screen_rollback_line("/ # #rollbacks x", true, name, 300), ICC_SCREEN_NONE);
+	assert_int_equal(icc_screen_rollback_line("/ # echo #rollback x", true, name, 300), ICC_SCREEN_NONE);
+	assert_int_equal(icc_screen_save_line("/ # #rollback x", true, name, 300), ICC_SCREEN_NONE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_prompts),
 		cmocka_unit_test(test_not_save),
+		cmocka_unit_test(test_rollback_lines),
 		cmocka_unit_test(test_not_at_prompt),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
