@@ -227,7 +227,7 @@ static int stop_loaded(struct icc_store *st, const char *id, const cJSON *meta, 
 		icc_restart_suppress(st, id);
 	if (cs.status != ICC_CS_RUNNING && cs.status != ICC_CS_DEAD) {
 		if (cs.stale)
-			icc_ctl_wait_ended(st, id, 0, 255);
+			icc_ctl_wait_ended(st, id, 10000, 255); /* its monitor may still be recording the end */
 		return 0;
 	}
 	const char *stopsig = icc_json_str(cJSON_GetObjectItemCaseSensitive(meta, "config"), "StopSignal");
@@ -278,7 +278,7 @@ int icc_ctl_wait(struct icc_store *st, const char *ref, int *code, struct icc_er
 		cJSON_Delete(meta);
 		if (cs.status != ICC_CS_RUNNING && cs.status != ICC_CS_DEAD) {
 			if (cs.stale)
-				icc_ctl_wait_ended(st, id, 0, 255);
+				icc_ctl_wait_ended(st, id, 600000, 255); /* its monitor may still be recording the end */
 			break;
 		}
 		int pfd = pidfd_of(cs.pid);
