@@ -117,6 +117,7 @@ check: test-deps
 lint: all
 	@sh tests/lint/include-cycles.sh $(BUILD)
 	@sh tests/lint/chainlint.sh
+	@sh tests/lint/layout-doc.sh
 
 asan:
 	@$(MAKE) --no-print-directory BUILD=build-asan \
