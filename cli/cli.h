@@ -13,7 +13,7 @@
 #include "icc/util.h"
 
 /* Exit codes, as Docker's CLI uses them. */
-#define EXIT_USAGE 2
+#define EXIT_USAGE 125 /* usage errors and unknown commands: 125, as Docker and Podman */
 /* run/exec/create, as Docker: 125 icc failed, 126 cannot execute, 127 not found. */
 #define EXIT_RUN_FAILED 125
 

@@ -125,8 +125,8 @@ test_expect_success 'unknown command suggests the closest one' '
 	expect_error_line err "did you mean .images."
 '
 
-test_expect_success 'usage errors exit 2' '
-	icc tag onlyone 2>err; test $? = 2 &&
+test_expect_success 'usage errors exit 125 (as Docker)' '
+	icc tag onlyone 2>err; test $? = 125 &&
 	expect_error_line err "usage: icc tag"
 '
 

@@ -53,22 +53,22 @@ else
 	test_skip 'the committed roff is what scdoc makes of the sources' 'scdoc not installed'
 fi
 
-test_expect_success 'unknown commands suggest the closest and exit 2' '
-	test_expect_code() { "$@"; test $? -eq 2; }
-	icc imgs 2>err; test $? -eq 2 && expect_error_line err "did you mean .images." &&
-	icc snap 2>err; test $? -eq 2 && grep -q "did you mean .snapshot" err &&
-	icc help imags 2>err; test $? -eq 2 && grep -q "did you mean .images" err &&
-	icc xyzzyq 2>err; test $? -eq 2 && expect_error_line err "unknown command .xyzzyq." &&
-	icc zz 2>err; test $? -eq 2 && expect_error_line err "^icc: unknown command .zz. \(see" &&
-	icc cq 2>err; test $? -eq 2 && expect_error_line err "did you mean .cp.\?"
+test_expect_success 'unknown commands suggest the closest and exit 125' '
+	test_expect_code() { "$@"; test $? -eq 125; }
+	icc imgs 2>err; test $? -eq 125 && expect_error_line err "did you mean .images." &&
+	icc snap 2>err; test $? -eq 125 && grep -q "did you mean .snapshot" err &&
+	icc help imags 2>err; test $? -eq 125 && grep -q "did you mean .images" err &&
+	icc xyzzyq 2>err; test $? -eq 125 && expect_error_line err "unknown command .xyzzyq." &&
+	icc zz 2>err; test $? -eq 125 && expect_error_line err "^icc: unknown command .zz. \(see" &&
+	icc cq 2>err; test $? -eq 125 && expect_error_line err "did you mean .cp.\?"
 '
 
-test_expect_success 'usage errors exit 2, with the table synopsis' '
-	icc images --bogus 2>err; test $? -eq 2 && grep -q "usage: icc images \[-a\]" err &&
-	icc tag 2>err; test $? -eq 2 &&
-	icc system nonsense 2>err; test $? -eq 2 &&
-	icc --bogus 2>err; test $? -eq 2 &&
-	icc 2>err; test $? -eq 2
+test_expect_success 'usage errors exit 125, with the table synopsis' '
+	icc images --bogus 2>err; test $? -eq 125 && grep -q "usage: icc images \[-a\]" err &&
+	icc tag 2>err; test $? -eq 125 &&
+	icc system nonsense 2>err; test $? -eq 125 &&
+	icc --bogus 2>err; test $? -eq 125 &&
+	icc 2>err; test $? -eq 125
 '
 
 test_expect_success 'run: --help after the image belongs to the command; bad options exit 125' '
