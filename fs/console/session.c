@@ -136,14 +136,22 @@ void icc_session_events(struct icc_session *s)
 		for (struct nlmsghdr *nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (size_t)len);
 		     nh = NLMSG_NEXT(nh, len)) {
 			struct cn_msg *cn = NLMSG_DATA(nh);
-			struct proc_event *ev = (struct proc_event *)cn->data;
-			if (ev->what != PROC_EVENT_EXIT || !s->current || s->shell <= 0)
+			/* the event sits 4-byte aligned after cn_msg: copy it out rather
+			 * than read its 8-byte fields in place (undefined behaviour) */
+			size_t payload = NLMSG_PAYLOAD(nh, 0);
+			if (payload < sizeof(*cn))
 				continue;
-			if (ev->event_data.exit.process_pid != ev->event_data.exit.process_tgid ||
-			    (pid_t)ev->event_data.exit.parent_tgid != s->shell)
+			struct proc_event ev;
+			memset(&ev, 0, sizeof(ev));
+			size_t have = payload - sizeof(*cn);
+			memcpy(&ev, cn->data, have < sizeof(ev) ? have : sizeof(ev));
+			if (ev.what != PROC_EVENT_EXIT || !s->current || s->shell <= 0)
+				continue;
+			if (ev.event_data.exit.process_pid != ev.event_data.exit.process_tgid ||
+			    (pid_t)ev.event_data.exit.parent_tgid != s->shell)
 				continue;
 			/* exit_code is the wait status */
-			int st = (int)ev->event_data.exit.exit_code;
+			int st = (int)ev.event_data.exit.exit_code;
 			int code = WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
 			cJSON_ReplaceItemInObjectCaseSensitive(s->current, "status", cJSON_CreateNumber(code));
 			changed = true;
