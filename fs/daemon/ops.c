@@ -728,6 +728,41 @@ static void ll_opendir(fuse_req_t req, fuse_ino_t n, struct fuse_file_info *fi)
 	}
 }
 
+/* Continue where the kernel asks: a listing may be read again or resumed at an offset. */
+static void dir_seek(struct dirh *d, off_t off)
+{
+	if (off == d->offset)
+		return;
+	if (off == 0 || off == ICC_DIR_OFF_SENTINEL)
+		rewinddir(d->dp);
+	else
+		seekdir(d->dp, off);
+	d->entry = NULL;
+	d->offset = off;
+}
+
+/* The root lists the virtual /.icc first (the real one, if any, is hidden). */
+static void add_icc_entry(fuse_req_t req, char **p, size_t *rem, struct dirh *d, bool plus)
+{
+	struct fuse_entry_param e;
+	struct stat st;
+	memset(&e, 0, sizeof(e));
+	ctl_virtual_attr(&fs.v_icc, &st);
+	size_t sz;
+	if (plus) {
+		e.ino = ino_nodeid(&fs.v_icc);
+		e.attr = st;
+		sz = fuse_add_direntry_plus(req, *p, *rem, ".icc", &e, ICC_DIR_OFF_SENTINEL);
+	} else {
+		sz = fuse_add_direntry(req, *p, *rem, ".icc", &st, ICC_DIR_OFF_SENTINEL);
+	}
+	if (sz <= *rem) {
+		*p += sz;
+		*rem -= sz;
+		d->offset = ICC_DIR_OFF_SENTINEL;
+	}
+}
+
 static void do_readdir(fuse_req_t req, fuse_ino_t n, size_t size, off_t off,
 		       struct fuse_file_info *fi, bool plus)
 {
@@ -746,33 +781,9 @@ static void do_readdir(fuse_req_t req, fuse_ino_t n, size_t size, off_t off,
 	bool root = (i == &fs.root);
 	int pfd = -1;
 
-	if (off != d->offset) {
-		if (off == 0 || off == ICC_DIR_OFF_SENTINEL)
-			rewinddir(d->dp);
-		else
-			seekdir(d->dp, off);
-		d->entry = NULL;
-		d->offset = off;
-	}
-	if (root && off == 0) {
-		struct fuse_entry_param e;
-		struct stat st;
-		memset(&e, 0, sizeof(e));
-		ctl_virtual_attr(&fs.v_icc, &st);
-		size_t sz;
-		if (plus) {
-			e.ino = ino_nodeid(&fs.v_icc);
-			e.attr = st;
-			sz = fuse_add_direntry_plus(req, p, rem, ".icc", &e, ICC_DIR_OFF_SENTINEL);
-		} else {
-			sz = fuse_add_direntry(req, p, rem, ".icc", &st, ICC_DIR_OFF_SENTINEL);
-		}
-		if (sz <= rem) {
-			p += sz;
-			rem -= sz;
-			d->offset = ICC_DIR_OFF_SENTINEL;
-		}
-	}
+	dir_seek(d, off);
+	if (root && off == 0)
+		add_icc_entry(req, &p, &rem, d, plus);
 	for (;;) {
 		if (!d->entry) {
 			errno = 0;
