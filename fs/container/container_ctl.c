@@ -84,6 +84,16 @@ static void name_of(const cJSON *meta, const char *id, char *out, size_t size)
 	snprintf(out, size, "%s", n ? n : id);
 }
 
+/* load, and the name messages give the container. */
+static int load_named(struct icc_store *st, const char *ref, char id[ICC_ID_LEN + 1],
+		      char cname[256], cJSON **meta, struct icc_err *err)
+{
+	int r = load(st, ref, id, meta, err);
+	if (r == 0)
+		name_of(*meta, id, cname, 256);
+	return r;
+}
+
 static bool paused(const cJSON *meta)
 {
 	return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
@@ -163,10 +173,9 @@ int icc_ctl_pause(struct icc_store *st, const char *ref, bool pause, struct icc_
 {
 	char id[ICC_ID_LEN + 1], cname[256];
 	cJSON *meta;
-	int r = load(st, ref, id, &meta, err);
+	int r = load_named(st, ref, id, cname, &meta, err);
 	if (r < 0)
 		return r;
-	name_of(meta, id, cname, sizeof(cname));
 	struct icc_cstate cs;
 	icc_container_state(meta, &cs);
 	if (cs.status != ICC_CS_RUNNING)
@@ -198,10 +207,9 @@ int icc_ctl_kill(struct icc_store *st, const char *ref, int sig, struct icc_err 
 {
 	char id[ICC_ID_LEN + 1], cname[256];
 	cJSON *meta;
-	int r = load(st, ref, id, &meta, err);
+	int r = load_named(st, ref, id, cname, &meta, err);
 	if (r < 0)
 		return r;
-	name_of(meta, id, cname, sizeof(cname));
 	struct icc_cstate cs;
 	icc_container_state(meta, &cs);
 	if (cs.status != ICC_CS_RUNNING && cs.status != ICC_CS_DEAD)
@@ -315,10 +323,9 @@ int icc_ctl_restart(struct icc_store *st, const char *ref, int secs, struct icc_
 {
 	char id[ICC_ID_LEN + 1], cname[256];
 	cJSON *meta;
-	int r = load(st, ref, id, &meta, err);
+	int r = load_named(st, ref, id, cname, &meta, err);
 	if (r < 0)
 		return r;
-	name_of(meta, id, cname, sizeof(cname));
 	const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(meta, "config");
 	bool tty = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cfg, "Tty"));
 	struct icc_launch_opts lo = {
