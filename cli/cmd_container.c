@@ -26,14 +26,6 @@ static int load(struct icc_store *st, const char *ref, char id[ICC_ID_LEN + 1], 
 	return 0;
 }
 
-static const char *runtime_of(const cJSON *meta)
-{
-	const char *r = icc_json_str(cJSON_GetObjectItemCaseSensitive(meta, "state"), "runtime");
-	if (!r)
-		r = icc_json_str(cJSON_GetObjectItemCaseSensitive(meta, "config"), "Runtime");
-	return r ? r : ICC_DEFAULT_RUNTIME;
-}
-
 int cmd_start(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -196,78 +188,17 @@ int cmd_rm(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return cli_usage("rm", "");
+	unsigned flags = (force ? ICC_RM_FORCE : 0) | (drop_snaps ? ICC_RM_SNAPSHOTS : 0);
 	struct icc_store st;
 	if (cli_open_store(&st))
 		return 1;
 	int status = 0;
 	for (int i = optind; i < argc; i++) {
-		char id[ICC_ID_LEN + 1];
-		cJSON *meta;
-		if (load(&st, argv[i], id, &meta)) {
-			status = 1;
-			continue;
-		}
-		struct icc_cstate cs;
-		icc_container_state(meta, &cs);
-		/* a restart policy waiting out its back-off must not start it while it goes */
-		if (cs.status != ICC_CS_RUNNING &&
-		    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(meta, "state"),
-								  "restarting"))) {
-			struct icc_err err;
-			icc_restart_cancel(&st, id);
-			cJSON_Delete(meta);
-			if (icc_object_meta(&st, ICC_CONTAINER, id, &meta, &err) < 0) {
-				status = cli_fail(&err);
-				continue;
-			}
-			icc_container_state(meta, &cs);
-		}
-		const char *name = icc_json_str(meta, "name");
-		char cname[256], runtime[16];
-		snprintf(cname, sizeof(cname), "%s", name ? name : id);
-		snprintf(runtime, sizeof(runtime), "%s", runtime_of(meta));
-		cJSON_Delete(meta);
-		if (cs.status == ICC_CS_RUNNING || cs.status == ICC_CS_DEAD) {
-			if (!force) {
-				cli_errorf("cannot remove container '%s': it is running (stop it first, or use -f)", cname);
-				status = 1;
-				continue;
-			}
-			icc_restart_suppress(&st, id);
-			struct icc_err ke;
-			icc_ctl_kill(&st, id, SIGKILL, &ke);
-			if (!icc_object_exists(&st, ICC_CONTAINER, id)) {
-				/* --rm: its monitor removed it and kept its snapshots */
-				struct icc_err err;
-				if (drop_snaps && icc_store_lock(&st, &err) == 0) {
-					if (icc_kept_remove(&st, id, &err) < 0) {
-						cli_fail(&err);
-						status = 1;
-					}
-					icc_store_unlock(&st);
-				} else {
-					cli_say_kept(cname, icc_kept_count(&st, id));
-				}
-				puts(argv[i]);
-				continue;
-			}
-		}
-		icc_runtime_cleanup(&st, id, runtime);
+		char cname[256];
+		int kept;
 		struct icc_err err;
-		int kept = 0;
-		int r = icc_store_lock(&st, &err);
-		if (r == 0) {
-			if (icc_object_exists(&st, ICC_CONTAINER, id))
-				r = icc_container_remove(&st, id, !drop_snaps, &kept, &err);
-			else if (drop_snaps) /* removed by its --rm monitor, which kept them */
-				r = icc_kept_remove(&st, id, &err);
-			else
-				kept = icc_kept_count(&st, id);
-			icc_store_unlock(&st);
-		}
-		if (r < 0) {
-			cli_fail(&err);
-			status = 1;
+		if (icc_ctl_remove(&st, argv[i], flags, cname, sizeof(cname), &kept, &err) < 0) {
+			status = cli_fail(&err);
 			continue;
 		}
 		cli_say_kept(cname, kept);

@@ -326,6 +326,78 @@ static void client_signal(void *p, int sig)
 	kill(c->io->pid, sig);
 }
 
+/* The user's terminal in raw mode while a -t container runs: keys go to it
+ * as typed.  True when it was changed (saved: what to restore). */
+static bool term_raw(int tty_in, struct termios *saved)
+{
+	if (tty_in < 0 || tcgetattr(tty_in, saved) != 0)
+		return false;
+	struct termios t = *saved;
+	cfmakeraw(&t);
+	return tcsetattr(tty_in, TCSANOW, &t) == 0;
+}
+
+/* A vterm mirrors the container's screen when someone types into it (the #save watcher reads it). */
+static void vt_open(struct line_ctx *lc, int master)
+{
+	lc->vt = vterm_new(24, 80);
+	if (lc->vt) {
+		vterm_set_utf8(lc->vt, 1);
+		vterm_screen_reset(vterm_obtain_screen(lc->vt), 1);
+		vt_resize(lc->vt, master);
+	}
+}
+
+/* A notice no line end came for within 300 ms gets a line of its own now. */
+static void pending_flush(struct icc_io *io, struct line_ctx *lc)
+{
+	if (lc->pending[0] && now_ms() - lc->since >= 300) {
+		char msg[1500];
+		snprintf(msg, sizeof(msg), "\r\n%s\r\n", lc->pending);
+		emit(io, io->out_fd, 0, msg, strlen(msg));
+		lc->pending[0] = '\0';
+	}
+}
+
+/* Signals that arrived: the init's end (SIGCHLD, reaping every child: we
+ * may be a subreaper), a window size to pass on, or one to forward. */
+static void signals_read(struct icc_io *io, int sfd, int master, int winsrc, struct line_ctx *lc,
+			 int *signals, int *status, bool *exited)
+{
+	struct signalfd_siginfo si;
+	while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+		int sig = (int)si.ssi_signo;
+		if (sig == SIGCHLD) {
+			int st;
+			pid_t w;
+			while ((w = waitpid(-1, &st, WNOHANG)) > 0)
+				if (w == io->pid) {
+					*status = st;
+					*exited = true;
+				}
+		} else if (sig == SIGWINCH) {
+			if (master >= 0)
+				copy_winsize(winsrc, master);
+			if (master >= 0)
+				vt_resize(lc->vt, master);
+		} else if (io->forward_signals && !*exited) {
+			if ((sig == SIGINT || sig == SIGTERM) && ++*signals > 1)
+				sig = SIGKILL;
+			kill(io->pid, sig);
+		}
+	}
+}
+
+/* The init's exit status as a shell's code: 128+N for a signal. */
+static int exit_code_of(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return 255;
+}
+
 int icc_io_run(struct icc_io *io)
 {
 	sigset_t set;
@@ -339,24 +411,13 @@ int icc_io_run(struct icc_io *io)
 	int winsrc = tty_in >= 0 ? tty_in : (isatty(io->out_fd) ? io->out_fd : -1);
 	if (io->master >= 0) {
 		copy_winsize(winsrc, io->master);
-		if (tty_in >= 0 && tcgetattr(tty_in, &saved) == 0) {
-			struct termios t = saved;
-			cfmakeraw(&t);
-			if (tcsetattr(tty_in, TCSANOW, &t) == 0)
-				raw = true;
-		}
+		raw = term_raw(tty_in, &saved);
 	}
 	int in_fd = io->master >= 0 ? io->in_fd : -1;
 	int master = io->master, outp = io->out_pipe, errp = io->err_pipe;
 	struct line_ctx lc = {.io = io};
-	if (master >= 0 && (in_fd >= 0 || (io->srv && io->srv->input))) {
-		lc.vt = vterm_new(24, 80);
-		if (lc.vt) {
-			vterm_set_utf8(lc.vt, 1);
-			vterm_screen_reset(vterm_obtain_screen(lc.vt), 1);
-			vt_resize(lc.vt, master);
-		}
-	}
+	if (master >= 0 && (in_fd >= 0 || (io->srv && io->srv->input)))
+		vt_open(&lc, master);
 	int status = -1, signals = 0;
 	bool exited = false;
 	int64_t deadline = 0;
@@ -384,12 +445,7 @@ int icc_io_run(struct icc_io *io)
 		if (lc.hold_len)
 			timeout = 10;
 		int r = poll(p, (nfds_t)np, timeout);
-		if (lc.pending[0] && now_ms() - lc.since >= 300) {
-			char msg[1500];
-			snprintf(msg, sizeof(msg), "\r\n%s\r\n", lc.pending);
-			emit(io, io->out_fd, 0, msg, strlen(msg));
-			lc.pending[0] = '\0';
-		}
+		pending_flush(io, &lc);
 		if (r < 0 && errno != EINTR)
 			break;
 		if (r == 0 && exited && ++deadline > 5)
@@ -401,30 +457,8 @@ int icc_io_run(struct icc_io *io)
 				exited = true;
 			}
 		}
-		if (is >= 0 && (p[is].revents & POLLIN)) {
-			struct signalfd_siginfo si;
-			while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-				int sig = (int)si.ssi_signo;
-				if (sig == SIGCHLD) {
-					int st;
-					pid_t w;
-					while ((w = waitpid(-1, &st, WNOHANG)) > 0)
-						if (w == io->pid) {
-							status = st;
-							exited = true;
-						}
-				} else if (sig == SIGWINCH) {
-					if (master >= 0)
-						copy_winsize(winsrc, master);
-					if (master >= 0)
-						vt_resize(lc.vt, master);
-				} else if (io->forward_signals && !exited) {
-					if ((sig == SIGINT || sig == SIGTERM) && ++signals > 1)
-						sig = SIGKILL;
-					kill(io->pid, sig);
-				}
-			}
-		}
+		if (is >= 0 && (p[is].revents & POLLIN))
+			signals_read(io, sfd, master, winsrc, &lc, &signals, &status, &exited);
 		if (ic >= 0 && (p[ic].revents & POLLIN))
 			icc_session_events(io->session);
 		if (ii >= 0 && (p[ii].revents & (POLLIN | POLLHUP | POLLERR))) {
@@ -478,9 +512,5 @@ int icc_io_run(struct icc_io *io)
 	if (lc.vt)
 		vterm_free(lc.vt);
 	io->master = io->out_pipe = io->err_pipe = -1;
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return 255;
+	return exit_code_of(status);
 }

@@ -1,4 +1,4 @@
-/* container_ctl.c - signals, stop, wait, restart, pause and rename of containers */
+/* container_ctl.c - signals, stop, wait, restart, pause, rename and removal of containers */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -15,6 +15,7 @@
 #include "icc/object.h"
 #include "icc/ref.h"
 #include "icc/runtime.h"
+#include "icc/snapkeep.h"
 
 static void sleep_ms(int ms)
 {
@@ -81,6 +82,16 @@ static void name_of(const cJSON *meta, const char *id, char *out, size_t size)
 {
 	const char *n = icc_json_str(meta, "name");
 	snprintf(out, size, "%s", n ? n : id);
+}
+
+/* load, and the name messages give the container. */
+static int load_named(struct icc_store *st, const char *ref, char id[ICC_ID_LEN + 1],
+		      char cname[256], cJSON **meta, struct icc_err *err)
+{
+	int r = load(st, ref, id, meta, err);
+	if (r == 0)
+		name_of(*meta, id, cname, 256);
+	return r;
 }
 
 static bool paused(const cJSON *meta)
@@ -162,10 +173,9 @@ int icc_ctl_pause(struct icc_store *st, const char *ref, bool pause, struct icc_
 {
 	char id[ICC_ID_LEN + 1], cname[256];
 	cJSON *meta;
-	int r = load(st, ref, id, &meta, err);
+	int r = load_named(st, ref, id, cname, &meta, err);
 	if (r < 0)
 		return r;
-	name_of(meta, id, cname, sizeof(cname));
 	struct icc_cstate cs;
 	icc_container_state(meta, &cs);
 	if (cs.status != ICC_CS_RUNNING)
@@ -197,10 +207,9 @@ int icc_ctl_kill(struct icc_store *st, const char *ref, int sig, struct icc_err 
 {
 	char id[ICC_ID_LEN + 1], cname[256];
 	cJSON *meta;
-	int r = load(st, ref, id, &meta, err);
+	int r = load_named(st, ref, id, cname, &meta, err);
 	if (r < 0)
 		return r;
-	name_of(meta, id, cname, sizeof(cname));
 	struct icc_cstate cs;
 	icc_container_state(meta, &cs);
 	if (cs.status != ICC_CS_RUNNING && cs.status != ICC_CS_DEAD)
@@ -314,10 +323,9 @@ int icc_ctl_restart(struct icc_store *st, const char *ref, int secs, struct icc_
 {
 	char id[ICC_ID_LEN + 1], cname[256];
 	cJSON *meta;
-	int r = load(st, ref, id, &meta, err);
+	int r = load_named(st, ref, id, cname, &meta, err);
 	if (r < 0)
 		return r;
-	name_of(meta, id, cname, sizeof(cname));
 	const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(meta, "config");
 	bool tty = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cfg, "Tty"));
 	struct icc_launch_opts lo = {
@@ -362,4 +370,114 @@ int icc_ctl_rename(struct icc_store *st, const char *ref, const char *name, stru
 	cJSON_Delete(meta);
 	icc_store_unlock(st);
 	return r;
+}
+
+/* A restart policy waiting out its back-off must not start it while it goes:
+ * cancel that, and read the meta again (the cancel records the end). */
+static int cancel_restart(struct icc_store *st, const char *id, cJSON **meta,
+			  struct icc_cstate *cs, struct icc_err *err)
+{
+	if (cs->status == ICC_CS_RUNNING ||
+	    !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(*meta, "state"), "restarting")))
+		return 0;
+	icc_restart_cancel(st, id);
+	cJSON_Delete(*meta);
+	*meta = NULL;
+	int r = icc_object_meta(st, ICC_CONTAINER, id, meta, err);
+	if (r == 0)
+		icc_container_state(*meta, cs);
+	return r;
+}
+
+/* A pidfd on the container's monitor while it lives (-1: none), taken before
+ * the kill so a reused pid is never waited for. */
+static int monitor_pidfd(const cJSON *meta)
+{
+	pid_t mon = (pid_t)icc_json_int(cJSON_GetObjectItemCaseSensitive(meta, "state"), "monitor_pid", 0);
+	return mon > 0 ? pidfd_of(mon) : -1;
+}
+
+/* After SIGKILL the monitor still unmounts and removes the cgroup: removing
+ * the container under it races that teardown.  Wait (at most 30 s) for it. */
+static void wait_monitor(int pfd)
+{
+	if (pfd < 0)
+		return;
+	struct pollfd p = {.fd = pfd, .events = POLLIN};
+	while (poll(&p, 1, 30000) < 0 && errno == EINTR)
+		;
+	close(pfd);
+}
+
+/* Kill a running container for rm -f; 1 when its --rm monitor removed it. */
+static int kill_for_remove(struct icc_store *st, const char *id, const cJSON *meta,
+			   bool drop_snaps, int *kept, struct icc_err *err)
+{
+	icc_restart_suppress(st, id);
+	int pfd = monitor_pidfd(meta);
+	struct icc_err ke;
+	icc_ctl_kill(st, id, SIGKILL, &ke);
+	wait_monitor(pfd);
+	if (icc_object_exists(st, ICC_CONTAINER, id))
+		return 0;
+	/* --rm: its monitor removed it and kept its snapshots */
+	if (drop_snaps && icc_store_lock(st, err) == 0) {
+		int r = icc_kept_remove(st, id, err);
+		icc_store_unlock(st);
+		return r < 0 ? r : 1;
+	}
+	*kept = icc_kept_count(st, id);
+	return 1;
+}
+
+/* Remove the stopped container's runtime state, then the container itself
+ * (or the snapshots its --rm monitor kept) under the store lock. */
+static int remove_stopped(struct icc_store *st, const char *id, const char *runtime,
+			  bool drop_snaps, int *kept, struct icc_err *err)
+{
+	icc_runtime_cleanup(st, id, runtime);
+	int r = icc_store_lock(st, err);
+	if (r < 0)
+		return r;
+	if (icc_object_exists(st, ICC_CONTAINER, id))
+		r = icc_container_remove(st, id, !drop_snaps, kept, err);
+	else if (drop_snaps) /* removed by its --rm monitor, which kept them */
+		r = icc_kept_remove(st, id, err);
+	else
+		*kept = icc_kept_count(st, id);
+	icc_store_unlock(st);
+	return r;
+}
+
+int icc_ctl_remove(struct icc_store *st, const char *ref, unsigned flags, char *cname,
+		   size_t cname_size, int *kept, struct icc_err *err)
+{
+	bool drop_snaps = flags & ICC_RM_SNAPSHOTS;
+	char id[ICC_ID_LEN + 1], runtime[16];
+	cJSON *meta;
+	*kept = 0;
+	snprintf(cname, cname_size, "%s", ref);
+	int r = load(st, ref, id, &meta, err);
+	if (r < 0)
+		return r;
+	struct icc_cstate cs;
+	icc_container_state(meta, &cs);
+	r = cancel_restart(st, id, &meta, &cs, err);
+	if (r < 0)
+		return r;
+	name_of(meta, id, cname, cname_size);
+	snprintf(runtime, sizeof(runtime), "%s", runtime_of(meta));
+	if (cs.status == ICC_CS_RUNNING || cs.status == ICC_CS_DEAD) {
+		if (!(flags & ICC_RM_FORCE))
+			r = icc_err_set(err, EBUSY,
+					"cannot remove container '%s': it is running (stop it first, or use -f)",
+					cname);
+		else
+			r = kill_for_remove(st, id, meta, drop_snaps, kept, err);
+	}
+	cJSON_Delete(meta);
+	if (r != 0)
+		return r < 0 ? r : 0;
+	return remove_stopped(st, id, runtime, drop_snaps, kept, err);
 }

@@ -829,26 +829,40 @@ static int container_made(const char *name, const char *what)
 	return -EPERM;
 }
 
+/* What rmdir and rename of a snapshot check first: valid names (ENOENT for
+ * the one changed, EINVAL for a new one) and a caller allowed to delete;
+ * 0 or the errno to reply. */
+static int snap_change_refused(fuse_req_t req, const char *name, const char *newname)
+{
+	if (!icc_snap_name_valid(name))
+		return ENOENT;
+	if (newname && !icc_snap_name_valid(newname))
+		return EINVAL;
+	if (!may_delete(req))
+		return EACCES;
+	return 0;
+}
+
+/* The store's lock, as the CLI takes it around snapshot changes: its fd or -errno. */
+static int store_lock(void)
+{
+	struct icc_err err;
+	return icc_flock(fs.lock_path, &err);
+}
+
 void ctl_rmdir(fuse_req_t req, struct ino *parent, const char *name)
 {
 	if (parent->kind != INO_V_SNAPS) {
 		fuse_reply_err(req, EPERM);
 		return;
 	}
-	if (!icc_snap_name_valid(name)) {
-		fuse_reply_err(req, ENOENT);
-		return;
-	}
-	if (!may_delete(req)) {
-		fuse_reply_err(req, EACCES);
-		return;
-	}
-	struct icc_err err;
-	int lfd = icc_flock(fs.lock_path, &err);
+	int e = snap_change_refused(req, name, NULL);
+	int lfd = e ? -e : store_lock();
 	if (lfd < 0) {
 		fuse_reply_err(req, -lfd);
 		return;
 	}
+	struct icc_err err;
 	int r = container_made(name, "rmdir");
 	if (r == 0)
 		r = icc_snapdir_remove(&fs.sd, name, &err);
@@ -867,24 +881,13 @@ void ctl_rename(fuse_req_t req, struct ino *parent, const char *name,
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
-	if (!icc_snap_name_valid(name)) {
-		fuse_reply_err(req, ENOENT);
-		return;
-	}
-	if (!icc_snap_name_valid(newname)) {
-		fuse_reply_err(req, EINVAL);
-		return;
-	}
-	if (!may_delete(req)) {
-		fuse_reply_err(req, EACCES);
-		return;
-	}
-	struct icc_err err;
-	int lfd = icc_flock(fs.lock_path, &err);
+	int e = snap_change_refused(req, name, newname);
+	int lfd = e ? -e : store_lock();
 	if (lfd < 0) {
 		fuse_reply_err(req, -lfd);
 		return;
 	}
+	struct icc_err err;
 	int r = container_made(name, "rename");
 	struct icc_snap_info target;
 	if (r == 0 && icc_snapdir_get(&fs.sd, newname, &target, &err) == 0 &&

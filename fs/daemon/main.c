@@ -316,6 +316,31 @@ static void daemonize(struct fuse_session *se)
 	close(pfd[1]);
 }
 
+/* libfuse's arguments: icc-fs's mount options, its fsname (what mount
+ * shows), the user's -o rest and -d; the option string to free after use. */
+static char *fuse_args_build(const char *argv0, const char *fuse_opts, struct fuse_args *args)
+{
+	char *mopts = NULL;
+	const char *label = fs.name ? fs.name : fs.subvol;
+	if (fuse_opt_add_arg(args, argv0) < 0 ||
+	    fuse_opt_add_opt(&mopts, "default_permissions,allow_other,suid,dev,subtype=icc-fs") < 0)
+		mount_error("out of memory");
+	char *fsname = malloc(strlen(label) + 16);
+	if (!fsname)
+		mount_error("out of memory");
+	sprintf(fsname, "fsname=icc-fs:%s", label);
+	if (fuse_opt_add_opt_escaped(&mopts, fsname) < 0)
+		mount_error("out of memory");
+	free(fsname);
+	if (fuse_opts && fuse_opt_add_opt(&mopts, fuse_opts) < 0)
+		mount_error("out of memory");
+	if (fuse_opt_add_arg(args, "-o") < 0 || fuse_opt_add_arg(args, mopts) < 0)
+		mount_error("out of memory");
+	if (debug && fuse_opt_add_arg(args, "-d") < 0)
+		mount_error("out of memory");
+	return mopts;
+}
+
 int main(int argc, char **argv)
 {
 	bool foreground = false;
@@ -376,27 +401,9 @@ int main(int argc, char **argv)
 
 	init_state(&rst);
 
-	/* libfuse arguments */
 	fuse_set_log_func(log_func);
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
-	char *mopts = NULL;
-	const char *label = fs.name ? fs.name : fs.subvol;
-	if (fuse_opt_add_arg(&args, argv[0]) < 0 ||
-	    fuse_opt_add_opt(&mopts, "default_permissions,allow_other,suid,dev,subtype=icc-fs") < 0)
-		mount_error("out of memory");
-	char *fsname = malloc(strlen(label) + 16);
-	if (!fsname)
-		mount_error("out of memory");
-	sprintf(fsname, "fsname=icc-fs:%s", label);
-	if (fuse_opt_add_opt_escaped(&mopts, fsname) < 0)
-		mount_error("out of memory");
-	free(fsname);
-	if (fuse_opts && fuse_opt_add_opt(&mopts, fuse_opts) < 0)
-		mount_error("out of memory");
-	if (fuse_opt_add_arg(&args, "-o") < 0 || fuse_opt_add_arg(&args, mopts) < 0)
-		mount_error("out of memory");
-	if (debug && fuse_opt_add_arg(&args, "-d") < 0)
-		mount_error("out of memory");
+	char *mopts = fuse_args_build(argv[0], fuse_opts, &args);
 
 	struct fuse_session *se = fuse_session_new(&args, &iccfs_ops, sizeof(iccfs_ops), NULL);
 	free(mopts);

@@ -313,6 +313,21 @@ static int check_make(struct ino *p, const char *name)
 	return check_name(name);
 }
 
+/* Making an entry in `p`: its checks passed and its fd pinned, or the error
+ * replied (-1). */
+static int make_start(fuse_req_t req, struct ino *p, const char *name)
+{
+	int e = check_make(p, name);
+	if (e) {
+		fuse_reply_err(req, e);
+		return -1;
+	}
+	int pfd = ino_fd(p);
+	if (pfd < 0)
+		fuse_reply_err(req, -pfd);
+	return pfd < 0 ? -1 : pfd;
+}
+
 enum mk { MK_NOD, MK_DIR, MK_SYMLINK };
 
 static void make_node(fuse_req_t req, fuse_ino_t parent, const char *name,
@@ -321,16 +336,9 @@ static void make_node(fuse_req_t req, fuse_ino_t parent, const char *name,
 	struct ino *p = IN(parent);
 	if (what == MK_DIR && p->kind == INO_V_SNAPS)
 		return ctl_mkdir(req, p, name);
-	int e = check_make(p, name);
-	if (e) {
-		fuse_reply_err(req, e);
+	int pfd = make_start(req, p, name);
+	if (pfd < 0)
 		return;
-	}
-	int pfd = ino_fd(p);
-	if (pfd < 0) {
-		fuse_reply_err(req, -pfd);
-		return;
-	}
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
 	become(ctx, what != MK_SYMLINK);
 	if (!thread_fs_private)
@@ -342,7 +350,7 @@ static void make_node(fuse_req_t req, fuse_ino_t parent, const char *name,
 		r = symlinkat(link, pfd, name);
 	else
 		r = mknodat(pfd, name, mode, rdev);
-	e = errno;
+	int e = errno;
 	unbecome();
 	if (r < 0) {
 		ino_unpin(p);
@@ -407,6 +415,28 @@ static void ll_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	remove_entry(req, parent, name, AT_REMOVEDIR);
 }
 
+/* rename and link act on two inodes: pin both fds, or reply the error (`e`
+ * when a check already failed) and pin none; -1 when replied. */
+static int pin_pair(fuse_req_t req, int e, struct ino *a, int *afd, struct ino *b, int *bfd)
+{
+	if (e) {
+		fuse_reply_err(req, e);
+		return -1;
+	}
+	*afd = ino_fd(a);
+	if (*afd < 0) {
+		fuse_reply_err(req, -*afd);
+		return -1;
+	}
+	*bfd = ino_fd(b);
+	if (*bfd < 0) {
+		ino_unpin(a);
+		fuse_reply_err(req, -*bfd);
+		return -1;
+	}
+	return 0;
+}
+
 static void ll_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 		      fuse_ino_t newparent, const char *newname, unsigned int flags)
 {
@@ -416,21 +446,9 @@ static void ll_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 	int e = check_make(p, name);
 	if (!e)
 		e = check_make(np, newname);
-	if (e) {
-		fuse_reply_err(req, e);
+	int pfd, npfd;
+	if (pin_pair(req, e, p, &pfd, np, &npfd) < 0)
 		return;
-	}
-	int pfd = ino_fd(p);
-	if (pfd < 0) {
-		fuse_reply_err(req, -pfd);
-		return;
-	}
-	int npfd = ino_fd(np);
-	if (npfd < 0) {
-		ino_unpin(p);
-		fuse_reply_err(req, -npfd);
-		return;
-	}
 	int r = renameat2(pfd, name, npfd, newname, flags);
 	e = errno;
 	ino_unpin(np);
@@ -446,21 +464,9 @@ static void ll_link(fuse_req_t req, fuse_ino_t n, fuse_ino_t newparent, const ch
 		e = EPERM;
 	if (!e && i->ro)
 		e = EXDEV;
-	if (e) {
-		fuse_reply_err(req, e);
+	int fd, npfd;
+	if (pin_pair(req, e, i, &fd, np, &npfd) < 0)
 		return;
-	}
-	int fd = ino_fd(i);
-	if (fd < 0) {
-		fuse_reply_err(req, -fd);
-		return;
-	}
-	int npfd = ino_fd(np);
-	if (npfd < 0) {
-		ino_unpin(i);
-		fuse_reply_err(req, -npfd);
-		return;
-	}
 	int r = linkat(fd, "", npfd, newname, AT_EMPTY_PATH);
 	e = errno;
 	struct stat st;
@@ -534,16 +540,9 @@ static void ll_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 		      mode_t mode, struct fuse_file_info *fi)
 {
 	struct ino *p = IN(parent);
-	int e = check_make(p, name);
-	if (e) {
-		fuse_reply_err(req, e);
+	int pfd = make_start(req, p, name);
+	if (pfd < 0)
 		return;
-	}
-	int pfd = ino_fd(p);
-	if (pfd < 0) {
-		fuse_reply_err(req, -pfd);
-		return;
-	}
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
 	become(ctx, true);
 	if (!thread_fs_private)
@@ -551,7 +550,7 @@ static void ll_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	int fd = openat(pfd, name,
 			(fi->flags | O_CREAT | O_NOFOLLOW | O_CLOEXEC) & ~(O_NOCTTY | O_DIRECT),
 			mode);
-	e = errno;
+	int e = errno;
 	unbecome();
 	ino_unpin(p);
 	if (fd < 0) {
@@ -728,6 +727,41 @@ static void ll_opendir(fuse_req_t req, fuse_ino_t n, struct fuse_file_info *fi)
 	}
 }
 
+/* Continue where the kernel asks: a listing may be read again or resumed at an offset. */
+static void dir_seek(struct dirh *d, off_t off)
+{
+	if (off == d->offset)
+		return;
+	if (off == 0 || off == ICC_DIR_OFF_SENTINEL)
+		rewinddir(d->dp);
+	else
+		seekdir(d->dp, off);
+	d->entry = NULL;
+	d->offset = off;
+}
+
+/* The root lists the virtual /.icc first (the real one, if any, is hidden). */
+static void add_icc_entry(fuse_req_t req, char **p, size_t *rem, struct dirh *d, bool plus)
+{
+	struct fuse_entry_param e;
+	struct stat st;
+	memset(&e, 0, sizeof(e));
+	ctl_virtual_attr(&fs.v_icc, &st);
+	size_t sz;
+	if (plus) {
+		e.ino = ino_nodeid(&fs.v_icc);
+		e.attr = st;
+		sz = fuse_add_direntry_plus(req, *p, *rem, ".icc", &e, ICC_DIR_OFF_SENTINEL);
+	} else {
+		sz = fuse_add_direntry(req, *p, *rem, ".icc", &st, ICC_DIR_OFF_SENTINEL);
+	}
+	if (sz <= *rem) {
+		*p += sz;
+		*rem -= sz;
+		d->offset = ICC_DIR_OFF_SENTINEL;
+	}
+}
+
 static void do_readdir(fuse_req_t req, fuse_ino_t n, size_t size, off_t off,
 		       struct fuse_file_info *fi, bool plus)
 {
@@ -746,33 +780,9 @@ static void do_readdir(fuse_req_t req, fuse_ino_t n, size_t size, off_t off,
 	bool root = (i == &fs.root);
 	int pfd = -1;
 
-	if (off != d->offset) {
-		if (off == 0 || off == ICC_DIR_OFF_SENTINEL)
-			rewinddir(d->dp);
-		else
-			seekdir(d->dp, off);
-		d->entry = NULL;
-		d->offset = off;
-	}
-	if (root && off == 0) {
-		struct fuse_entry_param e;
-		struct stat st;
-		memset(&e, 0, sizeof(e));
-		ctl_virtual_attr(&fs.v_icc, &st);
-		size_t sz;
-		if (plus) {
-			e.ino = ino_nodeid(&fs.v_icc);
-			e.attr = st;
-			sz = fuse_add_direntry_plus(req, p, rem, ".icc", &e, ICC_DIR_OFF_SENTINEL);
-		} else {
-			sz = fuse_add_direntry(req, p, rem, ".icc", &st, ICC_DIR_OFF_SENTINEL);
-		}
-		if (sz <= rem) {
-			p += sz;
-			rem -= sz;
-			d->offset = ICC_DIR_OFF_SENTINEL;
-		}
-	}
+	dir_seek(d, off);
+	if (root && off == 0)
+		add_icc_entry(req, &p, &rem, d, plus);
 	for (;;) {
 		if (!d->entry) {
 			errno = 0;
@@ -1017,6 +1027,27 @@ static int no_data(const char *name)
 	return strcmp(name, "security.selinux") == 0 ? EOPNOTSUPP : ENODATA;
 }
 
+/* getxattr and listxattr: the inode's fd pinned and a reply buffer of
+ * `size` (NULL for a size probe), or the error replied; -1 when replied. */
+static int xattr_start(fuse_req_t req, struct ino *i, size_t size, int *fd, char **buf)
+{
+	*fd = ino_fd(i);
+	if (*fd < 0) {
+		fuse_reply_err(req, -*fd);
+		return -1;
+	}
+	*buf = NULL;
+	if (size) {
+		*buf = malloc(size);
+		if (!*buf) {
+			ino_unpin(i);
+			fuse_reply_err(req, ENOMEM);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static void ll_getxattr(fuse_req_t req, fuse_ino_t n, const char *name, size_t size)
 {
 	struct ino *i = IN(n);
@@ -1026,20 +1057,10 @@ static void ll_getxattr(fuse_req_t req, fuse_ino_t n, const char *name, size_t s
 		fuse_reply_err(req, no_data(name));
 		return;
 	}
-	int fd = ino_fd(i);
-	if (fd < 0) {
-		fuse_reply_err(req, -fd);
+	int fd;
+	char *buf;
+	if (xattr_start(req, i, size, &fd, &buf) < 0)
 		return;
-	}
-	char *buf = NULL;
-	if (size) {
-		buf = malloc(size);
-		if (!buf) {
-			ino_unpin(i);
-			fuse_reply_err(req, ENOMEM);
-			return;
-		}
-	}
 	ssize_t r = x_get(fd, name, buf, size);
 	int e = errno;
 	if (r < 0 && e == ENODATA && x_list(fd, NULL, 0) == 0 &&
@@ -1065,20 +1086,10 @@ static void ll_listxattr(fuse_req_t req, fuse_ino_t n, size_t size)
 			fuse_reply_xattr(req, 0);
 		return;
 	}
-	int fd = ino_fd(i);
-	if (fd < 0) {
-		fuse_reply_err(req, -fd);
+	int fd;
+	char *buf;
+	if (xattr_start(req, i, size, &fd, &buf) < 0)
 		return;
-	}
-	char *buf = NULL;
-	if (size) {
-		buf = malloc(size);
-		if (!buf) {
-			ino_unpin(i);
-			fuse_reply_err(req, ENOMEM);
-			return;
-		}
-	}
 	ssize_t r = x_list(fd, buf, size);
 	int e = errno;
 	ino_unpin(i);

@@ -688,6 +688,65 @@ static int anchor_check(const char *our_root, bool repair, const cJSON *recs, ic
 		closedir(d);
 	return problems;
 }
+/* What a container's lease on a network is: kept in its record and summary. */
+struct lease {
+	const char *mode, *cname, *iface, *gateway;
+	const char *ns, *ipt;
+	int prefix;
+	const cJSON *ports, *dns, *opts;
+};
+
+/* Records of starts that died (kill -9) would hold addresses forever: drop
+ * those of this container from the list the new address is picked against. */
+static void drop_own_recs(cJSON *recs, const char *id)
+{
+	cJSON *it = recs->child;
+	while (it) {
+		cJSON *next = it->next;
+		const char *rid = icc_json_str(it, "id");
+		if (rid && !strcmp(rid, id))
+			cJSON_Delete(cJSON_DetachItemViaPointer(recs, it));
+		it = next;
+	}
+}
+
+/* The record of a lease: what teardown and check need to undo it. */
+static cJSON *lease_record(struct icc_store *st, const char *id, const struct lease *l)
+{
+	cJSON *rec = cJSON_CreateObject();
+	cJSON_AddStringToObject(rec, "root", st->root);
+	cJSON_AddStringToObject(rec, "id", id);
+	cJSON_AddStringToObject(rec, "name", l->cname);
+	cJSON_AddNumberToObject(rec, "pid", getpid());
+	cJSON_AddNumberToObject(rec, "pid_start", (double)icc_proc_starttime(getpid()));
+	cJSON_AddStringToObject(rec, "netns", l->ns);
+	cJSON_AddStringToObject(rec, "network", l->mode);
+	cJSON_AddStringToObject(rec, "interface", l->iface);
+	cJSON_AddStringToObject(rec, "ip", l->ipt);
+	cJSON_AddNumberToObject(rec, "prefix", l->prefix);
+	cJSON_AddStringToObject(rec, "gateway", l->gateway);
+	cJSON_AddItemToObject(rec, "ports", cJSON_Duplicate(l->ports, true));
+	cJSON_AddItemToObject(rec, "dns", cJSON_Duplicate(l->dns, true));
+	cJSON_AddItemToObject(rec, "options", cJSON_Duplicate(l->opts, true));
+	return rec;
+}
+
+/* The container's NetworkSettings as inspect shows them. */
+static cJSON *lease_summary(const struct lease *l, const cJSON *def, const char *mac)
+{
+	cJSON *s = cJSON_CreateObject();
+	cJSON_AddStringToObject(s, "Network", l->mode);
+	cJSON_AddStringToObject(s, "NetworkID", icc_json_str(def, "id") ? icc_json_str(def, "id") : "");
+	cJSON_AddStringToObject(s, "IPAddress", l->ipt);
+	cJSON_AddNumberToObject(s, "IPPrefixLen", l->prefix);
+	cJSON_AddStringToObject(s, "Gateway", l->gateway);
+	cJSON_AddStringToObject(s, "MacAddress", mac);
+	cJSON_AddStringToObject(s, "Bridge", l->iface);
+	cJSON_AddItemToObject(s, "Ports", cJSON_Duplicate(l->ports, true));
+	cJSON_AddStringToObject(s, "SandboxKey", l->ns);
+	return s;
+}
+
 int icc_net_setup(struct icc_store *st, const char *id, const cJSON *meta, cJSON **summary,
 		  struct icc_err *err)
 {
@@ -723,15 +782,7 @@ int icc_net_setup(struct icc_store *st, const char *id, const cJSON *meta, cJSON
 	cJSON *recs = rec_all(), *ports = NULL, *rec = NULL, *dns = NULL, *opts = NULL;
 	char what[128], ipt[32], ns[sizeof(NETNS_DIR) + ICC_ID_LEN + 2];
 	snprintf(ns, sizeof(ns), "%s/%s", NETNS_DIR, id);
-	/* records of starts that died (kill -9) would hold addresses forever */
-	cJSON *it = recs->child;
-	while (it) {
-		cJSON *next = it->next;
-		const char *rid = icc_json_str(it, "id");
-		if (rid && !strcmp(rid, id))
-			cJSON_Delete(cJSON_DetachItemViaPointer(recs, it));
-		it = next;
-	}
+	drop_own_recs(recs, id);
 	if (icc_route_overlap(net, prefix, iface, what, sizeof(what)))
 		r = icc_err_set(err, EEXIST, "network '%s': subnet %s collides with the host route %s",
 				mode, subnet, what);
@@ -756,21 +807,10 @@ int icc_net_setup(struct icc_store *st, const char *id, const cJSON *meta, cJSON
 			cJSON_AddItemToArray(dns, cJSON_CreateString(gateway));
 		}
 		opts = netavark_options(id, cname, def, iface, ipt, ports, with_dns);
-		rec = cJSON_CreateObject();
-		cJSON_AddStringToObject(rec, "root", st->root);
-		cJSON_AddStringToObject(rec, "id", id);
-		cJSON_AddStringToObject(rec, "name", cname);
-		cJSON_AddNumberToObject(rec, "pid", getpid());
-		cJSON_AddNumberToObject(rec, "pid_start", (double)icc_proc_starttime(getpid()));
-		cJSON_AddStringToObject(rec, "netns", ns);
-		cJSON_AddStringToObject(rec, "network", mode);
-		cJSON_AddStringToObject(rec, "interface", iface);
-		cJSON_AddStringToObject(rec, "ip", ipt);
-		cJSON_AddNumberToObject(rec, "prefix", prefix);
-		cJSON_AddStringToObject(rec, "gateway", gateway);
-		cJSON_AddItemToObject(rec, "ports", cJSON_Duplicate(ports, true));
-		cJSON_AddItemToObject(rec, "dns", cJSON_Duplicate(dns, true));
-		cJSON_AddItemToObject(rec, "options", cJSON_Duplicate(opts, true));
+		struct lease l = {.mode = mode, .cname = cname, .iface = iface, .gateway = gateway,
+				  .ns = ns, .ipt = ipt, .prefix = prefix, .ports = ports, .dns = dns,
+				  .opts = opts};
+		rec = lease_record(st, id, &l);
 		/* the record first: whatever exists after a crash, check finds it through it */
 		r = rec_write(rec, id, err);
 	}
@@ -804,17 +844,9 @@ int icc_net_setup(struct icc_store *st, const char *id, const cJSON *meta, cJSON
 			rec_remove(id);
 	}
 	if (r == 0 && summary) {
-		cJSON *s = cJSON_CreateObject();
-		cJSON_AddStringToObject(s, "Network", mode);
-		cJSON_AddStringToObject(s, "NetworkID", icc_json_str(def, "id") ? icc_json_str(def, "id") : "");
-		cJSON_AddStringToObject(s, "IPAddress", ipt);
-		cJSON_AddNumberToObject(s, "IPPrefixLen", prefix);
-		cJSON_AddStringToObject(s, "Gateway", gateway);
-		cJSON_AddStringToObject(s, "MacAddress", mac);
-		cJSON_AddStringToObject(s, "Bridge", iface);
-		cJSON_AddItemToObject(s, "Ports", cJSON_Duplicate(ports, true));
-		cJSON_AddStringToObject(s, "SandboxKey", ns);
-		*summary = s;
+		struct lease l = {.mode = mode, .iface = iface, .gateway = gateway, .ns = ns,
+				  .ipt = ipt, .prefix = prefix, .ports = ports};
+		*summary = lease_summary(&l, def, mac);
 	}
 	free(status);
 	icc_funlock(lk);

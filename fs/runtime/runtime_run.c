@@ -57,6 +57,328 @@ static void set_num(cJSON *o, const char *k, double v)
 	cJSON_AddNumberToObject(o, k, v);
 }
 
+/* What one start shares between its steps: names, paths, the runtime's fds. */
+struct launch {
+	struct icc_store *st;
+	const char *id;
+	const struct icc_launch_opts *o;
+	char runtime[16], cname[256];
+	char bundle[4400], merged[4400], pidfile[4400], fspid[4400], sock[128];
+	struct icc_cstate cs;    /* as it was before this start */
+	cJSON *netsum;           /* the network's summary until recorded in the state */
+	bool networked;
+	int lfd, master, outp[2], errp[2];
+	char errbuf[4096];
+	pid_t pid;
+};
+
+/* Read the container and refuse a running one; clear an earlier run's leftovers. */
+static int launch_load(struct launch *l, cJSON **meta, struct icc_err *err)
+{
+	int r = icc_object_meta(l->st, ICC_CONTAINER, l->id, meta, err);
+	if (r < 0)
+		return r;
+	const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(*meta, "config");
+	const char *rt = icc_json_str(cfg, "Runtime");
+	snprintf(l->runtime, sizeof(l->runtime), "%s", rt && *rt ? rt : ICC_DEFAULT_RUNTIME);
+	const char *name = icc_json_str(*meta, "name");
+	snprintf(l->cname, sizeof(l->cname), "%s", name ? name : l->id);
+	icc_container_state(*meta, &l->cs);
+	if (l->cs.status == ICC_CS_RUNNING)
+		r = icc_err_set(err, EBUSY, "container '%s' is already running", l->cname);
+	else
+		r = icc_runtime_check(l->runtime, err);
+	if (r < 0) {
+		cJSON_Delete(*meta);
+		return r;
+	}
+	/* leftovers of an earlier run that ended badly */
+	icc_runtime_cleanup(l->st, l->id, l->runtime);
+	return 0;
+}
+
+/* The rootfs's own preparations, made before icc-fs serves the tree. */
+static int launch_prepare_rootfs(struct launch *l, const cJSON *meta, struct icc_err *err)
+{
+	/* /etc/mtab as Docker has it */
+	struct icc_err e3;
+	int r = 0, rfd = icc_object_rootfs_fd(l->st, ICC_CONTAINER, l->id, &e3);
+	if (rfd >= 0) {
+		icc_placeholders_prepare(rfd);
+		/* excluded paths are subvolumes (made again if a crash mid-rollback lost one) */
+		const cJSON *ex = cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(meta, "config"), "Exclude");
+		if (cJSON_IsArray(ex))
+			r = icc_excludes_make(rfd, ex, err);
+		close(rfd);
+	}
+	return r;
+}
+
+/* Network, bundle, rootfs and the icc-fs mount: everything the runtime needs; takes meta. */
+static int launch_prepare(struct launch *l, cJSON *meta, struct icc_err *err)
+{
+	icc_object_path(l->st, ICC_CONTAINER, l->id, "bundle", l->bundle, sizeof(l->bundle));
+	icc_object_path(l->st, ICC_CONTAINER, l->id, "merged", l->merged, sizeof(l->merged));
+	icc_object_path(l->st, ICC_CONTAINER, l->id, "runtime.pid", l->pidfile, sizeof(l->pidfile));
+	icc_object_path(l->st, ICC_CONTAINER, l->id, "icc-fs.pid", l->fspid, sizeof(l->fspid));
+	unlink(l->pidfile);
+	unlink(l->fspid);
+	int r = icc_net_setup(l->st, l->id, meta, &l->netsum, err);
+	if (r == 0)
+		r = icc_bundle_write(l->st, l->id, meta, l->o->tty ? 1 : 0, err);
+	if (r == 0)
+		r = launch_prepare_rootfs(l, meta, err);
+	if (r == 0)
+		r = icc_fsmount(l->st, l->id, meta, l->merged, l->fspid, err);
+	cJSON_Delete(meta);
+	if (r < 0) {
+		cJSON_Delete(l->netsum);
+		l->netsum = NULL;
+		/* the network, when the bundle or the mount failed after it */
+		icc_runtime_cleanup(l->st, l->id, l->runtime);
+	}
+	return r;
+}
+
+/* The runtime failed with `rc`: its own line in the error, its exit code as Docker's. */
+static int launch_runtime_failed(struct launch *l, int *exit_code, struct icc_err *err)
+{
+	char m[1024];
+	icc_runtime_errmsg(l->errbuf, m, sizeof(m));
+	*exit_code = icc_runtime_exit_code(m);
+	return icc_err_set(err, EIO, "cannot start container '%s': %s", l->cname, m);
+}
+
+/* `runtime create`, with a console socket (-t) or pipes for the output; the init's pid. */
+static int launch_create(struct launch *l, int *exit_code, struct icc_err *err)
+{
+	const struct icc_launch_opts *o = l->o;
+	int r = 0;
+	if (o->tty) {
+		mkdir("/run/icc", 0700);
+		snprintf(l->sock, sizeof(l->sock), "/run/icc/%.12s-%d.sock", l->id, (int)getpid());
+		l->lfd = r = icc_console_listen(l->sock, err);
+	} else if (pipe2(l->outp, O_CLOEXEC) < 0 || pipe2(l->errp, O_CLOEXEC) < 0) {
+		r = icc_err_sys(err, errno, "cannot create pipes");
+	}
+	if (r >= 0) {
+		const char *args[] = {"create", "--bundle", l->bundle, "--pid-file", l->pidfile,
+				      o->tty ? "--console-socket" : l->id, o->tty ? l->sock : NULL,
+				      o->tty ? l->id : NULL, NULL};
+		int in = o->stdin_open && !o->tty && !o->detach ? 0 : -1;
+		int rc = o->tty ? icc_runtime_cmd(l->st, l->runtime, args, -1, -1, -1, l->errbuf,
+						  sizeof(l->errbuf), err)
+				: icc_runtime_cmd(l->st, l->runtime, args, in, l->outp[1], l->errp[1], NULL, 0, err);
+		if (!o->tty) {
+			close(l->outp[1]);
+			close(l->errp[1]);
+			l->outp[1] = l->errp[1] = -1;
+		}
+		if (rc < 0) {
+			r = rc;
+		} else if (rc != 0) {
+			if (!o->tty)
+				drain(l->errp[0], l->errbuf, sizeof(l->errbuf));
+			r = launch_runtime_failed(l, exit_code, err);
+		}
+	}
+	if (r >= 0) {
+		l->pid = read_pidfile(l->pidfile);
+		if (l->pid <= 0)
+			r = icc_err_set(err, EIO, "cannot start container '%s': the runtime wrote no pid", l->cname);
+	}
+	if (r >= 0 && o->tty) {
+		l->master = icc_console_recv(l->lfd, 10000, err);
+		if (l->master < 0)
+			r = l->master;
+	}
+	if (l->lfd >= 0) {
+		close(l->lfd);
+		unlink(l->sock);
+	}
+	return r;
+}
+
+/* state: running, with this run's pids and network (the network summary moves into it). */
+static int launch_record_running(struct launch *l, struct icc_err *err)
+{
+	cJSON *patch = cJSON_CreateObject();
+	char now[64];
+	icc_time_format(icc_now_ns(), now, sizeof(now));
+	cJSON_AddStringToObject(patch, "status", "running");
+	set_num(patch, "pid", l->pid);
+	set_num(patch, "pid_start", (double)icc_proc_starttime(l->pid));
+	pid_t fp = read_pidfile(l->fspid);
+	set_num(patch, "fs_pid", fp);
+	set_num(patch, "fs_pid_start", (double)icc_proc_starttime(fp));
+	set_num(patch, "monitor_pid", getpid());
+	cJSON_AddStringToObject(patch, "started", now);
+	cJSON_AddStringToObject(patch, "runtime", l->runtime);
+	cJSON_AddNullToObject(patch, "exit_code");
+	cJSON_AddNullToObject(patch, "finished");
+	/* this run's own facts: a restart counts, a start anew clears */
+	cJSON_AddNullToObject(patch, "oom_killed");
+	cJSON_AddNullToObject(patch, "restarting");
+	cJSON_AddNullToObject(patch, "manually_stopped");
+	set_num(patch, "restart_count", l->o->restarts);
+	cJSON_AddNullToObject(patch, "paused");
+	cJSON_AddBoolToObject(patch, "tty", l->o->tty);
+	l->networked = l->netsum != NULL;
+	if (l->netsum)
+		cJSON_AddItemToObject(patch, "network", l->netsum);
+	else
+		cJSON_AddNullToObject(patch, "network");
+	l->netsum = NULL;
+	int r = icc_state_update(l->st, l->id, patch, err);
+	cJSON_Delete(patch);
+	if (r == -ENOENT)
+		icc_err_set(err, ENOENT, "container '%s' was removed meanwhile", l->cname);
+	return r;
+}
+
+/* A start that failed: nothing is left running, the state is as before. */
+static void launch_abort(struct launch *l)
+{
+	if (l->pid > 0) {
+		kill(l->pid, SIGKILL);
+		waitpid(l->pid, NULL, 0);
+	}
+	if (l->master >= 0)
+		close(l->master);
+	for (int i = 0; i < 2; i++) {
+		if (l->outp[i] >= 0)
+			close(l->outp[i]);
+		if (l->errp[i] >= 0)
+			close(l->errp[i]);
+	}
+	icc_runtime_cleanup(l->st, l->id, l->runtime);
+	unlink(l->pidfile);
+	cJSON *patch = cJSON_CreateObject();
+	cJSON_AddNullToObject(patch, "pid");
+	cJSON_AddNullToObject(patch, "monitor_pid");
+	cJSON_AddNullToObject(patch, "network");
+	cJSON_AddStringToObject(patch, "status", l->cs.status == ICC_CS_CREATED ? "created" : "exited");
+	struct icc_err e2;
+	icc_state_update(l->st, l->id, patch, &e2);
+	cJSON_Delete(patch);
+}
+
+/* From the prepared tree to a running container: create, record, start. */
+static int launch_start(struct launch *l, int *exit_code, struct icc_err *err)
+{
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	icc_io_block_signals();
+	int r = launch_create(l, exit_code, err);
+	if (r >= 0)
+		r = launch_record_running(l, err);
+	if (r >= 0) {
+		const char *args[] = {"start", l->id, NULL};
+		int rc = icc_runtime_cmd(l->st, l->runtime, args, -1, -1, -1, l->errbuf, sizeof(l->errbuf), err);
+		if (rc != 0)
+			r = launch_runtime_failed(l, exit_code, err);
+	}
+	cJSON_Delete(l->netsum);
+	l->netsum = NULL;
+	if (r < 0)
+		launch_abort(l);
+	return r;
+}
+
+/* state: exited with `code` (or, with --rm, the container removed); then
+ * attached clients learn the code. */
+static void launch_record_end(struct launch *l, int code, struct icc_attach_srv *srv)
+{
+	cJSON *patch = cJSON_CreateObject();
+	char now[64];
+	icc_time_format(icc_now_ns(), now, sizeof(now));
+	cJSON_AddStringToObject(patch, "status", "exited");
+	set_num(patch, "exit_code", code);
+	cJSON_AddStringToObject(patch, "finished", now);
+	/* read before the runtime's delete removes the cgroup */
+	if (icc_cgroup_oom_kills(l->id) > 0)
+		cJSON_AddBoolToObject(patch, "oom_killed", true);
+	cJSON_AddNullToObject(patch, "pid");
+	cJSON_AddNullToObject(patch, "monitor_pid");
+	cJSON_AddNullToObject(patch, "network");
+	cJSON_AddNullToObject(patch, "paused");
+	struct icc_err e2;
+	icc_runtime_cleanup(l->st, l->id, l->runtime);
+	unlink(l->pidfile);
+	/* --rm: remove at once; the end is recorded only if that fails (its
+	 * two fsyncs would be for a file about to be deleted) */
+	bool removed = false;
+	if (l->o->autoremove && icc_store_lock(l->st, &e2) == 0) {
+		int kept; /* its snapshots stay in the store; the CLI says so */
+		if (icc_object_exists(l->st, ICC_CONTAINER, l->id))
+			removed = icc_container_remove(l->st, l->id, true, &kept, &e2) == 0;
+		icc_store_unlock(l->st);
+	}
+	if (!removed)
+		icc_state_update(l->st, l->id, patch, &e2);
+	cJSON_Delete(patch);
+	/* attached clients learn the code once the end is on record */
+	if (srv)
+		icc_attach_finish(srv, code);
+}
+
+/* Serve the running container until it ends: its output to the log and the
+ * caller's fds, icc attach, the #save watcher; its exit code. */
+static int launch_serve(struct launch *l, int cdir, struct icc_attach_srv *srv, int out_fd,
+			int err_fd, int notify_fd)
+{
+	const struct icc_launch_opts *o = l->o;
+	struct icc_jsonlog log;
+	struct icc_err le;
+	bool logging = cdir >= 0 && icc_jsonlog_open(&log, cdir, &le) == 0;
+	if (notify_fd >= 0) {
+		dprintf(notify_fd, "0 ok\n");
+		close(notify_fd);
+	}
+	struct icc_save_target sc = {.st = l->st, .id = l->id};
+	struct icc_session session;
+	bool recording = o->record && o->tty && o->stdin_open; /* also under the monitor of run -it (attach) */
+	if (recording) {
+		struct icc_err se;
+		int dfd = icc_object_dirfd(l->st, ICC_CONTAINER, l->id, &se);
+		icc_session_open(&session, dfd);
+		if (dfd >= 0)
+			close(dfd);
+		sc.session = &session;
+	}
+	struct icc_io io = {
+		.pid = l->pid,
+		.master = l->master,
+		.in_fd = o->tty && o->stdin_open && !o->detach ? 0 : -1,
+		.out_pipe = l->outp[0],
+		.err_pipe = l->errp[0],
+		.out_fd = out_fd,
+		.err_fd = err_fd,
+		.forward_signals = !o->detach,
+		.on_save = icc_save_reply,
+		.on_rollback = icc_rollback_reply,
+		.ctx = &sc,
+		.log = logging ? &log : NULL,
+		.srv = srv,
+		.session = recording ? &session : NULL,
+	};
+	int code = icc_io_run(&io);
+	if (recording)
+		icc_session_close(&session);
+	if (l->networked) {
+		/* the network's teardown takes a while: until the end is recorded,
+		 * `icc ps` already shows the right exit code */
+		cJSON *early = cJSON_CreateObject();
+		set_num(early, "exit_code", code);
+		struct icc_err e1;
+		icc_state_update(l->st, l->id, early, &e1);
+		cJSON_Delete(early);
+	}
+	if (logging)
+		icc_jsonlog_close(&log);
+	return code;
+}
+
 /*
  * The body of a start: everything up to the container's end.  notify_fd >= 0
  * (detached): one line "CODE MESSAGE" is written there once the container
@@ -66,272 +388,25 @@ static int launch(struct icc_store *st, const char *id, const struct icc_launch_
 		  int out_fd, int err_fd, int notify_fd, int *exit_code, struct icc_err *err)
 {
 	*exit_code = 125;
+	struct launch l = {.st = st, .id = id, .o = o, .lfd = -1, .master = -1,
+			   .outp = {-1, -1}, .errp = {-1, -1}};
 	cJSON *meta = NULL;
-	int r = icc_object_meta(st, ICC_CONTAINER, id, &meta, err);
+	int r = launch_load(&l, &meta, err);
+	if (r == 0)
+		r = launch_prepare(&l, meta, err);
+	if (r == 0)
+		r = launch_start(&l, exit_code, err);
 	if (r < 0)
 		return r;
-	const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(meta, "config");
-	const char *rt = icc_json_str(cfg, "Runtime");
-	char runtime[16];
-	snprintf(runtime, sizeof(runtime), "%s", rt && *rt ? rt : ICC_DEFAULT_RUNTIME);
-	const char *name = icc_json_str(meta, "name");
-	char cname[256];
-	snprintf(cname, sizeof(cname), "%s", name ? name : id);
-	struct icc_cstate cs;
-	icc_container_state(meta, &cs);
-	if (cs.status == ICC_CS_RUNNING) {
-		cJSON_Delete(meta);
-		return icc_err_set(err, EBUSY, "container '%s' is already running", cname);
-	}
-	r = icc_runtime_check(runtime, err);
-	if (r < 0) {
-		cJSON_Delete(meta);
-		return r;
-	}
-	/* leftovers of an earlier run that ended badly */
-	icc_runtime_cleanup(st, id, runtime);
-
-	char bundle[4400], merged[4400], pidfile[4400], fspid[4400], sock[128];
-	icc_object_path(st, ICC_CONTAINER, id, "bundle", bundle, sizeof(bundle));
-	icc_object_path(st, ICC_CONTAINER, id, "merged", merged, sizeof(merged));
-	icc_object_path(st, ICC_CONTAINER, id, "runtime.pid", pidfile, sizeof(pidfile));
-	icc_object_path(st, ICC_CONTAINER, id, "icc-fs.pid", fspid, sizeof(fspid));
-	unlink(pidfile);
-	unlink(fspid);
-	cJSON *netsum = NULL;
-	bool networked = false;
-	r = icc_net_setup(st, id, meta, &netsum, err);
-	if (r == 0)
-		r = icc_bundle_write(st, id, meta, o->tty ? 1 : 0, err);
-	if (r == 0) {
-		/* /etc/mtab as Docker has it; made before icc-fs serves the tree */
-		struct icc_err e3;
-		int rfd = icc_object_rootfs_fd(st, ICC_CONTAINER, id, &e3);
-		if (rfd >= 0) {
-			icc_placeholders_prepare(rfd);
-			/* excluded paths are subvolumes (made again if a crash mid-rollback lost one) */
-			const cJSON *ex = cJSON_GetObjectItemCaseSensitive(
-				cJSON_GetObjectItemCaseSensitive(meta, "config"), "Exclude");
-			if (cJSON_IsArray(ex))
-				r = icc_excludes_make(rfd, ex, err);
-			close(rfd);
-		}
-	}
-	if (r == 0)
-		r = icc_fsmount(st, id, meta, merged, fspid, err);
-	cJSON_Delete(meta);
-	if (r < 0) {
-		cJSON_Delete(netsum);
-		/* the network, when the bundle or the mount failed after it */
-		icc_runtime_cleanup(st, id, runtime);
-		return r;
-	}
-
-	prctl(PR_SET_CHILD_SUBREAPER, 1);
-	icc_io_block_signals();
-	int lfd = -1, master = -1, outp[2] = {-1, -1}, errp[2] = {-1, -1};
-	char errbuf[4096] = "";
-	if (o->tty) {
-		mkdir("/run/icc", 0700);
-		snprintf(sock, sizeof(sock), "/run/icc/%.12s-%d.sock", id, (int)getpid());
-		lfd = r = icc_console_listen(sock, err);
-	} else if (pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
-		r = icc_err_sys(err, errno, "cannot create pipes");
-	}
-	int rc = 0;
-	if (r >= 0) {
-		const char *args[] = {"create", "--bundle", bundle, "--pid-file", pidfile,
-				      o->tty ? "--console-socket" : id, o->tty ? sock : NULL,
-				      o->tty ? id : NULL, NULL};
-		int in = o->stdin_open && !o->tty && !o->detach ? 0 : -1;
-		rc = o->tty ? icc_runtime_cmd(st, runtime, args, -1, -1, -1, errbuf, sizeof(errbuf), err)
-			    : icc_runtime_cmd(st, runtime, args, in, outp[1], errp[1], NULL, 0, err);
-		if (!o->tty) {
-			close(outp[1]);
-			close(errp[1]);
-			outp[1] = errp[1] = -1;
-		}
-		if (rc < 0) {
-			r = rc;
-		} else if (rc != 0) {
-			if (!o->tty)
-				drain(errp[0], errbuf, sizeof(errbuf));
-			char m[1024];
-			icc_runtime_errmsg(errbuf, m, sizeof(m));
-			*exit_code = icc_runtime_exit_code(m);
-			r = icc_err_set(err, EIO, "cannot start container '%s': %s", cname, m);
-		}
-	}
-	pid_t pid = 0;
-	if (r >= 0) {
-		pid = read_pidfile(pidfile);
-		if (pid <= 0)
-			r = icc_err_set(err, EIO, "cannot start container '%s': the runtime wrote no pid", cname);
-	}
-	if (r >= 0 && o->tty) {
-		master = icc_console_recv(lfd, 10000, err);
-		if (master < 0)
-			r = master;
-	}
-	if (lfd >= 0) {
-		close(lfd);
-		unlink(sock);
-	}
-	if (r >= 0) {
-		cJSON *patch = cJSON_CreateObject();
-		char now[64];
-		icc_time_format(icc_now_ns(), now, sizeof(now));
-		cJSON_AddStringToObject(patch, "status", "running");
-		set_num(patch, "pid", pid);
-		set_num(patch, "pid_start", (double)icc_proc_starttime(pid));
-		pid_t fp = read_pidfile(fspid);
-		set_num(patch, "fs_pid", fp);
-		set_num(patch, "fs_pid_start", (double)icc_proc_starttime(fp));
-		set_num(patch, "monitor_pid", getpid());
-		cJSON_AddStringToObject(patch, "started", now);
-		cJSON_AddStringToObject(patch, "runtime", runtime);
-		cJSON_AddNullToObject(patch, "exit_code");
-		cJSON_AddNullToObject(patch, "finished");
-		/* this run's own facts: a restart counts, a start anew clears */
-		cJSON_AddNullToObject(patch, "oom_killed");
-		cJSON_AddNullToObject(patch, "restarting");
-		cJSON_AddNullToObject(patch, "manually_stopped");
-		set_num(patch, "restart_count", o->restarts);
-		cJSON_AddNullToObject(patch, "paused");
-		cJSON_AddBoolToObject(patch, "tty", o->tty);
-		networked = netsum != NULL;
-		if (netsum)
-			cJSON_AddItemToObject(patch, "network", netsum);
-		else
-			cJSON_AddNullToObject(patch, "network");
-		netsum = NULL;
-		r = icc_state_update(st, id, patch, err);
-		cJSON_Delete(patch);
-		if (r == -ENOENT)
-			icc_err_set(err, ENOENT, "container '%s' was removed meanwhile", cname);
-	}
-	if (r >= 0) {
-		const char *args[] = {"start", id, NULL};
-		rc = icc_runtime_cmd(st, runtime, args, -1, -1, -1, errbuf, sizeof(errbuf), err);
-		if (rc != 0) {
-			char m[1024];
-			icc_runtime_errmsg(errbuf, m, sizeof(m));
-			*exit_code = icc_runtime_exit_code(m);
-			r = icc_err_set(err, EIO, "cannot start container '%s': %s", cname, m);
-		}
-	}
-	cJSON_Delete(netsum);
-	if (r < 0) {
-		if (pid > 0) {
-			kill(pid, SIGKILL);
-			waitpid(pid, NULL, 0);
-		}
-		if (master >= 0)
-			close(master);
-		for (int i = 0; i < 2; i++) {
-			if (outp[i] >= 0)
-				close(outp[i]);
-			if (errp[i] >= 0)
-				close(errp[i]);
-		}
-		icc_runtime_cleanup(st, id, runtime);
-		unlink(pidfile);
-		cJSON *patch = cJSON_CreateObject();
-		cJSON_AddNullToObject(patch, "pid");
-		cJSON_AddNullToObject(patch, "monitor_pid");
-		cJSON_AddNullToObject(patch, "network");
-		cJSON_AddStringToObject(patch, "status", cs.status == ICC_CS_CREATED ? "created" : "exited");
-		struct icc_err e2;
-		icc_state_update(st, id, patch, &e2);
-		cJSON_Delete(patch);
-		return r;
-	}
 	/* every container's output is kept for icc logs, foreground ones too; and
 	 * whoever waits for it serves icc attach (the socket exists before "ok") */
-	struct icc_jsonlog log;
 	struct icc_err le;
 	struct icc_attach_srv srv = {.lfd = -1};
 	int cdir = icc_object_dirfd(st, ICC_CONTAINER, id, &le);
-	bool logging = cdir >= 0 && icc_jsonlog_open(&log, cdir, &le) == 0;
 	bool serving = cdir >= 0 && icc_attach_listen(&srv, cdir, o->tty, o->tty && o->stdin_open, &le) == 0;
-	if (notify_fd >= 0) {
-		dprintf(notify_fd, "0 ok\n");
-		close(notify_fd);
-	}
-	struct icc_save_target sc = {.st = st, .id = id};
-	struct icc_session session;
-	bool recording = o->record && o->tty && o->stdin_open; /* also under the monitor of run -it (attach) */
-	if (recording) {
-		struct icc_err se;
-		int dfd = icc_object_dirfd(st, ICC_CONTAINER, id, &se);
-		icc_session_open(&session, dfd);
-		if (dfd >= 0)
-			close(dfd);
-		sc.session = &session;
-	}
-	struct icc_io io = {
-		.pid = pid,
-		.master = master,
-		.in_fd = o->tty && o->stdin_open && !o->detach ? 0 : -1,
-		.out_pipe = outp[0],
-		.err_pipe = errp[0],
-		.out_fd = out_fd,
-		.err_fd = err_fd,
-		.forward_signals = !o->detach,
-		.on_save = icc_save_reply,
-		.on_rollback = icc_rollback_reply,
-		.ctx = &sc,
-		.log = logging ? &log : NULL,
-		.srv = serving ? &srv : NULL,
-		.session = recording ? &session : NULL,
-	};
-	int code = icc_io_run(&io);
-	if (recording)
-		icc_session_close(&session);
+	int code = launch_serve(&l, cdir, serving ? &srv : NULL, out_fd, err_fd, notify_fd);
 	*exit_code = code;
-	if (networked) {
-		/* the network's teardown takes a while: until the end is recorded,
-		 * `icc ps` already shows the right exit code */
-		cJSON *early = cJSON_CreateObject();
-		set_num(early, "exit_code", code);
-		struct icc_err e1;
-		icc_state_update(st, id, early, &e1);
-		cJSON_Delete(early);
-	}
-	if (logging)
-		icc_jsonlog_close(&log);
-
-	cJSON *patch = cJSON_CreateObject();
-	char now[64];
-	icc_time_format(icc_now_ns(), now, sizeof(now));
-	cJSON_AddStringToObject(patch, "status", "exited");
-	set_num(patch, "exit_code", code);
-	cJSON_AddStringToObject(patch, "finished", now);
-	/* read before the runtime's delete removes the cgroup */
-	if (icc_cgroup_oom_kills(id) > 0)
-		cJSON_AddBoolToObject(patch, "oom_killed", true);
-	cJSON_AddNullToObject(patch, "pid");
-	cJSON_AddNullToObject(patch, "monitor_pid");
-	cJSON_AddNullToObject(patch, "network");
-	cJSON_AddNullToObject(patch, "paused");
-	struct icc_err e2;
-	icc_runtime_cleanup(st, id, runtime);
-	unlink(pidfile);
-	/* --rm: remove at once; the end is recorded only if that fails (its
-	 * two fsyncs would be for a file about to be deleted) */
-	bool removed = false;
-	if (o->autoremove && icc_store_lock(st, &e2) == 0) {
-		int kept; /* its snapshots stay in the store; the CLI says so */
-		if (icc_object_exists(st, ICC_CONTAINER, id))
-			removed = icc_container_remove(st, id, true, &kept, &e2) == 0;
-		icc_store_unlock(st);
-	}
-	if (!removed)
-		icc_state_update(st, id, patch, &e2);
-	cJSON_Delete(patch);
-	/* attached clients learn the code once the end is on record */
-	if (serving)
-		icc_attach_finish(&srv, code);
+	launch_record_end(&l, code, serving ? &srv : NULL);
 	if (cdir >= 0)
 		close(cdir);
 	return 0;

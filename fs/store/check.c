@@ -47,16 +47,23 @@ static bool has_entry(int dirfd, const char *name, mode_t type)
 	return fstatat(dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0 && (sb.st_mode & S_IFMT) == type;
 }
 
+/* A directory of the store to walk (NULL: none to check); flags: O_NOFOLLOW or 0. */
+static DIR *dir_open(int parent, const char *name, int flags)
+{
+	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | flags);
+	if (fd < 0)
+		return NULL;
+	DIR *d = fdopendir(fd);
+	if (!d)
+		close(fd);
+	return d;
+}
+
 static void check_tmp(struct ctx *c)
 {
-	int fd = openat(c->st->root_fd, "tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+	DIR *d = dir_open(c->st->root_fd, "tmp", 0);
+	if (!d)
 		return;
-	DIR *d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return;
-	}
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.')
@@ -121,14 +128,9 @@ static void check_snapshot_meta(struct ctx *c, const char *what, const char *nam
 /* The entries of one snapshot directory; `what` names its owner in reports. */
 static void check_snapdir(struct ctx *c, const char *what, int parent, const char *name)
 {
-	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
+	DIR *d = dir_open(parent, name, O_NOFOLLOW);
+	if (!d)
 		return;
-	DIR *d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return;
-	}
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") || !strcmp(de->d_name, ".lock") ||
@@ -163,14 +165,9 @@ static void check_snapdir(struct ctx *c, const char *what, int parent, const cha
 /* snapshots/<id>: what is kept of removed containers */
 static void check_kept(struct ctx *c)
 {
-	int fd = openat(c->st->root_fd, "snapshots", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+	DIR *d = dir_open(c->st->root_fd, "snapshots", 0);
+	if (!d)
 		return;
-	DIR *d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return;
-	}
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
@@ -220,14 +217,9 @@ static void check_rollback_left(struct ctx *c, int cfd, const char *id)
 
 static void check_objects(struct ctx *c, enum icc_kind kind)
 {
-	int fd = openat(c->st->root_fd, icc_kind_dir(kind), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+	DIR *d = dir_open(c->st->root_fd, icc_kind_dir(kind), 0);
+	if (!d)
 		return;
-	DIR *d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return;
-	}
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))

@@ -47,6 +47,22 @@ int icc_ctl_restart(struct icc_store *st, const char *ref, int secs, struct icc_
  * pause/resume: the cgroup freezer); state "paused" records it. */
 int icc_ctl_pause(struct icc_store *st, const char *ref, bool pause, struct icc_err *err);
 
+/* icc rm: refuse a running container unless ICC_RM_FORCE (then SIGKILL it
+ * and wait for its monitor's teardown); ICC_RM_SNAPSHOTS drops the
+ * snapshots that would be kept. */
+#define ICC_RM_FORCE 1u
+#define ICC_RM_SNAPSHOTS 2u
+
+/*
+ * Remove a container as `icc rm` does: cancel a restart waiting out its
+ * back-off, kill it (with ICC_RM_FORCE), clean up its runtime state and
+ * remove it.  The container's name in `cname` (also on failure, once
+ * resolved) and the count of snapshots kept for it in *kept.  A running
+ * container without ICC_RM_FORCE is -EBUSY.
+ */
+int icc_ctl_remove(struct icc_store *st, const char *ref, unsigned flags, char *cname,
+		   size_t cname_size, int *kept, struct icc_err *err);
+
 /* Give a container another name: valid ([a-zA-Z0-9][a-zA-Z0-9_.-]+) and unused. */
 int icc_ctl_rename(struct icc_store *st, const char *ref, const char *name, struct icc_err *err);
 
