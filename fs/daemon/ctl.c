@@ -382,7 +382,20 @@ void ctl_read(fuse_req_t req, struct ino *i, size_t size, off_t off,
 	size_t n = vf->len - (size_t)off;
 	if (n > size)
 		n = size;
-	fuse_reply_buf(req, vf->data + off, n);
+	/*
+	 * Reply from a copy of our own: the reader can close the file as soon as
+	 * the kernel has taken the reply, so RELEASE (another thread) may free vf
+	 * before writev returns here, and whatever still looks at the iovec after
+	 * the call (ASan's writev check does) would read freed memory.
+	 */
+	char *copy = malloc(n);
+	if (!copy) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	memcpy(copy, vf->data + off, n);
+	fuse_reply_buf(req, copy, n);
+	free(copy);
 }
 
 void ctl_release(fuse_req_t req, struct ino *i, struct fuse_file_info *fi)
