@@ -298,7 +298,7 @@ char *icc_recipe_dockerfile(const struct icc_recipe *r, const char *const *ignor
 				snprintf(wd, sizeof(wd), "%s", cwd);
 			}
 			if (!cJSON_IsNumber(status))
-				add(&t, "# (a shell builtin: its status was not observed)\n");
+				add(&t, "# (its exit status was not observed: a shell builtin, or icc ran in a nested pid namespace)\n");
 			add(&t, "RUN %s\n", cmd);
 			runs++;
 		}

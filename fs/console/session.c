@@ -36,9 +36,31 @@ bool icc_session_command(const char *screen, char *out, size_t size)
 	return true;
 }
 
+/* In a nested pid namespace?  (NSpid lists one pid per level.)  The kernel
+ * delivers process events only to listeners in the initial one, and reports
+ * its pids, not ours. */
+static bool pid_ns_nested(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[256];
+	bool nested = false;
+	while (f && fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "NSpid:", 6))
+			continue;
+		unsigned a, b;
+		nested = sscanf(line + 6, "%u %u", &a, &b) == 2;
+		break;
+	}
+	if (f)
+		fclose(f);
+	return nested;
+}
+
 /* Listen to the kernel's process events (exits, with their parents); -1 when not allowed. */
 static int connector_open(void)
 {
+	if (pid_ns_nested())
+		return -1;
 	int fd = socket(PF_NETLINK, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_CONNECTOR);
 	if (fd < 0)
 		return -1;
