@@ -5,6 +5,7 @@
 #include <linux/connector.h>
 #include <linux/netlink.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -36,24 +37,14 @@ bool icc_session_command(const char *screen, char *out, size_t size)
 	return true;
 }
 
-/* In a nested pid namespace?  (NSpid lists one pid per level.)  The kernel
- * delivers process events only to listeners in the initial one, and reports
- * its pids, not ours. */
+/* In a nested pid namespace?  The kernel delivers process events only to
+ * listeners in the initial one (and with its pids, not ours).  The initial
+ * pid namespace has a fixed inode number (PROC_PID_INIT_INO); NSpid in
+ * /proc/self/status cannot tell, as it counts from /proc's own namespace. */
 static bool pid_ns_nested(void)
 {
-	FILE *f = fopen("/proc/self/status", "re");
-	char line[256];
-	bool nested = false;
-	while (f && fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "NSpid:", 6))
-			continue;
-		unsigned a, b;
-		nested = sscanf(line + 6, "%u %u", &a, &b) == 2;
-		break;
-	}
-	if (f)
-		fclose(f);
-	return nested;
+	struct stat sb;
+	return stat("/proc/self/ns/pid", &sb) == 0 && sb.st_ino != 0xEFFFFFFCu;
 }
 
 /* Listen to the kernel's process events (exits, with their parents); -1 when not allowed. */

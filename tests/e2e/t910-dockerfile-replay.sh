@@ -8,8 +8,9 @@
 command -v tmux >/dev/null || skip_all "tmux not installed"
 [ -x /usr/lib/podman/netavark ] || [ -x /usr/libexec/podman/netavark ] ||
 	skip_all "netavark is not installed (apt-get install netavark aardvark-dns)"
-# exit statuses come from the kernel's process events, delivered only in the initial pid namespace
-[ "$(awk '/^NSpid:/ {print NF - 1}' /proc/self/status)" = 1 ] ||
+# exit statuses come from the kernel's process events, delivered only in the initial pid
+# namespace (its /proc/self/ns/pid inode is the kernel's fixed PROC_PID_INIT_INO)
+[ "$(stat -L -c %i /proc/self/ns/pid)" = 4026531836 ] ||
 	skip_all "in a nested pid namespace: the kernel sends no process events (exit statuses) here"
 tree=$(sh "$TESTS_DIR/debian-tree.sh") || skip_all "no Debian tree (debootstrap failed or is missing)"
 setup_store 4G
