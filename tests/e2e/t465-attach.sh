@@ -8,6 +8,15 @@ TMUX_SOCK="$T/tmux.sock"
 at_exit "tmux -S '$TMUX_SOCK' kill-server"
 keys() { tmux -S "$TMUX_SOCK" send-keys -t "$1" "${@:2}"; sleep 0.7; }
 screen() { tmux -S "$TMUX_SOCK" capture-pane -t "$1" -p >"$2"; cat "$2"; }
+# wait_screen PANE FILE PATTERN: the pane shows PATTERN within 10 s (a loaded machine is slow)
+wait_screen() {
+	local i
+	for i in $(seq 50); do
+		tmux -S "$TMUX_SOCK" capture-pane -t "$1" -p >"$2" && grep -q -- "$3" "$2" && return 0
+		sleep 0.2
+	done
+	cat "$2"; return 1
+}
 # a shell in tmux where icc runs, so what icc leaves behind shows on its screen
 term() {
 	tmux -S "$TMUX_SOCK" new-session -d -s "$1" -x 100 -y 30 \
@@ -20,7 +29,7 @@ test_expect_success 'run -it, Ctrl-P Ctrl-Q: back at the host shell, the contain
 	keys a "icc run -it --name a1 busybox sh; echo RC=\$?" Enter && sleep 1 &&
 	keys a "echo one-\$((40+2))" Enter &&
 	keys a C-p && keys a C-q &&
-	screen a s1 && grep -q "one-42" s1 && grep -q "RC=0" s1 &&
+	wait_screen a s1 "one-42" && wait_screen a s1 "RC=0" &&
 	running a1 &&
 	icc ps --format "{{.Names}} {{.Status}}" | grep -q "^a1 Up"
 '
@@ -29,14 +38,14 @@ test_expect_success 'icc attach: type a command, see its output; #save works thr
 	keys a "clear; icc attach a1; echo RC=\$?" Enter && sleep 1 &&
 	keys a "echo two-\$((20+3))" Enter &&
 	keys a "#save through-attach" Enter && sleep 1 &&
-	screen a s2 && grep -q "two-23" s2 &&
+	wait_screen a s2 "two-23" &&
 	grep -q "\[icc\] saved snapshot through-attach (id [0-9a-f]\{12\})" s2 &&
 	icc snapshots -q a1 | grep -qx through-attach
 '
 
 test_expect_success 'exit in the attached shell: attach returns its exit code, the container ended' '
 	keys a "exit 5" Enter && sleep 1.5 &&
-	screen a s3 && grep -q "RC=5" s3 &&
+	wait_screen a s3 "RC=5" &&
 	test "$(icc inspect -f "{{.State.Status}} {{.State.ExitCode}}" a1)" = "exited 5"
 '
 
@@ -44,19 +53,19 @@ test_expect_success 'start -ai detaches with Ctrl-P Ctrl-Q too; a second attach 
 	keys a "clear; icc start -ai a1; echo RC=\$?" Enter && sleep 1.5 &&
 	keys a "echo three-\$((1+2))" Enter &&
 	keys a C-p && keys a C-q &&
-	screen a s4 && grep -q "three-3" s4 && grep -q "RC=0" s4 && running a1 &&
+	wait_screen a s4 "three-3" && wait_screen a s4 "RC=0" && running a1 &&
 	keys a "clear; icc attach --detach-keys ctrl-x,x a1; echo RC=\$?" Enter && sleep 1 &&
 	keys a "echo four-\$((2+2))" Enter &&
 	keys a C-p && keys a C-q && screen a s5a && ! grep -q "RC=" s5a &&
 	keys a C-u && keys a C-x && keys a x &&
-	screen a s5 && grep -q "four-4" s5 && grep -q "RC=0" s5 && running a1
+	wait_screen a s5 "four-4" && wait_screen a s5 "RC=0" && running a1
 '
 
 test_expect_success 'the first detach key then another is typed on, not a detach' '
 	keys a "clear; icc attach --detach-keys a,b a1; echo RC=\$?" Enter && sleep 1 &&
 	keys a "echo zazqa" Enter &&
-	screen a s6 && grep -q "^zazqa" s6 && running a1 && ! grep -q "RC=" s6 &&
-	keys a "exit 0" Enter && sleep 1.5 && screen a s7 && grep -q "RC=0" s7 &&
+	wait_screen a s6 "^zazqa" && running a1 && ! grep -q "RC=" s6 &&
+	keys a "exit 0" Enter && sleep 1.5 && wait_screen a s7 "RC=0" &&
 	test "$(icc inspect -f "{{.State.Status}}" a1)" = exited
 '
 
@@ -65,7 +74,7 @@ test_expect_success 'run -dit: attach to a detached terminal; --rm removes it af
 	keys a "clear; icc attach d1; echo RC=\$?" Enter && sleep 1 &&
 	keys a "echo six-\$((3*2))" Enter &&
 	keys a "exit 3" Enter && sleep 2 &&
-	screen a s8 && grep -q "six-6" s8 && grep -q "RC=3" s8 &&
+	wait_screen a s8 "six-6" && wait_screen a s8 "RC=3" &&
 	test_must_fail icc inspect d1 >/dev/null 2>&1
 '
 
