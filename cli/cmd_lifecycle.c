@@ -16,6 +16,45 @@ static int no_options(int argc, char **argv, const char *cmd)
 	return 0;
 }
 
+/* Run `one` on each container named after the options, in one store; 1 if any failed. */
+static int each_container(int argc, char **argv,
+			  int (*one)(struct icc_store *st, const char *ref, void *ctx, struct icc_err *err), void *ctx)
+{
+	struct icc_store st;
+	if (cli_open_store(&st))
+		return 1;
+	int status = 0;
+	for (int i = optind; i < argc; i++) {
+		struct icc_err err;
+		if (one(&st, argv[i], ctx, &err) < 0) {
+			cli_fail(&err);
+			status = 1;
+		}
+	}
+	icc_store_close(&st);
+	return status;
+}
+
+static int restart_one(struct icc_store *st, const char *ref, void *ctx, struct icc_err *err)
+{
+	fflush(stdout);
+	int r = icc_ctl_restart(st, ref, *(int *)ctx, err);
+	if (r == 0)
+		puts(ref);
+	return r;
+}
+
+static int wait_one(struct icc_store *st, const char *ref, void *ctx, struct icc_err *err)
+{
+	int code;
+	int r = icc_ctl_wait(st, ref, &code, err);
+	if (r == 0) {
+		printf("%d\n", code);
+		fflush(stdout);
+	}
+	return r;
+}
+
 int cmd_restart(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -32,22 +71,7 @@ int cmd_restart(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return cli_usage_code("restart", EXIT_RUN_FAILED);
-	struct icc_store st;
-	if (cli_open_store(&st))
-		return 1;
-	int status = 0;
-	for (int i = optind; i < argc; i++) {
-		struct icc_err err;
-		fflush(stdout);
-		if (icc_ctl_restart(&st, argv[i], secs, &err) < 0) {
-			cli_fail(&err);
-			status = 1;
-			continue;
-		}
-		puts(argv[i]);
-	}
-	icc_store_close(&st);
-	return status;
+	return each_container(argc, argv, restart_one, &secs);
 }
 
 int cmd_wait(int argc, char **argv)
@@ -56,23 +80,7 @@ int cmd_wait(int argc, char **argv)
 		return EXIT_RUN_FAILED;
 	if (optind >= argc)
 		return cli_usage_code("wait", EXIT_RUN_FAILED);
-	struct icc_store st;
-	if (cli_open_store(&st))
-		return 1;
-	int status = 0;
-	for (int i = optind; i < argc; i++) {
-		struct icc_err err;
-		int code;
-		if (icc_ctl_wait(&st, argv[i], &code, &err) < 0) {
-			cli_fail(&err);
-			status = 1;
-			continue;
-		}
-		printf("%d\n", code);
-		fflush(stdout);
-	}
-	icc_store_close(&st);
-	return status;
+	return each_container(argc, argv, wait_one, NULL);
 }
 
 int cmd_top(int argc, char **argv)
