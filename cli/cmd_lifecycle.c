@@ -128,27 +128,21 @@ int cmd_rename(int argc, char **argv)
 	return r < 0 ? cli_fail(&err) : 0;
 }
 
+static int pause_one(struct icc_store *st, const char *ref, void *ctx, struct icc_err *err)
+{
+	int r = icc_ctl_pause(st, ref, *(bool *)ctx, err);
+	if (r == 0)
+		puts(ref);
+	return r;
+}
+
 static int pause_cmd(int argc, char **argv, const char *cmd, bool pause)
 {
 	if (no_options(argc, argv, cmd))
 		return EXIT_RUN_FAILED;
 	if (optind >= argc)
 		return cli_usage_code(cmd, EXIT_RUN_FAILED);
-	struct icc_store st;
-	if (cli_open_store(&st))
-		return 1;
-	int status = 0;
-	for (int i = optind; i < argc; i++) {
-		struct icc_err err;
-		if (icc_ctl_pause(&st, argv[i], pause, &err) < 0) {
-			cli_fail(&err);
-			status = 1;
-			continue;
-		}
-		puts(argv[i]);
-	}
-	icc_store_close(&st);
-	return status;
+	return each_container(argc, argv, pause_one, &pause);
 }
 
 int cmd_pause(int argc, char **argv)
