@@ -62,7 +62,7 @@ pkgs-present:
 	@pkg-config --exists $(PKGS) 2>/dev/null || { \
 	  echo "icc: build packages missing (pkg-config $(PKGS)); run 'make deps' as root" >&2; exit 1; }
 
-$(BUILD)/%.o: %.c $(wildcard include/icc/*.h fs/daemon/*.h cli/*.h) | pkgs-present
+$(BUILD)/%.o: %.c $(wildcard include/icc/*/*.h fs/daemon/*.h cli/*.h) | pkgs-present
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS) -c -o $@ $<

@@ -7,10 +7,10 @@
 
 #include <cjson/cJSON.h>
 
-#include "icc/err.h"
-#include "icc/store.h"
-#include "icc/template.h"
-#include "icc/util.h"
+#include "icc/base/err.h"
+#include "icc/store/store.h"
+#include "icc/base/template.h"
+#include "icc/base/util.h"
 
 /* Exit codes, as Docker's CLI uses them. */
 #define EXIT_USAGE 125 /* usage errors and unknown commands: 125, as Docker and Podman */
@@ -67,7 +67,7 @@ void cli_print_json(const cJSON *v, bool pretty);
 /*
  * --format (cli/format.c): "" or "table" is the command's own table
  * (CLI_FMT_TABLE, printed by the command); "json" one object per line; any
- * other text is a Go template (include/icc/template.h) run per object, and
+ * other text is a Go template (include/icc/base/template.h) run per object, and
  * "table TEMPLATE" adds a title row and aligns the tab-separated columns.
  * Output is kept until cli_fmt_flush, so a failing template prints nothing
  * but its one error line.
@@ -109,7 +109,7 @@ bool cli_filter_match(const struct cli_filters *f, const char *key,
 void cli_filters_free(struct cli_filters *f);
 
 /* Progress lines on a terminal (cli/progress.c); the library reports through a meter. */
-#include "icc/progress.h"
+#include "icc/base/progress.h"
 struct cli_progress {
 	struct icc_meter m;
 	struct icc_relay relay;

@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "cli.h"
-#include "icc/attach.h"
-#include "icc/object.h"
+#include "icc/console/attach.h"
+#include "icc/store/object.h"
 
 int cmd_attach(int argc, char **argv)
 {

@@ -7,9 +7,9 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "icc/build.h"
-#include "icc/object.h"
-#include "icc/ref.h"
+#include "icc/build/build.h"
+#include "icc/store/object.h"
+#include "icc/store/ref.h"
 
 #define BUILD_SYNOPSIS "[-t NAME[:TAG]]... [-f DOCKERFILE] [--build-arg K=V]... [--no-cache] " \
 	"[--target STAGE] [--network NET] [-q] [--progress plain|auto] CONTEXT"

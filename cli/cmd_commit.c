@@ -4,9 +4,9 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "icc/image.h"
-#include "icc/object.h"
-#include "icc/session.h"
+#include "icc/image/image.h"
+#include "icc/store/object.h"
+#include "icc/console/session.h"
 
 #define COMMIT_SYNOPSIS "[-m MSG] [-a AUTHOR] [-c CHANGE]... CONTAINER [IMAGE[:TAG]]"
 

@@ -10,11 +10,11 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "icc/attach.h"
-#include "icc/container_ctl.h"
-#include "icc/object.h"
-#include "icc/runtime.h"
-#include "icc/snapkeep.h"
+#include "icc/console/attach.h"
+#include "icc/container/container_ctl.h"
+#include "icc/store/object.h"
+#include "icc/runtime/runtime.h"
+#include "icc/snap/snapkeep.h"
 
 /* Resolve and read a container; prints the error. */
 static int load(struct icc_store *st, const char *ref, char id[ICC_ID_LEN + 1], cJSON **meta)

@@ -4,8 +4,8 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "icc/cp.h"
-#include "icc/object.h"
+#include "icc/container/cp.h"
+#include "icc/store/object.h"
 
 /*
  * CONTAINER:PATH, as docker cp tells it from a host path: a colon before any

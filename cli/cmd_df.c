@@ -15,11 +15,11 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "icc/object.h"
-#include "icc/objsize.h"
-#include "icc/ref.h"
-#include "icc/runtime.h"
-#include "icc/snapref.h"
+#include "icc/store/object.h"
+#include "icc/store/objsize.h"
+#include "icc/store/ref.h"
+#include "icc/runtime/runtime.h"
+#include "icc/snap/snapref.h"
 
 #define DF_SYNOPSIS "[-v] [--format FORMAT]"
 

@@ -5,9 +5,9 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "icc/diff.h"
-#include "icc/object.h"
-#include "icc/snapref.h"
+#include "icc/image/diff.h"
+#include "icc/store/object.h"
+#include "icc/snap/snapref.h"
 
 /* Open the tree a user names: CONTAINER/SNAP, a container, or an image. */
 static int open_tree(struct icc_store *st, const char *ref, char image_of[ICC_ID_LEN + 1],

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "icc/session.h"
+#include "icc/console/session.h"
 
 #define DOCKERFILE_SYNOPSIS "[--ignore PATH]... IMAGE|CONTAINER|CONTAINER/SNAP"
 

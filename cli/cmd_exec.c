@@ -10,9 +10,9 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "icc/cleanup.h"
-#include "icc/object.h"
-#include "icc/runtime.h"
+#include "icc/base/cleanup.h"
+#include "icc/store/object.h"
+#include "icc/runtime/runtime.h"
 
 /*
  * Is `cmd` an executable file in the container?  Looked up inside the

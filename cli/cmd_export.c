@@ -9,10 +9,10 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "icc/object.h"
-#include "icc/oci.h"
-#include "icc/snapref.h"
-#include "icc/tmpsnap.h"
+#include "icc/store/object.h"
+#include "icc/oci/oci.h"
+#include "icc/snap/snapref.h"
+#include "icc/snap/tmpsnap.h"
 
 #define EXPORT_SYNOPSIS "[-q] [-o FILE] CONTAINER|IMAGE|SNAP"
 

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "icc/object.h"
+#include "icc/store/object.h"
 
 #define MAX_DEPTH 4096
 

@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "cli.h"
-#include "icc/object.h"
-#include "icc/ref.h"
+#include "icc/store/object.h"
+#include "icc/store/ref.h"
 
 struct row {
 	char id[ICC_ID_LEN + 1];

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "icc/image.h"
+#include "icc/image/image.h"
 
 struct build_args {
 	const char *message;

@@ -4,11 +4,11 @@
 #include <string.h>
 
 #include "cli.h"
-#include "icc/network.h"
-#include "icc/object.h"
-#include "icc/runtime.h"
-#include "icc/ref.h"
-#include "icc/snapref.h"
+#include "icc/network/network.h"
+#include "icc/store/object.h"
+#include "icc/runtime/runtime.h"
+#include "icc/store/ref.h"
+#include "icc/snap/snapref.h"
 #include "inspect_doc.h"
 
 int cmd_inspect(int argc, char **argv)

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "icc/container_ctl.h"
+#include "icc/container/container_ctl.h"
 
 /* Options that none of these commands has: every getopt error is a usage line. */
 static int no_options(int argc, char **argv, const char *cmd)

@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
-#include "icc/oci.h"
+#include "icc/oci/oci.h"
 
 #define LOAD_SYNOPSIS "[-q] [-i FILE|DIR|-] [NAME[:TAG]]"
 

@@ -10,9 +10,9 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "icc/jsonlog.h"
-#include "icc/object.h"
-#include "icc/runtime.h"
+#include "icc/container/jsonlog.h"
+#include "icc/store/object.h"
+#include "icc/runtime/runtime.h"
 
 struct filter {
 	int64_t since, until; /* ns, 0: none */

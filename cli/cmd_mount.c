@@ -9,10 +9,10 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "icc/container.h"
-#include "icc/fsmount.h"
-#include "icc/object.h"
-#include "icc/subvol.h"
+#include "icc/container/container.h"
+#include "icc/store/fsmount.h"
+#include "icc/store/object.h"
+#include "icc/store/subvol.h"
 #include <fcntl.h>
 
 /* Run icc-fs; it returns once the mount is live (or failed, saying why). */

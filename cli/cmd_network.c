@@ -4,9 +4,9 @@
 #include <string.h>
 
 #include "cli.h"
-#include "icc/network.h"
-#include "icc/object.h"
-#include "icc/runtime.h"
+#include "icc/network/network.h"
+#include "icc/store/object.h"
+#include "icc/runtime/runtime.h"
 
 #define CREATE_SYNOPSIS "[--subnet CIDR] [--gateway IP] [--interface-name BRIDGE] [--internal] [--disable-dns] NAME"
 

@@ -3,8 +3,8 @@
 #include <string.h>
 
 #include "cli.h"
-#include "icc/object.h"
-#include "icc/runtime.h"
+#include "icc/store/object.h"
+#include "icc/runtime/runtime.h"
 
 int cmd_port(int argc, char **argv)
 {

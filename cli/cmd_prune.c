@@ -13,12 +13,12 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "icc/object.h"
-#include "icc/objsize.h"
-#include "icc/ref.h"
-#include "icc/runtime.h"
-#include "icc/snapkeep.h"
-#include "icc/snapref.h"
+#include "icc/store/object.h"
+#include "icc/store/objsize.h"
+#include "icc/store/ref.h"
+#include "icc/runtime/runtime.h"
+#include "icc/snap/snapkeep.h"
+#include "icc/snap/snapref.h"
 
 #define PRUNE_SYNOPSIS "[-a] [-f] [--snapshots]"
 #define SNAP_PRUNE_SYNOPSIS "[-n] [--keep N] [--older-than DUR] CONTAINER"

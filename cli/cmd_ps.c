@@ -6,10 +6,10 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "icc/network.h"
-#include "icc/object.h"
-#include "icc/objsize.h"
-#include "icc/runtime.h"
+#include "icc/network/network.h"
+#include "icc/store/object.h"
+#include "icc/store/objsize.h"
+#include "icc/runtime/runtime.h"
 
 #define PS_SYNOPSIS ""
 

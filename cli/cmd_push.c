@@ -8,9 +8,9 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "icc/oci.h"
-#include "icc/proc.h"
-#include "icc/subvol.h"
+#include "icc/oci/oci.h"
+#include "icc/base/proc.h"
+#include "icc/store/subvol.h"
 
 #define PUSH_SYNOPSIS "[--tls-verify=false] [--compress gzip|zstd|none] IMAGE REF"
 #define PULL_SYNOPSIS "[--tls-verify=false] REF [NAME[:TAG]]"

@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "cli.h"
-#include "icc/object.h"
-#include "icc/ref.h"
+#include "icc/store/object.h"
+#include "icc/store/ref.h"
 
 /* Who depends on image `id`?  Fills `who` and returns 1 (child image) or
  * 2 (container) or 3 (running container), 0 when nothing does. */

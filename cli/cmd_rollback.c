@@ -4,10 +4,10 @@
 #include <string.h>
 
 #include "cli.h"
-#include "icc/object.h"
-#include "icc/rollback.h"
-#include "icc/runtime.h"
-#include "icc/snapref.h"
+#include "icc/store/object.h"
+#include "icc/container/rollback.h"
+#include "icc/runtime/runtime.h"
+#include "icc/snap/snapref.h"
 
 /* SNAP: a name of this container's snapshots, CONTAINER/NAME, or an id; it must be this container's. */
 static int resolve_own_snapshot(struct icc_store *st, const char *cid, const char *cname,

@@ -5,13 +5,13 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "icc/attach.h"
-#include "icc/container.h"
-#include "icc/network.h"
-#include "icc/object.h"
-#include "icc/ref.h"
-#include "icc/runtime.h"
-#include "icc/snapkeep.h"
+#include "icc/console/attach.h"
+#include "icc/container/container.h"
+#include "icc/network/network.h"
+#include "icc/store/object.h"
+#include "icc/store/ref.h"
+#include "icc/runtime/runtime.h"
+#include "icc/snap/snapkeep.h"
 #include "run_opts.h"
 
 /* Remove a container that never ran (a failed run): nothing left behind. */

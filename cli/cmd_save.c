@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
-#include "icc/oci.h"
+#include "icc/oci/oci.h"
 
 #define SAVE_SYNOPSIS "[-q] [-o FILE] [--format oci-archive|docker-archive|oci-dir] [--compress none|gzip|zstd] IMAGE..."
 

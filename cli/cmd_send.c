@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "icc/oci.h"
+#include "icc/oci/oci.h"
 
 #define SEND_SYNOPSIS "[-q] [-p PARENT] [-o FILE] IMAGE|SNAP"
 #define RECEIVE_SYNOPSIS "[-q] [-i FILE] [NAME[:TAG]]"

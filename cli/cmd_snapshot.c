@@ -6,13 +6,13 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "icc/container.h"
-#include "icc/image.h"
-#include "icc/object.h"
-#include "icc/objsize.h"
-#include "icc/session.h"
-#include "icc/snapkeep.h"
-#include "icc/snapref.h"
+#include "icc/container/container.h"
+#include "icc/image/image.h"
+#include "icc/store/object.h"
+#include "icc/store/objsize.h"
+#include "icc/console/session.h"
+#include "icc/snap/snapkeep.h"
+#include "icc/snap/snapref.h"
 
 #define SNAPSHOT_SYNOPSIS "CONTAINER [NAME] [-m MSG] | rm SNAP... | rename SNAP NEWNAME"
 

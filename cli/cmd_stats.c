@@ -7,9 +7,9 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "icc/container_ctl.h"
-#include "icc/object.h"
-#include "icc/runtime.h"
+#include "icc/container/container_ctl.h"
+#include "icc/store/object.h"
+#include "icc/runtime/runtime.h"
 
 /* go-units BytesSize, as docker stats shows memory: "1.906MiB" */
 static void bytes_size(uint64_t b, char *out, size_t size)

@@ -9,11 +9,11 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "icc/check.h"
-#include "icc/fsmount.h"
-#include "icc/object.h"
-#include "icc/objsize.h"
-#include "icc/snapref.h"
+#include "icc/store/check.h"
+#include "icc/store/fsmount.h"
+#include "icc/store/object.h"
+#include "icc/store/objsize.h"
+#include "icc/snap/snapref.h"
 
 /* The device mounted at `path` (from /proc/self/mountinfo) and, for a loop
  * device, its backing file. */

@@ -1,7 +1,7 @@
 /* cmd_tag.c - icc tag: point another NAME[:TAG] at an image */
 #include "cli.h"
-#include "icc/object.h"
-#include "icc/ref.h"
+#include "icc/store/object.h"
+#include "icc/store/ref.h"
 
 int cmd_tag(int argc, char **argv)
 {

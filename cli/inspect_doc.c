@@ -5,12 +5,12 @@
 #include <sys/utsname.h>
 
 #include "cli.h"
-#include "icc/object.h"
-#include "icc/ref.h"
-#include "icc/jsonlog.h"
-#include "icc/network.h"
-#include "icc/runtime.h"
-#include "icc/snapref.h"
+#include "icc/store/object.h"
+#include "icc/store/ref.h"
+#include "icc/container/jsonlog.h"
+#include "icc/network/network.h"
+#include "icc/runtime/runtime.h"
+#include "icc/snap/snapref.h"
 #include "inspect_doc.h"
 
 /* Docker's zero time, for a container that never started or ended. */

@@ -4,8 +4,8 @@
 
 #include <cjson/cJSON.h>
 
-#include "icc/snapdir.h"
-#include "icc/store.h"
+#include "icc/snap/snapdir.h"
+#include "icc/store/store.h"
 
 /*
  * Views of meta.json in `docker inspect`'s shape (the files on disk keep

@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "icc/hostconfig.h"
+#include "icc/runtime/hostconfig.h"
 #include "run_opts.h"
 
 /* "icc: CMD: --FLAG 'VALUE': REASON" (err's message starts with the quoted value). */

@@ -9,11 +9,11 @@
 #include <sys/stat.h>
 
 #include "cli.h"
-#include "icc/attach.h"
-#include "icc/exclude.h"
-#include "icc/network.h"
-#include "icc/runtime.h"
-#include "icc/seccomp.h"
+#include "icc/console/attach.h"
+#include "icc/container/exclude.h"
+#include "icc/network/network.h"
+#include "icc/runtime/runtime.h"
+#include "icc/runtime/seccomp.h"
 #include "run_opts.h"
 
 static int bad(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "icc/err.h"
+#include "icc/base/err.h"
 
 static int vset(struct icc_err *err, int code, int with_errno, const char *fmt,
 		va_list ap) __attribute__((format(printf, 4, 0)));

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "icc/fault.h"
+#include "icc/base/fault.h"
 
 void icc_fault_point(const char *name)
 {

@@ -9,7 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "icc/proc.h"
+#include "icc/base/proc.h"
 
 /* In the child, between fork and exec: only calls that are safe there. */
 static void child(const char *const argv[], const struct icc_proc_opts *o, const int src[3])

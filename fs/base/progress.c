@@ -6,8 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "icc/progress.h"
-#include "icc/util.h"
+#include "icc/base/progress.h"
+#include "icc/base/util.h"
 
 void icc_meter_init(struct icc_meter *m, const char *what, uint64_t total,
 		    icc_progress_fn fn, void *ctx)

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "icc/template.h"
+#include "icc/base/template.h"
 
 /* Limits that keep a hostile template from exhausting the stack or memory. */
 #define MAX_DEPTH 64           /* nesting of (...) and control structures */

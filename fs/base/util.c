@@ -15,7 +15,7 @@
 
 #include <linux/openat2.h>
 
-#include "icc/util.h"
+#include "icc/base/util.h"
 
 int icc_write_all(int fd, const void *buf, size_t len)
 {

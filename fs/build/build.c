@@ -7,14 +7,14 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "icc/build.h"
-#include "icc/container.h"
-#include "icc/image.h"
-#include "icc/network.h"
-#include "icc/object.h"
-#include "icc/ref.h"
-#include "icc/runtime.h"
-#include "icc/snapkeep.h"
+#include "icc/build/build.h"
+#include "icc/container/container.h"
+#include "icc/image/image.h"
+#include "icc/network/network.h"
+#include "icc/store/object.h"
+#include "icc/store/ref.h"
+#include "icc/runtime/runtime.h"
+#include "icc/snap/snapkeep.h"
 
 #define DOCKERFILE_MAX (4u << 20)
 

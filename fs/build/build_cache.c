@@ -3,10 +3,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "icc/build.h"
-#include "icc/object.h"
-#include "icc/oci.h"
-#include "icc/ref.h"
+#include "icc/build/build.h"
+#include "icc/store/object.h"
+#include "icc/oci/oci.h"
+#include "icc/store/ref.h"
 
 /*
  * What a step's result depends on: the image it starts from (which carries

@@ -14,9 +14,9 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "icc/build.h"
-#include "icc/image.h"
-#include "icc/oci.h"
+#include "icc/build/build.h"
+#include "icc/image/image.h"
+#include "icc/oci/oci.h"
 
 #define MAX_DEPTH 256
 

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "icc/build.h"
+#include "icc/build/build.h"
 
 #define MAX_INSTR 10000
 #define MAX_LINE (1 << 20)

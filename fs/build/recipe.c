@@ -6,12 +6,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "icc/image.h"
-#include "icc/object.h"
-#include "icc/ref.h"
-#include "icc/session.h"
-#include "icc/snapdir.h"
-#include "icc/snapref.h"
+#include "icc/image/image.h"
+#include "icc/store/object.h"
+#include "icc/store/ref.h"
+#include "icc/console/session.h"
+#include "icc/snap/snapdir.h"
+#include "icc/snap/snapref.h"
 
 static cJSON *step(const char *label, const char *time, const cJSON *commands)
 {

@@ -13,10 +13,10 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "icc/attach.h"
-#include "icc/container_ctl.h"
-#include "icc/object.h"
-#include "icc/runtime.h"
+#include "icc/console/attach.h"
+#include "icc/container/container_ctl.h"
+#include "icc/store/object.h"
+#include "icc/runtime/runtime.h"
 
 int icc_detach_keys_parse(const char *spec, char keys[16], size_t *n, struct icc_err *err)
 {

@@ -9,7 +9,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "icc/attach.h"
+#include "icc/console/attach.h"
 
 /* sun_path is 108 bytes and stores live in deep paths: bind through the directory's fd. */
 static int sock_addr(int dirfd, struct sockaddr_un *a)

@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "icc/tty.h"
+#include "icc/console/tty.h"
 
 /* `word` ("#save") at the start of the line or right after a prompt ("/ # ", "$ ", "> ", "% ") */
 static const char *after_prompt(const char *text, const char *word)

@@ -12,8 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "icc/session.h"
-#include "icc/util.h"
+#include "icc/console/session.h"
+#include "icc/base/util.h"
 
 #define MAX_ENTRIES 10000
 

@@ -17,8 +17,8 @@
 
 #include <vterm.h>
 
-#include "icc/tty.h"
-#include "icc/util.h"
+#include "icc/console/tty.h"
+#include "icc/base/util.h"
 
 int icc_console_listen(const char *path, struct icc_err *err)
 {

@@ -8,11 +8,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "icc/container.h"
-#include "icc/exclude.h"
-#include "icc/image.h"
-#include "icc/object.h"
-#include "icc/ref.h"
+#include "icc/container/container.h"
+#include "icc/container/exclude.h"
+#include "icc/image/image.h"
+#include "icc/store/object.h"
+#include "icc/store/ref.h"
 
 static const char *const adjectives[] = {
 	"admiring", "adoring", "agitated", "amazing", "angry", "awesome", "blissful",

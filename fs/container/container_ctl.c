@@ -10,12 +10,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "icc/container.h"
-#include "icc/container_ctl.h"
-#include "icc/object.h"
-#include "icc/ref.h"
-#include "icc/runtime.h"
-#include "icc/snapkeep.h"
+#include "icc/container/container.h"
+#include "icc/container/container_ctl.h"
+#include "icc/store/object.h"
+#include "icc/store/ref.h"
+#include "icc/runtime/runtime.h"
+#include "icc/snap/snapkeep.h"
 
 static void sleep_ms(int ms)
 {

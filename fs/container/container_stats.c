@@ -11,9 +11,9 @@
 
 #include <linux/magic.h>
 
-#include "icc/container_ctl.h"
-#include "icc/object.h"
-#include "icc/runtime.h"
+#include "icc/container/container_ctl.h"
+#include "icc/store/object.h"
+#include "icc/runtime/runtime.h"
 
 /* Text of a small kernel file (cgroup, /proc), NUL-terminated; NULL if unreadable. */
 static char *slurp(const char *path)

@@ -8,7 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "icc/container_ctl.h"
+#include "icc/container/container_ctl.h"
 
 #define PS_MAX (8u << 20) /* bytes of ps output read: far beyond any real table */
 

@@ -15,11 +15,11 @@
 #include <archive.h>
 #include <archive_entry.h>
 
-#include "icc/cp.h"
-#include "icc/image.h"
-#include "icc/object.h"
-#include "icc/runtime.h"
-#include "icc/subvol.h"
+#include "icc/container/cp.h"
+#include "icc/image/image.h"
+#include "icc/store/object.h"
+#include "icc/runtime/runtime.h"
+#include "icc/store/subvol.h"
 
 #define FUSE_MAGIC 0x65735546
 #define MAX_DEPTH 256 /* directory levels; each holds two fds while copying */

@@ -11,8 +11,8 @@
 
 #include <btrfsutil.h>
 
-#include "icc/exclude.h"
-#include "icc/subvol.h"
+#include "icc/container/exclude.h"
+#include "icc/store/subvol.h"
 
 int icc_exclude_path_valid(const char *path, struct icc_err *err)
 {

@@ -9,8 +9,8 @@
 
 #include <cjson/cJSON.h>
 
-#include "icc/jsonlog.h"
-#include "icc/util.h"
+#include "icc/container/jsonlog.h"
+#include "icc/base/util.h"
 
 static int open_log(struct icc_jsonlog *l)
 {

@@ -8,7 +8,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "icc/placeholders.h"
+#include "icc/container/placeholders.h"
 
 const char *const icc_placeholder_paths[] = {"etc/hostname", "etc/hosts", "etc/resolv.conf",
 					     "etc/mtab", NULL};

@@ -14,13 +14,13 @@
 
 #include <btrfsutil.h>
 
-#include "icc/fault.h"
-#include "icc/object.h"
-#include "icc/rollback.h"
-#include "icc/runtime.h"
-#include "icc/snapref.h"
-#include "icc/subvol.h"
-#include "icc/util.h"
+#include "icc/base/fault.h"
+#include "icc/store/object.h"
+#include "icc/container/rollback.h"
+#include "icc/runtime/runtime.h"
+#include "icc/snap/snapref.h"
+#include "icc/store/subvol.h"
+#include "icc/base/util.h"
 
 static int staged_name(const char *live, char *out, size_t size, struct icc_err *err)
 {

@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 #include "iccfs.h"
-#include "icc/fault.h"
-#include "icc/saveparse.h"
+#include "icc/base/fault.h"
+#include "icc/snap/saveparse.h"
 
 #define VINO_BASE (1ULL << 63)
 

@@ -11,7 +11,7 @@
 
 #include <fuse_lowlevel.h>
 
-#include "icc/snapdir.h"
+#include "icc/snap/snapdir.h"
 
 enum ino_kind {
 	INO_REAL = 0,   /* a file or directory of the subvolume or a snapshot */

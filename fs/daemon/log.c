@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "iccfs.h"
-#include "icc/util.h"
+#include "icc/base/util.h"
 
 static bool log_to_stderr; /* -f, -d: the terminal; else syslog */
 

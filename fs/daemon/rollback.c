@@ -8,10 +8,10 @@
 #include <unistd.h>
 
 #include "iccfs.h"
-#include "icc/fault.h"
-#include "icc/rollback.h"
-#include "icc/subvol.h"
-#include "icc/util.h"
+#include "icc/base/fault.h"
+#include "icc/container/rollback.h"
+#include "icc/store/subvol.h"
+#include "icc/base/util.h"
 
 /*
  * The current tree as snapshot "before-rollback-YYYYMMDD-HHMMSS[-N]", so

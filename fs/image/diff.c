@@ -13,16 +13,16 @@
 #include <btrfsutil.h>
 #include <linux/openat2.h>
 
-#include "icc/diff.h"
-#include "icc/oci.h"
-#include "icc/exclude.h"
-#include "icc/placeholders.h"
-#include "icc/proc.h"
-#include "icc/sendstream.h"
-#include "icc/subvol.h"
-#include "icc/tmpsnap.h"
-#include "icc/treewalk.h"
-#include "icc/util.h"
+#include "icc/image/diff.h"
+#include "icc/oci/oci.h"
+#include "icc/container/exclude.h"
+#include "icc/container/placeholders.h"
+#include "icc/base/proc.h"
+#include "icc/oci/sendstream.h"
+#include "icc/store/subvol.h"
+#include "icc/snap/tmpsnap.h"
+#include "icc/image/treewalk.h"
+#include "icc/base/util.h"
 
 void icc_changes_free(struct icc_changes *c)
 {

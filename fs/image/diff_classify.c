@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "icc/diff.h"
+#include "icc/image/diff.h"
 
 /* The last entry for `path` among v[from..n), or -1. */
 static ssize_t find_from(const struct icc_changes *c, size_t from, const char *path)

@@ -8,12 +8,12 @@
 #include <unistd.h>
 #include <dirent.h>
 
-#include "icc/fault.h"
-#include "icc/image.h"
-#include "icc/object.h"
-#include "icc/placeholders.h"
-#include "icc/proc.h"
-#include "icc/ref.h"
+#include "icc/base/fault.h"
+#include "icc/image/image.h"
+#include "icc/store/object.h"
+#include "icc/container/placeholders.h"
+#include "icc/base/proc.h"
+#include "icc/store/ref.h"
 
 /* The meta.json of a new image, before publishing. */
 static cJSON *new_meta(const struct icc_image_opts *o, struct icc_err *err)

@@ -5,8 +5,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "icc/exclude.h"
-#include "icc/image.h"
+#include "icc/container/exclude.h"
+#include "icc/image/image.h"
 
 /* "CMD [\"a\",\"b\"]" (exec form) or "CMD a b" (shell form: sh -c). */
 static cJSON *command_value(const char *arg, struct icc_err *err, const char *line)

@@ -9,9 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "icc/oci.h"
-#include "icc/tarpath.h"
-#include "icc/subvol.h"
+#include "icc/oci/oci.h"
+#include "icc/oci/tarpath.h"
+#include "icc/store/subvol.h"
 
 /*
  * Open directory `dir` (a relative path) below root_fd one component at a

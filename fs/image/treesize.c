@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "icc/object.h"
+#include "icc/store/object.h"
 
 /* Inodes with several links, so each is counted once. */
 struct seen {

@@ -8,7 +8,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "icc/treewalk.h"
+#include "icc/image/treewalk.h"
 
 int icc_relpath_push(struct icc_relpath *p, const char *name, size_t *mark, struct icc_err *err)
 {

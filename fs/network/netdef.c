@@ -10,8 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "icc/network.h"
-#include "icc/object.h"
+#include "icc/network/network.h"
+#include "icc/store/object.h"
 
 #define DEFAULT_IFACE "icc0"
 #define DEFAULT_SUBNET "10.88.0.0/16"

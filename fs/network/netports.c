@@ -8,7 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "icc/network.h"
+#include "icc/network/network.h"
 
 static int port_num(const char *s, size_t len, bool zero_ok)
 {

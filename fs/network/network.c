@@ -14,11 +14,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "icc/cleanup.h"
-#include "icc/network.h"
-#include "icc/object.h"
-#include "icc/proc.h"
-#include "icc/runtime.h"
+#include "icc/base/cleanup.h"
+#include "icc/network/network.h"
+#include "icc/store/object.h"
+#include "icc/base/proc.h"
+#include "icc/runtime/runtime.h"
 
 #define NETNS_DIR ICC_NET_RUN "/netns"
 #define REC_DIR ICC_NET_RUN "/net"

@@ -13,8 +13,8 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "icc/oci.h"
-#include "icc/treewalk.h"
+#include "icc/oci/oci.h"
+#include "icc/image/treewalk.h"
 
 struct icc_tarw {
 	struct archive *a;

@@ -10,7 +10,7 @@
 
 #include <openssl/evp.h>
 
-#include "icc/oci.h"
+#include "icc/oci/oci.h"
 
 struct icc_sha256 {
 	EVP_MD_CTX *ctx;

@@ -10,12 +10,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "icc/fault.h"
-#include "icc/image.h"
-#include "icc/object.h"
-#include "icc/oci.h"
-#include "icc/ref.h"
-#include "icc/subvol.h"
+#include "icc/base/fault.h"
+#include "icc/image/image.h"
+#include "icc/store/object.h"
+#include "icc/oci/oci.h"
+#include "icc/store/ref.h"
+#include "icc/store/subvol.h"
 
 #define MAX_LAYERS 256
 #define MAX_IMAGES 1024 /* per archive: each struct img is ~40 KB */

@@ -9,11 +9,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "icc/image.h"
-#include "icc/object.h"
-#include "icc/oci.h"
-#include "icc/ref.h"
-#include "icc/subvol.h"
+#include "icc/image/image.h"
+#include "icc/store/object.h"
+#include "icc/oci/oci.h"
+#include "icc/store/ref.h"
+#include "icc/store/subvol.h"
 
 #define MT_MANIFEST "application/vnd.oci.image.manifest.v1+json"
 #define MT_INDEX "application/vnd.oci.image.index.v1+json"

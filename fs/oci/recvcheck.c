@@ -10,8 +10,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "icc/recvcheck.h"
-#include "icc/util.h"
+#include "icc/oci/recvcheck.h"
+#include "icc/base/util.h"
 
 /*
  * btrfs receive joins each path of the stream onto the subvolume's path and

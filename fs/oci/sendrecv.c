@@ -8,16 +8,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "icc/cleanup.h"
-#include "icc/container.h"
-#include "icc/image.h"
-#include "icc/object.h"
-#include "icc/oci.h"
-#include "icc/proc.h"
-#include "icc/recvcheck.h"
-#include "icc/ref.h"
-#include "icc/snapref.h"
-#include "icc/subvol.h"
+#include "icc/base/cleanup.h"
+#include "icc/container/container.h"
+#include "icc/image/image.h"
+#include "icc/store/object.h"
+#include "icc/oci/oci.h"
+#include "icc/base/proc.h"
+#include "icc/oci/recvcheck.h"
+#include "icc/store/ref.h"
+#include "icc/snap/snapref.h"
+#include "icc/store/subvol.h"
 
 /*
  * Stream: "ICC-SEND 1\n", the header length as 10 decimal digits and "\n",

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "icc/sendstream.h"
+#include "icc/oci/sendstream.h"
 
 static uint32_t le32(const unsigned char *p)
 {

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "icc/image.h"
-#include "icc/tarpath.h"
+#include "icc/image/image.h"
+#include "icc/oci/tarpath.h"
 
 int icc_tar_extract(int in_fd, const char *what, int dest_fd, unsigned long long *bytes,
 		    struct icc_err *err)

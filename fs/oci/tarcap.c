@@ -4,8 +4,8 @@
 #include <string.h>
 #include <sys/statvfs.h>
 
-#include "icc/tarpath.h"
-#include "icc/util.h"
+#include "icc/oci/tarpath.h"
+#include "icc/base/util.h"
 
 void icc_tarcap_init(struct icc_tarcap *c, int dest_fd, const char *verb, const char *what)
 {

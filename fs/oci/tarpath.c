@@ -2,7 +2,7 @@
 #include <archive.h>
 #include <string.h>
 
-#include "icc/tarpath.h"
+#include "icc/oci/tarpath.h"
 
 bool icc_tar_name_safe(const char *name)
 {

@@ -10,11 +10,11 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "icc/network.h"
-#include "icc/object.h"
-#include "icc/oci_spec.h"
-#include "icc/runtime.h"
-#include "icc/seccomp.h"
+#include "icc/network/network.h"
+#include "icc/store/object.h"
+#include "icc/runtime/oci_spec.h"
+#include "icc/runtime/runtime.h"
+#include "icc/runtime/seccomp.h"
 
 /*
  * The bundle's files (config.json, hostname, hosts, resolv.conf) are made

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "icc/hostconfig.h"
+#include "icc/runtime/hostconfig.h"
 
 const char *const icc_all_caps[] = {
 	"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID",

@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "icc/runtime.h"
+#include "icc/runtime/runtime.h"
 
 /*
  * The OCI runtime's `exec` joins the container's mount namespace, whose root

@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "icc/hostconfig.h"
-#include "icc/oci_spec.h"
-#include "icc/util.h"
+#include "icc/runtime/hostconfig.h"
+#include "icc/runtime/oci_spec.h"
+#include "icc/base/util.h"
 
 const char *const icc_default_caps[] = {
 	"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD",

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "icc/runtime.h"
+#include "icc/runtime/runtime.h"
 
 /* The number after "oom_kill " in a cgroup's key-value file, -1 if absent. */
 static long oom_kill_in(const char *path)

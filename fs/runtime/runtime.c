@@ -12,14 +12,14 @@
 
 #include <linux/magic.h>
 
-#include "icc/cleanup.h"
-#include "icc/container.h"
-#include "icc/network.h"
-#include "icc/object.h"
-#include "icc/proc.h"
-#include "icc/runtime.h"
-#include "icc/snapdir.h"
-#include "icc/snapref.h"
+#include "icc/base/cleanup.h"
+#include "icc/container/container.h"
+#include "icc/network/network.h"
+#include "icc/store/object.h"
+#include "icc/base/proc.h"
+#include "icc/runtime/runtime.h"
+#include "icc/snap/snapdir.h"
+#include "icc/snap/snapref.h"
 
 /* Find `name` in $PATH (or /usr/sbin, /sbin, which root's PATH may lack). */
 static bool in_path(const char *name)

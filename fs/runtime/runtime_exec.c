@@ -9,12 +9,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "icc/cleanup.h"
-#include "icc/object.h"
-#include "icc/rollback.h"
-#include "icc/runtime.h"
-#include "icc/snapdir.h"
-#include "icc/tty.h"
+#include "icc/base/cleanup.h"
+#include "icc/store/object.h"
+#include "icc/container/rollback.h"
+#include "icc/runtime/runtime.h"
+#include "icc/snap/snapdir.h"
+#include "icc/console/tty.h"
 
 void icc_save_reply(void *p, const char *name, char *reply, size_t size)
 {

@@ -12,17 +12,17 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "icc/hostconfig.h"
-#include "icc/network.h"
-#include "icc/object.h"
-#include "icc/exclude.h"
-#include "icc/rollback.h"
-#include "icc/runtime.h"
-#include "icc/snapdir.h"
-#include "icc/placeholders.h"
-#include "icc/snapkeep.h"
-#include "icc/jsonlog.h"
-#include "icc/tty.h"
+#include "icc/runtime/hostconfig.h"
+#include "icc/network/network.h"
+#include "icc/store/object.h"
+#include "icc/container/exclude.h"
+#include "icc/container/rollback.h"
+#include "icc/runtime/runtime.h"
+#include "icc/snap/snapdir.h"
+#include "icc/container/placeholders.h"
+#include "icc/snap/snapkeep.h"
+#include "icc/container/jsonlog.h"
+#include "icc/console/tty.h"
 
 static pid_t read_pidfile(const char *path)
 {

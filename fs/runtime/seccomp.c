@@ -7,8 +7,8 @@
 #include <string.h>
 #include <sys/utsname.h>
 
-#include "icc/seccomp.h"
-#include "icc/util.h"
+#include "icc/runtime/seccomp.h"
+#include "icc/base/util.h"
 
 /*
  * icc's overlay on the default profile.  Debian's profile (podman's) allows

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "icc/saveparse.h"
-#include "icc/snapdir.h"
+#include "icc/snap/saveparse.h"
+#include "icc/snap/snapdir.h"
 
 bool icc_save_text_valid(const char *str, size_t n)
 {

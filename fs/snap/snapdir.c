@@ -13,8 +13,8 @@
 
 #include <btrfsutil.h>
 
-#include "icc/fault.h"
-#include "icc/snapdir.h"
+#include "icc/base/fault.h"
+#include "icc/snap/snapdir.h"
 
 bool icc_snap_name_valid(const char *name)
 {

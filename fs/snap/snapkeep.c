@@ -8,10 +8,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "icc/fault.h"
-#include "icc/snapdir.h"
-#include "icc/snapkeep.h"
-#include "icc/subvol.h"
+#include "icc/base/fault.h"
+#include "icc/snap/snapdir.h"
+#include "icc/snap/snapkeep.h"
+#include "icc/store/subvol.h"
 
 #define RECORD ".container.json"
 

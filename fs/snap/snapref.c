@@ -7,9 +7,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "icc/object.h"
-#include "icc/snapkeep.h"
-#include "icc/snapref.h"
+#include "icc/store/object.h"
+#include "icc/snap/snapkeep.h"
+#include "icc/snap/snapref.h"
 
 int icc_container_snapdir_open(struct icc_store *st, const char *container_id,
 			       struct icc_snapdir *sd, struct icc_err *err)

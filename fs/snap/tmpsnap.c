@@ -7,9 +7,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "icc/subvol.h"
-#include "icc/tmpsnap.h"
-#include "icc/util.h"
+#include "icc/store/subvol.h"
+#include "icc/snap/tmpsnap.h"
+#include "icc/base/util.h"
 
 /* mkdir + open + flock, retried if `icc system check` removed the directory in between. */
 static int locked_dir(struct icc_store *st, struct icc_tmpsnap *ts, struct icc_err *err)

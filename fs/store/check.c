@@ -9,15 +9,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "icc/check.h"
-#include "icc/network.h"
-#include "icc/object.h"
-#include "icc/ref.h"
-#include "icc/rollback.h"
-#include "icc/snapdir.h"
-#include "icc/snapkeep.h"
-#include "icc/subvol.h"
-#include "icc/tmpsnap.h"
+#include "icc/store/check.h"
+#include "icc/network/network.h"
+#include "icc/store/object.h"
+#include "icc/store/ref.h"
+#include "icc/container/rollback.h"
+#include "icc/snap/snapdir.h"
+#include "icc/snap/snapkeep.h"
+#include "icc/store/subvol.h"
+#include "icc/snap/tmpsnap.h"
 
 struct ctx {
 	struct icc_store *st;

@@ -10,10 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "icc/container.h"
-#include "icc/object.h"
-#include "icc/fsmount.h"
-#include "icc/proc.h"
+#include "icc/container/container.h"
+#include "icc/store/object.h"
+#include "icc/store/fsmount.h"
+#include "icc/base/proc.h"
 
 const char *icc_fs_binary(char *buf, size_t size)
 {

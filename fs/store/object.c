@@ -8,10 +8,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "icc/fault.h"
-#include "icc/object.h"
-#include "icc/ref.h"
-#include "icc/subvol.h"
+#include "icc/base/fault.h"
+#include "icc/store/object.h"
+#include "icc/store/ref.h"
+#include "icc/store/subvol.h"
 
 const char *icc_kind_dir(enum icc_kind kind)
 {

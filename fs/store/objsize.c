@@ -4,8 +4,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "icc/objsize.h"
-#include "icc/object.h"
+#include "icc/store/objsize.h"
+#include "icc/store/object.h"
 
 static int load(struct icc_sizes *s, struct icc_err *err)
 {

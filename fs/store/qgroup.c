@@ -17,7 +17,7 @@
 #include <linux/btrfs.h>
 #include <linux/btrfs_tree.h>
 
-#include "icc/qgroup.h"
+#include "icc/store/qgroup.h"
 
 /* Newer than Debian 12's kernel headers (6.1); the running kernel has them. */
 #ifndef BTRFS_QUOTA_CTL_ENABLE_SIMPLE_QUOTA

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "icc/ref.h"
+#include "icc/store/ref.h"
 
 static bool is_lower_alnum(char c)
 {

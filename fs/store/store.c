@@ -12,9 +12,9 @@
 
 #include <linux/magic.h>
 
-#include "icc/proc.h"
-#include "icc/qgroup.h"
-#include "icc/store.h"
+#include "icc/base/proc.h"
+#include "icc/store/qgroup.h"
+#include "icc/store/store.h"
 
 const char *icc_store_default_root(const char *root)
 {

@@ -9,8 +9,8 @@
 
 #include <btrfsutil.h>
 
-#include "icc/subvol.h"
-#include "icc/util.h"
+#include "icc/store/subvol.h"
+#include "icc/base/util.h"
 
 /* libbtrfsutil leaves errno set by the failing syscall. */
 static int bu_fail(struct icc_err *err, enum btrfs_util_error e, const char *what,

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "icc/image.h"
+#include "icc/image/image.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "icc/build.h"
+#include "icc/build/build.h"
 
 static const char *lookup(void *ctx, const char *name)
 {

@@ -22,8 +22,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "icc/oci.h"
-#include "icc/subvol.h"
+#include "icc/oci/oci.h"
+#include "icc/store/subvol.h"
 
 struct fx_blob {
 	char digest[ICC_DIGEST_LEN + 1];

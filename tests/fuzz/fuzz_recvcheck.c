@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "icc/recvcheck.h"
+#include "icc/oci/recvcheck.h"
 
 struct mem {
 	const uint8_t *p;

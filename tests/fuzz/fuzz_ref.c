@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "icc/ref.h"
-#include "icc/snapdir.h"
+#include "icc/store/ref.h"
+#include "icc/snap/snapdir.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

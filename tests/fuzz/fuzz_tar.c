@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "icc/image.h"
-#include "icc/subvol.h"
+#include "icc/image/image.h"
+#include "icc/store/subvol.h"
 
 static char base[64];
 

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "icc/template.h"
+#include "icc/base/template.h"
 
 static const char *doc_text =
 	"{\"Id\":\"abc\",\"State\":{\"Pid\":1,\"Running\":true},\"RepoTags\":[\"a:1\",\"b:2\"],"

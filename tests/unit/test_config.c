@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "icc/image.h"
+#include "icc/image/image.h"
 
 /* sanitize(in) printed unformatted must be `want`. */
 static void expect_sanitized(const char *in, const char *want)

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "icc/attach.h"
-#include "icc/container_ctl.h"
+#include "icc/console/attach.h"
+#include "icc/container/container_ctl.h"
 
 static void test_signal_names(void **state)
 {

@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "icc/diff.h"
+#include "icc/image/diff.h"
 
 #define CR ICC_DOP_CREATE
 #define RM ICC_DOP_REMOVE

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "icc/build.h"
+#include "icc/build/build.h"
 
 static int parse(const char *text, struct icc_dockerfile *df, struct icc_err *err)
 {

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "icc/hostconfig.h"
+#include "icc/runtime/hostconfig.h"
 
 static void bytes(void **state)
 {

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "icc/network.h"
+#include "icc/network/network.h"
 
 static cJSON *parse_ok(const char *spec)
 {

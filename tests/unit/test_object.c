@@ -16,9 +16,9 @@
 
 #include <btrfsutil.h>
 
-#include "icc/object.h"
-#include "icc/ref.h"
-#include "icc/store.h"
+#include "icc/store/object.h"
+#include "icc/store/ref.h"
+#include "icc/store/store.h"
 
 enum btrfs_util_error __wrap_btrfs_util_create_subvolume_fd(int parent_fd, const char *name, int flags,
 							     uint64_t *transid, void *qgroup)

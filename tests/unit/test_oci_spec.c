@@ -9,8 +9,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "icc/oci_spec.h"
-#include "icc/util.h"
+#include "icc/runtime/oci_spec.h"
+#include "icc/base/util.h"
 
 static cJSON *seccomp_section(void)
 {

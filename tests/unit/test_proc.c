@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "icc/proc.h"
+#include "icc/base/proc.h"
 
 static const struct icc_proc_opts quiet = {.in = ICC_PROC_NULL, .out = ICC_PROC_NULL,
 					   .err = ICC_PROC_NULL};

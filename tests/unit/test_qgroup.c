@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "icc/objsize.h"
+#include "icc/store/objsize.h"
 
 static void find_in_sorted_table(void **state)
 {

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "icc/session.h"
+#include "icc/console/session.h"
 
 static void command_after_prompt(void **state)
 {

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "icc/recvcheck.h"
+#include "icc/oci/recvcheck.h"
 
 static unsigned char st[1 << 16];
 static size_t len, cmd_at;

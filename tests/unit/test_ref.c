@@ -7,8 +7,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "icc/ref.h"
-#include "icc/snapdir.h"
+#include "icc/store/ref.h"
+#include "icc/snap/snapdir.h"
 
 static void expect_norm(const char *in, const char *out)
 {

@@ -10,8 +10,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "icc/runtime.h"
-#include "icc/util.h"
+#include "icc/runtime/runtime.h"
+#include "icc/base/util.h"
 
 static void exit_codes_like_docker(void **state)
 {

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "icc/saveparse.h"
-#include "icc/snapdir.h"
+#include "icc/snap/saveparse.h"
+#include "icc/snap/snapdir.h"
 
 static int parse(const char *s, char *name, char **msg)
 {

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "icc/tty.h"
+#include "icc/console/tty.h"
 
 static enum icc_screen_save at(const char *text, bool prompt, char *name)
 {

@@ -11,8 +11,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "icc/seccomp.h"
-#include "icc/util.h"
+#include "icc/runtime/seccomp.h"
+#include "icc/base/util.h"
 
 static const struct icc_seccomp_host amd64_5_10 = {"amd64", 5, 10};
 static const struct icc_seccomp_host s390x_4_4 = {"s390x", 4, 4};

@@ -15,7 +15,7 @@
 #include <cmocka.h>
 #include <btrfsutil.h>
 
-#include "icc/snapdir.h"
+#include "icc/snap/snapdir.h"
 
 static int fail_snapshot_errno;
 

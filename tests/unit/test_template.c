@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "icc/template.h"
+#include "icc/base/template.h"
 
 static const char *doc_text =
 	"{\"Id\":\"abc123\",\"Name\":\"/web\",\"RepoTags\":[\"busybox:latest\",\"bb:1\"],"

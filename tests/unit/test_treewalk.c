@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "icc/treewalk.h"
+#include "icc/image/treewalk.h"
 
 static int make_tmpdir(char *path, size_t size)
 {

@@ -14,10 +14,10 @@
 #include <dirent.h>
 #include <cmocka.h>
 
-#include "icc/cleanup.h"
-#include "icc/image.h"
-#include "icc/progress.h"
-#include "icc/util.h"
+#include "icc/base/cleanup.h"
+#include "icc/image/image.h"
+#include "icc/base/progress.h"
+#include "icc/base/util.h"
 
 static int make_tmpdir(char *path, size_t size)
 {
