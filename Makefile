@@ -113,10 +113,11 @@ check: test-deps
 	@sh tests/run.sh $(BUILD)
 
 # Static checks of the tree (tests/lint/): no dependency cycles between files,
-# no broken && chains in the e2e tests.
+# no broken && chains in the e2e tests, no function in fs/ over 120 lines.
 lint: all
 	@sh tests/lint/include-cycles.sh $(BUILD)
 	@sh tests/lint/chainlint.sh
+	@long=$$(sh tests/lint/long-functions.sh 120); [ -z "$$long" ] || { echo "functions over 120 lines in fs/:"; echo "$$long"; exit 1; }
 	@sh tests/lint/layout-doc.sh
 
 asan:
