@@ -711,6 +711,8 @@ static int run_step(struct bctx *b, struct step *p, const struct icc_image_opts 
 			close(src);
 	}
 	remove_container(b->st, cid);
+	if (r < 0) /* what the failed RUN wrote is free space again before the build reports */
+		icc_store_reclaim(b->st);
 	return r;
 }
 

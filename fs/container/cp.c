@@ -671,6 +671,8 @@ int icc_cp_in_tar(struct icc_store *st, int root, const char *cname, int in_fd, 
 		close(sfd);
 	struct icc_err e2;
 	icc_rmtree(tmp, stage, &e2);
+	if (r < 0) /* a refused copy (an archive too big for the store) gives its space back */
+		icc_store_reclaim(st);
 	close(tmp);
 	close(dfd);
 	return r;

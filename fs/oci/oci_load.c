@@ -706,7 +706,7 @@ static int load_one(struct loader *l, struct img *im, cJSON *loaded, const char 
 	}
 	for (size_t j = 0; j < nst; j++) {
 		if (stages[j].dirfd != -2)
-			icc_stage_abort(l->st, &stages[j]);
+			icc_stage_discard(l->st, &stages[j]); /* icc_oci_load waits for the space */
 		cJSON_Delete(metas[j]);
 	}
 	if (r < 0)
@@ -817,7 +817,10 @@ int icc_oci_load(struct icc_store *st, const char *path, int in_fd,
 		struct icc_err e2;
 		icc_rmtree(AT_FDCWD, scratch, &e2);
 	}
-	if (r < 0)
+	if (r < 0) {
+		/* what the refused load wrote is free again when it returns */
+		icc_store_reclaim(st);
 		msg_sanitize(err);
+	}
 	return r;
 }

@@ -10,6 +10,7 @@
 
 #include "icc/base/fault.h"
 #include "icc/store/object.h"
+#include "icc/store/qgroup.h"
 #include "icc/store/ref.h"
 #include "icc/store/subvol.h"
 
@@ -97,7 +98,7 @@ int icc_stage_publish(struct icc_store *st, struct icc_stage *sg, enum icc_kind 
 	return 0;
 }
 
-void icc_stage_abort(struct icc_store *st, struct icc_stage *sg)
+void icc_stage_discard(struct icc_store *st, struct icc_stage *sg)
 {
 	if (sg->dirfd >= 0)
 		close(sg->dirfd);
@@ -106,6 +107,20 @@ void icc_stage_abort(struct icc_store *st, struct icc_stage *sg)
 	snprintf(rel, sizeof(rel), "tmp/%s", sg->id);
 	struct icc_err e;
 	icc_rmtree(st->root_fd, rel, &e);
+}
+
+void icc_stage_abort(struct icc_store *st, struct icc_stage *sg)
+{
+	icc_stage_discard(st, sg);
+	icc_store_reclaim(st);
+}
+
+void icc_store_reclaim(struct icc_store *st)
+{
+	/* Best effort: the deletion itself succeeded, and a store whose cleaner
+	 * cannot be waited for still frees the space within a commit interval. */
+	struct icc_err e;
+	icc_qgroup_wait_cleaner(st->root_fd, &e);
 }
 
 void icc_idlist_free(struct icc_idlist *l)

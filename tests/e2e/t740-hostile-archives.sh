@@ -60,6 +60,22 @@ def tar_bytes(members, fmt=tarfile.GNU_FORMAT):
             t.addfile(m, io.BytesIO(data) if m.type == tarfile.REGTYPE else None)
     return b.getvalue()
 
+def zeros_layer(count, size):
+    # a gzip'd layer of COUNT members of SIZE zero bytes each, and its diff_id computed as it is made
+    mb = gzip.compress(b"\0" * (1 << 20), 9)
+    h, z, parts = hashlib.sha256(), b"\0" * (1 << 20), []
+    for k in range(count):
+        hdr = tarfile.TarInfo("zeros%d" % k)
+        hdr.size = size
+        hb = hdr.tobuf(format=tarfile.GNU_FORMAT)
+        parts.append(gzip.compress(hb)); h.update(hb)
+        for _ in range(size >> 20):
+            parts.append(mb); h.update(z)
+        tail = b"\0" * ((size & ((1 << 20) - 1)) + (512 - size % 512) % 512)
+        parts.append(gzip.compress(tail)); h.update(tail)
+    parts.append(gzip.compress(b"\0" * 1024)); h.update(b"\0" * 1024)
+    return b"".join(parts), h.hexdigest()
+
 base = [ti("./", tarfile.DIRTYPE), ti("etc", tarfile.DIRTYPE), ti("etc/motd", data=b"hostile\n"),
         ti("bin", tarfile.DIRTYPE), ti("bin/busybox", data=open("/bin/busybox", "rb").read(), mode=0o755)]
 base += [ti("bin/" + a, tarfile.SYMTYPE, linkname="busybox") for a in
@@ -121,21 +137,22 @@ elif kind == "bomb":
         f.write(gzip.compress(b"\0" * 1024))
     sys.exit(0)
 elif kind == "layerbomb":
-    # a gzip'd layer of COUNT members of SIZE zero bytes each, its diff_id computed as it is made
+    # a gzip'd layer of COUNT members of SIZE zero bytes each
     count, size = (int(x) for x in arg.split("x"))
-    mb = gzip.compress(b"\0" * (1 << 20), 9)
-    h, z, parts = hashlib.sha256(), b"\0" * (1 << 20), []
-    for k in range(count):
-        hdr = tarfile.TarInfo("zeros%d" % k)
-        hdr.size = size
-        hb = hdr.tobuf(format=tarfile.GNU_FORMAT)
-        parts.append(gzip.compress(hb)); h.update(hb)
-        for _ in range(size >> 20):
-            parts.append(mb); h.update(z)
-        tail = b"\0" * ((size & ((1 << 20) - 1)) + (512 - size % 512) % 512)
-        parts.append(gzip.compress(tail)); h.update(tail)
-    parts.append(gzip.compress(b"\0" * 1024)); h.update(b"\0" * 1024)
-    data, diff_id, gz = b"".join(parts), h.hexdigest(), True
+    data, diff_id = zeros_layer(count, size)
+    gz = True
+elif kind == "bigthenbomb":
+    # docker-archive: a layer of BIG zero bytes, then a layer of one BOMB-byte member
+    big, bomb = (int(x) for x in arg.split(":"))
+    layers = [zeros_layer(1, big), zeros_layer(1, bomb)]
+    cfg = json.dumps({"architecture": "amd64", "os": "linux", "config": {"Cmd": ["/bin/sh"]},
+                      "rootfs": {"type": "layers", "diff_ids": ["sha256:" + d for _, d in layers]}}).encode()
+    cname = hashlib.sha256(cfg).hexdigest() + ".json"
+    man = json.dumps([{"Config": cname, "RepoTags": ["bigthenbomb:1"],
+                       "Layers": ["l%d.tar.gz" % i for i in range(len(layers))]}]).encode()
+    files = [(cname, cfg), ("manifest.json", man)] + [("l%d.tar.gz" % i, l) for i, (l, _) in enumerate(layers)]
+    open(out, "wb").write(tar_bytes([ti(n, data=b) for n, b in files]))
+    sys.exit(0)
 elif kind in ("symlink-blob", "fifo-blob", "symlink-config", "symlink-layer"):
     # layouts whose files lead out of the archive (arg: the outside directory)
     secret = b"SENTINEL\n"  # what the test put in arg/secret (not read here: atime is watched)
@@ -345,6 +362,22 @@ test_expect_success 'a layer bomb inside an OCI archive / docker-archive is refu
 	# a small layer of the same kind loads
 	mk layerbomb "$T/lok.oci.tar" 2x$((1 << 20)) && icc load -q -i "$T/lok.oci.tar" lok:1 >/dev/null &&
 	icc rmi lok:1 >/dev/null && clean
+'
+
+avail() { stat -f -c "%a %S" "$ICC_ROOT" | awk "{ print \$1 * \$2 }"; }
+test_expect_success 'a load right after a refused one has the space back (not told the store is full)' '
+	consistent && free=$(avail) && echo "free before: $free" &&
+	# layer 1 takes 60% of the store and reaches the disk (layer 2 is its
+	# snapshot, which flushes it); layer 2 is refused: both are deleted
+	big=$((free / 10 * 6 / 1048576 * 1048576)) &&
+	mk bigthenbomb "$T/btb.docker.tar" $big:$((1200 << 20)) &&
+	test_must_fail icc load -q -i "$T/btb.docker.tar" 2>err && cat err &&
+	expect_error_line err "^icc: cannot apply .*expands beyond the free space .* at member .zeros0." &&
+	echo "free after the refusal: $(avail)" &&
+	# what the refused load wrote is free again when it returns
+	mk layerbomb "$T/big.oci.tar" 1x$big &&
+	icc load -q -i "$T/big.oci.tar" big:1 >/dev/null &&
+	rm -f "$T/btb.docker.tar" "$T/big.oci.tar" && icc rmi big:1 >/dev/null && clean
 '
 
 test_expect_success 'OCI/docker layouts whose blobs, configs or layers are symlinks out or fifos are refused' '

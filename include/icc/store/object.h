@@ -40,8 +40,17 @@ int icc_stage_rootfs_fd(struct icc_stage *sg, struct icc_err *err);
  */
 int icc_stage_publish(struct icc_store *st, struct icc_stage *sg, enum icc_kind kind,
 		      cJSON *meta, struct icc_err *err);
-/* Throw a staged object away (safe after a failed publish). */
+/*
+ * Throw a staged object away (safe after a failed publish) and wait until
+ * btrfs has given its space back: a deleted subvolume's extents are freed
+ * only when the cleaner drops it, and until then the command that follows
+ * (a load after a refused layer bomb) would be told the store is full.
+ */
 void icc_stage_abort(struct icc_store *st, struct icc_stage *sg);
+/* icc_stage_abort without the wait: throw several away, then icc_store_reclaim once. */
+void icc_stage_discard(struct icc_store *st, struct icc_stage *sg);
+/* Wait until what was deleted in the store (subvolumes, files) is free space again. */
+void icc_store_reclaim(struct icc_store *st);
 
 /* A list of object ids. */
 struct icc_idlist {
