@@ -78,9 +78,8 @@ int cli_system_df(struct cli_ctx *ctx)
 	struct icc_idlist imgs, ctrs;
 	cJSON *refs = NULL;
 	struct icc_sizes sz;
-	if (icc_sizes_open(&sz, st, &err) < 0) {
+	if (icc_sizes_open(&sz, st, &err) < 0)
 		return cli_fail(&err);
-	}
 	if (icc_object_list(st, ICC_IMAGE, &imgs, &err) < 0) {
 		icc_sizes_close(&sz);
 		return cli_fail(&err);

@@ -207,9 +207,8 @@ int cli_system_prune(struct cli_ctx *ctx)
 	bool all = cli_has(ctx, "all"), drop_snaps = cli_has(ctx, "snapshots");
 	struct icc_err err;
 	struct icc_sizes sz;
-	if (icc_sizes_open(&sz, st, &err) < 0) {
+	if (icc_sizes_open(&sz, st, &err) < 0)
 		return cli_fail(&err);
-	}
 	icc_sizes_observe(&sz, st);
 	int status = prune_containers(st, drop_snaps);
 	if (drop_snaps)
@@ -273,9 +272,8 @@ int cli_snapshot_prune(struct cli_ctx *ctx)
 		if (r < 0)
 			icc_snapdir_close(&sd);
 	}
-	if (r < 0) {
+	if (r < 0)
 		return cli_fail(&err);
-	}
 	struct icc_sizes sz;
 	if (icc_sizes_open(&sz, st, &err) < 0) {
 		free(all);

@@ -1,7 +1,6 @@
 /* cmd_push.c - icc push / pull: registries through skopeo and an OCI directory */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,8 +11,6 @@
 #include "icc/base/proc.h"
 #include "icc/store/subvol.h"
 
-#define PUSH_SYNOPSIS "[--tls-verify=false] [--compress gzip|zstd|none] IMAGE REF"
-#define PULL_SYNOPSIS "[--tls-verify=false] REF [NAME[:TAG]]"
 
 void cli_print_loaded(const cJSON *loaded);
 
@@ -60,41 +57,17 @@ static int read_digest(const char *path, char *out, size_t size)
 	return out[0] ? 0 : -1;
 }
 
-int cmd_push(int argc, char **argv)
+int cmd_push(struct cli_ctx *ctx)
 {
-	static const struct option opts[] = {
-		{"tls-verify", required_argument, NULL, 't'},
-		{"compress", required_argument, NULL, 'c'},
-		{"quiet", no_argument, NULL, 'q'},
-		{0, 0, 0, 0},
-	};
-	const char *tls = NULL, *compress = "gzip";
-	bool quiet = false;
-	optind = 1;
-	int c;
-	while ((c = getopt_long(argc, argv, "q", opts, NULL)) != -1) {
-		if (c == 't')
-			tls = optarg;
-		else if (c == 'c')
-			compress = optarg;
-		else if (c == 'q')
-			quiet = true;
-		else
-			return cli_usage("push", PUSH_SYNOPSIS);
-	}
-	if (argc - optind != 2)
-		return cli_usage("push", PUSH_SYNOPSIS);
-	const char *image = argv[optind];
+	struct icc_store *st = &ctx->st;
+	const char *tls = cli_value(ctx, "tls-verify", NULL), *compress = cli_value(ctx, "compress", "gzip");
+	bool quiet = cli_has(ctx, "quiet");
+	const char *image = ctx->argv[0];
 	char dest[4200];
-	with_transport(argv[optind + 1], dest, sizeof(dest));
-	struct icc_store st;
-	if (cli_open_store(&st))
-		return 1;
+	with_transport(ctx->argv[1], dest, sizeof(dest));
 	char dir[4200], layout[4300], src[4400], dfile[4300], tlsopt[64];
-	if (tmp_dir(dir, sizeof(dir)) < 0) {
-		icc_store_close(&st);
+	if (tmp_dir(dir, sizeof(dir)) < 0)
 		return 1;
-	}
 	snprintf(layout, sizeof(layout), "%s/oci", dir);
 	snprintf(src, sizeof(src), "oci:%s", layout);
 	snprintf(dfile, sizeof(dfile), "%s/digest", dir);
@@ -105,8 +78,7 @@ int cmd_push(int argc, char **argv)
 	if (!quiet)
 		fprintf(stderr, "Preparing %s: writing its layers\n", image);
 	const char *refs[] = {image};
-	int r = icc_oci_save(&st, refs, 1, &o, &res, &err);
-	icc_store_close(&st);
+	int r = icc_oci_save(st, refs, 1, &o, &res, &err);
 	if (r == 0) {
 		if (!quiet)
 			fprintf(stderr, "Pushing %s (%u layer%s, manifest %s) to %s\n", image, res.layers,
@@ -135,36 +107,20 @@ int cmd_push(int argc, char **argv)
 	rm_dir(dir);
 	if (r < 0)
 		return cli_fail(&err);
-	printf("%s: digest: %s\n", argv[optind + 1], digest);
+	printf("%s: digest: %s\n", ctx->argv[1], digest);
 	return 0;
 }
 
-int cmd_pull(int argc, char **argv)
+int cli_pull(struct cli_ctx *ctx)
 {
-	static const struct option opts[] = {
-		{"tls-verify", required_argument, NULL, 't'},
-		{"quiet", no_argument, NULL, 'q'},
-		{0, 0, 0, 0},
-	};
-	const char *tls = NULL;
-	bool quiet = false;
-	optind = 1;
-	int c;
-	while ((c = getopt_long(argc, argv, "q", opts, NULL)) != -1) {
-		if (c == 't')
-			tls = optarg;
-		else if (c == 'q')
-			quiet = true;
-		else
-			return cli_usage("pull", PULL_SYNOPSIS);
-	}
-	if (argc - optind < 1 || argc - optind > 2)
-		return cli_usage("pull", PULL_SYNOPSIS);
-	const char *ref = argv[optind];
+	struct icc_store *st = &ctx->st;
+	const char *tls = cli_value(ctx, "tls-verify", NULL);
+	bool quiet = cli_has(ctx, "quiet");
+	const char *ref = ctx->argv[0];
 	char srcref[4200];
 	with_transport(ref, srcref, sizeof(srcref));
 	/* the name to tag with: given, or the registry reference itself */
-	const char *name = argc - optind == 2 ? argv[optind + 1] : NULL;
+	const char *name = ctx->argv[1];
 	char derived[4200];
 	if (!name && !strncmp(srcref, "docker://", 9)) {
 		snprintf(derived, sizeof(derived), "%s", srcref + 9);
@@ -173,14 +129,9 @@ int cmd_pull(int argc, char **argv)
 			*at = '\0';
 		name = derived;
 	}
-	struct icc_store st;
-	if (cli_open_store(&st))
-		return 1;
 	char dir[4200], layout[4300], dst[4400], dfile[4300], tlsopt[64];
-	if (tmp_dir(dir, sizeof(dir)) < 0) {
-		icc_store_close(&st);
+	if (tmp_dir(dir, sizeof(dir)) < 0)
 		return 1;
-	}
 	snprintf(layout, sizeof(layout), "%s/oci", dir);
 	snprintf(dst, sizeof(dst), "oci:%s:pulled", layout);
 	snprintf(dfile, sizeof(dfile), "%s/digest", dir);
@@ -207,13 +158,12 @@ int cmd_pull(int argc, char **argv)
 	cJSON *loaded = cJSON_CreateArray();
 	if (r == 0) {
 		struct icc_load_opts o = {.tag = name};
-		r = icc_oci_load(&st, layout, -1, &o, loaded, &err);
+		r = icc_oci_load(st, layout, -1, &o, loaded, &err);
 	}
 	char digest[128] = "";
 	if (r == 0)
 		read_digest(dfile, digest, sizeof(digest));
 	rm_dir(dir);
-	icc_store_close(&st);
 	if (r < 0) {
 		cJSON_Delete(loaded);
 		return cli_fail(&err);
@@ -223,4 +173,10 @@ int cmd_pull(int argc, char **argv)
 	cli_print_loaded(loaded);
 	cJSON_Delete(loaded);
 	return 0;
+}
+
+/* icc pull as run, create and build call it (cli_pull_image) */
+int cmd_pull(int argc, char **argv)
+{
+	return cli_call(cli_find_command("pull"), argc, argv);
 }
