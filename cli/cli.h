@@ -95,6 +95,8 @@ int cli_fmt_row(struct cli_fmt *f, const cJSON *obj);
 /* Print what was rendered and free. */
 void cli_fmt_flush(struct cli_fmt *f);
 void cli_fmt_free(struct cli_fmt *f);
+/* Flush, or after a template error (failed != 0) print nothing more; returns 1 when failed. */
+int cli_fmt_done(struct cli_fmt *f, int failed);
 
 /* --filter KEY=VALUE (cli/filters.c): the same key ORs, different keys AND, as Docker. */
 #define CLI_FILTERS_MAX 32
@@ -139,6 +141,10 @@ int cli_write_output(const char *path, const char *what, bool quiet, cli_io_fn *
 		     struct icc_err *err);
 /* fn reads fd (its size, when a file, is the line's total). */
 int cli_read_input(int fd, const char *what, bool quiet, cli_io_fn *fn, void *arg, struct icc_err *err);
+
+/* FILE, or stdin (NULL or "-") unless it is a terminal (then on_tty is said); -1 after
+ * "icc: cannot VERB 'FILE': why". */
+int cli_open_input(const char *path, const char *verb, const char *on_tty);
 
 /*
  * An output file written whole or not at all: FILE.tmp-XXXXXX, fsync'd and

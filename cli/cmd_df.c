@@ -308,10 +308,7 @@ int cli_system_df(struct cli_ctx *ctx)
 			cJSON_Delete(o);
 		}
 	}
-	if (status) /* a bad template: only its error line */
-		cli_fmt_free(&ff);
-	else
-		cli_fmt_flush(&ff);
+	cli_fmt_done(&ff, status); /* a bad template: only its error line */
 	cJSON_Delete(vimg);
 	cJSON_Delete(vctr);
 	cJSON_Delete(vsnap);

@@ -189,12 +189,8 @@ int cmd_images(struct cli_ctx *ctx)
 	if (!quiet && fmt == CLI_FMT_TABLE)
 		cli_table_print(&t, stdout);
 	cli_table_free(&t);
-	if (fmt_failed) { /* a template error: its line only */
-		cli_fmt_free(&ff);
+	if (cli_fmt_done(&ff, fmt_failed)) /* a template error: its line only */
 		status = 1;
-	} else {
-		cli_fmt_flush(&ff);
-	}
 	free(rows);
 	cJSON_Delete(refs);
 	icc_idlist_free(&l);

@@ -54,19 +54,9 @@ int cmd_init(struct cli_ctx *ctx)
 	return make_image(ctx, &o, "init", "directory", from_dir);
 }
 
-/* FILE, or "-" when stdin is not a terminal; -1 after saying why */
 static int input_fd(const char *src)
 {
-	if (!strcmp(src, "-")) {
-		if (!isatty(0))
-			return 0;
-		cli_errorf("cannot import '-': standard input is a terminal, pipe a tar archive in");
-		return -1;
-	}
-	int fd = open(src, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		cli_errorf("cannot import '%s': %s", src, strerror(errno));
-	return fd;
+	return cli_open_input(src, "import", "cannot import '-': standard input is a terminal, pipe a tar archive in");
 }
 
 int cmd_import_check(struct cli_ctx *ctx)

@@ -109,6 +109,22 @@ static int prune_kept(struct icc_store *st)
 
 /* Remove unused images until none is left: untagged ones, or (all) every one
  * no container uses and no remaining image has as parent. */
+/* used[ID] = true for the image each object's meta names under key */
+static void mark_used(struct icc_store *st, enum icc_kind kind, const struct icc_idlist *l, const char *key,
+		      cJSON *used)
+{
+	for (size_t i = 0; i < l->count; i++) {
+		cJSON *m;
+		struct icc_err e;
+		if (icc_object_meta(st, kind, l->ids[i], &m, &e) < 0)
+			continue;
+		const char *id = icc_json_str(m, key);
+		if (id && !cJSON_HasObjectItem(used, id))
+			cJSON_AddTrueToObject(used, id);
+		cJSON_Delete(m);
+	}
+}
+
 static int prune_images(struct icc_store *st, bool all)
 {
 	struct icc_err err;
@@ -126,24 +142,8 @@ static int prune_images(struct icc_store *st, bool all)
 		}
 		/* what is in use: containers' images and images' parents */
 		cJSON *used = cJSON_CreateObject();
-		for (size_t i = 0; i < ctrs.count; i++) {
-			cJSON *m;
-			if (icc_object_meta(st, ICC_CONTAINER, ctrs.ids[i], &m, &err) == 0) {
-				const char *img = icc_json_str(m, "image");
-				if (img && !cJSON_HasObjectItem(used, img))
-					cJSON_AddTrueToObject(used, img);
-				cJSON_Delete(m);
-			}
-		}
-		for (size_t i = 0; i < imgs.count; i++) {
-			cJSON *m;
-			if (icc_object_meta(st, ICC_IMAGE, imgs.ids[i], &m, &err) == 0) {
-				const char *p = icc_json_str(m, "parent");
-				if (p && !cJSON_HasObjectItem(used, p))
-					cJSON_AddTrueToObject(used, p);
-				cJSON_Delete(m);
-			}
-		}
+		mark_used(st, ICC_CONTAINER, &ctrs, "image", used);
+		mark_used(st, ICC_IMAGE, &imgs, "parent", used);
 		for (size_t i = 0; i < imgs.count; i++) {
 			const char *id = imgs.ids[i];
 			if (cJSON_HasObjectItem(used, id))

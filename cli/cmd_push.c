@@ -27,21 +27,51 @@ static void with_transport(const char *ref, char *out, size_t size)
 	snprintf(out, size, "docker://%s", ref);
 }
 
-static int tmp_dir(char *buf, size_t size)
+/* A registry transfer's scratch: an OCI layout and the digest file skopeo writes. */
+struct transfer {
+	char dir[4200], layout[4300], dfile[4300];
+};
+
+static int transfer_open(struct transfer *t)
 {
-	const char *t = getenv("TMPDIR");
-	snprintf(buf, size, "%s/icc-reg-XXXXXX", t && *t ? t : "/var/tmp");
-	if (!mkdtemp(buf)) {
-		cli_errorf("cannot create a directory in '%s': %s", t && *t ? t : "/var/tmp", strerror(errno));
+	const char *tmp = getenv("TMPDIR");
+	snprintf(t->dir, sizeof(t->dir), "%s/icc-reg-XXXXXX", tmp && *tmp ? tmp : "/var/tmp");
+	if (!mkdtemp(t->dir)) {
+		cli_errorf("cannot create a directory in '%s': %s", tmp && *tmp ? tmp : "/var/tmp", strerror(errno));
 		return -1;
 	}
+	snprintf(t->layout, sizeof(t->layout), "%s/oci", t->dir);
+	snprintf(t->dfile, sizeof(t->dfile), "%s/digest", t->dir);
 	return 0;
 }
 
-static void rm_dir(const char *dir)
+static void transfer_close(struct transfer *t)
 {
 	struct icc_err e;
-	icc_rmtree(AT_FDCWD, dir, &e);
+	icc_rmtree(AT_FDCWD, t->dir, &e);
+}
+
+/* skopeo copy SRC DST, its progress lines on our stderr; tls_opt "--dest-tls-verify" or "--src-..." */
+static int skopeo_copy(const struct transfer *t, bool quiet, const char *tls_opt, const char *tls,
+		       const char *src, const char *dst, struct icc_err *err)
+{
+	char tlsarg[64];
+	const char *args[12];
+	int k = 0;
+	args[k++] = "skopeo";
+	args[k++] = "copy";
+	if (quiet)
+		args[k++] = "--quiet";
+	args[k++] = "--digestfile";
+	args[k++] = t->dfile;
+	if (tls) {
+		snprintf(tlsarg, sizeof(tlsarg), "%s=%s", tls_opt, tls);
+		args[k++] = tlsarg;
+	}
+	args[k++] = src;
+	args[k++] = dst;
+	args[k] = NULL;
+	return icc_proc_check(args, &(struct icc_proc_opts){.in = ICC_PROC_NULL, .out = 2}, err);
 }
 
 static int read_digest(const char *path, char *out, size_t size)
@@ -65,13 +95,12 @@ int cmd_push(struct cli_ctx *ctx)
 	const char *image = ctx->argv[0];
 	char dest[4200];
 	with_transport(ctx->argv[1], dest, sizeof(dest));
-	char dir[4200], layout[4300], src[4400], dfile[4300], tlsopt[64];
-	if (tmp_dir(dir, sizeof(dir)) < 0)
+	struct transfer t;
+	if (transfer_open(&t) < 0)
 		return 1;
-	snprintf(layout, sizeof(layout), "%s/oci", dir);
-	snprintf(src, sizeof(src), "oci:%s", layout);
-	snprintf(dfile, sizeof(dfile), "%s/digest", dir);
-	struct icc_save_opts o = {.format = ICC_OCI_DIR, .compress = compress, .out_path = layout};
+	char src[4400];
+	snprintf(src, sizeof(src), "oci:%s", t.layout);
+	struct icc_save_opts o = {.format = ICC_OCI_DIR, .compress = compress, .out_path = t.layout};
 	struct icc_save_result res;
 	struct icc_err err;
 	icc_err_clear(&err);
@@ -83,28 +112,12 @@ int cmd_push(struct cli_ctx *ctx)
 		if (!quiet)
 			fprintf(stderr, "Pushing %s (%u layer%s, manifest %s) to %s\n", image, res.layers,
 				res.layers == 1 ? "" : "s", res.manifest_digest, dest);
-		const char *args[12];
-		int k = 0;
-		args[k++] = "skopeo";
-		args[k++] = "copy";
-		if (quiet)
-			args[k++] = "--quiet";
-		args[k++] = "--digestfile";
-		args[k++] = dfile;
-		if (tls) {
-			snprintf(tlsopt, sizeof(tlsopt), "--dest-tls-verify=%s", tls);
-			args[k++] = tlsopt;
-		}
-		args[k++] = src;
-		args[k++] = dest;
-		args[k] = NULL;
-		/* skopeo's progress lines go to our stderr */
-		r = icc_proc_check(args, &(struct icc_proc_opts){.in = ICC_PROC_NULL, .out = 2}, &err);
+		r = skopeo_copy(&t, quiet, "--dest-tls-verify", tls, src, dest, &err);
 	}
 	char digest[128];
-	if (r == 0 && read_digest(dfile, digest, sizeof(digest)) < 0)
+	if (r == 0 && read_digest(t.dfile, digest, sizeof(digest)) < 0)
 		snprintf(digest, sizeof(digest), "%s", res.manifest_digest);
-	rm_dir(dir);
+	transfer_close(&t);
 	if (r < 0)
 		return cli_fail(&err);
 	printf("%s: digest: %s\n", ctx->argv[1], digest);
@@ -129,41 +142,25 @@ int cli_pull(struct cli_ctx *ctx)
 			*at = '\0';
 		name = derived;
 	}
-	char dir[4200], layout[4300], dst[4400], dfile[4300], tlsopt[64];
-	if (tmp_dir(dir, sizeof(dir)) < 0)
+	struct transfer t;
+	if (transfer_open(&t) < 0)
 		return 1;
-	snprintf(layout, sizeof(layout), "%s/oci", dir);
-	snprintf(dst, sizeof(dst), "oci:%s:pulled", layout);
-	snprintf(dfile, sizeof(dfile), "%s/digest", dir);
+	char dst[4400];
+	snprintf(dst, sizeof(dst), "oci:%s:pulled", t.layout);
 	if (!quiet)
 		fprintf(stderr, "Pulling %s\n", srcref);
-	const char *args[12];
-	int k = 0;
-	args[k++] = "skopeo";
-	args[k++] = "copy";
-	if (quiet)
-		args[k++] = "--quiet";
-	args[k++] = "--digestfile";
-	args[k++] = dfile;
-	if (tls) {
-		snprintf(tlsopt, sizeof(tlsopt), "--src-tls-verify=%s", tls);
-		args[k++] = tlsopt;
-	}
-	args[k++] = srcref;
-	args[k++] = dst;
-	args[k] = NULL;
 	struct icc_err err;
 	icc_err_clear(&err);
-	int r = icc_proc_check(args, &(struct icc_proc_opts){.in = ICC_PROC_NULL, .out = 2}, &err);
+	int r = skopeo_copy(&t, quiet, "--src-tls-verify", tls, srcref, dst, &err);
 	cJSON *loaded = cJSON_CreateArray();
 	if (r == 0) {
 		struct icc_load_opts o = {.tag = name};
-		r = icc_oci_load(st, layout, -1, &o, loaded, &err);
+		r = icc_oci_load(st, t.layout, -1, &o, loaded, &err);
 	}
 	char digest[128] = "";
 	if (r == 0)
-		read_digest(dfile, digest, sizeof(digest));
-	rm_dir(dir);
+		read_digest(t.dfile, digest, sizeof(digest));
+	transfer_close(&t);
 	if (r < 0) {
 		cJSON_Delete(loaded);
 		return cli_fail(&err);

@@ -26,19 +26,9 @@ int cmd_send(struct cli_ctx *ctx)
 	return r < 0 ? cli_fail(&err) : 0;
 }
 
-/* -i FILE, or stdin when it is not a terminal; -1 after saying why */
 static int input_fd(const char *in)
 {
-	if (!in || !strcmp(in, "-")) {
-		if (!isatty(0))
-			return 0;
-		cli_errorf("cannot receive from a terminal: use -i FILE or pipe a stream in");
-		return -1;
-	}
-	int fd = open(in, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		cli_errorf("cannot receive '%s': %s", in, strerror(errno));
-	return fd;
+	return cli_open_input(in, "receive", "cannot receive from a terminal: use -i FILE or pipe a stream in");
 }
 
 int cmd_receive_check(struct cli_ctx *ctx)
