@@ -48,6 +48,10 @@ int cli_getopt_long(int argc, char *const argv[], const char *optstring,
 /* Open the store (saying once what was set up); returns 0 or prints and returns 1. */
 int cli_open_store(struct icc_store *st);
 
+/* A container's meta.json (to cJSON_Delete) and live state; -1 when unreadable (removed meanwhile). */
+struct icc_cstate;
+int cli_container_meta(struct icc_store *st, const char *id, cJSON **meta, struct icc_cstate *cs);
+
 /* A 12-hex short id. */
 const char *cli_short_id(const char *id, char buf[13]);
 
@@ -145,6 +149,8 @@ int cli_read_input(int fd, const char *what, bool quiet, cli_io_fn *fn, void *ar
 /* FILE, or stdin (NULL or "-") unless it is a terminal (then on_tty is said); -1 after
  * "icc: cannot VERB 'FILE': why". */
 int cli_open_input(const char *path, const char *verb, const char *on_tty);
+/* The same as a check before the store is opened: 0, or 1 after saying why. */
+int cli_check_input(const char *path, const char *verb, const char *on_tty);
 
 /*
  * An output file written whole or not at all: FILE.tmp-XXXXXX, fsync'd and

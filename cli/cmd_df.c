@@ -97,10 +97,9 @@ int cli_system_df(struct cli_ctx *ctx)
 	unsigned *uses = calloc(imgs.count + 1, sizeof(unsigned));
 	for (size_t i = 0; i < ctrs.count; i++) {
 		cJSON *m;
-		if (icc_object_meta(st, ICC_CONTAINER, ctrs.ids[i], &m, &err) < 0)
-			continue;
 		struct icc_cstate cs;
-		icc_container_state(m, &cs);
+		if (cli_container_meta(st, ctrs.ids[i], &m, &cs) < 0)
+			continue;
 		bool running = cs.status == ICC_CS_RUNNING || cs.status == ICC_CS_DEAD;
 		const char *img = icc_json_str(m, "image");
 		for (size_t j = 0; img && j < imgs.count; j++)

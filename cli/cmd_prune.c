@@ -43,10 +43,9 @@ static int prune_containers(struct icc_store *st, bool drop_snaps)
 	bool header = false;
 	for (size_t i = 0; i < l.count; i++) {
 		cJSON *m;
-		if (icc_object_meta(st, ICC_CONTAINER, l.ids[i], &m, &err) < 0)
-			continue;
 		struct icc_cstate cs;
-		icc_container_state(m, &cs);
+		if (cli_container_meta(st, l.ids[i], &m, &cs) < 0)
+			continue;
 		const char *rt = icc_json_str(cJSON_GetObjectItemCaseSensitive(m, "state"), "runtime");
 		char runtime[16], cname[256];
 		snprintf(runtime, sizeof(runtime), "%s", rt ? rt : ICC_DEFAULT_RUNTIME);

@@ -123,3 +123,11 @@ int cli_open_input(const char *path, const char *verb, const char *on_tty)
 		cli_errorf("cannot %s '%s': %s", verb, path, strerror(errno));
 	return fd;
 }
+
+int cli_check_input(const char *path, const char *verb, const char *on_tty)
+{
+	int fd = cli_open_input(path, verb, on_tty);
+	if (fd > 0)
+		close(fd);
+	return fd < 0;
+}
