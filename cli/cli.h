@@ -181,8 +181,9 @@ int cli_output_finish(struct cli_output *o, int r, struct icc_err *err);
  * ones; operands are ctx->argv[0..argc-1].  cli_each runs one action per
  * named object, printing each failure and returning 1 if any failed.
  * Usage errors print "icc: CMD: WHY; usage: icc CMD SYNOPSIS" and exit 125.
- * Entries with fn instead of run (subcommand groups, run/create) parse argv
- * themselves; their option help is the text in options.
+ * A group (system, snapshot, builder) dispatches "GROUP SUB" entries with
+ * cli_call_sub.  Entries with fn instead of run parse argv themselves; their
+ * option help is the text in options.
  */
 struct cli_opt {
 	char letter;      /* -x; 0: none */
