@@ -26,6 +26,9 @@ void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_fail(const struct icc_err *err);
 /* Print "icc: CMD: usage..." hint and return EXIT_USAGE. */
 int cli_usage(const char *cmd, const char *synopsis);
+/* "icc: CMD: WHY; usage: ..." (why NULL: without it); returns EXIT_USAGE. */
+struct cli_command;
+int cli_usage_why(const struct cli_command *c, const char *why);
 /* The same usage line with another exit code (the newer, Docker-compatible commands: 125). */
 int cli_usage_code(const char *cmd, int code);
 
@@ -44,6 +47,10 @@ int cli_getopt_long(int argc, char *const argv[], const char *optstring,
 
 /* Open the store (saying once what was set up); returns 0 or prints and returns 1. */
 int cli_open_store(struct icc_store *st);
+
+/* A container's meta.json (to cJSON_Delete) and live state; -1 when unreadable (removed meanwhile). */
+struct icc_cstate;
+int cli_container_meta(struct icc_store *st, const char *id, cJSON **meta, struct icc_cstate *cs);
 
 /* A 12-hex short id. */
 const char *cli_short_id(const char *id, char buf[13]);
@@ -92,6 +99,8 @@ int cli_fmt_row(struct cli_fmt *f, const cJSON *obj);
 /* Print what was rendered and free. */
 void cli_fmt_flush(struct cli_fmt *f);
 void cli_fmt_free(struct cli_fmt *f);
+/* Flush, or after a template error (failed != 0) print nothing more; returns 1 when failed. */
+int cli_fmt_done(struct cli_fmt *f, int failed);
 
 /* --filter KEY=VALUE (cli/filters.c): the same key ORs, different keys AND, as Docker. */
 #define CLI_FILTERS_MAX 32
@@ -126,6 +135,24 @@ int cli_progress_wrap(struct cli_progress *p, int fd, bool input, struct icc_err
 int cli_progress_end(struct cli_progress *p, int r, struct icc_err *err);
 
 /*
+ * The work of export, save, send (write) and import, load, receive (read)
+ * through a progress line "WHAT: ..." on a terminal: fn gets the fd to use
+ * (a counting relay when the line is on) and the progress (to print above it).
+ */
+typedef int cli_io_fn(int fd, struct cli_progress *pg, void *arg, struct icc_err *err);
+/* fn writes to -o PATH (whole or not at all, see cli_output) or, PATH NULL or "-", stdout. */
+int cli_write_output(const char *path, const char *what, bool quiet, cli_io_fn *fn, void *arg,
+		     struct icc_err *err);
+/* fn reads fd (its size, when a file, is the line's total). */
+int cli_read_input(int fd, const char *what, bool quiet, cli_io_fn *fn, void *arg, struct icc_err *err);
+
+/* FILE, or stdin (NULL or "-") unless it is a terminal (then on_tty is said); -1 after
+ * "icc: cannot VERB 'FILE': why". */
+int cli_open_input(const char *path, const char *verb, const char *on_tty);
+/* The same as a check before the store is opened: 0, or 1 after saying why. */
+int cli_check_input(const char *path, const char *verb, const char *on_tty);
+
+/*
  * An output file written whole or not at all: FILE.tmp-XXXXXX, fsync'd and
  * renamed over FILE by cli_output_finish; "-" or NULL is standard output.
  */
@@ -138,14 +165,96 @@ int cli_output_open(struct cli_output *o, const char *path, struct icc_err *err)
 /* r: the result of the writing; returns it, or the error of finishing. */
 int cli_output_finish(struct cli_output *o, int r, struct icc_err *err);
 
-/* The command table. */
+/*
+ * The command table (cli/main.c) and its one option parser (cli/options.c).
+ *
+ * A command is an entry with a synopsis, a summary and an option spec, an
+ * array of struct cli_opt ending in {0}.  The spec is both what cli_parse
+ * accepts (GNU style: -abc bundles, -oFILE, --name=VALUE, unique prefixes
+ * of long names, "--" ends the options) and what --help prints, so the help
+ * and the parser cannot disagree.  The dispatcher (cli_call) parses argv,
+ * checks the operand count (min, max), runs check (usage checks that come
+ * before the store), opens the store for CLI_STORE (and takes its lock for
+ * CLI_LOCK), calls run with the parsed cli_ctx and closes the store again.
+ * run reads options by their long name or letter: cli_has(ctx, "quiet"),
+ * cli_value(ctx, "output", NULL), cli_nth(ctx, "change", i) for repeated
+ * ones; operands are ctx->argv[0..argc-1].  cli_each runs one action per
+ * named object, printing each failure and returning 1 if any failed.
+ * Usage errors print "icc: CMD: WHY; usage: icc CMD SYNOPSIS" and exit 125.
+ * A group (system, snapshot, builder) dispatches "GROUP SUB" entries with
+ * cli_call_sub.  Entries with fn instead of run parse argv themselves; their
+ * option help is the text in options.
+ */
+struct cli_opt {
+	char letter;      /* -x; 0: none */
+	const char *name; /* --name; NULL: none */
+	const char *arg;  /* NULL: a flag; "FILE": takes a value; "=BOOL": the same, shown
+			   * --name=BOOL; "[=BOOL]": --name or --name=BOOL (the value optional) */
+	const char *help; /* "\n" continues it on the next line, under the first; NULL: not shown */
+};
+
+enum {
+	CLI_STORE = 1,    /* the dispatcher opens ctx->st before run, closes it after */
+	CLI_LOCK = 2,     /* ... and takes the store's lock (implies CLI_STORE) */
+	CLI_IN_ORDER = 4, /* options only before the first operand (getopt's "+") */
+};
+
+struct cli_ctx;
 struct cli_command {
 	const char *name;
-	int (*fn)(int argc, char **argv);
+	int (*fn)(int argc, char **argv); /* parses its own argv */
 	const char *synopsis;
 	const char *summary;
-	const char *options; /* "  -x, --long ARG   what\n" lines, "" for none */
+	const char *options; /* fn's option help: "  -x, --long ARG   what\n" lines */
+	/* table-driven commands: */
+	int (*run)(struct cli_ctx *ctx);
+	const struct cli_opt *opts;
+	int min, max;                       /* operands; max -1: any number */
+	unsigned flags;                     /* CLI_STORE, CLI_LOCK, CLI_IN_ORDER */
+	int (*check)(struct cli_ctx *ctx);  /* before the store is opened; > 0: the exit code,
+					     * < 0: exit 0 without running */
+	const char *notes;                  /* lines printed after the options */
 };
+
+struct cli_ctx {
+	const struct cli_command *cmd;
+	int argc;    /* operands, in order; argv[argc] is NULL */
+	char **argv;
+	struct icc_store st; /* open for CLI_STORE commands */
+	size_t ngiven;
+	struct cli_given {
+		const struct cli_opt *opt;
+		const char *value; /* NULL for a flag */
+	} *given;
+};
+
+/* Parse argv (argv[0] is the command) by c's spec; 0, or the exit code after the usage line. */
+int cli_parse(const struct cli_command *c, int argc, char **argv, struct cli_ctx *ctx);
+void cli_ctx_free(struct cli_ctx *ctx);
+/* Was the option KEY (its long name or letter) given? */
+bool cli_has(const struct cli_ctx *ctx, const char *key);
+/* KEY's last value, or dflt. */
+const char *cli_value(const struct cli_ctx *ctx, const char *key, const char *dflt);
+/* The n-th value of a repeated option ("" for a flag), NULL past the last. */
+const char *cli_nth(const struct cli_ctx *ctx, const char *key, size_t n);
+/* Parse, check, open the store, run, close: what main does with a command. */
+int cli_call(const struct cli_command *c, int argc, char **argv);
+/*
+ * A group's subcommand: argv[1] names one of subs (entries named "GROUP SUB",
+ * ending in {0}), which is cli_call'ed on argv + 1.  -1 when it names none.
+ */
+int cli_call_sub(const struct cli_command *subs, int argc, char **argv);
+/* The help lines of a spec. */
+void cli_print_options(const struct cli_opt *opts, FILE *out);
+
+/*
+ * One action per named object: one(ctx, name, arg, err) for the operands from
+ * index `from`; a return < 0 prints err (icc: ...), > 0 means it printed its
+ * own error.  1 if any failed, else 0.
+ */
+typedef int cli_each_fn(struct cli_ctx *ctx, const char *name, void *arg, struct icc_err *err);
+int cli_each(struct cli_ctx *ctx, int from, cli_each_fn *one, void *arg);
+
 /* main() hands the table to common.c, so that cli_usage finds synopses there
  * without common.c depending on main.c. */
 void cli_set_commands(const struct cli_command *table, size_t n);
@@ -154,30 +263,39 @@ const struct cli_command *cli_find_command(const char *name);
 void cli_print_help(const struct cli_command *c, FILE *out);
 
 /* Commands (one file each under cli/). */
-int cmd_init(int argc, char **argv);
-int cmd_import(int argc, char **argv);
-int cmd_images(int argc, char **argv);
-int cmd_tag(int argc, char **argv);
-int cmd_rmi(int argc, char **argv);
-int cmd_inspect(int argc, char **argv);
-int cmd_history(int argc, char **argv);
+int cmd_init(struct cli_ctx *ctx);
+int cmd_import(struct cli_ctx *ctx);
+int cmd_import_check(struct cli_ctx *ctx);
+int cmd_images(struct cli_ctx *ctx);
+int cmd_tag(struct cli_ctx *ctx);
+int cmd_rmi(struct cli_ctx *ctx);
+int cmd_inspect(struct cli_ctx *ctx);
+int cmd_inspect_check(struct cli_ctx *ctx);
+int cmd_history(struct cli_ctx *ctx);
 int cmd_system(int argc, char **argv);
 int cmd_create(int argc, char **argv);
 int cmd_mount(int argc, char **argv);
 int cmd_umount(int argc, char **argv);
 int cmd_snapshot(int argc, char **argv);
-int cmd_snapshots(int argc, char **argv);
-int cmd_promote(int argc, char **argv);
+int cmd_snapshots(struct cli_ctx *ctx);
+int cmd_snapshots_check(struct cli_ctx *ctx);
+int cmd_promote(struct cli_ctx *ctx);
 int cmd_version(int argc, char **argv);
-int cmd_export(int argc, char **argv);
-int cmd_save(int argc, char **argv);
-int cmd_load(int argc, char **argv);
-int cmd_push(int argc, char **argv);
-int cmd_pull(int argc, char **argv);
+int cmd_export(struct cli_ctx *ctx);
+/* -o FILE or stdout, which is not a terminal (export, send) */
+int cli_check_output(struct cli_ctx *ctx);
+int cmd_save(struct cli_ctx *ctx);
+int cmd_save_check(struct cli_ctx *ctx);
+int cmd_load(struct cli_ctx *ctx);
+int cmd_load_check(struct cli_ctx *ctx);
+int cmd_push(struct cli_ctx *ctx);
+int cmd_pull(int argc, char **argv); /* cli_call of the table's pull */
+int cli_pull(struct cli_ctx *ctx);
 int cmd_network(int argc, char **argv);
 int cmd_port(int argc, char **argv);
-int cmd_send(int argc, char **argv);
-int cmd_receive(int argc, char **argv);
+int cmd_send(struct cli_ctx *ctx);
+int cmd_receive(struct cli_ctx *ctx);
+int cmd_receive_check(struct cli_ctx *ctx);
 /* containers at work (cmd_run.c, cmd_container.c, cmd_exec.c, cmd_ps.c, ...) */
 int cli_run_or_create(int argc, char **argv, bool run);
 int cmd_run(int argc, char **argv);
@@ -188,8 +306,8 @@ int cmd_rm(int argc, char **argv);
 int cmd_logs(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_ps(int argc, char **argv);
-int cmd_commit(int argc, char **argv);
-int cmd_diff(int argc, char **argv);
+int cmd_commit(struct cli_ctx *ctx);
+int cmd_diff(struct cli_ctx *ctx);
 int cmd_rollback(int argc, char **argv);
 int cmd_cp(int argc, char **argv);
 /* cmd_lifecycle.c, cmd_stats.c, cmd_attach.c */
@@ -204,15 +322,18 @@ int cmd_attach(int argc, char **argv);
 /* icc pull REF for run/create/build (its output on stderr); the pull's exit code */
 int cli_pull_image(const char *ref);
 /* icc build, icc builder (cmd_build.c) */
-int cmd_build(int argc, char **argv);
+int cmd_build(struct cli_ctx *ctx);
 int cmd_builder(int argc, char **argv);
 /* icc dockerfile, icc history --commands (cmd_dockerfile.c) */
-int cmd_dockerfile(int argc, char **argv);
-int cli_history_commands(const char *what);
+int cmd_dockerfile(struct cli_ctx *ctx);
+int cmd_dockerfile_check(struct cli_ctx *ctx);
+int cli_history_commands(struct icc_store *st, const char *what);
 /* store maintenance (cmd_df.c, cmd_prune.c) */
-int cli_system_df(int argc, char **argv);
-int cli_system_prune(int argc, char **argv);
-int cli_snapshot_prune(int argc, char **argv);
+int cli_system_df(struct cli_ctx *ctx);
+int cli_system_prune(struct cli_ctx *ctx);
+int cli_system_prune_check(struct cli_ctx *ctx);
+int cli_snapshot_prune(struct cli_ctx *ctx);
+int cli_snapshot_prune_check(struct cli_ctx *ctx);
 /* Ask "PROMPT [y/N] " on the terminal; false when stdin is not one. */
 bool cli_confirm(const char *prompt);
 /* "kept N snapshots of 'C': icc snapshots --all" on stderr, when n > 0 */

@@ -1,5 +1,4 @@
 /* cmd_load.c - icc load: images from OCI archives/directories and docker-archives */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,8 +8,6 @@
 
 #include "cli.h"
 #include "icc/oci/oci.h"
-
-#define LOAD_SYNOPSIS "[-q] [-i FILE|DIR|-] [NAME[:TAG]]"
 
 static void say(void *ctx, const char *msg)
 {
@@ -37,66 +34,53 @@ void cli_print_loaded(const cJSON *loaded)
 	}
 }
 
-int cmd_load(int argc, char **argv)
+int cmd_load_check(struct cli_ctx *ctx)
 {
-	static const struct option opts[] = {
-		{"input", required_argument, NULL, 'i'},
-		{"quiet", no_argument, NULL, 'q'},
-		{0, 0, 0, 0},
-	};
-	const char *in = "-";
-	bool quiet = false;
-	optind = 1;
-	int c;
-	while ((c = getopt_long(argc, argv, "i:q", opts, NULL)) != -1) {
-		if (c == 'i')
-			in = optarg;
-		else if (c == 'q')
-			quiet = true;
-		else
-			return cli_usage("load", LOAD_SYNOPSIS);
-	}
-	if (argc - optind > 1)
-		return cli_usage("load", LOAD_SYNOPSIS);
-	if (!strcmp(in, "-") && isatty(0)) {
+	if (!strcmp(cli_value(ctx, "input", "-"), "-") && isatty(0)) {
 		cli_errorf("cannot load from a terminal: use -i FILE or pipe an archive in");
 		return 1;
 	}
-	struct icc_store st;
-	if (cli_open_store(&st))
-		return 1;
+	return 0;
+}
+
+struct load {
+	struct cli_ctx *ctx;
+	const char *in; /* a path, or "-": the fd */
+	cJSON *loaded;
+};
+
+static int load_images(int fd, struct cli_progress *pg, void *arg, struct icc_err *err)
+{
+	struct load *l = arg;
+	bool quiet = cli_has(l->ctx, "quiet");
+	struct icc_load_opts o = {.tag = l->ctx->argv[0], .progress = quiet ? NULL : say, .ctx = pg};
+	return icc_oci_load(&l->ctx->st, l->in, fd, &o, l->loaded, err);
+}
+
+int cmd_load(struct cli_ctx *ctx)
+{
+	struct load l = {.ctx = ctx, .in = cli_value(ctx, "input", "-"), .loaded = cJSON_CreateArray()};
+	bool quiet = cli_has(ctx, "quiet");
 	struct icc_err err;
 	icc_err_clear(&err);
-	struct cli_progress pg;
 	char what[300];
-	snprintf(what, sizeof(what), "Loading %s", strcmp(in, "-") ? in : "stdin");
-	/* a file is read as a stream, so its bytes can be counted */
+	snprintf(what, sizeof(what), "Loading %s", strcmp(l.in, "-") ? l.in : "stdin");
+	/* with a progress line a file is read as a stream, so its bytes can be counted */
 	struct stat sb;
-	int fd = 0;
-	bool file = strcmp(in, "-") && stat(in, &sb) == 0 && S_ISREG(sb.st_mode);
-	cli_progress_begin(&pg, what, file ? (uint64_t)sb.st_size : 0, quiet);
-	if (pg.on && file && (fd = open(in, O_RDONLY | O_CLOEXEC)) < 0)
-		fd = 0;
-	else if (pg.on && file)
-		in = "-";
-	struct icc_load_opts o = {.tag = argc - optind == 1 ? argv[optind] : NULL,
-				  .progress = quiet ? NULL : say, .ctx = &pg};
-	cJSON *loaded = cJSON_CreateArray();
-	int rfd = 0;
-	int r = 0;
-	if (!strcmp(in, "-"))
-		r = rfd = cli_progress_wrap(&pg, fd, true, &err);
-	if (r >= 0)
-		r = icc_oci_load(&st, in, rfd, &o, loaded, &err);
-	r = cli_progress_end(&pg, r, &err);
+	int fd = 0, r;
+	if (strcmp(l.in, "-") && cli_progress_wanted(quiet) && stat(l.in, &sb) == 0 && S_ISREG(sb.st_mode) &&
+	    (fd = open(l.in, O_RDONLY | O_CLOEXEC)) > 0)
+		l.in = "-";
+	if (!strcmp(l.in, "-")) {
+		r = cli_read_input(fd, what, quiet, load_images, &l, &err);
+	} else {
+		struct cli_progress none = {.on = false};
+		r = load_images(0, &none, &l, &err);
+	}
 	if (fd > 0)
 		close(fd);
-	icc_store_close(&st);
-	if (r < 0) {
-		cJSON_Delete(loaded);
-		return cli_fail(&err);
-	}
-	cli_print_loaded(loaded);
-	cJSON_Delete(loaded);
-	return 0;
+	if (r == 0)
+		cli_print_loaded(l.loaded);
+	cJSON_Delete(l.loaded);
+	return r < 0 ? cli_fail(&err) : 0;
 }

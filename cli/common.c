@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "icc/runtime/runtime.h"
+#include "icc/store/object.h"
 
 const char *cli_root;
 
@@ -49,19 +51,30 @@ const struct cli_command *cli_find_command(const char *name)
 	return NULL;
 }
 
-int cli_usage(const char *cmd, const char *synopsis)
+/* the command table is the one source of a command's synopsis; a subcommand's ("system df") is its own */
+static int usage_line(const char *cmd, const char *why, const char *synopsis)
 {
-	/* the command table is the one source of a command's synopsis */
 	const struct cli_command *c = cli_find_command(cmd);
 	if (c)
 		synopsis = c->synopsis;
-	if (opt_error[0])
-		cli_errorf("%s: %s; usage: icc %s %s (see 'icc %s --help')", cmd, opt_error, cmd,
+	if (why && why[0])
+		cli_errorf("%s: %s; usage: icc %s %s (see 'icc %s --help')", cmd, why, cmd,
 			   synopsis, cmd);
 	else
 		cli_errorf("%s: usage: icc %s %s (see 'icc %s --help')", cmd, cmd, synopsis, cmd);
-	opt_error[0] = '\0';
 	return EXIT_USAGE;
+}
+
+int cli_usage_why(const struct cli_command *c, const char *why)
+{
+	return usage_line(c->name, why, c->synopsis);
+}
+
+int cli_usage(const char *cmd, const char *synopsis)
+{
+	int r = usage_line(cmd, opt_error, synopsis);
+	opt_error[0] = '\0';
+	return r;
 }
 
 int cli_usage_code(const char *cmd, int code)
@@ -257,4 +270,13 @@ int cli_getopt_long(int argc, char *const argv[], const char *optstring,
 		snprintf(opt_error, sizeof(opt_error), "unknown option '%.*s'",
 			 (int)strcspn(arg, "="), arg);
 	return c;
+}
+
+int cli_container_meta(struct icc_store *st, const char *id, cJSON **meta, struct icc_cstate *cs)
+{
+	struct icc_err err;
+	if (icc_object_meta(st, ICC_CONTAINER, id, meta, &err) < 0)
+		return -1;
+	icc_container_state(*meta, cs);
+	return 0;
 }
