@@ -31,7 +31,6 @@ sentinel() {
 }
 sentinel >"$T/sentinel.before"
 unchanged() { sentinel >"$T/sentinel.after" && diff "$T/sentinel.before" "$T/sentinel.after"; }
-consistent() { icc system check >"$T/check.out" && grep -q "is consistent" "$T/check.out" || { cat "$T/check.out"; return 1; }; }
 clean() { consistent && test -z "$(ls -A "$ICC_ROOT/tmp")" && test -z "$(ls -A "$TMPDIR")" && unchanged; }
 
 cat >"$T/mk.py" <<'EOF'

@@ -15,12 +15,7 @@ export TMPDIR="$T/tmpdir"
 mkdir -p "$TMPDIR"
 
 # a second store, to make the send streams in
-truncate -s 1G "$T/store2.img"
-mkfs.btrfs -q "$T/store2.img" >/dev/null
-mkdir -p "$T/store2"
-mount -o loop "$T/store2.img" "$T/store2"
-at_exit "umount -l '$T/store2'"
-icc2() { "$ICC_BIN" --root "$T/store2" "$@"; }
+setup_store2 1G
 
 # the host directory the configs aim at: strictatime tmpfs, so a read shows
 O=$T/outside

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cmocka.h>
+#include "unit.h"
 #include <btrfsutil.h>
 
 #include "icc/snap/snapdir.h"
@@ -284,14 +284,9 @@ static void test_tmp_busy(void **state)
 	icc_snapdir_close(&sd);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_names),
-		cmocka_unit_test_setup_teardown(test_take_list_rename_remove, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_origin, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_message_cap, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tmp_busy, setup, teardown),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TESTS(
+	cmocka_unit_test(test_names),
+	cmocka_unit_test_setup_teardown(test_take_list_rename_remove, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_origin, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_message_cap, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_tmp_busy, setup, teardown))

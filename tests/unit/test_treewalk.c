@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
-#include <cmocka.h>
+#include "unit.h"
 
 #include "icc/image/treewalk.h"
 
@@ -123,11 +123,6 @@ static void path_limit(void **state)
 	free(p);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(swapped_after_lstat),
-		cmocka_unit_test(path_limit),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TESTS(
+	cmocka_unit_test(swapped_after_lstat),
+	cmocka_unit_test(path_limit))
