@@ -84,6 +84,17 @@ setup_store() {
 	setup_test_bridge
 }
 
+# setup_outside: $O, a host directory that escapes aim at: a strictatime
+# tmpfs (so a read shows) holding $O/secret, "SENTINEL", dated 2000-01-01.
+setup_outside() {
+	O=$T/outside
+	mkdir -p "$O"
+	mount -t tmpfs -o strictatime,mode=755 tmpfs "$O"
+	at_exit "umount -l '$O'"
+	echo SENTINEL >"$O/secret"
+	touch -d "2000-01-01 UTC" "$O/secret"
+}
+
 # setup_store2 SIZE: a second loop-file btrfs at $T/store2 (no network), for
 # send/receive and transfers between stores; icc2 runs icc on it.
 setup_store2() {

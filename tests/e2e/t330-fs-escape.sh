@@ -5,14 +5,9 @@
 . "$TESTS_DIR/lib-fs.sh"
 
 setup_fs_vol
-O=$T/outside
-mkdir -p "$O"
-# the host directory the races aim at: strictatime, so a read shows
-mount -t tmpfs -o strictatime,mode=755 tmpfs "$O"
-at_exit "umount -l '$O'"
-echo SENTINEL >"$O/secret"
+setup_outside # the host directory the races aim at
 mkdir "$O/dir"
-touch -d "2000-01-01 UTC" "$O/secret" "$O/dir"
+touch -d "2000-01-01 UTC" "$O/dir"
 # (listing the directories updates their atime: compare theirs without it)
 before() {
 	stat -c "%n %a %s %X %Y %Z %h" "$O/secret"

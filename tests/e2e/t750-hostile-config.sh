@@ -17,13 +17,7 @@ mkdir -p "$TMPDIR"
 # a second store, to make the send streams in
 setup_store2 1G
 
-# the host directory the configs aim at: strictatime tmpfs, so a read shows
-O=$T/outside
-mkdir -p "$O"
-mount -t tmpfs -o strictatime,mode=755 tmpfs "$O"
-at_exit "umount -l '$O'"
-echo SENTINEL >"$O/secret"
-touch -d "2000-01-01 UTC" "$O/secret"
+setup_outside # the host directory the configs aim at
 sentinel() {
 	stat -c "%n %a %s %X %Y %Z %h %i" "$O/secret"
 	stat -c "%n %a %s %Y %Z %h" "$O"

@@ -17,13 +17,7 @@ setup_store2 1G
 rootfs_of() { "$ICC_BIN" --root "$1" inspect -f '{{.Icc.Subvolume}}' "$2"; }
 uuid_of() { btrfs subvolume show "$1" | sed -n "s/^[[:space:]]*$2:[[:space:]]*//p"; }
 
-# the host directory the streams aim at
-O=$T/outside
-mkdir -p "$O"
-mount -t tmpfs -o mode=755 tmpfs "$O"
-at_exit "umount -l '$O'"
-echo SENTINEL >"$O/secret"
-touch -d "2000-01-01 UTC" "$O/secret"
+setup_outside # the host directory the streams aim at
 sentinel() {
 	stat -c "%n %a %s %Y %h" "$O/secret" && cat "$O/secret" && ls -A "$O"
 }

@@ -15,15 +15,6 @@
 
 #include "icc/image/treewalk.h"
 
-static int make_tmpdir(char *path, size_t size)
-{
-	snprintf(path, size, "/tmp/icc-unit.XXXXXX");
-	assert_non_null(mkdtemp(path));
-	int fd = open(path, O_RDONLY | O_DIRECTORY);
-	assert_true(fd >= 0);
-	return fd;
-}
-
 static void put(int dirfd, const char *name, const char *text)
 {
 	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC, 0644);

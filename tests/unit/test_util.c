@@ -19,15 +19,6 @@
 #include "icc/base/progress.h"
 #include "icc/base/util.h"
 
-static int make_tmpdir(char *path, size_t size)
-{
-	snprintf(path, size, "/tmp/icc-unit.XXXXXX");
-	assert_non_null(mkdtemp(path));
-	int fd = open(path, O_RDONLY | O_DIRECTORY);
-	assert_true(fd >= 0);
-	return fd;
-}
-
 static int count_entries(int dirfd)
 {
 	int fd = dup(dirfd);
