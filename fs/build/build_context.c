@@ -489,30 +489,6 @@ static int clear_way(struct copier *c, int dfd, const char *dname, bool for_dir,
 	return 0;
 }
 
-static int copy_data(int in, int out)
-{
-	for (;;) {
-		ssize_t n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0);
-		if (n == 0)
-			return 0;
-		if (n > 0)
-			continue;
-		if (errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
-			return -errno;
-		break;
-	}
-	char buf[1 << 16];
-	ssize_t n;
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		for (ssize_t off = 0; off < n;) {
-			ssize_t w = write(out, buf + off, (size_t)(n - off));
-			if (w < 0)
-				return -errno;
-			off += w;
-		}
-	return n < 0 ? -errno : 0;
-}
-
 static int copy_open(struct copier *c, int sfd, const struct stat *st, int dfd, const char *dname,
 		     const char *rel, int depth);
 
@@ -562,7 +538,8 @@ static int copy_open(struct copier *c, int sfd, const struct stat *st, int dfd, 
 		int out = openat(dfd, dname, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (out < 0)
 			return icc_err_sys(c->err, errno, "cannot create '%s'", rel);
-		r = copy_data(sfd, out);
+		const char *failed;
+		r = icc_copy_data(sfd, out, &failed);
 		close(out);
 		if (r < 0)
 			return icc_err_sys(c->err, -r, "cannot copy '%s'", rel);

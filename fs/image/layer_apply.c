@@ -151,14 +151,11 @@ static int pass_entries(int layer_fd, int dest_fd, const char *what, struct icc_
 		archive_read_free(in);
 		return icc_err_set(err, ENOMEM, "out of memory");
 	}
-	int saved = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (saved < 0 || fchdir(dest_fd) < 0) {
-		int e = errno;
-		if (saved >= 0)
-			close(saved);
+	int saved, rc = icc_tar_enter(dest_fd, &saved);
+	if (rc < 0) {
 		archive_read_free(in);
 		archive_write_free(out);
-		return icc_err_sys(err, e, "cannot enter the image being loaded");
+		return icc_err_sys(err, -rc, "cannot enter the image being loaded");
 	}
 	int r = 0;
 	for (;;) {
@@ -226,10 +223,7 @@ static int pass_entries(int layer_fd, int dest_fd, const char *what, struct icc_
 		r = icc_err_set(err, EIO, "cannot apply '%s': %s", what, archive_error_string(out));
 	archive_write_free(out);
 	archive_read_free(in);
-	if (fchdir(saved) < 0 && r == 0)
-		r = icc_err_sys(err, errno, "cannot return to the working directory");
-	close(saved);
-	return r;
+	return icc_tar_leave(saved, r, err);
 }
 
 int icc_layer_apply_fd(int layer_fd, const char *what, int dest_fd, struct icc_err *err)

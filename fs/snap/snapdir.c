@@ -385,20 +385,30 @@ static int cmp_info(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+/* The snapshot directory to read with readdir (its own fd: sd->dirfd stays put). */
+static int open_listing(struct icc_snapdir *sd, DIR **d, struct icc_err *err)
+{
+	int fd = openat(sd->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return icc_err_sys(err, errno, "cannot open snapshot directory");
+	*d = fdopendir(fd);
+	if (!*d) {
+		int e = errno;
+		close(fd);
+		return icc_err_sys(err, e, "cannot read snapshot directory");
+	}
+	return 0;
+}
+
 int icc_snapdir_list(struct icc_snapdir *sd, struct icc_snap_info **out,
 		     size_t *count, struct icc_err *err)
 {
 	*out = NULL;
 	*count = 0;
-	int fd = openat(sd->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return icc_err_sys(err, errno, "cannot open snapshot directory");
-	DIR *d = fdopendir(fd);
-	if (!d) {
-		int e = errno;
-		close(fd);
-		return icc_err_sys(err, e, "cannot read snapshot directory");
-	}
+	DIR *d;
+	int r = open_listing(sd, &d, err);
+	if (r < 0)
+		return r;
 	struct icc_snap_info *v = NULL;
 	size_t n = 0, cap = 0;
 	struct dirent *de;
@@ -544,15 +554,10 @@ int icc_snapdir_rename(struct icc_snapdir *sd, const char *from, const char *to,
 
 int icc_snapdir_clean_tmp(struct icc_snapdir *sd, bool dry_run, struct icc_err *err)
 {
-	int fd = openat(sd->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return icc_err_sys(err, errno, "cannot open snapshot directory");
-	DIR *d = fdopendir(fd);
-	if (!d) {
-		int e = errno;
-		close(fd);
-		return icc_err_sys(err, e, "cannot read snapshot directory");
-	}
+	DIR *d;
+	int r = open_listing(sd, &d, err);
+	if (r < 0)
+		return r;
 	/* collect first: removing while iterating may skip entries */
 	char **names = NULL;
 	size_t n = 0, cap = 0;
