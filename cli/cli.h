@@ -26,6 +26,8 @@ void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_fail(const struct icc_err *err);
 /* Print "icc: CMD: usage..." hint and return EXIT_USAGE. */
 int cli_usage(const char *cmd, const char *synopsis);
+/* "icc: CMD: WHY; usage: ..." (why NULL: without it); returns EXIT_USAGE. */
+int cli_usage_why(const char *cmd, const char *why);
 /* The same usage line with another exit code (the newer, Docker-compatible commands: 125). */
 int cli_usage_code(const char *cmd, int code);
 
@@ -138,14 +140,88 @@ int cli_output_open(struct cli_output *o, const char *path, struct icc_err *err)
 /* r: the result of the writing; returns it, or the error of finishing. */
 int cli_output_finish(struct cli_output *o, int r, struct icc_err *err);
 
-/* The command table. */
+/*
+ * The command table (cli/main.c) and its one option parser (cli/options.c).
+ *
+ * A command is an entry with a synopsis, a summary and an option spec, an
+ * array of struct cli_opt ending in {0}.  The spec is both what cli_parse
+ * accepts (GNU style: -abc bundles, -oFILE, --name=VALUE, unique prefixes
+ * of long names, "--" ends the options) and what --help prints, so the help
+ * and the parser cannot disagree.  The dispatcher (cli_call) parses argv,
+ * checks the operand count (min, max), runs check (usage checks that come
+ * before the store), opens the store for CLI_STORE (and takes its lock for
+ * CLI_LOCK), calls run with the parsed cli_ctx and closes the store again.
+ * run reads options by their long name or letter: cli_has(ctx, "quiet"),
+ * cli_value(ctx, "output", NULL), cli_nth(ctx, "change", i) for repeated
+ * ones; operands are ctx->argv[0..argc-1].  cli_each runs one action per
+ * named object, printing each failure and returning 1 if any failed.
+ * Usage errors print "icc: CMD: WHY; usage: icc CMD SYNOPSIS" and exit 125.
+ * Entries with fn instead of run (subcommand groups, run/create) parse argv
+ * themselves; their option help is the text in options.
+ */
+struct cli_opt {
+	char letter;      /* -x; 0: none */
+	const char *name; /* --name; NULL: none */
+	const char *arg;  /* NULL: a flag; "FILE": takes a value; "=BOOL": --name[=BOOL] */
+	const char *help; /* "\n" continues it on the next line, under the first */
+};
+
+enum {
+	CLI_STORE = 1,    /* the dispatcher opens ctx->st before run, closes it after */
+	CLI_LOCK = 2,     /* ... and takes the store's lock (implies CLI_STORE) */
+	CLI_IN_ORDER = 4, /* options only before the first operand (getopt's "+") */
+};
+
+struct cli_ctx;
 struct cli_command {
 	const char *name;
-	int (*fn)(int argc, char **argv);
+	int (*fn)(int argc, char **argv); /* parses its own argv */
 	const char *synopsis;
 	const char *summary;
-	const char *options; /* "  -x, --long ARG   what\n" lines, "" for none */
+	const char *options; /* fn's option help: "  -x, --long ARG   what\n" lines */
+	/* table-driven commands: */
+	int (*run)(struct cli_ctx *ctx);
+	const struct cli_opt *opts;
+	int min, max;                       /* operands; max -1: any number */
+	unsigned flags;                     /* CLI_STORE, CLI_LOCK, CLI_IN_ORDER */
+	int (*check)(struct cli_ctx *ctx);  /* before the store is opened; nonzero: the exit code */
+	const char *notes;                  /* lines printed after the options */
 };
+
+struct cli_ctx {
+	const struct cli_command *cmd;
+	int argc;    /* operands, in order; argv[argc] is NULL */
+	char **argv;
+	struct icc_store st; /* open for CLI_STORE commands */
+	size_t ngiven;
+	struct cli_given {
+		const struct cli_opt *opt;
+		const char *value; /* NULL for a flag */
+	} *given;
+};
+
+/* Parse argv (argv[0] is the command) by c's spec; 0, or the exit code after the usage line. */
+int cli_parse(const struct cli_command *c, int argc, char **argv, struct cli_ctx *ctx);
+void cli_ctx_free(struct cli_ctx *ctx);
+/* Was the option KEY (its long name or letter) given? */
+bool cli_has(const struct cli_ctx *ctx, const char *key);
+/* KEY's last value, or dflt. */
+const char *cli_value(const struct cli_ctx *ctx, const char *key, const char *dflt);
+/* The n-th value of a repeated option ("" for a flag), NULL past the last. */
+const char *cli_nth(const struct cli_ctx *ctx, const char *key, size_t n);
+/* Parse, check, open the store, run, close: what main does with a command. */
+int cli_call(const struct cli_command *c, int argc, char **argv);
+/* The help lines of a spec. */
+void cli_print_options(const struct cli_opt *opts, FILE *out);
+
+/*
+ * One action per named object: one(ctx, name, arg, err) for the operands from
+ * index `from`; a return < 0 prints err (icc: ...), > 0 means it printed its
+ * own error.  1 if any failed, else 0.
+ */
+typedef int cli_each_fn(struct cli_ctx *ctx, const char *name, void *arg, struct icc_err *err);
+int cli_each(struct cli_ctx *ctx, int from, cli_each_fn *one, void *arg);
+
 /* main() hands the table to common.c, so that cli_usage finds synopses there
  * without common.c depending on main.c. */
 void cli_set_commands(const struct cli_command *table, size_t n);
@@ -157,8 +233,8 @@ void cli_print_help(const struct cli_command *c, FILE *out);
 int cmd_init(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_images(int argc, char **argv);
-int cmd_tag(int argc, char **argv);
-int cmd_rmi(int argc, char **argv);
+int cmd_tag(struct cli_ctx *ctx);
+int cmd_rmi(struct cli_ctx *ctx);
 int cmd_inspect(int argc, char **argv);
 int cmd_history(int argc, char **argv);
 int cmd_system(int argc, char **argv);
@@ -171,7 +247,8 @@ int cmd_promote(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_save(int argc, char **argv);
-int cmd_load(int argc, char **argv);
+int cmd_load(struct cli_ctx *ctx);
+int cmd_load_check(struct cli_ctx *ctx);
 int cmd_push(int argc, char **argv);
 int cmd_pull(int argc, char **argv);
 int cmd_network(int argc, char **argv);

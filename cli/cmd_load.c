@@ -1,5 +1,4 @@
 /* cmd_load.c - icc load: images from OCI archives/directories and docker-archives */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,8 +8,6 @@
 
 #include "cli.h"
 #include "icc/oci/oci.h"
-
-#define LOAD_SYNOPSIS "[-q] [-i FILE|DIR|-] [NAME[:TAG]]"
 
 static void say(void *ctx, const char *msg)
 {
@@ -37,34 +34,19 @@ void cli_print_loaded(const cJSON *loaded)
 	}
 }
 
-int cmd_load(int argc, char **argv)
+int cmd_load_check(struct cli_ctx *ctx)
 {
-	static const struct option opts[] = {
-		{"input", required_argument, NULL, 'i'},
-		{"quiet", no_argument, NULL, 'q'},
-		{0, 0, 0, 0},
-	};
-	const char *in = "-";
-	bool quiet = false;
-	optind = 1;
-	int c;
-	while ((c = getopt_long(argc, argv, "i:q", opts, NULL)) != -1) {
-		if (c == 'i')
-			in = optarg;
-		else if (c == 'q')
-			quiet = true;
-		else
-			return cli_usage("load", LOAD_SYNOPSIS);
-	}
-	if (argc - optind > 1)
-		return cli_usage("load", LOAD_SYNOPSIS);
-	if (!strcmp(in, "-") && isatty(0)) {
+	if (!strcmp(cli_value(ctx, "input", "-"), "-") && isatty(0)) {
 		cli_errorf("cannot load from a terminal: use -i FILE or pipe an archive in");
 		return 1;
 	}
-	struct icc_store st;
-	if (cli_open_store(&st))
-		return 1;
+	return 0;
+}
+
+int cmd_load(struct cli_ctx *ctx)
+{
+	const char *in = cli_value(ctx, "input", "-");
+	bool quiet = cli_has(ctx, "quiet");
 	struct icc_err err;
 	icc_err_clear(&err);
 	struct cli_progress pg;
@@ -79,7 +61,7 @@ int cmd_load(int argc, char **argv)
 		fd = 0;
 	else if (pg.on && file)
 		in = "-";
-	struct icc_load_opts o = {.tag = argc - optind == 1 ? argv[optind] : NULL,
+	struct icc_load_opts o = {.tag = ctx->argv[0],
 				  .progress = quiet ? NULL : say, .ctx = &pg};
 	cJSON *loaded = cJSON_CreateArray();
 	int rfd = 0;
@@ -87,11 +69,10 @@ int cmd_load(int argc, char **argv)
 	if (!strcmp(in, "-"))
 		r = rfd = cli_progress_wrap(&pg, fd, true, &err);
 	if (r >= 0)
-		r = icc_oci_load(&st, in, rfd, &o, loaded, &err);
+		r = icc_oci_load(&ctx->st, in, rfd, &o, loaded, &err);
 	r = cli_progress_end(&pg, r, &err);
 	if (fd > 0)
 		close(fd);
-	icc_store_close(&st);
 	if (r < 0) {
 		cJSON_Delete(loaded);
 		return cli_fail(&err);

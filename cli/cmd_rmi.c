@@ -1,6 +1,5 @@
 /* cmd_rmi.c - icc rmi: untag and remove images, refusing while others depend on them */
 #include <errno.h>
-#include <getopt.h>
 #include <string.h>
 
 #include "cli.h"
@@ -112,33 +111,14 @@ static int remove_one(struct icc_store *st, const char *ref, bool force)
 	return 0;
 }
 
-int cmd_rmi(int argc, char **argv)
+static int remove_each(struct cli_ctx *ctx, const char *ref, void *force, struct icc_err *err)
 {
-	static const struct option opts[] = {
-		{"force", no_argument, NULL, 'f'},
-		{0, 0, 0, 0},
-	};
-	bool force = false;
-	optind = 1;
-	int c;
-	while ((c = getopt_long(argc, argv, "f", opts, NULL)) != -1) {
-		if (c != 'f')
-			return cli_usage("rmi", "[-f] IMAGE...");
-		force = true;
-	}
-	if (optind >= argc)
-		return cli_usage("rmi", "[-f] IMAGE...");
-	struct icc_store st;
-	if (cli_open_store(&st))
-		return 1;
-	struct icc_err err;
-	if (icc_store_lock(&st, &err) < 0) {
-		icc_store_close(&st);
-		return cli_fail(&err);
-	}
-	int status = 0;
-	for (int i = optind; i < argc; i++)
-		status |= remove_one(&st, argv[i], force);
-	icc_store_close(&st);
-	return status;
+	(void)err;
+	return remove_one(&ctx->st, ref, *(bool *)force);
+}
+
+int cmd_rmi(struct cli_ctx *ctx)
+{
+	bool force = cli_has(ctx, "force");
+	return cli_each(ctx, 0, remove_each, &force);
 }

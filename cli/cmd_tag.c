@@ -3,23 +3,14 @@
 #include "icc/store/object.h"
 #include "icc/store/ref.h"
 
-int cmd_tag(int argc, char **argv)
+int cmd_tag(struct cli_ctx *ctx)
 {
-	if (argc != 3 || argv[1][0] == '-')
-		return cli_usage("tag", "SOURCE NAME[:TAG]");
 	struct icc_err err;
-	char norm[ICC_REF_MAX];
-	if (icc_ref_normalize(argv[2], norm, sizeof(norm), &err) < 0)
-		return cli_fail(&err);
-	struct icc_store st;
-	if (cli_open_store(&st))
-		return 1;
-	char id[ICC_ID_LEN + 1];
-	int r = icc_store_lock(&st, &err);
+	char norm[ICC_REF_MAX], id[ICC_ID_LEN + 1];
+	int r = icc_ref_normalize(ctx->argv[1], norm, sizeof(norm), &err);
 	if (r == 0)
-		r = icc_image_resolve(&st, argv[1], id, &err);
+		r = icc_image_resolve(&ctx->st, ctx->argv[0], id, &err);
 	if (r == 0)
-		r = icc_refs_set(&st, norm, id, &err);
-	icc_store_close(&st);
+		r = icc_refs_set(&ctx->st, norm, id, &err);
 	return r < 0 ? cli_fail(&err) : 0;
 }

@@ -49,19 +49,30 @@ const struct cli_command *cli_find_command(const char *name)
 	return NULL;
 }
 
-int cli_usage(const char *cmd, const char *synopsis)
+/* the command table is the one source of a command's synopsis; a subcommand's ("system df") is its own */
+static int usage_line(const char *cmd, const char *why, const char *synopsis)
 {
-	/* the command table is the one source of a command's synopsis */
 	const struct cli_command *c = cli_find_command(cmd);
 	if (c)
 		synopsis = c->synopsis;
-	if (opt_error[0])
-		cli_errorf("%s: %s; usage: icc %s %s (see 'icc %s --help')", cmd, opt_error, cmd,
+	if (why && why[0])
+		cli_errorf("%s: %s; usage: icc %s %s (see 'icc %s --help')", cmd, why, cmd,
 			   synopsis, cmd);
 	else
 		cli_errorf("%s: usage: icc %s %s (see 'icc %s --help')", cmd, cmd, synopsis, cmd);
-	opt_error[0] = '\0';
 	return EXIT_USAGE;
+}
+
+int cli_usage_why(const char *cmd, const char *why)
+{
+	return usage_line(cmd, why, "");
+}
+
+int cli_usage(const char *cmd, const char *synopsis)
+{
+	int r = usage_line(cmd, opt_error, synopsis);
+	opt_error[0] = '\0';
+	return r;
 }
 
 int cli_usage_code(const char *cmd, int code)

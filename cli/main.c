@@ -9,42 +9,49 @@
 
 #define FORMAT_OPT "      --format FORMAT  table (default), json (one object per line), a Go template, or table TEMPLATE\n"
 
+/* a command that parses its own argv: name, fn, synopsis, summary, option help */
+#define CLI_CMD(n, f, syn, sum, opt) {.name = n, .fn = f, .synopsis = syn, .summary = sum, .options = opt}
+
 static const struct cli_command commands[] = {
 	/* images */
-	{"init", cmd_init, "[-q] [-m MSG] [-c CHANGE]... DIR [NAME[:TAG]]",
+	CLI_CMD("init", cmd_init, "[-q] [-m MSG] [-c CHANGE]... DIR [NAME[:TAG]]",
 	 "Create an image from a directory (reflink copy)",
 	 "  -m, --message MSG      comment recorded in the image's history\n"
 	 "  -c, --change CHANGE    Dockerfile-like line: CMD, ENTRYPOINT, ENV, WORKDIR, USER, LABEL, EXPOSE, STOPSIGNAL\n"
-	 "  -q, --quiet            no progress output\n"},
-	{"import", cmd_import, "[-q] [-m MSG] [-c CHANGE]... FILE|- [NAME[:TAG]]",
+	 "  -q, --quiet            no progress output\n"),
+	CLI_CMD("import", cmd_import, "[-q] [-m MSG] [-c CHANGE]... FILE|- [NAME[:TAG]]",
 	 "Create an image from a tar archive",
 	 "  -m, --message MSG      comment (default \"Imported from FILE\")\n"
 	 "  -c, --change CHANGE    Dockerfile-like line: CMD, ENTRYPOINT, ENV, WORKDIR, USER, LABEL, EXPOSE, STOPSIGNAL\n"
-	 "  -q, --quiet            no progress line (shown only when stderr is a terminal)\n"},
-	{"images", cmd_images, "[-a] [-q] [--no-trunc] [-f|--filter KEY=VALUE]... [--format FORMAT] [REPOSITORY[:TAG]]", "List images",
+	 "  -q, --quiet            no progress line (shown only when stderr is a terminal)\n"),
+	CLI_CMD("images", cmd_images, "[-a] [-q] [--no-trunc] [-f|--filter KEY=VALUE]... [--format FORMAT] [REPOSITORY[:TAG]]", "List images",
 	 "  -a, --all              also untagged parents of other images\n"
 	 "  -f, --filter K=V       dangling=true|false (untagged or not), reference=PATTERN (a glob\n"
 	 "                         on NAME or NAME:TAG); the same key ORs, different keys AND\n"
 	 "  -q, --quiet            only image ids\n"
 	 "      --no-trunc         full ids\n" FORMAT_OPT
-	 "                         fields: ID Repository Tag CreatedAt CreatedSince Size SizeBytes\n"},
-	{"tag", cmd_tag, "SOURCE NAME[:TAG]", "Give an image another name", ""},
-	{"rmi", cmd_rmi, "[-f] IMAGE...", "Remove images",
-	 "  -f, --force            remove an image with several tags, or one stopped containers use\n"},
-	{"history", cmd_history, "[--no-trunc] [-q] [--format FORMAT] IMAGE | --commands IMAGE|CONTAINER|C/SNAP",
+	 "                         fields: ID Repository Tag CreatedAt CreatedSince Size SizeBytes\n"),
+	{.name = "tag", .run = cmd_tag, .synopsis = "SOURCE NAME[:TAG]", .summary = "Give an image another name",
+	 .min = 2, .max = 2, .flags = CLI_LOCK | CLI_IN_ORDER}, /* "icc tag busybox -x": an invalid name */
+	{.name = "rmi", .run = cmd_rmi, .synopsis = "[-f] IMAGE...", .summary = "Remove images",
+	 .opts = (const struct cli_opt[]){
+		 {'f', "force", NULL, "remove an image with several tags, or one stopped containers use"},
+		 {0}},
+	 .min = 1, .max = -1, .flags = CLI_LOCK},
+	CLI_CMD("history", cmd_history, "[--no-trunc] [-q] [--format FORMAT] IMAGE | --commands IMAGE|CONTAINER|C/SNAP",
 	 "Show the lineage of an image",
 	 "  -q, --quiet            only image ids\n"
 	 "      --commands         the commands recorded at the shell prompt, per #save/commit (docs/build.md)\n"
 	 "      --no-trunc         full ids and commands\n" FORMAT_OPT
-	 "                         fields: ID CreatedAt CreatedSince CreatedBy Size Comment\n"},
-	{"inspect", cmd_inspect, "[--type image|container|snapshot] [-f FORMAT] OBJECT...",
+	 "                         fields: ID CreatedAt CreatedSince CreatedBy Size Comment\n"),
+	CLI_CMD("inspect", cmd_inspect, "[--type image|container|snapshot] [-f FORMAT] OBJECT...",
 	 "Show objects' metadata as JSON",
 	 "      --type TYPE        look OBJECT up only as an image, container or snapshot\n"
-	 "  -f, --format FORMAT    a Go template run for each object ({{.State.Pid}}, {{json .Config}})\n"},
+	 "  -f, --format FORMAT    a Go template run for each object ({{.State.Pid}}, {{json .Config}})\n"),
 	/* containers and their filesystem */
-	{"create", cmd_create, "[OPTIONS] IMAGE [CMD...]", "Create a container (a writable copy of an image)",
-	 "  Takes the options of 'icc run' (without starting anything).\n"},
-	{"run", cmd_run,
+	CLI_CMD("create", cmd_create, "[OPTIONS] IMAGE [CMD...]", "Create a container (a writable copy of an image)",
+	 "  Takes the options of 'icc run' (without starting anything).\n"),
+	CLI_CMD("run", cmd_run,
 	 "[-i] [-t] [-d] [--rm] [--name N] [-e K=V] [-w DIR] [-u USER] [-h HOST] [-v HOSTDIR:CDIR[:ro]] "
 	 "[--network bridge|none|host|NAME] [-p [IP:][HPORT:]CPORT[/PROTO]]... [-P] [--pull missing|always|never] "
 	 "[--runtime runc|crun] [--security-opt OPT] [-m SIZE] [--cpus N] [--restart POLICY] [--exclude PATH]... [OPTION...] IMAGE [CMD...]",
@@ -89,17 +96,17 @@ static const struct cli_command commands[] = {
 	 "      --no-record        do not record the commands typed at an -it shell (icc dockerfile)\n"
 	 "      --exclude PATH     keep PATH out of every save, commit and export (its own\n"
 	 "                         subvolume, empty in snapshots; adds to the image's Exclude)\n"
-	 "Exit status: the command's, or 125 (icc failed), 126 (cannot execute), 127 (not found).\n"},
-	{"start", cmd_start, "[-a] [-i] [--detach-keys KEYS] CONTAINER...", "Start a stopped container again",
+	 "Exit status: the command's, or 125 (icc failed), 126 (cannot execute), 127 (not found).\n"),
+	CLI_CMD("start", cmd_start, "[-a] [-i] [--detach-keys KEYS] CONTAINER...", "Start a stopped container again",
 	 "  -a, --attach           attach to its output (one container)\n"
 	 "  -i, --interactive      attach stdin too (one container)\n"
 	 "      --detach-keys KEYS with a terminal: keys that detach, leaving it running (ctrl-p,ctrl-q)\n"
-	 "      --no-record        do not record the commands typed at its shell (icc dockerfile)\n"},
-	{"stop", cmd_stop, "[-t SECS] CONTAINER...", "Stop running containers (SIGTERM, then SIGKILL)",
-	 "  -t, --time SECS        seconds to wait before SIGKILL (default 10)\n"},
-	{"kill", cmd_kill, "[-s SIGNAL] CONTAINER...", "Send a signal to running containers",
-	 "  -s, --signal SIGNAL    name or number (default KILL)\n"},
-	{"exec", cmd_exec, "[-i] [-t] [-d] [-e K=V] [-w DIR] [-u USER] CONTAINER CMD...",
+	 "      --no-record        do not record the commands typed at its shell (icc dockerfile)\n"),
+	CLI_CMD("stop", cmd_stop, "[-t SECS] CONTAINER...", "Stop running containers (SIGTERM, then SIGKILL)",
+	 "  -t, --time SECS        seconds to wait before SIGKILL (default 10)\n"),
+	CLI_CMD("kill", cmd_kill, "[-s SIGNAL] CONTAINER...", "Send a signal to running containers",
+	 "  -s, --signal SIGNAL    name or number (default KILL)\n"),
+	CLI_CMD("exec", cmd_exec, "[-i] [-t] [-d] [-e K=V] [-w DIR] [-u USER] CONTAINER CMD...",
 	 "Run a command in a running container",
 	 "  -i, --interactive      keep stdin open\n"
 	 "  -t, --tty              allocate a terminal\n"
@@ -108,16 +115,16 @@ static const struct cli_command commands[] = {
 	 "  -e, --env K=V          environment variable\n"
 	 "  -w, --workdir DIR      working directory\n"
 	 "  -u, --user USER        user[:group] or uid[:gid]\n"
-	 "Exit status: the command's, or 125 (icc failed), 126 (cannot execute), 127 (not found).\n"},
-	{"logs", cmd_logs, "[-f] [-t] [--since WHEN] [--until WHEN] [-n|--tail N] CONTAINER",
+	 "Exit status: the command's, or 125 (icc failed), 126 (cannot execute), 127 (not found).\n"),
+	CLI_CMD("logs", cmd_logs, "[-f] [-t] [--since WHEN] [--until WHEN] [-n|--tail N] CONTAINER",
 	 "Show a container's output (every run, foreground ones too)",
 	 "  -f, --follow           keep printing until the container ends\n"
 	 "  -t, --timestamps       each line after its time (RFC 3339, ns)\n"
 	 "      --since WHEN       only lines from WHEN: 2024-05-01T10:00:00Z, Unix seconds, or 10m ago\n"
 	 "      --until WHEN       only lines up to WHEN\n"
 	 "  -n, --tail N           only the last N lines (all: every line)\n"
-	 "Usage errors exit 125.\n"},
-	{"ps", cmd_ps, "[-a] [-q] [-l] [-n N] [-s] [--no-trunc] [-f|--filter KEY=VALUE]... [--format FORMAT]", "List containers",
+	 "Usage errors exit 125.\n"),
+	CLI_CMD("ps", cmd_ps, "[-a] [-q] [-l] [-n N] [-s] [--no-trunc] [-f|--filter KEY=VALUE]... [--format FORMAT]", "List containers",
 	 "  -a, --all              also stopped containers\n"
 	 "  -q, --quiet            only container ids\n"
 	 "  -l, --latest           the newest container\n"
@@ -128,30 +135,30 @@ static const struct cli_command commands[] = {
 	 "  -s, --size             fill the Size field (apparent size of the container's files)\n"
 	 "      --no-trunc         full ids and commands\n" FORMAT_OPT
 	 "                         fields: ID Names Image ImageID Command CreatedAt CreatedSince\n"
-	 "                         RunningFor State Status Size Ports\n"},
-	{"port", cmd_port, "CONTAINER [PORT[/PROTO]]", "List the host ports a running container publishes", ""},
-	{"restart", cmd_restart, "[-t SECS] CONTAINER...", "Stop and start containers again",
+	 "                         RunningFor State Status Size Ports\n"),
+	CLI_CMD("port", cmd_port, "CONTAINER [PORT[/PROTO]]", "List the host ports a running container publishes", ""),
+	CLI_CMD("restart", cmd_restart, "[-t SECS] CONTAINER...", "Stop and start containers again",
 	 "  -t, --time SECS        seconds to wait before SIGKILL (default 10)\n"
-	 "A container made with -t starts with its terminal kept by icc: 'icc attach' reaches it.\n"},
-	{"wait", cmd_wait, "CONTAINER...", "Wait until containers stop, print their exit codes", ""},
-	{"top", cmd_top, "CONTAINER [PS OPTIONS]", "Show the processes of a running container",
+	 "A container made with -t starts with its terminal kept by icc: 'icc attach' reaches it.\n"),
+	CLI_CMD("wait", cmd_wait, "CONTAINER...", "Wait until containers stop, print their exit codes", ""),
+	CLI_CMD("top", cmd_top, "CONTAINER [PS OPTIONS]", "Show the processes of a running container",
 	 "  PS OPTIONS             given to the host's ps (default -ef); rows of the container's\n"
-	 "                         cgroup are kept (ps must print a PID column)\n"},
-	{"rename", cmd_rename, "CONTAINER NEW_NAME", "Rename a container", ""},
-	{"stats", cmd_stats, "[-a] [--no-stream] [--format FORMAT] [CONTAINER...]",
+	 "                         cgroup are kept (ps must print a PID column)\n"),
+	CLI_CMD("rename", cmd_rename, "CONTAINER NEW_NAME", "Rename a container", ""),
+	CLI_CMD("stats", cmd_stats, "[-a] [--no-stream] [--format FORMAT] [CONTAINER...]",
 	 "Show containers' CPU, memory, network, block I/O and pids",
 	 "  -a, --all              also stopped containers (default: the running ones)\n"
 	 "      --no-stream        print one sample and exit (default: refresh every second)\n" FORMAT_OPT
-	 "                         fields: ID Container Name CPUPerc MemUsage MemPerc NetIO BlockIO PIDs\n"},
-	{"pause", cmd_pause, "CONTAINER...", "Freeze every process of containers (cgroup freezer)", ""},
-	{"unpause", cmd_unpause, "CONTAINER...", "Thaw paused containers", ""},
-	{"attach", cmd_attach, "[--detach-keys KEYS] [--no-stdin] [--sig-proxy=false] CONTAINER",
+	 "                         fields: ID Container Name CPUPerc MemUsage MemPerc NetIO BlockIO PIDs\n"),
+	CLI_CMD("pause", cmd_pause, "CONTAINER...", "Freeze every process of containers (cgroup freezer)", ""),
+	CLI_CMD("unpause", cmd_unpause, "CONTAINER...", "Thaw paused containers", ""),
+	CLI_CMD("attach", cmd_attach, "[--detach-keys KEYS] [--no-stdin] [--sig-proxy=false] CONTAINER",
 	 "Attach the terminal to a running container",
 	 "      --detach-keys KEYS keys that detach and leave it running (default ctrl-p,ctrl-q)\n"
 	 "      --no-stdin         do not send what is typed (only show the output)\n"
 	 "      --sig-proxy=BOOL   forward SIGINT, SIGTERM, SIGHUP, SIGQUIT (default true)\n"
-	 "Exit status: the container's when it ends while attached, 0 after a detach.\n"},
-	{"network", cmd_network,
+	 "Exit status: the container's when it ends while attached, 0 after a detach.\n"),
+	CLI_CMD("network", cmd_network,
 	 "create [--subnet CIDR] [--gateway IP] [--interface-name BR] [--internal] [--disable-dns] NAME | "
 	 "ls [-q] [--format FORMAT] | inspect NET... | rm NET...",
 	 "Manage bridge networks (netavark, aardvark-dns)",
@@ -163,82 +170,86 @@ static const struct cli_command commands[] = {
 	 "      --disable-dns      no aardvark-dns name resolution\n"
 	 "  ls                     list networks (fields: ID Name Driver Scope Subnet Bridge)\n"
 	 "  inspect NET...         networks as JSON, with their running containers\n"
-	 "  rm NET...              remove networks no container uses\n"},
-	{"rm", cmd_rm, "[-f] [--snapshots] CONTAINER...", "Remove containers (their snapshots are kept unless --snapshots)",
+	 "  rm NET...              remove networks no container uses\n"),
+	CLI_CMD("rm", cmd_rm, "[-f] [--snapshots] CONTAINER...", "Remove containers (their snapshots are kept unless --snapshots)",
 	 "  -f, --force            kill a running container first\n"
-	 "      --snapshots        delete the container's snapshots too (else kept: icc snapshots --all)\n"},
-	{"commit", cmd_commit, "[-m MSG] [-a AUTHOR] [-c CHANGE]... CONTAINER [IMAGE[:TAG]]",
+	 "      --snapshots        delete the container's snapshots too (else kept: icc snapshots --all)\n"),
+	CLI_CMD("commit", cmd_commit, "[-m MSG] [-a AUTHOR] [-c CHANGE]... CONTAINER [IMAGE[:TAG]]",
 	 "Make an image of a container (O(1) snapshot)",
 	 "  -m, --message MSG      commit message\n"
 	 "  -a, --author AUTHOR    author\n"
-	 "  -c, --change CHANGE    Dockerfile-like line applied to the config\n"},
-	{"diff", cmd_diff, "[--format json] A [B]", "Show changed files (A/C/D) of a container, or between two objects",
-	 "      --format json      one {\"Kind\", \"Path\"} object per line\n"},
-	{"cp", cmd_cp, "[-a] CONTAINER:PATH HOSTPATH|- | [-a] HOSTPATH|- CONTAINER:PATH",
+	 "  -c, --change CHANGE    Dockerfile-like line applied to the config\n"),
+	CLI_CMD("diff", cmd_diff, "[--format json] A [B]", "Show changed files (A/C/D) of a container, or between two objects",
+	 "      --format json      one {\"Kind\", \"Path\"} object per line\n"),
+	CLI_CMD("cp", cmd_cp, "[-a] CONTAINER:PATH HOSTPATH|- | [-a] HOSTPATH|- CONTAINER:PATH",
 	 "Copy files between a container and the host",
 	 "  -a, --archive          keep uid/gid (default: root in the container, you on the host)\n"
-	 "  -                      a tar stream on stdout (from the container) or stdin (into a directory)\n"},
-	{"rollback", cmd_rollback, "CONTAINER SNAP", "Reset a container's files to a snapshot (live if running)",
+	 "  -                      a tar stream on stdout (from the container) or stdin (into a directory)\n"),
+	CLI_CMD("rollback", cmd_rollback, "CONTAINER SNAP", "Reset a container's files to a snapshot (live if running)",
 	 "  A running container is rolled back live by its icc-fs (/.icc/rollback): its processes\n"
-	 "  keep running, the tree before is saved as snapshot before-rollback-TIME.\n"},
-	{"mount", cmd_mount, "CONTAINER|SUBVOLUME MOUNTPOINT", "Serve a container or subvolume through icc-fs", ""},
-	{"umount", cmd_umount, "MOUNTPOINT", "Unmount an icc-fs mount", ""},
+	 "  keep running, the tree before is saved as snapshot before-rollback-TIME.\n"),
+	CLI_CMD("mount", cmd_mount, "CONTAINER|SUBVOLUME MOUNTPOINT", "Serve a container or subvolume through icc-fs", ""),
+	CLI_CMD("umount", cmd_umount, "MOUNTPOINT", "Unmount an icc-fs mount", ""),
 	/* snapshots */
-	{"snapshot", cmd_snapshot,
+	CLI_CMD("snapshot", cmd_snapshot,
 	 "CONTAINER [NAME] [-m MSG] | rm SNAP... | rename SNAP NEWNAME | prune [-n] [--keep N] [--older-than DUR] CONTAINER",
 	 "Save a container's state / manage snapshots",
 	 "  -m MSG                 message stored with the snapshot\n"
 	 "  prune --keep N         remove all but the newest N snapshots (oldest first)\n"
 	 "  prune --older-than DUR  remove only snapshots older than DUR (90s, 30m, 2h, 7d, 1w)\n"
-	 "  prune -n, --dry-run    only list what would be removed\n"},
-	{"snapshots", cmd_snapshots, "[-q] [--format FORMAT] CONTAINER | -a [-q] [--format FORMAT]",
+	 "  prune -n, --dry-run    only list what would be removed\n"),
+	CLI_CMD("snapshots", cmd_snapshots, "[-q] [--format FORMAT] CONTAINER | -a [-q] [--format FORMAT]",
 	 "List a container's snapshots, or every snapshot in the store",
 	 "  -a, --all              every snapshot, of live and of removed containers\n"
 	 "  -q, --quiet            only names (with -a: CONTAINER/NAME)\n" FORMAT_OPT
 	 "                         fields: Name Names ID Container ContainerName Removed CreatedAt CreatedSince\n"
-	 "                         Size SizeBytes Message\n"},
-	{"promote", cmd_promote, "[-m MSG] SNAP IMAGE[:TAG]", "Turn a snapshot into an image",
-	 "  -m MSG                 comment (default: the snapshot's message)\n"},
+	 "                         Size SizeBytes Message\n"),
+	CLI_CMD("promote", cmd_promote, "[-m MSG] SNAP IMAGE[:TAG]", "Turn a snapshot into an image",
+	 "  -m MSG                 comment (default: the snapshot's message)\n"),
 	/* images in and out: tar, OCI, registries, btrfs send streams */
-	{"export", cmd_export, "[-q] [-o FILE] CONTAINER|IMAGE|SNAP", "Write a filesystem tree as a tar archive",
+	CLI_CMD("export", cmd_export, "[-q] [-o FILE] CONTAINER|IMAGE|SNAP", "Write a filesystem tree as a tar archive",
 	 "  -o, --output FILE      write to FILE (default stdout, not a terminal)\n"
-	 "  -q, --quiet            no progress line\n"},
-	{"save", cmd_save, "[-q] [-o FILE] [--format oci-archive|docker-archive|oci-dir] [--compress none|gzip|zstd] IMAGE...",
+	 "  -q, --quiet            no progress line\n"),
+	CLI_CMD("save", cmd_save, "[-q] [-o FILE] [--format oci-archive|docker-archive|oci-dir] [--compress none|gzip|zstd] IMAGE...",
 	 "Save images as an OCI or Docker archive",
 	 "  -o, --output FILE      write to FILE (a directory for oci-dir)\n"
 	 "      --format FORMAT    oci-archive (default), docker-archive, oci-dir\n"
 	 "      --compress ALG     layer compression: gzip (default), zstd, none\n"
-	 "  -q, --quiet            no progress line\n"},
-	{"load", cmd_load, "[-q] [-i FILE|DIR|-] [NAME[:TAG]]", "Load images from an OCI or Docker archive",
-	 "  -i, --input FILE       archive or OCI directory (default stdin)\n"
-	 "  -q, --quiet            no progress output\n"},
-	{"push", cmd_push, "[-q] [--tls-verify=false] [--compress gzip|zstd|none] IMAGE REF",
+	 "  -q, --quiet            no progress line\n"),
+	{.name = "load", .run = cmd_load, .synopsis = "[-q] [-i FILE|DIR|-] [NAME[:TAG]]",
+	 .summary = "Load images from an OCI or Docker archive",
+	 .opts = (const struct cli_opt[]){
+		 {'i', "input", "FILE", "archive or OCI directory (default stdin)"},
+		 {'q', "quiet", NULL, "no progress output"},
+		 {0}},
+	 .max = 1, .check = cmd_load_check, .flags = CLI_STORE},
+	CLI_CMD("push", cmd_push, "[-q] [--tls-verify=false] [--compress gzip|zstd|none] IMAGE REF",
 	 "Push an image to a registry (skopeo)",
 	 "      --tls-verify=BOOL  verify the registry's certificate (default true)\n"
 	 "      --compress ALG     layer compression (default gzip)\n"
-	 "  -q, --quiet            no progress output\n"},
-	{"pull", cmd_pull, "[-q] [--tls-verify=false] REF [NAME[:TAG]]", "Pull an image from a registry (skopeo)",
+	 "  -q, --quiet            no progress output\n"),
+	CLI_CMD("pull", cmd_pull, "[-q] [--tls-verify=false] REF [NAME[:TAG]]", "Pull an image from a registry (skopeo)",
 	 "      --tls-verify=BOOL  verify the registry's certificate (default true)\n"
-	 "  -q, --quiet            no progress output\n"},
-	{"send", cmd_send, "[-q] [-p PARENT] [-o FILE] IMAGE|SNAP", "Write an image or snapshot as a btrfs send stream",
+	 "  -q, --quiet            no progress output\n"),
+	CLI_CMD("send", cmd_send, "[-q] [-p PARENT] [-o FILE] IMAGE|SNAP", "Write an image or snapshot as a btrfs send stream",
 	 "  -p PARENT              incremental: only the changes since PARENT (the receiver has it)\n"
 	 "  -o FILE                write to FILE (default stdout, not a terminal)\n"
-	 "  -q                     no progress line\n"},
-	{"receive", cmd_receive, "[-q] [-i FILE] [NAME[:TAG]]", "Receive a stream made by icc send",
+	 "  -q                     no progress line\n"),
+	CLI_CMD("receive", cmd_receive, "[-q] [-i FILE] [NAME[:TAG]]", "Receive a stream made by icc send",
 	 "  -i FILE                read FILE (default stdin)\n"
-	 "  -q                     no progress line\n"},
+	 "  -q                     no progress line\n"),
 	/* the store */
-	{"system", cmd_system, "info [--format json] | check [--repair] [--quotas] | df [-v] [--format FORMAT] | prune [-a] [-f] [--snapshots]",
+	CLI_CMD("system", cmd_system, "info [--format json] | check [--repair] [--quotas] | df [-v] [--format FORMAT] | prune [-a] [-f] [--snapshots]",
 	 "Show, check, measure or clean up the store",
 	 "  info                   root, backing device, size, counts\n"
 	 "  check [--repair]       find (and fix) inconsistencies; exit 1 when problems remain\n"
 	 "  df [-v]                space used by images, containers, snapshots (-v: per object)\n"
 	 "  prune [-a] [-f]        remove stopped containers and dangling images (-a: all unused\n"
 	 "                         images); asks first unless -f; snapshots are kept\n"
-	 "  prune --snapshots      also delete the snapshots of removed containers\n"},
-	{"version", cmd_version, "", "Show icc's version", ""},
+	 "  prune --snapshots      also delete the snapshots of removed containers\n"),
+	CLI_CMD("version", cmd_version, "", "Show icc's version", ""),
 	/* Dockerfiles */
-	{"build", cmd_build,
+	CLI_CMD("build", cmd_build,
 	 "[-t NAME[:TAG]]... [-f DOCKERFILE] [--build-arg K=V]... [--no-cache] [--target STAGE] "
 	 "[--network NET] [-q] [--progress plain|auto] CONTEXT",
 	 "Build an image from a Dockerfile, each step a snapshot (docs/build.md)",
@@ -249,20 +260,26 @@ static const struct cli_command commands[] = {
 	 "      --target STAGE     build up to this stage (AS name)\n"
 	 "      --network NET      RUN's network (default bridge, as icc run)\n"
 	 "  -q, --quiet            print only the image id (RUN's output only when it fails)\n"
-	 "      --progress MODE    plain or auto (the same step lines)\n"},
-	{"dockerfile", cmd_dockerfile, "[--ignore PATH]... IMAGE|CONTAINER|CONTAINER/SNAP",
+	 "      --progress MODE    plain or auto (the same step lines)\n"),
+	CLI_CMD("dockerfile", cmd_dockerfile, "[--ignore PATH]... IMAGE|CONTAINER|CONTAINER/SNAP",
 	 "Write the recorded shell session as a Dockerfile that rebuilds it",
-	 "      --ignore PATH      add PATH to the closing note of what is expected to differ\n"},
-	{"builder", cmd_builder, "prune [-f]", "Remove build steps no image, tag or container uses",
-	 "  -f, --force            do not ask first\n"},
+	 "      --ignore PATH      add PATH to the closing note of what is expected to differ\n"),
+	CLI_CMD("builder", cmd_builder, "prune [-f]", "Remove build steps no image, tag or container uses",
+	 "  -f, --force            do not ask first\n"),
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 void cli_print_help(const struct cli_command *c, FILE *out)
 {
 	fprintf(out, "Usage: icc %s%s%s\n\n%s\n", c->name, c->synopsis[0] ? " " : "", c->synopsis, c->summary);
-	if (c->options[0])
-		fprintf(out, "\n%s", c->options);
+	bool spec = c->opts && (c->opts[0].letter || c->opts[0].name);
+	if ((c->options && c->options[0]) || spec || c->notes)
+		fputc('\n', out);
+	if (c->options)
+		fputs(c->options, out);
+	cli_print_options(c->opts, out);
+	if (c->notes)
+		fputs(c->notes, out);
 	fprintf(out, "\nSee also: man icc-%s\n", c->name);
 }
 
@@ -407,5 +424,5 @@ int main(int argc, char **argv)
 		if (takes_cmd && argv[k][0] != '-' && !takes_value(argv[k - 1]))
 			break;
 	}
-	return c->fn(argc - i, argv + i);
+	return cli_call(c, argc - i, argv + i);
 }
