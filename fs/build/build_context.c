@@ -33,7 +33,9 @@ struct icc_ignore {
 	bool exceptions;
 };
 
-static int split_segs(const char *path, char ***out)
+/* PATH's components, "." dropped and ".." applied; *climbed (when not NULL)
+ * says whether a ".." went above the start. */
+static int split_segs_at(const char *path, char ***out, bool *climbed)
 {
 	char *dup = strdup(path), *save = NULL;
 	char **v = NULL;
@@ -44,6 +46,8 @@ static int split_segs(const char *path, char ***out)
 		if (!strcmp(c, "..")) {
 			if (n)
 				free(v[--n]);
+			else if (climbed)
+				*climbed = true;
 			continue;
 		}
 		v = realloc(v, (size_t)(n + 1) * sizeof(char *));
@@ -52,6 +56,11 @@ static int split_segs(const char *path, char ***out)
 	free(dup);
 	*out = v;
 	return n;
+}
+
+static int split_segs(const char *path, char ***out)
+{
+	return split_segs_at(path, out, NULL);
 }
 
 static void free_segs(char **v, int n)
@@ -222,24 +231,9 @@ static int glob_walk(const struct icc_copy_src *s, char **seg, int nseg, int i, 
 /* A source as components; a context path that climbs out of it is refused. */
 static int src_segs(const struct icc_copy_src *s, const char *pat, char ***segs, struct icc_err *err)
 {
-	char *dup = strdup(pat), *save = NULL;
-	char **v = NULL;
-	int n = 0;
+	char **v;
 	bool out = false;
-	for (char *c = strtok_r(dup, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
-		if (!strcmp(c, "."))
-			continue;
-		if (!strcmp(c, "..")) {
-			if (n)
-				free(v[--n]);
-			else
-				out = true;
-			continue;
-		}
-		v = realloc(v, (size_t)(n + 1) * sizeof(char *));
-		v[n++] = strdup(c);
-	}
-	free(dup);
+	int n = split_segs_at(pat, &v, &out);
 	if (out && s->context) {
 		free_segs(v, n);
 		return icc_err_set(err, EPERM, "'%s': outside the build context", pat);

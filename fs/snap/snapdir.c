@@ -459,14 +459,23 @@ int icc_snapdir_get(struct icc_snapdir *sd, const char *name,
 	return read_info(sd, name, out, err);
 }
 
-int icc_snapdir_open_root(struct icc_snapdir *sd, const char *name,
-			  struct icc_err *err)
+/* The directory of snapshot NAME (a valid name, never a path), opened. */
+static int open_snap(struct icc_snapdir *sd, const char *name, struct icc_err *err)
 {
 	if (!icc_snap_name_valid(name))
 		return icc_err_set(err, ENOENT, "no such snapshot '%.200s'", name);
 	int fd = openat(sd->dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return icc_err_sys(err, errno, "cannot open snapshot '%s'", name);
+	return fd;
+}
+
+int icc_snapdir_open_root(struct icc_snapdir *sd, const char *name,
+			  struct icc_err *err)
+{
+	int fd = open_snap(sd, name, err);
+	if (fd < 0)
+		return fd;
 	int rfd = openat(fd, "rootfs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	int e = errno;
 	close(fd);
@@ -478,11 +487,9 @@ int icc_snapdir_open_root(struct icc_snapdir *sd, const char *name,
 int icc_snapdir_append_message(struct icc_snapdir *sd, const char *name, const char *text,
 			       struct icc_err *err)
 {
-	if (!icc_snap_name_valid(name))
-		return icc_err_set(err, ENOENT, "no such snapshot '%.200s'", name);
-	int fd = openat(sd->dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = open_snap(sd, name, err);
 	if (fd < 0)
-		return icc_err_sys(err, errno, "cannot open snapshot '%s'", name);
+		return fd;
 	cJSON *meta;
 	int r = icc_json_read(fd, "meta.json", &meta, err);
 	if (r == 0) {
