@@ -27,7 +27,8 @@ int cli_fail(const struct icc_err *err);
 /* Print "icc: CMD: usage..." hint and return EXIT_USAGE. */
 int cli_usage(const char *cmd, const char *synopsis);
 /* "icc: CMD: WHY; usage: ..." (why NULL: without it); returns EXIT_USAGE. */
-int cli_usage_why(const char *cmd, const char *why);
+struct cli_command;
+int cli_usage_why(const struct cli_command *c, const char *why);
 /* The same usage line with another exit code (the newer, Docker-compatible commands: 125). */
 int cli_usage_code(const char *cmd, int code);
 
@@ -128,6 +129,18 @@ int cli_progress_wrap(struct cli_progress *p, int fd, bool input, struct icc_err
 int cli_progress_end(struct cli_progress *p, int r, struct icc_err *err);
 
 /*
+ * The work of export, save, send (write) and import, load, receive (read)
+ * through a progress line "WHAT: ..." on a terminal: fn gets the fd to use
+ * (a counting relay when the line is on) and the progress (to print above it).
+ */
+typedef int cli_io_fn(int fd, struct cli_progress *pg, void *arg, struct icc_err *err);
+/* fn writes to -o PATH (whole or not at all, see cli_output) or, PATH NULL or "-", stdout. */
+int cli_write_output(const char *path, const char *what, bool quiet, cli_io_fn *fn, void *arg,
+		     struct icc_err *err);
+/* fn reads fd (its size, when a file, is the line's total). */
+int cli_read_input(int fd, const char *what, bool quiet, cli_io_fn *fn, void *arg, struct icc_err *err);
+
+/*
  * An output file written whole or not at all: FILE.tmp-XXXXXX, fsync'd and
  * renamed over FILE by cli_output_finish; "-" or NULL is standard output.
  */
@@ -162,8 +175,9 @@ int cli_output_finish(struct cli_output *o, int r, struct icc_err *err);
 struct cli_opt {
 	char letter;      /* -x; 0: none */
 	const char *name; /* --name; NULL: none */
-	const char *arg;  /* NULL: a flag; "FILE": takes a value; "=BOOL": --name[=BOOL] */
-	const char *help; /* "\n" continues it on the next line, under the first */
+	const char *arg;  /* NULL: a flag; "FILE": takes a value; "=BOOL": the same, shown
+			   * --name=BOOL; "[=BOOL]": --name or --name=BOOL (the value optional) */
+	const char *help; /* "\n" continues it on the next line, under the first; NULL: not shown */
 };
 
 enum {
@@ -184,7 +198,8 @@ struct cli_command {
 	const struct cli_opt *opts;
 	int min, max;                       /* operands; max -1: any number */
 	unsigned flags;                     /* CLI_STORE, CLI_LOCK, CLI_IN_ORDER */
-	int (*check)(struct cli_ctx *ctx);  /* before the store is opened; nonzero: the exit code */
+	int (*check)(struct cli_ctx *ctx);  /* before the store is opened; > 0: the exit code,
+					     * < 0: exit 0 without running */
 	const char *notes;                  /* lines printed after the options */
 };
 
@@ -211,6 +226,11 @@ const char *cli_value(const struct cli_ctx *ctx, const char *key, const char *df
 const char *cli_nth(const struct cli_ctx *ctx, const char *key, size_t n);
 /* Parse, check, open the store, run, close: what main does with a command. */
 int cli_call(const struct cli_command *c, int argc, char **argv);
+/*
+ * A group's subcommand: argv[1] names one of subs (entries named "GROUP SUB",
+ * ending in {0}), which is cli_call'ed on argv + 1.  -1 when it names none.
+ */
+int cli_call_sub(const struct cli_command *subs, int argc, char **argv);
 /* The help lines of a spec. */
 void cli_print_options(const struct cli_opt *opts, FILE *out);
 
@@ -230,31 +250,38 @@ const struct cli_command *cli_find_command(const char *name);
 void cli_print_help(const struct cli_command *c, FILE *out);
 
 /* Commands (one file each under cli/). */
-int cmd_init(int argc, char **argv);
-int cmd_import(int argc, char **argv);
+int cmd_init(struct cli_ctx *ctx);
+int cmd_import(struct cli_ctx *ctx);
+int cmd_import_check(struct cli_ctx *ctx);
 int cmd_images(int argc, char **argv);
 int cmd_tag(struct cli_ctx *ctx);
 int cmd_rmi(struct cli_ctx *ctx);
-int cmd_inspect(int argc, char **argv);
-int cmd_history(int argc, char **argv);
+int cmd_inspect(struct cli_ctx *ctx);
+int cmd_inspect_check(struct cli_ctx *ctx);
+int cmd_history(struct cli_ctx *ctx);
 int cmd_system(int argc, char **argv);
 int cmd_create(int argc, char **argv);
 int cmd_mount(int argc, char **argv);
 int cmd_umount(int argc, char **argv);
 int cmd_snapshot(int argc, char **argv);
-int cmd_snapshots(int argc, char **argv);
-int cmd_promote(int argc, char **argv);
+int cmd_snapshots(struct cli_ctx *ctx);
+int cmd_snapshots_check(struct cli_ctx *ctx);
+int cmd_promote(struct cli_ctx *ctx);
 int cmd_version(int argc, char **argv);
-int cmd_export(int argc, char **argv);
-int cmd_save(int argc, char **argv);
+int cmd_export(struct cli_ctx *ctx);
+/* -o FILE or stdout, which is not a terminal (export, send) */
+int cli_check_output(struct cli_ctx *ctx);
+int cmd_save(struct cli_ctx *ctx);
+int cmd_save_check(struct cli_ctx *ctx);
 int cmd_load(struct cli_ctx *ctx);
 int cmd_load_check(struct cli_ctx *ctx);
 int cmd_push(int argc, char **argv);
 int cmd_pull(int argc, char **argv);
 int cmd_network(int argc, char **argv);
 int cmd_port(int argc, char **argv);
-int cmd_send(int argc, char **argv);
-int cmd_receive(int argc, char **argv);
+int cmd_send(struct cli_ctx *ctx);
+int cmd_receive(struct cli_ctx *ctx);
+int cmd_receive_check(struct cli_ctx *ctx);
 /* containers at work (cmd_run.c, cmd_container.c, cmd_exec.c, cmd_ps.c, ...) */
 int cli_run_or_create(int argc, char **argv, bool run);
 int cmd_run(int argc, char **argv);
@@ -266,7 +293,7 @@ int cmd_logs(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_ps(int argc, char **argv);
 int cmd_commit(int argc, char **argv);
-int cmd_diff(int argc, char **argv);
+int cmd_diff(struct cli_ctx *ctx);
 int cmd_rollback(int argc, char **argv);
 int cmd_cp(int argc, char **argv);
 /* cmd_lifecycle.c, cmd_stats.c, cmd_attach.c */
@@ -281,15 +308,18 @@ int cmd_attach(int argc, char **argv);
 /* icc pull REF for run/create/build (its output on stderr); the pull's exit code */
 int cli_pull_image(const char *ref);
 /* icc build, icc builder (cmd_build.c) */
-int cmd_build(int argc, char **argv);
+int cmd_build(struct cli_ctx *ctx);
 int cmd_builder(int argc, char **argv);
 /* icc dockerfile, icc history --commands (cmd_dockerfile.c) */
-int cmd_dockerfile(int argc, char **argv);
-int cli_history_commands(const char *what);
+int cmd_dockerfile(struct cli_ctx *ctx);
+int cmd_dockerfile_check(struct cli_ctx *ctx);
+int cli_history_commands(struct icc_store *st, const char *what);
 /* store maintenance (cmd_df.c, cmd_prune.c) */
-int cli_system_df(int argc, char **argv);
-int cli_system_prune(int argc, char **argv);
-int cli_snapshot_prune(int argc, char **argv);
+int cli_system_df(struct cli_ctx *ctx);
+int cli_system_prune(struct cli_ctx *ctx);
+int cli_system_prune_check(struct cli_ctx *ctx);
+int cli_snapshot_prune(struct cli_ctx *ctx);
+int cli_snapshot_prune_check(struct cli_ctx *ctx);
 /* Ask "PROMPT [y/N] " on the terminal; false when stdin is not one. */
 bool cli_confirm(const char *prompt);
 /* "kept N snapshots of 'C': icc snapshots --all" on stderr, when n > 0 */

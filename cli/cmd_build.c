@@ -1,6 +1,5 @@
 /* cmd_build.c - icc build (a Dockerfile, step by step on snapshots) and icc builder prune */
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -10,9 +9,6 @@
 #include "icc/build/build.h"
 #include "icc/store/object.h"
 #include "icc/store/ref.h"
-
-#define BUILD_SYNOPSIS "[-t NAME[:TAG]]... [-f DOCKERFILE] [--build-arg K=V]... [--no-cache] " \
-	"[--target STAGE] [--network NET] [-q] [--progress plain|auto] CONTEXT"
 
 struct build_ui {
 	bool quiet;
@@ -54,69 +50,48 @@ static int pull(void *ctx, const char *ref, char id[ICC_ID_LEN + 1], struct icc_
 	return icc_image_resolve(ui->st, ref, id, err);
 }
 
-struct build_args {
-	struct icc_build_opts o;
-	char **tags;
-	cJSON *args;
-	bool quiet;
-};
-
-static int parse(int argc, char **argv, struct build_args *a)
+/* --build-arg K=V, or K: the value from icc's environment (as docker build); false when K is empty */
+static bool build_arg(const char *spec, cJSON *args)
 {
-	static const struct option opts[] = {
-		{"tag", required_argument, NULL, 't'},      {"file", required_argument, NULL, 'f'},
-		{"build-arg", required_argument, NULL, 'A'}, {"no-cache", no_argument, NULL, 'N'},
-		{"target", required_argument, NULL, 'T'},   {"network", required_argument, NULL, 'n'},
-		{"quiet", no_argument, NULL, 'q'},          {"progress", required_argument, NULL, 'P'},
-		{0, 0, 0, 0},
-	};
-	optind = 1;
-	int c;
+	const char *eq = strchr(spec, '=');
+	char key[256];
+	snprintf(key, sizeof(key), "%.*s", eq ? (int)(eq - spec) : (int)strlen(spec), spec);
+	if (!key[0])
+		return false;
+	const char *v = eq ? eq + 1 : getenv(key);
+	cJSON_DeleteItemFromObjectCaseSensitive(args, key);
+	if (v)
+		cJSON_AddStringToObject(args, key, v);
+	return true;
+}
+
+/* The options, checked in the order they were given, into o (tags normalized). */
+static int build_opts(const struct cli_ctx *ctx, struct icc_build_opts *o, char ***tags, cJSON *args)
+{
 	struct icc_err err;
-	while ((c = getopt_long(argc, argv, "t:f:q", opts, NULL)) != -1) {
-		switch (c) {
-		case 't': {
-			char norm[ICC_REF_MAX];
-			if (icc_ref_normalize(optarg, norm, sizeof(norm), &err) < 0) {
-				cli_errorf("build: %s", err.msg);
-				return EXIT_USAGE;
-			}
-			a->tags = realloc(a->tags, (a->o.ntags + 1) * sizeof(char *));
-			a->tags[a->o.ntags++] = strdup(norm);
-			break;
-		}
-		case 'f': a->o.dockerfile = optarg; break;
-		case 'A': {
-			/* K=V, or K: the value from icc's environment (as docker build) */
-			char *eq = strchr(optarg, '=');
-			char key[256];
-			snprintf(key, sizeof(key), "%.*s", eq ? (int)(eq - optarg) : (int)strlen(optarg), optarg);
-			const char *v = eq ? eq + 1 : getenv(key);
-			if (!key[0]) {
-				cli_errorf("build: --build-arg '%s': expected KEY=VALUE", optarg);
-				return EXIT_USAGE;
-			}
-			cJSON_DeleteItemFromObjectCaseSensitive(a->args, key);
-			if (v)
-				cJSON_AddStringToObject(a->args, key, v);
-			break;
-		}
-		case 'N': a->o.no_cache = true; break;
-		case 'T': a->o.target = optarg; break;
-		case 'n': a->o.network = optarg; break;
-		case 'q': a->quiet = true; break;
-		case 'P':
-			if (strcmp(optarg, "plain") && strcmp(optarg, "auto")) {
-				cli_errorf("build: --progress '%s': use plain or auto", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		default: return cli_usage("build", BUILD_SYNOPSIS);
+	for (size_t i = 0; i < ctx->ngiven; i++) {
+		const struct cli_opt *opt = ctx->given[i].opt;
+		const char *v = ctx->given[i].value;
+		char norm[ICC_REF_MAX];
+		if (opt->letter == 't' && icc_ref_normalize(v, norm, sizeof(norm), &err) < 0) {
+			cli_errorf("build: %s", err.msg);
+			return EXIT_USAGE;
+		} else if (opt->letter == 't') {
+			*tags = realloc(*tags, (o->ntags + 1) * sizeof(char *));
+			(*tags)[o->ntags++] = strdup(norm);
+		} else if (!strcmp(opt->name, "build-arg") && !build_arg(v, args)) {
+			cli_errorf("build: --build-arg '%s': expected KEY=VALUE", v);
+			return EXIT_USAGE;
+		} else if (!strcmp(opt->name, "progress") && strcmp(v, "plain") && strcmp(v, "auto")) {
+			cli_errorf("build: --progress '%s': use plain or auto", v);
+			return EXIT_USAGE;
 		}
 	}
-	if (argc - optind != 1)
-		return cli_usage("build", BUILD_SYNOPSIS);
-	a->o.context = argv[optind];
+	o->dockerfile = cli_value(ctx, "file", NULL);
+	o->no_cache = cli_has(ctx, "no-cache");
+	o->target = cli_value(ctx, "target", NULL);
+	o->network = cli_value(ctx, "network", NULL);
+	o->context = ctx->argv[0];
 	return 0;
 }
 
@@ -131,48 +106,50 @@ static void show_kept(int fd)
 			break;
 }
 
-int cmd_build(int argc, char **argv)
+int cmd_build(struct cli_ctx *ctx)
 {
-	struct build_args a = {.args = cJSON_CreateObject()};
-	int rc = parse(argc, argv, &a);
+	struct icc_build_opts o = {0};
+	char **tags = NULL;
+	cJSON *args = cJSON_CreateObject();
+	bool quiet = cli_has(ctx, "quiet");
+	int code = build_opts(ctx, &o, &tags, args);
 	struct icc_store st;
-	if (rc == 0 && cli_open_store(&st))
-		rc = 125;
-	int code = 125;
-	if (rc == 0) {
-		struct build_ui ui = {.quiet = a.quiet, .st = &st};
-		int kept = a.quiet ? memfd_create("icc-build-output", MFD_CLOEXEC) : -1;
-		a.o.build_args = a.args;
-		a.o.tags = (const char *const *)a.tags;
-		a.o.out_fd = a.quiet ? kept : 1;
-		a.o.pull = pull;
-		a.o.event = on_event;
-		a.o.ctx = &ui;
+	if (code == 0 && cli_open_store(&st))
+		code = EXIT_RUN_FAILED;
+	else if (code == 0) {
+		code = EXIT_RUN_FAILED;
+		struct build_ui ui = {.quiet = quiet, .st = &st};
+		int kept = quiet ? memfd_create("icc-build-output", MFD_CLOEXEC) : -1;
+		o.build_args = args;
+		o.tags = (const char *const *)tags;
+		o.out_fd = quiet ? kept : 1;
+		o.pull = pull;
+		o.event = on_event;
+		o.ctx = &ui;
 		struct icc_err err;
 		char id[ICC_ID_LEN + 1], sid[13];
 		fflush(stdout);
-		if (icc_build(&st, &a.o, id, &code, &err) < 0) {
+		if (icc_build(&st, &o, id, &code, &err) < 0) {
 			if (kept >= 0)
 				show_kept(kept);
 			if (err.code != ECANCELED)
 				cli_errorf("build: %s", err.msg);
-		} else if (a.quiet) {
+		} else if (quiet) {
 			printf("sha256:%s\n", id);
 		} else {
 			printf("Successfully built %s\n", cli_short_id(id, sid));
-			for (size_t i = 0; i < a.o.ntags; i++)
-				printf("Successfully tagged %s\n", a.tags[i]);
+			for (size_t i = 0; i < o.ntags; i++)
+				printf("Successfully tagged %s\n", tags[i]);
 		}
 		if (kept >= 0)
 			close(kept);
 		icc_store_close(&st);
-		rc = code;
 	}
-	for (size_t i = 0; i < a.o.ntags; i++)
-		free(a.tags[i]);
-	free(a.tags);
-	cJSON_Delete(a.args);
-	return rc;
+	for (size_t i = 0; i < o.ntags; i++)
+		free(tags[i]);
+	free(tags);
+	cJSON_Delete(args);
+	return code;
 }
 
 struct prune_ui {
@@ -191,41 +168,40 @@ static void pruned(void *ctx, const char *id, unsigned long long bytes)
 }
 
 /* icc builder prune [-f]: the step images nothing needs any more. */
-int cmd_builder(int argc, char **argv)
+static int prune_check(struct cli_ctx *ctx)
 {
-	static const struct option opts[] = {{"force", no_argument, NULL, 'f'}, {0, 0, 0, 0}};
-	if (argc < 2 || strcmp(argv[1], "prune"))
-		return cli_usage("builder", "prune [-f]");
-	bool force = false;
-	optind = 1;
-	int c;
-	while ((c = getopt_long(argc - 1, argv + 1, "f", opts, NULL)) != -1) {
-		if (c != 'f')
-			return cli_usage("builder prune", "[-f]");
-		force = true;
-	}
-	if (optind != argc - 1)
-		return cli_usage("builder prune", "[-f]");
-	if (!force) {
-		fprintf(stderr, "WARNING! This will remove all build steps no image, tag or container uses.\n");
-		if (!isatty(0)) {
-			cli_errorf("builder prune: not confirmed: standard input is not a terminal (use -f to prune without asking)");
-			return 1;
-		}
-		if (!cli_confirm("Are you sure you want to continue?"))
-			return 0;
-	}
-	struct icc_store st;
-	if (cli_open_store(&st))
+	if (cli_has(ctx, "force"))
+		return 0;
+	fprintf(stderr, "WARNING! This will remove all build steps no image, tag or container uses.\n");
+	if (!isatty(0)) {
+		cli_errorf("builder prune: not confirmed: standard input is not a terminal (use -f to prune without asking)");
 		return 1;
+	}
+	return cli_confirm("Are you sure you want to continue?") ? 0 : -1;
+}
+
+static int prune(struct cli_ctx *ctx)
+{
 	struct icc_err err;
 	struct prune_ui p = {0};
-	int r = icc_build_prune(&st, pruned, &p, &err);
-	icc_store_close(&st);
+	int r = icc_build_prune(&ctx->st, pruned, &p, &err);
 	if (p.header)
 		putchar('\n');
 	char h[32];
 	icc_human_size(p.total, h, sizeof(h));
 	printf("Total reclaimed space: %s\n", h);
 	return r < 0 ? cli_fail(&err) : 0;
+}
+
+static const struct cli_command subcommands[] = {
+	{.name = "builder prune", .run = prune, .synopsis = "[-f]",
+	 .opts = (const struct cli_opt[]){{'f', "force", NULL, "do not ask first"}, {0}},
+	 .check = prune_check, .flags = CLI_STORE},
+	{0},
+};
+
+int cmd_builder(int argc, char **argv)
+{
+	int r = cli_call_sub(subcommands, argc, argv);
+	return r >= 0 ? r : cli_usage("builder", "prune [-f]");
 }

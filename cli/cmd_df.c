@@ -8,7 +8,6 @@
  * 'icc system prune -a --snapshots' could remove: unused images, stopped
  * containers, every snapshot.
  */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/statvfs.h>
@@ -21,7 +20,6 @@
 #include "icc/runtime/runtime.h"
 #include "icc/snap/snapref.h"
 
-#define DF_SYNOPSIS "[-v] [--format FORMAT]"
 
 struct kind_total {
 	const char *type;
@@ -65,55 +63,31 @@ static void reclaim_text(const struct kind_total *k, char *out, size_t size)
 	snprintf(out, size, "%s (%u%%)", h, pct);
 }
 
-int cli_system_df(int argc, char **argv)
+int cli_system_df(struct cli_ctx *ctx)
 {
-	static const struct option opts[] = {
-		{"verbose", no_argument, NULL, 'v'},
-		{"format", required_argument, NULL, 'f'},
-		{0, 0, 0, 0},
-	};
-	bool verbose = false;
-	const char *format = NULL;
-	optind = 1;
-	int c;
-	while ((c = getopt_long(argc, argv, "v", opts, NULL)) != -1) {
-		if (c == 'v')
-			verbose = true;
-		else if (c == 'f')
-			format = optarg;
-		else
-			return cli_usage("system df", DF_SYNOPSIS);
-	}
-	if (optind != argc)
-		return cli_usage("system df", DF_SYNOPSIS);
+	struct icc_store *st = &ctx->st;
+	bool verbose = cli_has(ctx, "verbose");
+	const char *format = cli_value(ctx, "format", NULL);
 	struct cli_fmt ff;
 	if (cli_fmt_open(&ff, "system df", format, "Type", "TYPE", "TotalCount", "TOTAL", "Active", "ACTIVE",
 			 "Size", "SIZE", "Reclaimable", "RECLAIMABLE", NULL))
 		return 1;
 	enum cli_format fmt = ff.kind;
 	int status = 0;
-	struct icc_store st;
-	if (cli_open_store(&st)) {
-		cli_fmt_free(&ff);
-		return 1;
-	}
 	struct icc_err err;
 	struct icc_idlist imgs, ctrs;
 	cJSON *refs = NULL;
 	struct icc_sizes sz;
-	if (icc_sizes_open(&sz, &st, &err) < 0) {
-		icc_store_close(&st);
+	if (icc_sizes_open(&sz, st, &err) < 0) {
 		return cli_fail(&err);
 	}
-	if (icc_object_list(&st, ICC_IMAGE, &imgs, &err) < 0) {
+	if (icc_object_list(st, ICC_IMAGE, &imgs, &err) < 0) {
 		icc_sizes_close(&sz);
-		icc_store_close(&st);
 		return cli_fail(&err);
 	}
-	if (icc_object_list(&st, ICC_CONTAINER, &ctrs, &err) < 0 || icc_refs_load(&st, &refs, &err) < 0) {
+	if (icc_object_list(st, ICC_CONTAINER, &ctrs, &err) < 0 || icc_refs_load(st, &refs, &err) < 0) {
 		icc_idlist_free(&imgs);
 		icc_sizes_close(&sz);
-		icc_store_close(&st);
 		return cli_fail(&err);
 	}
 	struct kind_total k[3] = {{"Images", 0, 0, 0, 0}, {"Containers", 0, 0, 0, 0}, {"Snapshots", 0, 0, 0, 0}};
@@ -124,7 +98,7 @@ int cli_system_df(int argc, char **argv)
 	unsigned *uses = calloc(imgs.count + 1, sizeof(unsigned));
 	for (size_t i = 0; i < ctrs.count; i++) {
 		cJSON *m;
-		if (icc_object_meta(&st, ICC_CONTAINER, ctrs.ids[i], &m, &err) < 0)
+		if (icc_object_meta(st, ICC_CONTAINER, ctrs.ids[i], &m, &err) < 0)
 			continue;
 		struct icc_cstate cs;
 		icc_container_state(m, &cs);
@@ -133,7 +107,7 @@ int cli_system_df(int argc, char **argv)
 		for (size_t j = 0; img && j < imgs.count; j++)
 			if (!strcmp(imgs.ids[j], img))
 				uses[j]++;
-		struct icc_size cz = tree_sizes(&sz, icc_object_rootfs_fd(&st, ICC_CONTAINER, ctrs.ids[i], &err));
+		struct icc_size cz = tree_sizes(&sz, icc_object_rootfs_fd(st, ICC_CONTAINER, ctrs.ids[i], &err));
 		unsigned long long b = cz.exclusive; /* the writable layer: what rm frees */
 		k[1].total++;
 		k[1].active += running;
@@ -157,7 +131,7 @@ int cli_system_df(int argc, char **argv)
 		struct icc_snapdir sd;
 		struct icc_snap_info *all = NULL;
 		size_t n = 0;
-		if (icc_container_snapdir_open(&st, ctrs.ids[i], &sd, &err) == 0) {
+		if (icc_container_snapdir_open(st, ctrs.ids[i], &sd, &err) == 0) {
 			if (icc_snapdir_list(&sd, &all, &n, &err) < 0)
 				n = 0;
 			for (size_t s = 0; s < n; s++) {
@@ -186,14 +160,14 @@ int cli_system_df(int argc, char **argv)
 	/* snapshots kept of removed containers */
 	struct icc_store_snap *snaps = NULL;
 	size_t nsnaps = 0;
-	if (icc_snapshots_all(&st, &snaps, &nsnaps, &err) < 0)
+	if (icc_snapshots_all(st, &snaps, &nsnaps, &err) < 0)
 		nsnaps = 0;
 	for (size_t s = 0; s < nsnaps; s++) {
 		if (!snaps[s].removed)
 			continue;
 		struct icc_snapdir sd;
 		struct icc_size z = {0, 0};
-		if (icc_container_snapdir_open(&st, snaps[s].container_id, &sd, &err) == 0) {
+		if (icc_container_snapdir_open(st, snaps[s].container_id, &sd, &err) == 0) {
 			z = tree_sizes(&sz, icc_snapdir_open_root(&sd, snaps[s].info.name, &err));
 			icc_snapdir_close(&sd);
 		}
@@ -217,13 +191,13 @@ int cli_system_df(int argc, char **argv)
 	free(snaps);
 	for (size_t j = 0; j < imgs.count; j++) {
 		cJSON *m;
-		if (icc_object_meta(&st, ICC_IMAGE, imgs.ids[j], &m, &err) < 0)
+		if (icc_object_meta(st, ICC_IMAGE, imgs.ids[j], &m, &err) < 0)
 			continue;
 		struct icc_size z;
 		if (sz.exact) {
-			z = tree_sizes(&sz, icc_object_rootfs_fd(&st, ICC_IMAGE, imgs.ids[j], &err));
+			z = tree_sizes(&sz, icc_object_rootfs_fd(st, ICC_IMAGE, imgs.ids[j], &err));
 		} else { /* the apparent size cached in meta.json */
-			z.exclusive = z.total = icc_image_size(&st, imgs.ids[j], m);
+			z.exclusive = z.total = icc_image_size(st, imgs.ids[j], m);
 		}
 		unsigned long long b = z.exclusive;
 		k[0].total++;
@@ -265,7 +239,7 @@ int cli_system_df(int argc, char **argv)
 		cli_table_print(&t, stdout);
 		cli_table_free(&t);
 		struct statvfs v;
-		if (statvfs(st.root, &v) == 0) {
+		if (statvfs(st->root, &v) == 0) {
 			char used[32], size[32];
 			icc_human_size((unsigned long long)(v.f_blocks - v.f_bfree) * v.f_frsize, used, sizeof(used));
 			icc_human_size((unsigned long long)v.f_blocks * v.f_frsize, size, sizeof(size));
@@ -346,6 +320,5 @@ int cli_system_df(int argc, char **argv)
 	icc_idlist_free(&imgs);
 	icc_idlist_free(&ctrs);
 	icc_sizes_close(&sz);
-	icc_store_close(&st);
 	return status;
 }

@@ -1,6 +1,5 @@
 /* cmd_diff.c - icc diff: A/C/D changes of a container, or between two objects */
 #include <errno.h>
-#include <getopt.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -47,43 +46,28 @@ static int open_tree(struct icc_store *st, const char *ref, char image_of[ICC_ID
 	return icc_err_set(err, ENOENT, "no such container, image or snapshot '%s'", ref);
 }
 
-int cmd_diff(int argc, char **argv)
+int cmd_diff(struct cli_ctx *ctx)
 {
-	static const struct option opts[] = {
-		{"format", required_argument, NULL, 'f'},
-		{0, 0, 0, 0},
-	};
-	const char *format = NULL;
-	optind = 1;
-	int c;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'f')
-			return cli_usage("diff", "[--format json] A [B]");
-		format = optarg;
-	}
-	if (argc - optind < 1 || argc - optind > 2)
-		return cli_usage("diff", "[--format json] A [B]");
-	struct icc_store st;
-	if (cli_open_store(&st))
-		return 1;
+	struct icc_store *st = &ctx->st;
+	const char *format = cli_value(ctx, "format", NULL);
 	struct icc_err err;
 	char image_of[ICC_ID_LEN + 1], unused[ICC_ID_LEN + 1];
 	int a = -1, b = -1, r;
 	cJSON *exclude = NULL; /* a container's excluded paths: not its changes */
-	if (argc - optind == 1) {
-		r = b = open_tree(&st, argv[optind], image_of, &exclude, &err);
+	if (ctx->argc == 1) {
+		r = b = open_tree(st, ctx->argv[0], image_of, &exclude, &err);
 		if (r >= 0 && !image_of[0])
-			r = icc_err_set(&err, EINVAL, "'%s' is not a container: name two objects to compare (icc diff A B)", argv[optind]);
+			r = icc_err_set(&err, EINVAL, "'%s' is not a container: name two objects to compare (icc diff A B)", ctx->argv[0]);
 		if (r >= 0)
-			r = a = icc_object_rootfs_fd(&st, ICC_IMAGE, image_of, &err);
+			r = a = icc_object_rootfs_fd(st, ICC_IMAGE, image_of, &err);
 	} else {
-		r = a = open_tree(&st, argv[optind], unused, &exclude, &err);
+		r = a = open_tree(st, ctx->argv[0], unused, &exclude, &err);
 		if (r >= 0)
-			r = b = open_tree(&st, argv[optind + 1], unused, &exclude, &err);
+			r = b = open_tree(st, ctx->argv[1], unused, &exclude, &err);
 	}
 	struct icc_changes ch = {0};
 	if (r >= 0)
-		r = icc_diff(&st, a, b, &ch, &err);
+		r = icc_diff(st, a, b, &ch, &err);
 	if (r >= 0 && exclude)
 		icc_changes_drop_excluded(&ch, exclude);
 	cJSON_Delete(exclude);
@@ -91,7 +75,6 @@ int cmd_diff(int argc, char **argv)
 		close(a);
 	if (b >= 0)
 		close(b);
-	icc_store_close(&st);
 	if (r < 0)
 		return cli_fail(&err);
 	struct cli_fmt ff;

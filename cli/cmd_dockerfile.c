@@ -1,12 +1,11 @@
 /* cmd_dockerfile.c - icc dockerfile: the recorded shell session as a Dockerfile; icc history --commands */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "icc/console/session.h"
 
-#define DOCKERFILE_SYNOPSIS "[--ignore PATH]... IMAGE|CONTAINER|CONTAINER/SNAP"
+#define DOCKERFILE_IGNORE_MAX 64
 
 static int recorded(const struct icc_recipe *r)
 {
@@ -17,35 +16,31 @@ static int recorded(const struct icc_recipe *r)
 	return n;
 }
 
-int cmd_dockerfile(int argc, char **argv)
+int cmd_dockerfile_check(struct cli_ctx *ctx)
 {
-	static const struct option opts[] = {{"ignore", required_argument, NULL, 'I'}, {0, 0, 0, 0}};
-	const char *ignore[64];
-	size_t nignore = 0;
-	optind = 1;
-	int c;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'I')
-			return cli_usage("dockerfile", DOCKERFILE_SYNOPSIS);
-		if (nignore == sizeof(ignore) / sizeof(ignore[0]) || optarg[0] != '/') {
-			cli_errorf("dockerfile: --ignore '%s': an absolute path (at most 64)", optarg);
+	const char *p;
+	for (size_t i = 0; (p = cli_nth(ctx, "ignore", i)); i++)
+		if (i == DOCKERFILE_IGNORE_MAX || p[0] != '/') {
+			cli_errorf("dockerfile: --ignore '%s': an absolute path (at most 64)", p);
 			return EXIT_USAGE;
 		}
-		ignore[nignore++] = optarg;
-	}
-	if (argc - optind != 1)
-		return cli_usage("dockerfile", DOCKERFILE_SYNOPSIS);
-	struct icc_store st;
-	if (cli_open_store(&st))
-		return 1;
+	return 0;
+}
+
+int cmd_dockerfile(struct cli_ctx *ctx)
+{
+	struct icc_store *st = &ctx->st;
+	const char *ignore[DOCKERFILE_IGNORE_MAX];
+	size_t nignore = 0;
+	while (nignore < DOCKERFILE_IGNORE_MAX && (ignore[nignore] = cli_nth(ctx, "ignore", nignore)))
+		nignore++;
 	struct icc_err err;
 	struct icc_recipe r;
-	int rc = icc_recipe_collect(&st, argv[optind], &r, &err);
-	icc_store_close(&st);
+	int rc = icc_recipe_collect(st, ctx->argv[0], &r, &err);
 	if (rc < 0)
 		return cli_fail(&err);
 	if (!recorded(&r))
-		cli_errorf("dockerfile: %s: no recorded session (printing the FROM and the config)", argv[optind]);
+		cli_errorf("dockerfile: %s: no recorded session (printing the FROM and the config)", ctx->argv[0]);
 	char *text = icc_recipe_dockerfile(&r, ignore, nignore);
 	fputs(text ? text : "", stdout);
 	free(text);
@@ -54,15 +49,11 @@ int cmd_dockerfile(int argc, char **argv)
 }
 
 /* icc history --commands X: the recorded commands per lineage step. */
-int cli_history_commands(const char *what)
+int cli_history_commands(struct icc_store *st, const char *what)
 {
-	struct icc_store st;
-	if (cli_open_store(&st))
-		return 1;
 	struct icc_err err;
 	struct icc_recipe r;
-	int rc = icc_recipe_collect(&st, what, &r, &err);
-	icc_store_close(&st);
+	int rc = icc_recipe_collect(st, what, &r, &err);
 	if (rc < 0)
 		return cli_fail(&err);
 	struct cli_table t;

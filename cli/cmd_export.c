@@ -1,7 +1,6 @@
 /* cmd_export.c - icc export: a container's, image's or snapshot's tree as a tar stream */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,8 +12,6 @@
 #include "icc/oci/oci.h"
 #include "icc/snap/snapref.h"
 #include "icc/snap/tmpsnap.h"
-
-#define EXPORT_SYNOPSIS "[-q] [-o FILE] CONTAINER|IMAGE|SNAP"
 
 /*
  * The tree of what `ref` names: a container, then an image, then a snapshot.
@@ -53,61 +50,38 @@ static int open_tree(struct icc_store *st, const char *ref, struct icc_tmpsnap *
 	return icc_err_set(err, ENOENT, "no such container, image or snapshot '%s'", ref);
 }
 
-int cmd_export(int argc, char **argv)
+/* stdout: not a terminal (the archive would be garbage on it) */
+int cli_check_output(struct cli_ctx *ctx)
 {
-	static const struct option opts[] = {
-		{"output", required_argument, NULL, 'o'},
-		{"quiet", no_argument, NULL, 'q'},
-		{0, 0, 0, 0},
-	};
-	const char *out = NULL;
-	bool quiet = false;
-	optind = 1;
-	int c;
-	while ((c = getopt_long(argc, argv, "o:q", opts, NULL)) != -1) {
-		if (c == 'q')
-			quiet = true;
-		else if (c == 'o')
-			out = optarg;
-		else
-			return cli_usage("export", EXPORT_SYNOPSIS);
-	}
-	if (argc - optind != 1)
-		return cli_usage("export", EXPORT_SYNOPSIS);
+	const char *out = cli_value(ctx, "o", NULL);
 	if ((!out || !strcmp(out, "-")) && isatty(1)) {
-		cli_errorf("cannot write a tar archive to a terminal: use -o FILE or redirect the output");
+		cli_errorf("cannot write %s to a terminal: use -o FILE or redirect the output",
+			   !strcmp(ctx->cmd->name, "send") ? "a send stream" : "a tar archive");
 		return 1;
 	}
-	struct icc_store st;
-	if (cli_open_store(&st))
-		return 1;
+	return 0;
+}
+
+static int export_tree(int fd, struct cli_progress *pg, void *root, struct icc_err *err)
+{
+	(void)pg;
+	return icc_export_tree(*(int *)root, fd, err);
+}
+
+int cmd_export(struct cli_ctx *ctx)
+{
+	const char *ref = ctx->argv[0];
 	struct icc_err err;
 	icc_err_clear(&err);
 	struct icc_tmpsnap live;
-	int root = open_tree(&st, argv[optind], &live, &err);
-	if (root < 0) {
-		icc_tmpsnap_drop(&st, &live);
-		icc_store_close(&st);
-		return cli_fail(&err);
-	}
-	struct cli_output out_file;
-	if (cli_output_open(&out_file, out, &err) < 0) {
+	int r = -1, root = open_tree(&ctx->st, ref, &live, &err);
+	if (root >= 0) {
+		char what[300];
+		snprintf(what, sizeof(what), "Exporting %s", ref);
+		r = cli_write_output(cli_value(ctx, "output", NULL), what, cli_has(ctx, "quiet"), export_tree,
+				     &root, &err);
 		close(root);
-		icc_tmpsnap_drop(&st, &live);
-		icc_store_close(&st);
-		return cli_fail(&err);
 	}
-	int fd = out_file.fd;
-	char what[300];
-	snprintf(what, sizeof(what), "Exporting %s", argv[optind]);
-	struct cli_progress pg;
-	cli_progress_begin(&pg, what, 0, quiet);
-	int wfd = cli_progress_wrap(&pg, fd, false, &err);
-	int r = wfd < 0 ? -1 : icc_export_tree(root, wfd, &err);
-	r = cli_progress_end(&pg, r, &err);
-	close(root);
-	icc_tmpsnap_drop(&st, &live);
-	r = cli_output_finish(&out_file, r, &err);
-	icc_store_close(&st);
-	return r < 0 ? cli_fail(&err) : 0;
+	icc_tmpsnap_drop(&ctx->st, &live);
+	return root < 0 || r < 0 ? cli_fail(&err) : 0;
 }

@@ -1,5 +1,4 @@
 /* cmd_history.c - icc history: the lineage of an image, newest first */
-#include <getopt.h>
 #include <string.h>
 
 #include "cli.h"
@@ -7,47 +6,21 @@
 
 #define MAX_DEPTH 4096
 
-int cmd_history(int argc, char **argv)
+int cmd_history(struct cli_ctx *ctx)
 {
-	static const struct option opts[] = {
-		{"no-trunc", no_argument, NULL, 'T'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"format", required_argument, NULL, 'f'},
-		{"commands", no_argument, NULL, 'C'},
-		{0, 0, 0, 0},
-	};
-	bool notrunc = false, quiet = false, commands = false;
-	const char *format = NULL;
-	optind = 1;
-	int c;
-	while ((c = getopt_long(argc, argv, "q", opts, NULL)) != -1) {
-		switch (c) {
-		case 'T': notrunc = true; break;
-		case 'q': quiet = true; break;
-		case 'f': format = optarg; break;
-		case 'C': commands = true; break;
-		default: return cli_usage("history", "[--no-trunc] [-q] [--format FORMAT] IMAGE | --commands IMAGE|CONTAINER|C/SNAP");
-		}
-	}
-	if (argc - optind != 1)
-		return cli_usage("history", "[--no-trunc] [-q] [--format FORMAT] IMAGE | --commands IMAGE|CONTAINER|C/SNAP");
-	if (commands)
-		return cli_history_commands(argv[optind]);
-	struct icc_store st;
-	if (cli_open_store(&st))
-		return 1;
+	struct icc_store *st = &ctx->st;
+	bool notrunc = cli_has(ctx, "no-trunc"), quiet = cli_has(ctx, "quiet");
+	const char *format = cli_value(ctx, "format", NULL);
+	if (cli_has(ctx, "commands"))
+		return cli_history_commands(st, ctx->argv[0]);
 	struct icc_err err;
 	char id[ICC_ID_LEN + 1];
-	if (icc_image_resolve(&st, argv[optind], id, &err) < 0) {
-		icc_store_close(&st);
+	if (icc_image_resolve(st, ctx->argv[0], id, &err) < 0)
 		return cli_fail(&err);
-	}
 	struct cli_fmt ff;
 	if (cli_fmt_open(&ff, "history", format, "ID", "IMAGE", "CreatedAt", "CREATED AT", "CreatedSince", "CREATED",
-			 "CreatedBy", "CREATED BY", "Size", "SIZE", "Comment", "COMMENT", NULL)) {
-		icc_store_close(&st);
+			 "CreatedBy", "CREATED BY", "Size", "SIZE", "Comment", "COMMENT", NULL))
 		return 1;
-	}
 	enum cli_format fmt = ff.kind;
 	struct cli_table t;
 	cli_table_init(&t, 5, "IMAGE", "CREATED", "CREATED BY", "SIZE", "COMMENT");
@@ -56,13 +29,13 @@ int cmd_history(int argc, char **argv)
 	for (int depth = 0; id[0] && depth < MAX_DEPTH; depth++) {
 		cJSON *meta;
 		char sid[80];
-		if (!icc_object_exists(&st, ICC_IMAGE, id)) {
+		if (!icc_object_exists(st, ICC_IMAGE, id)) {
 			/* the parent was removed: Docker shows <missing> */
 			if (!quiet)
 				cli_table_add(&t, "<missing>", "", "", "", "");
 			break;
 		}
-		if (icc_object_meta(&st, ICC_IMAGE, id, &meta, &err) < 0) {
+		if (icc_object_meta(st, ICC_IMAGE, id, &meta, &err) < 0) {
 			cli_fail(&err);
 			status = 1;
 			break;
@@ -74,7 +47,7 @@ int cmd_history(int argc, char **argv)
 		int64_t created = icc_time_parse(icc_json_str(meta, "created"));
 		char ago[64], size[32], by[4200], createdat[64];
 		icc_time_ago(created, now, ago, sizeof(ago));
-		icc_human_size(icc_image_size(&st, id, meta), size, sizeof(size));
+		icc_human_size(icc_image_size(st, id, meta), size, sizeof(size));
 		const char *cb = icc_json_str(meta, "created_by");
 		snprintf(by, sizeof(by), "%s", cb ? cb : "");
 		if (!notrunc && strlen(by) > 45)
@@ -117,6 +90,5 @@ int cmd_history(int argc, char **argv)
 	} else {
 		cli_fmt_flush(&ff);
 	}
-	icc_store_close(&st);
 	return status;
 }

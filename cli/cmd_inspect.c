@@ -1,6 +1,5 @@
 /* cmd_inspect.c - icc inspect: metadata of images, containers and snapshots as a JSON array */
 #include <errno.h>
-#include <getopt.h>
 #include <string.h>
 
 #include "cli.h"
@@ -11,61 +10,51 @@
 #include "icc/snap/snapref.h"
 #include "inspect_doc.h"
 
-int cmd_inspect(int argc, char **argv)
+/* --type and the template are checked before any lookup */
+int cmd_inspect_check(struct cli_ctx *ctx)
 {
-	static const struct option opts[] = {
-		{"type", required_argument, NULL, 't'},
-		{"format", required_argument, NULL, 'f'},
-		{0, 0, 0, 0},
-	};
-	const char *type = NULL, *format = NULL;
-	optind = 1;
-	int c;
-	while ((c = getopt_long(argc, argv, "f:", opts, NULL)) != -1) {
-		if (c == 't')
-			type = optarg;
-		else if (c == 'f')
-			format = optarg;
-		else
-			return cli_usage("inspect", "[--type image|container|snapshot] OBJECT...");
-	}
-	if (optind >= argc)
-		return cli_usage("inspect", "[--type image|container|snapshot] OBJECT...");
+	const char *type = cli_value(ctx, "type", NULL);
 	if (type && strcmp(type, "image") && strcmp(type, "container") && strcmp(type, "snapshot")) {
 		cli_errorf("unknown --type '%s': expected image, container or snapshot", type);
 		return EXIT_USAGE;
 	}
-	/* "json" is the default array; a template is checked before any lookup */
 	struct cli_fmt ff;
-	if (cli_fmt_open(&ff, "inspect", format, NULL))
+	if (cli_fmt_open(&ff, "inspect", cli_value(ctx, "format", NULL), NULL))
 		return 1;
-	struct icc_store st;
-	if (cli_open_store(&st)) {
-		cli_fmt_free(&ff);
+	cli_fmt_free(&ff);
+	return 0;
+}
+
+int cmd_inspect(struct cli_ctx *ctx)
+{
+	struct icc_store *st = &ctx->st;
+	const char *type = cli_value(ctx, "type", NULL);
+	/* "json" is the default array */
+	struct cli_fmt ff;
+	if (cli_fmt_open(&ff, "inspect", cli_value(ctx, "format", NULL), NULL))
 		return 1;
-	}
 	cJSON *out = cJSON_CreateArray();
 	int status = 0;
-	for (int i = optind; i < argc; i++) {
+	for (int i = 0; i < ctx->argc; i++) {
 		char id[ICC_ID_LEN + 1];
 		struct icc_err err;
 		cJSON *meta, *doc = NULL;
 		struct icc_snap_info si;
 		bool any = !type;
-		if ((any || !strcmp(type, "container")) && icc_container_resolve(&st, argv[i], id, &err) == 0) {
-			if (icc_object_meta(&st, ICC_CONTAINER, id, &meta, &err) == 0) {
-				doc = inspect_container_doc(&st, id, meta);
+		if ((any || !strcmp(type, "container")) && icc_container_resolve(st, ctx->argv[i], id, &err) == 0) {
+			if (icc_object_meta(st, ICC_CONTAINER, id, &meta, &err) == 0) {
+				doc = inspect_container_doc(st, id, meta);
 				cJSON_Delete(meta);
 			}
-		} else if ((any || !strcmp(type, "image")) && icc_image_resolve(&st, argv[i], id, &err) == 0) {
-			if (icc_object_meta(&st, ICC_IMAGE, id, &meta, &err) == 0) {
-				doc = inspect_image_doc(&st, id, meta);
+		} else if ((any || !strcmp(type, "image")) && icc_image_resolve(st, ctx->argv[i], id, &err) == 0) {
+			if (icc_object_meta(st, ICC_IMAGE, id, &meta, &err) == 0) {
+				doc = inspect_image_doc(st, id, meta);
 				cJSON_Delete(meta);
 			}
-		} else if ((any || !strcmp(type, "snapshot")) && icc_snapshot_resolve(&st, argv[i], id, &si, &err) == 0) {
-			doc = inspect_snapshot_doc(&st, id, &si);
+		} else if ((any || !strcmp(type, "snapshot")) && icc_snapshot_resolve(st, ctx->argv[i], id, &si, &err) == 0) {
+			doc = inspect_snapshot_doc(st, id, &si);
 		} else if (any) {
-			icc_err_set(&err, ENOENT, "no such object '%s'", argv[i]);
+			icc_err_set(&err, ENOENT, "no such object '%s'", ctx->argv[i]);
 		}
 		if (!doc) {
 			cli_fail(&err);
@@ -95,6 +84,5 @@ int cmd_inspect(int argc, char **argv)
 	}
 	cli_fmt_free(&ff);
 	cJSON_Delete(out);
-	icc_store_close(&st);
 	return status;
 }

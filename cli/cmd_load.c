@@ -43,41 +43,44 @@ int cmd_load_check(struct cli_ctx *ctx)
 	return 0;
 }
 
+struct load {
+	struct cli_ctx *ctx;
+	const char *in; /* a path, or "-": the fd */
+	cJSON *loaded;
+};
+
+static int load_images(int fd, struct cli_progress *pg, void *arg, struct icc_err *err)
+{
+	struct load *l = arg;
+	bool quiet = cli_has(l->ctx, "quiet");
+	struct icc_load_opts o = {.tag = l->ctx->argv[0], .progress = quiet ? NULL : say, .ctx = pg};
+	return icc_oci_load(&l->ctx->st, l->in, fd, &o, l->loaded, err);
+}
+
 int cmd_load(struct cli_ctx *ctx)
 {
-	const char *in = cli_value(ctx, "input", "-");
+	struct load l = {.ctx = ctx, .in = cli_value(ctx, "input", "-"), .loaded = cJSON_CreateArray()};
 	bool quiet = cli_has(ctx, "quiet");
 	struct icc_err err;
 	icc_err_clear(&err);
-	struct cli_progress pg;
 	char what[300];
-	snprintf(what, sizeof(what), "Loading %s", strcmp(in, "-") ? in : "stdin");
-	/* a file is read as a stream, so its bytes can be counted */
+	snprintf(what, sizeof(what), "Loading %s", strcmp(l.in, "-") ? l.in : "stdin");
+	/* with a progress line a file is read as a stream, so its bytes can be counted */
 	struct stat sb;
-	int fd = 0;
-	bool file = strcmp(in, "-") && stat(in, &sb) == 0 && S_ISREG(sb.st_mode);
-	cli_progress_begin(&pg, what, file ? (uint64_t)sb.st_size : 0, quiet);
-	if (pg.on && file && (fd = open(in, O_RDONLY | O_CLOEXEC)) < 0)
-		fd = 0;
-	else if (pg.on && file)
-		in = "-";
-	struct icc_load_opts o = {.tag = ctx->argv[0],
-				  .progress = quiet ? NULL : say, .ctx = &pg};
-	cJSON *loaded = cJSON_CreateArray();
-	int rfd = 0;
-	int r = 0;
-	if (!strcmp(in, "-"))
-		r = rfd = cli_progress_wrap(&pg, fd, true, &err);
-	if (r >= 0)
-		r = icc_oci_load(&ctx->st, in, rfd, &o, loaded, &err);
-	r = cli_progress_end(&pg, r, &err);
+	int fd = 0, r;
+	if (strcmp(l.in, "-") && cli_progress_wanted(quiet) && stat(l.in, &sb) == 0 && S_ISREG(sb.st_mode) &&
+	    (fd = open(l.in, O_RDONLY | O_CLOEXEC)) > 0)
+		l.in = "-";
+	if (!strcmp(l.in, "-")) {
+		r = cli_read_input(fd, what, quiet, load_images, &l, &err);
+	} else {
+		struct cli_progress none = {.on = false};
+		r = load_images(0, &none, &l, &err);
+	}
 	if (fd > 0)
 		close(fd);
-	if (r < 0) {
-		cJSON_Delete(loaded);
-		return cli_fail(&err);
-	}
-	cli_print_loaded(loaded);
-	cJSON_Delete(loaded);
-	return 0;
+	if (r == 0)
+		cli_print_loaded(l.loaded);
+	cJSON_Delete(l.loaded);
+	return r < 0 ? cli_fail(&err) : 0;
 }

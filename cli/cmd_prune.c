@@ -6,7 +6,6 @@
  * once the cleaner is done with the last one.  With quotas off it is the
  * apparent size of what was removed, and a line says so.
  */
-#include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,8 +19,6 @@
 #include "icc/snap/snapkeep.h"
 #include "icc/snap/snapref.h"
 
-#define PRUNE_SYNOPSIS "[-a] [-f] [--snapshots]"
-#define SNAP_PRUNE_SYNOPSIS "[-n] [--keep N] [--older-than DUR] CONTAINER"
 
 bool cli_confirm(const char *prompt)
 {
@@ -183,30 +180,10 @@ static int prune_images(struct icc_store *st, bool all)
 	return status;
 }
 
-int cli_system_prune(int argc, char **argv)
+int cli_system_prune_check(struct cli_ctx *ctx)
 {
-	static const struct option opts[] = {
-		{"all", no_argument, NULL, 'a'},
-		{"force", no_argument, NULL, 'f'},
-		{"snapshots", no_argument, NULL, 'S'},
-		{0, 0, 0, 0},
-	};
-	bool all = false, force = false, drop_snaps = false;
-	optind = 1;
-	int c;
-	while ((c = getopt_long(argc, argv, "af", opts, NULL)) != -1) {
-		if (c == 'a')
-			all = true;
-		else if (c == 'f')
-			force = true;
-		else if (c == 'S')
-			drop_snaps = true;
-		else
-			return cli_usage("system prune", PRUNE_SYNOPSIS);
-	}
-	if (optind != argc)
-		return cli_usage("system prune", PRUNE_SYNOPSIS);
-	if (!force) {
+	bool all = cli_has(ctx, "all"), drop_snaps = cli_has(ctx, "snapshots");
+	if (!cli_has(ctx, "force")) {
 		fprintf(stderr, "WARNING! This will remove:\n"
 				"  - all stopped containers%s\n"
 				"  - %s\n\n",
@@ -219,106 +196,90 @@ int cli_system_prune(int argc, char **argv)
 			return 1;
 		}
 		if (!cli_confirm("Are you sure you want to continue?"))
-			return 0;
+			return -1;
 	}
-	struct icc_store st;
-	if (cli_open_store(&st))
-		return 1;
+	return 0;
+}
+
+int cli_system_prune(struct cli_ctx *ctx)
+{
+	struct icc_store *st = &ctx->st;
+	bool all = cli_has(ctx, "all"), drop_snaps = cli_has(ctx, "snapshots");
 	struct icc_err err;
-	if (icc_store_lock(&st, &err) < 0) {
-		icc_store_close(&st);
-		return cli_fail(&err);
-	}
 	struct icc_sizes sz;
-	if (icc_sizes_open(&sz, &st, &err) < 0) {
-		icc_store_close(&st);
+	if (icc_sizes_open(&sz, st, &err) < 0) {
 		return cli_fail(&err);
 	}
-	icc_sizes_observe(&sz, &st);
-	int status = prune_containers(&st, drop_snaps);
+	icc_sizes_observe(&sz, st);
+	int status = prune_containers(st, drop_snaps);
 	if (drop_snaps)
-		status |= prune_kept(&st);
-	status |= prune_images(&st, all);
+		status |= prune_kept(st);
+	status |= prune_images(st, all);
 	char h[32];
 	icc_human_size(sz.freed, h, sizeof(h));
 	printf("Total reclaimed space: %s\n", h);
 	if (icc_sizes_note(&sz))
 		printf("%s\n", icc_sizes_note(&sz));
 	icc_sizes_close(&sz);
-	icc_store_close(&st);
 	return status;
 }
 
-int cli_snapshot_prune(int argc, char **argv)
+/* --keep N: a number >= 0; -1 when not given, -2 when not a number */
+static long keep_of(const struct cli_ctx *ctx)
 {
-	static const struct option opts[] = {
-		{"keep", required_argument, NULL, 'k'},
-		{"older-than", required_argument, NULL, 'o'},
-		{"dry-run", no_argument, NULL, 'n'},
-		{0, 0, 0, 0},
-	};
-	long keep = -1;
-	int64_t older = -1;
-	bool dry = false;
-	optind = 1;
-	int c;
-	while ((c = getopt_long(argc, argv, "n", opts, NULL)) != -1) {
-		char *end;
-		switch (c) {
-		case 'k':
-			keep = strtol(optarg, &end, 10);
-			if (!*optarg || *end || keep < 0) {
-				cli_errorf("snapshot prune: invalid --keep '%s': a number >= 0", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'o':
-			older = icc_parse_duration(optarg);
-			if (older < 0) {
-				cli_errorf("snapshot prune: invalid --older-than '%s': use e.g. 90s, 30m, 2h, 7d, 1w", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'n':
-			dry = true;
-			break;
-		default:
-			return cli_usage("snapshot prune", SNAP_PRUNE_SYNOPSIS);
-		}
+	const char *v = cli_value(ctx, "keep", NULL);
+	char *end;
+	long keep = v ? strtol(v, &end, 10) : -1;
+	return v && (!*v || *end || keep < 0) ? -2 : keep;
+}
+
+int cli_snapshot_prune_check(struct cli_ctx *ctx)
+{
+	if (keep_of(ctx) == -2) {
+		cli_errorf("snapshot prune: invalid --keep '%s': a number >= 0", cli_value(ctx, "keep", ""));
+		return EXIT_USAGE;
 	}
-	if (argc - optind != 1)
-		return cli_usage("snapshot prune", SNAP_PRUNE_SYNOPSIS);
-	if (keep < 0 && older < 0) {
+	const char *older = cli_value(ctx, "older-than", NULL);
+	if (older && icc_parse_duration(older) < 0) {
+		cli_errorf("snapshot prune: invalid --older-than '%s': use e.g. 90s, 30m, 2h, 7d, 1w", older);
+		return EXIT_USAGE;
+	}
+	if (keep_of(ctx) < 0 && !older) {
 		cli_errorf("snapshot prune: say what to remove with --keep N and/or --older-than DUR");
 		return EXIT_USAGE;
 	}
-	struct icc_store st;
-	if (cli_open_store(&st))
-		return 1;
+	return 0;
+}
+
+int cli_snapshot_prune(struct cli_ctx *ctx)
+{
+	struct icc_store *st = &ctx->st;
+	long keep = keep_of(ctx);
+	const char *older_text = cli_value(ctx, "older-than", NULL);
+	int64_t older = older_text ? icc_parse_duration(older_text) : -1;
+	bool dry = cli_has(ctx, "dry-run");
 	struct icc_err err;
 	char cid[ICC_ID_LEN + 1];
 	struct icc_snapdir sd;
 	struct icc_snap_info *all = NULL;
 	size_t n = 0;
-	int r = icc_container_resolve(&st, argv[optind], cid, &err);
+	int r = icc_container_resolve(st, ctx->argv[0], cid, &err);
 	if (r == 0 && !dry)
-		r = icc_store_lock(&st, &err);
+		r = icc_store_lock(st, &err);
 	if (r == 0)
-		r = icc_container_snapdir_open(&st, cid, &sd, &err);
+		r = icc_container_snapdir_open(st, cid, &sd, &err);
 	if (r == 0) {
 		r = icc_snapdir_list(&sd, &all, &n, &err);
 		if (r < 0)
 			icc_snapdir_close(&sd);
 	}
 	if (r < 0) {
-		icc_store_close(&st);
 		return cli_fail(&err);
 	}
 	struct icc_sizes sz;
-	if (icc_sizes_open(&sz, &st, &err) < 0) {
+	if (icc_sizes_open(&sz, st, &err) < 0) {
 		free(all);
 		icc_snapdir_close(&sd);
-		icc_store_close(&st);
 		return cli_fail(&err);
 	}
 	/* oldest first: the last `keep` stay, and any younger than --older-than */
@@ -353,7 +314,6 @@ int cli_snapshot_prune(int argc, char **argv)
 	}
 	free(all);
 	icc_snapdir_close(&sd);
-	icc_store_close(&st);
 	char h[32];
 	icc_human_size(reclaimed, h, sizeof(h));
 	printf("Total %s space: %s\n", dry ? "reclaimable (dry run)" : "reclaimed", h);

@@ -1,6 +1,5 @@
 /* cmd_snapshot.c - icc snapshot / snapshots / promote: saved states of containers */
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -24,36 +23,35 @@ static cJSON *source_of(const char *cid, const char *name)
 	return s;
 }
 
-static int take(int argc, char **argv)
+/* a snapshot's NAME: said before the store is opened */
+static int name_check(const char *name)
 {
-	const char *message = NULL;
-	optind = 1;
-	int c;
-	while ((c = getopt_long(argc, argv, "m:", NULL, NULL)) != -1) {
-		if (c != 'm')
-			return cli_usage("snapshot", SNAPSHOT_SYNOPSIS);
-		message = optarg;
-	}
-	if (argc - optind < 1 || argc - optind > 2)
-		return cli_usage("snapshot", SNAPSHOT_SYNOPSIS);
-	const char *name = argc - optind == 2 ? argv[optind + 1] : NULL;
-	struct icc_err err;
 	if (name && !icc_snap_name_valid(name)) {
 		cli_errorf("invalid snapshot name '%s': use [A-Za-z0-9][A-Za-z0-9_.-]{0,127}", name);
 		return 1;
 	}
-	struct icc_store st;
-	if (cli_open_store(&st))
-		return 1;
+	return 0;
+}
+
+static int take_check(struct cli_ctx *ctx)
+{
+	return name_check(ctx->argv[1]);
+}
+
+static int take(struct cli_ctx *ctx)
+{
+	struct icc_store *st = &ctx->st;
+	const char *name = ctx->argv[1], *message = cli_value(ctx, "m", NULL);
+	struct icc_err err;
 	char cid[ICC_ID_LEN + 1];
 	struct icc_snapdir sd = {.dirfd = -1};
 	struct icc_snap_info info;
 	int src = -1;
-	int r = icc_container_resolve(&st, argv[optind], cid, &err);
+	int r = icc_container_resolve(st, ctx->argv[0], cid, &err);
 	if (r == 0)
-		r = src = icc_object_rootfs_fd(&st, ICC_CONTAINER, cid, &err);
+		r = src = icc_object_rootfs_fd(st, ICC_CONTAINER, cid, &err);
 	if (r >= 0)
-		r = icc_container_snapdir_open(&st, cid, &sd, &err);
+		r = icc_container_snapdir_open(st, cid, &sd, &err);
 	if (r >= 0) {
 		/* the take locks the store itself, only to publish */
 		char lock[4200];
@@ -63,7 +61,7 @@ static int take(int argc, char **argv)
 			.message = message ? message : "",
 			.source = source,
 			.origin = ICC_SNAP_HOST,
-			.lock_path = icc_store_path(&st, "lock", lock, sizeof(lock)),
+			.lock_path = icc_store_path(st, "lock", lock, sizeof(lock)),
 		};
 		r = icc_snapdir_take(&sd, src, &o, &info, &err);
 		cJSON_Delete(source);
@@ -72,131 +70,110 @@ static int take(int argc, char **argv)
 		close(src);
 	if (sd.dirfd >= 0)
 		icc_snapdir_close(&sd);
-	icc_store_close(&st);
 	if (r < 0)
 		return cli_fail(&err);
 	printf("%s %s\n", info.name, info.id);
 	return 0;
 }
 
-static int remove_snaps(int argc, char **argv)
+static int remove_snap(struct cli_ctx *ctx, const char *ref, void *arg, struct icc_err *err)
 {
-	if (argc < 2)
-		return cli_usage("snapshot rm", "SNAP...");
-	struct icc_store st;
-	if (cli_open_store(&st))
-		return 1;
-	struct icc_err err;
-	if (icc_store_lock(&st, &err) < 0) {
-		icc_store_close(&st);
-		return cli_fail(&err);
+	struct icc_store *st = &ctx->st;
+	char cid[ICC_ID_LEN + 1];
+	struct icc_snap_info info;
+	struct icc_snapdir sd;
+	(void)arg;
+	int r = icc_snapshot_resolve(st, ref, cid, &info, err);
+	if (r == 0)
+		r = icc_container_snapdir_open(st, cid, &sd, err);
+	if (r == 0) {
+		r = icc_snapdir_remove(&sd, info.name, err);
+		icc_snapdir_close(&sd);
 	}
-	int status = 0;
-	for (int i = 1; i < argc; i++) {
-		char cid[ICC_ID_LEN + 1];
-		struct icc_snap_info info;
-		struct icc_snapdir sd;
-		int r = icc_snapshot_resolve(&st, argv[i], cid, &info, &err);
-		if (r == 0)
-			r = icc_container_snapdir_open(&st, cid, &sd, &err);
-		if (r == 0) {
-			r = icc_snapdir_remove(&sd, info.name, &err);
-			icc_snapdir_close(&sd);
-		}
-		/* the last kept snapshot of a removed container takes its record along */
-		if (r == 0 && !icc_object_exists(&st, ICC_CONTAINER, cid))
-			r = icc_kept_tidy(&st, cid, &err);
-		if (r < 0) {
-			cli_fail(&err);
-			status = 1;
-		} else {
-			printf("Deleted: %s\n", info.name);
-		}
-	}
-	icc_store_close(&st);
-	return status;
+	/* the last kept snapshot of a removed container takes its record along */
+	if (r == 0 && !icc_object_exists(st, ICC_CONTAINER, cid))
+		r = icc_kept_tidy(st, cid, err);
+	if (r == 0)
+		printf("Deleted: %s\n", info.name);
+	return r;
 }
 
-static int rename_snap(int argc, char **argv)
+static int remove_snaps(struct cli_ctx *ctx)
 {
-	if (argc != 3)
-		return cli_usage("snapshot rename", "SNAP NEWNAME");
-	if (!icc_snap_name_valid(argv[2])) {
-		cli_errorf("invalid snapshot name '%s': use [A-Za-z0-9][A-Za-z0-9_.-]{0,127}", argv[2]);
-		return 1;
-	}
-	struct icc_store st;
-	if (cli_open_store(&st))
-		return 1;
+	return cli_each(ctx, 0, remove_snap, NULL);
+}
+
+static int rename_check(struct cli_ctx *ctx)
+{
+	return name_check(ctx->argv[1]);
+}
+
+static int rename_snap(struct cli_ctx *ctx)
+{
+	struct icc_store *st = &ctx->st;
 	struct icc_err err;
 	char cid[ICC_ID_LEN + 1];
 	struct icc_snap_info info;
 	struct icc_snapdir sd;
-	int r = icc_store_lock(&st, &err);
+	int r = icc_snapshot_resolve(st, ctx->argv[0], cid, &info, &err);
 	if (r == 0)
-		r = icc_snapshot_resolve(&st, argv[1], cid, &info, &err);
-	if (r == 0)
-		r = icc_container_snapdir_open(&st, cid, &sd, &err);
+		r = icc_container_snapdir_open(st, cid, &sd, &err);
 	if (r == 0) {
-		r = icc_snapdir_rename(&sd, info.name, argv[2], &err);
+		r = icc_snapdir_rename(&sd, info.name, ctx->argv[1], &err);
 		icc_snapdir_close(&sd);
 	}
-	icc_store_close(&st);
 	return r < 0 ? cli_fail(&err) : 0;
 }
 
+static const struct cli_command subcommands[] = {
+	{.name = "snapshot rm", .run = remove_snaps, .synopsis = "SNAP...", .min = 1, .max = -1, .flags = CLI_LOCK},
+	{.name = "snapshot rename", .run = rename_snap, .synopsis = "SNAP NEWNAME", .min = 2, .max = 2,
+	 .check = rename_check, .flags = CLI_LOCK},
+	{.name = "snapshot prune", .run = cli_snapshot_prune, .synopsis = "[-n] [--keep N] [--older-than DUR] CONTAINER",
+	 .opts = (const struct cli_opt[]){
+		 {0, "keep", "N", "remove all but the newest N snapshots"},
+		 {0, "older-than", "DUR", "remove only snapshots older than DUR"},
+		 {'n', "dry-run", NULL, "only list what would be removed"},
+		 {0}},
+	 .min = 1, .max = 1, .check = cli_snapshot_prune_check, .flags = CLI_STORE},
+	{0},
+};
+
+static const struct cli_command take_command = {
+	.name = "snapshot", .run = take, .synopsis = "CONTAINER [NAME] [-m MSG]",
+	.opts = (const struct cli_opt[]){{'m', NULL, "MSG", "message stored with the snapshot"}, {0}},
+	.min = 1, .max = 2, .check = take_check, .flags = CLI_STORE};
+
 int cmd_snapshot(int argc, char **argv)
 {
-	if (argc >= 2 && !strcmp(argv[1], "rm"))
-		return remove_snaps(argc - 1, argv + 1);
-	if (argc >= 2 && !strcmp(argv[1], "rename"))
-		return rename_snap(argc - 1, argv + 1);
-	if (argc >= 2 && !strcmp(argv[1], "prune"))
-		return cli_snapshot_prune(argc - 1, argv + 1);
-	return take(argc, argv);
+	int r = cli_call_sub(subcommands, argc, argv);
+	return r >= 0 ? r : cli_call(&take_command, argc, argv);
 }
 
-int cmd_snapshots(int argc, char **argv)
+int cmd_snapshots_check(struct cli_ctx *ctx)
 {
-	static const struct option opts[] = {
-		{"all", no_argument, NULL, 'a'},
-		{"format", required_argument, NULL, 'f'},
-		{"quiet", no_argument, NULL, 'q'},
-		{0, 0, 0, 0},
-	};
-	const char *format = NULL;
-	bool quiet = false, every = false;
-	optind = 1;
-	int c;
-	while ((c = getopt_long(argc, argv, "aq", opts, NULL)) != -1) {
-		if (c == 'f')
-			format = optarg;
-		else if (c == 'q')
-			quiet = true;
-		else if (c == 'a')
-			every = true;
-		else
-			return cli_usage("snapshots", "");
-	}
-	if (argc - optind != (every ? 0 : 1))
-		return cli_usage("snapshots", "");
-	struct icc_store st;
-	if (cli_open_store(&st))
-		return 1;
+	return ctx->argc != (cli_has(ctx, "all") ? 0 : 1) ? cli_usage_why(ctx->cmd, NULL) : 0;
+}
+
+int cmd_snapshots(struct cli_ctx *ctx)
+{
+	struct icc_store *st = &ctx->st;
+	const char *format = cli_value(ctx, "format", NULL);
+	bool quiet = cli_has(ctx, "quiet"), every = cli_has(ctx, "all");
 	struct icc_err err;
 	struct icc_store_snap *all = NULL;
 	size_t n = 0;
 	int r;
 	if (every) {
-		r = icc_snapshots_all(&st, &all, &n, &err);
+		r = icc_snapshots_all(st, &all, &n, &err);
 	} else {
 		/* one container: a live one, or a removed one whose snapshots are kept */
 		char cid[ICC_ID_LEN + 1];
-		r = icc_snap_container_resolve(&st, argv[optind], cid, &err);
+		r = icc_snap_container_resolve(st, ctx->argv[0], cid, &err);
 		struct icc_store_snap *v = NULL;
 		size_t count = 0;
 		if (r == 0)
-			r = icc_snapshots_all(&st, &v, &count, &err);
+			r = icc_snapshots_all(st, &v, &count, &err);
 		for (size_t i = 0; r == 0 && i < count; i++)
 			if (!strcmp(v[i].container_id, cid))
 				v[n++] = v[i];
@@ -204,7 +181,6 @@ int cmd_snapshots(int argc, char **argv)
 	}
 	if (r < 0) {
 		free(all);
-		icc_store_close(&st);
 		return cli_fail(&err);
 	}
 	struct cli_fmt ff;
@@ -213,7 +189,7 @@ int cmd_snapshots(int argc, char **argv)
 				  "CreatedAt", "CREATED AT", "CreatedSince", "CREATED", "Origin", "ORIGIN", "Size", "SIZE", "SizeBytes", "SIZE", "Message", "MESSAGE", NULL);
 	enum cli_format fmt = ff.kind;
 	struct icc_sizes sz;
-	bool have_sz = !quiet && icc_sizes_open(&sz, &st, &err) == 0;
+	bool have_sz = !quiet && icc_sizes_open(&sz, st, &err) == 0;
 	struct cli_table t;
 	if (every)
 		cli_table_init(&t, 7, "NAME", "CONTAINER", "ID", "CREATED", "ORIGIN", "SIZE", "MESSAGE");
@@ -234,7 +210,7 @@ int cmd_snapshots(int argc, char **argv)
 		/* SIZE: all it references, as images; UniqueSizeBytes: what removing it frees */
 		struct icc_size z = {0, 0};
 		struct icc_snapdir sd;
-		if (have_sz && icc_container_snapdir_open(&st, s->container_id, &sd, &err) == 0) {
+		if (have_sz && icc_container_snapdir_open(st, s->container_id, &sd, &err) == 0) {
 			int fd = icc_snapdir_open_root(&sd, s->info.name, &err);
 			if (fd >= 0) {
 				if (icc_sizes_of(&sz, fd, &z, &err) < 0)
@@ -284,26 +260,13 @@ int cmd_snapshots(int argc, char **argv)
 	if (have_sz)
 		icc_sizes_close(&sz);
 	free(all);
-	icc_store_close(&st);
 	return status;
 }
 
-int cmd_promote(int argc, char **argv)
+int cmd_promote(struct cli_ctx *ctx)
 {
-	const char *message = NULL;
-	optind = 1;
-	int c;
-	while ((c = getopt_long(argc, argv, "m:", NULL, NULL)) != -1) {
-		if (c != 'm')
-			return cli_usage("promote", "[-m MSG] SNAP IMAGE[:TAG]");
-		message = optarg;
-	}
-	if (argc - optind != 2)
-		return cli_usage("promote", "[-m MSG] SNAP IMAGE[:TAG]");
-	const char *snap = argv[optind], *ref = argv[optind + 1];
-	struct icc_store st;
-	if (cli_open_store(&st))
-		return 1;
+	struct icc_store *st = &ctx->st;
+	const char *snap = ctx->argv[0], *ref = ctx->argv[1], *message = cli_value(ctx, "m", NULL);
 	struct icc_err err;
 	char cid[ICC_ID_LEN + 1], id[ICC_ID_LEN + 1];
 	struct icc_snap_info info;
@@ -311,11 +274,11 @@ int cmd_promote(int argc, char **argv)
 	cJSON *cmeta = NULL;
 	int src = -1;
 	bool removed = false;
-	int r = icc_snapshot_resolve(&st, snap, cid, &info, &err);
+	int r = icc_snapshot_resolve(st, snap, cid, &info, &err);
 	if (r == 0) /* the container, or its record if it was removed */
-		r = icc_snap_owner_meta(&st, cid, &cmeta, &removed, &err);
+		r = icc_snap_owner_meta(st, cid, &cmeta, &removed, &err);
 	if (r == 0)
-		r = icc_container_snapdir_open(&st, cid, &sd, &err);
+		r = icc_container_snapdir_open(st, cid, &sd, &err);
 	if (r == 0)
 		r = src = icc_snapdir_open_root(&sd, info.name, &err);
 	if (r >= 0) {
@@ -331,7 +294,7 @@ int cmd_promote(int argc, char **argv)
 		/* the commands recorded at the container's shell up to this snapshot */
 		cJSON *session = NULL;
 		struct icc_err se;
-		if (icc_session_steps(&st, cid, info.name, false, &session, &se) == 0)
+		if (icc_session_steps(st, cid, info.name, false, &session, &se) == 0)
 			cJSON_AddItemToObject(source, "session", session);
 		const char *parent = icc_json_str(cmeta, "image");
 		struct icc_image_opts o = {
@@ -339,10 +302,10 @@ int cmd_promote(int argc, char **argv)
 			.comment = message ? message : info.message,
 			.created_by = created_by,
 			.base_config = cJSON_GetObjectItemCaseSensitive(cmeta, "config"),
-			.parent = parent && icc_object_exists(&st, ICC_IMAGE, parent) ? parent : NULL,
+			.parent = parent && icc_object_exists(st, ICC_IMAGE, parent) ? parent : NULL,
 			.source = source,
 		};
-		r = icc_image_from_subvol(&st, src, &o, id, &err);
+		r = icc_image_from_subvol(st, src, &o, id, &err);
 		cJSON_Delete(source);
 	}
 	if (src >= 0)
@@ -350,7 +313,6 @@ int cmd_promote(int argc, char **argv)
 	if (sd.dirfd >= 0)
 		icc_snapdir_close(&sd);
 	cJSON_Delete(cmeta);
-	icc_store_close(&st);
 	if (r < 0)
 		return cli_fail(&err);
 	printf("sha256:%s\n", id);

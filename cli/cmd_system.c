@@ -90,37 +90,34 @@ static void fs_transport(char *out, size_t size)
 		out[0] = '\0';
 }
 
-static int info(int argc, char **argv)
+static int info(struct cli_ctx *ctx)
 {
-	bool json = argc > 2 && !strcmp(argv[1], "--format") && !strcmp(argv[2], "json");
-	struct icc_store st;
-	if (cli_open_store(&st))
-		return 1;
+	struct icc_store *st = &ctx->st;
+	bool json = !strcmp(cli_value(ctx, "format", ""), "json");
 	struct icc_err err;
 	struct icc_idlist imgs, ctrs;
-	if (icc_object_list(&st, ICC_IMAGE, &imgs, &err) < 0 ||
-	    icc_object_list(&st, ICC_CONTAINER, &ctrs, &err) < 0) {
-		icc_store_close(&st);
+	if (icc_object_list(st, ICC_IMAGE, &imgs, &err) < 0 ||
+	    icc_object_list(st, ICC_CONTAINER, &ctrs, &err) < 0) {
 		return cli_fail(&err);
 	}
 	char dev[4096], file[4096];
-	backing_of(st.root, dev, sizeof(dev), file, sizeof(file));
+	backing_of(st->root, dev, sizeof(dev), file, sizeof(file));
 	struct statvfs vfs;
 	unsigned long long size = 0, avail = 0, used = 0;
-	if (statvfs(st.root, &vfs) == 0) {
+	if (statvfs(st->root, &vfs) == 0) {
 		size = (unsigned long long)vfs.f_blocks * vfs.f_frsize;
 		avail = (unsigned long long)vfs.f_bavail * vfs.f_frsize;
 		used = size - (unsigned long long)vfs.f_bfree * vfs.f_frsize;
 	}
-	int snaps = count_snapshots(&st);
+	int snaps = count_snapshots(st);
 	enum icc_qgroup_mode qmode = ICC_QGROUP_OFF;
-	if (icc_qgroup_mode(st.root_fd, &qmode, &err) < 0)
+	if (icc_qgroup_mode(st->root_fd, &qmode, &err) < 0)
 		qmode = ICC_QGROUP_INCONSISTENT;
 	char transport[2048];
 	fs_transport(transport, sizeof(transport));
 	if (json) {
 		cJSON *o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "Root", st.root);
+		cJSON_AddStringToObject(o, "Root", st->root);
 		cJSON_AddStringToObject(o, "Device", dev);
 		cJSON_AddStringToObject(o, "BackingFile", file);
 		cJSON_AddNumberToObject(o, "Size", (double)size);
@@ -149,7 +146,7 @@ static int info(int argc, char **argv)
 		icc_human_size(size, hs, sizeof(hs));
 		icc_human_size(used, hu, sizeof(hu));
 		icc_human_size(avail, ha, sizeof(ha));
-		printf("Root:          %s\n", st.root);
+		printf("Root:          %s\n", st->root);
 		printf("Storage:       btrfs on %s%s%s%s\n", dev[0] ? dev : "?", file[0] ? " (loop file " : "",
 		       file, file[0] ? ")" : "");
 		printf("Size:          %s (used %s, available %s)\n", hs, hu, ha);
@@ -165,7 +162,6 @@ static int info(int argc, char **argv)
 	}
 	icc_idlist_free(&imgs);
 	icc_idlist_free(&ctrs);
-	icc_store_close(&st);
 	return 0;
 }
 
@@ -207,35 +203,19 @@ static int check_quotas(struct icc_store *st, bool enable, bool repair)
 	return r < 0 ? cli_fail(&err) : 0;
 }
 
-static int check(int argc, char **argv)
+static int check(struct cli_ctx *ctx)
 {
-	bool repair = false, quotas = false;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--repair"))
-			repair = true;
-		else if (!strcmp(argv[i], "--quotas"))
-			quotas = true;
-		else
-			return cli_usage("system check", "[--repair] [--quotas]");
-	}
-	struct icc_store st;
-	if (cli_open_store(&st))
-		return 1;
+	struct icc_store *st = &ctx->st;
+	bool repair = cli_has(ctx, "repair"), quotas = cli_has(ctx, "quotas");
 	struct icc_err err;
-	if (icc_store_lock(&st, &err) < 0) {
-		icc_store_close(&st);
-		return cli_fail(&err);
-	}
 	int unrepaired = 0;
-	int n = icc_store_check(&st, repair, print_finding, &unrepaired, &err);
+	int n = icc_store_check(st, repair, print_finding, &unrepaired, &err);
 	if (n < 0) {
-		icc_store_close(&st);
 		return cli_fail(&err);
 	}
-	int qrc = check_quotas(&st, quotas, repair);
-	icc_store_close(&st);
+	int qrc = check_quotas(st, quotas, repair);
 	if (n == 0)
-		printf("store %s is consistent\n", st.root);
+		printf("store %s is consistent\n", st->root);
 	else if (!repair)
 		printf("%d problem%s found (run 'icc system check --repair' to fix)\n", n, n == 1 ? "" : "s");
 	else if (unrepaired)
@@ -246,16 +226,37 @@ static int check(int argc, char **argv)
 	return unrepaired || qrc ? 1 : 0;
 }
 
+static const struct cli_command subcommands[] = {
+	{.name = "system info", .run = info, .synopsis = "[--format json]",
+	 .opts = (const struct cli_opt[]){{0, "format", "json", "the same as one JSON object"}, {0}},
+	 .flags = CLI_STORE},
+	{.name = "system check", .run = check, .synopsis = "[--repair] [--quotas]",
+	 .opts = (const struct cli_opt[]){
+		 {0, "repair", NULL, "fix what was found"},
+		 {0, "quotas", NULL, "turn btrfs quotas on (or rescan them with --repair)"},
+		 {0}},
+	 .flags = CLI_LOCK},
+	{.name = "system df", .run = cli_system_df, .synopsis = "[-v] [--format FORMAT]",
+	 .opts = (const struct cli_opt[]){
+		 {'v', "verbose", NULL, "per object"},
+		 {0, "format", "FORMAT", "table, json or a Go template"},
+		 {0}},
+	 .flags = CLI_STORE},
+	{.name = "system prune", .run = cli_system_prune, .synopsis = "[-a] [-f] [--snapshots]",
+	 .opts = (const struct cli_opt[]){
+		 {'a', "all", NULL, "all unused images"},
+		 {'f', "force", NULL, "do not ask first"},
+		 {0, "snapshots", NULL, "also delete the snapshots of removed containers"},
+		 {0}},
+	 .check = cli_system_prune_check, .flags = CLI_LOCK},
+	{0},
+};
+
 int cmd_system(int argc, char **argv)
 {
-	if (argc >= 2 && !strcmp(argv[1], "info"))
-		return info(argc - 1, argv + 1);
-	if (argc >= 2 && !strcmp(argv[1], "check"))
-		return check(argc - 1, argv + 1);
-	if (argc >= 2 && !strcmp(argv[1], "df"))
-		return cli_system_df(argc - 1, argv + 1);
-	if (argc >= 2 && !strcmp(argv[1], "prune"))
-		return cli_system_prune(argc - 1, argv + 1);
+	int r = cli_call_sub(subcommands, argc, argv);
+	if (r >= 0)
+		return r;
 	if (argc >= 2)
 		cli_errorf("system: unknown subcommand '%s' (info, check, df, prune)", argv[1]);
 	return cli_usage("system", "");

@@ -63,9 +63,9 @@ static int usage_line(const char *cmd, const char *why, const char *synopsis)
 	return EXIT_USAGE;
 }
 
-int cli_usage_why(const char *cmd, const char *why)
+int cli_usage_why(const struct cli_command *c, const char *why)
 {
-	return usage_line(cmd, why, "");
+	return usage_line(c->name, why, c->synopsis);
 }
 
 int cli_usage(const char *cmd, const char *synopsis)

@@ -7,23 +7,32 @@
 
 #define ICC_VERSION "0.1.0"
 
+#define FORMAT_HELP "table (default), json (one object per line), a Go template, or table TEMPLATE\n"
 #define FORMAT_OPT "      --format FORMAT  table (default), json (one object per line), a Go template, or table TEMPLATE\n"
+
+#define CHANGE_HELP "Dockerfile-like line: CMD, ENTRYPOINT, ENV, WORKDIR, USER, LABEL, EXPOSE, STOPSIGNAL"
 
 /* a command that parses its own argv: name, fn, synopsis, summary, option help */
 #define CLI_CMD(n, f, syn, sum, opt) {.name = n, .fn = f, .synopsis = syn, .summary = sum, .options = opt}
 
 static const struct cli_command commands[] = {
 	/* images */
-	CLI_CMD("init", cmd_init, "[-q] [-m MSG] [-c CHANGE]... DIR [NAME[:TAG]]",
-	 "Create an image from a directory (reflink copy)",
-	 "  -m, --message MSG      comment recorded in the image's history\n"
-	 "  -c, --change CHANGE    Dockerfile-like line: CMD, ENTRYPOINT, ENV, WORKDIR, USER, LABEL, EXPOSE, STOPSIGNAL\n"
-	 "  -q, --quiet            no progress output\n"),
-	CLI_CMD("import", cmd_import, "[-q] [-m MSG] [-c CHANGE]... FILE|- [NAME[:TAG]]",
-	 "Create an image from a tar archive",
-	 "  -m, --message MSG      comment (default \"Imported from FILE\")\n"
-	 "  -c, --change CHANGE    Dockerfile-like line: CMD, ENTRYPOINT, ENV, WORKDIR, USER, LABEL, EXPOSE, STOPSIGNAL\n"
-	 "  -q, --quiet            no progress line (shown only when stderr is a terminal)\n"),
+	{.name = "init", .run = cmd_init, .synopsis = "[-q] [-m MSG] [-c CHANGE]... DIR [NAME[:TAG]]",
+	 .summary = "Create an image from a directory (reflink copy)",
+	 .opts = (const struct cli_opt[]){
+		 {'m', "message", "MSG", "comment recorded in the image's history"},
+		 {'c', "change", "CHANGE", CHANGE_HELP},
+		 {'q', "quiet", NULL, "no progress output"},
+		 {0}},
+	 .min = 1, .max = 2, .flags = CLI_STORE | CLI_IN_ORDER},
+	{.name = "import", .run = cmd_import, .synopsis = "[-q] [-m MSG] [-c CHANGE]... FILE|- [NAME[:TAG]]",
+	 .summary = "Create an image from a tar archive",
+	 .opts = (const struct cli_opt[]){
+		 {'m', "message", "MSG", "comment (default \"Imported from FILE\")"},
+		 {'c', "change", "CHANGE", CHANGE_HELP},
+		 {'q', "quiet", NULL, "no progress line (shown only when stderr is a terminal)"},
+		 {0}},
+	 .min = 1, .max = 2, .check = cmd_import_check, .flags = CLI_STORE | CLI_IN_ORDER},
 	CLI_CMD("images", cmd_images, "[-a] [-q] [--no-trunc] [-f|--filter KEY=VALUE]... [--format FORMAT] [REPOSITORY[:TAG]]", "List images",
 	 "  -a, --all              also untagged parents of other images\n"
 	 "  -f, --filter K=V       dangling=true|false (untagged or not), reference=PATTERN (a glob\n"
@@ -38,16 +47,23 @@ static const struct cli_command commands[] = {
 		 {'f', "force", NULL, "remove an image with several tags, or one stopped containers use"},
 		 {0}},
 	 .min = 1, .max = -1, .flags = CLI_LOCK},
-	CLI_CMD("history", cmd_history, "[--no-trunc] [-q] [--format FORMAT] IMAGE | --commands IMAGE|CONTAINER|C/SNAP",
-	 "Show the lineage of an image",
-	 "  -q, --quiet            only image ids\n"
-	 "      --commands         the commands recorded at the shell prompt, per #save/commit (docs/build.md)\n"
-	 "      --no-trunc         full ids and commands\n" FORMAT_OPT
-	 "                         fields: ID CreatedAt CreatedSince CreatedBy Size Comment\n"),
-	CLI_CMD("inspect", cmd_inspect, "[--type image|container|snapshot] [-f FORMAT] OBJECT...",
-	 "Show objects' metadata as JSON",
-	 "      --type TYPE        look OBJECT up only as an image, container or snapshot\n"
-	 "  -f, --format FORMAT    a Go template run for each object ({{.State.Pid}}, {{json .Config}})\n"),
+	{.name = "history", .run = cmd_history,
+	 .synopsis = "[--no-trunc] [-q] [--format FORMAT] IMAGE | --commands IMAGE|CONTAINER|C/SNAP",
+	 .summary = "Show the lineage of an image",
+	 .opts = (const struct cli_opt[]){
+		 {'q', "quiet", NULL, "only image ids"},
+		 {0, "commands", NULL, "the commands recorded at the shell prompt, per #save/commit (docs/build.md)"},
+		 {0, "no-trunc", NULL, "full ids and commands"},
+		 {0, "format", "FORMAT", FORMAT_HELP "fields: ID CreatedAt CreatedSince CreatedBy Size Comment"},
+		 {0}},
+	 .min = 1, .max = 1, .flags = CLI_STORE},
+	{.name = "inspect", .run = cmd_inspect, .synopsis = "[--type image|container|snapshot] [-f FORMAT] OBJECT...",
+	 .summary = "Show objects' metadata as JSON",
+	 .opts = (const struct cli_opt[]){
+		 {0, "type", "TYPE", "look OBJECT up only as an image, container or snapshot"},
+		 {'f', "format", "FORMAT", "a Go template run for each object ({{.State.Pid}}, {{json .Config}})"},
+		 {0}},
+	 .min = 1, .max = -1, .check = cmd_inspect_check, .flags = CLI_STORE},
 	/* containers and their filesystem */
 	CLI_CMD("create", cmd_create, "[OPTIONS] IMAGE [CMD...]", "Create a container (a writable copy of an image)",
 	 "  Takes the options of 'icc run' (without starting anything).\n"),
@@ -179,8 +195,12 @@ static const struct cli_command commands[] = {
 	 "  -m, --message MSG      commit message\n"
 	 "  -a, --author AUTHOR    author\n"
 	 "  -c, --change CHANGE    Dockerfile-like line applied to the config\n"),
-	CLI_CMD("diff", cmd_diff, "[--format json] A [B]", "Show changed files (A/C/D) of a container, or between two objects",
-	 "      --format json      one {\"Kind\", \"Path\"} object per line\n"),
+	{.name = "diff", .run = cmd_diff, .synopsis = "[--format json] A [B]",
+	 .summary = "Show changed files (A/C/D) of a container, or between two objects",
+	 .opts = (const struct cli_opt[]){
+		 {0, "format", "json", "one {\"Kind\", \"Path\"} object per line"},
+		 {0}},
+	 .min = 1, .max = 2, .flags = CLI_STORE},
 	CLI_CMD("cp", cmd_cp, "[-a] CONTAINER:PATH HOSTPATH|- | [-a] HOSTPATH|- CONTAINER:PATH",
 	 "Copy files between a container and the host",
 	 "  -a, --archive          keep uid/gid (default: root in the container, you on the host)\n"
@@ -198,24 +218,37 @@ static const struct cli_command commands[] = {
 	 "  prune --keep N         remove all but the newest N snapshots (oldest first)\n"
 	 "  prune --older-than DUR  remove only snapshots older than DUR (90s, 30m, 2h, 7d, 1w)\n"
 	 "  prune -n, --dry-run    only list what would be removed\n"),
-	CLI_CMD("snapshots", cmd_snapshots, "[-q] [--format FORMAT] CONTAINER | -a [-q] [--format FORMAT]",
-	 "List a container's snapshots, or every snapshot in the store",
-	 "  -a, --all              every snapshot, of live and of removed containers\n"
-	 "  -q, --quiet            only names (with -a: CONTAINER/NAME)\n" FORMAT_OPT
-	 "                         fields: Name Names ID Container ContainerName Removed CreatedAt CreatedSince\n"
-	 "                         Size SizeBytes Message\n"),
-	CLI_CMD("promote", cmd_promote, "[-m MSG] SNAP IMAGE[:TAG]", "Turn a snapshot into an image",
-	 "  -m MSG                 comment (default: the snapshot's message)\n"),
+	{.name = "snapshots", .run = cmd_snapshots,
+	 .synopsis = "[-q] [--format FORMAT] CONTAINER | -a [-q] [--format FORMAT]",
+	 .summary = "List a container's snapshots, or every snapshot in the store",
+	 .opts = (const struct cli_opt[]){
+		 {'a', "all", NULL, "every snapshot, of live and of removed containers"},
+		 {'q', "quiet", NULL, "only names (with -a: CONTAINER/NAME)"},
+		 {0, "format", "FORMAT", FORMAT_HELP "fields: Name Names ID Container ContainerName Removed CreatedAt CreatedSince\n"
+					 "Size SizeBytes Message"},
+		 {0}},
+	 .max = 1, .check = cmd_snapshots_check, .flags = CLI_STORE},
+	{.name = "promote", .run = cmd_promote, .synopsis = "[-m MSG] SNAP IMAGE[:TAG]", .summary = "Turn a snapshot into an image",
+	 .opts = (const struct cli_opt[]){{'m', NULL, "MSG", "comment (default: the snapshot's message)"}, {0}},
+	 .min = 2, .max = 2, .flags = CLI_STORE},
 	/* images in and out: tar, OCI, registries, btrfs send streams */
-	CLI_CMD("export", cmd_export, "[-q] [-o FILE] CONTAINER|IMAGE|SNAP", "Write a filesystem tree as a tar archive",
-	 "  -o, --output FILE      write to FILE (default stdout, not a terminal)\n"
-	 "  -q, --quiet            no progress line\n"),
-	CLI_CMD("save", cmd_save, "[-q] [-o FILE] [--format oci-archive|docker-archive|oci-dir] [--compress none|gzip|zstd] IMAGE...",
-	 "Save images as an OCI or Docker archive",
-	 "  -o, --output FILE      write to FILE (a directory for oci-dir)\n"
-	 "      --format FORMAT    oci-archive (default), docker-archive, oci-dir\n"
-	 "      --compress ALG     layer compression: gzip (default), zstd, none\n"
-	 "  -q, --quiet            no progress line\n"),
+	{.name = "export", .run = cmd_export, .synopsis = "[-q] [-o FILE] CONTAINER|IMAGE|SNAP",
+	 .summary = "Write a filesystem tree as a tar archive",
+	 .opts = (const struct cli_opt[]){
+		 {'o', "output", "FILE", "write to FILE (default stdout, not a terminal)"},
+		 {'q', "quiet", NULL, "no progress line"},
+		 {0}},
+	 .min = 1, .max = 1, .check = cli_check_output, .flags = CLI_STORE},
+	{.name = "save", .run = cmd_save,
+	 .synopsis = "[-q] [-o FILE] [--format oci-archive|docker-archive|oci-dir] [--compress none|gzip|zstd] IMAGE...",
+	 .summary = "Save images as an OCI or Docker archive",
+	 .opts = (const struct cli_opt[]){
+		 {'o', "output", "FILE", "write to FILE (a directory for oci-dir)"},
+		 {0, "format", "FORMAT", "oci-archive (default), docker-archive, oci-dir"},
+		 {0, "compress", "ALG", "layer compression: gzip (default), zstd, none"},
+		 {'q', "quiet", NULL, "no progress line"},
+		 {0}},
+	 .min = 1, .max = -1, .check = cmd_save_check, .flags = CLI_STORE},
 	{.name = "load", .run = cmd_load, .synopsis = "[-q] [-i FILE|DIR|-] [NAME[:TAG]]",
 	 .summary = "Load images from an OCI or Docker archive",
 	 .opts = (const struct cli_opt[]){
@@ -231,13 +264,21 @@ static const struct cli_command commands[] = {
 	CLI_CMD("pull", cmd_pull, "[-q] [--tls-verify=false] REF [NAME[:TAG]]", "Pull an image from a registry (skopeo)",
 	 "      --tls-verify=BOOL  verify the registry's certificate (default true)\n"
 	 "  -q, --quiet            no progress output\n"),
-	CLI_CMD("send", cmd_send, "[-q] [-p PARENT] [-o FILE] IMAGE|SNAP", "Write an image or snapshot as a btrfs send stream",
-	 "  -p PARENT              incremental: only the changes since PARENT (the receiver has it)\n"
-	 "  -o FILE                write to FILE (default stdout, not a terminal)\n"
-	 "  -q                     no progress line\n"),
-	CLI_CMD("receive", cmd_receive, "[-q] [-i FILE] [NAME[:TAG]]", "Receive a stream made by icc send",
-	 "  -i FILE                read FILE (default stdin)\n"
-	 "  -q                     no progress line\n"),
+	{.name = "send", .run = cmd_send, .synopsis = "[-q] [-p PARENT] [-o FILE] IMAGE|SNAP",
+	 .summary = "Write an image or snapshot as a btrfs send stream",
+	 .opts = (const struct cli_opt[]){
+		 {'p', NULL, "PARENT", "incremental: only the changes since PARENT (the receiver has it)"},
+		 {'o', NULL, "FILE", "write to FILE (default stdout, not a terminal)"},
+		 {'q', NULL, NULL, "no progress line"},
+		 {0}},
+	 .min = 1, .max = 1, .check = cli_check_output, .flags = CLI_STORE},
+	{.name = "receive", .run = cmd_receive, .synopsis = "[-q] [-i FILE] [NAME[:TAG]]",
+	 .summary = "Receive a stream made by icc send",
+	 .opts = (const struct cli_opt[]){
+		 {'i', NULL, "FILE", "read FILE (default stdin)"},
+		 {'q', NULL, NULL, "no progress line"},
+		 {0}},
+	 .max = 1, .check = cmd_receive_check, .flags = CLI_STORE},
 	/* the store */
 	CLI_CMD("system", cmd_system, "info [--format json] | check [--repair] [--quotas] | df [-v] [--format FORMAT] | prune [-a] [-f] [--snapshots]",
 	 "Show, check, measure or clean up the store",
@@ -249,21 +290,27 @@ static const struct cli_command commands[] = {
 	 "  prune --snapshots      also delete the snapshots of removed containers\n"),
 	CLI_CMD("version", cmd_version, "", "Show icc's version", ""),
 	/* Dockerfiles */
-	CLI_CMD("build", cmd_build,
-	 "[-t NAME[:TAG]]... [-f DOCKERFILE] [--build-arg K=V]... [--no-cache] [--target STAGE] "
-	 "[--network NET] [-q] [--progress plain|auto] CONTEXT",
-	 "Build an image from a Dockerfile, each step a snapshot (docs/build.md)",
-	 "  -t, --tag NAME[:TAG]   name the result (repeatable)\n"
-	 "  -f, --file FILE        the Dockerfile (default CONTEXT/Dockerfile)\n"
-	 "      --build-arg K=V    value of an ARG (--build-arg K: from icc's environment)\n"
-	 "      --no-cache         run every step again\n"
-	 "      --target STAGE     build up to this stage (AS name)\n"
-	 "      --network NET      RUN's network (default bridge, as icc run)\n"
-	 "  -q, --quiet            print only the image id (RUN's output only when it fails)\n"
-	 "      --progress MODE    plain or auto (the same step lines)\n"),
-	CLI_CMD("dockerfile", cmd_dockerfile, "[--ignore PATH]... IMAGE|CONTAINER|CONTAINER/SNAP",
-	 "Write the recorded shell session as a Dockerfile that rebuilds it",
-	 "      --ignore PATH      add PATH to the closing note of what is expected to differ\n"),
+	{.name = "build", .run = cmd_build,
+	 .synopsis = "[-t NAME[:TAG]]... [-f DOCKERFILE] [--build-arg K=V]... [--no-cache] [--target STAGE] "
+		     "[--network NET] [-q] [--progress plain|auto] CONTEXT",
+	 .summary = "Build an image from a Dockerfile, each step a snapshot (docs/build.md)",
+	 .opts = (const struct cli_opt[]){
+		 {'t', "tag", "NAME[:TAG]", "name the result (repeatable)"},
+		 {'f', "file", "FILE", "the Dockerfile (default CONTEXT/Dockerfile)"},
+		 {0, "build-arg", "K=V", "value of an ARG (--build-arg K: from icc's environment)"},
+		 {0, "no-cache", NULL, "run every step again"},
+		 {0, "target", "STAGE", "build up to this stage (AS name)"},
+		 {0, "network", "NET", "RUN's network (default bridge, as icc run)"},
+		 {'q', "quiet", NULL, "print only the image id (RUN's output only when it fails)"},
+		 {0, "progress", "MODE", "plain or auto (the same step lines)"},
+		 {0}},
+	 .min = 1, .max = 1},
+	{.name = "dockerfile", .run = cmd_dockerfile, .synopsis = "[--ignore PATH]... IMAGE|CONTAINER|CONTAINER/SNAP",
+	 .summary = "Write the recorded shell session as a Dockerfile that rebuilds it",
+	 .opts = (const struct cli_opt[]){
+		 {0, "ignore", "PATH", "add PATH to the closing note of what is expected to differ"},
+		 {0}},
+	 .min = 1, .max = 1, .check = cmd_dockerfile_check, .flags = CLI_STORE},
 	CLI_CMD("builder", cmd_builder, "prune [-f]", "Remove build steps no image, tag or container uses",
 	 "  -f, --force            do not ask first\n"),
 };

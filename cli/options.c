@@ -7,12 +7,12 @@
 
 static bool takes_value(const struct cli_opt *o)
 {
-	return o->arg && o->arg[0] != '=';
+	return o->arg && o->arg[0] != '[';
 }
 
 static bool optional_value(const struct cli_opt *o)
 {
-	return o->arg && o->arg[0] == '=';
+	return o->arg && o->arg[0] == '[';
 }
 
 /* Say what was wrong, in cli_usage's form, and return EXIT_USAGE. */
@@ -25,7 +25,7 @@ static int bad_option(const struct cli_command *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	return cli_usage_why(c->name, why);
+	return cli_usage_why(c, why);
 }
 
 /* --NAME exactly, else the one option NAME starts (as getopt_long); NULL when none or several. */
@@ -133,7 +133,7 @@ int cli_parse(const struct cli_command *c, int argc, char **argv, struct cli_ctx
 		}
 	}
 	if (r == 0 && (ctx->argc < c->min || (c->max >= 0 && ctx->argc > c->max)))
-		r = cli_usage_why(c->name, NULL);
+		r = cli_usage_why(c, NULL);
 	if (r)
 		cli_ctx_free(ctx);
 	return r;
@@ -189,9 +189,15 @@ const char *cli_value(const struct cli_ctx *ctx, const char *key, const char *df
 /* "  -o, --output FILE" as the help shows it. */
 static void option_words(const struct cli_opt *o, char *buf, size_t size)
 {
-	snprintf(buf, size, "  %c%c%s%s%s%s%s", o->letter ? '-' : ' ', o->letter ? o->letter : ' ',
+	const char *arg = o->arg ? o->arg : "";
+	int arglen = (int)strlen(arg);
+	if (optional_value(o)) { /* "[=BOOL]" shows as "=BOOL" */
+		arg++;
+		arglen -= 2;
+	}
+	snprintf(buf, size, "  %c%c%s%s%s%s%.*s", o->letter ? '-' : ' ', o->letter ? o->letter : ' ',
 		 o->letter && o->name ? ", " : o->name ? "  " : "", o->name ? "--" : "",
-		 o->name ? o->name : "", takes_value(o) ? " " : "", o->arg ? o->arg : "");
+		 o->name ? o->name : "", arg[0] && arg[0] != '=' ? " " : "", arglen, arg);
 }
 
 #define HELP_COLUMN 25
@@ -199,6 +205,8 @@ static void option_words(const struct cli_opt *o, char *buf, size_t size)
 void cli_print_options(const struct cli_opt *opts, FILE *out)
 {
 	for (const struct cli_opt *o = opts; o && (o->letter || o->name); o++) {
+		if (!o->help) /* accepted for compatibility, not offered */
+			continue;
 		char words[128];
 		option_words(o, words, sizeof(words));
 		int pad = HELP_COLUMN - (int)strlen(words);
@@ -237,21 +245,38 @@ int cli_call(const struct cli_command *c, int argc, char **argv)
 	int r = cli_parse(c, argc, argv, &ctx);
 	if (r)
 		return r;
-	if (c->check && (r = c->check(&ctx)) != 0)
-		goto out;
-	bool store = c->flags & (CLI_STORE | CLI_LOCK);
-	if (store && cli_open_store(&ctx.st)) {
-		r = 1;
+	if (c->check && (r = c->check(&ctx)) != 0) {
+		r = r < 0 ? 0 : r; /* < 0: nothing to do (a prune the user did not confirm) */
 		goto out;
 	}
+	bool store = c->flags & (CLI_STORE | CLI_LOCK);
 	struct icc_err err;
+	icc_err_clear(&err);
+	if (store && icc_store_open(&ctx.st, cli_root, &err) < 0) {
+		r = cli_fail(&err);
+		goto out;
+	}
 	if ((c->flags & CLI_LOCK) && icc_store_lock(&ctx.st, &err) < 0)
 		r = cli_fail(&err);
 	else
 		r = c->run(&ctx);
+	/* what setting the store up did ("created a btrfs image ..., sizes are
+	 * apparent sizes"), said after the command worked, never above its error */
+	if (store && r == 0 && ctx.st.notice[0])
+		cli_errorf("%s", ctx.st.notice);
 	if (store)
 		icc_store_close(&ctx.st);
 out:
 	cli_ctx_free(&ctx);
 	return r;
+}
+
+int cli_call_sub(const struct cli_command *subs, int argc, char **argv)
+{
+	for (const struct cli_command *s = subs; argc >= 2 && s->name; s++) {
+		const char *word = strchr(s->name, ' ');
+		if (!strcmp(word ? word + 1 : s->name, argv[1]))
+			return cli_call(s, argc - 1, argv + 1);
+	}
+	return -1;
 }

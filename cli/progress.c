@@ -1,6 +1,7 @@
 /* progress.c - the CLI's progress line on a terminal: "\rWhat: 12MB / 40MB (30%)  8MB/s  ETA 3s" */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -80,4 +81,29 @@ int cli_progress_end(struct cli_progress *p, int r, struct icc_err *err)
 		fputs("\r\033[K", stderr); /* the error follows on a clean line */
 	pthread_mutex_destroy(&p->m.lock);
 	return r;
+}
+
+int cli_write_output(const char *path, const char *what, bool quiet, cli_io_fn *fn, void *arg,
+		     struct icc_err *err)
+{
+	struct cli_output out;
+	if (cli_output_open(&out, path, err) < 0)
+		return -1;
+	struct cli_progress pg;
+	cli_progress_begin(&pg, what, 0, quiet);
+	int wfd = cli_progress_wrap(&pg, out.fd, false, err);
+	int r = wfd < 0 ? -1 : fn(wfd, &pg, arg, err);
+	r = cli_progress_end(&pg, r, err);
+	return cli_output_finish(&out, r, err);
+}
+
+int cli_read_input(int fd, const char *what, bool quiet, cli_io_fn *fn, void *arg, struct icc_err *err)
+{
+	struct stat sb;
+	uint64_t total = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) ? (uint64_t)sb.st_size : 0;
+	struct cli_progress pg;
+	cli_progress_begin(&pg, what, total, quiet);
+	int rfd = cli_progress_wrap(&pg, fd, true, err);
+	int r = rfd < 0 ? -1 : fn(rfd, &pg, arg, err);
+	return cli_progress_end(&pg, r, err);
 }

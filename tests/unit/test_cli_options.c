@@ -14,7 +14,9 @@ static const struct cli_opt spec[] = {
 	{'o', "output", "FILE", "write to FILE"},
 	{'q', "quiet", NULL, "no progress"},
 	{'a', "all", NULL, "everything"},
-	{0, "tls-verify", "=BOOL", "verify\nthe certificate"},
+	{0, "tls-verify", "[=BOOL]", "verify\nthe certificate"},
+	{0, "compress", "=ALG", "compression"},
+	{'p', "pause", NULL, NULL},
 	{0, "no-trunc", NULL, "full ids"},
 	{'c', "change", "CHANGE", "a change line"},
 	{0},
@@ -60,8 +62,10 @@ static void gnu_forms(void **state)
 	assert_false(cli_has(&ctx, "quiet"));
 	assert_int_equal(ctx.argc, 1);
 	cli_ctx_free(&ctx);
-	assert_int_equal(parse(&ctx, &cmd, "--tls-verify=false", "x", NULL), 0);
+	assert_int_equal(parse(&ctx, &cmd, "--tls-verify=false", "x", "--compress", "zstd", "-p", NULL), 0);
 	assert_string_equal(cli_value(&ctx, "tls-verify", NULL), "false");
+	assert_string_equal(cli_value(&ctx, "compress", NULL), "zstd");
+	assert_true(cli_has(&ctx, "pause"));
 	cli_ctx_free(&ctx);
 }
 
@@ -104,6 +108,7 @@ static void help_lines_come_from_the_spec(void **state)
 			    "  -a, --all              everything\n"
 			    "      --tls-verify=BOOL  verify\n"
 			    "                         the certificate\n"
+			    "      --compress=ALG     compression\n"
 			    "      --no-trunc         full ids\n"
 			    "  -c, --change CHANGE    a change line\n");
 	free(buf);
