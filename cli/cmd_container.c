@@ -37,7 +37,7 @@ static int start_check(struct cli_ctx *ctx)
 		return EXIT_USAGE;
 	}
 	if ((cli_has(ctx, "attach") || cli_has(ctx, "interactive")) && ctx->argc != 1)
-		return cli_usage_why("start", NULL);
+		return cli_usage_why(ctx->cmd, NULL);
 	return 0;
 }
 
