@@ -48,6 +48,10 @@ int cli_getopt_long(int argc, char *const argv[], const char *optstring,
 /* Open the store (saying once what was set up); returns 0 or prints and returns 1. */
 int cli_open_store(struct icc_store *st);
 
+/* A container's meta.json (to cJSON_Delete) and live state; -1 when unreadable (removed meanwhile). */
+struct icc_cstate;
+int cli_container_meta(struct icc_store *st, const char *id, cJSON **meta, struct icc_cstate *cs);
+
 /* A 12-hex short id. */
 const char *cli_short_id(const char *id, char buf[13]);
 
@@ -95,6 +99,8 @@ int cli_fmt_row(struct cli_fmt *f, const cJSON *obj);
 /* Print what was rendered and free. */
 void cli_fmt_flush(struct cli_fmt *f);
 void cli_fmt_free(struct cli_fmt *f);
+/* Flush, or after a template error (failed != 0) print nothing more; returns 1 when failed. */
+int cli_fmt_done(struct cli_fmt *f, int failed);
 
 /* --filter KEY=VALUE (cli/filters.c): the same key ORs, different keys AND, as Docker. */
 #define CLI_FILTERS_MAX 32
@@ -140,6 +146,12 @@ int cli_write_output(const char *path, const char *what, bool quiet, cli_io_fn *
 /* fn reads fd (its size, when a file, is the line's total). */
 int cli_read_input(int fd, const char *what, bool quiet, cli_io_fn *fn, void *arg, struct icc_err *err);
 
+/* FILE, or stdin (NULL or "-") unless it is a terminal (then on_tty is said); -1 after
+ * "icc: cannot VERB 'FILE': why". */
+int cli_open_input(const char *path, const char *verb, const char *on_tty);
+/* The same as a check before the store is opened: 0, or 1 after saying why. */
+int cli_check_input(const char *path, const char *verb, const char *on_tty);
+
 /*
  * An output file written whole or not at all: FILE.tmp-XXXXXX, fsync'd and
  * renamed over FILE by cli_output_finish; "-" or NULL is standard output.
@@ -169,8 +181,9 @@ int cli_output_finish(struct cli_output *o, int r, struct icc_err *err);
  * ones; operands are ctx->argv[0..argc-1].  cli_each runs one action per
  * named object, printing each failure and returning 1 if any failed.
  * Usage errors print "icc: CMD: WHY; usage: icc CMD SYNOPSIS" and exit 125.
- * Entries with fn instead of run (subcommand groups, run/create) parse argv
- * themselves; their option help is the text in options.
+ * A group (system, snapshot, builder) dispatches "GROUP SUB" entries with
+ * cli_call_sub.  Entries with fn instead of run parse argv themselves; their
+ * option help is the text in options.
  */
 struct cli_opt {
 	char letter;      /* -x; 0: none */
@@ -253,7 +266,7 @@ void cli_print_help(const struct cli_command *c, FILE *out);
 int cmd_init(struct cli_ctx *ctx);
 int cmd_import(struct cli_ctx *ctx);
 int cmd_import_check(struct cli_ctx *ctx);
-int cmd_images(int argc, char **argv);
+int cmd_images(struct cli_ctx *ctx);
 int cmd_tag(struct cli_ctx *ctx);
 int cmd_rmi(struct cli_ctx *ctx);
 int cmd_inspect(struct cli_ctx *ctx);
@@ -275,8 +288,9 @@ int cmd_save(struct cli_ctx *ctx);
 int cmd_save_check(struct cli_ctx *ctx);
 int cmd_load(struct cli_ctx *ctx);
 int cmd_load_check(struct cli_ctx *ctx);
-int cmd_push(int argc, char **argv);
-int cmd_pull(int argc, char **argv);
+int cmd_push(struct cli_ctx *ctx);
+int cmd_pull(int argc, char **argv); /* cli_call of the table's pull */
+int cli_pull(struct cli_ctx *ctx);
 int cmd_network(int argc, char **argv);
 int cmd_port(int argc, char **argv);
 int cmd_send(struct cli_ctx *ctx);
@@ -292,7 +306,7 @@ int cmd_rm(int argc, char **argv);
 int cmd_logs(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_ps(int argc, char **argv);
-int cmd_commit(int argc, char **argv);
+int cmd_commit(struct cli_ctx *ctx);
 int cmd_diff(struct cli_ctx *ctx);
 int cmd_rollback(int argc, char **argv);
 int cmd_cp(int argc, char **argv);

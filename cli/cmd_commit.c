@@ -1,5 +1,4 @@
 /* cmd_commit.c - icc commit: a container's tree as a new image, by one snapshot */
-#include <getopt.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -8,51 +7,23 @@
 #include "icc/store/object.h"
 #include "icc/console/session.h"
 
-#define COMMIT_SYNOPSIS "[-m MSG] [-a AUTHOR] [-c CHANGE]... CONTAINER [IMAGE[:TAG]]"
-
-int cmd_commit(int argc, char **argv)
+int cmd_commit(struct cli_ctx *ctx)
 {
-	static const struct option opts[] = {
-		{"message", required_argument, NULL, 'm'},
-		{"author", required_argument, NULL, 'a'},
-		{"change", required_argument, NULL, 'c'},
-		{"pause", no_argument, NULL, 'p'},
-		{0, 0, 0, 0},
-	};
-	const char *message = NULL, *author = NULL;
+	struct icc_store *st = &ctx->st;
+	const char *message = cli_value(ctx, "message", NULL), *author = cli_value(ctx, "author", NULL);
+	const char *ref = ctx->argv[1], *change;
 	cJSON *changes = cJSON_CreateArray();
-	optind = 1;
-	int c;
-	while ((c = getopt_long(argc, argv, "m:a:c:p", opts, NULL)) != -1) {
-		switch (c) {
-		case 'm': message = optarg; break;
-		case 'a': author = optarg; break;
-		case 'c': cJSON_AddItemToArray(changes, cJSON_CreateString(optarg)); break;
-		case 'p': break; /* nothing to pause: a snapshot is atomic */
-		default:
-			cJSON_Delete(changes);
-			return cli_usage("commit", COMMIT_SYNOPSIS);
-		}
-	}
-	if (argc - optind < 1 || argc - optind > 2) {
-		cJSON_Delete(changes);
-		return cli_usage("commit", COMMIT_SYNOPSIS);
-	}
-	const char *ref = argc - optind == 2 ? argv[optind + 1] : NULL;
-	struct icc_store st;
-	if (cli_open_store(&st)) {
-		cJSON_Delete(changes);
-		return 1;
-	}
+	for (size_t i = 0; (change = cli_nth(ctx, "change", i)); i++)
+		cJSON_AddItemToArray(changes, cJSON_CreateString(change));
 	struct icc_err err;
 	char cid[ICC_ID_LEN + 1], id[ICC_ID_LEN + 1];
 	cJSON *meta = NULL;
 	int src = -1;
-	int r = icc_container_resolve(&st, argv[optind], cid, &err);
+	int r = icc_container_resolve(st, ctx->argv[0], cid, &err);
 	if (r == 0)
-		r = icc_object_meta(&st, ICC_CONTAINER, cid, &meta, &err);
+		r = icc_object_meta(st, ICC_CONTAINER, cid, &meta, &err);
 	if (r == 0)
-		r = src = icc_object_rootfs_fd(&st, ICC_CONTAINER, cid, &err);
+		r = src = icc_object_rootfs_fd(st, ICC_CONTAINER, cid, &err);
 	if (r >= 0) {
 		/* the image whitelist (icc_config_sanitize) drops what describes one run */
 		cJSON *base = icc_config_sanitize(cJSON_GetObjectItemCaseSensitive(meta, "config"));
@@ -77,7 +48,7 @@ int cmd_commit(int argc, char **argv)
 		/* the commands recorded at the container's shell: its saves, then what is not saved */
 		cJSON *session = NULL;
 		struct icc_err se;
-		if (icc_session_steps(&st, cid, NULL, true, &session, &se) == 0)
+		if (icc_session_steps(st, cid, NULL, true, &session, &se) == 0)
 			cJSON_AddItemToObject(source, "session", session);
 		const char *parent = icc_json_str(meta, "image");
 		struct icc_image_opts o = {
@@ -87,10 +58,10 @@ int cmd_commit(int argc, char **argv)
 			.created_by = created_by,
 			.changes = changes,
 			.base_config = base,
-			.parent = parent && icc_object_exists(&st, ICC_IMAGE, parent) ? parent : NULL,
+			.parent = parent && icc_object_exists(st, ICC_IMAGE, parent) ? parent : NULL,
 			.source = source,
 		};
-		r = icc_image_from_subvol(&st, src, &o, id, &err);
+		r = icc_image_from_subvol(st, src, &o, id, &err);
 		cJSON_Delete(source);
 		cJSON_Delete(base);
 	}
@@ -98,7 +69,6 @@ int cmd_commit(int argc, char **argv)
 		close(src);
 	cJSON_Delete(meta);
 	cJSON_Delete(changes);
-	icc_store_close(&st);
 	if (r < 0)
 		return cli_fail(&err);
 	printf("sha256:%s\n", id);

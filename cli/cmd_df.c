@@ -78,9 +78,8 @@ int cli_system_df(struct cli_ctx *ctx)
 	struct icc_idlist imgs, ctrs;
 	cJSON *refs = NULL;
 	struct icc_sizes sz;
-	if (icc_sizes_open(&sz, st, &err) < 0) {
+	if (icc_sizes_open(&sz, st, &err) < 0)
 		return cli_fail(&err);
-	}
 	if (icc_object_list(st, ICC_IMAGE, &imgs, &err) < 0) {
 		icc_sizes_close(&sz);
 		return cli_fail(&err);
@@ -98,10 +97,9 @@ int cli_system_df(struct cli_ctx *ctx)
 	unsigned *uses = calloc(imgs.count + 1, sizeof(unsigned));
 	for (size_t i = 0; i < ctrs.count; i++) {
 		cJSON *m;
-		if (icc_object_meta(st, ICC_CONTAINER, ctrs.ids[i], &m, &err) < 0)
-			continue;
 		struct icc_cstate cs;
-		icc_container_state(m, &cs);
+		if (cli_container_meta(st, ctrs.ids[i], &m, &cs) < 0)
+			continue;
 		bool running = cs.status == ICC_CS_RUNNING || cs.status == ICC_CS_DEAD;
 		const char *img = icc_json_str(m, "image");
 		for (size_t j = 0; img && j < imgs.count; j++)
@@ -309,10 +307,7 @@ int cli_system_df(struct cli_ctx *ctx)
 			cJSON_Delete(o);
 		}
 	}
-	if (status) /* a bad template: only its error line */
-		cli_fmt_free(&ff);
-	else
-		cli_fmt_flush(&ff);
+	cli_fmt_done(&ff, status); /* a bad template: only its error line */
 	cJSON_Delete(vimg);
 	cJSON_Delete(vctr);
 	cJSON_Delete(vsnap);

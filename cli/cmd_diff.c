@@ -93,10 +93,7 @@ int cmd_diff(struct cli_ctx *ctx)
 			printf("%c %s\n", ch.v[i].kind, ch.v[i].path);
 		}
 	}
-	if (status) /* a bad template: only its error line */
-		cli_fmt_free(&ff);
-	else
-		cli_fmt_flush(&ff);
+	cli_fmt_done(&ff, status); /* a bad template: only its error line */
 	icc_changes_free(&ch);
 	return status;
 }

@@ -84,11 +84,6 @@ int cmd_history(struct cli_ctx *ctx)
 	if (!quiet && fmt == CLI_FMT_TABLE)
 		cli_table_print(&t, stdout);
 	cli_table_free(&t);
-	if (status < 0) { /* a template error: its line only */
-		cli_fmt_free(&ff);
-		status = 1;
-	} else {
-		cli_fmt_flush(&ff);
-	}
-	return status;
+	/* a template error (status < 0): its line only */
+	return cli_fmt_done(&ff, status < 0) ? 1 : status;
 }

@@ -1,6 +1,5 @@
 /* cmd_images.c - icc images: list images as `docker images` does */
 #include <fnmatch.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,69 +67,43 @@ static int check_filter(const struct cli_filters *f, size_t i)
 	return 1;
 }
 
-int cmd_images(int argc, char **argv)
+int cmd_images(struct cli_ctx *ctx)
 {
-	static const struct option opts[] = {
-		{"all", no_argument, NULL, 'a'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"no-trunc", no_argument, NULL, 'T'},
-		{"format", required_argument, NULL, 'F'},
-		{"filter", required_argument, NULL, 'f'},
-		{0, 0, 0, 0},
-	};
+	struct icc_store *st = &ctx->st;
 	static const char *const keys[] = {"dangling", "reference", NULL};
-	bool all = false, quiet = false, notrunc = false;
-	const char *format = NULL;
+	bool all = cli_has(ctx, "all"), quiet = cli_has(ctx, "quiet"), notrunc = cli_has(ctx, "no-trunc");
+	const char *format = cli_value(ctx, "format", NULL), *spec;
 	static struct cli_filters filt;
-	optind = 1;
-	int c;
-	while ((c = getopt_long(argc, argv, "aqf:", opts, NULL)) != -1) {
-		switch (c) {
-		case 'a': all = true; break;
-		case 'q': quiet = true; break;
-		case 'T': notrunc = true; break;
-		case 'F': format = optarg; break;
-		case 'f':
-			if (cli_filter_add(&filt, "images", optarg, keys) || check_filter(&filt, filt.n - 1))
-				return EXIT_USAGE;
-			break;
-		default: return cli_usage("images", "");
-		}
-	}
-	if (argc - optind > 1)
-		return cli_usage("images", "");
+	for (size_t i = 0; (spec = cli_nth(ctx, "filter", i)); i++)
+		if (cli_filter_add(&filt, "images", spec, keys) || check_filter(&filt, filt.n - 1))
+			return EXIT_USAGE;
 	/* like `docker images REPOSITORY[:TAG]`: only rows of that name (and tag) */
 	char want_repo[300] = "", want_tag[160] = "";
-	if (optind < argc) {
-		const char *f = argv[optind];
+	if (ctx->argc == 1) {
+		const char *f = ctx->argv[0];
 		const char *slash = strrchr(f, '/');
 		const char *colon = strrchr(slash ? slash : f, ':');
 		snprintf(want_repo, sizeof(want_repo), "%.*s", colon ? (int)(colon - f) : (int)strlen(f), f);
 		if (colon)
 			snprintf(want_tag, sizeof(want_tag), "%s", colon + 1);
 	}
-	struct icc_store st;
-	if (cli_open_store(&st))
-		return 1;
 	struct icc_err err;
 	struct icc_idlist l;
 	cJSON *refs;
-	if (icc_object_list(&st, ICC_IMAGE, &l, &err) < 0 || icc_refs_load(&st, &refs, &err) < 0) {
-		icc_store_close(&st);
+	if (icc_object_list(st, ICC_IMAGE, &l, &err) < 0 || icc_refs_load(st, &refs, &err) < 0)
 		return cli_fail(&err);
-	}
 	size_t cap = l.count + (size_t)cJSON_GetArraySize(refs) + 1, n = 0;
 	struct row *rows = calloc(cap, sizeof(*rows));
 	int status = 0;
 	for (size_t i = 0; i < l.count; i++) {
 		cJSON *meta;
-		if (icc_object_meta(&st, ICC_IMAGE, l.ids[i], &meta, &err) < 0) {
+		if (icc_object_meta(st, ICC_IMAGE, l.ids[i], &meta, &err) < 0) {
 			cli_fail(&err); /* a corrupt image is reported; the rest still list */
 			status = 1;
 			continue;
 		}
 		int64_t created = icc_time_parse(icc_json_str(meta, "created"));
-		unsigned long long size = icc_image_size(&st, l.ids[i], meta);
+		unsigned long long size = icc_image_size(st, l.ids[i], meta);
 		cJSON_Delete(meta);
 		int tagged = 0;
 		const cJSON *it;
@@ -146,7 +119,7 @@ int cmd_images(int argc, char **argv)
 			r->size = size;
 			tagged++;
 		}
-		if (!tagged && (all || !is_parent(&st, &l, l.ids[i])) && n < cap) {
+		if (!tagged && (all || !is_parent(st, &l, l.ids[i])) && n < cap) {
 			struct row *r = &rows[n++];
 			memcpy(r->id, l.ids[i], sizeof(r->id));
 			strcpy(r->repo, "<none>");
@@ -163,7 +136,6 @@ int cmd_images(int argc, char **argv)
 		free(rows);
 		cJSON_Delete(refs);
 		icc_idlist_free(&l);
-		icc_store_close(&st);
 		return 1;
 	}
 	enum cli_format fmt = ff.kind;
@@ -217,15 +189,10 @@ int cmd_images(int argc, char **argv)
 	if (!quiet && fmt == CLI_FMT_TABLE)
 		cli_table_print(&t, stdout);
 	cli_table_free(&t);
-	if (fmt_failed) { /* a template error: its line only */
-		cli_fmt_free(&ff);
+	if (cli_fmt_done(&ff, fmt_failed)) /* a template error: its line only */
 		status = 1;
-	} else {
-		cli_fmt_flush(&ff);
-	}
 	free(rows);
 	cJSON_Delete(refs);
 	icc_idlist_free(&l);
-	icc_store_close(&st);
 	return status;
 }

@@ -54,27 +54,16 @@ int cmd_init(struct cli_ctx *ctx)
 	return make_image(ctx, &o, "init", "directory", from_dir);
 }
 
-/* FILE, or "-" when stdin is not a terminal; -1 after saying why */
-static int input_fd(const char *src)
+#define ON_TTY "cannot import '-': standard input is a terminal, pipe a tar archive in"
+
+static int input_fd(const char *path)
 {
-	if (!strcmp(src, "-")) {
-		if (!isatty(0))
-			return 0;
-		cli_errorf("cannot import '-': standard input is a terminal, pipe a tar archive in");
-		return -1;
-	}
-	int fd = open(src, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		cli_errorf("cannot import '%s': %s", src, strerror(errno));
-	return fd;
+	return cli_open_input(path, "import", ON_TTY);
 }
 
 int cmd_import_check(struct cli_ctx *ctx)
 {
-	int fd = input_fd(ctx->argv[0]);
-	if (fd > 0)
-		close(fd);
-	return fd < 0;
+	return cli_check_input(ctx->argv[0], "import", ON_TTY);
 }
 
 struct import {

@@ -70,12 +70,8 @@ int cmd_inspect(struct cli_ctx *ctx)
 		cJSON_ArrayForEach(it, out)
 			if (!bad)
 				bad = cli_fmt_row(&ff, it);
-		if (bad) {
-			cli_fmt_free(&ff);
+		if (cli_fmt_done(&ff, bad))
 			status = 1;
-		} else {
-			cli_fmt_flush(&ff);
-		}
 	} else if (cJSON_GetArraySize(out) > 0 || status == 0) {
 		struct icc_sbuf b = {0};
 		icc_json_indent(out, &b);

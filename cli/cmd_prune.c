@@ -43,10 +43,9 @@ static int prune_containers(struct icc_store *st, bool drop_snaps)
 	bool header = false;
 	for (size_t i = 0; i < l.count; i++) {
 		cJSON *m;
-		if (icc_object_meta(st, ICC_CONTAINER, l.ids[i], &m, &err) < 0)
-			continue;
 		struct icc_cstate cs;
-		icc_container_state(m, &cs);
+		if (cli_container_meta(st, l.ids[i], &m, &cs) < 0)
+			continue;
 		const char *rt = icc_json_str(cJSON_GetObjectItemCaseSensitive(m, "state"), "runtime");
 		char runtime[16], cname[256];
 		snprintf(runtime, sizeof(runtime), "%s", rt ? rt : ICC_DEFAULT_RUNTIME);
@@ -109,6 +108,22 @@ static int prune_kept(struct icc_store *st)
 
 /* Remove unused images until none is left: untagged ones, or (all) every one
  * no container uses and no remaining image has as parent. */
+/* used[ID] = true for the image each object's meta names under key */
+static void mark_used(struct icc_store *st, enum icc_kind kind, const struct icc_idlist *l, const char *key,
+		      cJSON *used)
+{
+	for (size_t i = 0; i < l->count; i++) {
+		cJSON *m;
+		struct icc_err e;
+		if (icc_object_meta(st, kind, l->ids[i], &m, &e) < 0)
+			continue;
+		const char *id = icc_json_str(m, key);
+		if (id && !cJSON_HasObjectItem(used, id))
+			cJSON_AddTrueToObject(used, id);
+		cJSON_Delete(m);
+	}
+}
+
 static int prune_images(struct icc_store *st, bool all)
 {
 	struct icc_err err;
@@ -126,24 +141,8 @@ static int prune_images(struct icc_store *st, bool all)
 		}
 		/* what is in use: containers' images and images' parents */
 		cJSON *used = cJSON_CreateObject();
-		for (size_t i = 0; i < ctrs.count; i++) {
-			cJSON *m;
-			if (icc_object_meta(st, ICC_CONTAINER, ctrs.ids[i], &m, &err) == 0) {
-				const char *img = icc_json_str(m, "image");
-				if (img && !cJSON_HasObjectItem(used, img))
-					cJSON_AddTrueToObject(used, img);
-				cJSON_Delete(m);
-			}
-		}
-		for (size_t i = 0; i < imgs.count; i++) {
-			cJSON *m;
-			if (icc_object_meta(st, ICC_IMAGE, imgs.ids[i], &m, &err) == 0) {
-				const char *p = icc_json_str(m, "parent");
-				if (p && !cJSON_HasObjectItem(used, p))
-					cJSON_AddTrueToObject(used, p);
-				cJSON_Delete(m);
-			}
-		}
+		mark_used(st, ICC_CONTAINER, &ctrs, "image", used);
+		mark_used(st, ICC_IMAGE, &imgs, "parent", used);
 		for (size_t i = 0; i < imgs.count; i++) {
 			const char *id = imgs.ids[i];
 			if (cJSON_HasObjectItem(used, id))
@@ -207,9 +206,8 @@ int cli_system_prune(struct cli_ctx *ctx)
 	bool all = cli_has(ctx, "all"), drop_snaps = cli_has(ctx, "snapshots");
 	struct icc_err err;
 	struct icc_sizes sz;
-	if (icc_sizes_open(&sz, st, &err) < 0) {
+	if (icc_sizes_open(&sz, st, &err) < 0)
 		return cli_fail(&err);
-	}
 	icc_sizes_observe(&sz, st);
 	int status = prune_containers(st, drop_snaps);
 	if (drop_snaps)
@@ -273,9 +271,8 @@ int cli_snapshot_prune(struct cli_ctx *ctx)
 		if (r < 0)
 			icc_snapdir_close(&sd);
 	}
-	if (r < 0) {
+	if (r < 0)
 		return cli_fail(&err);
-	}
 	struct icc_sizes sz;
 	if (icc_sizes_open(&sz, st, &err) < 0) {
 		free(all);

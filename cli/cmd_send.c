@@ -26,27 +26,16 @@ int cmd_send(struct cli_ctx *ctx)
 	return r < 0 ? cli_fail(&err) : 0;
 }
 
-/* -i FILE, or stdin when it is not a terminal; -1 after saying why */
-static int input_fd(const char *in)
+#define ON_TTY "cannot receive from a terminal: use -i FILE or pipe a stream in"
+
+static int input_fd(const char *path)
 {
-	if (!in || !strcmp(in, "-")) {
-		if (!isatty(0))
-			return 0;
-		cli_errorf("cannot receive from a terminal: use -i FILE or pipe a stream in");
-		return -1;
-	}
-	int fd = open(in, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		cli_errorf("cannot receive '%s': %s", in, strerror(errno));
-	return fd;
+	return cli_open_input(path, "receive", ON_TTY);
 }
 
 int cmd_receive_check(struct cli_ctx *ctx)
 {
-	int fd = input_fd(cli_value(ctx, "i", NULL));
-	if (fd > 0)
-		close(fd);
-	return fd < 0;
+	return cli_check_input(cli_value(ctx, "i", NULL), "receive", ON_TTY);
 }
 
 struct receive {

@@ -253,10 +253,7 @@ int cmd_snapshots(struct cli_ctx *ctx)
 	if (!quiet && fmt == CLI_FMT_TABLE)
 		cli_table_print(&t, stdout);
 	cli_table_free(&t);
-	if (status) /* a bad template: only its error line */
-		cli_fmt_free(&ff);
-	else
-		cli_fmt_flush(&ff);
+	cli_fmt_done(&ff, status); /* a bad template: only its error line */
 	if (have_sz)
 		icc_sizes_close(&sz);
 	free(all);

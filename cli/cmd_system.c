@@ -97,9 +97,8 @@ static int info(struct cli_ctx *ctx)
 	struct icc_err err;
 	struct icc_idlist imgs, ctrs;
 	if (icc_object_list(st, ICC_IMAGE, &imgs, &err) < 0 ||
-	    icc_object_list(st, ICC_CONTAINER, &ctrs, &err) < 0) {
+	    icc_object_list(st, ICC_CONTAINER, &ctrs, &err) < 0)
 		return cli_fail(&err);
-	}
 	char dev[4096], file[4096];
 	backing_of(st->root, dev, sizeof(dev), file, sizeof(file));
 	struct statvfs vfs;
@@ -210,9 +209,8 @@ static int check(struct cli_ctx *ctx)
 	struct icc_err err;
 	int unrepaired = 0;
 	int n = icc_store_check(st, repair, print_finding, &unrepaired, &err);
-	if (n < 0) {
+	if (n < 0)
 		return cli_fail(&err);
-	}
 	int qrc = check_quotas(st, quotas, repair);
 	if (n == 0)
 		printf("store %s is consistent\n", st->root);

@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "icc/runtime/runtime.h"
+#include "icc/store/object.h"
 
 const char *cli_root;
 
@@ -268,4 +270,13 @@ int cli_getopt_long(int argc, char *const argv[], const char *optstring,
 		snprintf(opt_error, sizeof(opt_error), "unknown option '%.*s'",
 			 (int)strcspn(arg, "="), arg);
 	return c;
+}
+
+int cli_container_meta(struct icc_store *st, const char *id, cJSON **meta, struct icc_cstate *cs)
+{
+	struct icc_err err;
+	if (icc_object_meta(st, ICC_CONTAINER, id, meta, &err) < 0)
+		return -1;
+	icc_container_state(*meta, cs);
+	return 0;
 }

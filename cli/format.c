@@ -115,55 +115,54 @@ int cli_fmt_row(struct cli_fmt *f, const cJSON *obj)
 	return 0;
 }
 
+/* Column widths of tab-ended cells (the last cell of a line has none). */
+struct widths {
+	size_t n, *w;
+};
+
+/* Each character of text, with its cell's column; out NULL: measure the widths, else print padded. */
+static void walk_cells(const char *text, struct widths *ws, FILE *out)
+{
+	size_t col = 0, width = 0;
+	for (const char *c = text; *c; c++) {
+		if (*c == '\n') {
+			if (out)
+				fputc('\n', out);
+			col = width = 0;
+		} else if (*c == '\t' && !out) {
+			if (col >= ws->n) {
+				ws->w = realloc(ws->w, (col + 1) * sizeof(*ws->w));
+				if (!ws->w)
+					abort();
+				for (size_t k = ws->n; k <= col; k++)
+					ws->w[k] = 0;
+				ws->n = col + 1;
+			}
+			if (width > ws->w[col])
+				ws->w[col] = width;
+			col++;
+			width = 0;
+		} else if (*c == '\t') {
+			size_t cell = ws->w[col] + 3 < 10 ? 10 : ws->w[col] + 3;
+			for (; width < cell; width++)
+				fputc(' ', out);
+			col++;
+			width = 0;
+		} else {
+			if (out)
+				fputc(*c, out);
+			width += ((unsigned char)*c & 0xC0) != 0x80;
+		}
+	}
+}
+
 /* Go's tabwriter as Docker sets it up: cells end at a tab, min width 10, padding 3. */
 static void print_aligned(const char *text, FILE *out)
 {
-	size_t ncols = 0, *w = NULL;
-	for (const char *line = text; *line;) {
-		const char *nl = strchr(line, '\n');
-		const char *end = nl ? nl : line + strlen(line);
-		size_t col = 0, width = 0;
-		for (const char *c = line; c < end; c++) {
-			if (*c == '\t') {
-				if (col >= ncols) {
-					w = realloc(w, (col + 1) * sizeof(*w));
-					if (!w)
-						abort();
-					for (size_t k = ncols; k <= col; k++)
-						w[k] = 0;
-					ncols = col + 1;
-				}
-				if (width > w[col])
-					w[col] = width;
-				col++;
-				width = 0;
-			} else {
-				width += ((unsigned char)*c & 0xC0) != 0x80;
-			}
-		}
-		line = nl ? nl + 1 : end;
-	}
-	for (const char *line = text; *line;) {
-		const char *nl = strchr(line, '\n');
-		const char *end = nl ? nl : line + strlen(line);
-		size_t col = 0, width = 0;
-		for (const char *c = line; c < end; c++) {
-			if (*c == '\t') {
-				size_t cell = w[col] + 3 < 10 ? 10 : w[col] + 3;
-				for (; width < cell; width++)
-					fputc(' ', out);
-				col++;
-				width = 0;
-			} else {
-				fputc(*c, out);
-				width += ((unsigned char)*c & 0xC0) != 0x80;
-			}
-		}
-		if (nl)
-			fputc('\n', out);
-		line = nl ? nl + 1 : end;
-	}
-	free(w);
+	struct widths ws = {0, NULL};
+	walk_cells(text, &ws, NULL);
+	walk_cells(text, &ws, out);
+	free(ws.w);
 }
 
 void cli_fmt_flush(struct cli_fmt *f)
@@ -184,4 +183,13 @@ void cli_fmt_free(struct cli_fmt *f)
 	icc_sbuf_free(&f->out);
 	f->t = NULL;
 	f->titles = NULL;
+}
+
+int cli_fmt_done(struct cli_fmt *f, int failed)
+{
+	if (failed)
+		cli_fmt_free(f);
+	else
+		cli_fmt_flush(f);
+	return failed ? 1 : 0;
 }

@@ -33,13 +33,18 @@ static const struct cli_command commands[] = {
 		 {'q', "quiet", NULL, "no progress line (shown only when stderr is a terminal)"},
 		 {0}},
 	 .min = 1, .max = 2, .check = cmd_import_check, .flags = CLI_STORE | CLI_IN_ORDER},
-	CLI_CMD("images", cmd_images, "[-a] [-q] [--no-trunc] [-f|--filter KEY=VALUE]... [--format FORMAT] [REPOSITORY[:TAG]]", "List images",
-	 "  -a, --all              also untagged parents of other images\n"
-	 "  -f, --filter K=V       dangling=true|false (untagged or not), reference=PATTERN (a glob\n"
-	 "                         on NAME or NAME:TAG); the same key ORs, different keys AND\n"
-	 "  -q, --quiet            only image ids\n"
-	 "      --no-trunc         full ids\n" FORMAT_OPT
-	 "                         fields: ID Repository Tag CreatedAt CreatedSince Size SizeBytes\n"),
+	{.name = "images", .run = cmd_images,
+	 .synopsis = "[-a] [-q] [--no-trunc] [-f|--filter KEY=VALUE]... [--format FORMAT] [REPOSITORY[:TAG]]",
+	 .summary = "List images",
+	 .opts = (const struct cli_opt[]){
+		 {'a', "all", NULL, "also untagged parents of other images"},
+		 {'f', "filter", "K=V", "dangling=true|false (untagged or not), reference=PATTERN (a glob\n"
+					"on NAME or NAME:TAG); the same key ORs, different keys AND"},
+		 {'q', "quiet", NULL, "only image ids"},
+		 {0, "no-trunc", NULL, "full ids"},
+		 {0, "format", "FORMAT", FORMAT_HELP "fields: ID Repository Tag CreatedAt CreatedSince Size SizeBytes"},
+		 {0}},
+	 .max = 1, .flags = CLI_STORE},
 	{.name = "tag", .run = cmd_tag, .synopsis = "SOURCE NAME[:TAG]", .summary = "Give an image another name",
 	 .min = 2, .max = 2, .flags = CLI_LOCK | CLI_IN_ORDER}, /* "icc tag busybox -x": an invalid name */
 	{.name = "rmi", .run = cmd_rmi, .synopsis = "[-f] IMAGE...", .summary = "Remove images",
@@ -190,11 +195,15 @@ static const struct cli_command commands[] = {
 	CLI_CMD("rm", cmd_rm, "[-f] [--snapshots] CONTAINER...", "Remove containers (their snapshots are kept unless --snapshots)",
 	 "  -f, --force            kill a running container first\n"
 	 "      --snapshots        delete the container's snapshots too (else kept: icc snapshots --all)\n"),
-	CLI_CMD("commit", cmd_commit, "[-m MSG] [-a AUTHOR] [-c CHANGE]... CONTAINER [IMAGE[:TAG]]",
-	 "Make an image of a container (O(1) snapshot)",
-	 "  -m, --message MSG      commit message\n"
-	 "  -a, --author AUTHOR    author\n"
-	 "  -c, --change CHANGE    Dockerfile-like line applied to the config\n"),
+	{.name = "commit", .run = cmd_commit, .synopsis = "[-m MSG] [-a AUTHOR] [-c CHANGE]... CONTAINER [IMAGE[:TAG]]",
+	 .summary = "Make an image of a container (O(1) snapshot)",
+	 .opts = (const struct cli_opt[]){
+		 {'m', "message", "MSG", "commit message"},
+		 {'a', "author", "AUTHOR", "author"},
+		 {'c', "change", "CHANGE", "Dockerfile-like line applied to the config"},
+		 {'p', "pause", NULL, NULL}, /* Docker's; nothing to pause: a snapshot is atomic */
+		 {0}},
+	 .min = 1, .max = 2, .flags = CLI_STORE},
 	{.name = "diff", .run = cmd_diff, .synopsis = "[--format json] A [B]",
 	 .summary = "Show changed files (A/C/D) of a container, or between two objects",
 	 .opts = (const struct cli_opt[]){
@@ -256,14 +265,21 @@ static const struct cli_command commands[] = {
 		 {'q', "quiet", NULL, "no progress output"},
 		 {0}},
 	 .max = 1, .check = cmd_load_check, .flags = CLI_STORE},
-	CLI_CMD("push", cmd_push, "[-q] [--tls-verify=false] [--compress gzip|zstd|none] IMAGE REF",
-	 "Push an image to a registry (skopeo)",
-	 "      --tls-verify=BOOL  verify the registry's certificate (default true)\n"
-	 "      --compress ALG     layer compression (default gzip)\n"
-	 "  -q, --quiet            no progress output\n"),
-	CLI_CMD("pull", cmd_pull, "[-q] [--tls-verify=false] REF [NAME[:TAG]]", "Pull an image from a registry (skopeo)",
-	 "      --tls-verify=BOOL  verify the registry's certificate (default true)\n"
-	 "  -q, --quiet            no progress output\n"),
+	{.name = "push", .run = cmd_push, .synopsis = "[-q] [--tls-verify=false] [--compress gzip|zstd|none] IMAGE REF",
+	 .summary = "Push an image to a registry (skopeo)",
+	 .opts = (const struct cli_opt[]){
+		 {0, "tls-verify", "=BOOL", "verify the registry's certificate (default true)"},
+		 {0, "compress", "ALG", "layer compression (default gzip)"},
+		 {'q', "quiet", NULL, "no progress output"},
+		 {0}},
+	 .min = 2, .max = 2, .flags = CLI_STORE},
+	{.name = "pull", .run = cli_pull, .synopsis = "[-q] [--tls-verify=false] REF [NAME[:TAG]]",
+	 .summary = "Pull an image from a registry (skopeo)",
+	 .opts = (const struct cli_opt[]){
+		 {0, "tls-verify", "=BOOL", "verify the registry's certificate (default true)"},
+		 {'q', "quiet", NULL, "no progress output"},
+		 {0}},
+	 .min = 1, .max = 2, .flags = CLI_STORE},
 	{.name = "send", .run = cmd_send, .synopsis = "[-q] [-p PARENT] [-o FILE] IMAGE|SNAP",
 	 .summary = "Write an image or snapshot as a btrfs send stream",
 	 .opts = (const struct cli_opt[]){

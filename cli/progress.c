@@ -1,4 +1,6 @@
 /* progress.c - the CLI's progress line on a terminal: "\rWhat: 12MB / 40MB (30%)  8MB/s  ETA 3s" */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -106,4 +108,26 @@ int cli_read_input(int fd, const char *what, bool quiet, cli_io_fn *fn, void *ar
 	int rfd = cli_progress_wrap(&pg, fd, true, err);
 	int r = rfd < 0 ? -1 : fn(rfd, &pg, arg, err);
 	return cli_progress_end(&pg, r, err);
+}
+
+int cli_open_input(const char *path, const char *verb, const char *on_tty)
+{
+	if (!path || !strcmp(path, "-")) {
+		if (!isatty(0))
+			return 0;
+		cli_errorf("%s", on_tty);
+		return -1;
+	}
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		cli_errorf("cannot %s '%s': %s", verb, path, strerror(errno));
+	return fd;
+}
+
+int cli_check_input(const char *path, const char *verb, const char *on_tty)
+{
+	int fd = cli_open_input(path, verb, on_tty);
+	if (fd > 0)
+		close(fd);
+	return fd < 0;
 }

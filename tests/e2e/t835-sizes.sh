@@ -60,6 +60,16 @@ test_expect_success 'a store icc makes itself has quotas from the start' '
 	btrfs qgroup show "$T/own" | grep -q "^0/5 "
 '
 
+test_expect_success 'a failed import or load on a new store says only its error (no setup or sizes note)' '
+	mkdir "$T/fresh" && at_exit "umount -l \"$T/fresh\"" &&
+	echo "not a tar" >"$T/bad.tar" &&
+	ICC_ROOT="$T/fresh" ICC_STORE_SIZE=256M test_must_fail icc import "$T/bad.tar" x:1 2>err &&
+	expect_error_line err "^icc: cannot import" && ! grep -q "apparent\|sparse btrfs" err &&
+	ICC_ROOT="$T/fresh" test_must_fail icc load -q -i "$T/bad.tar" 2>err &&
+	expect_error_line err "^icc: " && ! grep -q "apparent\|btrfs image" err &&
+	ICC_ROOT="$T/fresh" icc images -q >out 2>err && test ! -s out
+'
+
 test_expect_success 'a container with one new 8-byte file: small writable size, the image as virtual' '
 	icc run --name eight busybox sh -c "echo 1234567 >/eight" >/dev/null &&
 	icc ps -a -s --format json >ps.json &&
