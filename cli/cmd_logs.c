@@ -131,11 +131,9 @@ static int dump(int dirfd, const struct filter *f, long tail)
 static bool running(struct icc_store *st, const char *id)
 {
 	cJSON *meta;
-	struct icc_err e;
-	if (icc_object_meta(st, ICC_CONTAINER, id, &meta, &e) < 0)
-		return false;
 	struct icc_cstate cs;
-	icc_container_state(meta, &cs);
+	if (cli_container_meta(st, id, &meta, &cs) < 0)
+		return false;
 	cJSON_Delete(meta);
 	return cs.status == ICC_CS_RUNNING;
 }

@@ -45,10 +45,9 @@ static cJSON *members(struct icc_store *st, const char *name)
 		return out;
 	for (size_t i = 0; i < l.count; i++) {
 		cJSON *meta;
-		if (icc_object_meta(st, ICC_CONTAINER, l.ids[i], &meta, &e) < 0)
-			continue;
 		struct icc_cstate cs;
-		icc_container_state(meta, &cs);
+		if (cli_container_meta(st, l.ids[i], &meta, &cs) < 0)
+			continue;
 		const cJSON *n = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(meta, "state"), "network");
 		const char *nn = icc_json_str(n, "Network");
 		if (cs.status == ICC_CS_RUNNING && nn && !strcmp(nn, name)) {

@@ -46,10 +46,9 @@ static int targets(struct icc_store *st, int argc, char **argv, bool all, struct
 	*out = calloc(l.count ? l.count : 1, sizeof(**out));
 	for (size_t i = 0; i < l.count; i++) {
 		cJSON *meta;
-		if (icc_object_meta(st, ICC_CONTAINER, l.ids[i], &meta, &err) < 0)
-			continue;
 		struct icc_cstate cs;
-		icc_container_state(meta, &cs);
+		if (cli_container_meta(st, l.ids[i], &meta, &cs) < 0)
+			continue;
 		cJSON_Delete(meta);
 		if (all || cs.status == ICC_CS_RUNNING)
 			(*out)[(*n)++].ref = strdup(l.ids[i]);
