@@ -87,7 +87,7 @@ $(ICCFS): $(FS_OBJ) $(LIBICC)
 
 # Unit tests: each tests/unit/test_X.c may define __wrap_F functions; the
 # matching -Wl,--wrap=F flags are derived from the source.
-$(BUILD)/tests/%: tests/unit/%.c $(LIBCLI) $(LIBICC)
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(LIBCLI) $(LIBICC)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) -o $@ $< $(LIBCLI) $(LIBICC) \

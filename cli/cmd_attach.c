@@ -1,5 +1,4 @@
 /* cmd_attach.c - icc attach: the terminal of a running container (fs/console/attach_client.c) */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,49 +6,52 @@
 #include "icc/console/attach.h"
 #include "icc/store/object.h"
 
-int cmd_attach(int argc, char **argv)
+static int attach_check(struct cli_ctx *ctx)
 {
-	static const struct option opts[] = {
-		{"detach-keys", required_argument, NULL, 'k'},
-		{"no-stdin", no_argument, NULL, 'n'},
-		{"sig-proxy", optional_argument, NULL, 's'},
-		{0, 0, 0, 0},
-	};
-	struct icc_attach_opts o = {.sig_proxy = true};
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'k')
-			o.detach_keys = optarg;
-		else if (c == 'n')
-			o.no_stdin = true;
-		else if (c == 's' && (!optarg || !strcmp(optarg, "true") || !strcmp(optarg, "false")))
-			o.sig_proxy = !optarg || !strcmp(optarg, "true");
-		else
-			return cli_usage_code("attach", EXIT_RUN_FAILED);
-	}
-	if (argc - optind != 1)
+	const char *proxy = cli_value(ctx, "sig-proxy", "true"), *keys = cli_value(ctx, "detach-keys", NULL);
+	if (strcmp(proxy, "true") && strcmp(proxy, "false"))
 		return cli_usage_code("attach", EXIT_RUN_FAILED);
 	struct icc_err err;
-	char keys[16];
-	size_t nkeys;
-	if (o.detach_keys && icc_detach_keys_parse(o.detach_keys, keys, &nkeys, &err) < 0) {
+	char kb[16];
+	size_t kn;
+	if (keys && icc_detach_keys_parse(keys, kb, &kn, &err) < 0) {
 		cli_errorf("attach: %s", err.msg);
 		return EXIT_RUN_FAILED;
 	}
-	struct icc_store st;
-	if (cli_open_store(&st))
-		return 1;
+	return 0;
+}
+
+static int attach_run(struct cli_ctx *ctx)
+{
+	struct icc_attach_opts o = {
+		.detach_keys = cli_value(ctx, "detach-keys", NULL),
+		.no_stdin = cli_has(ctx, "no-stdin"),
+		.sig_proxy = !strcmp(cli_value(ctx, "sig-proxy", "true"), "true"),
+	};
+	struct icc_err err;
 	char id[ICC_ID_LEN + 1];
 	int code = 0;
 	bool detached = false;
-	int r = icc_container_resolve(&st, argv[optind], id, &err);
+	int r = icc_container_resolve(&ctx->st, ctx->argv[0], id, &err);
 	if (r == 0) {
 		fflush(stdout);
-		r = icc_attach(&st, id, &o, &code, &detached, &err);
+		r = icc_attach(&ctx->st, id, &o, &code, &detached, &err);
 	}
-	icc_store_close(&st);
 	if (r < 0)
 		return cli_fail(&err);
 	return detached ? 0 : code;
+}
+
+static const struct cli_command attach_cmd = {
+	.name = "attach", .run = attach_run, .check = attach_check, .min = 1, .max = 1, .flags = CLI_STORE,
+	.opts = (const struct cli_opt[]){
+		{0, "detach-keys", "KEYS", "keys that detach and leave it running (default ctrl-p,ctrl-q)"},
+		{0, "no-stdin", NULL, "do not send what is typed (only show the output)"},
+		{0, "sig-proxy", "=BOOL", "forward SIGINT, SIGTERM, SIGHUP, SIGQUIT (default true)"},
+		{0}},
+};
+
+int cmd_attach(int argc, char **argv)
+{
+	return cli_call(&attach_cmd, argc, argv);
 }

@@ -1,7 +1,6 @@
 /* cmd_container.c - icc start / stop / kill / rm: containers' lifecycle (fs/container/container_ctl.c does the work) */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,31 +25,10 @@ static int load(struct icc_store *st, const char *ref, char id[ICC_ID_LEN + 1], 
 	return 0;
 }
 
-int cmd_start(int argc, char **argv)
+/* --detach-keys and, with -a/-i, one container: usage checks before the store */
+static int start_check(struct cli_ctx *ctx)
 {
-	static const struct option opts[] = {
-		{"attach", no_argument, NULL, 'a'},
-		{"interactive", no_argument, NULL, 'i'},
-		{"detach-keys", required_argument, NULL, 'k'},
-		{"no-record", no_argument, NULL, 'X'},
-		{0, 0, 0, 0},
-	};
-	bool attach = false, interactive = false, record = true;
-	const char *keys = NULL;
-	optind = 1;
-	int c;
-	while ((c = getopt_long(argc, argv, "ai", opts, NULL)) != -1) {
-		if (c == 'a')
-			attach = true;
-		else if (c == 'i')
-			interactive = true;
-		else if (c == 'k')
-			keys = optarg;
-		else if (c == 'X')
-			record = false;
-		else
-			return cli_usage("start", "");
-	}
+	const char *keys = cli_value(ctx, "detach-keys", NULL);
 	char kb[16];
 	size_t kn;
 	struct icc_err kerr;
@@ -58,152 +36,157 @@ int cmd_start(int argc, char **argv)
 		cli_errorf("start: %s", kerr.msg);
 		return EXIT_USAGE;
 	}
-	if (optind >= argc || ((attach || interactive) && argc - optind != 1))
-		return cli_usage("start", "[-a] [-i] CONTAINER... (one container with -a/-i)");
-	struct icc_store st;
-	if (cli_open_store(&st))
-		return 1;
+	if ((cli_has(ctx, "attach") || cli_has(ctx, "interactive")) && ctx->argc != 1)
+		return cli_usage_why(ctx->cmd, NULL);
+	return 0;
+}
+
+static int start_run(struct cli_ctx *ctx)
+{
+	bool attach = cli_has(ctx, "attach"), interactive = cli_has(ctx, "interactive");
 	int status = 0;
-	for (int i = optind; i < argc; i++) {
+	for (int i = 0; i < ctx->argc; i++) {
 		char id[ICC_ID_LEN + 1];
 		cJSON *meta;
-		if (load(&st, argv[i], id, &meta)) {
+		if (load(&ctx->st, ctx->argv[i], id, &meta)) {
 			status = 1;
 			continue;
 		}
 		const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(meta, "config");
 		struct icc_launch_opts lo = {
 			.tty = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cfg, "Tty")),
-			.stdin_open = interactive && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cfg, "OpenStdin")),
+			.stdin_open = interactive,
 			.detach = !(attach || interactive),
 			.autoremove = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cfg, "AutoRemove")),
-			.detach_keys = keys,
-			.record = record,
+			.detach_keys = cli_value(ctx, "detach-keys", NULL),
+			.record = !cli_has(ctx, "no-record"),
 		};
-		if (interactive && !lo.stdin_open)
-			lo.stdin_open = true;
 		cJSON_Delete(meta);
-		struct icc_cstate cs;
-		(void)cs;
 		int code = 0;
 		struct icc_err err;
 		fflush(stdout);
-		if (icc_container_run(&st, id, &lo, &code, &err) < 0) {
+		if (icc_container_run(&ctx->st, id, &lo, &code, &err) < 0) {
 			cli_fail(&err);
 			status = code ? code : 1;
 			continue;
 		}
 		if (lo.detach)
-			puts(argv[i]);
+			puts(ctx->argv[i]);
 		else
 			status = code;
 	}
-	icc_store_close(&st);
 	return status;
 }
 
-/* stop (sig < 0) or signal each container named after the options */
-static int signal_containers(int argc, char **argv, int sig, int secs)
+static const struct cli_command start_cmd = {
+	.name = "start", .run = start_run, .check = start_check, .min = 1, .max = -1, .flags = CLI_STORE,
+	.opts = (const struct cli_opt[]){
+		{'a', "attach", NULL, "attach to its output (one container)"},
+		{'i', "interactive", NULL, "attach stdin too (one container)"},
+		{0, "detach-keys", "KEYS", "with a terminal: keys that detach, leaving it running (ctrl-p,ctrl-q)"},
+		{0, "no-record", NULL, "do not record the commands typed at its shell (icc dockerfile)"},
+		{0}},
+};
+
+int cmd_start(int argc, char **argv)
 {
-	struct icc_store st;
-	if (cli_open_store(&st))
-		return 1;
-	int status = 0;
-	for (int i = optind; i < argc; i++) {
-		struct icc_err err;
-		int r = sig < 0 ? icc_ctl_stop(&st, argv[i], secs, &err)
-				: icc_ctl_kill(&st, argv[i], sig, &err);
-		if (r < 0) {
-			cli_fail(&err);
-			status = 1;
-			continue;
-		}
-		puts(argv[i]);
-	}
-	icc_store_close(&st);
-	return status;
+	return cli_call(&start_cmd, argc, argv);
 }
+
+/* stop (sig < 0) or signal one container */
+static int signal_one(struct cli_ctx *ctx, const char *ref, void *arg, struct icc_err *err)
+{
+	const int *sig_secs = arg;
+	int r = sig_secs[0] < 0 ? icc_ctl_stop(&ctx->st, ref, sig_secs[1], err)
+				: icc_ctl_kill(&ctx->st, ref, sig_secs[0], err);
+	if (r == 0)
+		puts(ref);
+	return r;
+}
+
+static int stop_check(struct cli_ctx *ctx)
+{
+	int secs;
+	return cli_parse_secs("stop", cli_value(ctx, "time", "10"), &secs) ? EXIT_USAGE : 0;
+}
+
+static int stop_run(struct cli_ctx *ctx)
+{
+	int sig_secs[2] = {-1, 10};
+	cli_parse_secs("stop", cli_value(ctx, "time", "10"), &sig_secs[1]);
+	return cli_each(ctx, 0, signal_one, sig_secs);
+}
+
+static const struct cli_command stop_cmd = {
+	.name = "stop", .run = stop_run, .check = stop_check, .min = 1, .max = -1, .flags = CLI_STORE,
+	.opts = (const struct cli_opt[]){
+		{'t', "time", "SECS", "seconds to wait before SIGKILL (default 10)"},
+		{0}},
+};
 
 int cmd_stop(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"time", required_argument, NULL, 't'},
-		{0, 0, 0, 0},
-	};
-	int secs = 10;
-	optind = 1;
-	int c;
-	while ((c = getopt_long(argc, argv, "t:", opts, NULL)) != -1) {
-		if (c != 't')
-			return cli_usage("stop", "");
-		if (cli_parse_secs("stop", optarg, &secs))
-			return EXIT_USAGE;
-	}
-	if (optind >= argc)
-		return cli_usage("stop", "");
-	return signal_containers(argc, argv, -1, secs);
+	return cli_call(&stop_cmd, argc, argv);
 }
+
+static int kill_check(struct cli_ctx *ctx)
+{
+	const char *s = cli_value(ctx, "signal", NULL);
+	if (s && icc_signal_parse(s) < 0) {
+		cli_errorf("kill: %s: invalid signal (a name like TERM or SIGUSR1, or a number 1-%d)", s, SIGRTMAX);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int kill_run(struct cli_ctx *ctx)
+{
+	const char *s = cli_value(ctx, "signal", NULL);
+	int sig_secs[2] = {s ? icc_signal_parse(s) : SIGKILL, 0};
+	return cli_each(ctx, 0, signal_one, sig_secs);
+}
+
+static const struct cli_command kill_cmd = {
+	.name = "kill", .run = kill_run, .check = kill_check, .min = 1, .max = -1, .flags = CLI_STORE,
+	.opts = (const struct cli_opt[]){
+		{'s', "signal", "SIGNAL", "name or number (default KILL)"},
+		{0}},
+};
 
 int cmd_kill(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"signal", required_argument, NULL, 's'},
-		{0, 0, 0, 0},
-	};
-	int sig = SIGKILL;
-	optind = 1;
-	int c;
-	while ((c = getopt_long(argc, argv, "s:", opts, NULL)) != -1) {
-		if (c != 's')
-			return cli_usage("kill", "");
-		sig = icc_signal_parse(optarg);
-		if (sig < 0) {
-			cli_errorf("kill: %s: invalid signal (a name like TERM or SIGUSR1, or a number 1-%d)",
-				   optarg, SIGRTMAX);
-			return EXIT_USAGE;
-		}
-	}
-	if (optind >= argc)
-		return cli_usage("kill", "");
-	return signal_containers(argc, argv, sig, 0);
+	return cli_call(&kill_cmd, argc, argv);
 }
+
+static int remove_one(struct cli_ctx *ctx, const char *ref, void *flags, struct icc_err *err)
+{
+	char cname[256];
+	int kept;
+	int r = icc_ctl_remove(&ctx->st, ref, *(unsigned *)flags, cname, sizeof(cname), &kept, err);
+	if (r < 0)
+		return r;
+	cli_say_kept(cname, kept);
+	puts(ref);
+	return 0;
+}
+
+static int rm_run(struct cli_ctx *ctx)
+{
+	unsigned flags = (cli_has(ctx, "force") ? ICC_RM_FORCE : 0) |
+			 (cli_has(ctx, "snapshots") ? ICC_RM_SNAPSHOTS : 0);
+	return cli_each(ctx, 0, remove_one, &flags);
+}
+
+static const struct cli_command rm_cmd = {
+	.name = "rm", .run = rm_run, .min = 1, .max = -1, .flags = CLI_STORE,
+	.opts = (const struct cli_opt[]){
+		{'f', "force", NULL, "kill a running container first"},
+		{0, "snapshots", NULL, "delete the container's snapshots too (else kept: icc snapshots --all)"},
+		{'v', NULL, NULL, "accepted for Docker's sake: icc containers have no anonymous volumes"},
+		{0}},
+};
 
 int cmd_rm(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"force", no_argument, NULL, 'f'},
-		{"snapshots", no_argument, NULL, 'S'},
-		{0, 0, 0, 0},
-	};
-	bool force = false, drop_snaps = false;
-	optind = 1;
-	int c;
-	while ((c = getopt_long(argc, argv, "fv", opts, NULL)) != -1) {
-		if (c == 'f')
-			force = true;
-		else if (c == 'S')
-			drop_snaps = true;
-		else if (c != 'v')
-			return cli_usage("rm", "");
-	}
-	if (optind >= argc)
-		return cli_usage("rm", "");
-	unsigned flags = (force ? ICC_RM_FORCE : 0) | (drop_snaps ? ICC_RM_SNAPSHOTS : 0);
-	struct icc_store st;
-	if (cli_open_store(&st))
-		return 1;
-	int status = 0;
-	for (int i = optind; i < argc; i++) {
-		char cname[256];
-		int kept;
-		struct icc_err err;
-		if (icc_ctl_remove(&st, argv[i], flags, cname, sizeof(cname), &kept, &err) < 0) {
-			status = cli_fail(&err);
-			continue;
-		}
-		cli_say_kept(cname, kept);
-		puts(argv[i]);
-	}
-	icc_store_close(&st);
-	return status;
+	return cli_call(&rm_cmd, argc, argv);
 }

@@ -1,5 +1,4 @@
 /* cmd_cp.c - icc cp: files between a container (running or stopped) and the host, or a tar stream */
-#include <getopt.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -29,66 +28,80 @@ static void skipped(void *ctx, const char *path, const char *why)
 	cli_errorf("cp: skipped '%s': %s", path, why);
 }
 
-int cmd_cp(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{"archive", no_argument, NULL, 'a'},
-		{0, 0, 0, 0},
-	};
-	struct icc_cp_opts o = {.skipped = skipped};
-	optind = 1;
-	opterr = 0;
-	int c;
-	while ((c = getopt_long(argc, argv, "+a", opts, NULL)) != -1) {
-		if (c != 'a')
-			return cli_usage_code("cp", EXIT_RUN_FAILED);
-		o.archive = true;
-	}
-	if (argc - optind != 2)
-		return cli_usage_code("cp", EXIT_RUN_FAILED);
-	const char *src = argv[optind], *dst = argv[optind + 1];
+/* The two operands: which one is CONTAINER:PATH (sc or dc). */
+struct cp_args {
+	const char *src, *dst, *spath, *dpath;
 	char sname[256], dname[256];
-	const char *spath = NULL, *dpath = NULL;
-	bool sc = container_arg(src, sname, sizeof(sname), &spath);
-	bool dc = container_arg(dst, dname, sizeof(dname), &dpath);
-	if (sc == dc) {
-		cli_errorf("cp: %s", sc ? "copying between containers is not supported"
-				      : "one of the two paths must be CONTAINER:PATH");
+	bool sc, dc;
+};
+
+static void cp_args(const struct cli_ctx *ctx, struct cp_args *a)
+{
+	a->src = ctx->argv[0];
+	a->dst = ctx->argv[1];
+	a->spath = a->dpath = NULL;
+	a->sc = container_arg(a->src, a->sname, sizeof(a->sname), &a->spath);
+	a->dc = container_arg(a->dst, a->dname, sizeof(a->dname), &a->dpath);
+}
+
+static int cp_check(struct cli_ctx *ctx)
+{
+	struct cp_args a;
+	cp_args(ctx, &a);
+	if (a.sc == a.dc) {
+		cli_errorf("cp: %s", a.sc ? "copying between containers is not supported"
+					  : "one of the two paths must be CONTAINER:PATH");
 		return EXIT_RUN_FAILED;
 	}
-	if (dc && !strcmp(dst, "-")) {
+	if (a.dc && !strcmp(a.dst, "-")) {
 		cli_errorf("cp: '-' is standard input only as the source");
 		return EXIT_RUN_FAILED;
 	}
-	if (sc && !strcmp(dst, "-") && isatty(1)) {
+	if (a.sc && !strcmp(a.dst, "-") && isatty(1)) {
 		cli_errorf("cp: refusing to write a tar stream to a terminal (redirect it)");
 		return EXIT_RUN_FAILED;
 	}
-	const char *cname = sc ? sname : dname;
-	struct icc_store st;
-	if (cli_open_store(&st))
-		return 1;
+	return 0;
+}
+
+static int cp_run(struct cli_ctx *ctx)
+{
+	struct icc_cp_opts o = {.skipped = skipped, .archive = cli_has(ctx, "archive")};
+	struct cp_args a;
+	cp_args(ctx, &a);
+	const char *cname = a.sc ? a.sname : a.dname;
 	struct icc_err err;
 	char id[ICC_ID_LEN + 1];
-	int r = icc_container_resolve(&st, cname, id, &err);
-	int root = r < 0 ? r : icc_cp_root(&st, id, cname, &err);
+	int r = icc_container_resolve(&ctx->st, cname, id, &err);
+	int root = r < 0 ? r : icc_cp_root(&ctx->st, id, cname, &err);
 	if (root >= 0) {
-		if (sc && !strcmp(dst, "-"))
-			r = icc_cp_out_tar(root, cname, spath, 1, &err);
-		else if (sc)
-			r = icc_cp_out(root, cname, spath, dst, &o, &err);
-		else if (!strcmp(src, "-"))
-			r = icc_cp_in_tar(&st, root, cname, 0, dpath, &o, &err);
+		if (a.sc && !strcmp(a.dst, "-"))
+			r = icc_cp_out_tar(root, cname, a.spath, 1, &err);
+		else if (a.sc)
+			r = icc_cp_out(root, cname, a.spath, a.dst, &o, &err);
+		else if (!strcmp(a.src, "-"))
+			r = icc_cp_in_tar(&ctx->st, root, cname, 0, a.dpath, &o, &err);
 		else
-			r = icc_cp_in(root, cname, src, dpath, &o, &err);
+			r = icc_cp_in(root, cname, a.src, a.dpath, &o, &err);
 		close(root);
 	} else {
 		r = root;
 	}
-	icc_store_close(&st);
 	if (r < 0) {
 		cli_errorf("cp: %s", err.msg);
 		return 1;
 	}
 	return 0;
+}
+
+static const struct cli_command cp_cmd = {
+	.name = "cp", .run = cp_run, .check = cp_check, .min = 2, .max = 2, .flags = CLI_STORE | CLI_IN_ORDER,
+	.opts = (const struct cli_opt[]){
+		{'a', "archive", NULL, "keep uid/gid (default: root in the container, you on the host)"},
+		{0}},
+};
+
+int cmd_cp(int argc, char **argv)
+{
+	return cli_call(&cp_cmd, argc, argv);
 }

@@ -1,7 +1,6 @@
 /* cmd_exec.c - icc exec: run another process in a running container (runtime exec) */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <linux/openat2.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -60,57 +59,32 @@ static const char *path_of(const char **envs, int nenv, const cJSON *cfg)
 	return NULL;
 }
 
-#define EXEC_SYNOPSIS "[-i] [-t] [-d] [-e K=V] [-w DIR] [-u USER] CONTAINER CMD..."
-
-int cmd_exec(int argc, char **argv)
+/* Docker's exec: every error of icc's own exits 125, also one opening the store */
+static int exec_run(struct cli_ctx *ctx)
 {
-	static const struct option opts[] = {
-		{"interactive", no_argument, NULL, 'i'},
-		{"tty", no_argument, NULL, 't'},
-		{"detach", no_argument, NULL, 'd'},
-		{"env", required_argument, NULL, 'e'},
-		{"workdir", required_argument, NULL, 'w'},
-		{"user", required_argument, NULL, 'u'},
-		{"no-record", no_argument, NULL, 'X'},
-		{0, 0, 0, 0},
-	};
-	bool tty = false, interactive = false, detach = false, record = true;
-	const char *user = NULL, *wd = NULL;
-	/* every -e is kept: at most one an argument */
-	cleanup_free const char **envs = calloc((size_t)argc + 1, sizeof(*envs));
+	int argc = ctx->argc;
+	char **argv = ctx->argv;
+	bool tty = cli_has(ctx, "tty"), interactive = cli_has(ctx, "interactive"), detach = cli_has(ctx, "detach"),
+	     record = !cli_has(ctx, "no-record");
+	const char *user = cli_value(ctx, "user", NULL), *wd = cli_value(ctx, "workdir", NULL);
+	/* every -e is kept */
+	int nenv = 0;
+	while (cli_nth(ctx, "env", (size_t)nenv))
+		nenv++;
+	cleanup_free const char **envs = calloc((size_t)nenv + 1, sizeof(*envs));
 	if (!envs) {
 		cli_errorf("exec: out of memory");
 		return 125;
 	}
-	int nenv = 0;
-	optind = 1;
-	opterr = 0;
-	int c;
-	while ((c = getopt_long(argc, argv, "+itde:w:u:", opts, NULL)) != -1) {
-		switch (c) {
-		case 'i': interactive = true; break;
-		case 't': tty = true; break;
-		case 'd': detach = true; break;
-		case 'e': envs[nenv++] = optarg; break;
-		case 'w': wd = optarg; break;
-		case 'u': user = optarg; break;
-		case 'X': record = false; break;
-		default:
-			cli_errorf("exec: unknown option '%s'; usage: icc exec %s", argv[optind - 1], EXEC_SYNOPSIS);
-			return 125;
-		}
-	}
-	if (argc - optind < 2) {
-		cli_errorf("exec: requires CONTAINER and CMD; usage: icc exec %s", EXEC_SYNOPSIS);
-		return 125;
-	}
+	for (int i = 0; i < nenv; i++)
+		envs[i] = cli_nth(ctx, "env", (size_t)i);
 	struct icc_store st;
 	if (cli_open_store(&st))
 		return 125;
 	struct icc_err err;
 	char id[ICC_ID_LEN + 1];
 	cJSON *meta = NULL;
-	if (icc_container_resolve(&st, argv[optind], id, &err) < 0 ||
+	if (icc_container_resolve(&st, argv[0], id, &err) < 0 ||
 	    icc_object_meta(&st, ICC_CONTAINER, id, &meta, &err) < 0) {
 		icc_store_close(&st);
 		cli_fail(&err);
@@ -135,7 +109,7 @@ int cmd_exec(int argc, char **argv)
 	snprintf(pathbuf, sizeof(pathbuf), "%s", cpath ? cpath : "");
 	cJSON_Delete(meta);
 	if (cs.status != ICC_CS_RUNNING) {
-		cli_errorf("container '%s' is not running (start it with 'icc start %s')", cname, argv[optind]);
+		cli_errorf("container '%s' is not running (start it with 'icc start %s')", cname, argv[0]);
 		icc_store_close(&st);
 		return 125;
 	}
@@ -146,11 +120,11 @@ int cmd_exec(int argc, char **argv)
 	}
 	int rootfd = icc_object_rootfs_fd(&st, ICC_CONTAINER, id, &err);
 	if (rootfd >= 0) {
-		bool found = command_exists(rootfd, argv[optind + 1], pathbuf);
+		bool found = command_exists(rootfd, argv[1], pathbuf);
 		close(rootfd);
 		if (!found) {
 			cli_errorf("exec: \"%s\": executable file not found in $PATH of container '%s'",
-				   argv[optind + 1], cname);
+				   argv[1], cname);
 			icc_store_close(&st);
 			return 127;
 		}
@@ -159,8 +133,8 @@ int cmd_exec(int argc, char **argv)
 		user = cuser;
 	if (!wd && cwd[0])
 		wd = cwd;
-	/* exec, 3 options with values, 2 words per -e, the id, the command */
-	cleanup_free const char **args = calloc(2 * (size_t)argc + 16, sizeof(*args));
+	/* exec, up to 4 options (2 with values), 2 words per -e, the id, the command */
+	cleanup_free const char **args = calloc(2 * (size_t)nenv + (size_t)argc + 16, sizeof(*args));
 	char ubuf[64];
 	if (!args) {
 		icc_store_close(&st);
@@ -195,7 +169,7 @@ int cmd_exec(int argc, char **argv)
 		args[n++] = envs[i];
 	}
 	args[n++] = id;
-	for (int i = optind + 1; i < argc; i++)
+	for (int i = 1; i < argc; i++)
 		args[n++] = argv[i];
 	args[n] = NULL;
 	if (relay) {
@@ -220,4 +194,27 @@ int cmd_exec(int argc, char **argv)
 		return 125;
 	}
 	return rc;
+}
+
+static int exec_check(struct cli_ctx *ctx)
+{
+	return ctx->argc < 2 ? cli_usage_why(ctx->cmd, "requires CONTAINER and CMD") : 0;
+}
+
+static const struct cli_command exec_cmd = {
+	.name = "exec", .run = exec_run, .check = exec_check, .max = -1, .flags = CLI_IN_ORDER,
+	.opts = (const struct cli_opt[]){
+		{'i', "interactive", NULL, "keep stdin open"},
+		{'t', "tty", NULL, "allocate a terminal"},
+		{0, "no-record", NULL, "do not record the commands typed at an -it shell (icc dockerfile)"},
+		{'d', "detach", NULL, "run in the background"},
+		{'e', "env", "K=V", "environment variable"},
+		{'w', "workdir", "DIR", "working directory"},
+		{'u', "user", "USER", "user[:group] or uid[:gid]"},
+		{0}},
+};
+
+int cmd_exec(int argc, char **argv)
+{
+	return cli_call(&exec_cmd, argc, argv);
 }

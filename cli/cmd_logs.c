@@ -2,7 +2,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -132,11 +131,9 @@ static int dump(int dirfd, const struct filter *f, long tail)
 static bool running(struct icc_store *st, const char *id)
 {
 	cJSON *meta;
-	struct icc_err e;
-	if (icc_object_meta(st, ICC_CONTAINER, id, &meta, &e) < 0)
-		return false;
 	struct icc_cstate cs;
-	icc_container_state(meta, &cs);
+	if (cli_container_meta(st, id, &meta, &cs) < 0)
+		return false;
 	cJSON_Delete(meta);
 	return cs.status == ICC_CS_RUNNING;
 }
@@ -189,78 +186,78 @@ static void follow(struct icc_store *st, const char *id, int dirfd, int fd, cons
 		close(fd);
 }
 
-int cmd_logs(int argc, char **argv)
+/* --since, --until and --tail in the order given; 0 or the exit code after the error */
+static int logs_args(const struct cli_ctx *ctx, struct filter *flt, long *tail)
 {
-	static const struct option opts[] = {
-		{"follow", no_argument, NULL, 'f'},
-		{"timestamps", no_argument, NULL, 't'},
-		{"since", required_argument, NULL, 'S'},
-		{"until", required_argument, NULL, 'U'},
-		{"tail", required_argument, NULL, 'n'},
-		{0, 0, 0, 0},
-	};
-	struct filter flt = {0};
-	bool follow_on = false;
-	long tail = -1;
 	int64_t now = icc_now_ns();
-	optind = 1;
-	opterr = 0;
-	int c;
-	while ((c = getopt_long(argc, argv, "ftn:", opts, NULL)) != -1) {
+	*tail = -1;
+	for (size_t i = 0; i < ctx->ngiven; i++) {
+		const struct cli_opt *o = ctx->given[i].opt;
+		const char *v = ctx->given[i].value;
 		char *end;
-		switch (c) {
-		case 'f': follow_on = true; break;
-		case 't': flt.timestamps = true; break;
-		case 'S':
-		case 'U': {
-			int64_t t = icc_time_when(optarg, now);
+		if (o->letter == 'n' && !strcmp(v, "all")) {
+			*tail = -1;
+		} else if (o->letter == 'n') {
+			errno = 0;
+			*tail = strtol(v, &end, 10);
+			if (errno || end == v || *end || *tail < 0) {
+				cli_errorf("logs: invalid value for --tail: '%s' (a number of lines, or all)", v);
+				return EXIT_RUN_FAILED;
+			}
+		} else if (!o->letter) { /* --since, --until */
+			int64_t t = icc_time_when(v, now);
 			if (!t) {
 				cli_errorf("logs: invalid value for --%s: '%s' (a time like 2024-05-01T10:00:00Z, "
-					   "Unix seconds, or a duration like 10m)", c == 'S' ? "since" : "until", optarg);
+					   "Unix seconds, or a duration like 10m)", o->name, v);
 				return EXIT_RUN_FAILED;
 			}
-			if (c == 'S')
-				flt.since = t;
-			else
-				flt.until = t;
-			break;
-		}
-		case 'n':
-			if (!strcmp(optarg, "all")) {
-				tail = -1;
-				break;
-			}
-			errno = 0;
-			tail = strtol(optarg, &end, 10);
-			if (errno || end == optarg || *end || tail < 0) {
-				cli_errorf("logs: invalid value for --tail: '%s' (a number of lines, or all)", optarg);
-				return EXIT_RUN_FAILED;
-			}
-			break;
-		default:
-			return cli_usage_code("logs", EXIT_RUN_FAILED);
+			*(strcmp(o->name, "since") ? &flt->until : &flt->since) = t;
 		}
 	}
-	if (argc - optind != 1)
-		return cli_usage_code("logs", EXIT_RUN_FAILED);
-	struct icc_store st;
-	if (cli_open_store(&st))
-		return 1;
+	return 0;
+}
+
+static int logs_check(struct cli_ctx *ctx)
+{
+	struct filter flt = {0};
+	long tail;
+	return logs_args(ctx, &flt, &tail);
+}
+
+static int logs_run(struct cli_ctx *ctx)
+{
+	struct filter flt = {.timestamps = cli_has(ctx, "timestamps")};
+	long tail;
+	logs_args(ctx, &flt, &tail);
 	struct icc_err err;
 	char id[ICC_ID_LEN + 1];
 	int dirfd = -1;
-	if (icc_container_resolve(&st, argv[optind], id, &err) < 0 ||
-	    (dirfd = icc_object_dirfd(&st, ICC_CONTAINER, id, &err)) < 0) {
+	if (icc_container_resolve(&ctx->st, ctx->argv[0], id, &err) < 0 ||
+	    (dirfd = icc_object_dirfd(&ctx->st, ICC_CONTAINER, id, &err)) < 0) {
 		cli_errorf("logs: %s", err.msg);
-		icc_store_close(&st);
 		return 1;
 	}
 	int fd = dump(dirfd, &flt, tail);
-	if (follow_on)
-		follow(&st, id, dirfd, fd, &flt);
+	if (cli_has(ctx, "follow"))
+		follow(&ctx->st, id, dirfd, fd, &flt);
 	else if (fd >= 0)
 		close(fd);
 	close(dirfd);
-	icc_store_close(&st);
 	return 0;
+}
+
+static const struct cli_command logs_cmd = {
+	.name = "logs", .run = logs_run, .check = logs_check, .min = 1, .max = 1, .flags = CLI_STORE,
+	.opts = (const struct cli_opt[]){
+		{'f', "follow", NULL, "keep printing until the container ends"},
+		{'t', "timestamps", NULL, "each line after its time (RFC 3339, ns)"},
+		{0, "since", "WHEN", "only lines from WHEN: 2024-05-01T10:00:00Z, Unix seconds, or 10m ago"},
+		{0, "until", "WHEN", "only lines up to WHEN"},
+		{'n', "tail", "N", "only the last N lines (all: every line)"},
+		{0}},
+};
+
+int cmd_logs(int argc, char **argv)
+{
+	return cli_call(&logs_cmd, argc, argv);
 }

@@ -26,11 +26,9 @@ static int run_fs(const char *subvol, const char *mountpoint, const char *opts)
 	return 0;
 }
 
-int cmd_mount(int argc, char **argv)
+static int mount_run(struct cli_ctx *ctx)
 {
-	if (argc != 3)
-		return cli_usage("mount", "CONTAINER|SUBVOLUME MOUNTPOINT");
-	const char *what = argv[1], *mp = argv[2];
+	const char *what = ctx->argv[0], *mp = ctx->argv[1];
 	struct stat sb;
 	if (geteuid() != 0) {
 		cli_errorf("icc must run as root (try: sudo icc mount ...)");
@@ -65,22 +63,29 @@ int cmd_mount(int argc, char **argv)
 	struct icc_err err;
 	char id[ICC_ID_LEN + 1];
 	cJSON *meta = NULL;
-	if (icc_container_resolve(&st, what, id, &err) < 0 ||
-	    icc_object_meta(&st, ICC_CONTAINER, id, &meta, &err) < 0) {
-		icc_store_close(&st);
-		return cli_fail(&err);
-	}
-	int r = icc_fsmount(&st, id, meta, mp, NULL, &err);
+	int r = icc_container_resolve(&st, what, id, &err);
+	if (r == 0)
+		r = icc_object_meta(&st, ICC_CONTAINER, id, &meta, &err);
+	if (r == 0)
+		r = icc_fsmount(&st, id, meta, mp, NULL, &err);
 	cJSON_Delete(meta);
 	icc_store_close(&st);
 	return r < 0 ? cli_fail(&err) : 0;
 }
 
-int cmd_umount(int argc, char **argv)
+/* no CLI_STORE: a subvolume is served without one */
+static const struct cli_command mount_cmd = {
+	.name = "mount", .run = mount_run, .min = 2, .max = 2, .flags = CLI_IN_ORDER,
+};
+
+int cmd_mount(int argc, char **argv)
 {
-	if (argc != 2)
-		return cli_usage("umount", "MOUNTPOINT");
-	const char *mp = argv[1];
+	return cli_call(&mount_cmd, argc, argv);
+}
+
+static int umount_run(struct cli_ctx *ctx)
+{
+	const char *mp = ctx->argv[0];
 	if (umount2(mp, UMOUNT_NOFOLLOW) == 0)
 		return 0;
 	int e = errno;
@@ -96,4 +101,13 @@ int cmd_umount(int argc, char **argv)
 	}
 	cli_errorf("cannot unmount '%s': %s", mp, e == EINVAL ? "not a mount point" : strerror(e));
 	return 1;
+}
+
+static const struct cli_command umount_cmd = {
+	.name = "umount", .run = umount_run, .min = 1, .max = 1, .flags = CLI_IN_ORDER,
+};
+
+int cmd_umount(int argc, char **argv)
+{
+	return cli_call(&umount_cmd, argc, argv);
 }

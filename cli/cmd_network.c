@@ -1,5 +1,4 @@
 /* cmd_network.c - icc network create | ls | inspect | rm: user-defined bridge networks */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,48 +7,28 @@
 #include "icc/store/object.h"
 #include "icc/runtime/runtime.h"
 
-#define CREATE_SYNOPSIS "[--subnet CIDR] [--gateway IP] [--interface-name BRIDGE] [--internal] [--disable-dns] NAME"
-
-static int create(int argc, char **argv)
+static int create_check(struct cli_ctx *ctx)
 {
-	static const struct option opts[] = {
-		{"subnet", required_argument, NULL, 's'},
-		{"gateway", required_argument, NULL, 'g'},
-		{"interface-name", required_argument, NULL, 'i'},
-		{"internal", no_argument, NULL, 'I'},
-		{"disable-dns", no_argument, NULL, 'D'},
-		{"driver", required_argument, NULL, 'd'},
-		{0, 0, 0, 0},
-	};
-	struct icc_netdef_opts o = {0};
-	optind = 1;
-	int c;
-	while ((c = getopt_long(argc, argv, "d:", opts, NULL)) != -1) {
-		switch (c) {
-		case 's': o.subnet = optarg; break;
-		case 'g': o.gateway = optarg; break;
-		case 'i': o.iface = optarg; break;
-		case 'I': o.internal = true; break;
-		case 'D': o.no_dns = true; break;
-		case 'd':
-			if (strcmp(optarg, "bridge")) {
-				cli_errorf("network create: unsupported driver '%s' (only bridge)", optarg);
-				return 1;
-			}
-			break;
-		default: return cli_usage("network create", CREATE_SYNOPSIS);
-		}
-	}
-	if (argc - optind != 1)
-		return cli_usage("network create", CREATE_SYNOPSIS);
-	struct icc_store st;
-	if (cli_open_store(&st))
+	const char *driver = cli_value(ctx, "driver", "bridge");
+	if (strcmp(driver, "bridge")) {
+		cli_errorf("network create: unsupported driver '%s' (only bridge)", driver);
 		return 1;
+	}
+	return 0;
+}
+
+static int create(struct cli_ctx *ctx)
+{
+	struct icc_netdef_opts o = {
+		.subnet = cli_value(ctx, "subnet", NULL),
+		.gateway = cli_value(ctx, "gateway", NULL),
+		.iface = cli_value(ctx, "interface-name", NULL),
+		.internal = cli_has(ctx, "internal"),
+		.no_dns = cli_has(ctx, "disable-dns"),
+	};
 	struct icc_err err;
 	cJSON *def;
-	int r = icc_network_create(&st, argv[optind], &o, &def, &err);
-	icc_store_close(&st);
-	if (r < 0)
+	if (icc_network_create(&ctx->st, ctx->argv[0], &o, &def, &err) < 0)
 		return cli_fail(&err);
 	puts(icc_json_str(def, "id"));
 	cJSON_Delete(def);
@@ -66,10 +45,9 @@ static cJSON *members(struct icc_store *st, const char *name)
 		return out;
 	for (size_t i = 0; i < l.count; i++) {
 		cJSON *meta;
-		if (icc_object_meta(st, ICC_CONTAINER, l.ids[i], &meta, &e) < 0)
-			continue;
 		struct icc_cstate cs;
-		icc_container_state(meta, &cs);
+		if (cli_container_meta(st, l.ids[i], &meta, &cs) < 0)
+			continue;
 		const cJSON *n = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(meta, "state"), "network");
 		const char *nn = icc_json_str(n, "Network");
 		if (cs.status == ICC_CS_RUNNING && nn && !strcmp(nn, name)) {
@@ -117,42 +95,20 @@ static cJSON *doc(struct icc_store *st, const cJSON *def)
 	return o;
 }
 
-static int ls(int argc, char **argv)
+static int ls(struct cli_ctx *ctx)
 {
-	static const struct option opts[] = {
-		{"quiet", no_argument, NULL, 'q'},
-		{"no-trunc", no_argument, NULL, 'T'},
-		{"format", required_argument, NULL, 'f'},
-		{0, 0, 0, 0},
-	};
-	bool quiet = false, notrunc = false;
-	const char *format = NULL;
-	optind = 1;
-	int c;
-	while ((c = getopt_long(argc, argv, "qf:", opts, NULL)) != -1) {
-		if (c == 'q')
-			quiet = true;
-		else if (c == 'T')
-			notrunc = true;
-		else if (c == 'f')
-			format = optarg;
-		else
-			return cli_usage("network ls", "[-q] [--no-trunc] [--format FORMAT]");
-	}
-	struct icc_store st;
-	if (cli_open_store(&st))
-		return 1;
+	struct icc_store *st = &ctx->st;
+	bool quiet = cli_has(ctx, "quiet"), notrunc = cli_has(ctx, "no-trunc");
+	const char *format = cli_value(ctx, "format", NULL);
 	struct icc_err err;
 	cJSON *defs = NULL, *dflt = NULL;
 	/* the default network exists from the first look on, as Docker's */
-	int r = icc_network_get(&st, ICC_DEFAULT_NETWORK, &dflt, &err);
+	int r = icc_network_get(st, ICC_DEFAULT_NETWORK, &dflt, &err);
 	cJSON_Delete(dflt);
 	if (r == 0)
-		r = icc_network_list(&st, &defs, &err);
-	if (r < 0) {
-		icc_store_close(&st);
+		r = icc_network_list(st, &defs, &err);
+	if (r < 0)
 		return cli_fail(&err);
-	}
 	struct cli_fmt ff;
 	int status = cli_fmt_open(&ff, "network ls", format, "ID", "NETWORK ID", "Name", "NAME", "Driver", "DRIVER",
 				  "Scope", "SCOPE", "Subnet", "SUBNET", "Bridge", "BRIDGE", NULL);
@@ -195,68 +151,79 @@ static int ls(int argc, char **argv)
 	else
 		cli_fmt_flush(&ff);
 	cJSON_Delete(defs);
-	icc_store_close(&st);
 	return status;
 }
 
-static int inspect(int argc, char **argv)
+static int inspect_one(struct cli_ctx *ctx, const char *name, void *out, struct icc_err *err)
 {
-	if (argc < 2)
-		return cli_usage("network inspect", "NETWORK...");
-	struct icc_store st;
-	if (cli_open_store(&st))
-		return 1;
+	cJSON *def;
+	int r = icc_network_get(&ctx->st, name, &def, err);
+	if (r < 0)
+		return r;
+	cJSON_AddItemToArray(out, doc(&ctx->st, def));
+	cJSON_Delete(def);
+	return 0;
+}
+
+static int inspect(struct cli_ctx *ctx)
+{
 	cJSON *out = cJSON_CreateArray();
-	int status = 0;
-	for (int i = 1; i < argc; i++) {
-		struct icc_err err;
-		cJSON *def;
-		if (icc_network_get(&st, argv[i], &def, &err) < 0) {
-			cli_fail(&err);
-			status = 1;
-			continue;
-		}
-		cJSON_AddItemToArray(out, doc(&st, def));
-		cJSON_Delete(def);
-	}
+	int status = cli_each(ctx, 0, inspect_one, out);
 	if (cJSON_GetArraySize(out) > 0 || status == 0)
 		cli_print_json(out, true);
 	cJSON_Delete(out);
-	icc_store_close(&st);
 	return status;
 }
 
-static int rm(int argc, char **argv)
+static int rm_one(struct cli_ctx *ctx, const char *name, void *unused, struct icc_err *err)
 {
-	if (argc < 2)
-		return cli_usage("network rm", "NETWORK...");
-	struct icc_store st;
-	if (cli_open_store(&st))
-		return 1;
-	int status = 0;
-	for (int i = 1; i < argc; i++) {
-		struct icc_err err;
-		if (icc_network_remove(&st, argv[i], &err) < 0) {
-			cli_fail(&err);
-			status = 1;
-			continue;
-		}
-		puts(argv[i]);
-	}
-	icc_store_close(&st);
-	return status;
+	(void)unused;
+	int r = icc_network_remove(&ctx->st, name, err);
+	if (r == 0)
+		puts(name);
+	return r;
 }
+
+static int rm(struct cli_ctx *ctx)
+{
+	return cli_each(ctx, 0, rm_one, NULL);
+}
+
+static const struct cli_command subcommands[] = {
+	{.name = "network create", .run = create, .check = create_check, .min = 1, .max = 1, .flags = CLI_STORE,
+	 .synopsis = "[--subnet CIDR] [--gateway IP] [--interface-name BRIDGE] [--internal] [--disable-dns] NAME",
+	 .opts = (const struct cli_opt[]){
+		 {0, "subnet", "CIDR", "IPv4 subnet (default: the first free 10.89.N.0/24)"},
+		 {0, "gateway", "IP", "gateway address (default: the subnet's first)"},
+		 {0, "interface-name", "BR", "host bridge name (default: the first free iccN)"},
+		 {0, "internal", NULL, "no outbound NAT"},
+		 {0, "disable-dns", NULL, "no aardvark-dns name resolution"},
+		 {'d', "driver", "DRIVER", "bridge (the only one)"},
+		 {0}}},
+	{.name = "network ls", .run = ls, .flags = CLI_STORE, .synopsis = "[-q] [--no-trunc] [--format FORMAT]",
+	 .opts = (const struct cli_opt[]){
+		 {'q', "quiet", NULL, "only network ids"},
+		 {0, "no-trunc", NULL, "full ids"},
+		 {'f', "format", "FORMAT", "table (default), json, a Go template, or table TEMPLATE"},
+		 {0}}},
+	{.name = "network inspect", .run = inspect, .min = 1, .max = -1, .flags = CLI_STORE | CLI_IN_ORDER,
+	 .synopsis = "NETWORK..."},
+	{.name = "network rm", .run = rm, .min = 1, .max = -1, .flags = CLI_STORE | CLI_IN_ORDER,
+	 .synopsis = "NETWORK..."},
+	{0},
+};
 
 int cmd_network(int argc, char **argv)
 {
-	if (argc >= 2 && !strcmp(argv[1], "create"))
-		return create(argc - 1, argv + 1);
-	if (argc >= 2 && (!strcmp(argv[1], "ls") || !strcmp(argv[1], "list")))
-		return ls(argc - 1, argv + 1);
-	if (argc >= 2 && !strcmp(argv[1], "inspect"))
-		return inspect(argc - 1, argv + 1);
-	if (argc >= 2 && (!strcmp(argv[1], "rm") || !strcmp(argv[1], "remove")))
-		return rm(argc - 1, argv + 1);
+	/* Docker's other names of ls and rm */
+	static char ls_word[] = "ls", rm_word[] = "rm";
+	if (argc >= 2 && !strcmp(argv[1], "list"))
+		argv[1] = ls_word;
+	else if (argc >= 2 && !strcmp(argv[1], "remove"))
+		argv[1] = rm_word;
+	int r = cli_call_sub(subcommands, argc, argv);
+	if (r >= 0)
+		return r;
 	if (argc >= 2)
 		cli_errorf("network: unknown subcommand '%s' (create, ls, inspect, rm)", argv[1]);
 	return cli_usage("network", "create|ls|inspect|rm ...");

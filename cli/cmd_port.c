@@ -6,25 +6,17 @@
 #include "icc/store/object.h"
 #include "icc/runtime/runtime.h"
 
-int cmd_port(int argc, char **argv)
+static int port_run(struct cli_ctx *ctx)
 {
-	if (argc < 2 || argc > 3)
-		return cli_usage("port", "CONTAINER [PORT[/PROTO]]");
-	struct icc_store st;
-	if (cli_open_store(&st))
-		return 1;
 	struct icc_err err;
 	char id[ICC_ID_LEN + 1];
 	cJSON *meta;
-	if (icc_container_resolve(&st, argv[1], id, &err) < 0 ||
-	    icc_object_meta(&st, ICC_CONTAINER, id, &meta, &err) < 0) {
-		icc_store_close(&st);
+	if (icc_container_resolve(&ctx->st, ctx->argv[0], id, &err) < 0 ||
+	    icc_object_meta(&ctx->st, ICC_CONTAINER, id, &meta, &err) < 0)
 		return cli_fail(&err);
-	}
-	icc_store_close(&st);
 	char want[32] = "";
-	if (argc == 3)
-		snprintf(want, sizeof(want), "%s%s", argv[2], strchr(argv[2], '/') ? "" : "/tcp");
+	if (ctx->argc == 2)
+		snprintf(want, sizeof(want), "%s%s", ctx->argv[1], strchr(ctx->argv[1], '/') ? "" : "/tcp");
 	struct icc_cstate cs;
 	icc_container_state(meta, &cs);
 	const cJSON *net = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(meta, "state"), "network");
@@ -45,8 +37,17 @@ int cmd_port(int argc, char **argv)
 		}
 	cJSON_Delete(meta);
 	if (want[0] && !shown) {
-		cli_errorf("no public port '%s' published for %s", want, argv[1]);
+		cli_errorf("no public port '%s' published for %s", want, ctx->argv[0]);
 		return 1;
 	}
 	return 0;
+}
+
+static const struct cli_command port_cmd = {
+	.name = "port", .run = port_run, .min = 1, .max = 2, .flags = CLI_STORE | CLI_IN_ORDER,
+};
+
+int cmd_port(int argc, char **argv)
+{
+	return cli_call(&port_cmd, argc, argv);
 }

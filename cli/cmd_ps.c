@@ -1,5 +1,4 @@
 /* cmd_ps.c - icc ps: list containers with Docker's columns and states */
-#include <getopt.h>
 #include <regex.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,8 +9,6 @@
 #include "icc/store/object.h"
 #include "icc/store/objsize.h"
 #include "icc/runtime/runtime.h"
-
-#define PS_SYNOPSIS ""
 
 struct row {
 	char id[ICC_ID_LEN + 1];
@@ -176,77 +173,66 @@ static int check_filter(const struct cli_filters *f, size_t i)
 	return 0;
 }
 
-int cmd_ps(int argc, char **argv)
+/* -f, -l and -n in the order given (the last of -l/-n counts); 0 or the exit code after the error */
+static int ps_args(const struct cli_ctx *ctx, struct cli_filters *filt, long *last)
 {
-	static const struct option opts[] = {
-		{"all", no_argument, NULL, 'a'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"latest", no_argument, NULL, 'l'},
-		{"no-trunc", no_argument, NULL, 'T'},
-		{"size", no_argument, NULL, 's'},
-		{"format", required_argument, NULL, 'F'},
-		{"filter", required_argument, NULL, 'f'},
-		{"last", required_argument, NULL, 'n'},
-		{0, 0, 0, 0},
-	};
 	static const char *const keys[] = {"status", "name", "ancestor", "label", "id", NULL};
-	bool all = false, quiet = false, notrunc = false, size = false;
-	long last = -1;
-	const char *format = NULL;
-	struct cli_filters filt = {.n = 0};
-	optind = 1;
-	int c;
-	while ((c = getopt_long(argc, argv, "aqlsf:n:", opts, NULL)) != -1) {
+	*last = -1;
+	for (size_t i = 0; i < ctx->ngiven; i++) {
+		const struct cli_opt *o = ctx->given[i].opt;
+		const char *v = ctx->given[i].value;
 		char *end;
-		switch (c) {
-		case 'a': all = true; break;
-		case 'q': quiet = true; break;
-		case 'l': last = 1; break;
-		case 'T': notrunc = true; break;
-		case 's': size = true; break;
-		case 'F': format = optarg; break;
-		case 'f':
-			if (cli_filter_add(&filt, "ps", optarg, keys) || check_filter(&filt, filt.n - 1)) {
-				cli_filters_free(&filt);
+		if (o->letter == 'l') {
+			*last = 1;
+		} else if (o->letter == 'n') {
+			*last = strtol(v, &end, 10);
+			if (!*v || *end || *last < -1) {
+				cli_errorf("ps: --last %s: not a number of containers", v);
+				cli_filters_free(filt);
 				return EXIT_USAGE;
 			}
-			break;
-		case 'n':
-			last = strtol(optarg, &end, 10);
-			if (!*optarg || *end || last < -1) {
-				cli_errorf("ps: --last %s: not a number of containers", optarg);
-				cli_filters_free(&filt);
-				return EXIT_USAGE;
-			}
-			break;
-		default:
-			cli_filters_free(&filt);
-			return cli_usage("ps", PS_SYNOPSIS);
+		} else if (o->letter == 'f' &&
+			   (cli_filter_add(filt, "ps", v, keys) || check_filter(filt, filt->n - 1))) {
+			cli_filters_free(filt);
+			return EXIT_USAGE;
 		}
 	}
-	if (optind != argc) {
+	return 0;
+}
+
+static int ps_check(struct cli_ctx *ctx)
+{
+	struct cli_filters filt = {.n = 0};
+	long last;
+	int r = ps_args(ctx, &filt, &last);
+	if (r == 0)
 		cli_filters_free(&filt);
-		return cli_usage("ps", PS_SYNOPSIS);
-	}
+	return r;
+}
+
+static int ps_run(struct cli_ctx *ctx)
+{
+	struct icc_store *st = &ctx->st;
+	bool all = cli_has(ctx, "all"), quiet = cli_has(ctx, "quiet"), notrunc = cli_has(ctx, "no-trunc"),
+	     size = cli_has(ctx, "size");
+	const char *format = cli_value(ctx, "format", NULL);
+	struct cli_filters filt = {.n = 0};
+	long last;
+	ps_args(ctx, &filt, &last);
 	/* -n/-l and a status filter look at stopped containers too, as Docker's */
 	if (last >= 0 || cli_filter_has(&filt, "status"))
 		all = true;
-	struct icc_store st;
-	if (cli_open_store(&st)) {
-		cli_filters_free(&filt);
-		return 1;
-	}
 	struct icc_err err;
 	struct icc_idlist l;
-	if (icc_object_list(&st, ICC_CONTAINER, &l, &err) < 0) {
-		icc_store_close(&st);
+	if (icc_object_list(st, ICC_CONTAINER, &l, &err) < 0) {
+		cli_filters_free(&filt);
 		return cli_fail(&err);
 	}
 	struct row *rows = calloc(l.count ? l.count : 1, sizeof(*rows));
 	size_t nrows = 0;
 	for (size_t i = 0; i < l.count; i++) {
 		cJSON *meta;
-		if (icc_object_meta(&st, ICC_CONTAINER, l.ids[i], &meta, &err) < 0)
+		if (icc_object_meta(st, ICC_CONTAINER, l.ids[i], &meta, &err) < 0)
 			continue;
 		memcpy(rows[nrows].id, l.ids[i], ICC_ID_LEN + 1);
 		rows[nrows].meta = meta;
@@ -267,7 +253,7 @@ int cmd_ps(int argc, char **argv)
 	cli_table_init(&t, size ? 8 : 7, "CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES",
 		       "SIZE");
 	struct icc_sizes sz;
-	bool have_sz = size && !quiet && icc_sizes_open(&sz, &st, &err) == 0;
+	bool have_sz = size && !quiet && icc_sizes_open(&sz, st, &err) == 0;
 	int64_t now = icc_now_ns();
 	long shown = 0;
 	for (size_t i = 0; i < nrows && !rc; i++) {
@@ -282,7 +268,7 @@ int cmd_ps(int argc, char **argv)
 			      cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
 				      cJSON_GetObjectItemCaseSensitive(meta, "state"), "paused"));
 		struct filter_ctx fc = {
-			.st = &st, .id = rows[i].id,
+			.st = st, .id = rows[i].id,
 			.name = icc_json_str(meta, "name") ? icc_json_str(meta, "name") : "",
 			.status = paused ? "paused" : icc_cstatus_name(cs.status),
 			.image = icc_json_str(meta, "image"),
@@ -315,7 +301,7 @@ int cmd_ps(int argc, char **argv)
 		struct icc_size z = {0, 0};
 		char size_text[80] = "";
 		if (have_sz) {
-			int fd = icc_object_rootfs_fd(&st, ICC_CONTAINER, id, &err);
+			int fd = icc_object_rootfs_fd(st, ICC_CONTAINER, id, &err);
 			if (fd >= 0) {
 				if (icc_sizes_of(&sz, fd, &z, &err) < 0)
 					z.exclusive = z.total = 0;
@@ -371,6 +357,26 @@ int cmd_ps(int argc, char **argv)
 		cJSON_Delete(rows[i].meta);
 	free(rows);
 	cli_filters_free(&filt);
-	icc_store_close(&st);
 	return rc;
+}
+
+static const struct cli_command ps_cmd = {
+	.name = "ps", .run = ps_run, .check = ps_check, .flags = CLI_STORE,
+	.opts = (const struct cli_opt[]){
+		{'a', "all", NULL, "also stopped containers"},
+		{'q', "quiet", NULL, "only container ids"},
+		{'l', "latest", NULL, "the newest container"},
+		{'n', "last", "N", "the N newest containers (any state)"},
+		{'f', "filter", "K=V", "status=created|running|paused|exited|dead|..., name=REGEX,\n"
+				       "ancestor=IMAGE (or an image made from it), label=KEY[=VALUE],\n"
+				       "id=PREFIX; the same key ORs, different keys AND"},
+		{'s', "size", NULL, "fill the Size field (apparent size of the container's files)"},
+		{0, "no-trunc", NULL, "full ids and commands"},
+		{0, "format", "FORMAT", "table (default), json (one object per line), a Go template, or table TEMPLATE"},
+		{0}},
+};
+
+int cmd_ps(int argc, char **argv)
+{
+	return cli_call(&ps_cmd, argc, argv);
 }

@@ -30,25 +30,22 @@ static int resolve_own_snapshot(struct icc_store *st, const char *cid, const cha
 	return r;
 }
 
-int cmd_rollback(int argc, char **argv)
+static int rollback_run(struct cli_ctx *ctx)
 {
-	if (argc != 3)
-		return cli_usage("rollback", "CONTAINER SNAP");
-	struct icc_store st;
-	if (cli_open_store(&st))
-		return 1;
+	struct icc_store *st = &ctx->st;
+	const char *ref = ctx->argv[0], *snap = ctx->argv[1];
 	struct icc_err err;
 	char cid[ICC_ID_LEN + 1];
 	cJSON *meta = NULL;
 	struct icc_snap_info info;
-	int r = icc_container_resolve(&st, argv[1], cid, &err);
+	int r = icc_container_resolve(st, ref, cid, &err);
 	if (r == 0)
-		r = icc_object_meta(&st, ICC_CONTAINER, cid, &meta, &err);
+		r = icc_object_meta(st, ICC_CONTAINER, cid, &meta, &err);
 	const char *name = meta ? icc_json_str(meta, "name") : NULL;
 	char cname[256];
-	snprintf(cname, sizeof(cname), "%s", name ? name : argv[1]);
+	snprintf(cname, sizeof(cname), "%s", name ? name : ref);
 	if (r == 0)
-		r = resolve_own_snapshot(&st, cid, cname, argv[2], &info, &err);
+		r = resolve_own_snapshot(st, cid, cname, snap, &info, &err);
 	struct icc_cstate cs = {.status = ICC_CS_CREATED};
 	if (meta)
 		icc_container_state(meta, &cs);
@@ -56,16 +53,24 @@ int cmd_rollback(int argc, char **argv)
 	char before[ICC_SNAP_NAME_MAX + 1] = "";
 	if (r == 0 && cs.status == ICC_CS_DEAD)
 		r = icc_err_set(&err, EIO, "container '%s' is dead (its file system daemon is gone): "
-				"icc start %s, then roll back", cname, argv[1]);
+				"icc start %s, then roll back", cname, ref);
 	else if (r == 0 && cs.status == ICC_CS_RUNNING)
-		r = icc_container_rollback_live(&st, cid, info.name, true, before, sizeof(before), &err);
+		r = icc_container_rollback_live(st, cid, info.name, true, before, sizeof(before), &err);
 	else if (r == 0)
-		r = icc_container_rollback(&st, cid, info.name, &err);
-	icc_store_close(&st);
+		r = icc_container_rollback(st, cid, info.name, &err);
 	if (r < 0)
 		return cli_fail(&err);
 	printf("%s rolled back to %s (%.12s)\n", cname, info.name, info.id);
 	if (before[0])
 		printf("the tree before is snapshot %s\n", before);
 	return 0;
+}
+
+static const struct cli_command rollback_cmd = {
+	.name = "rollback", .run = rollback_run, .min = 2, .max = 2, .flags = CLI_STORE | CLI_IN_ORDER,
+};
+
+int cmd_rollback(int argc, char **argv)
+{
+	return cli_call(&rollback_cmd, argc, argv);
 }

@@ -1,5 +1,4 @@
 /* cmd_stats.c - icc stats: CPU, memory, network, block I/O and pids of running containers */
-#include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,9 +33,9 @@ static int targets(struct icc_store *st, int argc, char **argv, bool all, struct
 		   size_t *n)
 {
 	*n = 0;
-	if (optind < argc) {
-		*out = calloc((size_t)(argc - optind), sizeof(**out));
-		for (int i = optind; i < argc; i++)
+	if (argc) {
+		*out = calloc((size_t)argc, sizeof(**out));
+		for (int i = 0; i < argc; i++)
 			(*out)[(*n)++].ref = strdup(argv[i]);
 		return 0;
 	}
@@ -47,10 +46,9 @@ static int targets(struct icc_store *st, int argc, char **argv, bool all, struct
 	*out = calloc(l.count ? l.count : 1, sizeof(**out));
 	for (size_t i = 0; i < l.count; i++) {
 		cJSON *meta;
-		if (icc_object_meta(st, ICC_CONTAINER, l.ids[i], &meta, &err) < 0)
-			continue;
 		struct icc_cstate cs;
-		icc_container_state(meta, &cs);
+		if (cli_container_meta(st, l.ids[i], &meta, &cs) < 0)
+			continue;
 		cJSON_Delete(meta);
 		if (all || cs.status == ICC_CS_RUNNING)
 			(*out)[(*n)++].ref = strdup(l.ids[i]);
@@ -146,42 +144,22 @@ static int sample(struct icc_store *st, struct target *t, size_t n, bool named)
 	return 0;
 }
 
-int cmd_stats(int argc, char **argv)
+static int stats_run(struct cli_ctx *ctx)
 {
-	static const struct option opts[] = {
-		{"all", no_argument, NULL, 'a'},
-		{"no-stream", no_argument, NULL, 'n'},
-		{"no-trunc", no_argument, NULL, 'T'},
-		{"format", required_argument, NULL, 'f'},
-		{0, 0, 0, 0},
-	};
-	bool all = false, stream = true;
-	const char *format = NULL;
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "a", opts, NULL)) != -1) {
-		switch (c) {
-		case 'a': all = true; break;
-		case 'n': stream = false; break;
-		case 'T': break;
-		case 'f': format = optarg; break;
-		default: return cli_usage_code("stats", EXIT_RUN_FAILED);
-		}
-	}
-	struct icc_store st;
-	if (cli_open_store(&st))
-		return 1;
+	struct icc_store *st = &ctx->st;
+	bool stream = !cli_has(ctx, "no-stream");
+	const char *format = cli_value(ctx, "format", NULL);
 	struct target *t = NULL;
 	size_t n = 0;
-	bool named = optind < argc;
-	int rc = targets(&st, argc, argv, all, &t, &n);
+	bool named = ctx->argc > 0;
+	int rc = targets(st, ctx->argc, ctx->argv, cli_has(ctx, "all"), &t, &n);
 	/* CPU % needs two samples: the first round waits half a second */
 	if (!rc)
-		rc = sample(&st, t, n, named);
+		rc = sample(st, t, n, named);
 	struct timespec half = {0, 500000000L}, second = {1, 0};
 	if (!rc) {
 		nanosleep(&half, NULL);
-		rc = sample(&st, t, n, named);
+		rc = sample(st, t, n, named);
 	}
 	bool clear = stream && isatty(1);
 	while (!rc) {
@@ -189,11 +167,25 @@ int cmd_stats(int argc, char **argv)
 		if (!stream || rc)
 			break;
 		nanosleep(&second, NULL);
-		rc = sample(&st, t, n, named);
+		rc = sample(st, t, n, named);
 	}
 	for (size_t i = 0; i < n; i++)
 		free(t[i].ref);
 	free(t);
-	icc_store_close(&st);
 	return rc;
+}
+
+static const struct cli_command stats_cmd = {
+	.name = "stats", .run = stats_run, .max = -1, .flags = CLI_STORE,
+	.opts = (const struct cli_opt[]){
+		{'a', "all", NULL, "also stopped containers (default: the running ones)"},
+		{0, "no-stream", NULL, "print one sample and exit (default: refresh every second)"},
+		{0, "no-trunc", NULL, "accepted for Docker's sake: ids are never cut"},
+		{0, "format", "FORMAT", "table (default), json (one object per line), a Go template, or table TEMPLATE"},
+		{0}},
+};
+
+int cmd_stats(int argc, char **argv)
+{
+	return cli_call(&stats_cmd, argc, argv);
 }

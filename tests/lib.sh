@@ -84,6 +84,49 @@ setup_store() {
 	setup_test_bridge
 }
 
+# setup_outside: $O, a host directory that escapes aim at: a strictatime
+# tmpfs (so a read shows) holding $O/secret, "SENTINEL", dated 2000-01-01.
+setup_outside() {
+	O=$T/outside
+	mkdir -p "$O"
+	mount -t tmpfs -o strictatime,mode=755 tmpfs "$O"
+	at_exit "umount -l '$O'"
+	echo SENTINEL >"$O/secret"
+	touch -d "2000-01-01 UTC" "$O/secret"
+}
+
+# setup_store2 SIZE: a second loop-file btrfs at $T/store2 (no network), for
+# send/receive and transfers between stores; icc2 runs icc on it.
+setup_store2() {
+	truncate -s "$1" "$T/store2.img"
+	mkfs.btrfs -q "$T/store2.img" >/dev/null
+	mkdir -p "$T/store2"
+	mount -o loop "$T/store2.img" "$T/store2"
+	at_exit "umount -l '$T/store2'"
+}
+icc2() { "$ICC_BIN" --root "$T/store2" "$@"; }
+
+# start_registry PORT: a local docker-registry (storage in $T/reg) serving
+# 127.0.0.1:PORT until exit; waits up to 5 s for it to answer.
+start_registry() {
+	local i regpid
+	mkdir -p "$T/reg"
+	cat >"$T/reg.yml" <<-YML
+	version: 0.1
+	log:
+	  level: error
+	storage:
+	  filesystem:
+	    rootdirectory: $T/reg
+	http:
+	  addr: 127.0.0.1:$1
+	YML
+	docker-registry serve "$T/reg.yml" >"$T/reg.log" 2>&1 &
+	regpid=$!
+	at_exit "kill $regpid"
+	for i in $(seq 50); do curl -s "http://127.0.0.1:$1/v2/" >/dev/null 2>&1 && break; sleep 0.1; done
+}
+
 # setup_test_bridge: the store's default network "bridge" on a bridge and a
 # subnet of this test alone (icct<pid>, 10.X.Y.0/24 from the pid), so that
 # parallel tests and the machine's own networks (Podman's 10.88.0.0/16) never
@@ -163,6 +206,26 @@ expect_error_line() {
 	[ "$n" -eq 1 ] || { echo "expected one line in $1, got $n:"; cat "$1"; return 1; }
 	grep -Eq "$2" "$1" || { echo "'$(cat "$1")' does not match '$2'"; return 1; }
 }
+
+# Store checks of the crash and disk-full tests.  consistent: `icc system check`
+# finds nothing (else its report is shown); repair: --repair, then consistent.
+consistent() {
+	icc system check >"$T/check.out" && grep -q "is consistent" "$T/check.out" ||
+		{ cat "$T/check.out"; return 1; }
+}
+repair() { icc system check --repair >/dev/null; consistent; }
+# check_reports N REGEX: check fails and lists exactly N problems, all matching REGEX
+check_reports() {
+	test_must_fail icc system check >"$T/check.out" || return 1
+	local n
+	n=$(grep -vc "problems\? found" "$T/check.out")
+	[ "$n" = "$1" ] || { echo "expected $1 problem lines:"; cat "$T/check.out"; return 1; }
+	if grep -v "problems\? found" "$T/check.out" | grep -Evq "$2"; then
+		echo "unexpected lines:"; cat "$T/check.out"; return 1
+	fi
+}
+# killed RC: RC is that of a process killed by SIGKILL (an ICC_FAULT point)
+killed() { [ "$1" = 137 ] || { echo "expected death by SIGKILL, got $1"; return 1; }; }
 
 test_done() {
 	echo "# $TEST_NAME: $((test_count - test_failures - test_skipped)) passed, $test_failures failed, $test_skipped skipped"

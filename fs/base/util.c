@@ -123,6 +123,53 @@ int64_t icc_time_when(const char *s, int64_t now)
 	return 0;
 }
 
+size_t icc_xattr_names_sorted(const char *list, ssize_t n, const char **names, size_t max)
+{
+	size_t k = 0;
+	for (ssize_t i = 0; i < n && k < max; i += (ssize_t)strlen(list + i) + 1)
+		names[k++] = list + i;
+	for (size_t i = 1; i < k; i++) /* few names: insertion sort */
+		for (size_t j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
+			const char *t = names[j];
+			names[j] = names[j - 1];
+			names[j - 1] = t;
+		}
+	return k;
+}
+
+int icc_copy_data(int in, int out, const char **failed)
+{
+	for (;;) {
+		ssize_t n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0);
+		if (n == 0)
+			return 0;
+		if (n > 0 || errno == EINTR)
+			continue;
+		/* not this pair of files (other file systems, special files): copy by hand */
+		if (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP || errno == EBADF)
+			break;
+		*failed = "cannot copy the data";
+		return -errno;
+	}
+	char buf[1 << 16];
+	for (;;) {
+		ssize_t n = read(in, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			*failed = "cannot read";
+			return -errno;
+		}
+		if (n == 0)
+			return 0;
+		int w = icc_write_all(out, buf, (size_t)n);
+		if (w < 0) {
+			*failed = "cannot write";
+			return w;
+		}
+	}
+}
+
 int icc_fsync_dir(int dirfd)
 {
 	return fsync(dirfd) < 0 ? -errno : 0;

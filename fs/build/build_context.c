@@ -33,7 +33,9 @@ struct icc_ignore {
 	bool exceptions;
 };
 
-static int split_segs(const char *path, char ***out)
+/* PATH's components, "." dropped and ".." applied; *climbed (when not NULL)
+ * says whether a ".." went above the start. */
+static int split_segs_at(const char *path, char ***out, bool *climbed)
 {
 	char *dup = strdup(path), *save = NULL;
 	char **v = NULL;
@@ -44,6 +46,8 @@ static int split_segs(const char *path, char ***out)
 		if (!strcmp(c, "..")) {
 			if (n)
 				free(v[--n]);
+			else if (climbed)
+				*climbed = true;
 			continue;
 		}
 		v = realloc(v, (size_t)(n + 1) * sizeof(char *));
@@ -52,6 +56,11 @@ static int split_segs(const char *path, char ***out)
 	free(dup);
 	*out = v;
 	return n;
+}
+
+static int split_segs(const char *path, char ***out)
+{
+	return split_segs_at(path, out, NULL);
 }
 
 static void free_segs(char **v, int n)
@@ -222,24 +231,9 @@ static int glob_walk(const struct icc_copy_src *s, char **seg, int nseg, int i, 
 /* A source as components; a context path that climbs out of it is refused. */
 static int src_segs(const struct icc_copy_src *s, const char *pat, char ***segs, struct icc_err *err)
 {
-	char *dup = strdup(pat), *save = NULL;
-	char **v = NULL;
-	int n = 0;
+	char **v;
 	bool out = false;
-	for (char *c = strtok_r(dup, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
-		if (!strcmp(c, "."))
-			continue;
-		if (!strcmp(c, "..")) {
-			if (n)
-				free(v[--n]);
-			else
-				out = true;
-			continue;
-		}
-		v = realloc(v, (size_t)(n + 1) * sizeof(char *));
-		v[n++] = strdup(c);
-	}
-	free(dup);
+	int n = split_segs_at(pat, &v, &out);
 	if (out && s->context) {
 		free_segs(v, n);
 		return icc_err_set(err, EPERM, "'%s': outside the build context", pat);
@@ -489,30 +483,6 @@ static int clear_way(struct copier *c, int dfd, const char *dname, bool for_dir,
 	return 0;
 }
 
-static int copy_data(int in, int out)
-{
-	for (;;) {
-		ssize_t n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0);
-		if (n == 0)
-			return 0;
-		if (n > 0)
-			continue;
-		if (errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
-			return -errno;
-		break;
-	}
-	char buf[1 << 16];
-	ssize_t n;
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		for (ssize_t off = 0; off < n;) {
-			ssize_t w = write(out, buf + off, (size_t)(n - off));
-			if (w < 0)
-				return -errno;
-			off += w;
-		}
-	return n < 0 ? -errno : 0;
-}
-
 static int copy_open(struct copier *c, int sfd, const struct stat *st, int dfd, const char *dname,
 		     const char *rel, int depth);
 
@@ -562,7 +532,8 @@ static int copy_open(struct copier *c, int sfd, const struct stat *st, int dfd, 
 		int out = openat(dfd, dname, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (out < 0)
 			return icc_err_sys(c->err, errno, "cannot create '%s'", rel);
-		r = copy_data(sfd, out);
+		const char *failed;
+		r = icc_copy_data(sfd, out, &failed);
 		close(out);
 		if (r < 0)
 			return icc_err_sys(c->err, -r, "cannot copy '%s'", rel);

@@ -177,31 +177,9 @@ static int finish_fd(struct copy *c, int fd, const struct stat *st)
 
 static int copy_data(struct copy *c, int in, int out)
 {
-	for (;;) {
-		ssize_t n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0);
-		if (n == 0)
-			return 0;
-		if (n > 0)
-			continue;
-		if (errno == EINTR)
-			continue;
-		if (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP || errno == EBADF)
-			break;
-		return fail(c, errno, "cannot copy the data");
-	}
-	char buf[1 << 16];
-	for (;;) {
-		ssize_t n = read(in, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return fail(c, errno, "cannot read");
-		if (n == 0)
-			return 0;
-		int w = icc_write_all(out, buf, (size_t)n);
-		if (w < 0)
-			return fail(c, -w, "cannot write");
-	}
+	const char *failed;
+	int r = icc_copy_data(in, out, &failed);
+	return r < 0 ? fail(c, -r, failed) : 0;
 }
 
 static int copy_node(struct copy *c, int sfd, const char *sname, const struct stat *st, int dfd,

@@ -102,6 +102,17 @@ static struct archive *open_layer(int fd, const char *what, struct icc_err *err)
 	return in;
 }
 
+/* The next member: 1, 0 at the end, or an error. */
+static int next_entry(struct archive *in, struct archive_entry **e, const char *what, struct icc_err *err)
+{
+	int ar = archive_read_next_header(in, e);
+	if (ar == ARCHIVE_EOF)
+		return 0;
+	if (ar < ARCHIVE_WARN)
+		return icc_err_set(err, EINVAL, "cannot apply '%s': %s", what, archive_error_string(in));
+	return 1;
+}
+
 /* Pass 1: every whiteout, which only ever hides what lower layers made. */
 static int pass_whiteouts(int layer_fd, int dest_fd, const char *what, struct icc_err *err)
 {
@@ -109,15 +120,8 @@ static int pass_whiteouts(int layer_fd, int dest_fd, const char *what, struct ic
 	if (!in)
 		return -EINVAL;
 	int r = 0;
-	for (;;) {
-		struct archive_entry *e;
-		int ar = archive_read_next_header(in, &e);
-		if (ar == ARCHIVE_EOF)
-			break;
-		if (ar < ARCHIVE_WARN) {
-			r = icc_err_set(err, EINVAL, "cannot apply '%s': %s", what, archive_error_string(in));
-			break;
-		}
+	struct archive_entry *e;
+	while ((r = next_entry(in, &e, what, err)) > 0) {
 		const char *full = archive_entry_pathname(e);
 		if (!full || !icc_tar_name_safe(full)) {
 			r = icc_err_set(err, EPERM, "cannot apply '%s': member '%.200s' points outside the image",
@@ -151,25 +155,15 @@ static int pass_entries(int layer_fd, int dest_fd, const char *what, struct icc_
 		archive_read_free(in);
 		return icc_err_set(err, ENOMEM, "out of memory");
 	}
-	int saved = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (saved < 0 || fchdir(dest_fd) < 0) {
-		int e = errno;
-		if (saved >= 0)
-			close(saved);
+	int saved, rc = icc_tar_enter(dest_fd, &saved);
+	if (rc < 0) {
 		archive_read_free(in);
 		archive_write_free(out);
-		return icc_err_sys(err, e, "cannot enter the image being loaded");
+		return icc_err_sys(err, -rc, "cannot enter the image being loaded");
 	}
 	int r = 0;
-	for (;;) {
-		struct archive_entry *e;
-		int ar = archive_read_next_header(in, &e);
-		if (ar == ARCHIVE_EOF)
-			break;
-		if (ar < ARCHIVE_WARN) {
-			r = icc_err_set(err, EINVAL, "cannot apply '%s': %s", what, archive_error_string(in));
-			break;
-		}
+	struct archive_entry *e;
+	while ((r = next_entry(in, &e, what, err)) > 0) {
 		const char *name = icc_tar_strip_dot(archive_entry_pathname(e));
 		if (!name || is_whiteout(name))
 			continue;
@@ -198,6 +192,7 @@ static int pass_entries(int layer_fd, int dest_fd, const char *what, struct icc_
 			const void *buf;
 			size_t size;
 			la_int64_t off;
+			int ar;
 			while ((ar = archive_read_data_block(in, &buf, &size, &off)) == ARCHIVE_OK) {
 				if ((r = icc_tarcap_add(&cap, size, raw, err)) < 0)
 					break;
@@ -226,10 +221,7 @@ static int pass_entries(int layer_fd, int dest_fd, const char *what, struct icc_
 		r = icc_err_set(err, EIO, "cannot apply '%s': %s", what, archive_error_string(out));
 	archive_write_free(out);
 	archive_read_free(in);
-	if (fchdir(saved) < 0 && r == 0)
-		r = icc_err_sys(err, errno, "cannot return to the working directory");
-	close(saved);
-	return r;
+	return icc_tar_leave(saved, r, err);
 }
 
 int icc_layer_apply_fd(int layer_fd, const char *what, int dest_fd, struct icc_err *err)

@@ -15,6 +15,7 @@
 
 #include "icc/oci/oci.h"
 #include "icc/image/treewalk.h"
+#include "icc/base/util.h"
 
 struct diff {
 	struct icc_tarw *w;
@@ -37,15 +38,7 @@ static int xattr_blob(int dirfd, const char *name, char **out, size_t *len)
 		return n < 0 && errno != ENOTSUP ? -errno : 0;
 	/* list order is stable for one inode; sort anyway for safety */
 	const char *names[1024];
-	size_t k = 0;
-	for (ssize_t i = 0; i < n && k < 1024; i += (ssize_t)strlen(list + i) + 1)
-		names[k++] = list + i;
-	for (size_t i = 1; i < k; i++)
-		for (size_t j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
-			const char *t = names[j];
-			names[j] = names[j - 1];
-			names[j - 1] = t;
-		}
+	size_t k = icc_xattr_names_sorted(list, n, names, 1024);
 	size_t cap = 0, used = 0;
 	char *b = NULL;
 	static __thread char val[65536];

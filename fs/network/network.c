@@ -439,10 +439,9 @@ static const char *net_mode(const cJSON *cfg)
 	return n && *n ? n : ICC_DEFAULT_NETWORK;
 }
 
-/* Tear down what a record describes; the caller holds the network lock. */
-static void undo(const cJSON *rec)
+/* netavark teardown of a record's options in its namespace `ns`, while that exists. */
+static void teardown_rec(const cJSON *rec, const char *ns)
 {
-	const char *id = icc_json_str(rec, "id"), *ns = icc_json_str(rec, "netns");
 	const cJSON *opts = cJSON_GetObjectItemCaseSensitive(rec, "options");
 	struct stat sb;
 	if (ns && opts && stat(ns, &sb) == 0) {
@@ -452,6 +451,13 @@ static void undo(const cJSON *rec)
 			netavark("teardown", ns, txt, NULL, &e);
 		free(txt);
 	}
+}
+
+/* Tear down what a record describes; the caller holds the network lock. */
+static void undo(const cJSON *rec)
+{
+	const char *id = icc_json_str(rec, "id"), *ns = icc_json_str(rec, "netns");
+	teardown_rec(rec, ns);
 	if (ns && !strncmp(ns, NETNS_DIR "/", sizeof(NETNS_DIR)) && !strstr(ns, ".."))
 		netns_remove(ns);
 	if (id && strlen(id) == ICC_ID_LEN && icc_is_hex(id, ICC_ID_LEN))
@@ -503,15 +509,7 @@ static int anchor_read(const char *file, cJSON **rec)
 static void anchor_undo(const cJSON *rec, const char *file)
 {
 	const char *ns = icc_json_str(rec, "netns");
-	const cJSON *opts = cJSON_GetObjectItemCaseSensitive(rec, "options");
-	struct stat sb;
-	if (ns && opts && stat(ns, &sb) == 0) {
-		char *txt = cJSON_PrintUnformatted(opts);
-		struct icc_err e;
-		if (txt)
-			netavark("teardown", ns, txt, NULL, &e);
-		free(txt);
-	}
+	teardown_rec(rec, ns);
 	if (ns && !strncmp(ns, NETNS_DIR "/anchor-", sizeof(NETNS_DIR "/anchor-") - 1) && !strstr(ns, ".."))
 		netns_remove(ns);
 	char p[sizeof(REC_DIR) + 64];

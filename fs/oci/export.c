@@ -15,6 +15,7 @@
 
 #include "icc/oci/oci.h"
 #include "icc/image/treewalk.h"
+#include "icc/base/util.h"
 
 struct icc_tarw {
 	struct archive *a;
@@ -112,15 +113,7 @@ static int add_xattrs(struct archive_entry *e, int dirfd, const char *name, stru
 	}
 	/* names sorted, for reproducible output */
 	const char *names[1024];
-	size_t k = 0;
-	for (ssize_t i = 0; i < n && k < 1024; i += (ssize_t)strlen(list + i) + 1)
-		names[k++] = list + i;
-	for (size_t i = 1; i < k; i++)
-		for (size_t j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
-			const char *t = names[j];
-			names[j] = names[j - 1];
-			names[j - 1] = t;
-		}
+	size_t k = icc_xattr_names_sorted(list, n, names, 1024);
 	static __thread char val[65536];
 	for (size_t i = 0; i < k; i++) {
 		ssize_t v = lgetxattr(path, names[i], val, sizeof(val));

@@ -482,29 +482,30 @@ static int docker_archive(struct loader *l, struct img **out, size_t *nout)
  * itself over layers it verified and applied.  A received image carries what
  * its sender claimed (even one received before receive stopped keeping them).
  */
+struct chain_want {
+	const char *chain, *cdigest;
+};
+
+static bool chain_matches(struct icc_store *st, const char *id, void *ctx)
+{
+	const struct chain_want *w = ctx;
+	cJSON *meta;
+	struct icc_err e;
+	if (icc_object_meta(st, ICC_IMAGE, id, &meta, &e) < 0)
+		return false;
+	const char *c = icc_json_str(meta, "layer_chain_id");
+	const char *d = icc_json_str(meta, "config_digest");
+	const char *how = icc_json_str(cJSON_GetObjectItemCaseSensitive(meta, "source"), "type");
+	bool loaded = how && !strcmp(how, "load") && !cJSON_GetObjectItemCaseSensitive(meta, "received");
+	bool match = loaded && c && !strcmp(c, w->chain) && (!w->cdigest || (d && !strcmp(d, w->cdigest)));
+	cJSON_Delete(meta);
+	return match;
+}
+
 static bool find_chain(struct icc_store *st, const char *chain, const char *cdigest, char id[ICC_ID_LEN + 1])
 {
-	struct icc_idlist list;
-	struct icc_err e;
-	bool found = false;
-	if (icc_object_list(st, ICC_IMAGE, &list, &e) < 0)
-		return false;
-	for (size_t i = 0; i < list.count && !found; i++) {
-		cJSON *meta;
-		if (icc_object_meta(st, ICC_IMAGE, list.ids[i], &meta, &e) < 0)
-			continue;
-		const char *c = icc_json_str(meta, "layer_chain_id");
-		const char *d = icc_json_str(meta, "config_digest");
-		const char *how = icc_json_str(cJSON_GetObjectItemCaseSensitive(meta, "source"), "type");
-		bool loaded = how && !strcmp(how, "load") && !cJSON_GetObjectItemCaseSensitive(meta, "received");
-		if (loaded && c && !strcmp(c, chain) && (!cdigest || (d && !strcmp(d, cdigest)))) {
-			memcpy(id, list.ids[i], ICC_ID_LEN + 1);
-			found = true;
-		}
-		cJSON_Delete(meta);
-	}
-	icc_idlist_free(&list);
-	return found;
+	struct chain_want w = {chain, cdigest};
+	return icc_object_find(st, ICC_IMAGE, chain_matches, &w, id);
 }
 
 /* The history entries that made layers (not empty_layer), in order. */

@@ -180,27 +180,24 @@ static int read_exact(int fd, void *buf, size_t len, struct icc_err *err)
 }
 
 /* The local image whose rootfs has uuid or received_uuid equal to one of u1/u2. */
+static bool uuid_matches(struct icc_store *st, const char *id, void *ctx)
+{
+	const char *const *cand = ctx;
+	char path[4400], uu[37], rr[37];
+	struct icc_err e;
+	icc_object_path(st, ICC_IMAGE, id, "rootfs", path, sizeof(path));
+	if (subvol_uuids(path, uu, rr, &e) < 0)
+		return false;
+	for (int k = 0; k < 2; k++)
+		if (cand[k] && *cand[k] && (!strcmp(uu, cand[k]) || (*rr && !strcmp(rr, cand[k]))))
+			return true;
+	return false;
+}
+
 static bool find_by_uuid(struct icc_store *st, const char *u1, const char *u2, char id[ICC_ID_LEN + 1])
 {
-	struct icc_idlist list;
-	struct icc_err e;
-	bool found = false;
-	if (icc_object_list(st, ICC_IMAGE, &list, &e) < 0)
-		return false;
-	for (size_t i = 0; i < list.count && !found; i++) {
-		char path[4400], uu[37], rr[37];
-		icc_object_path(st, ICC_IMAGE, list.ids[i], "rootfs", path, sizeof(path));
-		if (subvol_uuids(path, uu, rr, &e) < 0)
-			continue;
-		const char *cand[2] = {u1, u2};
-		for (int k = 0; k < 2 && !found; k++)
-			if (cand[k] && *cand[k] && (!strcmp(uu, cand[k]) || (*rr && !strcmp(rr, cand[k])))) {
-				memcpy(id, list.ids[i], ICC_ID_LEN + 1);
-				found = true;
-			}
-	}
-	icc_idlist_free(&list);
-	return found;
+	const char *cand[2] = {u1, u2};
+	return icc_object_find(st, ICC_IMAGE, uuid_matches, cand, id);
 }
 
 /*

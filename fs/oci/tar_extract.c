@@ -59,14 +59,11 @@ int icc_tar_extract_as(int in_fd, const char *verb, const char *what, int dest_f
 	archive_read_support_filter_all(in);
 
 	/* libarchive writes relative to the cwd: work inside dest_fd. */
-	int saved_cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (saved_cwd < 0 || fchdir(dest_fd) < 0) {
-		int e = errno;
-		if (saved_cwd >= 0)
-			close(saved_cwd);
+	int saved_cwd, rc = icc_tar_enter(dest_fd, &saved_cwd);
+	if (rc < 0) {
 		archive_read_free(in);
 		archive_write_free(out);
-		return icc_err_sys(err, e, "cannot %s '%s': cannot enter the destination", verb, what);
+		return icc_err_sys(err, -rc, "cannot %s '%s': cannot enter the destination", verb, what);
 	}
 
 	int r = 0;
@@ -144,8 +141,5 @@ out:
 		r = icc_err_set(err, EIO, "cannot %s '%s': %s", verb, what, archive_error_string(out));
 	archive_write_free(out);
 	archive_read_free(in);
-	if (fchdir(saved_cwd) < 0 && r == 0)
-		r = icc_err_sys(err, errno, "cannot return to the working directory");
-	close(saved_cwd);
-	return r;
+	return icc_tar_leave(saved_cwd, r, err);
 }

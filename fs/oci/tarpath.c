@@ -1,6 +1,9 @@
-/* tarpath.c - tar member names: refuse escapes, drop "./" prefixes */
+/* tarpath.c - tar member names (refuse escapes, drop "./" prefixes), the disk writer */
 #include <archive.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "icc/oci/tarpath.h"
 
@@ -45,4 +48,26 @@ struct archive *icc_tar_disk_writer(void)
 		ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS);
 	archive_write_disk_set_standard_lookup(out);
 	return out;
+}
+
+int icc_tar_enter(int dest_fd, int *saved)
+{
+	*saved = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (*saved < 0)
+		return -errno;
+	if (fchdir(dest_fd) < 0) {
+		int e = errno;
+		close(*saved);
+		*saved = -1;
+		return -e;
+	}
+	return 0;
+}
+
+int icc_tar_leave(int saved, int r, struct icc_err *err)
+{
+	if (fchdir(saved) < 0 && r == 0)
+		r = icc_err_sys(err, errno, "cannot return to the working directory");
+	close(saved);
+	return r;
 }

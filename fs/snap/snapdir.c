@@ -385,20 +385,30 @@ static int cmp_info(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+/* The snapshot directory to read with readdir (its own fd: sd->dirfd stays put). */
+static int open_listing(struct icc_snapdir *sd, DIR **d, struct icc_err *err)
+{
+	int fd = openat(sd->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return icc_err_sys(err, errno, "cannot open snapshot directory");
+	*d = fdopendir(fd);
+	if (!*d) {
+		int e = errno;
+		close(fd);
+		return icc_err_sys(err, e, "cannot read snapshot directory");
+	}
+	return 0;
+}
+
 int icc_snapdir_list(struct icc_snapdir *sd, struct icc_snap_info **out,
 		     size_t *count, struct icc_err *err)
 {
 	*out = NULL;
 	*count = 0;
-	int fd = openat(sd->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return icc_err_sys(err, errno, "cannot open snapshot directory");
-	DIR *d = fdopendir(fd);
-	if (!d) {
-		int e = errno;
-		close(fd);
-		return icc_err_sys(err, e, "cannot read snapshot directory");
-	}
+	DIR *d;
+	int r = open_listing(sd, &d, err);
+	if (r < 0)
+		return r;
 	struct icc_snap_info *v = NULL;
 	size_t n = 0, cap = 0;
 	struct dirent *de;
@@ -449,14 +459,23 @@ int icc_snapdir_get(struct icc_snapdir *sd, const char *name,
 	return read_info(sd, name, out, err);
 }
 
-int icc_snapdir_open_root(struct icc_snapdir *sd, const char *name,
-			  struct icc_err *err)
+/* The directory of snapshot NAME (a valid name, never a path), opened. */
+static int open_snap(struct icc_snapdir *sd, const char *name, struct icc_err *err)
 {
 	if (!icc_snap_name_valid(name))
 		return icc_err_set(err, ENOENT, "no such snapshot '%.200s'", name);
 	int fd = openat(sd->dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return icc_err_sys(err, errno, "cannot open snapshot '%s'", name);
+	return fd;
+}
+
+int icc_snapdir_open_root(struct icc_snapdir *sd, const char *name,
+			  struct icc_err *err)
+{
+	int fd = open_snap(sd, name, err);
+	if (fd < 0)
+		return fd;
 	int rfd = openat(fd, "rootfs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	int e = errno;
 	close(fd);
@@ -468,11 +487,9 @@ int icc_snapdir_open_root(struct icc_snapdir *sd, const char *name,
 int icc_snapdir_append_message(struct icc_snapdir *sd, const char *name, const char *text,
 			       struct icc_err *err)
 {
-	if (!icc_snap_name_valid(name))
-		return icc_err_set(err, ENOENT, "no such snapshot '%.200s'", name);
-	int fd = openat(sd->dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = open_snap(sd, name, err);
 	if (fd < 0)
-		return icc_err_sys(err, errno, "cannot open snapshot '%s'", name);
+		return fd;
 	cJSON *meta;
 	int r = icc_json_read(fd, "meta.json", &meta, err);
 	if (r == 0) {
@@ -544,15 +561,10 @@ int icc_snapdir_rename(struct icc_snapdir *sd, const char *from, const char *to,
 
 int icc_snapdir_clean_tmp(struct icc_snapdir *sd, bool dry_run, struct icc_err *err)
 {
-	int fd = openat(sd->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return icc_err_sys(err, errno, "cannot open snapshot directory");
-	DIR *d = fdopendir(fd);
-	if (!d) {
-		int e = errno;
-		close(fd);
-		return icc_err_sys(err, e, "cannot read snapshot directory");
-	}
+	DIR *d;
+	int r = open_listing(sd, &d, err);
+	if (r < 0)
+		return r;
 	/* collect first: removing while iterating may skip entries */
 	char **names = NULL;
 	size_t n = 0, cap = 0;

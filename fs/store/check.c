@@ -59,6 +59,16 @@ static DIR *dir_open(int parent, const char *name, int flags)
 	return d;
 }
 
+/* The next entry's name, "." and ".." passed over; NULL at the end. */
+static const char *next_name(DIR *d)
+{
+	struct dirent *de;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			return de->d_name;
+	return NULL;
+}
+
 static void check_tmp(struct ctx *c)
 {
 	DIR *d = dir_open(c->st->root_fd, "tmp", 0);
@@ -131,32 +141,31 @@ static void check_snapdir(struct ctx *c, const char *what, int parent, const cha
 	DIR *d = dir_open(parent, name, O_NOFOLLOW);
 	if (!d)
 		return;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") || !strcmp(de->d_name, ".lock") ||
-		    !strcmp(de->d_name, ".container.json"))
+	const char *ent;
+	while ((ent = next_name(d))) {
+		if (!strcmp(ent, ".lock") || !strcmp(ent, ".container.json"))
 			continue;
 		struct icc_err e;
 		bool fixed = false;
-		if (!strncmp(de->d_name, ".tmp", 4)) {
-			int r = icc_snapdir_tmp_busy(dirfd(d), de->d_name, c->repair);
+		if (!strncmp(ent, ".tmp", 4)) {
+			int r = icc_snapdir_tmp_busy(dirfd(d), ent, c->repair);
 			if (r == 1)
 				continue; /* a snapshot being made right now */
-			found(c, c->repair && r == 0, "%s: snapshot being made or removed when interrupted (%s)", what, de->d_name);
+			found(c, c->repair && r == 0, "%s: snapshot being made or removed when interrupted (%s)", what, ent);
 			continue;
 		}
-		int sfd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int sfd = openat(dirfd(d), ent, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sfd < 0)
 			continue;
 		bool rootfs = has_entry(sfd, "rootfs", S_IFDIR), meta = has_entry(sfd, "meta.json", S_IFREG);
 		if (rootfs && meta)
-			check_snapshot_meta(c, what, de->d_name, sfd);
+			check_snapshot_meta(c, what, ent, sfd);
 		close(sfd);
 		if (rootfs && meta)
 			continue;
 		if (c->repair)
-			fixed = icc_rmtree(dirfd(d), de->d_name, &e) == 0;
-		found(c, fixed, "%s: snapshot '%s' has %s", what, de->d_name,
+			fixed = icc_rmtree(dirfd(d), ent, &e) == 0;
+		found(c, fixed, "%s: snapshot '%s' has %s", what, ent,
 		      rootfs ? "no metadata" : "no subvolume");
 	}
 	closedir(d);
@@ -168,33 +177,31 @@ static void check_kept(struct ctx *c)
 	DIR *d = dir_open(c->st->root_fd, "snapshots", 0);
 	if (!d)
 		return;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (strlen(de->d_name) != ICC_ID_LEN || !icc_is_hex(de->d_name, ICC_ID_LEN)) {
-			found(c, false, "snapshots/%s: not an icc object (left alone)", de->d_name);
+	const char *ent;
+	while ((ent = next_name(d))) {
+		if (strlen(ent) != ICC_ID_LEN || !icc_is_hex(ent, ICC_ID_LEN)) {
+			found(c, false, "snapshots/%s: not an icc object (left alone)", ent);
 			continue;
 		}
 		char what[80];
-		snprintf(what, sizeof(what), "removed container %.12s", de->d_name);
-		check_snapdir(c, what, dirfd(d), de->d_name);
+		snprintf(what, sizeof(what), "removed container %.12s", ent);
+		check_snapdir(c, what, dirfd(d), ent);
 		struct icc_err e;
 		bool fixed = false;
-		if (icc_kept_count(c->st, de->d_name) == 0) {
+		if (icc_kept_count(c->st, ent) == 0) {
 			/* its last snapshot was deleted, the directory not yet */
 			if (c->repair)
-				fixed = icc_kept_remove(c->st, de->d_name, &e) == 0;
-			found(c, fixed, "snapshots/%s: no snapshot left (removal interrupted)", de->d_name);
+				fixed = icc_kept_remove(c->st, ent, &e) == 0;
+			found(c, fixed, "snapshots/%s: no snapshot left (removal interrupted)", ent);
 			continue;
 		}
 		cJSON *m;
-		if (icc_kept_meta(c->st, de->d_name, &m, &e) < 0)
+		if (icc_kept_meta(c->st, ent, &m, &e) < 0)
 			found(c, false, "%s: no readable record (.container.json); its snapshots are in %s/snapshots/%s",
-			      what, c->st->root, de->d_name);
+			      what, c->st->root, ent);
 		else
 			cJSON_Delete(m);
-		if (icc_object_exists(c->st, ICC_CONTAINER, de->d_name))
+		if (icc_object_exists(c->st, ICC_CONTAINER, ent))
 			found(c, false, "%s: the container exists too (left alone)", what);
 	}
 	closedir(d);
@@ -220,16 +227,14 @@ static void check_objects(struct ctx *c, enum icc_kind kind)
 	DIR *d = dir_open(c->st->root_fd, icc_kind_dir(kind), 0);
 	if (!d)
 		return;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
+	const char *ent;
+	while ((ent = next_name(d))) {
 		const char *kn = icc_kind_name(kind);
-		if (strlen(de->d_name) != ICC_ID_LEN || !icc_is_hex(de->d_name, ICC_ID_LEN)) {
-			found(c, false, "%s/%s: not an icc object (left alone)", icc_kind_dir(kind), de->d_name);
+		if (strlen(ent) != ICC_ID_LEN || !icc_is_hex(ent, ICC_ID_LEN)) {
+			found(c, false, "%s/%s: not an icc object (left alone)", icc_kind_dir(kind), ent);
 			continue;
 		}
-		int ofd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int ofd = openat(dirfd(d), ent, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (ofd < 0)
 			continue;
 		bool rootfs = has_entry(ofd, "rootfs", S_IFDIR), meta = has_entry(ofd, "meta.json", S_IFREG);
@@ -238,14 +243,14 @@ static void check_objects(struct ctx *c, enum icc_kind kind)
 			cJSON *m;
 			if (icc_json_read(ofd, "meta.json", &m, &e) < 0)
 				found(c, false, "%s %.12s: corrupt metadata (meta.json); its files are in %s/%s/%s/rootfs",
-				      kn, de->d_name, c->st->root, icc_kind_dir(kind), de->d_name);
+				      kn, ent, c->st->root, icc_kind_dir(kind), ent);
 			else
 				cJSON_Delete(m);
 			if (kind == ICC_CONTAINER) {
 				char what[64];
-				snprintf(what, sizeof(what), "container %.12s", de->d_name);
+				snprintf(what, sizeof(what), "container %.12s", ent);
 				check_snapdir(c, what, ofd, "snapshots");
-				check_rollback_left(c, ofd, de->d_name);
+				check_rollback_left(c, ofd, ent);
 			}
 			close(ofd);
 			continue;
@@ -253,8 +258,8 @@ static void check_objects(struct ctx *c, enum icc_kind kind)
 		close(ofd);
 		bool fixed = false;
 		if (c->repair)
-			fixed = icc_object_remove(c->st, kind, de->d_name, &e) == 0;
-		found(c, fixed, "%s %.12s: %s", kn, de->d_name,
+			fixed = icc_object_remove(c->st, kind, ent, &e) == 0;
+		found(c, fixed, "%s %.12s: %s", kn, ent,
 		      rootfs ? "subvolume without metadata (orphan)" : "metadata without a subvolume");
 	}
 	closedir(d);

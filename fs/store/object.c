@@ -177,6 +177,24 @@ int icc_object_list(struct icc_store *st, enum icc_kind kind, struct icc_idlist 
 	return icc_idlist_read(st, icc_kind_dir(kind), false, out, err);
 }
 
+bool icc_object_find(struct icc_store *st, enum icc_kind kind,
+		     bool (*match)(struct icc_store *st, const char *id, void *ctx), void *ctx,
+		     char id[ICC_ID_LEN + 1])
+{
+	struct icc_idlist list;
+	struct icc_err e;
+	bool found = false;
+	if (icc_object_list(st, kind, &list, &e) < 0)
+		return false;
+	for (size_t i = 0; i < list.count && !found; i++)
+		if (match(st, list.ids[i], ctx)) {
+			memcpy(id, list.ids[i], ICC_ID_LEN + 1);
+			found = true;
+		}
+	icc_idlist_free(&list);
+	return found;
+}
+
 const char *icc_object_path(struct icc_store *st, enum icc_kind kind, const char *id,
 			    const char *rel, char *buf, size_t size)
 {

@@ -2,24 +2,9 @@
 # t300-fs-basic.sh - icc-fs passthrough: file types, ownership, xattrs, ACLs,
 # rename flags, holes, mmap, O_APPEND, unlinked files, locks, crash + remount
 . "$(dirname "$0")/../lib.sh"
+. "$TESTS_DIR/lib-fs.sh"
 
-[ "$(id -u)" = 0 ] || skip_all "needs root"
-[ -e /dev/fuse ] || skip_all "needs /dev/fuse"
-setup_store
-
-M=$T/mnt
-V=$T/store/vol
-USR="setpriv --reuid=1000 --regid=1000 --clear-groups"
-btrfs subvolume create "$V" >/dev/null
-chmod 755 "$T" "$T/store"
-mkdir -p "$M"
-
-# mount_fs SUBVOL MNT [OPTS]: mount, and unmount + kill (by pid) at exit
-mount_fs() {
-	pidf="$T/$(basename "$2").pid"
-	"$ICCFS_BIN" -o "pidfile=$pidf${3:+,$3}" "$1" "$2" || return 1
-	at_exit "umount -l '$2'; kill -9 \$(cat '$pidf' 2>/dev/null) 2>/dev/null"
-}
+setup_fs_vol
 
 py() { python3 -c "$@"; }
 

@@ -1,24 +1,9 @@
 #!/bin/bash
 # t310-fs-ctl.sh - icc-fs /.icc: save, snapshots/ (browse, mkdir, rmdir, mv), info
 . "$(dirname "$0")/../lib.sh"
+. "$TESTS_DIR/lib-fs.sh"
 
-[ "$(id -u)" = 0 ] || skip_all "needs root"
-[ -e /dev/fuse ] || skip_all "needs /dev/fuse"
-setup_store
-
-M=$T/mnt
-V=$T/store/vol
-SD=$T/store/.vol.snapshots
-USR="setpriv --reuid=1000 --regid=1000 --clear-groups"
-btrfs subvolume create "$V" >/dev/null
-chmod 755 "$T" "$T/store"
-mkdir -p "$M"
-
-mount_fs() {
-	pidf="$T/$(basename "$2").pid"
-	"$ICCFS_BIN" -o "pidfile=$pidf${3:+,$3}" "$1" "$2" || return 1
-	at_exit "umount -l '$2'; kill -9 \$(cat '$pidf' 2>/dev/null) 2>/dev/null"
-}
+setup_fs_vol
 
 # wsave PYTHON-BYTES-LITERAL [FILE]: one write(2) to .icc/save; prints the
 # errno name and fails if the write fails

@@ -1,23 +1,12 @@
 #!/bin/bash
 # t312-fs-why.sh - icc-fs says why: refused requests under -d, the bounded failed-save log
 . "$(dirname "$0")/../lib.sh"
+. "$TESTS_DIR/lib-fs.sh"
 
-[ "$(id -u)" = 0 ] || skip_all "needs root"
-[ -e /dev/fuse ] || skip_all "needs /dev/fuse"
-setup_store
-
-M=$T/mnt
-V=$T/store/vol
-SD=$T/store/.vol.snapshots
-btrfs subvolume create "$V" >/dev/null
-mkdir -p "$M"
+setup_fs_vol
 
 test_expect_success 'icc-fs -d: mounted in the foreground' '
-	"$ICCFS_BIN" -d "$V" "$M" 2>"$T/debug.log" &
-	echo $! >"$T/fs.pid" &&
-	at_exit "umount -l '\''$M'\''; kill -9 $(cat "$T/fs.pid") 2>/dev/null" &&
-	for i in $(seq 100); do mountpoint -q "$M" && break; sleep 0.1; done &&
-	mountpoint -q "$M"
+	mount_fs_debug "$T/debug.log"
 '
 
 test_expect_success 'a refused save says why in the debug log and in .save-errors' '

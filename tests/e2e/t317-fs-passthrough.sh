@@ -5,26 +5,12 @@
 # reaches nothing outside; set-ID bits are still cleared by unprivileged writes; and
 # -o passthrough=off / ICC_FS_PASSTHROUGH=0 give the normal path back.
 . "$(dirname "$0")/../lib.sh"
+. "$TESTS_DIR/lib-fs.sh"
 
-[ "$(id -u)" = 0 ] || skip_all "needs root"
-[ -e /dev/fuse ] || skip_all "needs /dev/fuse"
-setup_store
-
-M=$T/mnt
-V=$T/store/vol
-USR="setpriv --reuid=1000 --regid=1000 --clear-groups"
-btrfs subvolume create "$V" >/dev/null
-chmod 755 "$T" "$T/store"
-mkdir -p "$M"
+setup_fs_vol
 
 # mount_debug [OPTS]: icc-fs -d in the background, its request log in $T/d.log
-mount_debug() {
-	"$ICCFS_BIN" -d ${1:+-o "$1"} "$V" "$M" >"$T/d.log" 2>&1 &
-	local pid=$! k
-	at_exit "umount -l '$M'; kill -9 $pid 2>/dev/null"
-	for k in $(seq 100); do mountpoint -q "$M" && return 0; sleep 0.1; done
-	return 1
-}
+mount_debug() { mount_fs_debug "$T/d.log" "$@"; }
 requests() { grep -c "opcode: $1 " "$T/d.log"; }
 
 mount_debug || skip_all "icc-fs -d did not mount"

@@ -2,22 +2,12 @@
 # t330-fs-escape.sh - icc-fs never follows a path out of the subvolume:
 # symlink-swap races, host mounts inside the tree
 . "$(dirname "$0")/../lib.sh"
+. "$TESTS_DIR/lib-fs.sh"
 
-[ "$(id -u)" = 0 ] || skip_all "needs root"
-[ -e /dev/fuse ] || skip_all "needs /dev/fuse"
-setup_store
-
-M=$T/mnt
-V=$T/store/vol
-O=$T/outside
-btrfs subvolume create "$V" >/dev/null
-mkdir -p "$M" "$O"
-# the host directory the races aim at: strictatime, so a read shows
-mount -t tmpfs -o strictatime,mode=755 tmpfs "$O"
-at_exit "umount -l '$O'"
-echo SENTINEL >"$O/secret"
+setup_fs_vol
+setup_outside # the host directory the races aim at
 mkdir "$O/dir"
-touch -d "2000-01-01 UTC" "$O/secret" "$O/dir"
+touch -d "2000-01-01 UTC" "$O/dir"
 # (listing the directories updates their atime: compare theirs without it)
 before() {
 	stat -c "%n %a %s %X %Y %Z %h" "$O/secret"
@@ -31,8 +21,7 @@ mkdir -p "$V/race/d" && echo inside >"$V/race/d/secret"
 ln -s "$O" "$V/race/l"
 
 test_expect_success 'mount' '
-	"$ICCFS_BIN" -o "pidfile=$T/pid" "$V" "$M" &&
-	at_exit "umount -l $M; kill -9 \$(cat $T/pid 2>/dev/null) 2>/dev/null"
+	mount_fs "$V" "$M"
 '
 
 test_expect_success 'symlink-swap race for 10 s: sentinel untouched, nothing created outside' '

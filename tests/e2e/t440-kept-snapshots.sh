@@ -9,7 +9,6 @@
 setup_store
 make_image busybox
 
-consistent() { icc system check >"$T/check.out" && grep -q "is consistent" "$T/check.out"; }
 cid() { icc inspect "$1" | sed -n 's/^[[:space:]]*"Id":[[:space:]]*"\([0-9a-f]*\)".*/\1/p' | head -n1; }
 # snapid CONTAINER/NAME: the snapshot's full id (from the JSON listing)
 snapid() {

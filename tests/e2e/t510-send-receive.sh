@@ -2,12 +2,7 @@
 # t510-send-receive.sh - btrfs send/receive between two stores; push/pull through a local registry
 . "$(dirname "$0")/../lib.sh"
 setup_store
-truncate -s 2G "$T/store2.img"
-mkfs.btrfs -q "$T/store2.img" >/dev/null
-mkdir -p "$T/store2"
-mount -o loop "$T/store2.img" "$T/store2"
-at_exit "umount -l '$T/store2'"
-icc2() { "$ICC_BIN" --root "$T/store2" "$@"; }
+setup_store2 2G
 rootfs_of() { "$ICC_BIN" --root "$1" inspect -f '{{.Icc.Subvolume}}' "$2"; }
 same_tree() {
 	diff -r "$1" "$2" &&
@@ -67,21 +62,7 @@ test_expect_success 'receive without the parent, twice, or garbage: clear error,
 
 port=$((20000 + $$ % 20000))
 if command -v docker-registry >/dev/null; then
-	mkdir -p "$T/reg"
-	cat >"$T/reg.yml" <<-YML
-	version: 0.1
-	log:
-	  level: error
-	storage:
-	  filesystem:
-	    rootdirectory: $T/reg
-	http:
-	  addr: 127.0.0.1:$port
-	YML
-	docker-registry serve "$T/reg.yml" >"$T/reg.log" 2>&1 &
-	regpid=$!
-	at_exit "kill $regpid"
-	for i in $(seq 50); do curl -s "http://127.0.0.1:$port/v2/" >/dev/null 2>&1 && break; sleep 0.1; done
+	start_registry "$port"
 	test_expect_success 'push to a local registry, pull into the second store; digests agree' '
 		icc promote c1/s1 local:1 >/dev/null &&
 		icc push --tls-verify=false local:1 127.0.0.1:$port/test/local:1 >out 2>err &&

@@ -9,21 +9,7 @@ setup_store
 make_image busybox
 
 port=$((40000 + $$ % 20000))
-mkdir -p "$T/reg"
-cat >"$T/reg.yml" <<YML
-version: 0.1
-log:
-  level: error
-storage:
-  filesystem:
-    rootdirectory: $T/reg
-http:
-  addr: 127.0.0.1:$port
-YML
-docker-registry serve "$T/reg.yml" >"$T/reg.log" 2>&1 &
-regpid=$!
-at_exit "kill $regpid"
-for i in $(seq 50); do curl -s "http://127.0.0.1:$port/v2/" >/dev/null 2>&1 && break; sleep 0.1; done
+start_registry "$port"
 REF=127.0.0.1:$port/test/bb:1
 
 test_expect_success 'setup: the image is in the registry, not in the store' '

@@ -6,7 +6,6 @@
 setup_store 300M
 make_image busybox
 
-consistent() { icc system check >"$T/check.out" && grep -q "is consistent" "$T/check.out"; }
 # stderr of a failed step must be one line naming the problem
 enospc_or_ok() {
 	local rc=$1 errf=$2

@@ -12,13 +12,9 @@ make_image busybox
 ROUNDS=${ICC_STRESS_ROUNDS:-1}
 SECS=$((8 * ROUNDS))
 
-O=$T/outside
-mkdir -p "$O"
-mount -t tmpfs -o strictatime,mode=755 tmpfs "$O"
-at_exit "umount -l '$O'"
-echo SENTINEL >"$O/secret"
+setup_outside
 mkdir "$O/dir" && echo inner >"$O/dir/f"
-touch -d "2000-01-01 UTC" "$O/secret" "$O/dir/f" "$O/dir"
+touch -d "2000-01-01 UTC" "$O/dir/f" "$O/dir"
 sentinel() {
 	stat -c "%n %a %s %X %Y %Z %h %i" "$O/secret" "$O/dir/f"
 	stat -c "%n %a %s %Y %Z %h %i" "$O" "$O/dir"

@@ -14,18 +14,6 @@ make_image busybox
 export TMPDIR="$T/tmpdir"
 mkdir -p "$TMPDIR"
 
-consistent() { icc system check >"$T/check.out" && grep -q "is consistent" "$T/check.out"; }
-# check_reports N REGEX: check fails and lists exactly N problems, all matching REGEX
-check_reports() {
-	test_must_fail icc system check >"$T/check.out" || return 1
-	local n
-	n=$(grep -vc "problems\? found" "$T/check.out")
-	[ "$n" = "$1" ] || { echo "expected $1 problem lines:"; cat "$T/check.out"; return 1; }
-	if grep -v "problems\? found" "$T/check.out" | grep -Evq "$2"; then
-		echo "unexpected lines:"; cat "$T/check.out"; return 1
-	fi
-}
-repair() { icc system check --repair >/dev/null; consistent; }
 cid() { icc inspect "$1" | sed -n 's/^[[:space:]]*"Id":[[:space:]]*"\([0-9a-f]*\)".*/\1/p' | head -n1; }
 # no meta.json names a subvolume that is gone, no snapshot lacks its tree
 no_dangling() {
@@ -36,7 +24,6 @@ no_dangling() {
 		[ -d "$d/rootfs" ] && [ -f "$d/meta.json" ] || { echo "half object $d"; return 1; }
 	done
 }
-killed() { [ "$1" = 137 ] || { echo "expected death by SIGKILL, got $1"; return 1; }; }
 no_mounts_of() { ! grep -q "$1" /proc/mounts || { grep "$1" /proc/mounts; return 1; }; }
 
 test_expect_success 'setup: a container with a snapshot reported done' '

@@ -9,19 +9,6 @@
 setup_store
 make_image busybox
 
-consistent() { icc system check >"$T/check.out" && grep -q "is consistent" "$T/check.out"; }
-# check_reports N REGEX: check fails and lists exactly N problems, all matching REGEX
-check_reports() {
-	test_must_fail icc system check >"$T/check.out" || return 1
-	local n
-	n=$(grep -vc "problems\? found" "$T/check.out")
-	[ "$n" = "$1" ] || { echo "expected $1 problem lines:"; cat "$T/check.out"; return 1; }
-	if grep -v "problems\? found" "$T/check.out" | grep -Evq "$2"; then
-		echo "unexpected lines:"; cat "$T/check.out"; return 1
-	fi
-}
-repair() { icc system check --repair >/dev/null; consistent; }
-killed() { [ "$1" = 137 ] || { echo "expected death by SIGKILL, got $1"; return 1; }; }
 listed() { icc snapshots -q --all | grep -c "^$1/" ; }
 # one directory per container listed: none left empty
 same_dirs() { test "$(ls "$ICC_ROOT/snapshots" | wc -l)" = "$(icc snapshots -q --all | cut -d/ -f1 | sort -u | wc -l)"; }

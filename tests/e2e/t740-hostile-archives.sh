@@ -14,14 +14,9 @@ ROUNDS=${ICC_STRESS_ROUNDS:-1}
 export TMPDIR="$T/tmpdir"
 mkdir -p "$TMPDIR"
 
-# the host directory the archives aim at: strictatime tmpfs, so a read shows
-O=$T/outside
-mkdir -p "$O"
-mount -t tmpfs -o strictatime,mode=755 tmpfs "$O"
-at_exit "umount -l '$O'"
-echo SENTINEL >"$O/secret"
+setup_outside # the host directory the archives aim at
 mkdir "$O/dir"
-touch -d "2000-01-01 UTC" "$O/secret" "$O/dir"
+touch -d "2000-01-01 UTC" "$O/dir"
 sentinel() {
 	stat -c "%n %a %s %X %Y %Z %h %i" "$O/secret"
 	stat -c "%n %a %s %Y %Z %h" "$O" "$O/dir"
@@ -31,7 +26,6 @@ sentinel() {
 }
 sentinel >"$T/sentinel.before"
 unchanged() { sentinel >"$T/sentinel.after" && diff "$T/sentinel.before" "$T/sentinel.after"; }
-consistent() { icc system check >"$T/check.out" && grep -q "is consistent" "$T/check.out" || { cat "$T/check.out"; return 1; }; }
 clean() { consistent && test -z "$(ls -A "$ICC_ROOT/tmp")" && test -z "$(ls -A "$TMPDIR")" && unchanged; }
 
 cat >"$T/mk.py" <<'EOF'

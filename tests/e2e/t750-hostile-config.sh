@@ -15,20 +15,9 @@ export TMPDIR="$T/tmpdir"
 mkdir -p "$TMPDIR"
 
 # a second store, to make the send streams in
-truncate -s 1G "$T/store2.img"
-mkfs.btrfs -q "$T/store2.img" >/dev/null
-mkdir -p "$T/store2"
-mount -o loop "$T/store2.img" "$T/store2"
-at_exit "umount -l '$T/store2'"
-icc2() { "$ICC_BIN" --root "$T/store2" "$@"; }
+setup_store2 1G
 
-# the host directory the configs aim at: strictatime tmpfs, so a read shows
-O=$T/outside
-mkdir -p "$O"
-mount -t tmpfs -o strictatime,mode=755 tmpfs "$O"
-at_exit "umount -l '$O'"
-echo SENTINEL >"$O/secret"
-touch -d "2000-01-01 UTC" "$O/secret"
+setup_outside # the host directory the configs aim at
 sentinel() {
 	stat -c "%n %a %s %X %Y %Z %h %i" "$O/secret"
 	stat -c "%n %a %s %Y %Z %h" "$O"

@@ -78,7 +78,6 @@ STRACE=
 # (LeakSanitizer cannot run under ptrace: an ASan build is traced without it)
 command -v strace >/dev/null && STRACE="env ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 strace -f -o /dev/null"
 
-consistent() { icc system check >"$T/check.out" && grep -q "is consistent" "$T/check.out" || { cat "$T/check.out"; return 1; }; }
 
 test_expect_success 'setup: a container swapping /race/f0..f3 between a file, a device and a FIFO' '
 	icc run -d --name sw busybox swap $MAJ $MIN 4 >/dev/null &&

@@ -34,7 +34,6 @@ icc init "$T/rootfs" busybox >/dev/null
 export TMPDIR="$T/tmpdir"
 mkdir -p "$TMPDIR"
 
-consistent() { icc system check >"$T/check.out" && grep -q "is consistent" "$T/check.out" || { cat "$T/check.out"; return 1; }; }
 no_output() { test -z "$(ls -A "$T/out")" && test -z "$(ls -A "$TMPDIR")"; }
 mkdir -p "$T/out"
 # 1,500 levels: "d/" x 1500 + "end" = 3003 bytes; 2,500 levels: 5003 bytes

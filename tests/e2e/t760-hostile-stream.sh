@@ -13,22 +13,11 @@
 command -v cc >/dev/null || skip_all "needs cc"
 cc -O1 -Wall -Wextra -Werror -o "$T/mkstream" "$TESTS_DIR/hostile/mkstream.c" || exit 1
 setup_store 1G
-truncate -s 1G "$T/store2.img"
-mkfs.btrfs -q "$T/store2.img" >/dev/null
-mkdir -p "$T/store2"
-mount -o loop "$T/store2.img" "$T/store2"
-at_exit "umount -l '$T/store2'"
-icc2() { "$ICC_BIN" --root "$T/store2" "$@"; }
+setup_store2 1G
 rootfs_of() { "$ICC_BIN" --root "$1" inspect -f '{{.Icc.Subvolume}}' "$2"; }
 uuid_of() { btrfs subvolume show "$1" | sed -n "s/^[[:space:]]*$2:[[:space:]]*//p"; }
 
-# the host directory the streams aim at
-O=$T/outside
-mkdir -p "$O"
-mount -t tmpfs -o mode=755 tmpfs "$O"
-at_exit "umount -l '$O'"
-echo SENTINEL >"$O/secret"
-touch -d "2000-01-01 UTC" "$O/secret"
+setup_outside # the host directory the streams aim at
 sentinel() {
 	stat -c "%n %a %s %Y %h" "$O/secret" && cat "$O/secret" && ls -A "$O"
 }

@@ -1,17 +1,13 @@
 /* fuzz_config.c - libFuzzer target: metadata JSON and config change lines */
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
+#include "fuzz.h"
 
 #include "icc/image/image.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *s = malloc(size + 1);
+	char *s = fuzz_cstr(data, size);
 	if (!s)
 		return 0;
-	memcpy(s, data, size);
-	s[size] = '\0';
 	/* as metadata: accessors must tolerate any shape */
 	cJSON *doc = cJSON_Parse(s);
 	if (doc) {

@@ -1,7 +1,5 @@
 /* fuzz_dockerfile.c - libFuzzer target: a Dockerfile's text, and its arguments through variable expansion */
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
+#include "fuzz.h"
 
 #include "icc/build/build.h"
 
@@ -12,11 +10,9 @@ static const char *lookup(void *ctx, const char *name)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	/* exact-size copy: ASan catches any read past the end */
-	char *buf = malloc(size ? size : 1);
+	char *buf = fuzz_copy(data, size);
 	if (!buf)
 		return 0;
-	memcpy(buf, data, size);
 	struct icc_dockerfile df;
 	struct icc_err err;
 	if (icc_df_parse(buf, size, &df, &err) == 0) {

@@ -152,6 +152,15 @@ static void fx_put_blob(const struct fx_blob *b)
 	fx_put(p, b->data, b->len);
 }
 
+/* The input, placeholders replaced, as the document NAME of the directory. */
+static void fx_put_input(const char *name, const uint8_t *data, size_t size)
+{
+	size_t len;
+	char *doc = fx_expand(data, size, &len);
+	fx_put(name, doc, len);
+	free(doc);
+}
+
 /* A fresh layout directory with every fixture blob (and oci-layout when `oci`). */
 static void fx_begin(bool oci)
 {

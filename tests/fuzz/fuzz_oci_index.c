@@ -7,12 +7,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size > 1 << 16)
 		return 0;
-	size_t len;
-	fx_init();
-	char *doc = fx_expand(data, size, &len);
 	fx_begin(true);
-	fx_put("index.json", doc, len);
-	free(doc);
+	fx_put_input("index.json", data, size);
 	fx_verify();
 	return 0;
 }

@@ -1,18 +1,14 @@
 /* fuzz_ref.c - libFuzzer target: image references, container and snapshot names */
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
+#include "fuzz.h"
 
 #include "icc/store/ref.h"
 #include "icc/snap/snapdir.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *s = malloc(size + 1);
+	char *s = fuzz_cstr(data, size);
 	if (!s)
 		return 0;
-	memcpy(s, data, size);
-	s[size] = '\0';
 	char out[ICC_REF_MAX], name[300], tag[160];
 	struct icc_err err;
 	if (icc_ref_normalize(s, out, sizeof(out), &err) == 0) {

@@ -1,18 +1,14 @@
 /* fuzz_saveparse.c - libFuzzer target: what a container writes to /.icc/save */
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
+#include "fuzz.h"
 
 #include "icc/snap/saveparse.h"
 #include "icc/snap/snapdir.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	/* exact-size copy: ASan catches any read past the write's end */
-	char *buf = malloc(size ? size : 1);
+	char *buf = fuzz_copy(data, size);
 	if (!buf)
 		return 0;
-	memcpy(buf, data, size);
 	struct icc_err err;
 	char name[ICC_SNAP_NAME_MAX + 1];
 	char *msg = NULL;

@@ -1,7 +1,5 @@
 /* fuzz_template.c - libFuzzer target: --format templates parsed and run over a fixed document */
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
+#include "fuzz.h"
 
 #include "icc/base/template.h"
 
@@ -14,11 +12,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static cJSON *doc;
 	if (!doc)
 		doc = cJSON_Parse(doc_text);
-	char *s = malloc(size + 1);
+	char *s = fuzz_cstr(data, size);
 	if (!s)
 		return 0;
-	memcpy(s, data, size);
-	s[size] = '\0';
 	struct icc_tmpl *t;
 	struct icc_err err;
 	if (icc_tmpl_parse(s, &t, &err) == 0) {

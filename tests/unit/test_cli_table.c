@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include <cmocka.h>
+#include "unit.h"
 
 #include "../../cli/cli.h"
 
@@ -112,13 +112,8 @@ static void bad_template_is_one_error(void **state)
 	assert_null(strchr(strchr(buf, '\n') + 1, '\n')); /* one line */
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(table_aligns_like_docker),
-		cmocka_unit_test(table_template_has_titles_and_aligns),
-		cmocka_unit_test(json_and_plain_templates),
-		cmocka_unit_test(bad_template_is_one_error),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TESTS(
+	cmocka_unit_test(table_aligns_like_docker),
+	cmocka_unit_test(table_template_has_titles_and_aligns),
+	cmocka_unit_test(json_and_plain_templates),
+	cmocka_unit_test(bad_template_is_one_error))

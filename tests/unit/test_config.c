@@ -5,7 +5,7 @@
 #include <setjmp.h>
 #include <stdlib.h>
 #include <string.h>
-#include <cmocka.h>
+#include "unit.h"
 
 #include "icc/image/image.h"
 
@@ -62,12 +62,7 @@ static void checks_types(void **state)
 	expect_sanitized("{\"Labels\":{\"a\":\"1\",\"a\":\"2\"}}", "{\"Labels\":{\"a\":\"1\"}}");
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(keeps_what_an_image_may_hold),
-		cmocka_unit_test(drops_what_touches_the_host),
-		cmocka_unit_test(checks_types),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TESTS(
+	cmocka_unit_test(keeps_what_an_image_may_hold),
+	cmocka_unit_test(drops_what_touches_the_host),
+	cmocka_unit_test(checks_types))

@@ -4,7 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
-#include <cmocka.h>
+#include "unit.h"
 
 #include "icc/console/attach.h"
 #include "icc/container/container_ctl.h"
@@ -72,13 +72,8 @@ static void test_cpu_percent(void **state)
 	assert_true(icc_stats_cpu_percent(&a, &b) == 0.0); /* no time passed */
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_signal_names),
-		cmocka_unit_test(test_bad_signals),
-		cmocka_unit_test(test_detach_keys),
-		cmocka_unit_test(test_cpu_percent),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TESTS(
+	cmocka_unit_test(test_signal_names),
+	cmocka_unit_test(test_bad_signals),
+	cmocka_unit_test(test_detach_keys),
+	cmocka_unit_test(test_cpu_percent))

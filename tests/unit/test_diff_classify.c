@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cmocka.h>
+#include "unit.h"
 
 #include "icc/image/diff.h"
 
@@ -167,11 +167,6 @@ static void sort_merges_duplicates(void **state)
 	icc_changes_free(&c);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(table),
-		cmocka_unit_test(sort_merges_duplicates),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TESTS(
+	cmocka_unit_test(table),
+	cmocka_unit_test(sort_merges_duplicates))

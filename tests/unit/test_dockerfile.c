@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <cmocka.h>
+#include "unit.h"
 
 #include "icc/build/build.h"
 
@@ -169,14 +169,9 @@ static void cache_key(void **state)
 	cJSON_Delete(args);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(instructions_and_stages),
-		cmocka_unit_test(parse_errors),
-		cmocka_unit_test(expansion),
-		cmocka_unit_test(dockerignore),
-		cmocka_unit_test(cache_key),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TESTS(
+	cmocka_unit_test(instructions_and_stages),
+	cmocka_unit_test(parse_errors),
+	cmocka_unit_test(expansion),
+	cmocka_unit_test(dockerignore),
+	cmocka_unit_test(cache_key))

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
-#include <cmocka.h>
+#include "unit.h"
 
 #include "icc/runtime/hostconfig.h"
 
@@ -177,18 +177,13 @@ static void tmpfs_options(void **state)
 	assert_int_equal(icc_check_tmpfs_options("rbind", &e), -EINVAL);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(bytes),
-		cmocka_unit_test(cpus),
-		cmocka_unit_test(pids),
-		cmocka_unit_test(ulimits),
-		cmocka_unit_test(capabilities),
-		cmocka_unit_test(restart_policies),
-		cmocka_unit_test(backoff),
-		cmocka_unit_test(add_host),
-		cmocka_unit_test(tmpfs_options),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TESTS(
+	cmocka_unit_test(bytes),
+	cmocka_unit_test(cpus),
+	cmocka_unit_test(pids),
+	cmocka_unit_test(ulimits),
+	cmocka_unit_test(capabilities),
+	cmocka_unit_test(restart_policies),
+	cmocka_unit_test(backoff),
+	cmocka_unit_test(add_host),
+	cmocka_unit_test(tmpfs_options))

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <string.h>
-#include <cmocka.h>
+#include "unit.h"
 
 #include "icc/network/network.h"
 
@@ -106,12 +106,7 @@ static void publish_all(void **state)
 	cJSON_Delete(cfg);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(port_specs),
-		cmocka_unit_test(cidrs),
-		cmocka_unit_test(publish_all),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TESTS(
+	cmocka_unit_test(port_specs),
+	cmocka_unit_test(cidrs),
+	cmocka_unit_test(publish_all))

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <cmocka.h>
+#include "unit.h"
 
 #include <btrfsutil.h>
 
@@ -168,12 +168,7 @@ static void corrupt_metadata_is_reported_per_object(void **state)
 	cJSON_Delete(meta);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(publish_list_and_meta, setup, teardown),
-		cmocka_unit_test_setup_teardown(resolve_by_name_prefix_and_ambiguity, setup, teardown),
-		cmocka_unit_test_setup_teardown(corrupt_metadata_is_reported_per_object, setup, teardown),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TESTS(
+	cmocka_unit_test_setup_teardown(publish_list_and_meta, setup, teardown),
+	cmocka_unit_test_setup_teardown(resolve_by_name_prefix_and_ambiguity, setup, teardown),
+	cmocka_unit_test_setup_teardown(corrupt_metadata_is_reported_per_object, setup, teardown))

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <cmocka.h>
+#include "unit.h"
 
 #include "icc/runtime/oci_spec.h"
 #include "icc/base/util.h"
@@ -293,17 +293,12 @@ static void user_mounts_and_nnp(void **state)
 	cJSON_Delete(spec);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(defaults),
-		cmocka_unit_test(host_network_and_user),
-		cmocka_unit_test(resources),
-		cmocka_unit_test(caps_add_drop_all),
-		cmocka_unit_test(privileged),
-		cmocka_unit_test(init_readonly_tmpfs_shm),
-		cmocka_unit_test(ulimits),
-		cmocka_unit_test(user_mounts_and_nnp),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TESTS(
+	cmocka_unit_test(defaults),
+	cmocka_unit_test(host_network_and_user),
+	cmocka_unit_test(resources),
+	cmocka_unit_test(caps_add_drop_all),
+	cmocka_unit_test(privileged),
+	cmocka_unit_test(init_readonly_tmpfs_shm),
+	cmocka_unit_test(ulimits),
+	cmocka_unit_test(user_mounts_and_nnp))

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include <cmocka.h>
+#include "unit.h"
 
 #include "icc/base/proc.h"
 
@@ -154,18 +154,13 @@ static void lines(void **state)
 	assert_string_equal(icc_proc_line(d, true), "no newline");
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(exit_status_and_signals),
-		cmocka_unit_test(exec_failure_is_127_with_reason),
-		cmocka_unit_test(stdin_and_stdout_fds),
-		cmocka_unit_test(fds_that_are_0_1_2_swap_cleanly),
-		cmocka_unit_test(other_fds_are_closed),
-		cmocka_unit_test(capture_is_bounded_and_drained),
-		cmocka_unit_test(check_names_the_last_line),
-		cmocka_unit_test(environment_given),
-		cmocka_unit_test(lines),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TESTS(
+	cmocka_unit_test(exit_status_and_signals),
+	cmocka_unit_test(exec_failure_is_127_with_reason),
+	cmocka_unit_test(stdin_and_stdout_fds),
+	cmocka_unit_test(fds_that_are_0_1_2_swap_cleanly),
+	cmocka_unit_test(other_fds_are_closed),
+	cmocka_unit_test(capture_is_bounded_and_drained),
+	cmocka_unit_test(check_names_the_last_line),
+	cmocka_unit_test(environment_given),
+	cmocka_unit_test(lines))

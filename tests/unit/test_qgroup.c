@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <cmocka.h>
+#include "unit.h"
 
 #include "icc/store/objsize.h"
 
@@ -74,12 +74,7 @@ static void apparent_fallback(void **state)
 	rmdir(dir);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(find_in_sorted_table),
-		cmocka_unit_test(mode_names_and_notes),
-		cmocka_unit_test(apparent_fallback),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TESTS(
+	cmocka_unit_test(find_in_sorted_table),
+	cmocka_unit_test(mode_names_and_notes),
+	cmocka_unit_test(apparent_fallback))

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <cmocka.h>
+#include "unit.h"
 
 #include "icc/console/session.h"
 
@@ -75,11 +75,6 @@ static void dockerfile_text(void **state)
 	icc_recipe_free(&r);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(command_after_prompt),
-		cmocka_unit_test(dockerfile_text),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TESTS(
+	cmocka_unit_test(command_after_prompt),
+	cmocka_unit_test(dockerfile_text))

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <cmocka.h>
+#include "unit.h"
 
 #include "icc/oci/recvcheck.h"
 
@@ -267,14 +267,9 @@ static void structure_refused(void **state)
 	refused("is not the one the header names");
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(crc_vector),
-		cmocka_unit_test(genuine_shape_passes),
-		cmocka_unit_test(paths_refused),
-		cmocka_unit_test(symlinks_followed_by_name),
-		cmocka_unit_test(structure_refused),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TESTS(
+	cmocka_unit_test(crc_vector),
+	cmocka_unit_test(genuine_shape_passes),
+	cmocka_unit_test(paths_refused),
+	cmocka_unit_test(symlinks_followed_by_name),
+	cmocka_unit_test(structure_refused))

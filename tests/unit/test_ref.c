@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <string.h>
-#include <cmocka.h>
+#include "unit.h"
 
 #include "icc/store/ref.h"
 #include "icc/snap/snapdir.h"
@@ -116,14 +116,9 @@ static void snapshot_names(void **state)
 	assert_false(icc_snap_name_valid(longname));
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(valid_references),
-		cmocka_unit_test(invalid_references),
-		cmocka_unit_test(split_reference),
-		cmocka_unit_test(container_names),
-		cmocka_unit_test(snapshot_names),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TESTS(
+	cmocka_unit_test(valid_references),
+	cmocka_unit_test(invalid_references),
+	cmocka_unit_test(split_reference),
+	cmocka_unit_test(container_names),
+	cmocka_unit_test(snapshot_names))

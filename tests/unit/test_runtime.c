@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <cmocka.h>
+#include "unit.h"
 
 #include "icc/runtime/runtime.h"
 #include "icc/base/util.h"
@@ -123,12 +123,7 @@ static void liveness(void **state)
 	cJSON_Delete(m);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(exit_codes_like_docker),
-		cmocka_unit_test(runtime_message_from_logrus),
-		cmocka_unit_test(liveness),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TESTS(
+	cmocka_unit_test(exit_codes_like_docker),
+	cmocka_unit_test(runtime_message_from_logrus),
+	cmocka_unit_test(liveness))

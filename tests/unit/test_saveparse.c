@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <cmocka.h>
+#include "unit.h"
 
 #include "icc/snap/saveparse.h"
 #include "icc/snap/snapdir.h"
@@ -130,14 +130,9 @@ static void rollback_requests(void **state)
 #undef RB
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(ok_forms),
-		cmocka_unit_test(bad_names),
-		cmocka_unit_test(bad_messages_and_limits),
-		cmocka_unit_test(further_writes),
-		cmocka_unit_test(rollback_requests),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TESTS(
+	cmocka_unit_test(ok_forms),
+	cmocka_unit_test(bad_names),
+	cmocka_unit_test(bad_messages_and_limits),
+	cmocka_unit_test(further_writes),
+	cmocka_unit_test(rollback_requests))

@@ -3,7 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
-#include <cmocka.h>
+#include "unit.h"
 
 #include "icc/console/tty.h"
 
@@ -64,13 +64,8 @@ static void test_rollback_lines(void **state)
 	assert_int_equal(icc_screen_save_line("/ # #rollback x", true, name, 300), ICC_SCREEN_NONE);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_prompts),
-		cmocka_unit_test(test_not_save),
-		cmocka_unit_test(test_rollback_lines),
-		cmocka_unit_test(test_not_at_prompt),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TESTS(
+	cmocka_unit_test(test_prompts),
+	cmocka_unit_test(test_not_save),
+	cmocka_unit_test(test_rollback_lines),
+	cmocka_unit_test(test_not_at_prompt))

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <cmocka.h>
+#include "unit.h"
 
 #include "icc/runtime/seccomp.h"
 #include "icc/base/util.h"
@@ -236,15 +236,10 @@ static void missing_default_profile(void **state)
 	assert_null(strchr(err.msg, '\n'));
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(defaults_and_arches),
-		cmocka_unit_test(capabilities_and_kernel),
-		cmocka_unit_test(overlay_takes_over_its_names),
-		cmocka_unit_test(bad_profiles_get_one_line),
-		cmocka_unit_test(debian_profile_with_overlay),
-		cmocka_unit_test(missing_default_profile),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TESTS(
+	cmocka_unit_test(defaults_and_arches),
+	cmocka_unit_test(capabilities_and_kernel),
+	cmocka_unit_test(overlay_takes_over_its_names),
+	cmocka_unit_test(bad_profiles_get_one_line),
+	cmocka_unit_test(debian_profile_with_overlay),
+	cmocka_unit_test(missing_default_profile))

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cmocka.h>
+#include "unit.h"
 #include <btrfsutil.h>
 
 #include "icc/snap/snapdir.h"
@@ -76,6 +76,15 @@ static void test_names(void **state)
 	for (int k = 0; bad[k]; k++)
 		assert_false(icc_snap_name_valid(bad[k]));
 	assert_false(icc_snap_name_valid(NULL));
+}
+
+/* the snapshot dir <tmpl>/snaps, made by the open */
+static void open_snaps(struct icc_snapdir *sd)
+{
+	char path[128];
+	struct icc_err err;
+	snprintf(path, sizeof(path), "%s/snaps", tmpl);
+	assert_int_equal(icc_snapdir_open(sd, path, &err), 0);
 }
 
 static int count_tmp(int dirfd)
@@ -190,11 +199,9 @@ static void test_take_list_rename_remove(void **state)
 /* origin recorded and read back; a container cannot take a host snapshot's name */
 static void test_origin(void **state)
 {
-	char path[128];
-	snprintf(path, sizeof(path), "%s/snaps", tmpl);
 	struct icc_snapdir sd;
 	struct icc_err err;
-	assert_int_equal(icc_snapdir_open(&sd, path, &err), 0);
+	open_snaps(&sd);
 	int src = open(tmpl, O_RDONLY | O_DIRECTORY);
 	struct icc_snap_info a, got;
 	struct icc_snap_opts host = {.name = "known-good", .origin = ICC_SNAP_HOST};
@@ -232,11 +239,9 @@ static void test_origin(void **state)
 /* the message is capped as a whole, at take and at every append */
 static void test_message_cap(void **state)
 {
-	char path[128];
-	snprintf(path, sizeof(path), "%s/snaps", tmpl);
 	struct icc_snapdir sd;
 	struct icc_err err;
-	assert_int_equal(icc_snapdir_open(&sd, path, &err), 0);
+	open_snaps(&sd);
 	int src = open(tmpl, O_RDONLY | O_DIRECTORY);
 	char *big = malloc(ICC_SNAP_MESSAGE_MAX + 2);
 	memset(big, 'm', ICC_SNAP_MESSAGE_MAX + 1);
@@ -264,11 +269,9 @@ static void test_message_cap(void **state)
 /* a staging dir flock'd by its maker is in use: clean_tmp leaves it */
 static void test_tmp_busy(void **state)
 {
-	char path[128];
-	snprintf(path, sizeof(path), "%s/snaps", tmpl);
 	struct icc_snapdir sd;
 	struct icc_err err;
-	assert_int_equal(icc_snapdir_open(&sd, path, &err), 0);
+	open_snaps(&sd);
 	assert_int_equal(mkdirat(sd.dirfd, ".tmp-busy", 0755), 0);
 	assert_int_equal(mkdirat(sd.dirfd, ".tmp-left", 0755), 0);
 	int fd = openat(sd.dirfd, ".tmp-busy", O_RDONLY | O_DIRECTORY);
@@ -284,14 +287,9 @@ static void test_tmp_busy(void **state)
 	icc_snapdir_close(&sd);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_names),
-		cmocka_unit_test_setup_teardown(test_take_list_rename_remove, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_origin, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_message_cap, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tmp_busy, setup, teardown),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TESTS(
+	cmocka_unit_test(test_names),
+	cmocka_unit_test_setup_teardown(test_take_list_rename_remove, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_origin, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_message_cap, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_tmp_busy, setup, teardown))

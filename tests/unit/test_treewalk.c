@@ -11,18 +11,9 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
-#include <cmocka.h>
+#include "unit.h"
 
 #include "icc/image/treewalk.h"
-
-static int make_tmpdir(char *path, size_t size)
-{
-	snprintf(path, size, "/tmp/icc-unit.XXXXXX");
-	assert_non_null(mkdtemp(path));
-	int fd = open(path, O_RDONLY | O_DIRECTORY);
-	assert_true(fd >= 0);
-	return fd;
-}
 
 static void put(int dirfd, const char *name, const char *text)
 {
@@ -123,11 +114,6 @@ static void path_limit(void **state)
 	free(p);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(swapped_after_lstat),
-		cmocka_unit_test(path_limit),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TESTS(
+	cmocka_unit_test(swapped_after_lstat),
+	cmocka_unit_test(path_limit))

@@ -12,21 +12,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <dirent.h>
-#include <cmocka.h>
+#include "unit.h"
 
 #include "icc/base/cleanup.h"
 #include "icc/image/image.h"
 #include "icc/base/progress.h"
 #include "icc/base/util.h"
-
-static int make_tmpdir(char *path, size_t size)
-{
-	snprintf(path, size, "/tmp/icc-unit.XXXXXX");
-	assert_non_null(mkdtemp(path));
-	int fd = open(path, O_RDONLY | O_DIRECTORY);
-	assert_true(fd >= 0);
-	return fd;
-}
 
 static int count_entries(int dirfd)
 {
@@ -326,20 +317,15 @@ static void durations(void **state)
 	assert_true(icc_parse_duration("7d") == 604800 && icc_parse_duration("bad") == -1);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(atomic_write_replaces_and_leaves_no_temp),
-		cmocka_unit_test(json_round_trip_and_corruption),
-		cmocka_unit_test(ids_are_hex_and_distinct),
-		cmocka_unit_test(time_format_and_parse),
-		cmocka_unit_test(time_ago_like_docker),
-		cmocka_unit_test(sizes_like_docker),
-		cmocka_unit_test(config_changes),
-		cmocka_unit_test(printable_text),
-		cmocka_unit_test(shared_helpers),
-		cmocka_unit_test(cleanup_attributes),
-		cmocka_unit_test(durations),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TESTS(
+	cmocka_unit_test(atomic_write_replaces_and_leaves_no_temp),
+	cmocka_unit_test(json_round_trip_and_corruption),
+	cmocka_unit_test(ids_are_hex_and_distinct),
+	cmocka_unit_test(time_format_and_parse),
+	cmocka_unit_test(time_ago_like_docker),
+	cmocka_unit_test(sizes_like_docker),
+	cmocka_unit_test(config_changes),
+	cmocka_unit_test(printable_text),
+	cmocka_unit_test(shared_helpers),
+	cmocka_unit_test(cleanup_attributes),
+	cmocka_unit_test(durations))

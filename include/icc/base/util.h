@@ -74,6 +74,11 @@ void icc_printable(char *s);
 /* Write all `len` bytes, through EINTR and (on a non-blocking fd) EAGAIN; 0 or -errno. */
 int icc_write_all(int fd, const void *buf, size_t len);
 
+/* Copy the rest of `in` to `out`: copy_file_range (reflinks on btrfs), else
+ * read and write.  0, or -errno with *failed saying what ("cannot copy the
+ * data", "cannot read", "cannot write"). */
+int icc_copy_data(int in, int out, const char **failed);
+
 /* mkdir -p: missing parents with mode 0755, `path` itself with `mode`; 0 or -errno. */
 int icc_mkdir_p(const char *path, mode_t mode);
 
@@ -83,6 +88,10 @@ void icc_uuid_format(const uint8_t u[16], char out[37]);
 /* `doc` as JSON text ending in a newline (pretty, or on one line), malloc'd,
  * its length in *len when len is not NULL; NULL when out of memory. */
 char *icc_json_text(const cJSON *doc, bool pretty, size_t *len);
+
+/* The names in an llistxattr(2) result (`n` bytes of `list`), sorted, as
+ * pointers into `list`: at most `max` of them; returns how many. */
+size_t icc_xattr_names_sorted(const char *list, ssize_t n, const char **names, size_t max);
 
 /* fsync a directory by fd (after renames inside it). */
 int icc_fsync_dir(int dirfd);

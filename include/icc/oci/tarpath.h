@@ -22,6 +22,15 @@ const char *icc_tar_strip_dot(const char *name);
 struct archive *icc_tar_disk_writer(void);
 
 /*
+ * The disk writer writes relative to the working directory: icc_tar_enter makes
+ * dest_fd the working directory and keeps the old one in *saved (0, or -errno
+ * with nothing changed); icc_tar_leave goes back to it and closes it, returning
+ * r, or an error (in err) if r is 0 and the way back failed.
+ */
+int icc_tar_enter(int dest_fd, int *saved);
+int icc_tar_leave(int saved, int r, struct icc_err *err);
+
+/*
  * How much file data an archive may expand to (fs/oci/tarcap.c), shared by
  * `icc import` (tar_extract.c) and the layers of `icc load` (layer_apply.c):
  * the free space of the destination's file system (an archive expanding

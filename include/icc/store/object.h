@@ -64,6 +64,11 @@ int icc_idlist_read(struct icc_store *st, const char *dir, bool missing_ok, stru
 		    struct icc_err *err);
 int icc_object_list(struct icc_store *st, enum icc_kind kind, struct icc_idlist *out,
 		    struct icc_err *err);
+/* The first object of `kind` (in id order) that `match` takes, its id in `id`;
+ * false when none does or the list cannot be read. */
+bool icc_object_find(struct icc_store *st, enum icc_kind kind,
+		     bool (*match)(struct icc_store *st, const char *id, void *ctx), void *ctx,
+		     char id[ICC_ID_LEN + 1]);
 
 /* Does the object exist (its directory is present)? */
 bool icc_object_exists(struct icc_store *st, enum icc_kind kind, const char *id);
