@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,6 +98,59 @@ int icc_runtime_cmd(struct icc_store *st, const char *runtime, const char *const
 	if (errbuf && errsize)
 		errbuf[0] = '\0';
 	return icc_proc_run(argv, &o, err);
+}
+
+/*
+ * What `runc start` does for a created container: open the exec fifo in its
+ * state dir (which lets the blocked init go on), read the init's byte until
+ * it execs (EOF), remove the fifo (runc's "created" mark).  One Go process
+ * start less.  0, 1 when the fifo is not there (start with the runtime),
+ * or -errno.
+ */
+static int start_by_fifo(struct icc_store *st, const char *id, pid_t pid, struct icc_err *err)
+{
+	char path[4400];
+	snprintf(path, sizeof(path), "%s/runtime/runc/%s/exec.fifo", st->root, id);
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return errno == ENOENT ? 1 : icc_err_sys(err, errno, "cannot open the runtime's exec fifo");
+	size_t got = 0;
+	for (;;) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		int n = poll(&p, 1, 100);
+		if (n < 0 && errno == EINTR)
+			continue;
+		bool dead = n == 0 && icc_proc_starttime(pid) == 0;
+		if (n == 0 && !dead)
+			continue; /* the init has not reached its exec yet */
+		char buf[16];
+		ssize_t k;
+		while ((k = read(fd, buf, sizeof(buf))) > 0)
+			got += (size_t)k;
+		if (k == 0 || dead)
+			break; /* EOF: the init exec'd (or ended) */
+		if (errno != EAGAIN && errno != EINTR)
+			break;
+	}
+	close(fd);
+	if (!got)
+		return icc_err_set(err, EIO, "the container process is already dead");
+	unlink(path);
+	return 0;
+}
+
+int icc_runtime_start(struct icc_store *st, const char *runtime, const char *id, pid_t pid,
+		      char *errbuf, size_t errsize, struct icc_err *err)
+{
+	if (!strcmp(runtime, "runc")) {
+		int r = start_by_fifo(st, id, pid, err);
+		if (r <= 0)
+			return r;
+	}
+	/* crun runs poststart hooks at start: its own start command */
+	const char *args[] = {"start", id, NULL};
+	int rc = icc_runtime_cmd(st, runtime, args, -1, -1, -1, errbuf, errsize, err);
+	return rc < 0 ? rc : rc ? icc_err_set(err, EIO, "%s start failed", runtime) : 0;
 }
 
 void icc_runtime_errmsg(const char *raw, char *out, size_t size)
@@ -331,8 +385,8 @@ void icc_container_state(const cJSON *meta, struct icc_cstate *out)
 		out->finished_ns = out->started_ns;
 }
 
-int icc_state_update(struct icc_store *st, const char *id, const cJSON *patch,
-		     struct icc_err *err)
+static int state_update(struct icc_store *st, const char *id, const cJSON *patch, bool durable,
+			struct icc_err *err)
 {
 	int r = icc_store_lock(st, err);
 	if (r < 0)
@@ -355,10 +409,34 @@ int icc_state_update(struct icc_store *st, const char *id, const cJSON *patch,
 		if (!cJSON_IsNull(it))
 			cJSON_AddItemToObject(s, it->string, cJSON_Duplicate(it, true));
 	}
-	r = icc_object_meta_save(st, ICC_CONTAINER, id, meta, err);
+	if (durable) {
+		r = icc_object_meta_save(st, ICC_CONTAINER, id, meta, err);
+	} else {
+		/* atomic (readers see the old or the new file), not synced */
+		size_t len;
+		char *text = icc_json_text(meta, true, &len);
+		int dfd = text ? icc_object_dirfd(st, ICC_CONTAINER, id, err) : -1;
+		r = !text ? icc_err_set(err, ENOMEM, "cannot serialise meta.json")
+			  : dfd < 0 ? dfd : icc_write_file_replace(dfd, "meta.json", text, len, false, err);
+		if (dfd >= 0)
+			close(dfd);
+		free(text);
+	}
 	cJSON_Delete(meta);
 	icc_store_unlock(st);
 	return r;
+}
+
+int icc_state_update(struct icc_store *st, const char *id, const cJSON *patch,
+		     struct icc_err *err)
+{
+	return state_update(st, id, patch, true, err);
+}
+
+int icc_state_update_transient(struct icc_store *st, const char *id, const cJSON *patch,
+			       struct icc_err *err)
+{
+	return state_update(st, id, patch, false, err);
 }
 
 void icc_runtime_cleanup(struct icc_store *st, const char *id, const char *runtime)
