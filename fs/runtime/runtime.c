@@ -439,30 +439,75 @@ int icc_state_update_transient(struct icc_store *st, const char *id, const cJSON
 	return state_update(st, id, patch, false, err);
 }
 
+/* Remove the container's cgroups (every v1 controller, the unified tree); false
+ * when one is still in use: processes of the container are left. */
+static bool remove_cgroups(const char *id)
+{
+	static const char *const ctrls[] = {"cpu", "cpuacct", "cpuset", "memory", "devices", "freezer",
+					    "blkio", "pids", "systemd", "unified", "net_cls", "perf_event",
+					    "net_prio", "hugetlb", "rdma", "misc", NULL};
+	bool empty = true;
+	char cg[4400];
+	for (int i = 0; ctrls[i]; i++) {
+		snprintf(cg, sizeof(cg), "/sys/fs/cgroup/%s/icc/%s", ctrls[i], id);
+		if (rmdir(cg) < 0 && errno != ENOENT)
+			empty = false;
+	}
+	snprintf(cg, sizeof(cg), "/sys/fs/cgroup/icc/%s", id);
+	if (rmdir(cg) < 0 && errno != ENOENT)
+		empty = false;
+	return empty;
+}
+
+/*
+ * What `runc delete` does for a container with nothing left running: its
+ * cgroups are gone (remove_cgroups said so), so only runc's state dir
+ * (state.json) remains.  False when anything else is there.
+ */
+static bool forget_stopped(int stfd, const char *id)
+{
+	int dfd = openat(stfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return false;
+	/* and its init is gone (runc's own record of it) */
+	cJSON *state = NULL;
+	struct icc_err e;
+	bool ok = icc_json_read(dfd, "state.json", &state, &e) == 0;
+	if (ok) {
+		pid_t pid = (pid_t)icc_json_int(state, "init_process_pid", 0);
+		unsigned long long start = (unsigned long long)icc_json_int(state, "init_process_start", 0);
+		ok = pid > 0 && icc_proc_starttime(pid) != start;
+		cJSON_Delete(state);
+	}
+	ok = ok && unlinkat(dfd, "state.json", 0) == 0;
+	close(dfd);
+	return ok && unlinkat(stfd, id, AT_REMOVEDIR) == 0;
+}
+
 void icc_runtime_cleanup(struct icc_store *st, const char *id, const char *runtime)
 {
 	struct icc_err e;
+	const char *rt = runtime ? runtime : "runc";
 	char dir[4300];
-	snprintf(dir, sizeof(dir), "%s/runtime/%s/%s", st->root, runtime ? runtime : "runc", id);
-	if (access(dir, F_OK) == 0) {
+	snprintf(dir, sizeof(dir), "%s/runtime/%s", st->root, rt);
+	/* cgroups first: a cgroup in use means processes are left, which only
+	 * the runtime's delete --force may kill; otherwise a stopped runc
+	 * container is forgotten without a runc process start */
+	bool empty = remove_cgroups(id);
+	int stfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (stfd >= 0 && faccessat(stfd, id, F_OK, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    !(empty && !strcmp(rt, "runc") && forget_stopped(stfd, id))) {
 		const char *args[] = {"delete", "--force", id, NULL};
-		icc_runtime_cmd(st, runtime ? runtime : "runc", args, -1, -1, -1, NULL, 0, &e);
+		icc_runtime_cmd(st, rt, args, -1, -1, -1, NULL, 0, &e);
 	}
+	if (stfd >= 0)
+		close(stfd);
 	char mp[4400];
 	icc_object_path(st, ICC_CONTAINER, id, "merged", mp, sizeof(mp));
 	icc_fsumount(mp);
 	icc_net_teardown(st, id);
 	/* the cgroup, in case the runtime's state was already gone */
-	static const char *const ctrls[] = {"cpu", "cpuacct", "cpuset", "memory", "devices", "freezer",
-					    "blkio", "pids", "systemd", "unified", "net_cls", "perf_event",
-					    "net_prio", "hugetlb", "rdma", "misc", NULL};
-	for (int i = 0; ctrls[i]; i++) {
-		char cg[4400];
-		snprintf(cg, sizeof(cg), "/sys/fs/cgroup/%s/icc/%s", ctrls[i], id);
-		rmdir(cg);
-	}
-	snprintf(dir, sizeof(dir), "/sys/fs/cgroup/icc/%s", id);
-	rmdir(dir);
+	remove_cgroups(id);
 }
 
 int icc_container_save(struct icc_store *st, const char *id, const char *name,
