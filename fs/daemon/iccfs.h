@@ -38,6 +38,7 @@ struct ino {
 	bool hashed;
 	uint32_t xgen;                  /* bumped around every xattr change */
 	uint32_t noxattr_at;            /* xgen+1 while known to have no xattrs */
+	uint32_t nocap_at;              /* xgen+1 while known to lack security.capability */
 	mode_t type;                    /* S_IFMT bits */
 	uint64_t st_ino;                /* inode number shown to the kernel */
 	int64_t snap_created_ns;        /* snaproot: mtime shown */

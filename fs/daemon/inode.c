@@ -418,6 +418,7 @@ int ino_rekey_locked(struct ino *i, dev_t dev, struct file_handle *fh, int mount
 	i->fh = fh;
 	i->mount_fd = mount_fd;
 	i->noxattr_at = 0;
+	i->nocap_at = 0;
 	__atomic_add_fetch(&i->xgen, 1, __ATOMIC_SEQ_CST);
 	if (i->hashed) {
 		size_t h = hash(i->dev, i->ino, fs.hsize);

@@ -547,9 +547,14 @@ static void ll_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	become(ctx, true);
 	if (!thread_fs_private)
 		mode &= ~ctx->umask;
-	int fd = openat(pfd, name,
-			(fi->flags | O_CREAT | O_NOFOLLOW | O_CLOEXEC) & ~(O_NOCTTY | O_DIRECT),
-			mode);
+	/* O_EXCL first: a file made here has no security.capability, which
+	 * the kernel asks before every write (killpriv): answered from memory.
+	 * The kernel saw no such name, so EEXIST is rare (made behind its back). */
+	int oflags = (fi->flags | O_CREAT | O_NOFOLLOW | O_CLOEXEC) & ~(O_NOCTTY | O_DIRECT);
+	int fd = openat(pfd, name, oflags | O_EXCL, mode);
+	bool made = fd >= 0;
+	if (fd < 0 && errno == EEXIST && !(fi->flags & O_EXCL))
+		fd = openat(pfd, name, oflags, mode);
 	int e = errno;
 	unbecome();
 	ino_unpin(p);
@@ -573,6 +578,9 @@ static void ll_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 		fuse_reply_err(req, e);
 		return;
 	}
+	if (made)
+		__atomic_store_n(&i->nocap_at, __atomic_load_n(&i->xgen, __ATOMIC_SEQ_CST) + 1,
+				 __ATOMIC_SEQ_CST);
 	int pin = ino_fd(i); /* pinned while open */
 	if (pin < 0) {
 		close(fd);
@@ -1052,7 +1060,8 @@ static void ll_getxattr(fuse_req_t req, fuse_ino_t n, const char *name, size_t s
 {
 	struct ino *i = IN(n);
 	uint32_t g0 = i->kind == INO_REAL ? __atomic_load_n(&i->xgen, __ATOMIC_SEQ_CST) : 0;
-	if (i->kind != INO_REAL || __atomic_load_n(&i->noxattr_at, __ATOMIC_SEQ_CST) == g0 + 1) {
+	if (i->kind != INO_REAL || __atomic_load_n(&i->noxattr_at, __ATOMIC_SEQ_CST) == g0 + 1 ||
+	    (__atomic_load_n(&i->nocap_at, __ATOMIC_SEQ_CST) == g0 + 1 && !strcmp(name, "security.capability"))) {
 		/* answered from memory for inodes known to have no xattrs */
 		fuse_reply_err(req, no_data(name));
 		return;

@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,6 +98,59 @@ int icc_runtime_cmd(struct icc_store *st, const char *runtime, const char *const
 	if (errbuf && errsize)
 		errbuf[0] = '\0';
 	return icc_proc_run(argv, &o, err);
+}
+
+/*
+ * What `runc start` does for a created container: open the exec fifo in its
+ * state dir (which lets the blocked init go on), read the init's byte until
+ * it execs (EOF), remove the fifo (runc's "created" mark).  One Go process
+ * start less.  0, 1 when the fifo is not there (start with the runtime),
+ * or -errno.
+ */
+static int start_by_fifo(struct icc_store *st, const char *id, pid_t pid, struct icc_err *err)
+{
+	char path[4400];
+	snprintf(path, sizeof(path), "%s/runtime/runc/%s/exec.fifo", st->root, id);
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return errno == ENOENT ? 1 : icc_err_sys(err, errno, "cannot open the runtime's exec fifo");
+	size_t got = 0;
+	for (;;) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		int n = poll(&p, 1, 100);
+		if (n < 0 && errno == EINTR)
+			continue;
+		bool dead = n == 0 && icc_proc_starttime(pid) == 0;
+		if (n == 0 && !dead)
+			continue; /* the init has not reached its exec yet */
+		char buf[16];
+		ssize_t k;
+		while ((k = read(fd, buf, sizeof(buf))) > 0)
+			got += (size_t)k;
+		if (k == 0 || dead)
+			break; /* EOF: the init exec'd (or ended) */
+		if (errno != EAGAIN && errno != EINTR)
+			break;
+	}
+	close(fd);
+	if (!got)
+		return icc_err_set(err, EIO, "the container process is already dead");
+	unlink(path);
+	return 0;
+}
+
+int icc_runtime_start(struct icc_store *st, const char *runtime, const char *id, pid_t pid,
+		      char *errbuf, size_t errsize, struct icc_err *err)
+{
+	if (!strcmp(runtime, "runc")) {
+		int r = start_by_fifo(st, id, pid, err);
+		if (r <= 0)
+			return r;
+	}
+	/* crun runs poststart hooks at start: its own start command */
+	const char *args[] = {"start", id, NULL};
+	int rc = icc_runtime_cmd(st, runtime, args, -1, -1, -1, errbuf, errsize, err);
+	return rc < 0 ? rc : rc ? icc_err_set(err, EIO, "%s start failed", runtime) : 0;
 }
 
 void icc_runtime_errmsg(const char *raw, char *out, size_t size)
@@ -331,8 +385,8 @@ void icc_container_state(const cJSON *meta, struct icc_cstate *out)
 		out->finished_ns = out->started_ns;
 }
 
-int icc_state_update(struct icc_store *st, const char *id, const cJSON *patch,
-		     struct icc_err *err)
+static int state_update(struct icc_store *st, const char *id, const cJSON *patch, bool durable,
+			struct icc_err *err)
 {
 	int r = icc_store_lock(st, err);
 	if (r < 0)
@@ -355,36 +409,105 @@ int icc_state_update(struct icc_store *st, const char *id, const cJSON *patch,
 		if (!cJSON_IsNull(it))
 			cJSON_AddItemToObject(s, it->string, cJSON_Duplicate(it, true));
 	}
-	r = icc_object_meta_save(st, ICC_CONTAINER, id, meta, err);
+	if (durable) {
+		r = icc_object_meta_save(st, ICC_CONTAINER, id, meta, err);
+	} else {
+		/* atomic (readers see the old or the new file), not synced */
+		size_t len;
+		char *text = icc_json_text(meta, true, &len);
+		int dfd = text ? icc_object_dirfd(st, ICC_CONTAINER, id, err) : -1;
+		r = !text ? icc_err_set(err, ENOMEM, "cannot serialise meta.json")
+			  : dfd < 0 ? dfd : icc_write_file_replace(dfd, "meta.json", text, len, false, err);
+		if (dfd >= 0)
+			close(dfd);
+		free(text);
+	}
 	cJSON_Delete(meta);
 	icc_store_unlock(st);
 	return r;
 }
 
+int icc_state_update(struct icc_store *st, const char *id, const cJSON *patch,
+		     struct icc_err *err)
+{
+	return state_update(st, id, patch, true, err);
+}
+
+int icc_state_update_transient(struct icc_store *st, const char *id, const cJSON *patch,
+			       struct icc_err *err)
+{
+	return state_update(st, id, patch, false, err);
+}
+
+/* Remove the container's cgroups (every v1 controller, the unified tree); false
+ * when one is still in use: processes of the container are left. */
+static bool remove_cgroups(const char *id)
+{
+	static const char *const ctrls[] = {"cpu", "cpuacct", "cpuset", "memory", "devices", "freezer",
+					    "blkio", "pids", "systemd", "unified", "net_cls", "perf_event",
+					    "net_prio", "hugetlb", "rdma", "misc", NULL};
+	bool empty = true;
+	char cg[4400];
+	for (int i = 0; ctrls[i]; i++) {
+		snprintf(cg, sizeof(cg), "/sys/fs/cgroup/%s/icc/%s", ctrls[i], id);
+		if (rmdir(cg) < 0 && errno != ENOENT)
+			empty = false;
+	}
+	snprintf(cg, sizeof(cg), "/sys/fs/cgroup/icc/%s", id);
+	if (rmdir(cg) < 0 && errno != ENOENT)
+		empty = false;
+	return empty;
+}
+
+/*
+ * What `runc delete` does for a container with nothing left running: its
+ * cgroups are gone (remove_cgroups said so), so only runc's state dir
+ * (state.json) remains.  False when anything else is there.
+ */
+static bool forget_stopped(int stfd, const char *id)
+{
+	int dfd = openat(stfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return false;
+	/* and its init is gone (runc's own record of it) */
+	cJSON *state = NULL;
+	struct icc_err e;
+	bool ok = icc_json_read(dfd, "state.json", &state, &e) == 0;
+	if (ok) {
+		pid_t pid = (pid_t)icc_json_int(state, "init_process_pid", 0);
+		unsigned long long start = (unsigned long long)icc_json_int(state, "init_process_start", 0);
+		ok = pid > 0 && icc_proc_starttime(pid) != start;
+		cJSON_Delete(state);
+	}
+	ok = ok && unlinkat(dfd, "state.json", 0) == 0;
+	close(dfd);
+	return ok && unlinkat(stfd, id, AT_REMOVEDIR) == 0;
+}
+
 void icc_runtime_cleanup(struct icc_store *st, const char *id, const char *runtime)
 {
 	struct icc_err e;
+	const char *rt = runtime ? runtime : "runc";
 	char dir[4300];
-	snprintf(dir, sizeof(dir), "%s/runtime/%s/%s", st->root, runtime ? runtime : "runc", id);
-	if (access(dir, F_OK) == 0) {
+	snprintf(dir, sizeof(dir), "%s/runtime/%s", st->root, rt);
+	/* cgroups first: a cgroup in use means processes are left, which only
+	 * the runtime's delete --force may kill; otherwise a stopped runc
+	 * container is forgotten without a runc process start */
+	bool empty = remove_cgroups(id);
+	int stfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (stfd >= 0 && faccessat(stfd, id, F_OK, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    !(empty && !strcmp(rt, "runc") && forget_stopped(stfd, id))) {
 		const char *args[] = {"delete", "--force", id, NULL};
-		icc_runtime_cmd(st, runtime ? runtime : "runc", args, -1, -1, -1, NULL, 0, &e);
+		icc_runtime_cmd(st, rt, args, -1, -1, -1, NULL, 0, &e);
 	}
+	if (stfd >= 0)
+		close(stfd);
 	char mp[4400];
 	icc_object_path(st, ICC_CONTAINER, id, "merged", mp, sizeof(mp));
 	icc_fsumount(mp);
 	icc_net_teardown(st, id);
 	/* the cgroup, in case the runtime's state was already gone */
-	static const char *const ctrls[] = {"cpu", "cpuacct", "cpuset", "memory", "devices", "freezer",
-					    "blkio", "pids", "systemd", "unified", "net_cls", "perf_event",
-					    "net_prio", "hugetlb", "rdma", "misc", NULL};
-	for (int i = 0; ctrls[i]; i++) {
-		char cg[4400];
-		snprintf(cg, sizeof(cg), "/sys/fs/cgroup/%s/icc/%s", ctrls[i], id);
-		rmdir(cg);
-	}
-	snprintf(dir, sizeof(dir), "/sys/fs/cgroup/icc/%s", id);
-	rmdir(dir);
+	remove_cgroups(id);
 }
 
 int icc_container_save(struct icc_store *st, const char *id, const char *name,

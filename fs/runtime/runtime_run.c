@@ -230,7 +230,8 @@ static int launch_record_running(struct launch *l, struct icc_err *err)
 	else
 		cJSON_AddNullToObject(patch, "network");
 	l->netsum = NULL;
-	int r = icc_state_update(l->st, l->id, patch, err);
+	/* not synced: no crash leaves the container running, so these facts die with one */
+	int r = icc_state_update_transient(l->st, l->id, patch, err);
 	cJSON_Delete(patch);
 	if (r == -ENOENT)
 		icc_err_set(err, ENOENT, "container '%s' was removed meanwhile", l->cname);
@@ -273,10 +274,12 @@ static int launch_start(struct launch *l, int *exit_code, struct icc_err *err)
 	if (r >= 0)
 		r = launch_record_running(l, err);
 	if (r >= 0) {
-		const char *args[] = {"start", l->id, NULL};
-		int rc = icc_runtime_cmd(l->st, l->runtime, args, -1, -1, -1, l->errbuf, sizeof(l->errbuf), err);
-		if (rc != 0)
-			r = launch_runtime_failed(l, exit_code, err);
+		l->errbuf[0] = '\0';
+		struct icc_err se;
+		icc_err_clear(&se);
+		if (icc_runtime_start(l->st, l->runtime, l->id, l->pid, l->errbuf, sizeof(l->errbuf), &se) < 0)
+			r = l->errbuf[0] ? launch_runtime_failed(l, exit_code, err)
+					 : icc_err_set(err, EIO, "cannot start container '%s': %s", l->cname, se.msg);
 	}
 	cJSON_Delete(l->netsum);
 	l->netsum = NULL;
@@ -371,7 +374,7 @@ static int launch_serve(struct launch *l, int cdir, struct icc_attach_srv *srv, 
 		cJSON *early = cJSON_CreateObject();
 		set_num(early, "exit_code", code);
 		struct icc_err e1;
-		icc_state_update(l->st, l->id, early, &e1);
+		icc_state_update_transient(l->st, l->id, early, &e1);
 		cJSON_Delete(early);
 	}
 	if (logging)

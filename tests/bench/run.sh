@@ -449,6 +449,14 @@ elif want 'containers|commit'; then
 	cp -a "$R" "$B/bundle/rootfs"
 	(cd "$B/bundle" && runc spec && jq '.process.terminal=false | .process.args=["/bin/true"] | .process.rlimits=[]' \
 		config.json >c.json && mv c.json config.json)
+	# the same rootfs with icc's own config.json (Docker's seccomp profile, masked paths,
+	# tini, rlimits): what runc itself takes for what icc asks of it
+	spec_id=$("$ICC" create --name bench-spec --network none bench-bb true 2>>"$W/cmd.err")
+	if [ -n "$spec_id" ] && "$ICC" start bench-spec >/dev/null 2>>"$W/cmd.err"; then
+		mkdir -p "$B/bundle-icc"
+		jq --arg r "$B/bundle/rootfs" '.root.path=$r | .process.terminal=false' \
+			"$ICC_ROOT/containers/$spec_id/bundle/config.json" >"$B/bundle-icc/config.json"
+	fi
 	if command -v podman >/dev/null; then
 		# private storage; runc (crun refuses this host's hybrid cgroups); ulimits within
 		# the hard limits (no CAP_SYS_RESOURCE here)
@@ -466,6 +474,9 @@ elif want 'containers|commit'; then
 		for i in $(seq "$RUN_N"); do
 			v=$(timeit runc --root "$W/runc-state" run -b "$B/bundle" "bench$i") &&
 				rec containers "run --rm true" runc "$i" "$v" s lower
+			[ -s "$B/bundle-icc/config.json" ] &&
+				v=$(timeit runc --root "$W/runc-state" run -b "$B/bundle-icc" "benchi$i") &&
+				rec containers "run --rm true" runc-iccspec "$i" "$v" s lower
 			v=$(timeit "$ICC" run --rm --network none bench-bb true) &&
 				rec containers "run --rm true" icc "$i" "$v" s lower
 			[ -n "$P" ] && v=$(timeit $P run --rm $PRUN bench-bb /bin/true) &&

@@ -44,6 +44,14 @@ int icc_runtime_cmd(struct icc_store *st, const char *runtime, const char *const
 		    int infd, int outfd, int errfd, char *errbuf, size_t errsize,
 		    struct icc_err *err);
 
+/*
+ * Start a created container whose init is `pid`: for runc, icc opens the
+ * exec fifo itself (what `runc start` does, without its process start);
+ * otherwise `runtime start`.  0 or -errno (errbuf: the runtime's stderr).
+ */
+int icc_runtime_start(struct icc_store *st, const char *runtime, const char *id, pid_t pid,
+		      char *errbuf, size_t errsize, struct icc_err *err);
+
 /* The one useful line of a runtime error ("exec: "x": executable file not found ..."). */
 void icc_runtime_errmsg(const char *raw, char *out, size_t size);
 
@@ -79,6 +87,13 @@ unsigned long long icc_proc_starttime(pid_t pid);
  */
 int icc_state_update(struct icc_store *st, const char *id, const cJSON *patch,
 		     struct icc_err *err);
+/*
+ * The same without the fsyncs, for facts that any crash voids anyway (a
+ * running container's pids, the exit code shown until the end is recorded):
+ * after a crash meta.json is the old or the new file, never a mix.
+ */
+int icc_state_update_transient(struct icc_store *st, const char *id, const cJSON *patch,
+			       struct icc_err *err);
 
 /*
  * Tear down what a run left: the runtime's state (delete --force, which also
