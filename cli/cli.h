@@ -214,7 +214,11 @@ struct cli_command {
 	int (*check)(struct cli_ctx *ctx);  /* before the store is opened; > 0: the exit code,
 					     * < 0: exit 0 without running */
 	const char *notes;                  /* lines printed after the options */
+	const struct cli_command *subs;     /* a group's "GROUP SUB" entries (ending in {0}), for its help */
 };
+
+/* --format's help line; the command adds its fields */
+#define CLI_FORMAT_HELP "table (default), json (one object per line), a Go template, or table TEMPLATE"
 
 struct cli_ctx {
 	const struct cli_command *cmd;
@@ -259,7 +263,10 @@ int cli_each(struct cli_ctx *ctx, int from, cli_each_fn *one, void *arg);
  * without common.c depending on main.c. */
 void cli_set_commands(const struct cli_command *table, size_t n);
 const struct cli_command *cli_find_command(const char *name);
-/* Print "Usage: icc CMD SYNOPSIS", the summary and the options of a command. */
+/* c's synopsis; a group's (no synopsis of its own) is made of its subcommands' in buf. */
+const char *cli_synopsis(const struct cli_command *c, char *buf, size_t size);
+/* Print "Usage: icc CMD SYNOPSIS", the summary and the options of a command (of a group:
+ * each subcommand's too). */
 void cli_print_help(const struct cli_command *c, FILE *out);
 
 /* Commands (one file each under cli/). */
@@ -273,10 +280,10 @@ int cmd_inspect(struct cli_ctx *ctx);
 int cmd_inspect_check(struct cli_ctx *ctx);
 int cmd_history(struct cli_ctx *ctx);
 int cmd_system(int argc, char **argv);
+extern const struct cli_command cli_system_subs[];
 int cmd_create(int argc, char **argv);
-int cmd_mount(int argc, char **argv);
-int cmd_umount(int argc, char **argv);
 int cmd_snapshot(int argc, char **argv);
+extern const struct cli_command cli_snapshot_subs[];
 int cmd_snapshots(struct cli_ctx *ctx);
 int cmd_snapshots_check(struct cli_ctx *ctx);
 int cmd_promote(struct cli_ctx *ctx);
@@ -292,38 +299,60 @@ int cmd_push(struct cli_ctx *ctx);
 int cmd_pull(int argc, char **argv); /* cli_call of the table's pull */
 int cli_pull(struct cli_ctx *ctx);
 int cmd_network(int argc, char **argv);
-int cmd_port(int argc, char **argv);
+extern const struct cli_command cli_network_subs[];
 int cmd_send(struct cli_ctx *ctx);
 int cmd_receive(struct cli_ctx *ctx);
 int cmd_receive_check(struct cli_ctx *ctx);
 /* containers at work (cmd_run.c, cmd_container.c, cmd_exec.c, cmd_ps.c, ...) */
 int cli_run_or_create(int argc, char **argv, bool run);
 int cmd_run(int argc, char **argv);
-int cmd_start(int argc, char **argv);
-int cmd_stop(int argc, char **argv);
-int cmd_kill(int argc, char **argv);
-int cmd_rm(int argc, char **argv);
-int cmd_logs(int argc, char **argv);
-int cmd_exec(int argc, char **argv);
-int cmd_ps(int argc, char **argv);
+int cmd_start(struct cli_ctx *ctx);
+int cmd_start_check(struct cli_ctx *ctx);
+extern const struct cli_opt cmd_start_opts[];
+int cmd_stop(struct cli_ctx *ctx);
+/* -t SECS of stop and restart */
+extern const struct cli_opt cli_time_opts[];
+int cli_time_check(struct cli_ctx *ctx);
+int cmd_kill(struct cli_ctx *ctx);
+int cmd_kill_check(struct cli_ctx *ctx);
+extern const struct cli_opt cmd_kill_opts[];
+int cmd_rm(struct cli_ctx *ctx);
+extern const struct cli_opt cmd_rm_opts[];
+int cmd_logs(struct cli_ctx *ctx);
+int cmd_logs_check(struct cli_ctx *ctx);
+extern const struct cli_opt cmd_logs_opts[];
+int cmd_exec(struct cli_ctx *ctx);
+int cmd_exec_check(struct cli_ctx *ctx);
+extern const struct cli_opt cmd_exec_opts[];
+int cmd_ps(struct cli_ctx *ctx);
+int cmd_ps_check(struct cli_ctx *ctx);
+extern const struct cli_opt cmd_ps_opts[];
 int cmd_commit(struct cli_ctx *ctx);
 int cmd_diff(struct cli_ctx *ctx);
-int cmd_rollback(int argc, char **argv);
-int cmd_cp(int argc, char **argv);
+int cmd_rollback(struct cli_ctx *ctx);
+int cmd_cp(struct cli_ctx *ctx);
+int cmd_cp_check(struct cli_ctx *ctx);
+extern const struct cli_opt cmd_cp_opts[];
+int cmd_port(struct cli_ctx *ctx);
+int cmd_mount(struct cli_ctx *ctx);
+int cmd_umount(struct cli_ctx *ctx);
 /* cmd_lifecycle.c, cmd_stats.c, cmd_attach.c */
-int cmd_restart(int argc, char **argv);
-int cmd_wait(int argc, char **argv);
-int cmd_top(int argc, char **argv);
-int cmd_rename(int argc, char **argv);
-int cmd_pause(int argc, char **argv);
-int cmd_unpause(int argc, char **argv);
-int cmd_stats(int argc, char **argv);
-int cmd_attach(int argc, char **argv);
+int cmd_restart(struct cli_ctx *ctx);
+int cmd_wait(struct cli_ctx *ctx);
+int cmd_top(struct cli_ctx *ctx);
+int cmd_rename(struct cli_ctx *ctx);
+int cmd_pause(struct cli_ctx *ctx); /* and unpause: by ctx->cmd->name */
+int cmd_stats(struct cli_ctx *ctx);
+extern const struct cli_opt cmd_stats_opts[];
+int cmd_attach(struct cli_ctx *ctx);
+int cmd_attach_check(struct cli_ctx *ctx);
+extern const struct cli_opt cmd_attach_opts[];
 /* icc pull REF for run/create/build (its output on stderr); the pull's exit code */
 int cli_pull_image(const char *ref);
 /* icc build, icc builder (cmd_build.c) */
 int cmd_build(struct cli_ctx *ctx);
 int cmd_builder(int argc, char **argv);
+extern const struct cli_command cli_builder_subs[];
 /* icc dockerfile, icc history --commands (cmd_dockerfile.c) */
 int cmd_dockerfile(struct cli_ctx *ctx);
 int cmd_dockerfile_check(struct cli_ctx *ctx);

@@ -193,8 +193,9 @@ static int prune(struct cli_ctx *ctx)
 	return r < 0 ? cli_fail(&err) : 0;
 }
 
-static const struct cli_command subcommands[] = {
+const struct cli_command cli_builder_subs[] = {
 	{.name = "builder prune", .run = prune, .synopsis = "[-f]",
+	 .summary = "remove build steps no image, tag or container uses",
 	 .opts = (const struct cli_opt[]){{'f', "force", NULL, "do not ask first"}, {0}},
 	 .check = prune_check, .flags = CLI_STORE},
 	{0},
@@ -202,6 +203,6 @@ static const struct cli_command subcommands[] = {
 
 int cmd_builder(int argc, char **argv)
 {
-	int r = cli_call_sub(subcommands, argc, argv);
+	int r = cli_call_sub(cli_builder_subs, argc, argv);
 	return r >= 0 ? r : cli_usage("builder", "prune [-f]");
 }

@@ -189,9 +189,10 @@ static int rm(struct cli_ctx *ctx)
 	return cli_each(ctx, 0, rm_one, NULL);
 }
 
-static const struct cli_command subcommands[] = {
+const struct cli_command cli_network_subs[] = {
 	{.name = "network create", .run = create, .check = create_check, .min = 1, .max = 1, .flags = CLI_STORE,
-	 .synopsis = "[--subnet CIDR] [--gateway IP] [--interface-name BRIDGE] [--internal] [--disable-dns] NAME",
+	 .synopsis = "[--subnet CIDR] [--gateway IP] [--interface-name BR] [--internal] [--disable-dns] NAME",
+	 .summary = "a bridge network; containers on it resolve each other's names",
 	 .opts = (const struct cli_opt[]){
 		 {0, "subnet", "CIDR", "IPv4 subnet (default: the first free 10.89.N.0/24)"},
 		 {0, "gateway", "IP", "gateway address (default: the subnet's first)"},
@@ -200,16 +201,17 @@ static const struct cli_command subcommands[] = {
 		 {0, "disable-dns", NULL, "no aardvark-dns name resolution"},
 		 {'d', "driver", "DRIVER", "bridge (the only one)"},
 		 {0}}},
-	{.name = "network ls", .run = ls, .flags = CLI_STORE, .synopsis = "[-q] [--no-trunc] [--format FORMAT]",
+	{.name = "network ls", .run = ls, .flags = CLI_STORE, .synopsis = "[-q] [--format FORMAT]",
+	 .summary = "list networks",
 	 .opts = (const struct cli_opt[]){
 		 {'q', "quiet", NULL, "only network ids"},
 		 {0, "no-trunc", NULL, "full ids"},
-		 {'f', "format", "FORMAT", "table (default), json, a Go template, or table TEMPLATE"},
+		 {'f', "format", "FORMAT", CLI_FORMAT_HELP "\nfields: ID Name Driver Scope Subnet Bridge"},
 		 {0}}},
 	{.name = "network inspect", .run = inspect, .min = 1, .max = -1, .flags = CLI_STORE | CLI_IN_ORDER,
-	 .synopsis = "NETWORK..."},
+	 .synopsis = "NET...", .summary = "networks as JSON, with their running containers"},
 	{.name = "network rm", .run = rm, .min = 1, .max = -1, .flags = CLI_STORE | CLI_IN_ORDER,
-	 .synopsis = "NETWORK..."},
+	 .synopsis = "NET...", .summary = "remove networks no container uses"},
 	{0},
 };
 
@@ -221,7 +223,7 @@ int cmd_network(int argc, char **argv)
 		argv[1] = ls_word;
 	else if (argc >= 2 && !strcmp(argv[1], "remove"))
 		argv[1] = rm_word;
-	int r = cli_call_sub(subcommands, argc, argv);
+	int r = cli_call_sub(cli_network_subs, argc, argv);
 	if (r >= 0)
 		return r;
 	if (argc >= 2)

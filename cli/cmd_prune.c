@@ -19,7 +19,6 @@
 #include "icc/snap/snapkeep.h"
 #include "icc/snap/snapref.h"
 
-
 bool cli_confirm(const char *prompt)
 {
 	if (!isatty(0))

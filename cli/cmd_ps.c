@@ -200,7 +200,7 @@ static int ps_args(const struct cli_ctx *ctx, struct cli_filters *filt, long *la
 	return 0;
 }
 
-static int ps_check(struct cli_ctx *ctx)
+int cmd_ps_check(struct cli_ctx *ctx)
 {
 	struct cli_filters filt = {.n = 0};
 	long last;
@@ -210,7 +210,7 @@ static int ps_check(struct cli_ctx *ctx)
 	return r;
 }
 
-static int ps_run(struct cli_ctx *ctx)
+int cmd_ps(struct cli_ctx *ctx)
 {
 	struct icc_store *st = &ctx->st;
 	bool all = cli_has(ctx, "all"), quiet = cli_has(ctx, "quiet"), notrunc = cli_has(ctx, "no-trunc"),
@@ -360,23 +360,17 @@ static int ps_run(struct cli_ctx *ctx)
 	return rc;
 }
 
-static const struct cli_command ps_cmd = {
-	.name = "ps", .run = ps_run, .check = ps_check, .flags = CLI_STORE,
-	.opts = (const struct cli_opt[]){
-		{'a', "all", NULL, "also stopped containers"},
-		{'q', "quiet", NULL, "only container ids"},
-		{'l', "latest", NULL, "the newest container"},
-		{'n', "last", "N", "the N newest containers (any state)"},
-		{'f', "filter", "K=V", "status=created|running|paused|exited|dead|..., name=REGEX,\n"
-				       "ancestor=IMAGE (or an image made from it), label=KEY[=VALUE],\n"
-				       "id=PREFIX; the same key ORs, different keys AND"},
-		{'s', "size", NULL, "fill the Size field (apparent size of the container's files)"},
-		{0, "no-trunc", NULL, "full ids and commands"},
-		{0, "format", "FORMAT", "table (default), json (one object per line), a Go template, or table TEMPLATE"},
-		{0}},
+const struct cli_opt cmd_ps_opts[] = {
+	{'a', "all", NULL, "also stopped containers"},
+	{'q', "quiet", NULL, "only container ids"},
+	{'l', "latest", NULL, "the newest container"},
+	{'n', "last", "N", "the N newest containers (any state)"},
+	{'f', "filter", "K=V", "status=created|running|paused|exited|dead|..., name=REGEX,\n"
+			       "ancestor=IMAGE (or an image made from it), label=KEY[=VALUE],\n"
+			       "id=PREFIX; the same key ORs, different keys AND"},
+	{'s', "size", NULL, "fill the Size field (apparent size of the container's files)"},
+	{0, "no-trunc", NULL, "full ids and commands"},
+	{0, "format", "FORMAT", CLI_FORMAT_HELP "\nfields: ID Names Image ImageID Command CreatedAt CreatedSince\n"
+				"RunningFor State Status Size Ports"},
+	{0},
 };
-
-int cmd_ps(int argc, char **argv)
-{
-	return cli_call(&ps_cmd, argc, argv);
-}

@@ -51,12 +51,28 @@ const struct cli_command *cli_find_command(const char *name)
 	return NULL;
 }
 
+const char *cli_synopsis(const struct cli_command *c, char *buf, size_t size)
+{
+	if (c->synopsis || !c->subs)
+		return c->synopsis ? c->synopsis : "";
+	/* a group's: its subcommands' ("snapshot"'s own, without a word, first) */
+	size_t len = 0;
+	buf[0] = '\0';
+	for (const struct cli_command *s = c->subs; s->name && len < size; s++) {
+		const char *word = strchr(s->name, ' ');
+		len += (size_t)snprintf(buf + len, size - len, "%s%s%s%s", len ? " | " : "",
+					word ? word + 1 : "", word && s->synopsis[0] ? " " : "", s->synopsis);
+	}
+	return buf;
+}
+
 /* the command table is the one source of a command's synopsis; a subcommand's ("system df") is its own */
 static int usage_line(const char *cmd, const char *why, const char *synopsis)
 {
 	const struct cli_command *c = cli_find_command(cmd);
+	char buf[1024];
 	if (c)
-		synopsis = c->synopsis;
+		synopsis = cli_synopsis(c, buf, sizeof(buf));
 	if (why && why[0])
 		cli_errorf("%s: %s; usage: icc %s %s (see 'icc %s --help')", cmd, why, cmd,
 			   synopsis, cmd);

@@ -7,8 +7,8 @@
 
 #define ICC_VERSION "0.1.0"
 
-#define FORMAT_HELP "table (default), json (one object per line), a Go template, or table TEMPLATE\n"
-#define FORMAT_OPT "      --format FORMAT  table (default), json (one object per line), a Go template, or table TEMPLATE\n"
+#define FORMAT_HELP CLI_FORMAT_HELP "\n"
+#define EXIT_NOTE "Exit status: the command's, or 125 (icc failed), 126 (cannot execute), 127 (not found).\n"
 
 #define CHANGE_HELP "Dockerfile-like line: CMD, ENTRYPOINT, ENV, WORKDIR, USER, LABEL, EXPOSE, STOPSIGNAL"
 
@@ -118,83 +118,52 @@ static const struct cli_command commands[] = {
 	 "      --exclude PATH     keep PATH out of every save, commit and export (its own\n"
 	 "                         subvolume, empty in snapshots; adds to the image's Exclude)\n"
 	 "Exit status: the command's, or 125 (icc failed), 126 (cannot execute), 127 (not found).\n"),
-	CLI_CMD("start", cmd_start, "[-a] [-i] [--detach-keys KEYS] CONTAINER...", "Start a stopped container again",
-	 "  -a, --attach           attach to its output (one container)\n"
-	 "  -i, --interactive      attach stdin too (one container)\n"
-	 "      --detach-keys KEYS with a terminal: keys that detach, leaving it running (ctrl-p,ctrl-q)\n"
-	 "      --no-record        do not record the commands typed at its shell (icc dockerfile)\n"),
-	CLI_CMD("stop", cmd_stop, "[-t SECS] CONTAINER...", "Stop running containers (SIGTERM, then SIGKILL)",
-	 "  -t, --time SECS        seconds to wait before SIGKILL (default 10)\n"),
-	CLI_CMD("kill", cmd_kill, "[-s SIGNAL] CONTAINER...", "Send a signal to running containers",
-	 "  -s, --signal SIGNAL    name or number (default KILL)\n"),
-	CLI_CMD("exec", cmd_exec, "[-i] [-t] [-d] [-e K=V] [-w DIR] [-u USER] CONTAINER CMD...",
-	 "Run a command in a running container",
-	 "  -i, --interactive      keep stdin open\n"
-	 "  -t, --tty              allocate a terminal\n"
-	 "      --no-record        do not record the commands typed at an -it shell (icc dockerfile)\n"
-	 "  -d, --detach           run in the background\n"
-	 "  -e, --env K=V          environment variable\n"
-	 "  -w, --workdir DIR      working directory\n"
-	 "  -u, --user USER        user[:group] or uid[:gid]\n"
-	 "Exit status: the command's, or 125 (icc failed), 126 (cannot execute), 127 (not found).\n"),
-	CLI_CMD("logs", cmd_logs, "[-f] [-t] [--since WHEN] [--until WHEN] [-n|--tail N] CONTAINER",
-	 "Show a container's output (every run, foreground ones too)",
-	 "  -f, --follow           keep printing until the container ends\n"
-	 "  -t, --timestamps       each line after its time (RFC 3339, ns)\n"
-	 "      --since WHEN       only lines from WHEN: 2024-05-01T10:00:00Z, Unix seconds, or 10m ago\n"
-	 "      --until WHEN       only lines up to WHEN\n"
-	 "  -n, --tail N           only the last N lines (all: every line)\n"
-	 "Usage errors exit 125.\n"),
-	CLI_CMD("ps", cmd_ps, "[-a] [-q] [-l] [-n N] [-s] [--no-trunc] [-f|--filter KEY=VALUE]... [--format FORMAT]", "List containers",
-	 "  -a, --all              also stopped containers\n"
-	 "  -q, --quiet            only container ids\n"
-	 "  -l, --latest           the newest container\n"
-	 "  -n, --last N           the N newest containers (any state)\n"
-	 "  -f, --filter K=V       status=created|running|paused|exited|dead|..., name=REGEX,\n"
-	 "                         ancestor=IMAGE (or an image made from it), label=KEY[=VALUE],\n"
-	 "                         id=PREFIX; the same key ORs, different keys AND\n"
-	 "  -s, --size             fill the Size field (apparent size of the container's files)\n"
-	 "      --no-trunc         full ids and commands\n" FORMAT_OPT
-	 "                         fields: ID Names Image ImageID Command CreatedAt CreatedSince\n"
-	 "                         RunningFor State Status Size Ports\n"),
-	CLI_CMD("port", cmd_port, "CONTAINER [PORT[/PROTO]]", "List the host ports a running container publishes", ""),
-	CLI_CMD("restart", cmd_restart, "[-t SECS] CONTAINER...", "Stop and start containers again",
-	 "  -t, --time SECS        seconds to wait before SIGKILL (default 10)\n"
-	 "A container made with -t starts with its terminal kept by icc: 'icc attach' reaches it.\n"),
-	CLI_CMD("wait", cmd_wait, "CONTAINER...", "Wait until containers stop, print their exit codes", ""),
-	CLI_CMD("top", cmd_top, "CONTAINER [PS OPTIONS]", "Show the processes of a running container",
-	 "  PS OPTIONS             given to the host's ps (default -ef); rows of the container's\n"
-	 "                         cgroup are kept (ps must print a PID column)\n"),
-	CLI_CMD("rename", cmd_rename, "CONTAINER NEW_NAME", "Rename a container", ""),
-	CLI_CMD("stats", cmd_stats, "[-a] [--no-stream] [--format FORMAT] [CONTAINER...]",
-	 "Show containers' CPU, memory, network, block I/O and pids",
-	 "  -a, --all              also stopped containers (default: the running ones)\n"
-	 "      --no-stream        print one sample and exit (default: refresh every second)\n" FORMAT_OPT
-	 "                         fields: ID Container Name CPUPerc MemUsage MemPerc NetIO BlockIO PIDs\n"),
-	CLI_CMD("pause", cmd_pause, "CONTAINER...", "Freeze every process of containers (cgroup freezer)", ""),
-	CLI_CMD("unpause", cmd_unpause, "CONTAINER...", "Thaw paused containers", ""),
-	CLI_CMD("attach", cmd_attach, "[--detach-keys KEYS] [--no-stdin] [--sig-proxy=false] CONTAINER",
-	 "Attach the terminal to a running container",
-	 "      --detach-keys KEYS keys that detach and leave it running (default ctrl-p,ctrl-q)\n"
-	 "      --no-stdin         do not send what is typed (only show the output)\n"
-	 "      --sig-proxy=BOOL   forward SIGINT, SIGTERM, SIGHUP, SIGQUIT (default true)\n"
-	 "Exit status: the container's when it ends while attached, 0 after a detach.\n"),
-	CLI_CMD("network", cmd_network,
-	 "create [--subnet CIDR] [--gateway IP] [--interface-name BR] [--internal] [--disable-dns] NAME | "
-	 "ls [-q] [--format FORMAT] | inspect NET... | rm NET...",
-	 "Manage bridge networks (netavark, aardvark-dns)",
-	 "  create                 a bridge network; containers on it resolve each other's names\n"
-	 "      --subnet CIDR      IPv4 subnet (default: the first free 10.89.N.0/24)\n"
-	 "      --gateway IP       gateway address (default: the subnet's first)\n"
-	 "      --interface-name BR  host bridge name (default: the first free iccN)\n"
-	 "      --internal         no outbound NAT\n"
-	 "      --disable-dns      no aardvark-dns name resolution\n"
-	 "  ls                     list networks (fields: ID Name Driver Scope Subnet Bridge)\n"
-	 "  inspect NET...         networks as JSON, with their running containers\n"
-	 "  rm NET...              remove networks no container uses\n"),
-	CLI_CMD("rm", cmd_rm, "[-f] [--snapshots] CONTAINER...", "Remove containers (their snapshots are kept unless --snapshots)",
-	 "  -f, --force            kill a running container first\n"
-	 "      --snapshots        delete the container's snapshots too (else kept: icc snapshots --all)\n"),
+	{.name = "start", .run = cmd_start, .check = cmd_start_check, .opts = cmd_start_opts, .min = 1, .max = -1,
+	 .flags = CLI_STORE, .synopsis = "[-a] [-i] [--detach-keys KEYS] CONTAINER...",
+	 .summary = "Start a stopped container again"},
+	{.name = "stop", .run = cmd_stop, .check = cli_time_check, .opts = cli_time_opts, .min = 1, .max = -1,
+	 .flags = CLI_STORE, .synopsis = "[-t SECS] CONTAINER...",
+	 .summary = "Stop running containers (SIGTERM, then SIGKILL)"},
+	{.name = "kill", .run = cmd_kill, .check = cmd_kill_check, .opts = cmd_kill_opts, .min = 1, .max = -1,
+	 .flags = CLI_STORE, .synopsis = "[-s SIGNAL] CONTAINER...", .summary = "Send a signal to running containers"},
+	{.name = "exec", .run = cmd_exec, .check = cmd_exec_check, .opts = cmd_exec_opts, .max = -1,
+	 .flags = CLI_IN_ORDER, .synopsis = "[-i] [-t] [-d] [-e K=V] [-w DIR] [-u USER] CONTAINER CMD...",
+	 .summary = "Run a command in a running container", .notes = EXIT_NOTE},
+	{.name = "logs", .run = cmd_logs, .check = cmd_logs_check, .opts = cmd_logs_opts, .min = 1, .max = 1,
+	 .flags = CLI_STORE, .synopsis = "[-f] [-t] [--since WHEN] [--until WHEN] [-n|--tail N] CONTAINER",
+	 .summary = "Show a container's output (every run, foreground ones too)", .notes = "Usage errors exit 125.\n"},
+	{.name = "ps", .run = cmd_ps, .check = cmd_ps_check, .opts = cmd_ps_opts, .flags = CLI_STORE,
+	 .synopsis = "[-a] [-q] [-l] [-n N] [-s] [--no-trunc] [-f|--filter KEY=VALUE]... [--format FORMAT]",
+	 .summary = "List containers"},
+	{.name = "port", .run = cmd_port, .min = 1, .max = 2, .flags = CLI_STORE | CLI_IN_ORDER,
+	 .synopsis = "CONTAINER [PORT[/PROTO]]", .summary = "List the host ports a running container publishes"},
+	{.name = "restart", .run = cmd_restart, .check = cli_time_check, .opts = cli_time_opts, .min = 1, .max = -1,
+	 .flags = CLI_STORE, .synopsis = "[-t SECS] CONTAINER...", .summary = "Stop and start containers again",
+	 .notes = "A container made with -t starts with its terminal kept by icc: 'icc attach' reaches it.\n"},
+	{.name = "wait", .run = cmd_wait, .min = 1, .max = -1, .flags = CLI_STORE | CLI_IN_ORDER,
+	 .synopsis = "CONTAINER...", .summary = "Wait until containers stop, print their exit codes"},
+	{.name = "top", .run = cmd_top, .min = 1, .max = -1, .flags = CLI_STORE | CLI_IN_ORDER,
+	 .synopsis = "CONTAINER [PS OPTIONS]", .summary = "Show the processes of a running container",
+	 .notes = "PS OPTIONS: given to the host's ps (default -ef); rows of the container's cgroup are kept\n"
+		  "(ps must print a PID column).\n"},
+	{.name = "rename", .run = cmd_rename, .min = 2, .max = 2, .flags = CLI_STORE | CLI_IN_ORDER,
+	 .synopsis = "CONTAINER NEW_NAME", .summary = "Rename a container"},
+	{.name = "stats", .run = cmd_stats, .opts = cmd_stats_opts, .max = -1, .flags = CLI_STORE,
+	 .synopsis = "[-a] [--no-stream] [--format FORMAT] [CONTAINER...]",
+	 .summary = "Show containers' CPU, memory, network, block I/O and pids"},
+	{.name = "pause", .run = cmd_pause, .min = 1, .max = -1, .flags = CLI_STORE | CLI_IN_ORDER,
+	 .synopsis = "CONTAINER...", .summary = "Freeze every process of containers (cgroup freezer)"},
+	{.name = "unpause", .run = cmd_pause, .min = 1, .max = -1, .flags = CLI_STORE | CLI_IN_ORDER,
+	 .synopsis = "CONTAINER...", .summary = "Thaw paused containers"},
+	{.name = "attach", .run = cmd_attach, .check = cmd_attach_check, .opts = cmd_attach_opts, .min = 1, .max = 1,
+	 .flags = CLI_STORE, .synopsis = "[--detach-keys KEYS] [--no-stdin] [--sig-proxy=false] CONTAINER",
+	 .summary = "Attach the terminal to a running container",
+	 .notes = "Exit status: the container's when it ends while attached, 0 after a detach.\n"},
+	{.name = "network", .fn = cmd_network, .subs = cli_network_subs,
+	 .summary = "Manage bridge networks (netavark, aardvark-dns)"},
+	{.name = "rm", .run = cmd_rm, .opts = cmd_rm_opts, .min = 1, .max = -1, .flags = CLI_STORE,
+	 .synopsis = "[-f] [--snapshots] CONTAINER...",
+	 .summary = "Remove containers (their snapshots are kept unless --snapshots)"},
 	{.name = "commit", .run = cmd_commit, .synopsis = "[-m MSG] [-a AUTHOR] [-c CHANGE]... CONTAINER [IMAGE[:TAG]]",
 	 .summary = "Make an image of a container (O(1) snapshot)",
 	 .opts = (const struct cli_opt[]){
@@ -210,23 +179,21 @@ static const struct cli_command commands[] = {
 		 {0, "format", "json", "one {\"Kind\", \"Path\"} object per line"},
 		 {0}},
 	 .min = 1, .max = 2, .flags = CLI_STORE},
-	CLI_CMD("cp", cmd_cp, "[-a] CONTAINER:PATH HOSTPATH|- | [-a] HOSTPATH|- CONTAINER:PATH",
-	 "Copy files between a container and the host",
-	 "  -a, --archive          keep uid/gid (default: root in the container, you on the host)\n"
-	 "  -                      a tar stream on stdout (from the container) or stdin (into a directory)\n"),
-	CLI_CMD("rollback", cmd_rollback, "CONTAINER SNAP", "Reset a container's files to a snapshot (live if running)",
-	 "  A running container is rolled back live by its icc-fs (/.icc/rollback): its processes\n"
-	 "  keep running, the tree before is saved as snapshot before-rollback-TIME.\n"),
-	CLI_CMD("mount", cmd_mount, "CONTAINER|SUBVOLUME MOUNTPOINT", "Serve a container or subvolume through icc-fs", ""),
-	CLI_CMD("umount", cmd_umount, "MOUNTPOINT", "Unmount an icc-fs mount", ""),
+	{.name = "cp", .run = cmd_cp, .check = cmd_cp_check, .opts = cmd_cp_opts, .min = 2, .max = 2,
+	 .flags = CLI_STORE | CLI_IN_ORDER, .synopsis = "[-a] CONTAINER:PATH HOSTPATH|- | [-a] HOSTPATH|- CONTAINER:PATH",
+	 .summary = "Copy files between a container and the host",
+	 .notes = "A path '-' is a tar stream on stdout (from the container) or stdin (into a directory).\n"},
+	{.name = "rollback", .run = cmd_rollback, .min = 2, .max = 2, .flags = CLI_STORE | CLI_IN_ORDER,
+	 .synopsis = "CONTAINER SNAP", .summary = "Reset a container's files to a snapshot (live if running)",
+	 .notes = "A running container is rolled back live by its icc-fs (/.icc/rollback): its processes\n"
+		  "keep running, the tree before is saved as snapshot before-rollback-TIME.\n"},
+	{.name = "mount", .run = cmd_mount, .min = 2, .max = 2, .flags = CLI_IN_ORDER,
+	 .synopsis = "CONTAINER|SUBVOLUME MOUNTPOINT", .summary = "Serve a container or subvolume through icc-fs"},
+	{.name = "umount", .run = cmd_umount, .min = 1, .max = 1, .flags = CLI_IN_ORDER,
+	 .synopsis = "MOUNTPOINT", .summary = "Unmount an icc-fs mount"},
 	/* snapshots */
-	CLI_CMD("snapshot", cmd_snapshot,
-	 "CONTAINER [NAME] [-m MSG] | rm SNAP... | rename SNAP NEWNAME | prune [-n] [--keep N] [--older-than DUR] CONTAINER",
-	 "Save a container's state / manage snapshots",
-	 "  -m MSG                 message stored with the snapshot\n"
-	 "  prune --keep N         remove all but the newest N snapshots (oldest first)\n"
-	 "  prune --older-than DUR  remove only snapshots older than DUR (90s, 30m, 2h, 7d, 1w)\n"
-	 "  prune -n, --dry-run    only list what would be removed\n"),
+	{.name = "snapshot", .fn = cmd_snapshot, .subs = cli_snapshot_subs,
+	 .summary = "Save a container's state / manage snapshots"},
 	{.name = "snapshots", .run = cmd_snapshots,
 	 .synopsis = "[-q] [--format FORMAT] CONTAINER | -a [-q] [--format FORMAT]",
 	 .summary = "List a container's snapshots, or every snapshot in the store",
@@ -296,14 +263,8 @@ static const struct cli_command commands[] = {
 		 {0}},
 	 .max = 1, .check = cmd_receive_check, .flags = CLI_STORE},
 	/* the store */
-	CLI_CMD("system", cmd_system, "info [--format json] | check [--repair] [--quotas] | df [-v] [--format FORMAT] | prune [-a] [-f] [--snapshots]",
-	 "Show, check, measure or clean up the store",
-	 "  info                   root, backing device, size, counts\n"
-	 "  check [--repair]       find (and fix) inconsistencies; exit 1 when problems remain\n"
-	 "  df [-v]                space used by images, containers, snapshots (-v: per object)\n"
-	 "  prune [-a] [-f]        remove stopped containers and dangling images (-a: all unused\n"
-	 "                         images); asks first unless -f; snapshots are kept\n"
-	 "  prune --snapshots      also delete the snapshots of removed containers\n"),
+	{.name = "system", .fn = cmd_system, .subs = cli_system_subs,
+	 .summary = "Show, check, measure or clean up the store"},
 	CLI_CMD("version", cmd_version, "", "Show icc's version", ""),
 	/* Dockerfiles */
 	{.name = "build", .run = cmd_build,
@@ -327,23 +288,34 @@ static const struct cli_command commands[] = {
 		 {0, "ignore", "PATH", "add PATH to the closing note of what is expected to differ"},
 		 {0}},
 	 .min = 1, .max = 1, .check = cmd_dockerfile_check, .flags = CLI_STORE},
-	CLI_CMD("builder", cmd_builder, "prune [-f]", "Remove build steps no image, tag or container uses",
-	 "  -f, --force            do not ask first\n"),
+	{.name = "builder", .fn = cmd_builder, .subs = cli_builder_subs,
+	 .summary = "Remove build steps no image, tag or container uses"},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
-void cli_print_help(const struct cli_command *c, FILE *out)
+/* "-a, --all ...", the notes */
+static void print_options(const struct cli_command *c, FILE *out)
 {
-	fprintf(out, "Usage: icc %s%s%s\n\n%s\n", c->name, c->synopsis[0] ? " " : "", c->synopsis, c->summary);
-	bool spec = c->opts && (c->opts[0].letter || c->opts[0].name);
-	if ((c->options && c->options[0]) || spec || c->notes)
+	if ((c->opts && (c->opts[0].letter || c->opts[0].name)) || c->notes)
 		fputc('\n', out);
-	if (c->options)
-		fputs(c->options, out);
 	cli_print_options(c->opts, out);
 	if (c->notes)
 		fputs(c->notes, out);
-	fprintf(out, "\nSee also: man icc-%s\n", c->name);
+}
+
+void cli_print_help(const struct cli_command *c, FILE *out)
+{
+	char buf[1024];
+	const char *syn = cli_synopsis(c, buf, sizeof(buf));
+	fprintf(out, "Usage: icc %s%s%s\n\n%s\n", c->name, syn[0] ? " " : "", syn, c->summary);
+	if (c->options && c->options[0])
+		fprintf(out, "\n%s", c->options);
+	print_options(c, out);
+	for (const struct cli_command *s = c->subs; s && s->name; s++) {
+		fprintf(out, "\nicc %s%s%s\n  %s\n", s->name, s->synopsis[0] ? " " : "", s->synopsis, s->summary);
+		print_options(s, out);
+	}
+	fprintf(out, "\nSee also: man icc-%.*s\n", (int)strcspn(c->name, " "), c->name);
 }
 
 /* Levenshtein distance, for "did you mean". */
@@ -400,16 +372,27 @@ static int unknown_command(const char *name)
 	return EXIT_USAGE;
 }
 
-/* Options of run/create/exec that take a separate value. */
-static bool takes_value(const char *opt)
+/* Does word (an option of c, "-e" or "--env") take the next word as its value? */
+static bool takes_value(const struct cli_command *c, const char *word)
 {
-	static const char *const v[] = {"-e", "-w", "-u", "-h", "-v", "--name", "--env", "--workdir",
-					"--user", "--hostname", "--volume", "--network", "--net", "--runtime",
-					"-p", "--publish", "--pull", "--security-opt"};
-	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
-		if (!strcmp(opt, v[i]))
-			return true;
+	for (const struct cli_opt *o = c->opts; word[0] == '-' && o && (o->letter || o->name); o++) {
+		bool named = word[1] == '-' ? o->name && !strcmp(word + 2, o->name)
+					    : o->letter == word[1] && !word[2];
+		if (named)
+			return o->arg && o->arg[0] != '[' && o->arg[0] != '=';
+	}
 	return false;
+}
+
+/* "icc system df --help": the subcommand's help */
+static const struct cli_command *help_of(const struct cli_command *c, int argc, char **argv)
+{
+	for (const struct cli_command *s = c->subs; argc >= 2 && s && s->name; s++) {
+		const char *word = strchr(s->name, ' ');
+		if (word && !strcmp(word + 1, argv[1]))
+			return s;
+	}
+	return c;
 }
 
 static void usage(FILE *out)
@@ -481,10 +464,10 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[k], "--"))
 			break;
 		if (!strcmp(argv[k], "--help") || (!strcmp(argv[k], "-h") && !takes_cmd)) {
-			cli_print_help(c, stdout);
+			cli_print_help(help_of(c, argc - i, argv + i), stdout);
 			return 0;
 		}
-		if (takes_cmd && argv[k][0] != '-' && !takes_value(argv[k - 1]))
+		if (takes_cmd && argv[k][0] != '-' && !takes_value(c, argv[k - 1]))
 			break;
 	}
 	return cli_call(c, argc - i, argv + i);

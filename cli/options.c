@@ -275,7 +275,7 @@ int cli_call_sub(const struct cli_command *subs, int argc, char **argv)
 {
 	for (const struct cli_command *s = subs; argc >= 2 && s->name; s++) {
 		const char *word = strchr(s->name, ' ');
-		if (!strcmp(word ? word + 1 : s->name, argv[1]))
+		if (word && !strcmp(word + 1, argv[1])) /* not a group's own entry ("snapshot") */
 			return cli_call(s, argc - 1, argv + 1);
 	}
 	return -1;
