@@ -182,8 +182,8 @@ int cli_output_finish(struct cli_output *o, int r, struct icc_err *err);
  * named object, printing each failure and returning 1 if any failed.
  * Usage errors print "icc: CMD: WHY; usage: icc CMD SYNOPSIS" and exit 125.
  * A group (system, snapshot, builder) dispatches "GROUP SUB" entries with
- * cli_call_sub.  Entries with fn instead of run parse argv themselves; their
- * option help is the text in options.
+ * cli_call_sub (their entry has fn, which does that, and subs, whose specs make
+ * the group's synopsis and help).
  */
 struct cli_opt {
 	char letter;      /* -x; 0: none */
@@ -202,10 +202,9 @@ enum {
 struct cli_ctx;
 struct cli_command {
 	const char *name;
-	int (*fn)(int argc, char **argv); /* parses its own argv */
+	int (*fn)(int argc, char **argv); /* a group: dispatches to one of subs */
 	const char *synopsis;
 	const char *summary;
-	const char *options; /* fn's option help: "  -x, --long ARG   what\n" lines */
 	/* table-driven commands: */
 	int (*run)(struct cli_ctx *ctx);
 	const struct cli_opt *opts;
@@ -281,13 +280,12 @@ int cmd_inspect_check(struct cli_ctx *ctx);
 int cmd_history(struct cli_ctx *ctx);
 int cmd_system(int argc, char **argv);
 extern const struct cli_command cli_system_subs[];
-int cmd_create(int argc, char **argv);
 int cmd_snapshot(int argc, char **argv);
 extern const struct cli_command cli_snapshot_subs[];
 int cmd_snapshots(struct cli_ctx *ctx);
 int cmd_snapshots_check(struct cli_ctx *ctx);
 int cmd_promote(struct cli_ctx *ctx);
-int cmd_version(int argc, char **argv);
+int cmd_version(struct cli_ctx *ctx);
 int cmd_export(struct cli_ctx *ctx);
 /* -o FILE or stdout, which is not a terminal (export, send) */
 int cli_check_output(struct cli_ctx *ctx);
@@ -304,8 +302,10 @@ int cmd_send(struct cli_ctx *ctx);
 int cmd_receive(struct cli_ctx *ctx);
 int cmd_receive_check(struct cli_ctx *ctx);
 /* containers at work (cmd_run.c, cmd_container.c, cmd_exec.c, cmd_ps.c, ...) */
-int cli_run_or_create(int argc, char **argv, bool run);
-int cmd_run(int argc, char **argv);
+/* run and create (cmd_run.c), their options (run_opts.c) */
+int cmd_run(struct cli_ctx *ctx);
+int cmd_create(struct cli_ctx *ctx);
+extern const struct cli_opt cli_run_opts[];
 int cmd_start(struct cli_ctx *ctx);
 int cmd_start_check(struct cli_ctx *ctx);
 extern const struct cli_opt cmd_start_opts[];

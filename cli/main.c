@@ -12,8 +12,6 @@
 
 #define CHANGE_HELP "Dockerfile-like line: CMD, ENTRYPOINT, ENV, WORKDIR, USER, LABEL, EXPOSE, STOPSIGNAL"
 
-/* a command that parses its own argv: name, fn, synopsis, summary, option help */
-#define CLI_CMD(n, f, syn, sum, opt) {.name = n, .fn = f, .synopsis = syn, .summary = sum, .options = opt}
 
 static const struct cli_command commands[] = {
 	/* images */
@@ -70,54 +68,15 @@ static const struct cli_command commands[] = {
 		 {0}},
 	 .min = 1, .max = -1, .check = cmd_inspect_check, .flags = CLI_STORE},
 	/* containers and their filesystem */
-	CLI_CMD("create", cmd_create, "[OPTIONS] IMAGE [CMD...]", "Create a container (a writable copy of an image)",
-	 "  Takes the options of 'icc run' (without starting anything).\n"),
-	CLI_CMD("run", cmd_run,
-	 "[-i] [-t] [-d] [--rm] [--name N] [-e K=V] [-w DIR] [-u USER] [-h HOST] [-v HOSTDIR:CDIR[:ro]] "
-	 "[--network bridge|none|host|NAME] [-p [IP:][HPORT:]CPORT[/PROTO]]... [-P] [--pull missing|always|never] "
-	 "[--runtime runc|crun] [--security-opt OPT] [-m SIZE] [--cpus N] [--restart POLICY] [--exclude PATH]... [OPTION...] IMAGE [CMD...]",
-	 "Run a command in a new container",
-	 "  -i, --interactive      keep stdin open\n"
-	 "  -t, --tty              allocate a terminal (type #save at a shell prompt to snapshot)\n"
-	 "  -d, --detach           run in the background, print the id\n"
-	 "      --rm               remove the container when it ends\n"
-	 "      --name NAME        container name (default: adjective_surname)\n"
-	 "  -e, --env K=V          environment variable (-e K takes K from icc's environment)\n"
-	 "  -w, --workdir DIR      working directory inside the container\n"
-	 "  -u, --user USER        user[:group] or uid[:gid]\n"
-	 "  -h, --hostname HOST    container host name\n"
-	 "  -v, --volume H:C[:ro]  bind mount host directory H at C\n"
-	 "      --network NET      bridge (default: own namespace, NAT, DNS), none, host, or a network\n"
-	 "                         made with 'icc network create' (containers find each other by name)\n"
-	 "  -p, --publish SPEC     [IP:][HOSTPORT:]PORT[/tcp|/udp]: publish a container port on the host\n"
-	 "  -P, --publish-all      publish every EXPOSE'd port on a free host port\n"
-	 "      --pull POLICY      missing (default: pull an image not in the store), always, never\n"
-	 "      --runtime NAME     runc (default) or crun\n"
-	 "      --security-opt OPT seccomp=unconfined, seccomp=FILE (a Docker-format profile),\n"
-	 "                         no-new-privileges=false (default: the default profile and\n"
-	 "                         no-new-privileges)\n"
-	 "      --entrypoint CMD   run CMD instead of the image's entrypoint (\"\": none); drops its Cmd\n"
-	 "      --env-file FILE    KEY=VALUE lines (# comments; KEY alone: from icc's environment)\n"
-	 "  -l, --label K=V        a label (Config.Labels), added to the image's\n"
-	 "  -m, --memory SIZE      memory limit (b, k, m, g; at least 6m); the OOM killer ends the hog\n"
-	 "      --cpus N           CPU quota, N CPUs' worth (0.5: 50 ms per 100 ms)\n"
-	 "      --pids-limit N     at most N processes (0 or -1: no limit)\n"
-	 "      --ulimit L=S[:H]   resource limit L (nofile, nproc, core, ...) soft S, hard H\n"
-	 "      --shm-size SIZE    size of /dev/shm (default 64m)\n"
-	 "      --tmpfs DIR[:OPT]  a tmpfs at DIR (noexec,nosuid,nodev; OPT e.g. size=64m,mode=1777)\n"
-	 "      --read-only        the root filesystem is read-only (/.icc/save still saves)\n"
-	 "      --init             run tini as PID 1: it reaps zombies and passes signals on\n"
-	 "      --cap-add CAP      add a capability (NET_ADMIN or CAP_NET_ADMIN; ALL)\n"
-	 "      --cap-drop CAP     drop a capability (ALL: every one)\n"
-	 "      --privileged       every capability, the host's devices, no seccomp, writable /sys\n"
-	 "      --add-host H:IP    a line \"IP H\" in the container's /etc/hosts\n"
-	 "      --restart POLICY   no (default), on-failure[:N], always, unless-stopped: the container's\n"
-	 "                         monitor starts it again (not after a host reboot, see icc-run(1))\n"
-	 "      --detach-keys KEYS with -it: keys that detach, leaving it running (ctrl-p,ctrl-q)\n"
-	 "      --no-record        do not record the commands typed at an -it shell (icc dockerfile)\n"
-	 "      --exclude PATH     keep PATH out of every save, commit and export (its own\n"
-	 "                         subvolume, empty in snapshots; adds to the image's Exclude)\n"
-	 "Exit status: the command's, or 125 (icc failed), 126 (cannot execute), 127 (not found).\n"),
+	{.name = "create", .run = cmd_create, .opts = cli_run_opts, .max = -1, .flags = CLI_IN_ORDER,
+	 .synopsis = "[OPTIONS] IMAGE [CMD...]", .summary = "Create a container (a writable copy of an image)",
+	 .notes = "The options of 'icc run', without starting anything.\n" EXIT_NOTE},
+	{.name = "run", .run = cmd_run, .opts = cli_run_opts, .max = -1, .flags = CLI_IN_ORDER,
+	 .synopsis = "[-i] [-t] [-d] [--rm] [--name N] [-e K=V] [-w DIR] [-u USER] [-h HOST] [-v HOSTDIR:CDIR[:ro]] "
+		     "[--network bridge|none|host|NAME] [-p [IP:][HPORT:]CPORT[/PROTO]]... [-P] [--pull missing|always|never] "
+		     "[--runtime runc|crun] [--security-opt OPT] [-m SIZE] [--cpus N] [--restart POLICY] [--exclude PATH]... "
+		     "[OPTION...] IMAGE [CMD...]",
+	 .summary = "Run a command in a new container", .notes = EXIT_NOTE},
 	{.name = "start", .run = cmd_start, .check = cmd_start_check, .opts = cmd_start_opts, .min = 1, .max = -1,
 	 .flags = CLI_STORE, .synopsis = "[-a] [-i] [--detach-keys KEYS] CONTAINER...",
 	 .summary = "Start a stopped container again"},
@@ -265,7 +224,7 @@ static const struct cli_command commands[] = {
 	/* the store */
 	{.name = "system", .fn = cmd_system, .subs = cli_system_subs,
 	 .summary = "Show, check, measure or clean up the store"},
-	CLI_CMD("version", cmd_version, "", "Show icc's version", ""),
+	{.name = "version", .run = cmd_version, .synopsis = "", .summary = "Show icc's version"},
 	/* Dockerfiles */
 	{.name = "build", .run = cmd_build,
 	 .synopsis = "[-t NAME[:TAG]]... [-f DOCKERFILE] [--build-arg K=V]... [--no-cache] [--target STAGE] "
@@ -308,8 +267,6 @@ void cli_print_help(const struct cli_command *c, FILE *out)
 	char buf[1024];
 	const char *syn = cli_synopsis(c, buf, sizeof(buf));
 	fprintf(out, "Usage: icc %s%s%s\n\n%s\n", c->name, syn[0] ? " " : "", syn, c->summary);
-	if (c->options && c->options[0])
-		fprintf(out, "\n%s", c->options);
 	print_options(c, out);
 	for (const struct cli_command *s = c->subs; s && s->name; s++) {
 		fprintf(out, "\nicc %s%s%s\n  %s\n", s->name, s->synopsis[0] ? " " : "", s->synopsis, s->summary);
@@ -395,6 +352,46 @@ static const struct cli_command *help_of(const struct cli_command *c, int argc, 
 	return c;
 }
 
+/*
+ * icc --list-options (for cli/icc.bash): one line per command, "GROUP:SUB" for
+ * a group's subcommands, then its options; "OPT=" when the next word is the
+ * value, "~" before the ones --help does not show.
+ */
+static void list_spec(const struct cli_opt *opts)
+{
+	for (const struct cli_opt *o = opts; o && (o->letter || o->name); o++) {
+		bool value = o->arg && o->arg[0] != '[' && o->arg[0] != '=';
+		const char *hidden = o->help ? "" : "~";
+		if (o->letter)
+			printf(" %s-%c%s", hidden, o->letter, value ? "=" : "");
+		if (o->name && o->arg && !value) /* --tls-verify=BOOL: the value that is not the default */
+			printf(" %s--%s=false", hidden, o->name);
+		else if (o->name)
+			printf(" %s--%s%s", hidden, o->name, value ? "=" : "");
+	}
+}
+
+static void list_options(void)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		const struct cli_command *c = &commands[i];
+		printf("%s", c->name);
+		list_spec(c->opts);
+		for (const struct cli_command *s = c->subs; s && s->name; s++)
+			if (!strchr(s->name, ' ')) /* the group's own entry ("snapshot CONTAINER") */
+				list_spec(s->opts);
+		putchar('\n');
+		for (const struct cli_command *s = c->subs; s && s->name; s++) {
+			const char *word = strchr(s->name, ' ');
+			if (!word)
+				continue;
+			printf("%s:%s", c->name, word + 1);
+			list_spec(s->opts);
+			putchar('\n');
+		}
+	}
+}
+
 static void usage(FILE *out)
 {
 	fprintf(out,
@@ -414,8 +411,9 @@ static void usage(FILE *out)
 		"See man icc(1), icc-COMMAND(1), icc-ctl(7), icc-fs(8).\n");
 }
 
-int cmd_version(int argc, char **argv)
+int cmd_version(struct cli_ctx *ctx)
 {
+	(void)ctx;
 	printf("icc version %s\n", ICC_VERSION);
 	return 0;
 }
@@ -432,8 +430,11 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage(stdout);
 			return 0;
+		} else if (!strcmp(argv[i], "--list-options")) { /* hidden: for the completion */
+			list_options();
+			return 0;
 		} else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--version")) {
-			return cmd_version(0, NULL);
+			return cmd_version(NULL);
 		} else {
 			cli_errorf("unknown option '%s' (see 'icc --help')", argv[i]);
 			return EXIT_USAGE;
