@@ -48,6 +48,9 @@ int cli_getopt_long(int argc, char *const argv[], const char *optstring,
 /* Open the store (saying once what was set up); returns 0 or prints and returns 1. */
 int cli_open_store(struct icc_store *st);
 
+/* Resolve REF (name or id prefix) and read its meta.json (to cJSON_Delete); 0, or 1 after
+ * printing why. */
+int cli_container_load(struct icc_store *st, const char *ref, char id[ICC_ID_LEN + 1], cJSON **meta);
 /* A container's meta.json (to cJSON_Delete) and live state; -1 when unreadable (removed meanwhile). */
 struct icc_cstate;
 int cli_container_meta(struct icc_store *st, const char *id, cJSON **meta, struct icc_cstate *cs);
@@ -247,6 +250,9 @@ int cli_call(const struct cli_command *c, int argc, char **argv);
  * ending in {0}), which is cli_call'ed on argv + 1.  -1 when it names none.
  */
 int cli_call_sub(const struct cli_command *subs, int argc, char **argv);
+/* A group g (an entry with subs, no run): the subcommand argv[1] names, else its own
+ * entry (a sub named without a word), else "icc: G: unknown subcommand" and the usage. */
+int cli_call_group(const struct cli_command *g, int argc, char **argv);
 /* The help lines of a spec. */
 void cli_print_options(const struct cli_opt *opts, FILE *out);
 
@@ -268,94 +274,37 @@ const char *cli_synopsis(const struct cli_command *c, char *buf, size_t size);
  * each subcommand's too). */
 void cli_print_help(const struct cli_command *c, FILE *out);
 
-/* Commands (one file each under cli/). */
-int cmd_init(struct cli_ctx *ctx);
-int cmd_import(struct cli_ctx *ctx);
-int cmd_import_check(struct cli_ctx *ctx);
-int cmd_images(struct cli_ctx *ctx);
-int cmd_tag(struct cli_ctx *ctx);
-int cmd_rmi(struct cli_ctx *ctx);
-int cmd_inspect(struct cli_ctx *ctx);
-int cmd_inspect_check(struct cli_ctx *ctx);
-int cmd_history(struct cli_ctx *ctx);
-int cmd_system(int argc, char **argv);
-extern const struct cli_command cli_system_subs[];
-int cmd_snapshot(int argc, char **argv);
-extern const struct cli_command cli_snapshot_subs[];
-int cmd_snapshots(struct cli_ctx *ctx);
-int cmd_snapshots_check(struct cli_ctx *ctx);
-int cmd_promote(struct cli_ctx *ctx);
-int cmd_version(struct cli_ctx *ctx);
-int cmd_export(struct cli_ctx *ctx);
+/*
+ * Commands (one file each under cli/): what a table entry points at, cmd_NAME
+ * (its run) and, where the command has them, cmd_NAME_check and cmd_NAME_opts.
+ */
+#define CLI_COMMAND(n)                           \
+	int cmd_##n(struct cli_ctx *ctx);        \
+	int cmd_##n##_check(struct cli_ctx *ctx); \
+	extern const struct cli_opt cmd_##n##_opts[]
+CLI_COMMAND(init); CLI_COMMAND(import); CLI_COMMAND(images); CLI_COMMAND(tag); CLI_COMMAND(rmi);
+CLI_COMMAND(inspect); CLI_COMMAND(history); CLI_COMMAND(snapshots); CLI_COMMAND(promote);
+CLI_COMMAND(version); CLI_COMMAND(export); CLI_COMMAND(save); CLI_COMMAND(load); CLI_COMMAND(push);
+CLI_COMMAND(send); CLI_COMMAND(receive); CLI_COMMAND(run); CLI_COMMAND(create); CLI_COMMAND(start);
+CLI_COMMAND(stop); CLI_COMMAND(kill); CLI_COMMAND(rm); CLI_COMMAND(logs); CLI_COMMAND(exec);
+CLI_COMMAND(ps); CLI_COMMAND(commit); CLI_COMMAND(diff); CLI_COMMAND(rollback); CLI_COMMAND(cp);
+CLI_COMMAND(port); CLI_COMMAND(mount); CLI_COMMAND(umount); CLI_COMMAND(restart); CLI_COMMAND(wait);
+CLI_COMMAND(top); CLI_COMMAND(rename); CLI_COMMAND(pause); /* and unpause: by ctx->cmd->name */
+CLI_COMMAND(stats); CLI_COMMAND(attach); CLI_COMMAND(build); CLI_COMMAND(dockerfile);
+/* run and create share run_opts.c's; stop and restart -t SECS */
+extern const struct cli_opt cli_run_opts[], cli_time_opts[];
+int cli_time_check(struct cli_ctx *ctx);
 /* -o FILE or stdout, which is not a terminal (export, send) */
 int cli_check_output(struct cli_ctx *ctx);
-int cmd_save(struct cli_ctx *ctx);
-int cmd_save_check(struct cli_ctx *ctx);
-int cmd_load(struct cli_ctx *ctx);
-int cmd_load_check(struct cli_ctx *ctx);
-int cmd_push(struct cli_ctx *ctx);
+int cli_pull(struct cli_ctx *ctx); /* icc pull */
 int cmd_pull(int argc, char **argv); /* cli_call of the table's pull */
-int cli_pull(struct cli_ctx *ctx);
-int cmd_network(int argc, char **argv);
-extern const struct cli_command cli_network_subs[];
-int cmd_send(struct cli_ctx *ctx);
-int cmd_receive(struct cli_ctx *ctx);
-int cmd_receive_check(struct cli_ctx *ctx);
-/* containers at work (cmd_run.c, cmd_container.c, cmd_exec.c, cmd_ps.c, ...) */
-/* run and create (cmd_run.c), their options (run_opts.c) */
-int cmd_run(struct cli_ctx *ctx);
-int cmd_create(struct cli_ctx *ctx);
-extern const struct cli_opt cli_run_opts[];
-int cmd_start(struct cli_ctx *ctx);
-int cmd_start_check(struct cli_ctx *ctx);
-extern const struct cli_opt cmd_start_opts[];
-int cmd_stop(struct cli_ctx *ctx);
-/* -t SECS of stop and restart */
-extern const struct cli_opt cli_time_opts[];
-int cli_time_check(struct cli_ctx *ctx);
-int cmd_kill(struct cli_ctx *ctx);
-int cmd_kill_check(struct cli_ctx *ctx);
-extern const struct cli_opt cmd_kill_opts[];
-int cmd_rm(struct cli_ctx *ctx);
-extern const struct cli_opt cmd_rm_opts[];
-int cmd_logs(struct cli_ctx *ctx);
-int cmd_logs_check(struct cli_ctx *ctx);
-extern const struct cli_opt cmd_logs_opts[];
-int cmd_exec(struct cli_ctx *ctx);
-int cmd_exec_check(struct cli_ctx *ctx);
-extern const struct cli_opt cmd_exec_opts[];
-int cmd_ps(struct cli_ctx *ctx);
-int cmd_ps_check(struct cli_ctx *ctx);
-extern const struct cli_opt cmd_ps_opts[];
-int cmd_commit(struct cli_ctx *ctx);
-int cmd_diff(struct cli_ctx *ctx);
-int cmd_rollback(struct cli_ctx *ctx);
-int cmd_cp(struct cli_ctx *ctx);
-int cmd_cp_check(struct cli_ctx *ctx);
-extern const struct cli_opt cmd_cp_opts[];
-int cmd_port(struct cli_ctx *ctx);
-int cmd_mount(struct cli_ctx *ctx);
-int cmd_umount(struct cli_ctx *ctx);
-/* cmd_lifecycle.c, cmd_stats.c, cmd_attach.c */
-int cmd_restart(struct cli_ctx *ctx);
-int cmd_wait(struct cli_ctx *ctx);
-int cmd_top(struct cli_ctx *ctx);
-int cmd_rename(struct cli_ctx *ctx);
-int cmd_pause(struct cli_ctx *ctx); /* and unpause: by ctx->cmd->name */
-int cmd_stats(struct cli_ctx *ctx);
-extern const struct cli_opt cmd_stats_opts[];
-int cmd_attach(struct cli_ctx *ctx);
-int cmd_attach_check(struct cli_ctx *ctx);
-extern const struct cli_opt cmd_attach_opts[];
+/* the groups' subcommands (cmd_network.c, cmd_system.c, cmd_snapshot.c, cmd_build.c) */
+int cmd_network(int argc, char **argv); /* Docker's other names (list, remove), then the group */
+extern const struct cli_command cli_network_subs[], cli_system_subs[], cli_snapshot_subs[],
+	cli_builder_subs[];
 /* icc pull REF for run/create/build (its output on stderr); the pull's exit code */
 int cli_pull_image(const char *ref);
-/* icc build, icc builder (cmd_build.c) */
-int cmd_build(struct cli_ctx *ctx);
-int cmd_builder(int argc, char **argv);
-extern const struct cli_command cli_builder_subs[];
-/* icc dockerfile, icc history --commands (cmd_dockerfile.c) */
-int cmd_dockerfile(struct cli_ctx *ctx);
-int cmd_dockerfile_check(struct cli_ctx *ctx);
+/* icc history --commands (cmd_dockerfile.c) */
 int cli_history_commands(struct icc_store *st, const char *what);
 /* store maintenance (cmd_df.c, cmd_prune.c) */
 int cli_system_df(struct cli_ctx *ctx);

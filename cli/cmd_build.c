@@ -200,9 +200,3 @@ const struct cli_command cli_builder_subs[] = {
 	 .check = prune_check, .flags = CLI_STORE},
 	{0},
 };
-
-int cmd_builder(int argc, char **argv)
-{
-	int r = cli_call_sub(cli_builder_subs, argc, argv);
-	return r >= 0 ? r : cli_usage("builder", "prune [-f]");
-}

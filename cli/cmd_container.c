@@ -15,16 +15,6 @@
 #include "icc/runtime/runtime.h"
 #include "icc/snap/snapkeep.h"
 
-/* Resolve and read a container; prints the error. */
-static int load(struct icc_store *st, const char *ref, char id[ICC_ID_LEN + 1], cJSON **meta)
-{
-	struct icc_err err;
-	if (icc_container_resolve(st, ref, id, &err) < 0 ||
-	    icc_object_meta(st, ICC_CONTAINER, id, meta, &err) < 0)
-		return cli_fail(&err);
-	return 0;
-}
-
 /* --detach-keys and, with -a/-i, one container: usage checks before the store */
 int cmd_start_check(struct cli_ctx *ctx)
 {
@@ -48,7 +38,7 @@ int cmd_start(struct cli_ctx *ctx)
 	for (int i = 0; i < ctx->argc; i++) {
 		char id[ICC_ID_LEN + 1];
 		cJSON *meta;
-		if (load(&ctx->st, ctx->argv[i], id, &meta)) {
+		if (cli_container_load(&ctx->st, ctx->argv[i], id, &meta)) {
 			status = 1;
 			continue;
 		}

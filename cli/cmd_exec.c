@@ -83,11 +83,9 @@ int cmd_exec(struct cli_ctx *ctx)
 		return 125;
 	struct icc_err err;
 	char id[ICC_ID_LEN + 1];
-	cJSON *meta = NULL;
-	if (icc_container_resolve(&st, argv[0], id, &err) < 0 ||
-	    icc_object_meta(&st, ICC_CONTAINER, id, &meta, &err) < 0) {
+	cJSON *meta;
+	if (cli_container_load(&st, argv[0], id, &meta)) {
 		icc_store_close(&st);
-		cli_fail(&err);
 		return 125;
 	}
 	struct icc_cstate cs;

@@ -62,15 +62,13 @@ int cmd_mount(struct cli_ctx *ctx)
 		return 1;
 	struct icc_err err;
 	char id[ICC_ID_LEN + 1];
-	cJSON *meta = NULL;
-	int r = icc_container_resolve(&st, what, id, &err);
-	if (r == 0)
-		r = icc_object_meta(&st, ICC_CONTAINER, id, &meta, &err);
-	if (r == 0)
-		r = icc_fsmount(&st, id, meta, mp, NULL, &err);
+	cJSON *meta;
+	int r = cli_container_load(&st, what, id, &meta);
+	if (r == 0 && icc_fsmount(&st, id, meta, mp, NULL, &err) < 0)
+		r = cli_fail(&err);
 	cJSON_Delete(meta);
 	icc_store_close(&st);
-	return r < 0 ? cli_fail(&err) : 0;
+	return r;
 }
 
 /* no CLI_STORE: a subvolume is served without one */

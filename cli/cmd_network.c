@@ -223,10 +223,5 @@ int cmd_network(int argc, char **argv)
 		argv[1] = ls_word;
 	else if (argc >= 2 && !strcmp(argv[1], "remove"))
 		argv[1] = rm_word;
-	int r = cli_call_sub(cli_network_subs, argc, argv);
-	if (r >= 0)
-		return r;
-	if (argc >= 2)
-		cli_errorf("network: unknown subcommand '%s' (create, ls, inspect, rm)", argv[1]);
-	return cli_usage("network", "create|ls|inspect|rm ...");
+	return cli_call_group(cli_find_command("network"), argc, argv);
 }

@@ -146,12 +146,6 @@ const struct cli_command cli_snapshot_subs[] = {
 	{0},
 };
 
-int cmd_snapshot(int argc, char **argv)
-{
-	int r = cli_call_sub(cli_snapshot_subs, argc, argv);
-	return r >= 0 ? r : cli_call(&cli_snapshot_subs[0], argc, argv);
-}
-
 int cmd_snapshots_check(struct cli_ctx *ctx)
 {
 	return ctx->argc != (cli_has(ctx, "all") ? 0 : 1) ? cli_usage_why(ctx->cmd, NULL) : 0;

@@ -253,13 +253,3 @@ const struct cli_command cli_system_subs[] = {
 	 .check = cli_system_prune_check, .flags = CLI_LOCK},
 	{0},
 };
-
-int cmd_system(int argc, char **argv)
-{
-	int r = cli_call_sub(cli_system_subs, argc, argv);
-	if (r >= 0)
-		return r;
-	if (argc >= 2)
-		cli_errorf("system: unknown subcommand '%s' (info, check, df, prune)", argv[1]);
-	return cli_usage("system", "");
-}

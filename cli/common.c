@@ -288,6 +288,16 @@ int cli_getopt_long(int argc, char *const argv[], const char *optstring,
 	return c;
 }
 
+int cli_container_load(struct icc_store *st, const char *ref, char id[ICC_ID_LEN + 1], cJSON **meta)
+{
+	struct icc_err err;
+	*meta = NULL;
+	if (icc_container_resolve(st, ref, id, &err) < 0 ||
+	    icc_object_meta(st, ICC_CONTAINER, id, meta, &err) < 0)
+		return cli_fail(&err);
+	return 0;
+}
+
 int cli_container_meta(struct icc_store *st, const char *id, cJSON **meta, struct icc_cstate *cs)
 {
 	struct icc_err err;

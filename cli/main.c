@@ -151,7 +151,7 @@ static const struct cli_command commands[] = {
 	{.name = "umount", .run = cmd_umount, .min = 1, .max = 1, .flags = CLI_IN_ORDER,
 	 .synopsis = "MOUNTPOINT", .summary = "Unmount an icc-fs mount"},
 	/* snapshots */
-	{.name = "snapshot", .fn = cmd_snapshot, .subs = cli_snapshot_subs,
+	{.name = "snapshot", .subs = cli_snapshot_subs,
 	 .summary = "Save a container's state / manage snapshots"},
 	{.name = "snapshots", .run = cmd_snapshots,
 	 .synopsis = "[-q] [--format FORMAT] CONTAINER | -a [-q] [--format FORMAT]",
@@ -222,7 +222,7 @@ static const struct cli_command commands[] = {
 		 {0}},
 	 .max = 1, .check = cmd_receive_check, .flags = CLI_STORE},
 	/* the store */
-	{.name = "system", .fn = cmd_system, .subs = cli_system_subs,
+	{.name = "system", .subs = cli_system_subs,
 	 .summary = "Show, check, measure or clean up the store"},
 	{.name = "version", .run = cmd_version, .synopsis = "", .summary = "Show icc's version"},
 	/* Dockerfiles */
@@ -247,7 +247,7 @@ static const struct cli_command commands[] = {
 		 {0, "ignore", "PATH", "add PATH to the closing note of what is expected to differ"},
 		 {0}},
 	 .min = 1, .max = 1, .check = cmd_dockerfile_check, .flags = CLI_STORE},
-	{.name = "builder", .fn = cmd_builder, .subs = cli_builder_subs,
+	{.name = "builder", .subs = cli_builder_subs,
 	 .summary = "Remove build steps no image, tag or container uses"},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
