@@ -51,6 +51,8 @@ int cli_open_store(struct icc_store *st);
 /* Resolve REF (name or id prefix) and read its meta.json (to cJSON_Delete); 0, or 1 after
  * printing why. */
 int cli_container_load(struct icc_store *st, const char *ref, char id[ICC_ID_LEN + 1], cJSON **meta);
+/* The same after opening the store (closed again when it fails). */
+int cli_open_container(struct icc_store *st, const char *ref, char id[ICC_ID_LEN + 1], cJSON **meta);
 /* A container's meta.json (to cJSON_Delete) and live state; -1 when unreadable (removed meanwhile). */
 struct icc_cstate;
 int cli_container_meta(struct icc_store *st, const char *id, cJSON **meta, struct icc_cstate *cs);

@@ -79,15 +79,11 @@ int cmd_exec(struct cli_ctx *ctx)
 	for (int i = 0; i < nenv; i++)
 		envs[i] = cli_nth(ctx, "env", (size_t)i);
 	struct icc_store st;
-	if (cli_open_store(&st))
-		return 125;
 	struct icc_err err;
 	char id[ICC_ID_LEN + 1];
 	cJSON *meta;
-	if (cli_container_load(&st, argv[0], id, &meta)) {
-		icc_store_close(&st);
+	if (cli_open_container(&st, argv[0], id, &meta))
 		return 125;
-	}
 	struct icc_cstate cs;
 	icc_container_state(meta, &cs);
 	const char *name = icc_json_str(meta, "name");

@@ -58,14 +58,12 @@ int cmd_mount(struct cli_ctx *ctx)
 		return run_fs(what, mp, NULL);
 	}
 	struct icc_store st;
-	if (cli_open_store(&st))
-		return 1;
 	struct icc_err err;
 	char id[ICC_ID_LEN + 1];
 	cJSON *meta;
-	int r = cli_container_load(&st, what, id, &meta);
-	if (r == 0 && icc_fsmount(&st, id, meta, mp, NULL, &err) < 0)
-		r = cli_fail(&err);
+	if (cli_open_container(&st, what, id, &meta))
+		return 1;
+	int r = icc_fsmount(&st, id, meta, mp, NULL, &err) < 0 ? cli_fail(&err) : 0;
 	cJSON_Delete(meta);
 	icc_store_close(&st);
 	return r;

@@ -9,6 +9,7 @@
 #include "icc/store/object.h"
 #include "icc/store/objsize.h"
 #include "icc/runtime/runtime.h"
+#include "inspect_doc.h"
 
 struct row {
 	char id[ICC_ID_LEN + 1];
@@ -27,18 +28,15 @@ static void command_text(const cJSON *cfg, bool trunc, char *out, size_t size)
 {
 	char cmd[2048] = "";
 	size_t n = 0;
-	const char *keys[] = {"Entrypoint", "Cmd"};
-	for (int k = 0; k < 2; k++) {
-		const cJSON *it;
-		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(cfg, keys[k])) {
-			if (!cJSON_IsString(it))
-				continue;
-			n += (size_t)snprintf(cmd + n, n < sizeof(cmd) ? sizeof(cmd) - n : 0, "%s%s",
-					      n ? " " : "", it->valuestring);
-			if (n >= sizeof(cmd))
-				n = sizeof(cmd) - 1;
-		}
+	cJSON *words = inspect_command_words(cfg);
+	const cJSON *it;
+	cJSON_ArrayForEach(it, words) {
+		n += (size_t)snprintf(cmd + n, n < sizeof(cmd) ? sizeof(cmd) - n : 0, "%s%s", n ? " " : "",
+				      it->valuestring);
+		if (n >= sizeof(cmd))
+			n = sizeof(cmd) - 1;
 	}
+	cJSON_Delete(words);
 	if (!cmd[0])
 		snprintf(cmd, sizeof(cmd), "/bin/sh");
 	/* one row per container: newlines and tabs of a script show as spaces */

@@ -298,6 +298,17 @@ int cli_container_load(struct icc_store *st, const char *ref, char id[ICC_ID_LEN
 	return 0;
 }
 
+int cli_open_container(struct icc_store *st, const char *ref, char id[ICC_ID_LEN + 1], cJSON **meta)
+{
+	if (cli_open_store(st))
+		return 1;
+	if (cli_container_load(st, ref, id, meta)) {
+		icc_store_close(st);
+		return 1;
+	}
+	return 0;
+}
+
 int cli_container_meta(struct icc_store *st, const char *id, cJSON **meta, struct icc_cstate *cs)
 {
 	struct icc_err err;

@@ -13,24 +13,26 @@
 #define CHANGE_HELP "Dockerfile-like line: CMD, ENTRYPOINT, ENV, WORKDIR, USER, LABEL, EXPOSE, STOPSIGNAL"
 
 
+/* options several commands share */
+#define OPT_QUIET {'q', "quiet", NULL, "no progress output"}
+#define OPT_TLS_VERIFY {0, "tls-verify", "=BOOL", "verify the registry's certificate (default true)"}
+
+/* init and import: a new image from a tree or an archive */
+static const struct cli_opt new_image_opts[] = {
+	{'m', "message", "MSG", "comment recorded in the image's history (import: \"Imported from FILE\")"},
+	{'c', "change", "CHANGE", CHANGE_HELP},
+	{'q', "quiet", NULL, "no progress output (shown only when stderr is a terminal)"},
+	{0},
+};
+
 static const struct cli_command commands[] = {
 	/* images */
-	{.name = "init", .run = cmd_init, .synopsis = "[-q] [-m MSG] [-c CHANGE]... DIR [NAME[:TAG]]",
-	 .summary = "Create an image from a directory (reflink copy)",
-	 .opts = (const struct cli_opt[]){
-		 {'m', "message", "MSG", "comment recorded in the image's history"},
-		 {'c', "change", "CHANGE", CHANGE_HELP},
-		 {'q', "quiet", NULL, "no progress output"},
-		 {0}},
-	 .min = 1, .max = 2, .flags = CLI_STORE | CLI_IN_ORDER},
-	{.name = "import", .run = cmd_import, .synopsis = "[-q] [-m MSG] [-c CHANGE]... FILE|- [NAME[:TAG]]",
-	 .summary = "Create an image from a tar archive",
-	 .opts = (const struct cli_opt[]){
-		 {'m', "message", "MSG", "comment (default \"Imported from FILE\")"},
-		 {'c', "change", "CHANGE", CHANGE_HELP},
-		 {'q', "quiet", NULL, "no progress line (shown only when stderr is a terminal)"},
-		 {0}},
-	 .min = 1, .max = 2, .check = cmd_import_check, .flags = CLI_STORE | CLI_IN_ORDER},
+	{.name = "init", .run = cmd_init, .opts = new_image_opts, .min = 1, .max = 2, .flags = CLI_STORE | CLI_IN_ORDER,
+	 .synopsis = "[-q] [-m MSG] [-c CHANGE]... DIR [NAME[:TAG]]",
+	 .summary = "Create an image from a directory (reflink copy)"},
+	{.name = "import", .run = cmd_import, .check = cmd_import_check, .opts = new_image_opts, .min = 1, .max = 2,
+	 .flags = CLI_STORE | CLI_IN_ORDER, .synopsis = "[-q] [-m MSG] [-c CHANGE]... FILE|- [NAME[:TAG]]",
+	 .summary = "Create an image from a tar archive"},
 	{.name = "images", .run = cmd_images,
 	 .synopsis = "[-a] [-q] [--no-trunc] [-f|--filter KEY=VALUE]... [--format FORMAT] [REPOSITORY[:TAG]]",
 	 .summary = "List images",
@@ -171,7 +173,7 @@ static const struct cli_command commands[] = {
 	 .summary = "Write a filesystem tree as a tar archive",
 	 .opts = (const struct cli_opt[]){
 		 {'o', "output", "FILE", "write to FILE (default stdout, not a terminal)"},
-		 {'q', "quiet", NULL, "no progress line"},
+		 OPT_QUIET,
 		 {0}},
 	 .min = 1, .max = 1, .check = cli_check_output, .flags = CLI_STORE},
 	{.name = "save", .run = cmd_save,
@@ -181,29 +183,29 @@ static const struct cli_command commands[] = {
 		 {'o', "output", "FILE", "write to FILE (a directory for oci-dir)"},
 		 {0, "format", "FORMAT", "oci-archive (default), docker-archive, oci-dir"},
 		 {0, "compress", "ALG", "layer compression: gzip (default), zstd, none"},
-		 {'q', "quiet", NULL, "no progress line"},
+		 OPT_QUIET,
 		 {0}},
 	 .min = 1, .max = -1, .check = cmd_save_check, .flags = CLI_STORE},
 	{.name = "load", .run = cmd_load, .synopsis = "[-q] [-i FILE|DIR|-] [NAME[:TAG]]",
 	 .summary = "Load images from an OCI or Docker archive",
 	 .opts = (const struct cli_opt[]){
 		 {'i', "input", "FILE", "archive or OCI directory (default stdin)"},
-		 {'q', "quiet", NULL, "no progress output"},
+		 OPT_QUIET,
 		 {0}},
 	 .max = 1, .check = cmd_load_check, .flags = CLI_STORE},
 	{.name = "push", .run = cmd_push, .synopsis = "[-q] [--tls-verify=false] [--compress gzip|zstd|none] IMAGE REF",
 	 .summary = "Push an image to a registry (skopeo)",
 	 .opts = (const struct cli_opt[]){
-		 {0, "tls-verify", "=BOOL", "verify the registry's certificate (default true)"},
+		 OPT_TLS_VERIFY,
 		 {0, "compress", "ALG", "layer compression (default gzip)"},
-		 {'q', "quiet", NULL, "no progress output"},
+		 OPT_QUIET,
 		 {0}},
 	 .min = 2, .max = 2, .flags = CLI_STORE},
 	{.name = "pull", .run = cli_pull, .synopsis = "[-q] [--tls-verify=false] REF [NAME[:TAG]]",
 	 .summary = "Pull an image from a registry (skopeo)",
 	 .opts = (const struct cli_opt[]){
-		 {0, "tls-verify", "=BOOL", "verify the registry's certificate (default true)"},
-		 {'q', "quiet", NULL, "no progress output"},
+		 OPT_TLS_VERIFY,
+		 OPT_QUIET,
 		 {0}},
 	 .min = 1, .max = 2, .flags = CLI_STORE},
 	{.name = "send", .run = cmd_send, .synopsis = "[-q] [-p PARENT] [-o FILE] IMAGE|SNAP",
