@@ -83,7 +83,8 @@ static int usage_line(const char *cmd, const char *why, const char *synopsis)
 
 int cli_usage_why(const struct cli_command *c, const char *why)
 {
-	return usage_line(c->name, why, c->synopsis);
+	char buf[1024];
+	return usage_line(c->name, why, cli_synopsis(c, buf, sizeof(buf)));
 }
 
 int cli_usage(const char *cmd, const char *synopsis)
