@@ -57,6 +57,12 @@ int cli_open_container(struct icc_store *st, const char *ref, char id[ICC_ID_LEN
 struct icc_cstate;
 int cli_container_meta(struct icc_store *st, const char *id, cJSON **meta, struct icc_cstate *cs);
 
+/* fn for each container of the store, with its meta.json and state (the ones removed
+ * meanwhile passed over); -1 when the list cannot be read. */
+typedef void cli_container_fn(struct icc_store *st, const char *id, const cJSON *meta,
+			      const struct icc_cstate *cs, void *arg);
+int cli_each_container(struct icc_store *st, cli_container_fn *fn, void *arg, struct icc_err *err);
+
 /* A 12-hex short id. */
 const char *cli_short_id(const char *id, char buf[13]);
 

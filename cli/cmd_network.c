@@ -35,34 +35,36 @@ static int create(struct cli_ctx *ctx)
 	return 0;
 }
 
+struct members {
+	const char *name;
+	cJSON *out;
+};
+
+static void add_member(struct icc_store *st, const char *id, const cJSON *meta, const struct icc_cstate *cs,
+		       void *arg)
+{
+	(void)st;
+	struct members *ms = arg;
+	const cJSON *n = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(meta, "state"), "network");
+	const char *nn = icc_json_str(n, "Network");
+	if (cs->status != ICC_CS_RUNNING || !nn || strcmp(nn, ms->name))
+		return;
+	cJSON *m = cJSON_AddObjectToObject(ms->out, id);
+	char addr[64];
+	snprintf(addr, sizeof(addr), "%s/%lld", icc_json_str(n, "IPAddress") ? icc_json_str(n, "IPAddress") : "",
+		 icc_json_int(n, "IPPrefixLen", 0));
+	cJSON_AddStringToObject(m, "Name", icc_json_str(meta, "name") ? icc_json_str(meta, "name") : "");
+	cJSON_AddStringToObject(m, "IPv4Address", addr);
+	cJSON_AddStringToObject(m, "MacAddress", icc_json_str(n, "MacAddress") ? icc_json_str(n, "MacAddress") : "");
+}
+
 /* Running containers on network `name`: {id: {"Name", "IPv4Address", "MacAddress"}}. */
 static cJSON *members(struct icc_store *st, const char *name)
 {
-	cJSON *out = cJSON_CreateObject();
-	struct icc_idlist l;
+	struct members ms = {name, cJSON_CreateObject()};
 	struct icc_err e;
-	if (icc_object_list(st, ICC_CONTAINER, &l, &e) < 0)
-		return out;
-	for (size_t i = 0; i < l.count; i++) {
-		cJSON *meta;
-		struct icc_cstate cs;
-		if (cli_container_meta(st, l.ids[i], &meta, &cs) < 0)
-			continue;
-		const cJSON *n = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(meta, "state"), "network");
-		const char *nn = icc_json_str(n, "Network");
-		if (cs.status == ICC_CS_RUNNING && nn && !strcmp(nn, name)) {
-			cJSON *m = cJSON_AddObjectToObject(out, l.ids[i]);
-			char addr[64];
-			snprintf(addr, sizeof(addr), "%s/%lld", icc_json_str(n, "IPAddress") ? icc_json_str(n, "IPAddress") : "",
-				 icc_json_int(n, "IPPrefixLen", 0));
-			cJSON_AddStringToObject(m, "Name", icc_json_str(meta, "name") ? icc_json_str(meta, "name") : "");
-			cJSON_AddStringToObject(m, "IPv4Address", addr);
-			cJSON_AddStringToObject(m, "MacAddress", icc_json_str(n, "MacAddress") ? icc_json_str(n, "MacAddress") : "");
-		}
-		cJSON_Delete(meta);
-	}
-	icc_idlist_free(&l);
-	return out;
+	cli_each_container(st, add_member, &ms, &e); /* unreadable: no members listed */
+	return ms.out;
 }
 
 /* Docker's `network inspect` document of a definition. */

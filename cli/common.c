@@ -318,3 +318,20 @@ int cli_container_meta(struct icc_store *st, const char *id, cJSON **meta, struc
 	icc_container_state(*meta, cs);
 	return 0;
 }
+
+int cli_each_container(struct icc_store *st, cli_container_fn *fn, void *arg, struct icc_err *err)
+{
+	struct icc_idlist l;
+	if (icc_object_list(st, ICC_CONTAINER, &l, err) < 0)
+		return -1;
+	for (size_t i = 0; i < l.count; i++) {
+		cJSON *meta;
+		struct icc_cstate cs;
+		if (cli_container_meta(st, l.ids[i], &meta, &cs) < 0)
+			continue; /* removed meanwhile */
+		fn(st, l.ids[i], meta, &cs, arg);
+		cJSON_Delete(meta);
+	}
+	icc_idlist_free(&l);
+	return 0;
+}
