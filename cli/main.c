@@ -257,11 +257,12 @@ static const struct cli_command commands[] = {
 /* "-a, --all ...", the notes */
 static void print_options(const struct cli_command *c, FILE *out)
 {
-	if ((c->opts && (c->opts[0].letter || c->opts[0].name)) || c->notes)
+	if (c->opts && (c->opts[0].letter || c->opts[0].name)) {
 		fputc('\n', out);
-	cli_print_options(c->opts, out);
+		cli_print_options(c->opts, out);
+	}
 	if (c->notes)
-		fputs(c->notes, out);
+		fprintf(out, "\n%s", c->notes);
 }
 
 void cli_print_help(const struct cli_command *c, FILE *out)
