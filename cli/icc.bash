@@ -1,7 +1,8 @@
 # bash completion for icc (interactive container commands)        -*- shell-script -*-
-# Installed as share/bash-completion/completions/icc.  Names come from the
-# store: icc images / icc ps -a / icc snapshots, with the --root given on the
-# command line (or $ICC_ROOT).
+# Installed as share/bash-completion/completions/icc.  Commands and their
+# options come from icc --list-options (the specs of cli/main.c's table);
+# names from the store: icc images / icc ps -a / icc snapshots, with the
+# --root given on the command line (or $ICC_ROOT).
 
 # icc with the same --root as the command line being completed; quiet, no store setup noise
 _icc_q() {
