@@ -48,9 +48,20 @@ int cli_getopt_long(int argc, char *const argv[], const char *optstring,
 /* Open the store (saying once what was set up); returns 0 or prints and returns 1. */
 int cli_open_store(struct icc_store *st);
 
+/* Resolve REF (name or id prefix) and read its meta.json (to cJSON_Delete); 0, or 1 after
+ * printing why. */
+int cli_container_load(struct icc_store *st, const char *ref, char id[ICC_ID_LEN + 1], cJSON **meta);
+/* The same after opening the store (closed again when it fails). */
+int cli_open_container(struct icc_store *st, const char *ref, char id[ICC_ID_LEN + 1], cJSON **meta);
 /* A container's meta.json (to cJSON_Delete) and live state; -1 when unreadable (removed meanwhile). */
 struct icc_cstate;
 int cli_container_meta(struct icc_store *st, const char *id, cJSON **meta, struct icc_cstate *cs);
+
+/* fn for each container of the store, with its meta.json and state (the ones removed
+ * meanwhile passed over); -1 when the list cannot be read. */
+typedef void cli_container_fn(struct icc_store *st, const char *id, const cJSON *meta,
+			      const struct icc_cstate *cs, void *arg);
+int cli_each_container(struct icc_store *st, cli_container_fn *fn, void *arg, struct icc_err *err);
 
 /* A 12-hex short id. */
 const char *cli_short_id(const char *id, char buf[13]);
@@ -182,8 +193,8 @@ int cli_output_finish(struct cli_output *o, int r, struct icc_err *err);
  * named object, printing each failure and returning 1 if any failed.
  * Usage errors print "icc: CMD: WHY; usage: icc CMD SYNOPSIS" and exit 125.
  * A group (system, snapshot, builder) dispatches "GROUP SUB" entries with
- * cli_call_sub.  Entries with fn instead of run parse argv themselves; their
- * option help is the text in options.
+ * cli_call_sub (their entry has fn, which does that, and subs, whose specs make
+ * the group's synopsis and help).
  */
 struct cli_opt {
 	char letter;      /* -x; 0: none */
@@ -202,10 +213,9 @@ enum {
 struct cli_ctx;
 struct cli_command {
 	const char *name;
-	int (*fn)(int argc, char **argv); /* parses its own argv */
+	int (*fn)(int argc, char **argv); /* a group: dispatches to one of subs */
 	const char *synopsis;
 	const char *summary;
-	const char *options; /* fn's option help: "  -x, --long ARG   what\n" lines */
 	/* table-driven commands: */
 	int (*run)(struct cli_ctx *ctx);
 	const struct cli_opt *opts;
@@ -214,7 +224,11 @@ struct cli_command {
 	int (*check)(struct cli_ctx *ctx);  /* before the store is opened; > 0: the exit code,
 					     * < 0: exit 0 without running */
 	const char *notes;                  /* lines printed after the options */
+	const struct cli_command *subs;     /* a group's "GROUP SUB" entries (ending in {0}), for its help */
 };
+
+/* --format's help line; the command adds its fields */
+#define CLI_FORMAT_HELP "table (default), json (one object per line), a Go template, or table TEMPLATE"
 
 struct cli_ctx {
 	const struct cli_command *cmd;
@@ -244,6 +258,9 @@ int cli_call(const struct cli_command *c, int argc, char **argv);
  * ending in {0}), which is cli_call'ed on argv + 1.  -1 when it names none.
  */
 int cli_call_sub(const struct cli_command *subs, int argc, char **argv);
+/* A group g (an entry with subs, no run): the subcommand argv[1] names, else its own
+ * entry (a sub named without a word), else "icc: G: unknown subcommand" and the usage. */
+int cli_call_group(const struct cli_command *g, int argc, char **argv);
 /* The help lines of a spec. */
 void cli_print_options(const struct cli_opt *opts, FILE *out);
 
@@ -259,74 +276,43 @@ int cli_each(struct cli_ctx *ctx, int from, cli_each_fn *one, void *arg);
  * without common.c depending on main.c. */
 void cli_set_commands(const struct cli_command *table, size_t n);
 const struct cli_command *cli_find_command(const char *name);
-/* Print "Usage: icc CMD SYNOPSIS", the summary and the options of a command. */
+/* c's synopsis; a group's (no synopsis of its own) is made of its subcommands' in buf. */
+const char *cli_synopsis(const struct cli_command *c, char *buf, size_t size);
+/* Print "Usage: icc CMD SYNOPSIS", the summary and the options of a command (of a group:
+ * each subcommand's too). */
 void cli_print_help(const struct cli_command *c, FILE *out);
 
-/* Commands (one file each under cli/). */
-int cmd_init(struct cli_ctx *ctx);
-int cmd_import(struct cli_ctx *ctx);
-int cmd_import_check(struct cli_ctx *ctx);
-int cmd_images(struct cli_ctx *ctx);
-int cmd_tag(struct cli_ctx *ctx);
-int cmd_rmi(struct cli_ctx *ctx);
-int cmd_inspect(struct cli_ctx *ctx);
-int cmd_inspect_check(struct cli_ctx *ctx);
-int cmd_history(struct cli_ctx *ctx);
-int cmd_system(int argc, char **argv);
-int cmd_create(int argc, char **argv);
-int cmd_mount(int argc, char **argv);
-int cmd_umount(int argc, char **argv);
-int cmd_snapshot(int argc, char **argv);
-int cmd_snapshots(struct cli_ctx *ctx);
-int cmd_snapshots_check(struct cli_ctx *ctx);
-int cmd_promote(struct cli_ctx *ctx);
-int cmd_version(int argc, char **argv);
-int cmd_export(struct cli_ctx *ctx);
+/*
+ * Commands (one file each under cli/): what a table entry points at, cmd_NAME
+ * (its run) and, where the command has them, cmd_NAME_check and cmd_NAME_opts.
+ */
+#define CLI_COMMAND(n)                           \
+	int cmd_##n(struct cli_ctx *ctx);        \
+	int cmd_##n##_check(struct cli_ctx *ctx); \
+	extern const struct cli_opt cmd_##n##_opts[]
+CLI_COMMAND(init); CLI_COMMAND(import); CLI_COMMAND(images); CLI_COMMAND(tag); CLI_COMMAND(rmi);
+CLI_COMMAND(inspect); CLI_COMMAND(history); CLI_COMMAND(snapshots); CLI_COMMAND(promote);
+CLI_COMMAND(version); CLI_COMMAND(export); CLI_COMMAND(save); CLI_COMMAND(load); CLI_COMMAND(push);
+CLI_COMMAND(send); CLI_COMMAND(receive); CLI_COMMAND(run); CLI_COMMAND(create); CLI_COMMAND(start);
+CLI_COMMAND(stop); CLI_COMMAND(kill); CLI_COMMAND(rm); CLI_COMMAND(logs); CLI_COMMAND(exec);
+CLI_COMMAND(ps); CLI_COMMAND(commit); CLI_COMMAND(diff); CLI_COMMAND(rollback); CLI_COMMAND(cp);
+CLI_COMMAND(port); CLI_COMMAND(mount); CLI_COMMAND(umount); CLI_COMMAND(restart); CLI_COMMAND(wait);
+CLI_COMMAND(top); CLI_COMMAND(rename); CLI_COMMAND(pause); /* and unpause: by ctx->cmd->name */
+CLI_COMMAND(stats); CLI_COMMAND(attach); CLI_COMMAND(build); CLI_COMMAND(dockerfile);
+/* run and create share run_opts.c's; stop and restart -t SECS */
+extern const struct cli_opt cli_run_opts[], cli_time_opts[];
+int cli_time_check(struct cli_ctx *ctx);
 /* -o FILE or stdout, which is not a terminal (export, send) */
 int cli_check_output(struct cli_ctx *ctx);
-int cmd_save(struct cli_ctx *ctx);
-int cmd_save_check(struct cli_ctx *ctx);
-int cmd_load(struct cli_ctx *ctx);
-int cmd_load_check(struct cli_ctx *ctx);
-int cmd_push(struct cli_ctx *ctx);
+int cli_pull(struct cli_ctx *ctx); /* icc pull */
 int cmd_pull(int argc, char **argv); /* cli_call of the table's pull */
-int cli_pull(struct cli_ctx *ctx);
-int cmd_network(int argc, char **argv);
-int cmd_port(int argc, char **argv);
-int cmd_send(struct cli_ctx *ctx);
-int cmd_receive(struct cli_ctx *ctx);
-int cmd_receive_check(struct cli_ctx *ctx);
-/* containers at work (cmd_run.c, cmd_container.c, cmd_exec.c, cmd_ps.c, ...) */
-int cli_run_or_create(int argc, char **argv, bool run);
-int cmd_run(int argc, char **argv);
-int cmd_start(int argc, char **argv);
-int cmd_stop(int argc, char **argv);
-int cmd_kill(int argc, char **argv);
-int cmd_rm(int argc, char **argv);
-int cmd_logs(int argc, char **argv);
-int cmd_exec(int argc, char **argv);
-int cmd_ps(int argc, char **argv);
-int cmd_commit(struct cli_ctx *ctx);
-int cmd_diff(struct cli_ctx *ctx);
-int cmd_rollback(int argc, char **argv);
-int cmd_cp(int argc, char **argv);
-/* cmd_lifecycle.c, cmd_stats.c, cmd_attach.c */
-int cmd_restart(int argc, char **argv);
-int cmd_wait(int argc, char **argv);
-int cmd_top(int argc, char **argv);
-int cmd_rename(int argc, char **argv);
-int cmd_pause(int argc, char **argv);
-int cmd_unpause(int argc, char **argv);
-int cmd_stats(int argc, char **argv);
-int cmd_attach(int argc, char **argv);
+/* the groups' subcommands (cmd_network.c, cmd_system.c, cmd_snapshot.c, cmd_build.c) */
+int cmd_network(int argc, char **argv); /* Docker's other names (list, remove), then the group */
+extern const struct cli_command cli_network_subs[], cli_system_subs[], cli_snapshot_subs[],
+	cli_builder_subs[];
 /* icc pull REF for run/create/build (its output on stderr); the pull's exit code */
 int cli_pull_image(const char *ref);
-/* icc build, icc builder (cmd_build.c) */
-int cmd_build(struct cli_ctx *ctx);
-int cmd_builder(int argc, char **argv);
-/* icc dockerfile, icc history --commands (cmd_dockerfile.c) */
-int cmd_dockerfile(struct cli_ctx *ctx);
-int cmd_dockerfile_check(struct cli_ctx *ctx);
+/* icc history --commands (cmd_dockerfile.c) */
 int cli_history_commands(struct icc_store *st, const char *what);
 /* store maintenance (cmd_df.c, cmd_prune.c) */
 int cli_system_df(struct cli_ctx *ctx);

@@ -6,7 +6,7 @@
 #include "icc/console/attach.h"
 #include "icc/store/object.h"
 
-static int attach_check(struct cli_ctx *ctx)
+int cmd_attach_check(struct cli_ctx *ctx)
 {
 	const char *proxy = cli_value(ctx, "sig-proxy", "true"), *keys = cli_value(ctx, "detach-keys", NULL);
 	if (strcmp(proxy, "true") && strcmp(proxy, "false"))
@@ -21,7 +21,7 @@ static int attach_check(struct cli_ctx *ctx)
 	return 0;
 }
 
-static int attach_run(struct cli_ctx *ctx)
+int cmd_attach(struct cli_ctx *ctx)
 {
 	struct icc_attach_opts o = {
 		.detach_keys = cli_value(ctx, "detach-keys", NULL),
@@ -42,16 +42,9 @@ static int attach_run(struct cli_ctx *ctx)
 	return detached ? 0 : code;
 }
 
-static const struct cli_command attach_cmd = {
-	.name = "attach", .run = attach_run, .check = attach_check, .min = 1, .max = 1, .flags = CLI_STORE,
-	.opts = (const struct cli_opt[]){
-		{0, "detach-keys", "KEYS", "keys that detach and leave it running (default ctrl-p,ctrl-q)"},
-		{0, "no-stdin", NULL, "do not send what is typed (only show the output)"},
-		{0, "sig-proxy", "=BOOL", "forward SIGINT, SIGTERM, SIGHUP, SIGQUIT (default true)"},
-		{0}},
+const struct cli_opt cmd_attach_opts[] = {
+	{0, "detach-keys", "KEYS", "keys that detach and leave it running (default ctrl-p,ctrl-q)"},
+	{0, "no-stdin", NULL, "do not send what is typed (only show the output)"},
+	{0, "sig-proxy", "=BOOL", "forward SIGINT, SIGTERM, SIGHUP, SIGQUIT (default true)"},
+	{0},
 };
-
-int cmd_attach(int argc, char **argv)
-{
-	return cli_call(&attach_cmd, argc, argv);
-}

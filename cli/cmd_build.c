@@ -193,15 +193,10 @@ static int prune(struct cli_ctx *ctx)
 	return r < 0 ? cli_fail(&err) : 0;
 }
 
-static const struct cli_command subcommands[] = {
+const struct cli_command cli_builder_subs[] = {
 	{.name = "builder prune", .run = prune, .synopsis = "[-f]",
+	 .summary = "remove build steps no image, tag or container uses",
 	 .opts = (const struct cli_opt[]){{'f', "force", NULL, "do not ask first"}, {0}},
 	 .check = prune_check, .flags = CLI_STORE},
 	{0},
 };
-
-int cmd_builder(int argc, char **argv)
-{
-	int r = cli_call_sub(subcommands, argc, argv);
-	return r >= 0 ? r : cli_usage("builder", "prune [-f]");
-}

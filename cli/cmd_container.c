@@ -15,18 +15,8 @@
 #include "icc/runtime/runtime.h"
 #include "icc/snap/snapkeep.h"
 
-/* Resolve and read a container; prints the error. */
-static int load(struct icc_store *st, const char *ref, char id[ICC_ID_LEN + 1], cJSON **meta)
-{
-	struct icc_err err;
-	if (icc_container_resolve(st, ref, id, &err) < 0 ||
-	    icc_object_meta(st, ICC_CONTAINER, id, meta, &err) < 0)
-		return cli_fail(&err);
-	return 0;
-}
-
 /* --detach-keys and, with -a/-i, one container: usage checks before the store */
-static int start_check(struct cli_ctx *ctx)
+int cmd_start_check(struct cli_ctx *ctx)
 {
 	const char *keys = cli_value(ctx, "detach-keys", NULL);
 	char kb[16];
@@ -41,14 +31,14 @@ static int start_check(struct cli_ctx *ctx)
 	return 0;
 }
 
-static int start_run(struct cli_ctx *ctx)
+int cmd_start(struct cli_ctx *ctx)
 {
 	bool attach = cli_has(ctx, "attach"), interactive = cli_has(ctx, "interactive");
 	int status = 0;
 	for (int i = 0; i < ctx->argc; i++) {
 		char id[ICC_ID_LEN + 1];
 		cJSON *meta;
-		if (load(&ctx->st, ctx->argv[i], id, &meta)) {
+		if (cli_container_load(&ctx->st, ctx->argv[i], id, &meta)) {
 			status = 1;
 			continue;
 		}
@@ -78,20 +68,13 @@ static int start_run(struct cli_ctx *ctx)
 	return status;
 }
 
-static const struct cli_command start_cmd = {
-	.name = "start", .run = start_run, .check = start_check, .min = 1, .max = -1, .flags = CLI_STORE,
-	.opts = (const struct cli_opt[]){
-		{'a', "attach", NULL, "attach to its output (one container)"},
-		{'i', "interactive", NULL, "attach stdin too (one container)"},
-		{0, "detach-keys", "KEYS", "with a terminal: keys that detach, leaving it running (ctrl-p,ctrl-q)"},
-		{0, "no-record", NULL, "do not record the commands typed at its shell (icc dockerfile)"},
-		{0}},
+const struct cli_opt cmd_start_opts[] = {
+	{'a', "attach", NULL, "attach to its output (one container)"},
+	{'i', "interactive", NULL, "attach stdin too (one container)"},
+	{0, "detach-keys", "KEYS", "with a terminal: keys that detach, leaving it running (ctrl-p,ctrl-q)"},
+	{0, "no-record", NULL, "do not record the commands typed at its shell (icc dockerfile)"},
+	{0},
 };
-
-int cmd_start(int argc, char **argv)
-{
-	return cli_call(&start_cmd, argc, argv);
-}
 
 /* stop (sig < 0) or signal one container */
 static int signal_one(struct cli_ctx *ctx, const char *ref, void *arg, struct icc_err *err)
@@ -104,32 +87,14 @@ static int signal_one(struct cli_ctx *ctx, const char *ref, void *arg, struct ic
 	return r;
 }
 
-static int stop_check(struct cli_ctx *ctx)
-{
-	int secs;
-	return cli_parse_secs("stop", cli_value(ctx, "time", "10"), &secs) ? EXIT_USAGE : 0;
-}
-
-static int stop_run(struct cli_ctx *ctx)
+int cmd_stop(struct cli_ctx *ctx)
 {
 	int sig_secs[2] = {-1, 10};
 	cli_parse_secs("stop", cli_value(ctx, "time", "10"), &sig_secs[1]);
 	return cli_each(ctx, 0, signal_one, sig_secs);
 }
 
-static const struct cli_command stop_cmd = {
-	.name = "stop", .run = stop_run, .check = stop_check, .min = 1, .max = -1, .flags = CLI_STORE,
-	.opts = (const struct cli_opt[]){
-		{'t', "time", "SECS", "seconds to wait before SIGKILL (default 10)"},
-		{0}},
-};
-
-int cmd_stop(int argc, char **argv)
-{
-	return cli_call(&stop_cmd, argc, argv);
-}
-
-static int kill_check(struct cli_ctx *ctx)
+int cmd_kill_check(struct cli_ctx *ctx)
 {
 	const char *s = cli_value(ctx, "signal", NULL);
 	if (s && icc_signal_parse(s) < 0) {
@@ -139,24 +104,17 @@ static int kill_check(struct cli_ctx *ctx)
 	return 0;
 }
 
-static int kill_run(struct cli_ctx *ctx)
+int cmd_kill(struct cli_ctx *ctx)
 {
 	const char *s = cli_value(ctx, "signal", NULL);
 	int sig_secs[2] = {s ? icc_signal_parse(s) : SIGKILL, 0};
 	return cli_each(ctx, 0, signal_one, sig_secs);
 }
 
-static const struct cli_command kill_cmd = {
-	.name = "kill", .run = kill_run, .check = kill_check, .min = 1, .max = -1, .flags = CLI_STORE,
-	.opts = (const struct cli_opt[]){
-		{'s', "signal", "SIGNAL", "name or number (default KILL)"},
-		{0}},
+const struct cli_opt cmd_kill_opts[] = {
+	{'s', "signal", "SIGNAL", "name or number (default KILL)"},
+	{0},
 };
-
-int cmd_kill(int argc, char **argv)
-{
-	return cli_call(&kill_cmd, argc, argv);
-}
 
 static int remove_one(struct cli_ctx *ctx, const char *ref, void *flags, struct icc_err *err)
 {
@@ -170,23 +128,16 @@ static int remove_one(struct cli_ctx *ctx, const char *ref, void *flags, struct 
 	return 0;
 }
 
-static int rm_run(struct cli_ctx *ctx)
+int cmd_rm(struct cli_ctx *ctx)
 {
 	unsigned flags = (cli_has(ctx, "force") ? ICC_RM_FORCE : 0) |
 			 (cli_has(ctx, "snapshots") ? ICC_RM_SNAPSHOTS : 0);
 	return cli_each(ctx, 0, remove_one, &flags);
 }
 
-static const struct cli_command rm_cmd = {
-	.name = "rm", .run = rm_run, .min = 1, .max = -1, .flags = CLI_STORE,
-	.opts = (const struct cli_opt[]){
-		{'f', "force", NULL, "kill a running container first"},
-		{0, "snapshots", NULL, "delete the container's snapshots too (else kept: icc snapshots --all)"},
-		{'v', NULL, NULL, "accepted for Docker's sake: icc containers have no anonymous volumes"},
-		{0}},
+const struct cli_opt cmd_rm_opts[] = {
+	{'f', "force", NULL, "kill a running container first"},
+	{0, "snapshots", NULL, "delete the container's snapshots too (else kept: icc snapshots --all)"},
+	{'v', NULL, NULL, "accepted for Docker's sake: icc containers have no anonymous volumes"},
+	{0},
 };
-
-int cmd_rm(int argc, char **argv)
-{
-	return cli_call(&rm_cmd, argc, argv);
-}

@@ -44,7 +44,7 @@ static void cp_args(const struct cli_ctx *ctx, struct cp_args *a)
 	a->dc = container_arg(a->dst, a->dname, sizeof(a->dname), &a->dpath);
 }
 
-static int cp_check(struct cli_ctx *ctx)
+int cmd_cp_check(struct cli_ctx *ctx)
 {
 	struct cp_args a;
 	cp_args(ctx, &a);
@@ -64,7 +64,7 @@ static int cp_check(struct cli_ctx *ctx)
 	return 0;
 }
 
-static int cp_run(struct cli_ctx *ctx)
+int cmd_cp(struct cli_ctx *ctx)
 {
 	struct icc_cp_opts o = {.skipped = skipped, .archive = cli_has(ctx, "archive")};
 	struct cp_args a;
@@ -94,14 +94,7 @@ static int cp_run(struct cli_ctx *ctx)
 	return 0;
 }
 
-static const struct cli_command cp_cmd = {
-	.name = "cp", .run = cp_run, .check = cp_check, .min = 2, .max = 2, .flags = CLI_STORE | CLI_IN_ORDER,
-	.opts = (const struct cli_opt[]){
-		{'a', "archive", NULL, "keep uid/gid (default: root in the container, you on the host)"},
-		{0}},
+const struct cli_opt cmd_cp_opts[] = {
+	{'a', "archive", NULL, "keep uid/gid (default: root in the container, you on the host)"},
+	{0},
 };
-
-int cmd_cp(int argc, char **argv)
-{
-	return cli_call(&cp_cmd, argc, argv);
-}

@@ -20,7 +20,6 @@
 #include "icc/runtime/runtime.h"
 #include "icc/snap/snapref.h"
 
-
 struct kind_total {
 	const char *type;
 	unsigned total, active;

@@ -60,7 +60,7 @@ static const char *path_of(const char **envs, int nenv, const cJSON *cfg)
 }
 
 /* Docker's exec: every error of icc's own exits 125, also one opening the store */
-static int exec_run(struct cli_ctx *ctx)
+int cmd_exec(struct cli_ctx *ctx)
 {
 	int argc = ctx->argc;
 	char **argv = ctx->argv;
@@ -79,17 +79,11 @@ static int exec_run(struct cli_ctx *ctx)
 	for (int i = 0; i < nenv; i++)
 		envs[i] = cli_nth(ctx, "env", (size_t)i);
 	struct icc_store st;
-	if (cli_open_store(&st))
-		return 125;
 	struct icc_err err;
 	char id[ICC_ID_LEN + 1];
-	cJSON *meta = NULL;
-	if (icc_container_resolve(&st, argv[0], id, &err) < 0 ||
-	    icc_object_meta(&st, ICC_CONTAINER, id, &meta, &err) < 0) {
-		icc_store_close(&st);
-		cli_fail(&err);
+	cJSON *meta;
+	if (cli_open_container(&st, argv[0], id, &meta))
 		return 125;
-	}
 	struct icc_cstate cs;
 	icc_container_state(meta, &cs);
 	const char *name = icc_json_str(meta, "name");
@@ -196,25 +190,18 @@ static int exec_run(struct cli_ctx *ctx)
 	return rc;
 }
 
-static int exec_check(struct cli_ctx *ctx)
+int cmd_exec_check(struct cli_ctx *ctx)
 {
 	return ctx->argc < 2 ? cli_usage_why(ctx->cmd, "requires CONTAINER and CMD") : 0;
 }
 
-static const struct cli_command exec_cmd = {
-	.name = "exec", .run = exec_run, .check = exec_check, .max = -1, .flags = CLI_IN_ORDER,
-	.opts = (const struct cli_opt[]){
-		{'i', "interactive", NULL, "keep stdin open"},
-		{'t', "tty", NULL, "allocate a terminal"},
-		{0, "no-record", NULL, "do not record the commands typed at an -it shell (icc dockerfile)"},
-		{'d', "detach", NULL, "run in the background"},
-		{'e', "env", "K=V", "environment variable"},
-		{'w', "workdir", "DIR", "working directory"},
-		{'u', "user", "USER", "user[:group] or uid[:gid]"},
-		{0}},
+const struct cli_opt cmd_exec_opts[] = {
+	{'i', "interactive", NULL, "keep stdin open"},
+	{'t', "tty", NULL, "allocate a terminal"},
+	{0, "no-record", NULL, "do not record the commands typed at an -it shell (icc dockerfile)"},
+	{'d', "detach", NULL, "run in the background"},
+	{'e', "env", "K=V", "environment variable"},
+	{'w', "workdir", "DIR", "working directory"},
+	{'u', "user", "USER", "user[:group] or uid[:gid]"},
+	{0},
 };
-
-int cmd_exec(int argc, char **argv)
-{
-	return cli_call(&exec_cmd, argc, argv);
-}

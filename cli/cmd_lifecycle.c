@@ -27,50 +27,31 @@ static int wait_one(struct cli_ctx *ctx, const char *ref, void *unused, struct i
 }
 
 /* -t SECS of stop and restart: checked before the store is opened */
-static int time_check(struct cli_ctx *ctx)
+int cli_time_check(struct cli_ctx *ctx)
 {
 	int secs;
 	const char *t = cli_value(ctx, "time", NULL);
 	return t && cli_parse_secs(ctx->cmd->name, t, &secs) ? EXIT_RUN_FAILED : 0;
 }
 
-static int restart_run(struct cli_ctx *ctx)
+int cmd_restart(struct cli_ctx *ctx)
 {
 	int secs = 10;
 	cli_parse_secs("restart", cli_value(ctx, "time", "10"), &secs);
 	return cli_each(ctx, 0, restart_one, &secs);
 }
 
-static const struct cli_opt time_opts[] = {
+const struct cli_opt cli_time_opts[] = {
 	{'t', "time", "SECS", "seconds to wait before SIGKILL (default 10)"},
 	{0},
 };
 
-static const struct cli_command restart_cmd = {
-	.name = "restart", .run = restart_run, .check = time_check, .opts = time_opts,
-	.min = 1, .max = -1, .flags = CLI_STORE,
-};
-
-int cmd_restart(int argc, char **argv)
-{
-	return cli_call(&restart_cmd, argc, argv);
-}
-
-static int wait_run(struct cli_ctx *ctx)
+int cmd_wait(struct cli_ctx *ctx)
 {
 	return cli_each(ctx, 0, wait_one, NULL);
 }
 
-static const struct cli_command wait_cmd = {
-	.name = "wait", .run = wait_run, .min = 1, .max = -1, .flags = CLI_STORE | CLI_IN_ORDER,
-};
-
-int cmd_wait(int argc, char **argv)
-{
-	return cli_call(&wait_cmd, argc, argv);
-}
-
-static int top_run(struct cli_ctx *ctx)
+int cmd_top(struct cli_ctx *ctx)
 {
 	struct icc_err err;
 	char *out;
@@ -91,28 +72,10 @@ static int top_run(struct cli_ctx *ctx)
 	return 0;
 }
 
-static const struct cli_command top_cmd = {
-	.name = "top", .run = top_run, .min = 1, .max = -1, .flags = CLI_STORE | CLI_IN_ORDER,
-};
-
-int cmd_top(int argc, char **argv)
-{
-	return cli_call(&top_cmd, argc, argv);
-}
-
-static int rename_run(struct cli_ctx *ctx)
+int cmd_rename(struct cli_ctx *ctx)
 {
 	struct icc_err err;
 	return icc_ctl_rename(&ctx->st, ctx->argv[0], ctx->argv[1], &err) < 0 ? cli_fail(&err) : 0;
-}
-
-static const struct cli_command rename_cmd = {
-	.name = "rename", .run = rename_run, .min = 2, .max = 2, .flags = CLI_STORE | CLI_IN_ORDER,
-};
-
-int cmd_rename(int argc, char **argv)
-{
-	return cli_call(&rename_cmd, argc, argv);
 }
 
 static int pause_one(struct cli_ctx *ctx, const char *ref, void *pause, struct icc_err *err)
@@ -123,26 +86,8 @@ static int pause_one(struct cli_ctx *ctx, const char *ref, void *pause, struct i
 	return r;
 }
 
-static int pause_run(struct cli_ctx *ctx)
+int cmd_pause(struct cli_ctx *ctx)
 {
 	bool pause = !strcmp(ctx->cmd->name, "pause");
 	return cli_each(ctx, 0, pause_one, &pause);
-}
-
-static const struct cli_command pause_cmd = {
-	.name = "pause", .run = pause_run, .min = 1, .max = -1, .flags = CLI_STORE | CLI_IN_ORDER,
-};
-
-int cmd_pause(int argc, char **argv)
-{
-	return cli_call(&pause_cmd, argc, argv);
-}
-
-static const struct cli_command unpause_cmd = {
-	.name = "unpause", .run = pause_run, .min = 1, .max = -1, .flags = CLI_STORE | CLI_IN_ORDER,
-};
-
-int cmd_unpause(int argc, char **argv)
-{
-	return cli_call(&unpause_cmd, argc, argv);
 }

@@ -217,14 +217,14 @@ static int logs_args(const struct cli_ctx *ctx, struct filter *flt, long *tail)
 	return 0;
 }
 
-static int logs_check(struct cli_ctx *ctx)
+int cmd_logs_check(struct cli_ctx *ctx)
 {
 	struct filter flt = {0};
 	long tail;
 	return logs_args(ctx, &flt, &tail);
 }
 
-static int logs_run(struct cli_ctx *ctx)
+int cmd_logs(struct cli_ctx *ctx)
 {
 	struct filter flt = {.timestamps = cli_has(ctx, "timestamps")};
 	long tail;
@@ -246,18 +246,11 @@ static int logs_run(struct cli_ctx *ctx)
 	return 0;
 }
 
-static const struct cli_command logs_cmd = {
-	.name = "logs", .run = logs_run, .check = logs_check, .min = 1, .max = 1, .flags = CLI_STORE,
-	.opts = (const struct cli_opt[]){
-		{'f', "follow", NULL, "keep printing until the container ends"},
-		{'t', "timestamps", NULL, "each line after its time (RFC 3339, ns)"},
-		{0, "since", "WHEN", "only lines from WHEN: 2024-05-01T10:00:00Z, Unix seconds, or 10m ago"},
-		{0, "until", "WHEN", "only lines up to WHEN"},
-		{'n', "tail", "N", "only the last N lines (all: every line)"},
-		{0}},
+const struct cli_opt cmd_logs_opts[] = {
+	{'f', "follow", NULL, "keep printing until the container ends"},
+	{'t', "timestamps", NULL, "each line after its time (RFC 3339, ns)"},
+	{0, "since", "WHEN", "only lines from WHEN: 2024-05-01T10:00:00Z, Unix seconds, or 10m ago"},
+	{0, "until", "WHEN", "only lines up to WHEN"},
+	{'n', "tail", "N", "only the last N lines (all: every line)"},
+	{0},
 };
-
-int cmd_logs(int argc, char **argv)
-{
-	return cli_call(&logs_cmd, argc, argv);
-}

@@ -26,7 +26,7 @@ static int run_fs(const char *subvol, const char *mountpoint, const char *opts)
 	return 0;
 }
 
-static int mount_run(struct cli_ctx *ctx)
+int cmd_mount(struct cli_ctx *ctx)
 {
 	const char *what = ctx->argv[0], *mp = ctx->argv[1];
 	struct stat sb;
@@ -58,32 +58,20 @@ static int mount_run(struct cli_ctx *ctx)
 		return run_fs(what, mp, NULL);
 	}
 	struct icc_store st;
-	if (cli_open_store(&st))
-		return 1;
 	struct icc_err err;
 	char id[ICC_ID_LEN + 1];
-	cJSON *meta = NULL;
-	int r = icc_container_resolve(&st, what, id, &err);
-	if (r == 0)
-		r = icc_object_meta(&st, ICC_CONTAINER, id, &meta, &err);
-	if (r == 0)
-		r = icc_fsmount(&st, id, meta, mp, NULL, &err);
+	cJSON *meta;
+	if (cli_open_container(&st, what, id, &meta))
+		return 1;
+	int r = icc_fsmount(&st, id, meta, mp, NULL, &err) < 0 ? cli_fail(&err) : 0;
 	cJSON_Delete(meta);
 	icc_store_close(&st);
-	return r < 0 ? cli_fail(&err) : 0;
+	return r;
 }
 
 /* no CLI_STORE: a subvolume is served without one */
-static const struct cli_command mount_cmd = {
-	.name = "mount", .run = mount_run, .min = 2, .max = 2, .flags = CLI_IN_ORDER,
-};
 
-int cmd_mount(int argc, char **argv)
-{
-	return cli_call(&mount_cmd, argc, argv);
-}
-
-static int umount_run(struct cli_ctx *ctx)
+int cmd_umount(struct cli_ctx *ctx)
 {
 	const char *mp = ctx->argv[0];
 	if (umount2(mp, UMOUNT_NOFOLLOW) == 0)
@@ -101,13 +89,4 @@ static int umount_run(struct cli_ctx *ctx)
 	}
 	cli_errorf("cannot unmount '%s': %s", mp, e == EINVAL ? "not a mount point" : strerror(e));
 	return 1;
-}
-
-static const struct cli_command umount_cmd = {
-	.name = "umount", .run = umount_run, .min = 1, .max = 1, .flags = CLI_IN_ORDER,
-};
-
-int cmd_umount(int argc, char **argv)
-{
-	return cli_call(&umount_cmd, argc, argv);
 }

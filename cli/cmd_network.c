@@ -35,34 +35,36 @@ static int create(struct cli_ctx *ctx)
 	return 0;
 }
 
+struct members {
+	const char *name;
+	cJSON *out;
+};
+
+static void add_member(struct icc_store *st, const char *id, const cJSON *meta, const struct icc_cstate *cs,
+		       void *arg)
+{
+	(void)st;
+	struct members *ms = arg;
+	const cJSON *n = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(meta, "state"), "network");
+	const char *nn = icc_json_str(n, "Network");
+	if (cs->status != ICC_CS_RUNNING || !nn || strcmp(nn, ms->name))
+		return;
+	cJSON *m = cJSON_AddObjectToObject(ms->out, id);
+	char addr[64];
+	snprintf(addr, sizeof(addr), "%s/%lld", icc_json_str(n, "IPAddress") ? icc_json_str(n, "IPAddress") : "",
+		 icc_json_int(n, "IPPrefixLen", 0));
+	cJSON_AddStringToObject(m, "Name", icc_json_str(meta, "name") ? icc_json_str(meta, "name") : "");
+	cJSON_AddStringToObject(m, "IPv4Address", addr);
+	cJSON_AddStringToObject(m, "MacAddress", icc_json_str(n, "MacAddress") ? icc_json_str(n, "MacAddress") : "");
+}
+
 /* Running containers on network `name`: {id: {"Name", "IPv4Address", "MacAddress"}}. */
 static cJSON *members(struct icc_store *st, const char *name)
 {
-	cJSON *out = cJSON_CreateObject();
-	struct icc_idlist l;
+	struct members ms = {name, cJSON_CreateObject()};
 	struct icc_err e;
-	if (icc_object_list(st, ICC_CONTAINER, &l, &e) < 0)
-		return out;
-	for (size_t i = 0; i < l.count; i++) {
-		cJSON *meta;
-		struct icc_cstate cs;
-		if (cli_container_meta(st, l.ids[i], &meta, &cs) < 0)
-			continue;
-		const cJSON *n = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(meta, "state"), "network");
-		const char *nn = icc_json_str(n, "Network");
-		if (cs.status == ICC_CS_RUNNING && nn && !strcmp(nn, name)) {
-			cJSON *m = cJSON_AddObjectToObject(out, l.ids[i]);
-			char addr[64];
-			snprintf(addr, sizeof(addr), "%s/%lld", icc_json_str(n, "IPAddress") ? icc_json_str(n, "IPAddress") : "",
-				 icc_json_int(n, "IPPrefixLen", 0));
-			cJSON_AddStringToObject(m, "Name", icc_json_str(meta, "name") ? icc_json_str(meta, "name") : "");
-			cJSON_AddStringToObject(m, "IPv4Address", addr);
-			cJSON_AddStringToObject(m, "MacAddress", icc_json_str(n, "MacAddress") ? icc_json_str(n, "MacAddress") : "");
-		}
-		cJSON_Delete(meta);
-	}
-	icc_idlist_free(&l);
-	return out;
+	cli_each_container(st, add_member, &ms, &e); /* unreadable: no members listed */
+	return ms.out;
 }
 
 /* Docker's `network inspect` document of a definition. */
@@ -189,9 +191,10 @@ static int rm(struct cli_ctx *ctx)
 	return cli_each(ctx, 0, rm_one, NULL);
 }
 
-static const struct cli_command subcommands[] = {
+const struct cli_command cli_network_subs[] = {
 	{.name = "network create", .run = create, .check = create_check, .min = 1, .max = 1, .flags = CLI_STORE,
-	 .synopsis = "[--subnet CIDR] [--gateway IP] [--interface-name BRIDGE] [--internal] [--disable-dns] NAME",
+	 .synopsis = "[--subnet CIDR] [--gateway IP] [--interface-name BR] [--internal] [--disable-dns] NAME",
+	 .summary = "a bridge network; containers on it resolve each other's names",
 	 .opts = (const struct cli_opt[]){
 		 {0, "subnet", "CIDR", "IPv4 subnet (default: the first free 10.89.N.0/24)"},
 		 {0, "gateway", "IP", "gateway address (default: the subnet's first)"},
@@ -200,16 +203,17 @@ static const struct cli_command subcommands[] = {
 		 {0, "disable-dns", NULL, "no aardvark-dns name resolution"},
 		 {'d', "driver", "DRIVER", "bridge (the only one)"},
 		 {0}}},
-	{.name = "network ls", .run = ls, .flags = CLI_STORE, .synopsis = "[-q] [--no-trunc] [--format FORMAT]",
+	{.name = "network ls", .run = ls, .flags = CLI_STORE, .synopsis = "[-q] [--format FORMAT]",
+	 .summary = "list networks",
 	 .opts = (const struct cli_opt[]){
 		 {'q', "quiet", NULL, "only network ids"},
 		 {0, "no-trunc", NULL, "full ids"},
-		 {'f', "format", "FORMAT", "table (default), json, a Go template, or table TEMPLATE"},
+		 {'f', "format", "FORMAT", CLI_FORMAT_HELP "\nfields: ID Name Driver Scope Subnet Bridge"},
 		 {0}}},
 	{.name = "network inspect", .run = inspect, .min = 1, .max = -1, .flags = CLI_STORE | CLI_IN_ORDER,
-	 .synopsis = "NETWORK..."},
+	 .synopsis = "NET...", .summary = "networks as JSON, with their running containers"},
 	{.name = "network rm", .run = rm, .min = 1, .max = -1, .flags = CLI_STORE | CLI_IN_ORDER,
-	 .synopsis = "NETWORK..."},
+	 .synopsis = "NET...", .summary = "remove networks no container uses"},
 	{0},
 };
 
@@ -221,10 +225,5 @@ int cmd_network(int argc, char **argv)
 		argv[1] = ls_word;
 	else if (argc >= 2 && !strcmp(argv[1], "remove"))
 		argv[1] = rm_word;
-	int r = cli_call_sub(subcommands, argc, argv);
-	if (r >= 0)
-		return r;
-	if (argc >= 2)
-		cli_errorf("network: unknown subcommand '%s' (create, ls, inspect, rm)", argv[1]);
-	return cli_usage("network", "create|ls|inspect|rm ...");
+	return cli_call_group(cli_find_command("network"), argc, argv);
 }

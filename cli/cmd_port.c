@@ -6,7 +6,7 @@
 #include "icc/store/object.h"
 #include "icc/runtime/runtime.h"
 
-static int port_run(struct cli_ctx *ctx)
+int cmd_port(struct cli_ctx *ctx)
 {
 	struct icc_err err;
 	char id[ICC_ID_LEN + 1];
@@ -41,13 +41,4 @@ static int port_run(struct cli_ctx *ctx)
 		return 1;
 	}
 	return 0;
-}
-
-static const struct cli_command port_cmd = {
-	.name = "port", .run = port_run, .min = 1, .max = 2, .flags = CLI_STORE | CLI_IN_ORDER,
-};
-
-int cmd_port(int argc, char **argv)
-{
-	return cli_call(&port_cmd, argc, argv);
 }

@@ -19,7 +19,6 @@
 #include "icc/snap/snapkeep.h"
 #include "icc/snap/snapref.h"
 
-
 bool cli_confirm(const char *prompt)
 {
 	if (!isatty(0))
@@ -32,46 +31,45 @@ bool cli_confirm(const char *prompt)
 	return line[0] == 'y' || line[0] == 'Y';
 }
 
+struct prune_state {
+	bool drop_snaps, header;
+	int status;
+};
+
+static void prune_one(struct icc_store *st, const char *id, const cJSON *m, const struct icc_cstate *cs,
+		      void *arg)
+{
+	struct prune_state *ps = arg;
+	if (cs->status == ICC_CS_RUNNING || cs->status == ICC_CS_DEAD)
+		return;
+	const char *rt = icc_json_str(cJSON_GetObjectItemCaseSensitive(m, "state"), "runtime");
+	const char *cname = icc_json_str(m, "name") ? icc_json_str(m, "name") : id;
+	icc_runtime_cleanup(st, id, rt ? rt : ICC_DEFAULT_RUNTIME);
+	int kept = 0;
+	struct icc_err err;
+	if (icc_object_exists(st, ICC_CONTAINER, id) && icc_container_remove(st, id, !ps->drop_snaps, &kept, &err) < 0) {
+		cli_fail(&err);
+		ps->status = 1;
+		return;
+	}
+	if (!ps->header)
+		puts("Deleted Containers:");
+	ps->header = true;
+	puts(id);
+	fflush(stdout);
+	cli_say_kept(cname, kept);
+}
+
 /* Stopped containers go; their snapshots stay unless drop_snaps. */
 static int prune_containers(struct icc_store *st, bool drop_snaps)
 {
 	struct icc_err err;
-	struct icc_idlist l;
-	if (icc_object_list(st, ICC_CONTAINER, &l, &err) < 0)
+	struct prune_state ps = {.drop_snaps = drop_snaps};
+	if (cli_each_container(st, prune_one, &ps, &err) < 0)
 		return cli_fail(&err);
-	int status = 0;
-	bool header = false;
-	for (size_t i = 0; i < l.count; i++) {
-		cJSON *m;
-		struct icc_cstate cs;
-		if (cli_container_meta(st, l.ids[i], &m, &cs) < 0)
-			continue;
-		const char *rt = icc_json_str(cJSON_GetObjectItemCaseSensitive(m, "state"), "runtime");
-		char runtime[16], cname[256];
-		snprintf(runtime, sizeof(runtime), "%s", rt ? rt : ICC_DEFAULT_RUNTIME);
-		snprintf(cname, sizeof(cname), "%s", icc_json_str(m, "name") ? icc_json_str(m, "name") : l.ids[i]);
-		cJSON_Delete(m);
-		if (cs.status == ICC_CS_RUNNING || cs.status == ICC_CS_DEAD)
-			continue;
-		icc_runtime_cleanup(st, l.ids[i], runtime);
-		int kept = 0;
-		if (icc_object_exists(st, ICC_CONTAINER, l.ids[i]) &&
-		    icc_container_remove(st, l.ids[i], !drop_snaps, &kept, &err) < 0) {
-			cli_fail(&err);
-			status = 1;
-			continue;
-		}
-		if (!header)
-			puts("Deleted Containers:");
-		header = true;
-		puts(l.ids[i]);
-		fflush(stdout);
-		cli_say_kept(cname, kept);
-	}
-	if (header)
+	if (ps.header)
 		putchar('\n');
-	icc_idlist_free(&l);
-	return status;
+	return ps.status;
 }
 
 /* --snapshots: every snapshot kept of a removed container. */

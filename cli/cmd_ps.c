@@ -9,6 +9,7 @@
 #include "icc/store/object.h"
 #include "icc/store/objsize.h"
 #include "icc/runtime/runtime.h"
+#include "inspect_doc.h"
 
 struct row {
 	char id[ICC_ID_LEN + 1];
@@ -27,18 +28,15 @@ static void command_text(const cJSON *cfg, bool trunc, char *out, size_t size)
 {
 	char cmd[2048] = "";
 	size_t n = 0;
-	const char *keys[] = {"Entrypoint", "Cmd"};
-	for (int k = 0; k < 2; k++) {
-		const cJSON *it;
-		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(cfg, keys[k])) {
-			if (!cJSON_IsString(it))
-				continue;
-			n += (size_t)snprintf(cmd + n, n < sizeof(cmd) ? sizeof(cmd) - n : 0, "%s%s",
-					      n ? " " : "", it->valuestring);
-			if (n >= sizeof(cmd))
-				n = sizeof(cmd) - 1;
-		}
+	cJSON *words = inspect_command_words(cfg);
+	const cJSON *it;
+	cJSON_ArrayForEach(it, words) {
+		n += (size_t)snprintf(cmd + n, n < sizeof(cmd) ? sizeof(cmd) - n : 0, "%s%s", n ? " " : "",
+				      it->valuestring);
+		if (n >= sizeof(cmd))
+			n = sizeof(cmd) - 1;
 	}
+	cJSON_Delete(words);
 	if (!cmd[0])
 		snprintf(cmd, sizeof(cmd), "/bin/sh");
 	/* one row per container: newlines and tabs of a script show as spaces */
@@ -200,7 +198,7 @@ static int ps_args(const struct cli_ctx *ctx, struct cli_filters *filt, long *la
 	return 0;
 }
 
-static int ps_check(struct cli_ctx *ctx)
+int cmd_ps_check(struct cli_ctx *ctx)
 {
 	struct cli_filters filt = {.n = 0};
 	long last;
@@ -210,7 +208,7 @@ static int ps_check(struct cli_ctx *ctx)
 	return r;
 }
 
-static int ps_run(struct cli_ctx *ctx)
+int cmd_ps(struct cli_ctx *ctx)
 {
 	struct icc_store *st = &ctx->st;
 	bool all = cli_has(ctx, "all"), quiet = cli_has(ctx, "quiet"), notrunc = cli_has(ctx, "no-trunc"),
@@ -360,23 +358,17 @@ static int ps_run(struct cli_ctx *ctx)
 	return rc;
 }
 
-static const struct cli_command ps_cmd = {
-	.name = "ps", .run = ps_run, .check = ps_check, .flags = CLI_STORE,
-	.opts = (const struct cli_opt[]){
-		{'a', "all", NULL, "also stopped containers"},
-		{'q', "quiet", NULL, "only container ids"},
-		{'l', "latest", NULL, "the newest container"},
-		{'n', "last", "N", "the N newest containers (any state)"},
-		{'f', "filter", "K=V", "status=created|running|paused|exited|dead|..., name=REGEX,\n"
-				       "ancestor=IMAGE (or an image made from it), label=KEY[=VALUE],\n"
-				       "id=PREFIX; the same key ORs, different keys AND"},
-		{'s', "size", NULL, "fill the Size field (apparent size of the container's files)"},
-		{0, "no-trunc", NULL, "full ids and commands"},
-		{0, "format", "FORMAT", "table (default), json (one object per line), a Go template, or table TEMPLATE"},
-		{0}},
+const struct cli_opt cmd_ps_opts[] = {
+	{'a', "all", NULL, "also stopped containers"},
+	{'q', "quiet", NULL, "only container ids"},
+	{'l', "latest", NULL, "the newest container"},
+	{'n', "last", "N", "the N newest containers (any state)"},
+	{'f', "filter", "K=V", "status=created|running|paused|exited|dead|..., name=REGEX,\n"
+			       "ancestor=IMAGE (or an image made from it), label=KEY[=VALUE],\n"
+			       "id=PREFIX; the same key ORs, different keys AND"},
+	{'s', "size", NULL, "fill the Size field (apparent size of the container's files)"},
+	{0, "no-trunc", NULL, "full ids and commands"},
+	{0, "format", "FORMAT", CLI_FORMAT_HELP "\nfields: ID Names Image ImageID Command CreatedAt CreatedSince\n"
+				"RunningFor State Status Size Ports"},
+	{0},
 };
-
-int cmd_ps(int argc, char **argv)
-{
-	return cli_call(&ps_cmd, argc, argv);
-}

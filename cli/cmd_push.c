@@ -11,7 +11,6 @@
 #include "icc/base/proc.h"
 #include "icc/store/subvol.h"
 
-
 void cli_print_loaded(const cJSON *loaded);
 
 /* REF with a skopeo transport: docker:// unless it names one. */

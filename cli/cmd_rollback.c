@@ -30,7 +30,7 @@ static int resolve_own_snapshot(struct icc_store *st, const char *cid, const cha
 	return r;
 }
 
-static int rollback_run(struct cli_ctx *ctx)
+int cmd_rollback(struct cli_ctx *ctx)
 {
 	struct icc_store *st = &ctx->st;
 	const char *ref = ctx->argv[0], *snap = ctx->argv[1];
@@ -64,13 +64,4 @@ static int rollback_run(struct cli_ctx *ctx)
 	if (before[0])
 		printf("the tree before is snapshot %s\n", before);
 	return 0;
-}
-
-static const struct cli_command rollback_cmd = {
-	.name = "rollback", .run = rollback_run, .min = 2, .max = 2, .flags = CLI_STORE | CLI_IN_ORDER,
-};
-
-int cmd_rollback(int argc, char **argv)
-{
-	return cli_call(&rollback_cmd, argc, argv);
 }

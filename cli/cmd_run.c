@@ -82,11 +82,12 @@ static int find_image(struct icc_store *st, const char *ref, const char *policy,
 	return icc_image_resolve(st, norm, id, err);
 }
 
-int cli_run_or_create(int argc, char **argv, bool run)
+/* run and create; the dispatcher has parsed ctx by cli_run_opts (not CLI_STORE: a store
+ * that cannot be opened exits 125 here, as Docker's daemon not answering) */
+static int run_or_create(struct cli_ctx *ctx, bool run)
 {
-	const char *cmd = run ? "run" : "create";
 	struct run_opts o;
-	int rc = run_opts_parse(argc, argv, cmd, &o);
+	int rc = run_opts_parse(ctx, &o);
 	if (rc)
 		return rc;
 	struct icc_store st;
@@ -160,7 +161,12 @@ int cli_run_or_create(int argc, char **argv, bool run)
 	return code;
 }
 
-int cmd_run(int argc, char **argv)
+int cmd_run(struct cli_ctx *ctx)
 {
-	return cli_run_or_create(argc, argv, true);
+	return run_or_create(ctx, true);
+}
+
+int cmd_create(struct cli_ctx *ctx)
+{
+	return run_or_create(ctx, false);
 }

@@ -125,30 +125,26 @@ static int rename_snap(struct cli_ctx *ctx)
 	return r < 0 ? cli_fail(&err) : 0;
 }
 
-static const struct cli_command subcommands[] = {
-	{.name = "snapshot rm", .run = remove_snaps, .synopsis = "SNAP...", .min = 1, .max = -1, .flags = CLI_LOCK},
-	{.name = "snapshot rename", .run = rename_snap, .synopsis = "SNAP NEWNAME", .min = 2, .max = 2,
-	 .check = rename_check, .flags = CLI_LOCK},
+/* the group's own entry ("snapshot CONTAINER": take one) first, then "snapshot SUB" */
+const struct cli_command cli_snapshot_subs[] = {
+	{.name = "snapshot", .run = take, .synopsis = "CONTAINER [NAME] [-m MSG]",
+	 .summary = "save the container's files now as snapshot NAME (default: the time)",
+	 .opts = (const struct cli_opt[]){{'m', NULL, "MSG", "message stored with the snapshot"}, {0}},
+	 .min = 1, .max = 2, .check = take_check, .flags = CLI_STORE},
+	{.name = "snapshot rm", .run = remove_snaps, .synopsis = "SNAP...", .summary = "delete snapshots",
+	 .min = 1, .max = -1, .flags = CLI_LOCK},
+	{.name = "snapshot rename", .run = rename_snap, .synopsis = "SNAP NEWNAME", .summary = "rename a snapshot",
+	 .min = 2, .max = 2, .check = rename_check, .flags = CLI_LOCK},
 	{.name = "snapshot prune", .run = cli_snapshot_prune, .synopsis = "[-n] [--keep N] [--older-than DUR] CONTAINER",
+	 .summary = "remove a container's old snapshots (oldest first)",
 	 .opts = (const struct cli_opt[]){
 		 {0, "keep", "N", "remove all but the newest N snapshots"},
-		 {0, "older-than", "DUR", "remove only snapshots older than DUR"},
+		 {0, "older-than", "DUR", "remove only snapshots older than DUR (90s, 30m, 2h, 7d, 1w)"},
 		 {'n', "dry-run", NULL, "only list what would be removed"},
 		 {0}},
 	 .min = 1, .max = 1, .check = cli_snapshot_prune_check, .flags = CLI_STORE},
 	{0},
 };
-
-static const struct cli_command take_command = {
-	.name = "snapshot", .run = take, .synopsis = "CONTAINER [NAME] [-m MSG]",
-	.opts = (const struct cli_opt[]){{'m', NULL, "MSG", "message stored with the snapshot"}, {0}},
-	.min = 1, .max = 2, .check = take_check, .flags = CLI_STORE};
-
-int cmd_snapshot(int argc, char **argv)
-{
-	int r = cli_call_sub(subcommands, argc, argv);
-	return r >= 0 ? r : cli_call(&take_command, argc, argv);
-}
 
 int cmd_snapshots_check(struct cli_ctx *ctx)
 {

@@ -144,7 +144,7 @@ static int sample(struct icc_store *st, struct target *t, size_t n, bool named)
 	return 0;
 }
 
-static int stats_run(struct cli_ctx *ctx)
+int cmd_stats(struct cli_ctx *ctx)
 {
 	struct icc_store *st = &ctx->st;
 	bool stream = !cli_has(ctx, "no-stream");
@@ -175,17 +175,10 @@ static int stats_run(struct cli_ctx *ctx)
 	return rc;
 }
 
-static const struct cli_command stats_cmd = {
-	.name = "stats", .run = stats_run, .max = -1, .flags = CLI_STORE,
-	.opts = (const struct cli_opt[]){
-		{'a', "all", NULL, "also stopped containers (default: the running ones)"},
-		{0, "no-stream", NULL, "print one sample and exit (default: refresh every second)"},
-		{0, "no-trunc", NULL, "accepted for Docker's sake: ids are never cut"},
-		{0, "format", "FORMAT", "table (default), json (one object per line), a Go template, or table TEMPLATE"},
-		{0}},
+const struct cli_opt cmd_stats_opts[] = {
+	{'a', "all", NULL, "also stopped containers (default: the running ones)"},
+	{0, "no-stream", NULL, "print one sample and exit (default: refresh every second)"},
+	{0, "no-trunc", NULL, NULL}, /* Docker's; ids are never cut */
+	{0, "format", "FORMAT", CLI_FORMAT_HELP "\nfields: ID Container Name CPUPerc MemUsage MemPerc NetIO BlockIO PIDs"},
+	{0},
 };
-
-int cmd_stats(int argc, char **argv)
-{
-	return cli_call(&stats_cmd, argc, argv);
-}

@@ -224,23 +224,27 @@ static int check(struct cli_ctx *ctx)
 	return unrepaired || qrc ? 1 : 0;
 }
 
-static const struct cli_command subcommands[] = {
+const struct cli_command cli_system_subs[] = {
 	{.name = "system info", .run = info, .synopsis = "[--format json]",
+	 .summary = "root, backing device, size, counts",
 	 .opts = (const struct cli_opt[]){{0, "format", "json", "the same as one JSON object"}, {0}},
 	 .flags = CLI_STORE},
 	{.name = "system check", .run = check, .synopsis = "[--repair] [--quotas]",
+	 .summary = "find (and fix) inconsistencies; exit 1 when problems remain",
 	 .opts = (const struct cli_opt[]){
 		 {0, "repair", NULL, "fix what was found"},
 		 {0, "quotas", NULL, "turn btrfs quotas on (or rescan them with --repair)"},
 		 {0}},
 	 .flags = CLI_LOCK},
 	{.name = "system df", .run = cli_system_df, .synopsis = "[-v] [--format FORMAT]",
+	 .summary = "space used by images, containers, snapshots",
 	 .opts = (const struct cli_opt[]){
 		 {'v', "verbose", NULL, "per object"},
 		 {0, "format", "FORMAT", "table, json or a Go template"},
 		 {0}},
 	 .flags = CLI_STORE},
 	{.name = "system prune", .run = cli_system_prune, .synopsis = "[-a] [-f] [--snapshots]",
+	 .summary = "remove stopped containers and dangling images; asks first unless -f; snapshots are kept",
 	 .opts = (const struct cli_opt[]){
 		 {'a', "all", NULL, "all unused images"},
 		 {'f', "force", NULL, "do not ask first"},
@@ -249,13 +253,3 @@ static const struct cli_command subcommands[] = {
 	 .check = cli_system_prune_check, .flags = CLI_LOCK},
 	{0},
 };
-
-int cmd_system(int argc, char **argv)
-{
-	int r = cli_call_sub(subcommands, argc, argv);
-	if (r >= 0)
-		return r;
-	if (argc >= 2)
-		cli_errorf("system: unknown subcommand '%s' (info, check, df, prune)", argv[1]);
-	return cli_usage("system", "");
-}

@@ -51,12 +51,28 @@ const struct cli_command *cli_find_command(const char *name)
 	return NULL;
 }
 
+const char *cli_synopsis(const struct cli_command *c, char *buf, size_t size)
+{
+	if (c->synopsis || !c->subs)
+		return c->synopsis ? c->synopsis : "";
+	/* a group's: its subcommands' ("snapshot"'s own, without a word, first) */
+	size_t len = 0;
+	buf[0] = '\0';
+	for (const struct cli_command *s = c->subs; s->name && len < size; s++) {
+		const char *word = strchr(s->name, ' ');
+		len += (size_t)snprintf(buf + len, size - len, "%s%s%s%s", len ? " | " : "",
+					word ? word + 1 : "", word && s->synopsis[0] ? " " : "", s->synopsis);
+	}
+	return buf;
+}
+
 /* the command table is the one source of a command's synopsis; a subcommand's ("system df") is its own */
 static int usage_line(const char *cmd, const char *why, const char *synopsis)
 {
 	const struct cli_command *c = cli_find_command(cmd);
+	char buf[1024];
 	if (c)
-		synopsis = c->synopsis;
+		synopsis = cli_synopsis(c, buf, sizeof(buf));
 	if (why && why[0])
 		cli_errorf("%s: %s; usage: icc %s %s (see 'icc %s --help')", cmd, why, cmd,
 			   synopsis, cmd);
@@ -67,7 +83,8 @@ static int usage_line(const char *cmd, const char *why, const char *synopsis)
 
 int cli_usage_why(const struct cli_command *c, const char *why)
 {
-	return usage_line(c->name, why, c->synopsis);
+	char buf[1024];
+	return usage_line(c->name, why, cli_synopsis(c, buf, sizeof(buf)));
 }
 
 int cli_usage(const char *cmd, const char *synopsis)
@@ -272,11 +289,49 @@ int cli_getopt_long(int argc, char *const argv[], const char *optstring,
 	return c;
 }
 
+int cli_container_load(struct icc_store *st, const char *ref, char id[ICC_ID_LEN + 1], cJSON **meta)
+{
+	struct icc_err err;
+	*meta = NULL;
+	if (icc_container_resolve(st, ref, id, &err) < 0 ||
+	    icc_object_meta(st, ICC_CONTAINER, id, meta, &err) < 0)
+		return cli_fail(&err);
+	return 0;
+}
+
+int cli_open_container(struct icc_store *st, const char *ref, char id[ICC_ID_LEN + 1], cJSON **meta)
+{
+	if (cli_open_store(st))
+		return 1;
+	if (cli_container_load(st, ref, id, meta)) {
+		icc_store_close(st);
+		return 1;
+	}
+	return 0;
+}
+
 int cli_container_meta(struct icc_store *st, const char *id, cJSON **meta, struct icc_cstate *cs)
 {
 	struct icc_err err;
 	if (icc_object_meta(st, ICC_CONTAINER, id, meta, &err) < 0)
 		return -1;
 	icc_container_state(*meta, cs);
+	return 0;
+}
+
+int cli_each_container(struct icc_store *st, cli_container_fn *fn, void *arg, struct icc_err *err)
+{
+	struct icc_idlist l;
+	if (icc_object_list(st, ICC_CONTAINER, &l, err) < 0)
+		return -1;
+	for (size_t i = 0; i < l.count; i++) {
+		cJSON *meta;
+		struct icc_cstate cs;
+		if (cli_container_meta(st, l.ids[i], &meta, &cs) < 0)
+			continue; /* removed meanwhile */
+		fn(st, l.ids[i], meta, &cs, arg);
+		cJSON_Delete(meta);
+	}
+	icc_idlist_free(&l);
 	return 0;
 }

@@ -1,12 +1,8 @@
 # bash completion for icc (interactive container commands)        -*- shell-script -*-
-# Installed as share/bash-completion/completions/icc.  Names come from the
-# store: icc images / icc ps -a / icc snapshots, with the --root given on the
-# command line (or $ICC_ROOT).
-
-_icc_commands="init import images tag rmi history inspect create run start stop kill exec logs ps rm
-commit diff rollback cp mount umount snapshot snapshots promote export save load push pull send receive
-port network system version help restart wait top rename stats pause unpause attach
-build builder dockerfile"
+# Installed as share/bash-completion/completions/icc.  Commands and their
+# options come from icc --list-options (the specs of cli/main.c's table);
+# names from the store: icc images / icc ps -a / icc snapshots, with the
+# --root given on the command line (or $ICC_ROOT).
 
 # icc with the same --root as the command line being completed; quiet, no store setup noise
 _icc_q() {
@@ -49,26 +45,21 @@ _icc_networks() {
 
 _icc_objects() { _icc_containers all; _icc_images; _icc_snapshots; }
 
-# Does option $2 of command $1 take a value?
+# The options of a command come from icc itself (icc --list-options: the option
+# specs that parse them and print --help): one line per command, GROUP:SUB for a
+# group's subcommands, "OPT=" when the next word is its value, "~" when hidden.
+_icc_list() { _icc_q --list-options; }
+_icc_commands() { _icc_list | awk '$1 !~ /:/ {print $1}'; echo help; }
+_icc_spec() { _icc_list | awk -v c="$1" '$1 == c {$1 = ""; print}'; }
+
+# Does option $1 take the next word as its value (by the spec in $spec)?
+# a group's subcommands (from the GROUP:SUB lines)
+_icc_subs() {
+	COMPREPLY+=($(compgen -W "$(awk -F'[: ]' -v c="$cmd" '$1 == c && NF > 1 && $0 ~ /^[^ ]*:/ {print $2}' <<<"$all")" -- "$cur"))
+}
+
 _icc_takes_value() {
-	case $1:$2 in
-	run:-[ml] | create:-[ml]) return 0 ;;
-	run:-[itd] | create:-[itd] | exec:-[itd] | start:-[ai] | images:-a | ps:-[asl] | system:-[afv] | logs:-[ft] | cp:-a | stats:-a) return 1 ;;
-	ps:-f | images:-f | ps:-n | *:--filter | *:--last | *:--detach-keys) return 0 ;;
-	*:-o | *:-i | *:-m | *:-c | *:-a | *:-e | *:-w | *:-u | *:-h | *:-v | *:-p | *:-s | *:-t) return 0 ;;
-	inspect:-f) return 0 ;;
-	build:-f) return 0 ;;
-	dockerfile:--ignore) return 0 ;;
-	build:--file | build:--tag | build:--build-arg | build:--target | build:--progress) return 0 ;;
-	*:--name | *:--format | *:--type | *:--compress | *:--output | *:--input | *:--message | \
-		*:--change | *:--author | *:--env | *:--workdir | *:--user | *:--hostname | *:--volume | \
-		*:--network | *:--net | *:--runtime | *:--security-opt | *:--exclude | *:--publish | *:--pull | *:--subnet | *:--gateway | \
-		*:--interface-name | *:--driver | *:--signal | *:--time | *:--keep | *:--older-than | \
-		*:--since | *:--until | *:--tail) return 0 ;;
-	*:--entrypoint | *:--env-file | *:--memory | *:--cpus | *:--pids-limit | *:--ulimit | *:--tmpfs | \
-		*:--cap-add | *:--cap-drop | *:--add-host | *:--label | *:--shm-size | *:--restart) return 0 ;;
-	esac
-	return 1
+	[[ " $spec " == *" $1= "* || " $spec " == *" ~$1= "* ]]
 }
 
 _icc() {
@@ -99,58 +90,32 @@ _icc() {
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W "--root --help --version" -- "$cur"))
 		else
-			COMPREPLY=($(compgen -W "$_icc_commands" -- "$cur"))
+			COMPREPLY=($(compgen -W "$(_icc_commands)" -- "$cur"))
 		fi
 		return
 	fi
-	# words after the command that are not options (and not option values)
-	local nargs=0
+	# words after the command that are not options (and not option values); a
+	# group's first word names the subcommand, whose spec it is from there on
+	local nargs=0 spec all
+	all=$(_icc_list)
+	spec=$(awk -v c="$cmd" '$1 == c {$1 = ""; print}' <<<"$all")
 	for ((i = cmdi + 1; i < cword; i++)); do
 		case ${words[i]} in
-		-*) _icc_takes_value "$cmd" "${words[i]}" && ((i++)) ;;
-		*) [[ -z $sub ]] && sub=${words[i]}; ((nargs++)) ;;
+		-*) _icc_takes_value "${words[i]}" && ((i++)) ;;
+		*)
+			if [[ -z $sub ]]; then
+				sub=${words[i]}
+				grep -q "^$cmd:$sub\b" <<<"$all" &&
+					spec=$(awk -v c="$cmd:$sub" '$1 == c {$1 = ""; print}' <<<"$all")
+			fi
+			((nargs++)) ;;
 		esac
 	done
 
-	local opts=""
-	case $cmd in
-	init | import) opts="-q --quiet -m --message -c --change" ;;
-	images) opts="-a --all -q --quiet --no-trunc --format -f --filter" ;;
-	rmi) opts="-f --force" ;;
-	history) opts="-q --quiet --no-trunc --format --commands" ;;
-	inspect) opts="--type -f --format" ;;
-	run | create) opts="-i --interactive -t --tty -d --detach --rm --name -e --env -w --workdir -u --user
-		-h --hostname -v --volume --network -p --publish -P --publish-all --pull --runtime --security-opt
-		--entrypoint --env-file -m --memory --cpus --pids-limit --ulimit --init --read-only --tmpfs
-		--cap-add --cap-drop --privileged --add-host -l --label --shm-size --restart --detach-keys --no-record
-		--exclude" ;;
-	start) opts="-a --attach -i --interactive --detach-keys --no-record" ;;
-	stop) opts="-t --time" ;;
-	kill) opts="-s --signal" ;;
-	exec) opts="-i --interactive -t --tty -d --detach -e --env -w --workdir -u --user --no-record" ;;
-	logs) opts="-f --follow -t --timestamps --since --until -n --tail" ;;
-	ps) opts="-a --all -q --quiet -l --latest -n --last -s --size --no-trunc --format -f --filter" ;;
-	restart) opts="-t --time" ;;
-	stats) opts="-a --all --no-stream --format" ;;
-	attach) opts="--detach-keys --no-stdin --sig-proxy=false" ;;
-	rm) opts="-f --force --snapshots" ;;
-	commit) opts="-m --message -a --author -c --change" ;;
-	diff) opts="--format" ;;
-	cp) opts="-a --archive" ;;
-	snapshot) opts="-m" ;;
-	snapshots) opts="-a --all -q --quiet --format" ;;
-	promote) opts="-m" ;;
-	export) opts="-q --quiet -o --output" ;;
-	save) opts="-q --quiet -o --output --format --compress" ;;
-	load) opts="-q --quiet -i --input" ;;
-	push) opts="-q --quiet --tls-verify=false --compress" ;;
-	pull) opts="-q --quiet --tls-verify=false" ;;
-	send) opts="-q -p -o" ;;
-	receive) opts="-q -i" ;;
-	build) opts="-t --tag -f --file --build-arg --no-cache --target --network -q --quiet --progress" ;;
-	builder) opts="-f --force" ;;
-	dockerfile) opts="--ignore" ;;
-	esac
+	local opts="" w
+	for w in $spec; do
+		[[ $w == "~"* ]] || opts+=" ${w%=}"
+	done
 	opts="$opts --help"
 
 	# values of options
@@ -195,27 +160,18 @@ _icc() {
 		} ;;
 	-p) [[ $cmd == send ]] && { _icc_images; _icc_snapshots; return; } ;;
 	-v | --volume) [[ $cmd == run || $cmd == create ]] && { _filedir -d 2>/dev/null || COMPREPLY=($(compgen -d -- "$cur")); return; } ;;
-	-*) _icc_takes_value "$cmd" "$prev" && return ;; # free text: NAME, MSG, K=V, ...
+	-*) _icc_takes_value "$prev" && return ;; # free text: NAME, MSG, K=V, ...
 	esac
 
 	if [[ $cur == -* ]]; then
-		case $cmd:$sub in
-		system:df) opts="-v --verbose --format" ;;
-		system:prune) opts="-a --all -f --force --snapshots" ;;
-		system:check) opts="--repair --quotas" ;;
-		system:info) opts="--format" ;;
-		network:create) opts="--subnet --gateway --interface-name --internal --disable-dns" ;;
-		network:ls) opts="-q --quiet --no-trunc --format" ;;
-		snapshot:prune) opts="-n --dry-run --keep --older-than" ;;
-		esac
 		COMPREPLY=($(compgen -W "$opts" -- "$cur"))
 		return
 	fi
 
 	case $cmd in
-	help) ((nargs == 0)) && COMPREPLY=($(compgen -W "$_icc_commands" -- "$cur")) ;;
+	help) ((nargs == 0)) && COMPREPLY=($(compgen -W "$(_icc_commands)" -- "$cur")) ;;
 	build) ((nargs == 0)) && { _filedir -d 2>/dev/null || COMPREPLY=($(compgen -d -- "$cur")); } ;;
-	builder) ((nargs == 0)) && COMPREPLY=($(compgen -W "prune" -- "$cur")) ;;
+	builder) ((nargs == 0)) && _icc_subs ;;
 	dockerfile) ((nargs == 0)) && { _icc_images; _icc_containers; _icc_snapshots; } ;;
 	init) ((nargs == 0)) && { _filedir -d 2>/dev/null || COMPREPLY=($(compgen -d -- "$cur")); } ;;
 	import) ((nargs == 0)) && { _filedir 2>/dev/null || COMPREPLY=($(compgen -f -- "$cur")); } ;;
@@ -252,7 +208,7 @@ _icc() {
 	umount) COMPREPLY=($(compgen -W "$(awk '$3 == "fuse.icc-fs" {print $2}' /proc/mounts)" -- "$cur")) ;;
 	snapshot)
 		if ((nargs == 0)); then
-			COMPREPLY=($(compgen -W "rm rename prune" -- "$cur"))
+			_icc_subs
 			_icc_containers
 		else
 			case $sub in
@@ -266,10 +222,10 @@ _icc() {
 	save) _icc_images ;;
 	send) ((nargs == 0)) && { _icc_images; _icc_snapshots; } ;;
 	system)
-		((nargs == 0)) && COMPREPLY=($(compgen -W "info check df prune" -- "$cur")) ;;
+		((nargs == 0)) && _icc_subs ;;
 	network)
 		if ((nargs == 0)); then
-			COMPREPLY=($(compgen -W "create ls inspect rm" -- "$cur"))
+			_icc_subs
 		elif [[ $sub == inspect || $sub == rm ]]; then
 			_icc_networks
 		fi ;;

@@ -268,6 +268,19 @@ static cJSON *snapshot_list(struct icc_store *st, const char *id)
 	return a;
 }
 
+cJSON *inspect_command_words(const cJSON *cfg)
+{
+	cJSON *words = cJSON_CreateArray();
+	const char *keys[] = {"Entrypoint", "Cmd"};
+	for (int k = 0; k < 2; k++) {
+		const cJSON *it;
+		cJSON_ArrayForEach(it, member(cfg, keys[k]))
+			if (cJSON_IsString(it))
+				cJSON_AddItemToArray(words, cJSON_CreateString(it->valuestring));
+	}
+	return words;
+}
+
 cJSON *inspect_container_doc(struct icc_store *st, const char *id, const cJSON *meta)
 {
 	const cJSON *cfg = member(meta, "config");
@@ -275,21 +288,10 @@ cJSON *inspect_container_doc(struct icc_store *st, const char *id, const cJSON *
 	add_str(o, "Id", id);
 	add_str(o, "Created", icc_json_str(meta, "created"));
 	/* Path and Args: what runs, Entrypoint then Cmd */
-	cJSON *args = cJSON_CreateArray();
-	const char *path = NULL;
-	const char *keys[] = {"Entrypoint", "Cmd"};
-	for (int k = 0; k < 2; k++) {
-		const cJSON *it;
-		cJSON_ArrayForEach(it, member(cfg, keys[k])) {
-			if (!cJSON_IsString(it))
-				continue;
-			if (!path)
-				path = it->valuestring;
-			else
-				cJSON_AddItemToArray(args, cJSON_CreateString(it->valuestring));
-		}
-	}
-	add_str(o, "Path", path);
+	cJSON *args = inspect_command_words(cfg);
+	cJSON *path = cJSON_DetachItemFromArray(args, 0);
+	add_str(o, "Path", cJSON_IsString(path) ? path->valuestring : NULL);
+	cJSON_Delete(path);
 	cJSON_AddItemToObject(o, "Args", args);
 	cJSON_AddItemToObject(o, "State", state_doc(meta));
 	char buf[300];

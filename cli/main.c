@@ -7,32 +7,32 @@
 
 #define ICC_VERSION "0.1.0"
 
-#define FORMAT_HELP "table (default), json (one object per line), a Go template, or table TEMPLATE\n"
-#define FORMAT_OPT "      --format FORMAT  table (default), json (one object per line), a Go template, or table TEMPLATE\n"
+#define FORMAT_HELP CLI_FORMAT_HELP "\n"
+#define EXIT_NOTE "Exit status: the command's, or 125 (icc failed), 126 (cannot execute), 127 (not found).\n"
 
 #define CHANGE_HELP "Dockerfile-like line: CMD, ENTRYPOINT, ENV, WORKDIR, USER, LABEL, EXPOSE, STOPSIGNAL"
 
-/* a command that parses its own argv: name, fn, synopsis, summary, option help */
-#define CLI_CMD(n, f, syn, sum, opt) {.name = n, .fn = f, .synopsis = syn, .summary = sum, .options = opt}
+
+/* options several commands share */
+#define OPT_QUIET {'q', "quiet", NULL, "no progress output"}
+#define OPT_TLS_VERIFY {0, "tls-verify", "=BOOL", "verify the registry's certificate (default true)"}
+
+/* init and import: a new image from a tree or an archive */
+static const struct cli_opt new_image_opts[] = {
+	{'m', "message", "MSG", "comment recorded in the image's history (import: \"Imported from FILE\")"},
+	{'c', "change", "CHANGE", CHANGE_HELP},
+	{'q', "quiet", NULL, "no progress output (shown only when stderr is a terminal)"},
+	{0},
+};
 
 static const struct cli_command commands[] = {
 	/* images */
-	{.name = "init", .run = cmd_init, .synopsis = "[-q] [-m MSG] [-c CHANGE]... DIR [NAME[:TAG]]",
-	 .summary = "Create an image from a directory (reflink copy)",
-	 .opts = (const struct cli_opt[]){
-		 {'m', "message", "MSG", "comment recorded in the image's history"},
-		 {'c', "change", "CHANGE", CHANGE_HELP},
-		 {'q', "quiet", NULL, "no progress output"},
-		 {0}},
-	 .min = 1, .max = 2, .flags = CLI_STORE | CLI_IN_ORDER},
-	{.name = "import", .run = cmd_import, .synopsis = "[-q] [-m MSG] [-c CHANGE]... FILE|- [NAME[:TAG]]",
-	 .summary = "Create an image from a tar archive",
-	 .opts = (const struct cli_opt[]){
-		 {'m', "message", "MSG", "comment (default \"Imported from FILE\")"},
-		 {'c', "change", "CHANGE", CHANGE_HELP},
-		 {'q', "quiet", NULL, "no progress line (shown only when stderr is a terminal)"},
-		 {0}},
-	 .min = 1, .max = 2, .check = cmd_import_check, .flags = CLI_STORE | CLI_IN_ORDER},
+	{.name = "init", .run = cmd_init, .opts = new_image_opts, .min = 1, .max = 2, .flags = CLI_STORE | CLI_IN_ORDER,
+	 .synopsis = "[-q] [-m MSG] [-c CHANGE]... DIR [NAME[:TAG]]",
+	 .summary = "Create an image from a directory (reflink copy)"},
+	{.name = "import", .run = cmd_import, .check = cmd_import_check, .opts = new_image_opts, .min = 1, .max = 2,
+	 .flags = CLI_STORE | CLI_IN_ORDER, .synopsis = "[-q] [-m MSG] [-c CHANGE]... FILE|- [NAME[:TAG]]",
+	 .summary = "Create an image from a tar archive"},
 	{.name = "images", .run = cmd_images,
 	 .synopsis = "[-a] [-q] [--no-trunc] [-f|--filter KEY=VALUE]... [--format FORMAT] [REPOSITORY[:TAG]]",
 	 .summary = "List images",
@@ -70,131 +70,61 @@ static const struct cli_command commands[] = {
 		 {0}},
 	 .min = 1, .max = -1, .check = cmd_inspect_check, .flags = CLI_STORE},
 	/* containers and their filesystem */
-	CLI_CMD("create", cmd_create, "[OPTIONS] IMAGE [CMD...]", "Create a container (a writable copy of an image)",
-	 "  Takes the options of 'icc run' (without starting anything).\n"),
-	CLI_CMD("run", cmd_run,
-	 "[-i] [-t] [-d] [--rm] [--name N] [-e K=V] [-w DIR] [-u USER] [-h HOST] [-v HOSTDIR:CDIR[:ro]] "
-	 "[--network bridge|none|host|NAME] [-p [IP:][HPORT:]CPORT[/PROTO]]... [-P] [--pull missing|always|never] "
-	 "[--runtime runc|crun] [--security-opt OPT] [-m SIZE] [--cpus N] [--restart POLICY] [--exclude PATH]... [OPTION...] IMAGE [CMD...]",
-	 "Run a command in a new container",
-	 "  -i, --interactive      keep stdin open\n"
-	 "  -t, --tty              allocate a terminal (type #save at a shell prompt to snapshot)\n"
-	 "  -d, --detach           run in the background, print the id\n"
-	 "      --rm               remove the container when it ends\n"
-	 "      --name NAME        container name (default: adjective_surname)\n"
-	 "  -e, --env K=V          environment variable (-e K takes K from icc's environment)\n"
-	 "  -w, --workdir DIR      working directory inside the container\n"
-	 "  -u, --user USER        user[:group] or uid[:gid]\n"
-	 "  -h, --hostname HOST    container host name\n"
-	 "  -v, --volume H:C[:ro]  bind mount host directory H at C\n"
-	 "      --network NET      bridge (default: own namespace, NAT, DNS), none, host, or a network\n"
-	 "                         made with 'icc network create' (containers find each other by name)\n"
-	 "  -p, --publish SPEC     [IP:][HOSTPORT:]PORT[/tcp|/udp]: publish a container port on the host\n"
-	 "  -P, --publish-all      publish every EXPOSE'd port on a free host port\n"
-	 "      --pull POLICY      missing (default: pull an image not in the store), always, never\n"
-	 "      --runtime NAME     runc (default) or crun\n"
-	 "      --security-opt OPT seccomp=unconfined, seccomp=FILE (a Docker-format profile),\n"
-	 "                         no-new-privileges=false (default: the default profile and\n"
-	 "                         no-new-privileges)\n"
-	 "      --entrypoint CMD   run CMD instead of the image's entrypoint (\"\": none); drops its Cmd\n"
-	 "      --env-file FILE    KEY=VALUE lines (# comments; KEY alone: from icc's environment)\n"
-	 "  -l, --label K=V        a label (Config.Labels), added to the image's\n"
-	 "  -m, --memory SIZE      memory limit (b, k, m, g; at least 6m); the OOM killer ends the hog\n"
-	 "      --cpus N           CPU quota, N CPUs' worth (0.5: 50 ms per 100 ms)\n"
-	 "      --pids-limit N     at most N processes (0 or -1: no limit)\n"
-	 "      --ulimit L=S[:H]   resource limit L (nofile, nproc, core, ...) soft S, hard H\n"
-	 "      --shm-size SIZE    size of /dev/shm (default 64m)\n"
-	 "      --tmpfs DIR[:OPT]  a tmpfs at DIR (noexec,nosuid,nodev; OPT e.g. size=64m,mode=1777)\n"
-	 "      --read-only        the root filesystem is read-only (/.icc/save still saves)\n"
-	 "      --init             run tini as PID 1: it reaps zombies and passes signals on\n"
-	 "      --cap-add CAP      add a capability (NET_ADMIN or CAP_NET_ADMIN; ALL)\n"
-	 "      --cap-drop CAP     drop a capability (ALL: every one)\n"
-	 "      --privileged       every capability, the host's devices, no seccomp, writable /sys\n"
-	 "      --add-host H:IP    a line \"IP H\" in the container's /etc/hosts\n"
-	 "      --restart POLICY   no (default), on-failure[:N], always, unless-stopped: the container's\n"
-	 "                         monitor starts it again (not after a host reboot, see icc-run(1))\n"
-	 "      --detach-keys KEYS with -it: keys that detach, leaving it running (ctrl-p,ctrl-q)\n"
-	 "      --no-record        do not record the commands typed at an -it shell (icc dockerfile)\n"
-	 "      --exclude PATH     keep PATH out of every save, commit and export (its own\n"
-	 "                         subvolume, empty in snapshots; adds to the image's Exclude)\n"
-	 "Exit status: the command's, or 125 (icc failed), 126 (cannot execute), 127 (not found).\n"),
-	CLI_CMD("start", cmd_start, "[-a] [-i] [--detach-keys KEYS] CONTAINER...", "Start a stopped container again",
-	 "  -a, --attach           attach to its output (one container)\n"
-	 "  -i, --interactive      attach stdin too (one container)\n"
-	 "      --detach-keys KEYS with a terminal: keys that detach, leaving it running (ctrl-p,ctrl-q)\n"
-	 "      --no-record        do not record the commands typed at its shell (icc dockerfile)\n"),
-	CLI_CMD("stop", cmd_stop, "[-t SECS] CONTAINER...", "Stop running containers (SIGTERM, then SIGKILL)",
-	 "  -t, --time SECS        seconds to wait before SIGKILL (default 10)\n"),
-	CLI_CMD("kill", cmd_kill, "[-s SIGNAL] CONTAINER...", "Send a signal to running containers",
-	 "  -s, --signal SIGNAL    name or number (default KILL)\n"),
-	CLI_CMD("exec", cmd_exec, "[-i] [-t] [-d] [-e K=V] [-w DIR] [-u USER] CONTAINER CMD...",
-	 "Run a command in a running container",
-	 "  -i, --interactive      keep stdin open\n"
-	 "  -t, --tty              allocate a terminal\n"
-	 "      --no-record        do not record the commands typed at an -it shell (icc dockerfile)\n"
-	 "  -d, --detach           run in the background\n"
-	 "  -e, --env K=V          environment variable\n"
-	 "  -w, --workdir DIR      working directory\n"
-	 "  -u, --user USER        user[:group] or uid[:gid]\n"
-	 "Exit status: the command's, or 125 (icc failed), 126 (cannot execute), 127 (not found).\n"),
-	CLI_CMD("logs", cmd_logs, "[-f] [-t] [--since WHEN] [--until WHEN] [-n|--tail N] CONTAINER",
-	 "Show a container's output (every run, foreground ones too)",
-	 "  -f, --follow           keep printing until the container ends\n"
-	 "  -t, --timestamps       each line after its time (RFC 3339, ns)\n"
-	 "      --since WHEN       only lines from WHEN: 2024-05-01T10:00:00Z, Unix seconds, or 10m ago\n"
-	 "      --until WHEN       only lines up to WHEN\n"
-	 "  -n, --tail N           only the last N lines (all: every line)\n"
-	 "Usage errors exit 125.\n"),
-	CLI_CMD("ps", cmd_ps, "[-a] [-q] [-l] [-n N] [-s] [--no-trunc] [-f|--filter KEY=VALUE]... [--format FORMAT]", "List containers",
-	 "  -a, --all              also stopped containers\n"
-	 "  -q, --quiet            only container ids\n"
-	 "  -l, --latest           the newest container\n"
-	 "  -n, --last N           the N newest containers (any state)\n"
-	 "  -f, --filter K=V       status=created|running|paused|exited|dead|..., name=REGEX,\n"
-	 "                         ancestor=IMAGE (or an image made from it), label=KEY[=VALUE],\n"
-	 "                         id=PREFIX; the same key ORs, different keys AND\n"
-	 "  -s, --size             fill the Size field (apparent size of the container's files)\n"
-	 "      --no-trunc         full ids and commands\n" FORMAT_OPT
-	 "                         fields: ID Names Image ImageID Command CreatedAt CreatedSince\n"
-	 "                         RunningFor State Status Size Ports\n"),
-	CLI_CMD("port", cmd_port, "CONTAINER [PORT[/PROTO]]", "List the host ports a running container publishes", ""),
-	CLI_CMD("restart", cmd_restart, "[-t SECS] CONTAINER...", "Stop and start containers again",
-	 "  -t, --time SECS        seconds to wait before SIGKILL (default 10)\n"
-	 "A container made with -t starts with its terminal kept by icc: 'icc attach' reaches it.\n"),
-	CLI_CMD("wait", cmd_wait, "CONTAINER...", "Wait until containers stop, print their exit codes", ""),
-	CLI_CMD("top", cmd_top, "CONTAINER [PS OPTIONS]", "Show the processes of a running container",
-	 "  PS OPTIONS             given to the host's ps (default -ef); rows of the container's\n"
-	 "                         cgroup are kept (ps must print a PID column)\n"),
-	CLI_CMD("rename", cmd_rename, "CONTAINER NEW_NAME", "Rename a container", ""),
-	CLI_CMD("stats", cmd_stats, "[-a] [--no-stream] [--format FORMAT] [CONTAINER...]",
-	 "Show containers' CPU, memory, network, block I/O and pids",
-	 "  -a, --all              also stopped containers (default: the running ones)\n"
-	 "      --no-stream        print one sample and exit (default: refresh every second)\n" FORMAT_OPT
-	 "                         fields: ID Container Name CPUPerc MemUsage MemPerc NetIO BlockIO PIDs\n"),
-	CLI_CMD("pause", cmd_pause, "CONTAINER...", "Freeze every process of containers (cgroup freezer)", ""),
-	CLI_CMD("unpause", cmd_unpause, "CONTAINER...", "Thaw paused containers", ""),
-	CLI_CMD("attach", cmd_attach, "[--detach-keys KEYS] [--no-stdin] [--sig-proxy=false] CONTAINER",
-	 "Attach the terminal to a running container",
-	 "      --detach-keys KEYS keys that detach and leave it running (default ctrl-p,ctrl-q)\n"
-	 "      --no-stdin         do not send what is typed (only show the output)\n"
-	 "      --sig-proxy=BOOL   forward SIGINT, SIGTERM, SIGHUP, SIGQUIT (default true)\n"
-	 "Exit status: the container's when it ends while attached, 0 after a detach.\n"),
-	CLI_CMD("network", cmd_network,
-	 "create [--subnet CIDR] [--gateway IP] [--interface-name BR] [--internal] [--disable-dns] NAME | "
-	 "ls [-q] [--format FORMAT] | inspect NET... | rm NET...",
-	 "Manage bridge networks (netavark, aardvark-dns)",
-	 "  create                 a bridge network; containers on it resolve each other's names\n"
-	 "      --subnet CIDR      IPv4 subnet (default: the first free 10.89.N.0/24)\n"
-	 "      --gateway IP       gateway address (default: the subnet's first)\n"
-	 "      --interface-name BR  host bridge name (default: the first free iccN)\n"
-	 "      --internal         no outbound NAT\n"
-	 "      --disable-dns      no aardvark-dns name resolution\n"
-	 "  ls                     list networks (fields: ID Name Driver Scope Subnet Bridge)\n"
-	 "  inspect NET...         networks as JSON, with their running containers\n"
-	 "  rm NET...              remove networks no container uses\n"),
-	CLI_CMD("rm", cmd_rm, "[-f] [--snapshots] CONTAINER...", "Remove containers (their snapshots are kept unless --snapshots)",
-	 "  -f, --force            kill a running container first\n"
-	 "      --snapshots        delete the container's snapshots too (else kept: icc snapshots --all)\n"),
+	{.name = "create", .run = cmd_create, .opts = cli_run_opts, .max = -1, .flags = CLI_IN_ORDER,
+	 .synopsis = "[OPTIONS] IMAGE [CMD...]", .summary = "Create a container (a writable copy of an image)",
+	 .notes = "The options of 'icc run', without starting anything.\n" EXIT_NOTE},
+	{.name = "run", .run = cmd_run, .opts = cli_run_opts, .max = -1, .flags = CLI_IN_ORDER,
+	 .synopsis = "[-i] [-t] [-d] [--rm] [--name N] [-e K=V] [-w DIR] [-u USER] [-h HOST] [-v HOSTDIR:CDIR[:ro]] "
+		     "[--network bridge|none|host|NAME] [-p [IP:][HPORT:]CPORT[/PROTO]]... [-P] [--pull missing|always|never] "
+		     "[--runtime runc|crun] [--security-opt OPT] [-m SIZE] [--cpus N] [--restart POLICY] [--exclude PATH]... "
+		     "[OPTION...] IMAGE [CMD...]",
+	 .summary = "Run a command in a new container", .notes = EXIT_NOTE},
+	{.name = "start", .run = cmd_start, .check = cmd_start_check, .opts = cmd_start_opts, .min = 1, .max = -1,
+	 .flags = CLI_STORE, .synopsis = "[-a] [-i] [--detach-keys KEYS] CONTAINER...",
+	 .summary = "Start a stopped container again"},
+	{.name = "stop", .run = cmd_stop, .check = cli_time_check, .opts = cli_time_opts, .min = 1, .max = -1,
+	 .flags = CLI_STORE, .synopsis = "[-t SECS] CONTAINER...",
+	 .summary = "Stop running containers (SIGTERM, then SIGKILL)"},
+	{.name = "kill", .run = cmd_kill, .check = cmd_kill_check, .opts = cmd_kill_opts, .min = 1, .max = -1,
+	 .flags = CLI_STORE, .synopsis = "[-s SIGNAL] CONTAINER...", .summary = "Send a signal to running containers"},
+	{.name = "exec", .run = cmd_exec, .check = cmd_exec_check, .opts = cmd_exec_opts, .max = -1,
+	 .flags = CLI_IN_ORDER, .synopsis = "[-i] [-t] [-d] [-e K=V] [-w DIR] [-u USER] CONTAINER CMD...",
+	 .summary = "Run a command in a running container", .notes = EXIT_NOTE},
+	{.name = "logs", .run = cmd_logs, .check = cmd_logs_check, .opts = cmd_logs_opts, .min = 1, .max = 1,
+	 .flags = CLI_STORE, .synopsis = "[-f] [-t] [--since WHEN] [--until WHEN] [-n|--tail N] CONTAINER",
+	 .summary = "Show a container's output (every run, foreground ones too)", .notes = "Usage errors exit 125.\n"},
+	{.name = "ps", .run = cmd_ps, .check = cmd_ps_check, .opts = cmd_ps_opts, .flags = CLI_STORE,
+	 .synopsis = "[-a] [-q] [-l] [-n N] [-s] [--no-trunc] [-f|--filter KEY=VALUE]... [--format FORMAT]",
+	 .summary = "List containers"},
+	{.name = "port", .run = cmd_port, .min = 1, .max = 2, .flags = CLI_STORE | CLI_IN_ORDER,
+	 .synopsis = "CONTAINER [PORT[/PROTO]]", .summary = "List the host ports a running container publishes"},
+	{.name = "restart", .run = cmd_restart, .check = cli_time_check, .opts = cli_time_opts, .min = 1, .max = -1,
+	 .flags = CLI_STORE, .synopsis = "[-t SECS] CONTAINER...", .summary = "Stop and start containers again",
+	 .notes = "A container made with -t starts with its terminal kept by icc: 'icc attach' reaches it.\n"},
+	{.name = "wait", .run = cmd_wait, .min = 1, .max = -1, .flags = CLI_STORE | CLI_IN_ORDER,
+	 .synopsis = "CONTAINER...", .summary = "Wait until containers stop, print their exit codes"},
+	{.name = "top", .run = cmd_top, .min = 1, .max = -1, .flags = CLI_STORE | CLI_IN_ORDER,
+	 .synopsis = "CONTAINER [PS OPTIONS]", .summary = "Show the processes of a running container",
+	 .notes = "PS OPTIONS: given to the host's ps (default -ef); rows of the container's cgroup are kept\n"
+		  "(ps must print a PID column).\n"},
+	{.name = "rename", .run = cmd_rename, .min = 2, .max = 2, .flags = CLI_STORE | CLI_IN_ORDER,
+	 .synopsis = "CONTAINER NEW_NAME", .summary = "Rename a container"},
+	{.name = "stats", .run = cmd_stats, .opts = cmd_stats_opts, .max = -1, .flags = CLI_STORE,
+	 .synopsis = "[-a] [--no-stream] [--format FORMAT] [CONTAINER...]",
+	 .summary = "Show containers' CPU, memory, network, block I/O and pids"},
+	{.name = "pause", .run = cmd_pause, .min = 1, .max = -1, .flags = CLI_STORE | CLI_IN_ORDER,
+	 .synopsis = "CONTAINER...", .summary = "Freeze every process of containers (cgroup freezer)"},
+	{.name = "unpause", .run = cmd_pause, .min = 1, .max = -1, .flags = CLI_STORE | CLI_IN_ORDER,
+	 .synopsis = "CONTAINER...", .summary = "Thaw paused containers"},
+	{.name = "attach", .run = cmd_attach, .check = cmd_attach_check, .opts = cmd_attach_opts, .min = 1, .max = 1,
+	 .flags = CLI_STORE, .synopsis = "[--detach-keys KEYS] [--no-stdin] [--sig-proxy=false] CONTAINER",
+	 .summary = "Attach the terminal to a running container",
+	 .notes = "Exit status: the container's when it ends while attached, 0 after a detach.\n"},
+	{.name = "network", .fn = cmd_network, .subs = cli_network_subs,
+	 .summary = "Manage bridge networks (netavark, aardvark-dns)"},
+	{.name = "rm", .run = cmd_rm, .opts = cmd_rm_opts, .min = 1, .max = -1, .flags = CLI_STORE,
+	 .synopsis = "[-f] [--snapshots] CONTAINER...",
+	 .summary = "Remove containers (their snapshots are kept unless --snapshots)"},
 	{.name = "commit", .run = cmd_commit, .synopsis = "[-m MSG] [-a AUTHOR] [-c CHANGE]... CONTAINER [IMAGE[:TAG]]",
 	 .summary = "Make an image of a container (O(1) snapshot)",
 	 .opts = (const struct cli_opt[]){
@@ -210,23 +140,21 @@ static const struct cli_command commands[] = {
 		 {0, "format", "json", "one {\"Kind\", \"Path\"} object per line"},
 		 {0}},
 	 .min = 1, .max = 2, .flags = CLI_STORE},
-	CLI_CMD("cp", cmd_cp, "[-a] CONTAINER:PATH HOSTPATH|- | [-a] HOSTPATH|- CONTAINER:PATH",
-	 "Copy files between a container and the host",
-	 "  -a, --archive          keep uid/gid (default: root in the container, you on the host)\n"
-	 "  -                      a tar stream on stdout (from the container) or stdin (into a directory)\n"),
-	CLI_CMD("rollback", cmd_rollback, "CONTAINER SNAP", "Reset a container's files to a snapshot (live if running)",
-	 "  A running container is rolled back live by its icc-fs (/.icc/rollback): its processes\n"
-	 "  keep running, the tree before is saved as snapshot before-rollback-TIME.\n"),
-	CLI_CMD("mount", cmd_mount, "CONTAINER|SUBVOLUME MOUNTPOINT", "Serve a container or subvolume through icc-fs", ""),
-	CLI_CMD("umount", cmd_umount, "MOUNTPOINT", "Unmount an icc-fs mount", ""),
+	{.name = "cp", .run = cmd_cp, .check = cmd_cp_check, .opts = cmd_cp_opts, .min = 2, .max = 2,
+	 .flags = CLI_STORE | CLI_IN_ORDER, .synopsis = "[-a] CONTAINER:PATH HOSTPATH|- | [-a] HOSTPATH|- CONTAINER:PATH",
+	 .summary = "Copy files between a container and the host",
+	 .notes = "A path '-' is a tar stream on stdout (from the container) or stdin (into a directory).\n"},
+	{.name = "rollback", .run = cmd_rollback, .min = 2, .max = 2, .flags = CLI_STORE | CLI_IN_ORDER,
+	 .synopsis = "CONTAINER SNAP", .summary = "Reset a container's files to a snapshot (live if running)",
+	 .notes = "A running container is rolled back live by its icc-fs (/.icc/rollback): its processes\n"
+		  "keep running, the tree before is saved as snapshot before-rollback-TIME.\n"},
+	{.name = "mount", .run = cmd_mount, .min = 2, .max = 2, .flags = CLI_IN_ORDER,
+	 .synopsis = "CONTAINER|SUBVOLUME MOUNTPOINT", .summary = "Serve a container or subvolume through icc-fs"},
+	{.name = "umount", .run = cmd_umount, .min = 1, .max = 1, .flags = CLI_IN_ORDER,
+	 .synopsis = "MOUNTPOINT", .summary = "Unmount an icc-fs mount"},
 	/* snapshots */
-	CLI_CMD("snapshot", cmd_snapshot,
-	 "CONTAINER [NAME] [-m MSG] | rm SNAP... | rename SNAP NEWNAME | prune [-n] [--keep N] [--older-than DUR] CONTAINER",
-	 "Save a container's state / manage snapshots",
-	 "  -m MSG                 message stored with the snapshot\n"
-	 "  prune --keep N         remove all but the newest N snapshots (oldest first)\n"
-	 "  prune --older-than DUR  remove only snapshots older than DUR (90s, 30m, 2h, 7d, 1w)\n"
-	 "  prune -n, --dry-run    only list what would be removed\n"),
+	{.name = "snapshot", .subs = cli_snapshot_subs,
+	 .summary = "Save a container's state / manage snapshots"},
 	{.name = "snapshots", .run = cmd_snapshots,
 	 .synopsis = "[-q] [--format FORMAT] CONTAINER | -a [-q] [--format FORMAT]",
 	 .summary = "List a container's snapshots, or every snapshot in the store",
@@ -245,7 +173,7 @@ static const struct cli_command commands[] = {
 	 .summary = "Write a filesystem tree as a tar archive",
 	 .opts = (const struct cli_opt[]){
 		 {'o', "output", "FILE", "write to FILE (default stdout, not a terminal)"},
-		 {'q', "quiet", NULL, "no progress line"},
+		 OPT_QUIET,
 		 {0}},
 	 .min = 1, .max = 1, .check = cli_check_output, .flags = CLI_STORE},
 	{.name = "save", .run = cmd_save,
@@ -255,29 +183,29 @@ static const struct cli_command commands[] = {
 		 {'o', "output", "FILE", "write to FILE (a directory for oci-dir)"},
 		 {0, "format", "FORMAT", "oci-archive (default), docker-archive, oci-dir"},
 		 {0, "compress", "ALG", "layer compression: gzip (default), zstd, none"},
-		 {'q', "quiet", NULL, "no progress line"},
+		 OPT_QUIET,
 		 {0}},
 	 .min = 1, .max = -1, .check = cmd_save_check, .flags = CLI_STORE},
 	{.name = "load", .run = cmd_load, .synopsis = "[-q] [-i FILE|DIR|-] [NAME[:TAG]]",
 	 .summary = "Load images from an OCI or Docker archive",
 	 .opts = (const struct cli_opt[]){
 		 {'i', "input", "FILE", "archive or OCI directory (default stdin)"},
-		 {'q', "quiet", NULL, "no progress output"},
+		 OPT_QUIET,
 		 {0}},
 	 .max = 1, .check = cmd_load_check, .flags = CLI_STORE},
 	{.name = "push", .run = cmd_push, .synopsis = "[-q] [--tls-verify=false] [--compress gzip|zstd|none] IMAGE REF",
 	 .summary = "Push an image to a registry (skopeo)",
 	 .opts = (const struct cli_opt[]){
-		 {0, "tls-verify", "=BOOL", "verify the registry's certificate (default true)"},
+		 OPT_TLS_VERIFY,
 		 {0, "compress", "ALG", "layer compression (default gzip)"},
-		 {'q', "quiet", NULL, "no progress output"},
+		 OPT_QUIET,
 		 {0}},
 	 .min = 2, .max = 2, .flags = CLI_STORE},
 	{.name = "pull", .run = cli_pull, .synopsis = "[-q] [--tls-verify=false] REF [NAME[:TAG]]",
 	 .summary = "Pull an image from a registry (skopeo)",
 	 .opts = (const struct cli_opt[]){
-		 {0, "tls-verify", "=BOOL", "verify the registry's certificate (default true)"},
-		 {'q', "quiet", NULL, "no progress output"},
+		 OPT_TLS_VERIFY,
+		 OPT_QUIET,
 		 {0}},
 	 .min = 1, .max = 2, .flags = CLI_STORE},
 	{.name = "send", .run = cmd_send, .synopsis = "[-q] [-p PARENT] [-o FILE] IMAGE|SNAP",
@@ -296,15 +224,9 @@ static const struct cli_command commands[] = {
 		 {0}},
 	 .max = 1, .check = cmd_receive_check, .flags = CLI_STORE},
 	/* the store */
-	CLI_CMD("system", cmd_system, "info [--format json] | check [--repair] [--quotas] | df [-v] [--format FORMAT] | prune [-a] [-f] [--snapshots]",
-	 "Show, check, measure or clean up the store",
-	 "  info                   root, backing device, size, counts\n"
-	 "  check [--repair]       find (and fix) inconsistencies; exit 1 when problems remain\n"
-	 "  df [-v]                space used by images, containers, snapshots (-v: per object)\n"
-	 "  prune [-a] [-f]        remove stopped containers and dangling images (-a: all unused\n"
-	 "                         images); asks first unless -f; snapshots are kept\n"
-	 "  prune --snapshots      also delete the snapshots of removed containers\n"),
-	CLI_CMD("version", cmd_version, "", "Show icc's version", ""),
+	{.name = "system", .subs = cli_system_subs,
+	 .summary = "Show, check, measure or clean up the store"},
+	{.name = "version", .run = cmd_version, .synopsis = "", .summary = "Show icc's version"},
 	/* Dockerfiles */
 	{.name = "build", .run = cmd_build,
 	 .synopsis = "[-t NAME[:TAG]]... [-f DOCKERFILE] [--build-arg K=V]... [--no-cache] [--target STAGE] "
@@ -327,23 +249,33 @@ static const struct cli_command commands[] = {
 		 {0, "ignore", "PATH", "add PATH to the closing note of what is expected to differ"},
 		 {0}},
 	 .min = 1, .max = 1, .check = cmd_dockerfile_check, .flags = CLI_STORE},
-	CLI_CMD("builder", cmd_builder, "prune [-f]", "Remove build steps no image, tag or container uses",
-	 "  -f, --force            do not ask first\n"),
+	{.name = "builder", .subs = cli_builder_subs,
+	 .summary = "Remove build steps no image, tag or container uses"},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
+/* "-a, --all ...", the notes */
+static void print_options(const struct cli_command *c, FILE *out)
+{
+	if (c->opts && (c->opts[0].letter || c->opts[0].name)) {
+		fputc('\n', out);
+		cli_print_options(c->opts, out);
+	}
+	if (c->notes)
+		fprintf(out, "\n%s", c->notes);
+}
+
 void cli_print_help(const struct cli_command *c, FILE *out)
 {
-	fprintf(out, "Usage: icc %s%s%s\n\n%s\n", c->name, c->synopsis[0] ? " " : "", c->synopsis, c->summary);
-	bool spec = c->opts && (c->opts[0].letter || c->opts[0].name);
-	if ((c->options && c->options[0]) || spec || c->notes)
-		fputc('\n', out);
-	if (c->options)
-		fputs(c->options, out);
-	cli_print_options(c->opts, out);
-	if (c->notes)
-		fputs(c->notes, out);
-	fprintf(out, "\nSee also: man icc-%s\n", c->name);
+	char buf[1024];
+	const char *syn = cli_synopsis(c, buf, sizeof(buf));
+	fprintf(out, "Usage: icc %s%s%s\n\n%s\n", c->name, syn[0] ? " " : "", syn, c->summary);
+	print_options(c, out);
+	for (const struct cli_command *s = c->subs; s && s->name; s++) {
+		fprintf(out, "\nicc %s%s%s\n  %s\n", s->name, s->synopsis[0] ? " " : "", s->synopsis, s->summary);
+		print_options(s, out);
+	}
+	fprintf(out, "\nSee also: man icc-%.*s\n", (int)strcspn(c->name, " "), c->name);
 }
 
 /* Levenshtein distance, for "did you mean". */
@@ -400,16 +332,67 @@ static int unknown_command(const char *name)
 	return EXIT_USAGE;
 }
 
-/* Options of run/create/exec that take a separate value. */
-static bool takes_value(const char *opt)
+/* Does word (an option of c, "-e" or "--env") take the next word as its value? */
+static bool takes_value(const struct cli_command *c, const char *word)
 {
-	static const char *const v[] = {"-e", "-w", "-u", "-h", "-v", "--name", "--env", "--workdir",
-					"--user", "--hostname", "--volume", "--network", "--net", "--runtime",
-					"-p", "--publish", "--pull", "--security-opt"};
-	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
-		if (!strcmp(opt, v[i]))
-			return true;
+	for (const struct cli_opt *o = c->opts; word[0] == '-' && o && (o->letter || o->name); o++) {
+		bool named = word[1] == '-' ? o->name && !strcmp(word + 2, o->name)
+					    : o->letter == word[1] && !word[2];
+		if (named)
+			return o->arg && o->arg[0] != '[' && o->arg[0] != '=';
+	}
 	return false;
+}
+
+/* "icc system df --help": the subcommand's help */
+static const struct cli_command *help_of(const struct cli_command *c, int argc, char **argv)
+{
+	for (const struct cli_command *s = c->subs; argc >= 2 && s && s->name; s++) {
+		const char *word = strchr(s->name, ' ');
+		if (word && !strcmp(word + 1, argv[1]))
+			return s;
+	}
+	return c;
+}
+
+/*
+ * icc --list-options (for cli/icc.bash): one line per command, "GROUP:SUB" for
+ * a group's subcommands, then its options; "OPT=" when the next word is the
+ * value, "~" before the ones --help does not show.
+ */
+static void list_spec(const struct cli_opt *opts)
+{
+	for (const struct cli_opt *o = opts; o && (o->letter || o->name); o++) {
+		bool value = o->arg && o->arg[0] != '[' && o->arg[0] != '=';
+		const char *hidden = o->help ? "" : "~";
+		if (o->letter)
+			printf(" %s-%c%s", hidden, o->letter, value ? "=" : "");
+		if (o->name && o->arg && !value) /* --tls-verify=BOOL: the value that is not the default */
+			printf(" %s--%s=false", hidden, o->name);
+		else if (o->name)
+			printf(" %s--%s%s", hidden, o->name, value ? "=" : "");
+	}
+}
+
+static void list_options(void)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		const struct cli_command *c = &commands[i];
+		printf("%s", c->name);
+		list_spec(c->opts);
+		for (const struct cli_command *s = c->subs; s && s->name; s++)
+			if (!strchr(s->name, ' ')) /* the group's own entry ("snapshot CONTAINER") */
+				list_spec(s->opts);
+		putchar('\n');
+		for (const struct cli_command *s = c->subs; s && s->name; s++) {
+			const char *word = strchr(s->name, ' ');
+			if (!word)
+				continue;
+			printf("%s:%s", c->name, word + 1);
+			list_spec(s->opts);
+			putchar('\n');
+		}
+	}
 }
 
 static void usage(FILE *out)
@@ -431,8 +414,9 @@ static void usage(FILE *out)
 		"See man icc(1), icc-COMMAND(1), icc-ctl(7), icc-fs(8).\n");
 }
 
-int cmd_version(int argc, char **argv)
+int cmd_version(struct cli_ctx *ctx)
 {
+	(void)ctx;
 	printf("icc version %s\n", ICC_VERSION);
 	return 0;
 }
@@ -449,8 +433,11 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage(stdout);
 			return 0;
+		} else if (!strcmp(argv[i], "--list-options")) { /* hidden: for the completion */
+			list_options();
+			return 0;
 		} else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--version")) {
-			return cmd_version(0, NULL);
+			return cmd_version(NULL);
 		} else {
 			cli_errorf("unknown option '%s' (see 'icc --help')", argv[i]);
 			return EXIT_USAGE;
@@ -481,10 +468,10 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[k], "--"))
 			break;
 		if (!strcmp(argv[k], "--help") || (!strcmp(argv[k], "-h") && !takes_cmd)) {
-			cli_print_help(c, stdout);
+			cli_print_help(help_of(c, argc - i, argv + i), stdout);
 			return 0;
 		}
-		if (takes_cmd && argv[k][0] != '-' && !takes_value(argv[k - 1]))
+		if (takes_cmd && argv[k][0] != '-' && !takes_value(c, argv[k - 1]))
 			break;
 	}
 	return cli_call(c, argc - i, argv + i);

@@ -240,7 +240,7 @@ int cli_each(struct cli_ctx *ctx, int from, cli_each_fn *one, void *arg)
 int cli_call(const struct cli_command *c, int argc, char **argv)
 {
 	if (!c->run)
-		return c->fn(argc, argv);
+		return c->fn ? c->fn(argc, argv) : cli_call_group(c, argc, argv);
 	struct cli_ctx ctx;
 	int r = cli_parse(c, argc, argv, &ctx);
 	if (r)
@@ -275,8 +275,27 @@ int cli_call_sub(const struct cli_command *subs, int argc, char **argv)
 {
 	for (const struct cli_command *s = subs; argc >= 2 && s->name; s++) {
 		const char *word = strchr(s->name, ' ');
-		if (!strcmp(word ? word + 1 : s->name, argv[1]))
+		if (word && !strcmp(word + 1, argv[1])) /* not a group's own entry ("snapshot") */
 			return cli_call(s, argc - 1, argv + 1);
 	}
 	return -1;
+}
+
+int cli_call_group(const struct cli_command *g, int argc, char **argv)
+{
+	int r = cli_call_sub(g->subs, argc, argv);
+	if (r >= 0)
+		return r;
+	char names[256] = "";
+	size_t len = 0;
+	for (const struct cli_command *s = g->subs; s->name; s++) {
+		const char *word = strchr(s->name, ' ');
+		if (!word) /* the group's own entry: "snapshot CONTAINER" */
+			return cli_call(s, argc, argv);
+		if (len < sizeof(names))
+			len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s", len ? ", " : "", word + 1);
+	}
+	if (argc >= 2)
+		cli_errorf("%s: unknown subcommand '%s' (%s)", g->name, argv[1], names);
+	return cli_usage_why(g, NULL);
 }

@@ -1,6 +1,5 @@
 /* run_opts.c - parse the options `icc run` and `icc create` share into a container config */
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -112,44 +111,50 @@ static int exclude_opt(cJSON *config, const char *cmd, const char *path)
 	return 0;
 }
 
-static const struct option long_opts[] = {
-	{"interactive", no_argument, NULL, 'i'},
-	{"tty", no_argument, NULL, 't'},
-	{"detach", no_argument, NULL, 'd'},
-	{"rm", no_argument, NULL, 'R'},
-	{"name", required_argument, NULL, 'n'},
-	{"env", required_argument, NULL, 'e'},
-	{"workdir", required_argument, NULL, 'w'},
-	{"user", required_argument, NULL, 'u'},
-	{"hostname", required_argument, NULL, 'h'},
-	{"volume", required_argument, NULL, 'v'},
-	{"network", required_argument, NULL, 'N'},
-	{"net", required_argument, NULL, 'N'},
-	{"runtime", required_argument, NULL, 'r'},
-	{"publish", required_argument, NULL, 'p'},
-	{"publish-all", no_argument, NULL, 'P'},
-	{"pull", required_argument, NULL, 'L'},
-	{"security-opt", required_argument, NULL, 'S'},
-	{"entrypoint", required_argument, NULL, RUN_OPT_ENTRYPOINT},
-	{"env-file", required_argument, NULL, RUN_OPT_ENV_FILE},
-	{"memory", required_argument, NULL, RUN_OPT_MEMORY},
-	{"cpus", required_argument, NULL, RUN_OPT_CPUS},
-	{"pids-limit", required_argument, NULL, RUN_OPT_PIDS_LIMIT},
-	{"ulimit", required_argument, NULL, RUN_OPT_ULIMIT},
-	{"init", no_argument, NULL, RUN_OPT_INIT},
-	{"read-only", no_argument, NULL, RUN_OPT_READ_ONLY},
-	{"tmpfs", required_argument, NULL, RUN_OPT_TMPFS},
-	{"cap-add", required_argument, NULL, RUN_OPT_CAP_ADD},
-	{"cap-drop", required_argument, NULL, RUN_OPT_CAP_DROP},
-	{"privileged", no_argument, NULL, RUN_OPT_PRIVILEGED},
-	{"add-host", required_argument, NULL, RUN_OPT_ADD_HOST},
-	{"label", required_argument, NULL, RUN_OPT_LABEL},
-	{"shm-size", required_argument, NULL, RUN_OPT_SHM_SIZE},
-	{"restart", required_argument, NULL, RUN_OPT_RESTART},
-	{"detach-keys", required_argument, NULL, RUN_OPT_DETACH_KEYS},
-	{"no-record", no_argument, NULL, 'X'},
-	{"exclude", required_argument, NULL, RUN_OPT_EXCLUDE},
-	{0, 0, 0, 0},
+/* Docker's order of run's help; the index of each is its RUN_OPT_ code */
+const struct cli_opt cli_run_opts[] = {
+	[RUN_OPT_INTERACTIVE] = {'i', "interactive", NULL, "keep stdin open"},
+	[RUN_OPT_TTY] = {'t', "tty", NULL, "allocate a terminal (type #save at a shell prompt to snapshot)"},
+	[RUN_OPT_DETACH] = {'d', "detach", NULL, "run in the background, print the id"},
+	[RUN_OPT_RM] = {0, "rm", NULL, "remove the container when it ends"},
+	[RUN_OPT_NAME] = {0, "name", "NAME", "container name (default: adjective_surname)"},
+	[RUN_OPT_ENV] = {'e', "env", "K=V", "environment variable (-e K takes K from icc's environment)"},
+	[RUN_OPT_WORKDIR] = {'w', "workdir", "DIR", "working directory inside the container"},
+	[RUN_OPT_USER] = {'u', "user", "USER", "user[:group] or uid[:gid]"},
+	[RUN_OPT_HOSTNAME] = {'h', "hostname", "HOST", "container host name"},
+	[RUN_OPT_VOLUME] = {'v', "volume", "H:C[:ro]", "bind mount host directory H at C"},
+	[RUN_OPT_NETWORK] = {0, "network", "NET", "bridge (default: own namespace, NAT, DNS), none, host, or a network\n"
+						 "made with 'icc network create' (containers find each other by name)"},
+	[RUN_OPT_NET] = {0, "net", "NET", NULL}, /* Docker's other name of --network */
+	[RUN_OPT_PUBLISH] = {'p', "publish", "SPEC", "[IP:][HOSTPORT:]PORT[/tcp|/udp]: publish a container port on the host"},
+	[RUN_OPT_PUBLISH_ALL] = {'P', "publish-all", NULL, "publish every EXPOSE'd port on a free host port"},
+	[RUN_OPT_PULL] = {0, "pull", "POLICY", "missing (default: pull an image not in the store), always, never"},
+	[RUN_OPT_RUNTIME] = {0, "runtime", "NAME", "runc (default) or crun"},
+	[RUN_OPT_SECURITY_OPT] = {0, "security-opt", "OPT", "seccomp=unconfined, seccomp=FILE (a Docker-format profile),\n"
+							    "no-new-privileges=false (default: the default profile and\n"
+							    "no-new-privileges)"},
+	[RUN_OPT_ENTRYPOINT] = {0, "entrypoint", "CMD", "run CMD instead of the image's entrypoint (\"\": none); drops its Cmd"},
+	[RUN_OPT_ENV_FILE] = {0, "env-file", "FILE", "KEY=VALUE lines (# comments; KEY alone: from icc's environment)"},
+	[RUN_OPT_LABEL] = {'l', "label", "K=V", "a label (Config.Labels), added to the image's"},
+	[RUN_OPT_MEMORY] = {'m', "memory", "SIZE", "memory limit (b, k, m, g; at least 6m); the OOM killer ends the hog"},
+	[RUN_OPT_CPUS] = {0, "cpus", "N", "CPU quota, N CPUs' worth (0.5: 50 ms per 100 ms)"},
+	[RUN_OPT_PIDS_LIMIT] = {0, "pids-limit", "N", "at most N processes (0 or -1: no limit)"},
+	[RUN_OPT_ULIMIT] = {0, "ulimit", "L=S[:H]", "resource limit L (nofile, nproc, core, ...) soft S, hard H"},
+	[RUN_OPT_SHM_SIZE] = {0, "shm-size", "SIZE", "size of /dev/shm (default 64m)"},
+	[RUN_OPT_TMPFS] = {0, "tmpfs", "DIR[:OPT]", "a tmpfs at DIR (noexec,nosuid,nodev; OPT e.g. size=64m,mode=1777)"},
+	[RUN_OPT_READ_ONLY] = {0, "read-only", NULL, "the root filesystem is read-only (/.icc/save still saves)"},
+	[RUN_OPT_INIT] = {0, "init", NULL, "run tini as PID 1: it reaps zombies and passes signals on"},
+	[RUN_OPT_CAP_ADD] = {0, "cap-add", "CAP", "add a capability (NET_ADMIN or CAP_NET_ADMIN; ALL)"},
+	[RUN_OPT_CAP_DROP] = {0, "cap-drop", "CAP", "drop a capability (ALL: every one)"},
+	[RUN_OPT_PRIVILEGED] = {0, "privileged", NULL, "every capability, the host's devices, no seccomp, writable /sys"},
+	[RUN_OPT_ADD_HOST] = {0, "add-host", "H:IP", "a line \"IP H\" in the container's /etc/hosts"},
+	[RUN_OPT_RESTART] = {0, "restart", "POLICY", "no (default), on-failure[:N], always, unless-stopped: the container's\n"
+						     "monitor starts it again (not after a host reboot, see icc-run(1))"},
+	[RUN_OPT_DETACH_KEYS] = {0, "detach-keys", "KEYS", "with -it: keys that detach, leaving it running (ctrl-p,ctrl-q)"},
+	[RUN_OPT_NO_RECORD] = {0, "no-record", NULL, "do not record the commands typed at an -it shell (icc dockerfile)"},
+	[RUN_OPT_EXCLUDE] = {0, "exclude", "PATH", "keep PATH out of every save, commit and export (its own\n"
+						   "subvolume, empty in snapshots; adds to the image's Exclude)"},
+	[RUN_OPT_COUNT] = {0},
 };
 
 /* What the options say beyond the config itself. */
@@ -187,40 +192,41 @@ static int one_option(int c, const char *arg, const char *cmd, struct run_opts *
 {
 	struct icc_err err;
 	switch (c) {
-	case 'i': o->interactive = true; return 0;
-	case 't': o->tty = true; return 0;
-	case 'd': o->detach = true; return 0;
-	case 'R': o->autoremove = true; return 0;
-	case 'n': o->name = arg; return 0;
-	case 'e': return add_env(o->config, cmd, arg);
-	case 'w':
+	case RUN_OPT_INTERACTIVE: o->interactive = true; return 0;
+	case RUN_OPT_TTY: o->tty = true; return 0;
+	case RUN_OPT_DETACH: o->detach = true; return 0;
+	case RUN_OPT_RM: o->autoremove = true; return 0;
+	case RUN_OPT_NAME: o->name = arg; return 0;
+	case RUN_OPT_ENV: return add_env(o->config, cmd, arg);
+	case RUN_OPT_WORKDIR:
 		if (arg[0] != '/')
 			return bad(cmd, "the working directory '%s' is invalid, it needs to be an absolute path", arg);
 		cJSON_AddStringToObject(o->config, "WorkingDir", arg);
 		return 0;
-	case 'u': cJSON_AddStringToObject(o->config, "User", arg); return 0;
-	case 'h': cJSON_AddStringToObject(o->config, "Hostname", arg); return 0;
-	case 'v': return add_volume(array_in(o->config, "Mounts"), cmd, arg);
-	case 'N':
+	case RUN_OPT_USER: cJSON_AddStringToObject(o->config, "User", arg); return 0;
+	case RUN_OPT_HOSTNAME: cJSON_AddStringToObject(o->config, "Hostname", arg); return 0;
+	case RUN_OPT_VOLUME: return add_volume(array_in(o->config, "Mounts"), cmd, arg);
+	case RUN_OPT_NETWORK:
+	case RUN_OPT_NET:
 		/* a network name is checked when the container starts (it may be made meanwhile) */
 		ps->network = arg;
 		if (!icc_network_name_valid(arg))
 			return bad(cmd, "invalid network '%s': use bridge, none, host or a network name", arg);
 		return 0;
-	case 'p':
+	case RUN_OPT_PUBLISH:
 		ps->ports = true;
 		if (icc_port_parse(arg, array_in(o->config, "PortBindings"), &err) < 0)
 			return bad(cmd, "%s", err.msg);
 		return 0;
-	case 'P': ps->publish_all = true; return 0;
-	case 'L':
+	case RUN_OPT_PUBLISH_ALL: ps->publish_all = true; return 0;
+	case RUN_OPT_PULL:
 		o->pull = arg;
 		if (strcmp(arg, "missing") && strcmp(arg, "always") && strcmp(arg, "never"))
 			return bad(cmd, "invalid --pull '%s': use missing, always or never", arg);
 		return 0;
-	case 'r': o->runtime = arg; return 0;
-	case 'S': return security_opt(o->config, cmd, arg);
-	case 'X': o->no_record = true; return 0;
+	case RUN_OPT_RUNTIME: o->runtime = arg; return 0;
+	case RUN_OPT_SECURITY_OPT: return security_opt(o->config, cmd, arg);
+	case RUN_OPT_NO_RECORD: o->no_record = true; return 0;
 	case RUN_OPT_EXCLUDE: return exclude_opt(o->config, cmd, arg);
 	case RUN_OPT_DETACH_KEYS: {
 		char keys[16];
@@ -230,20 +236,18 @@ static int one_option(int c, const char *arg, const char *cmd, struct run_opts *
 		o->detach_keys = arg;
 		return 0;
 	}
-	case 'm': return run_flag(o->config, cmd, RUN_OPT_MEMORY, arg);
-	case 'l': return run_flag(o->config, cmd, RUN_OPT_LABEL, arg);
 	}
-	return c >= RUN_OPT_ENTRYPOINT ? run_flag(o->config, cmd, c, arg) : -1;
+	return run_flag(o->config, cmd, c, arg);
 }
 
 /* The members every container config has, once the options are read; 0 or 125. */
 static int finish_config(int argc, char **argv, const char *cmd, struct run_opts *o,
 			 const struct parse_state *ps)
 {
-	o->image = argv[optind];
-	if (optind + 1 < argc) {
+	o->image = argv[0];
+	if (argc > 1) {
 		cJSON *a = cJSON_AddArrayToObject(o->config, "Cmd");
-		for (int i = optind + 1; i < argc; i++)
+		for (int i = 1; i < argc; i++)
 			cJSON_AddItemToArray(a, cJSON_CreateString(argv[i]));
 	}
 	cJSON_AddBoolToObject(o->config, "Tty", o->tty);
@@ -264,23 +268,20 @@ static int finish_config(int argc, char **argv, const char *cmd, struct run_opts
 	return 0;
 }
 
-int run_opts_parse(int argc, char **argv, const char *cmd, struct run_opts *o)
+int run_opts_parse(const struct cli_ctx *ctx, struct run_opts *o)
 {
+	const char *cmd = ctx->cmd->name;
 	memset(o, 0, sizeof(*o));
 	o->config = cJSON_CreateObject();
 	struct parse_state ps = {0};
-	optind = 1;
-	opterr = 0;
-	int c, rc = 0;
-	while (rc == 0 && (c = getopt_long(argc, argv, "+itdn:e:w:u:h:v:p:Pm:l:", long_opts, NULL)) != -1) {
-		rc = one_option(c, optarg, cmd, o, &ps);
-		if (rc < 0)
-			rc = bad(cmd, "unknown option '%s'; usage: icc %s %s", argv[optind - 1], cmd, RUN_SYNOPSIS);
-	}
-	if (rc == 0 && optind >= argc)
-		rc = bad(cmd, "requires an IMAGE; usage: icc %s %s", cmd, RUN_SYNOPSIS);
+	int rc = 0;
+	/* in the order given: the last --name wins, -e and -v add up */
+	for (size_t i = 0; rc == 0 && i < ctx->ngiven; i++)
+		rc = one_option((int)(ctx->given[i].opt - cli_run_opts), ctx->given[i].value, cmd, o, &ps);
+	if (rc == 0 && ctx->argc < 1)
+		rc = cli_usage_why(ctx->cmd, "requires an IMAGE");
 	if (rc == 0)
-		rc = run_flags_finish(o->config, cmd, o->autoremove, optind + 1 < argc);
+		rc = run_flags_finish(o->config, cmd, o->autoremove, ctx->argc > 1);
 	if (rc == 0 && o->runtime) {
 		struct icc_err err;
 		if (icc_runtime_check(o->runtime, &err) < 0) {
@@ -289,7 +290,7 @@ int run_opts_parse(int argc, char **argv, const char *cmd, struct run_opts *o)
 		}
 	}
 	if (rc == 0)
-		rc = finish_config(argc, argv, cmd, o, &ps);
+		rc = finish_config(ctx->argc, ctx->argv, cmd, o, &ps);
 	if (rc)
 		run_opts_free(o);
 	return rc;

@@ -95,6 +95,30 @@ test_expect_success 'every command in icc --help completes, with its options' '
 	done
 '
 
+test_expect_success 'every option --help shows is offered, for each command and subcommand' '
+	for c in $(icc --help | sed -n "/^Commands:/,/^$/p" | awk "NF > 1 {print \$1}"); do
+		subs=$(icc help $c | sed -n "s/^icc $c \([a-z]*\).*/\1/p")
+		for s in ${subs:-""}; do
+			if [ -n "$s" ]; then
+				icc $c $s --help >help && complete_line icc $c $s - >out
+			else
+				icc help $c >help && complete_line icc $c - >out
+			fi
+			for o in $(grep -oE "^ +(-[a-zA-Z], )?--[a-z-]+" help | grep -oE -- "--[a-z-]+"); do
+				grep -q -- "^$o\(=false\)\?\$" out || { echo "icc $c $s: $o not offered"; exit 1; }
+			done
+		done
+	done &&
+	complete_line icc network create --d >out && printf -- "--disable-dns\n--driver\n" >exp && diff exp out &&
+	complete_line icc stats --no >out && echo --no-stream >exp && diff exp out
+'
+
+test_expect_success 'a value of an option is not an operand: the subcommand and its options follow' '
+	complete_line icc run --net host --name x -e A=1 "" >out && printf "base:2\nbusybox:latest\n" >exp && diff exp out &&
+	complete_line icc system "" >out && printf "check\ndf\ninfo\nprune\n" >exp && diff exp out &&
+	complete_line icc snapshot prune --keep 2 "" >out && printf "web\nworker\n" >exp && diff exp out
+'
+
 test_expect_success 'cp: container names with a colon, then host files; -a' '
 	complete_line icc cp w >out && printf "web:\nworker:\n" >exp && diff exp out &&
 	complete_line icc cp - >out && grep -qx -- --archive out && grep -qx -- -a out

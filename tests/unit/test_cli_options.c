@@ -114,6 +114,43 @@ static void help_lines_come_from_the_spec(void **state)
 	free(buf);
 }
 
+/* a group: "g SUB" entries and its own ("g X", no word), as snapshot */
+static int ran_sub, ran_own;
+static int sub_run(struct cli_ctx *ctx)
+{
+	ran_sub = ctx->argc;
+	return 0;
+}
+static int own_run(struct cli_ctx *ctx)
+{
+	ran_own = ctx->argc;
+	return cli_has(ctx, "m") ? 7 : 0;
+}
+static const struct cli_command subs[] = {
+	{.name = "g", .run = own_run, .synopsis = "X [-m MSG]", .max = 1,
+	 .opts = (const struct cli_opt[]){{'m', NULL, "MSG", "a message"}, {0}}},
+	{.name = "g rm", .run = sub_run, .synopsis = "Y...", .min = 1, .max = -1},
+	{0},
+};
+static const struct cli_command group = {.name = "g", .subs = subs, .summary = "a group"};
+
+static void groups_take_synopsis_and_dispatch_from_their_subs(void **state)
+{
+	char buf[256];
+	assert_string_equal(cli_synopsis(&group, buf, sizeof(buf)), "X [-m MSG] | rm Y...");
+	char *rm[] = {"g", "rm", "a", "b", NULL};
+	assert_int_equal(cli_call(&group, 4, rm), 0);
+	assert_int_equal(ran_sub, 2);
+	char *own[] = {"g", "-m", "hi", "x", NULL};
+	assert_int_equal(cli_call(&group, 4, own), 7); /* not a subcommand's word: the group's own */
+	assert_int_equal(ran_own, 1);
+	char *bad[] = {"g", "rm", NULL};
+	assert_int_equal(cli_call(&group, 2, bad), EXIT_USAGE); /* rm wants one at least */
+	const struct cli_command nogroup = {.name = "h", .subs = subs + 1};
+	char *unknown[] = {"h", "zz", NULL};
+	assert_int_equal(cli_call(&nogroup, 2, unknown), EXIT_USAGE);
+}
+
 int main(void)
 {
 	cli_set_commands(&cmd, 1); /* the usage lines name its synopsis */
@@ -122,6 +159,7 @@ int main(void)
 		cmocka_unit_test(in_order_stops_at_the_first_operand),
 		cmocka_unit_test(usage_errors_exit_125),
 		cmocka_unit_test(help_lines_come_from_the_spec),
+		cmocka_unit_test(groups_take_synopsis_and_dispatch_from_their_subs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
