@@ -43,14 +43,8 @@ static ssize_t find(struct icc_changes *c, const char *path)
 
 static int add(struct icc_changes *c, char kind, const char *path)
 {
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 64;
-		void *v = realloc(c->v, cap * sizeof(*c->v));
-		if (!v)
-			return -ENOMEM;
-		c->v = v;
-		c->cap = cap;
-	}
+	if (icc_grow(&c->v, &c->cap, c->n, sizeof(*c->v), 64) < 0)
+		return -ENOMEM;
 	char *p = strdup(path);
 	if (!p)
 		return -ENOMEM;

@@ -13,6 +13,7 @@
 
 #include <btrfsutil.h>
 
+#include "icc/base/util.h"
 #include "icc/base/fault.h"
 #include "icc/snap/snapdir.h"
 
@@ -425,15 +426,9 @@ int icc_snapdir_list(struct icc_snapdir *sd, struct icc_snap_info **out,
 			continue;
 		if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
 			continue;
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			struct icc_snap_info *nv = realloc(v, ncap * sizeof(*v));
-			if (!nv) {
-				rc = icc_err_set(err, ENOMEM, "out of memory listing snapshots");
-				break;
-			}
-			v = nv;
-			cap = ncap;
+		if (icc_grow(&v, &cap, n, sizeof(*v), 16) < 0) {
+			rc = icc_err_set(err, ENOMEM, "out of memory listing snapshots");
+			break;
 		}
 		struct icc_err ignore;
 		if (read_info(sd, de->d_name, &v[n], &ignore) == 0)
@@ -573,21 +568,10 @@ int icc_snapdir_clean_tmp(struct icc_snapdir *sd, bool dry_run, struct icc_err *
 	while ((de = readdir(d))) {
 		if (strncmp(de->d_name, ".tmp-", 5) != 0)
 			continue;
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 8;
-			char **nn = realloc(names, ncap * sizeof(*nn));
-			if (!nn) {
-				rc = icc_err_set(err, ENOMEM, "out of memory");
-				break;
-			}
-			names = nn;
-			cap = ncap;
-		}
-		if (!(names[n] = strdup(de->d_name))) {
+		if (icc_strv_push(&names, &n, &cap, de->d_name) < 0) {
 			rc = icc_err_set(err, ENOMEM, "out of memory");
 			break;
 		}
-		n++;
 	}
 	closedir(d);
 	int removed = 0;

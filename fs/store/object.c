@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "icc/base/util.h"
 #include "icc/base/fault.h"
 #include "icc/store/object.h"
 #include "icc/store/qgroup.h"
@@ -153,15 +154,10 @@ int icc_idlist_read(struct icc_store *st, const char *dir, bool missing_ok, stru
 	while ((de = readdir(d))) {
 		if (strlen(de->d_name) != ICC_ID_LEN || !icc_is_hex(de->d_name, ICC_ID_LEN))
 			continue;
-		if (out->count == cap) {
-			cap = cap ? cap * 2 : 32;
-			void *n = realloc(out->ids, cap * sizeof(*out->ids));
-			if (!n) {
-				closedir(d);
-				icc_idlist_free(out);
-				return icc_err_set(err, ENOMEM, "out of memory");
-			}
-			out->ids = n;
+		if (icc_grow(&out->ids, &cap, out->count, sizeof(*out->ids), 32) < 0) {
+			closedir(d);
+			icc_idlist_free(out);
+			return icc_err_set(err, ENOMEM, "out of memory");
 		}
 		memcpy(out->ids[out->count++], de->d_name, ICC_ID_LEN + 1);
 	}
