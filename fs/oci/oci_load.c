@@ -296,6 +296,18 @@ static void imgs_free(struct img *ims, size_t n)
 	free(ims);
 }
 
+/* The image list of `file`: an array of 1 to MAX_IMAGES entries; 0, or -EINVAL. */
+static int image_count_ok(struct loader *l, const char *file, const cJSON *list)
+{
+	int k = cJSON_IsArray(list) ? cJSON_GetArraySize(list) : 0;
+	if (k > MAX_IMAGES)
+		return icc_err_set(l->err, EINVAL, "cannot load '%s': %s lists %d images (at most %d)",
+				   l->what, file, k, MAX_IMAGES);
+	if (k == 0)
+		return icc_err_set(l->err, EINVAL, "cannot load '%s': %s lists no image", l->what, file);
+	return 0;
+}
+
 /* index.json: every linux/amd64 image, verified, into *out (n of them). */
 static int oci_layout(struct loader *l, struct img **out, size_t *nout)
 {
@@ -304,13 +316,10 @@ static int oci_layout(struct loader *l, struct img **out, size_t *nout)
 	if (r < 0)
 		return r;
 	const cJSON *ms = cJSON_GetObjectItemCaseSensitive(index, "manifests");
-	if (!cJSON_IsArray(ms) || cJSON_GetArraySize(ms) == 0 || cJSON_GetArraySize(ms) > MAX_IMAGES) {
-		int k = cJSON_IsArray(ms) ? cJSON_GetArraySize(ms) : 0;
+	r = image_count_ok(l, "index.json", ms);
+	if (r < 0) {
 		cJSON_Delete(index);
-		if (k > MAX_IMAGES)
-			return icc_err_set(l->err, EINVAL, "cannot load '%s': index.json lists %d images (at most %d)",
-					   l->what, k, MAX_IMAGES);
-		return icc_err_set(l->err, EINVAL, "cannot load '%s': index.json lists no image", l->what);
+		return r;
 	}
 	size_t cap = (size_t)cJSON_GetArraySize(ms);
 	struct img *ims = calloc(cap, sizeof(*ims));
@@ -390,13 +399,10 @@ static int docker_archive(struct loader *l, struct img **out, size_t *nout)
 	int r = read_json(l, "manifest.json", &man);
 	if (r < 0)
 		return r;
-	if (!cJSON_IsArray(man) || cJSON_GetArraySize(man) == 0 || cJSON_GetArraySize(man) > MAX_IMAGES) {
-		int k = cJSON_IsArray(man) ? cJSON_GetArraySize(man) : 0;
+	r = image_count_ok(l, "manifest.json", man);
+	if (r < 0) {
 		cJSON_Delete(man);
-		if (k > MAX_IMAGES)
-			return icc_err_set(l->err, EINVAL, "cannot load '%s': manifest.json lists %d images (at most %d)",
-					   l->what, k, MAX_IMAGES);
-		return icc_err_set(l->err, EINVAL, "cannot load '%s': manifest.json lists no image", l->what);
+		return r;
 	}
 	size_t cap = (size_t)cJSON_GetArraySize(man), n = 0;
 	struct img *ims = calloc(cap, sizeof(*ims));

@@ -207,27 +207,28 @@ bool icc_object_exists(struct icc_store *st, enum icc_kind kind, const char *id)
 	return fstatat(st->root_fd, rel, &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(sb.st_mode);
 }
 
+/* <kind>/<id>, or its `sub` folder (`what` then names it in errors), opened */
+static int open_object_dir(struct icc_store *st, enum icc_kind kind, const char *id, const char *sub,
+			   const char *what, struct icc_err *err)
+{
+	char rel[160];
+	snprintf(rel, sizeof(rel), "%s/%s%s", icc_kind_dir(kind), id, sub);
+	int fd = openat(st->root_fd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return icc_err_sys(err, errno, "cannot open %s%s %.12s", what, icc_kind_name(kind), id);
+	return fd;
+}
+
 int icc_object_dirfd(struct icc_store *st, enum icc_kind kind, const char *id,
 		     struct icc_err *err)
 {
-	char rel[128];
-	snprintf(rel, sizeof(rel), "%s/%s", icc_kind_dir(kind), id);
-	int fd = openat(st->root_fd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return icc_err_sys(err, errno, "cannot open %s %.12s", icc_kind_name(kind), id);
-	return fd;
+	return open_object_dir(st, kind, id, "", "", err);
 }
 
 int icc_object_rootfs_fd(struct icc_store *st, enum icc_kind kind, const char *id,
 			 struct icc_err *err)
 {
-	char rel[160];
-	snprintf(rel, sizeof(rel), "%s/%s/rootfs", icc_kind_dir(kind), id);
-	int fd = openat(st->root_fd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return icc_err_sys(err, errno, "cannot open the root filesystem of %s %.12s",
-				   icc_kind_name(kind), id);
-	return fd;
+	return open_object_dir(st, kind, id, "/rootfs", "the root filesystem of ", err);
 }
 
 int icc_object_meta(struct icc_store *st, enum icc_kind kind, const char *id,
