@@ -69,17 +69,17 @@ static void parse_errors(void **state)
 		bool exact;
 	} bad[] = {
 		{"FROM a\nFORM b\n", -EINVAL, "line 2: unknown instruction: FORM", true},
-		{"FROM a\nRUN x \\\n", -EINVAL, "line 2: the line continuation"},
-		{"RUN x\n", -EINVAL, "before the first FROM"},
+		{"FROM a\nRUN x \\\n", -EINVAL, "line 2: the line continuation", false},
+		{"RUN x\n", -EINVAL, "before the first FROM", false},
 		{"", -EINVAL, "no FROM instruction", true},
 		{"FROM a\nRUN\n", -EINVAL, "line 2: RUN requires at least one argument", true},
-		{"FROM a\nCOPY --link a b\n", -EINVAL, "unknown flag: --link"},
+		{"FROM a\nCOPY --link a b\n", -EINVAL, "unknown flag: --link", false},
 		{"FROM a\nRUN --mount=type=cache,target=/x make\n", -EINVAL,
-		 "line 2: RUN: unknown flag: --mount"},
-		{"FROM a AS x\nFROM b AS X\n", -EINVAL, "duplicate stage name"},
-		{"FROM a\nHEALTHCHECK NONE\n", -ENOTSUP, NULL},
-		{"FROM a\nSHELL sh -c\n", -EINVAL, NULL},
-		{"FROM a b c d\n", -EINVAL, NULL},
+		 "line 2: RUN: unknown flag: --mount", false},
+		{"FROM a AS x\nFROM b AS X\n", -EINVAL, "duplicate stage name", false},
+		{"FROM a\nHEALTHCHECK NONE\n", -ENOTSUP, NULL, false},
+		{"FROM a\nSHELL sh -c\n", -EINVAL, NULL, false},
+		{"FROM a b c d\n", -EINVAL, NULL, false},
 	};
 	struct icc_dockerfile df;
 	struct icc_err err;
