@@ -333,6 +333,42 @@ int icc_image_resolve(struct icc_store *st, const char *ref, char id[ICC_ID_LEN 
 	return r;
 }
 
+int icc_object_each(struct icc_store *st, enum icc_kind kind,
+		    int (*fn)(const char *id, const cJSON *meta, void *ctx), void *ctx,
+		    struct icc_err *err)
+{
+	struct icc_idlist l;
+	int r = icc_object_list(st, kind, &l, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; r == 0 && i < l.count; i++) {
+		cJSON *meta;
+		struct icc_err e;
+		if (icc_object_meta(st, kind, l.ids[i], &meta, &e) < 0)
+			continue;
+		r = fn(l.ids[i], meta, ctx);
+		cJSON_Delete(meta);
+	}
+	icc_idlist_free(&l);
+	return r;
+}
+
+struct name_match {
+	const char *name;
+	char *id;
+};
+
+/* 1 (id copied) when the container is named m->name. */
+static int named(const char *id, const cJSON *meta, void *ctx)
+{
+	struct name_match *m = ctx;
+	const char *cn = icc_json_str(meta, "name");
+	if (!cn || strcmp(cn, m->name))
+		return 0;
+	memcpy(m->id, id, ICC_ID_LEN + 1);
+	return 1;
+}
+
 int icc_container_resolve(struct icc_store *st, const char *ref, char id[ICC_ID_LEN + 1],
 			  struct icc_err *err)
 {
@@ -344,26 +380,10 @@ int icc_container_resolve(struct icc_store *st, const char *ref, char id[ICC_ID_
 		memcpy(id, ref, ICC_ID_LEN + 1);
 		return 0;
 	}
-	struct icc_idlist l;
-	int r = icc_object_list(st, ICC_CONTAINER, &l, err);
-	if (r < 0)
-		return r;
-	const char *name = ref[0] == '/' ? ref + 1 : ref;
-	for (size_t i = 0; i < l.count; i++) {
-		cJSON *meta;
-		struct icc_err e2;
-		if (icc_object_meta(st, ICC_CONTAINER, l.ids[i], &meta, &e2) < 0)
-			continue;
-		const char *cn = icc_json_str(meta, "name");
-		bool match = cn && !strcmp(cn, name);
-		cJSON_Delete(meta);
-		if (match) {
-			memcpy(id, l.ids[i], ICC_ID_LEN + 1);
-			icc_idlist_free(&l);
-			return 0;
-		}
-	}
-	icc_idlist_free(&l);
+	struct name_match m = {.name = ref[0] == '/' ? ref + 1 : ref, .id = id};
+	int r = icc_object_each(st, ICC_CONTAINER, named, &m, err);
+	if (r != 0)
+		return r < 0 ? r : 0;
 	r = resolve_prefix(st, ICC_CONTAINER, ref, id, err);
 	if (r == -ENOENT)
 		return icc_err_set(err, ENOENT, "no such container '%s'", ref);
