@@ -605,6 +605,16 @@ static int tag_loaded(struct loader *l, const struct img *im, const char *final_
 	return r;
 }
 
+/* sg's tree made a snapshot of the tree open at `src` (closed after); src itself when it is -errno. */
+static int snapshot_of(struct icc_stage *sg, int src, struct icc_err *err)
+{
+	if (src < 0)
+		return src;
+	int r = icc_stage_rootfs_snapshot(sg, src, err);
+	close(src);
+	return r;
+}
+
 /* Apply one image's layers: reuse what the store has, stage the rest, publish in one go. */
 static int load_one(struct loader *l, struct img *im, cJSON *loaded, const char *extra_tag)
 {
@@ -635,13 +645,7 @@ static int load_one(struct loader *l, struct img *im, cJSON *loaded, const char 
 		char same[ICC_ID_LEN + 1];
 		if (last && prev_stage < 0 && find_chain(l->st, im->chain[i], NULL, same)) {
 			/* same layers, other config: a snapshot of that image, no extraction */
-			int src = icc_object_rootfs_fd(l->st, ICC_IMAGE, same, l->err);
-			if (src < 0) {
-				r = src;
-				break;
-			}
-			r = icc_stage_rootfs_snapshot(sg, src, l->err);
-			close(src);
+			r = snapshot_of(sg, icc_object_rootfs_fd(l->st, ICC_IMAGE, same, l->err), l->err);
 			cJSON *sm;
 			const char *pp = NULL;
 			if (r == 0 && icc_object_meta(l->st, ICC_IMAGE, same, &sm, l->err) == 0) {
@@ -652,25 +656,12 @@ static int load_one(struct loader *l, struct img *im, cJSON *loaded, const char 
 			break;
 		}
 		progress(l, "Applying layer %zu/%zu %.19s", i + 1, im->nlayers, im->diff_ids[i]);
-		if (prev_stage >= 0) {
-			int src = icc_stage_rootfs_fd(&stages[prev_stage], l->err);
-			if (src < 0) {
-				r = src;
-				break;
-			}
-			r = icc_stage_rootfs_snapshot(sg, src, l->err);
-			close(src);
-		} else if (prev[0]) {
-			int src = icc_object_rootfs_fd(l->st, ICC_IMAGE, prev, l->err);
-			if (src < 0) {
-				r = src;
-				break;
-			}
-			r = icc_stage_rootfs_snapshot(sg, src, l->err);
-			close(src);
-		} else {
+		if (prev_stage >= 0)
+			r = snapshot_of(sg, icc_stage_rootfs_fd(&stages[prev_stage], l->err), l->err);
+		else if (prev[0])
+			r = snapshot_of(sg, icc_object_rootfs_fd(l->st, ICC_IMAGE, prev, l->err), l->err);
+		else
 			r = icc_stage_rootfs_empty(sg, l->err);
-		}
 		if (r < 0)
 			break;
 		int dest = icc_stage_rootfs_fd(sg, l->err);
