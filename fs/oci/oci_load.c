@@ -219,6 +219,17 @@ static void img_free(struct img *im)
 	memset(im, 0, sizeof(*im));
 }
 
+/* `obj`'s mediaType, when it has one, is `a` or `b` (a `what` in messages). */
+static int media_type_ok(struct loader *l, const cJSON *obj, const char *what, const char *a,
+			 const char *b)
+{
+	const char *mt = icc_json_str(obj, "mediaType");
+	if (mt && strcmp(mt, a) && strcmp(mt, b))
+		return icc_err_set(l->err, EINVAL, "cannot load '%s': unknown %s media type '%.200s'",
+				   l->what, what, mt);
+	return 0;
+}
+
 /* One OCI/Docker v2 manifest (by digest) into an img. */
 static int oci_manifest(struct loader *l, const cJSON *desc, struct img *im)
 {
@@ -230,19 +241,14 @@ static int oci_manifest(struct loader *l, const cJSON *desc, struct img *im)
 		r = read_json(l, path, &m);
 	if (r < 0)
 		return r;
-	const char *mt = icc_json_str(m, "mediaType");
-	if (mt && strcmp(mt, "application/vnd.oci.image.manifest.v1+json") &&
-	    strcmp(mt, "application/vnd.docker.distribution.manifest.v2+json")) {
-		r = icc_err_set(l->err, EINVAL, "cannot load '%s': unknown manifest media type '%.200s'", l->what, mt);
-		cJSON_Delete(m); /* after: mt is in m */
-		return r;
-	}
 	const cJSON *cd = cJSON_GetObjectItemCaseSensitive(m, "config");
-	const char *cmt = icc_json_str(cd, "mediaType");
-	if (cmt && strcmp(cmt, "application/vnd.oci.image.config.v1+json") &&
-	    strcmp(cmt, "application/vnd.docker.container.image.v1+json")) {
-		r = icc_err_set(l->err, EINVAL, "cannot load '%s': unknown config media type '%.200s'", l->what, cmt);
-		cJSON_Delete(m); /* after: cmt is in m */
+	r = media_type_ok(l, m, "manifest", "application/vnd.oci.image.manifest.v1+json",
+			  "application/vnd.docker.distribution.manifest.v2+json");
+	if (r == 0)
+		r = media_type_ok(l, cd, "config", "application/vnd.oci.image.config.v1+json",
+				  "application/vnd.docker.container.image.v1+json");
+	if (r < 0) {
+		cJSON_Delete(m);
 		return r;
 	}
 	char cpath[128];
