@@ -84,6 +84,14 @@ setup_store() {
 	setup_test_bridge
 }
 
+# setup_tmux: for tests that type at a terminal: skip when tmux is missing;
+# TMUX_SOCK, the socket of a tmux server killed at exit.
+setup_tmux() {
+	command -v tmux >/dev/null || skip_all "tmux not installed"
+	TMUX_SOCK="$T/tmux.sock"
+	at_exit "tmux -S '$TMUX_SOCK' kill-server"
+}
+
 # setup_outside: $O, a host directory that escapes aim at: a strictatime
 # tmpfs (so a read shows) holding $O/secret, "SENTINEL", dated 2000-01-01.
 setup_outside() {

@@ -370,6 +370,39 @@ long long icc_json_int(const cJSON *obj, const char *key, long long dflt)
 	return cJSON_IsNumber(v) ? (long long)v->valuedouble : dflt;
 }
 
+bool icc_json_has_string(const cJSON *arr, const char *s)
+{
+	const cJSON *it;
+	cJSON_ArrayForEach(it, arr)
+		if (cJSON_IsString(it) && !strcmp(it->valuestring, s))
+			return true;
+	return false;
+}
+
+int icc_grow(void *pv, size_t *cap, size_t n, size_t elem, size_t first)
+{
+	if (n < *cap)
+		return 0;
+	size_t ncap = *cap ? *cap * 2 : first;
+	void **v = pv;
+	void *nv = realloc(*v, ncap * elem);
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	*cap = ncap;
+	return 0;
+}
+
+int icc_strv_push(char ***v, size_t *n, size_t *cap, const char *s)
+{
+	if (icc_grow(v, cap, *n, sizeof(**v), 16) < 0)
+		return -ENOMEM;
+	if (!((*v)[*n] = strdup(s)))
+		return -ENOMEM;
+	(*n)++;
+	return 0;
+}
+
 void icc_random_id(char out[ICC_ID_LEN + 1])
 {
 	unsigned char raw[ICC_ID_LEN / 2];

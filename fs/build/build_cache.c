@@ -30,26 +30,26 @@ void icc_build_key(const char *parent, const char *instruction, const cJSON *arg
 	snprintf(out, 65, "%s", d + 7);
 }
 
+/* An image a build step made: its cache key into the index (the first image of a key stays). */
+static int index_build_key(const char *id, const cJSON *meta, void *ctx)
+{
+	cJSON *ix = ctx;
+	const cJSON *src = cJSON_GetObjectItemCaseSensitive(meta, "source");
+	const char *type = icc_json_str(src, "type");
+	const char *key = type && !strcmp(type, "build") ? icc_json_str(src, "key") : NULL;
+	if (key && strlen(key) == 64 && !cJSON_HasObjectItem(ix, key))
+		cJSON_AddStringToObject(ix, key, id);
+	return 0;
+}
+
 int icc_build_cache_load(struct icc_store *st, cJSON **index, struct icc_err *err)
 {
-	struct icc_idlist l;
-	int r = icc_object_list(st, ICC_IMAGE, &l, err);
-	if (r < 0)
-		return r;
 	cJSON *ix = cJSON_CreateObject();
-	for (size_t i = 0; i < l.count; i++) {
-		cJSON *m;
-		struct icc_err e;
-		if (icc_object_meta(st, ICC_IMAGE, l.ids[i], &m, &e) < 0)
-			continue;
-		const cJSON *src = cJSON_GetObjectItemCaseSensitive(m, "source");
-		const char *type = icc_json_str(src, "type");
-		const char *key = type && !strcmp(type, "build") ? icc_json_str(src, "key") : NULL;
-		if (key && strlen(key) == 64 && !cJSON_HasObjectItem(ix, key))
-			cJSON_AddStringToObject(ix, key, l.ids[i]);
-		cJSON_Delete(m);
+	int r = icc_object_each(st, ICC_IMAGE, index_build_key, ix, err);
+	if (r < 0) {
+		cJSON_Delete(ix);
+		return r;
 	}
-	icc_idlist_free(&l);
 	*index = ix;
 	return 0;
 }

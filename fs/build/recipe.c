@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "icc/base/util.h"
 #include "icc/image/image.h"
 #include "icc/store/object.h"
 #include "icc/store/ref.h"
@@ -223,21 +224,12 @@ static const char *left_out(const char *cmd, const cJSON *status, bool *silent)
 	return NULL;
 }
 
-static bool same_env(const cJSON *env, const char *kv)
-{
-	const cJSON *it;
-	cJSON_ArrayForEach(it, env)
-		if (cJSON_IsString(it) && !strcmp(it->valuestring, kv))
-			return true;
-	return false;
-}
-
 /* ENV, WORKDIR, USER, ENTRYPOINT, CMD: what the final config has that the base's has not. */
 static void config_lines(struct text *t, const struct icc_recipe *r, const char *wd)
 {
 	const cJSON *it, *base_env = cJSON_GetObjectItemCaseSensitive(r->base_config, "Env");
 	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(r->config, "Env"))
-		if (cJSON_IsString(it) && !same_env(base_env, it->valuestring) && strchr(it->valuestring, '='))
+		if (cJSON_IsString(it) && !icc_json_has_string(base_env, it->valuestring) && strchr(it->valuestring, '='))
 			add(t, "ENV %.*s=\"%s\"\n", (int)strcspn(it->valuestring, "="), it->valuestring,
 			    strchr(it->valuestring, '=') + 1);
 	const char *cwd = icc_json_str(r->config, "WorkingDir");

@@ -222,15 +222,10 @@ static int relay(int sock, bool tty, bool input, const struct icc_attach_opts *o
 static int check_running(struct icc_store *st, const char *id, char *name, size_t size,
 			 struct icc_err *err)
 {
-	cJSON *meta;
-	int r = icc_object_meta(st, ICC_CONTAINER, id, &meta, err);
+	struct icc_cstate cs;
+	int r = icc_ctl_state(st, id, name, size, &cs, err);
 	if (r < 0)
 		return r;
-	const char *n = icc_json_str(meta, "name");
-	snprintf(name, size, "%s", n ? n : id);
-	struct icc_cstate cs;
-	icc_container_state(meta, &cs);
-	cJSON_Delete(meta);
 	if (cs.status != ICC_CS_RUNNING)
 		return icc_err_set(err, EINVAL,
 				   "You cannot attach to a stopped container, start it first");

@@ -19,13 +19,21 @@ static const char *after_prompt(const char *text, const char *word)
 	return NULL;
 }
 
+/* A `cmd` line on the screen that `parse` takes: what to do with it. */
+static enum icc_screen_save screen_line(const char *text, bool at_prompt, const char *cmd,
+					bool (*parse)(const char *, char *, size_t), char *name,
+					size_t size)
+{
+	const char *s = after_prompt(text, cmd);
+	if (!s || !parse(s, name, size))
+		return ICC_SCREEN_NONE;
+	return at_prompt ? ICC_SCREEN_SAVE : ICC_SCREEN_NOT_AT_PROMPT;
+}
+
 enum icc_screen_save icc_screen_save_line(const char *text, bool at_prompt, char *name,
 					   size_t size)
 {
-	const char *s = after_prompt(text, "#save");
-	if (!s || !icc_save_line(s, name, size))
-		return ICC_SCREEN_NONE;
-	return at_prompt ? ICC_SCREEN_SAVE : ICC_SCREEN_NOT_AT_PROMPT;
+	return screen_line(text, at_prompt, "#save", icc_save_line, name, size);
 }
 
 bool icc_rollback_line(const char *line, char *name, size_t size)
@@ -51,8 +59,5 @@ bool icc_rollback_line(const char *line, char *name, size_t size)
 enum icc_screen_save icc_screen_rollback_line(const char *text, bool at_prompt, char *name,
 					       size_t size)
 {
-	const char *s = after_prompt(text, "#rollback");
-	if (!s || !icc_rollback_line(s, name, size))
-		return ICC_SCREEN_NONE;
-	return at_prompt ? ICC_SCREEN_SAVE : ICC_SCREEN_NOT_AT_PROMPT;
+	return screen_line(text, at_prompt, "#rollback", icc_rollback_line, name, size);
 }

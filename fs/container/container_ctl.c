@@ -84,14 +84,36 @@ static void name_of(const cJSON *meta, const char *id, char *out, size_t size)
 	snprintf(out, size, "%s", n ? n : id);
 }
 
-/* load, and the name messages give the container. */
-static int load_named(struct icc_store *st, const char *ref, char id[ICC_ID_LEN + 1],
-		      char cname[256], cJSON **meta, struct icc_err *err)
+/* A container as the controls below load it: meta.json, the name messages
+ * give it, and its state. */
+struct loaded {
+	char id[ICC_ID_LEN + 1];
+	char name[256];
+	cJSON *meta;
+	struct icc_cstate cs;
+};
+
+static int load_named(struct icc_store *st, const char *ref, struct loaded *c, struct icc_err *err)
 {
-	int r = load(st, ref, id, meta, err);
-	if (r == 0)
-		name_of(*meta, id, cname, 256);
+	int r = load(st, ref, c->id, &c->meta, err);
+	if (r == 0) {
+		name_of(c->meta, c->id, c->name, sizeof(c->name));
+		icc_container_state(c->meta, &c->cs);
+	}
 	return r;
+}
+
+int icc_ctl_state(struct icc_store *st, const char *id, char *name, size_t size,
+		  struct icc_cstate *cs, struct icc_err *err)
+{
+	cJSON *meta;
+	int r = icc_object_meta(st, ICC_CONTAINER, id, &meta, err);
+	if (r < 0)
+		return r;
+	name_of(meta, id, name, size);
+	icc_container_state(meta, cs);
+	cJSON_Delete(meta);
+	return 0;
 }
 
 static bool paused(const cJSON *meta)
@@ -171,22 +193,19 @@ static int runtime_freeze(struct icc_store *st, const char *id, const cJSON *met
 
 int icc_ctl_pause(struct icc_store *st, const char *ref, bool pause, struct icc_err *err)
 {
-	char id[ICC_ID_LEN + 1], cname[256];
-	cJSON *meta;
-	int r = load_named(st, ref, id, cname, &meta, err);
+	struct loaded c;
+	int r = load_named(st, ref, &c, err);
 	if (r < 0)
 		return r;
-	struct icc_cstate cs;
-	icc_container_state(meta, &cs);
-	if (cs.status != ICC_CS_RUNNING)
-		r = icc_err_set(err, EINVAL, "container '%s' is not running", cname);
-	else if (pause && paused(meta))
-		r = icc_err_set(err, EALREADY, "container '%s' is already paused", cname);
-	else if (!pause && !paused(meta))
-		r = icc_err_set(err, EINVAL, "container '%s' is not paused", cname);
+	if (c.cs.status != ICC_CS_RUNNING)
+		r = icc_err_set(err, EINVAL, "container '%s' is not running", c.name);
+	else if (pause && paused(c.meta))
+		r = icc_err_set(err, EALREADY, "container '%s' is already paused", c.name);
+	else if (!pause && !paused(c.meta))
+		r = icc_err_set(err, EINVAL, "container '%s' is not paused", c.name);
 	else
-		r = runtime_freeze(st, id, meta, pause, cname, err);
-	cJSON_Delete(meta);
+		r = runtime_freeze(st, c.id, c.meta, pause, c.name, err);
+	cJSON_Delete(c.meta);
 	return r;
 }
 
@@ -205,20 +224,17 @@ static int signal_init(struct icc_store *st, const char *id, const cJSON *meta,
 
 int icc_ctl_kill(struct icc_store *st, const char *ref, int sig, struct icc_err *err)
 {
-	char id[ICC_ID_LEN + 1], cname[256];
-	cJSON *meta;
-	int r = load_named(st, ref, id, cname, &meta, err);
+	struct loaded c;
+	int r = load_named(st, ref, &c, err);
 	if (r < 0)
 		return r;
-	struct icc_cstate cs;
-	icc_container_state(meta, &cs);
-	if (cs.status != ICC_CS_RUNNING && cs.status != ICC_CS_DEAD)
-		r = icc_err_set(err, EINVAL, "cannot kill container '%s': it is not running", cname);
+	if (c.cs.status != ICC_CS_RUNNING && c.cs.status != ICC_CS_DEAD)
+		r = icc_err_set(err, EINVAL, "cannot kill container '%s': it is not running", c.name);
 	else
-		r = signal_init(st, id, meta, &cs, sig, cname, err);
-	cJSON_Delete(meta);
+		r = signal_init(st, c.id, c.meta, &c.cs, sig, c.name, err);
+	cJSON_Delete(c.meta);
 	if (r == 0 && sig == SIGKILL)
-		icc_ctl_wait_ended(st, id, 2000, 137);
+		icc_ctl_wait_ended(st, c.id, 2000, 137);
 	return r;
 }
 
@@ -321,12 +337,11 @@ int icc_ctl_wait(struct icc_store *st, const char *ref, int *code, struct icc_er
 
 int icc_ctl_restart(struct icc_store *st, const char *ref, int secs, struct icc_err *err)
 {
-	char id[ICC_ID_LEN + 1], cname[256];
-	cJSON *meta;
-	int r = load_named(st, ref, id, cname, &meta, err);
+	struct loaded c;
+	int r = load_named(st, ref, &c, err);
 	if (r < 0)
 		return r;
-	const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(meta, "config");
+	const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(c.meta, "config");
 	bool tty = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cfg, "Tty"));
 	struct icc_launch_opts lo = {
 		.tty = tty,
@@ -334,14 +349,14 @@ int icc_ctl_restart(struct icc_store *st, const char *ref, int secs, struct icc_
 		.detach = true,
 		.autoremove = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cfg, "AutoRemove")),
 	};
-	r = stop_loaded(st, id, meta, secs, err);
-	cJSON_Delete(meta);
+	r = stop_loaded(st, c.id, c.meta, secs, err);
+	cJSON_Delete(c.meta);
 	if (r < 0)
 		return r;
-	if (!icc_object_exists(st, ICC_CONTAINER, id))
-		return icc_err_set(err, ENOENT, "container '%s' was removed when it stopped (--rm)", cname);
+	if (!icc_object_exists(st, ICC_CONTAINER, c.id))
+		return icc_err_set(err, ENOENT, "container '%s' was removed when it stopped (--rm)", c.name);
 	int code;
-	return icc_container_start(st, id, &lo, &code, err);
+	return icc_container_start(st, c.id, &lo, &code, err);
 }
 
 int icc_ctl_rename(struct icc_store *st, const char *ref, const char *name, struct icc_err *err)

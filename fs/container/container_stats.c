@@ -236,18 +236,13 @@ static uint64_t mono_ns(void)
 static int running_pid(struct icc_store *st, const char *ref, char id[ICC_ID_LEN + 1],
 		       char *name, size_t nsize, pid_t *pid, struct icc_err *err)
 {
-	cJSON *meta;
+	struct icc_cstate cs;
 	int r = icc_container_resolve(st, ref, id, err);
 	if (r == 0)
-		r = icc_object_meta(st, ICC_CONTAINER, id, &meta, err);
+		r = icc_ctl_state(st, id, name, nsize, &cs, err);
 	if (r < 0)
 		return r;
-	const char *n = icc_json_str(meta, "name");
-	snprintf(name, nsize, "%s", n ? n : id);
-	struct icc_cstate cs;
-	icc_container_state(meta, &cs);
 	*pid = cs.status == ICC_CS_RUNNING ? cs.pid : 0;
-	cJSON_Delete(meta);
 	return 0;
 }
 

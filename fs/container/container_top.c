@@ -86,39 +86,41 @@ static int run_ps(const char *const *args, char **out, char *errline, size_t esi
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
+/* The next blank-separated word of a line at *s, NULL at the line's end; *len its length. */
+static const char *next_word(const char **s, size_t *len)
+{
+	const char *w = *s + strspn(*s, " \t");
+	if (!*w || *w == '\n')
+		return NULL;
+	*len = strcspn(w, " \t\n");
+	*s = w + *len;
+	return w;
+}
+
 /* The n-th (0-based) blank-separated word of a line, as a number (-1 when none). */
 static long word_num(const char *line, int col)
 {
-	const char *s = line;
-	for (int i = 0;; i++) {
-		while (*s == ' ' || *s == '\t')
-			s++;
-		if (!*s || *s == '\n')
-			return -1;
+	const char *s = line, *w;
+	size_t len;
+	for (int i = 0; (w = next_word(&s, &len)); i++) {
 		if (i == col) {
 			char *end;
-			long v = strtol(s, &end, 10);
-			return end != s && (*end == ' ' || *end == '\t' || *end == '\n' || !*end) ? v : -1;
+			long v = strtol(w, &end, 10);
+			return end == w + len ? v : -1;
 		}
-		while (*s && *s != ' ' && *s != '\t' && *s != '\n')
-			s++;
 	}
+	return -1;
 }
 
 /* Which column of the title line is PID. */
 static int pid_column(const char *title)
 {
-	const char *s = title;
-	for (int i = 0;; i++) {
-		while (*s == ' ' || *s == '\t')
-			s++;
-		if (!*s || *s == '\n')
-			return -1;
-		size_t w = strcspn(s, " \t\n");
-		if (w == 3 && !strncmp(s, "PID", 3))
+	const char *s = title, *w;
+	size_t len;
+	for (int i = 0; (w = next_word(&s, &len)); i++)
+		if (len == 3 && !strncmp(w, "PID", 3))
 			return i;
-		s += w;
-	}
+	return -1;
 }
 
 static bool has_pid(const pid_t *v, size_t n, long pid)

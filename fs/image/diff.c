@@ -43,14 +43,8 @@ static ssize_t find(struct icc_changes *c, const char *path)
 
 static int add(struct icc_changes *c, char kind, const char *path)
 {
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 64;
-		void *v = realloc(c->v, cap * sizeof(*c->v));
-		if (!v)
-			return -ENOMEM;
-		c->v = v;
-		c->cap = cap;
-	}
+	if (icc_grow(&c->v, &c->cap, c->n, sizeof(*c->v), 64) < 0)
+		return -ENOMEM;
 	char *p = strdup(path);
 	if (!p)
 		return -ENOMEM;
@@ -330,32 +324,13 @@ static int descend(struct walk *w, int *afd, const char *name, const struct stat
 		close(sb);
 		return icc_err_sys(w->err, -sa, "cannot open '%s'", w->path.buf);
 	}
-	struct stat ap, bp;
-	bool park = w->depth >= ICC_WALK_OPEN_MAX && fstat(*bfd, &bp) == 0 &&
-		    (!afd || fstat(*afd, &ap) == 0);
-	if (park) {
-		close(*bfd);
-		*bfd = -1;
-		if (afd) {
-			close(*afd);
-			*afd = -1;
-		}
-	}
+	struct icc_dir_park park;
+	icc_dir_park(&park, w->depth, afd, bfd);
 	w->depth++;
 	int r = walk_dir(w, afd ? &sa : NULL, &sb);
 	w->depth--;
-	if (park) {
-		if (sb >= 0)
-			*bfd = icc_dir_reopen_parent(sb, &bp);
-		if (afd && sa >= 0)
-			*afd = icc_dir_reopen_parent(sa, &ap);
-		if ((*bfd < 0 || (afd && *afd < 0)) && r == 0)
-			r = icc_err_set(w->err, ESTALE, "cannot go back above '%s'", w->path.buf);
-	}
-	if (sa >= 0)
-		close(sa);
-	if (sb >= 0)
-		close(sb);
+	if (icc_dir_unpark(&park, afd, bfd, sa, sb) < 0 && r == 0)
+		r = icc_err_set(w->err, ESTALE, "cannot go back above '%s'", w->path.buf);
 	return r;
 }
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "icc/base/util.h"
 #include "icc/image/diff.h"
 
 /* The last entry for `path` among v[from..n), or -1. */
@@ -35,14 +36,8 @@ static struct icc_change *touch(struct icc_changes *c, const char *path, bool ti
 			c->v[i].times = false;
 		return &c->v[i];
 	}
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 64;
-		void *v = realloc(c->v, cap * sizeof(*c->v));
-		if (!v)
-			return NULL;
-		c->v = v;
-		c->cap = cap;
-	}
+	if (icc_grow(&c->v, &c->cap, c->n, sizeof(*c->v), 64) < 0)
+		return NULL;
 	char *p = strdup(path);
 	if (!p)
 		return NULL;

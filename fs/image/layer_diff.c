@@ -237,28 +237,13 @@ static int diff_subdirs(struct diff *d, int *lfd, int *ufd, const char *name, co
 		close(l2);
 		return icc_err_sys(d->err, -u2, "cannot open '%s'", d->path.buf);
 	}
-	struct stat lp, up;
-	bool park = d->depth >= ICC_WALK_OPEN_MAX && fstat(*lfd, &lp) == 0 && fstat(*ufd, &up) == 0;
-	if (park) {
-		close(*lfd);
-		close(*ufd);
-		*lfd = *ufd = -1;
-	}
+	struct icc_dir_park park;
+	icc_dir_park(&park, d->depth, lfd, ufd);
 	d->depth++;
 	int r = diff_dir(d, &l2, &u2);
 	d->depth--;
-	if (park) {
-		if (l2 >= 0)
-			*lfd = icc_dir_reopen_parent(l2, &lp);
-		if (u2 >= 0)
-			*ufd = icc_dir_reopen_parent(u2, &up);
-		if ((*lfd < 0 || *ufd < 0) && r == 0)
-			r = icc_err_set(d->err, ESTALE, "cannot go back above '%s'", d->path.buf);
-	}
-	if (l2 >= 0)
-		close(l2);
-	if (u2 >= 0)
-		close(u2);
+	if (icc_dir_unpark(&park, lfd, ufd, l2, u2) < 0 && r == 0)
+		r = icc_err_set(d->err, ESTALE, "cannot go back above '%s'", d->path.buf);
 	return r;
 }
 

@@ -83,6 +83,38 @@ int icc_dir_reopen_parent(int child_fd, const struct stat *parent)
 	return fd < 0 ? -errno : check_fd(fd, parent);
 }
 
+void icc_dir_park(struct icc_dir_park *p, int depth, int *afd, int *bfd)
+{
+	p->parked = depth >= ICC_WALK_OPEN_MAX && fstat(*bfd, &p->b) == 0 &&
+		    (!afd || fstat(*afd, &p->a) == 0);
+	if (!p->parked)
+		return;
+	close(*bfd);
+	*bfd = -1;
+	if (afd) {
+		close(*afd);
+		*afd = -1;
+	}
+}
+
+int icc_dir_unpark(const struct icc_dir_park *p, int *afd, int *bfd, int sa, int sb)
+{
+	int r = 0;
+	if (p->parked) {
+		if (sb >= 0)
+			*bfd = icc_dir_reopen_parent(sb, &p->b);
+		if (afd && sa >= 0)
+			*afd = icc_dir_reopen_parent(sa, &p->a);
+		if (*bfd < 0 || (afd && *afd < 0))
+			r = -ESTALE;
+	}
+	if (sa >= 0)
+		close(sa);
+	if (sb >= 0)
+		close(sb);
+	return r;
+}
+
 int icc_lstat_beneath(int root_fd, const char *rel, struct stat *sb)
 {
 	struct open_how how = {.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,

@@ -353,6 +353,23 @@ int icc_network_create(struct icc_store *st, const char *name, const struct icc_
 	return r;
 }
 
+struct net_user {
+	const char *name;
+	struct icc_err *err;
+};
+
+/* -EBUSY when the container is on network u->name. */
+static int refuse_user(const char *id, const cJSON *meta, void *ctx)
+{
+	const struct net_user *u = ctx;
+	const char *net = icc_json_str(cJSON_GetObjectItemCaseSensitive(meta, "config"), "Network");
+	if (strcmp(net ? net : ICC_DEFAULT_NETWORK, u->name))
+		return 0;
+	const char *cn = icc_json_str(meta, "name");
+	return icc_err_set(u->err, EBUSY, "network '%s' is in use by container '%s'", u->name,
+			   cn ? cn : id);
+}
+
 int icc_network_remove(struct icc_store *st, const char *name, struct icc_err *err)
 {
 	if (!icc_network_name_valid(name))
@@ -364,25 +381,9 @@ int icc_network_remove(struct icc_store *st, const char *name, struct icc_err *e
 	r = read_def(st, name, &def, err);
 	if (r == -ENOENT)
 		r = icc_err_set(err, ENOENT, "no such network '%s'", name);
-	struct icc_idlist l = {0};
+	struct net_user u = {.name = name, .err = err};
 	if (r == 0)
-		r = icc_object_list(st, ICC_CONTAINER, &l, err);
-	for (size_t i = 0; r == 0 && i < l.count; i++) {
-		cJSON *meta;
-		struct icc_err e;
-		if (icc_object_meta(st, ICC_CONTAINER, l.ids[i], &meta, &e) < 0)
-			continue;
-		const char *net = icc_json_str(cJSON_GetObjectItemCaseSensitive(meta, "config"), "Network");
-		if (!net)
-			net = ICC_DEFAULT_NETWORK;
-		if (!strcmp(net, name)) {
-			const char *cn = icc_json_str(meta, "name");
-			r = icc_err_set(err, EBUSY, "network '%s' is in use by container '%s'", name,
-					cn ? cn : l.ids[i]);
-		}
-		cJSON_Delete(meta);
-	}
-	icc_idlist_free(&l);
+		r = icc_object_each(st, ICC_CONTAINER, refuse_user, &u, err);
 	if (r == 0) {
 		int fd = networks_dir(st, err);
 		if (fd < 0) {

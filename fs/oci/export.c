@@ -254,20 +254,10 @@ int icc_dir_names(int fd, char ***names, size_t *count, struct icc_err *err)
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			char **nv = realloc(v, cap * sizeof(*v));
-			if (!nv) {
-				r = icc_err_set(err, ENOMEM, "out of memory");
-				break;
-			}
-			v = nv;
-		}
-		if (!(v[n] = strdup(de->d_name))) {
+		if (icc_strv_push(&v, &n, &cap, de->d_name) < 0) {
 			r = icc_err_set(err, ENOMEM, "out of memory");
 			break;
 		}
-		n++;
 	}
 	closedir(d);
 	if (r < 0) {

@@ -219,6 +219,17 @@ static void img_free(struct img *im)
 	memset(im, 0, sizeof(*im));
 }
 
+/* `obj`'s mediaType, when it has one, is `a` or `b` (a `what` in messages). */
+static int media_type_ok(struct loader *l, const cJSON *obj, const char *what, const char *a,
+			 const char *b)
+{
+	const char *mt = icc_json_str(obj, "mediaType");
+	if (mt && strcmp(mt, a) && strcmp(mt, b))
+		return icc_err_set(l->err, EINVAL, "cannot load '%s': unknown %s media type '%.200s'",
+				   l->what, what, mt);
+	return 0;
+}
+
 /* One OCI/Docker v2 manifest (by digest) into an img. */
 static int oci_manifest(struct loader *l, const cJSON *desc, struct img *im)
 {
@@ -230,19 +241,14 @@ static int oci_manifest(struct loader *l, const cJSON *desc, struct img *im)
 		r = read_json(l, path, &m);
 	if (r < 0)
 		return r;
-	const char *mt = icc_json_str(m, "mediaType");
-	if (mt && strcmp(mt, "application/vnd.oci.image.manifest.v1+json") &&
-	    strcmp(mt, "application/vnd.docker.distribution.manifest.v2+json")) {
-		r = icc_err_set(l->err, EINVAL, "cannot load '%s': unknown manifest media type '%.200s'", l->what, mt);
-		cJSON_Delete(m); /* after: mt is in m */
-		return r;
-	}
 	const cJSON *cd = cJSON_GetObjectItemCaseSensitive(m, "config");
-	const char *cmt = icc_json_str(cd, "mediaType");
-	if (cmt && strcmp(cmt, "application/vnd.oci.image.config.v1+json") &&
-	    strcmp(cmt, "application/vnd.docker.container.image.v1+json")) {
-		r = icc_err_set(l->err, EINVAL, "cannot load '%s': unknown config media type '%.200s'", l->what, cmt);
-		cJSON_Delete(m); /* after: cmt is in m */
+	r = media_type_ok(l, m, "manifest", "application/vnd.oci.image.manifest.v1+json",
+			  "application/vnd.docker.distribution.manifest.v2+json");
+	if (r == 0)
+		r = media_type_ok(l, cd, "config", "application/vnd.oci.image.config.v1+json",
+				  "application/vnd.docker.container.image.v1+json");
+	if (r < 0) {
+		cJSON_Delete(m);
 		return r;
 	}
 	char cpath[128];
@@ -296,6 +302,18 @@ static void imgs_free(struct img *ims, size_t n)
 	free(ims);
 }
 
+/* The image list of `file`: an array of 1 to MAX_IMAGES entries; 0, or -EINVAL. */
+static int image_count_ok(struct loader *l, const char *file, const cJSON *list)
+{
+	int k = cJSON_IsArray(list) ? cJSON_GetArraySize(list) : 0;
+	if (k > MAX_IMAGES)
+		return icc_err_set(l->err, EINVAL, "cannot load '%s': %s lists %d images (at most %d)",
+				   l->what, file, k, MAX_IMAGES);
+	if (k == 0)
+		return icc_err_set(l->err, EINVAL, "cannot load '%s': %s lists no image", l->what, file);
+	return 0;
+}
+
 /* index.json: every linux/amd64 image, verified, into *out (n of them). */
 static int oci_layout(struct loader *l, struct img **out, size_t *nout)
 {
@@ -304,13 +322,10 @@ static int oci_layout(struct loader *l, struct img **out, size_t *nout)
 	if (r < 0)
 		return r;
 	const cJSON *ms = cJSON_GetObjectItemCaseSensitive(index, "manifests");
-	if (!cJSON_IsArray(ms) || cJSON_GetArraySize(ms) == 0 || cJSON_GetArraySize(ms) > MAX_IMAGES) {
-		int k = cJSON_IsArray(ms) ? cJSON_GetArraySize(ms) : 0;
+	r = image_count_ok(l, "index.json", ms);
+	if (r < 0) {
 		cJSON_Delete(index);
-		if (k > MAX_IMAGES)
-			return icc_err_set(l->err, EINVAL, "cannot load '%s': index.json lists %d images (at most %d)",
-					   l->what, k, MAX_IMAGES);
-		return icc_err_set(l->err, EINVAL, "cannot load '%s': index.json lists no image", l->what);
+		return r;
 	}
 	size_t cap = (size_t)cJSON_GetArraySize(ms);
 	struct img *ims = calloc(cap, sizeof(*ims));
@@ -390,13 +405,10 @@ static int docker_archive(struct loader *l, struct img **out, size_t *nout)
 	int r = read_json(l, "manifest.json", &man);
 	if (r < 0)
 		return r;
-	if (!cJSON_IsArray(man) || cJSON_GetArraySize(man) == 0 || cJSON_GetArraySize(man) > MAX_IMAGES) {
-		int k = cJSON_IsArray(man) ? cJSON_GetArraySize(man) : 0;
+	r = image_count_ok(l, "manifest.json", man);
+	if (r < 0) {
 		cJSON_Delete(man);
-		if (k > MAX_IMAGES)
-			return icc_err_set(l->err, EINVAL, "cannot load '%s': manifest.json lists %d images (at most %d)",
-					   l->what, k, MAX_IMAGES);
-		return icc_err_set(l->err, EINVAL, "cannot load '%s': manifest.json lists no image", l->what);
+		return r;
 	}
 	size_t cap = (size_t)cJSON_GetArraySize(man), n = 0;
 	struct img *ims = calloc(cap, sizeof(*ims));
@@ -599,6 +611,16 @@ static int tag_loaded(struct loader *l, const struct img *im, const char *final_
 	return r;
 }
 
+/* sg's tree made a snapshot of the tree open at `src` (closed after); src itself when it is -errno. */
+static int snapshot_of(struct icc_stage *sg, int src, struct icc_err *err)
+{
+	if (src < 0)
+		return src;
+	int r = icc_stage_rootfs_snapshot(sg, src, err);
+	close(src);
+	return r;
+}
+
 /* Apply one image's layers: reuse what the store has, stage the rest, publish in one go. */
 static int load_one(struct loader *l, struct img *im, cJSON *loaded, const char *extra_tag)
 {
@@ -629,13 +651,7 @@ static int load_one(struct loader *l, struct img *im, cJSON *loaded, const char 
 		char same[ICC_ID_LEN + 1];
 		if (last && prev_stage < 0 && find_chain(l->st, im->chain[i], NULL, same)) {
 			/* same layers, other config: a snapshot of that image, no extraction */
-			int src = icc_object_rootfs_fd(l->st, ICC_IMAGE, same, l->err);
-			if (src < 0) {
-				r = src;
-				break;
-			}
-			r = icc_stage_rootfs_snapshot(sg, src, l->err);
-			close(src);
+			r = snapshot_of(sg, icc_object_rootfs_fd(l->st, ICC_IMAGE, same, l->err), l->err);
 			cJSON *sm;
 			const char *pp = NULL;
 			if (r == 0 && icc_object_meta(l->st, ICC_IMAGE, same, &sm, l->err) == 0) {
@@ -646,25 +662,12 @@ static int load_one(struct loader *l, struct img *im, cJSON *loaded, const char 
 			break;
 		}
 		progress(l, "Applying layer %zu/%zu %.19s", i + 1, im->nlayers, im->diff_ids[i]);
-		if (prev_stage >= 0) {
-			int src = icc_stage_rootfs_fd(&stages[prev_stage], l->err);
-			if (src < 0) {
-				r = src;
-				break;
-			}
-			r = icc_stage_rootfs_snapshot(sg, src, l->err);
-			close(src);
-		} else if (prev[0]) {
-			int src = icc_object_rootfs_fd(l->st, ICC_IMAGE, prev, l->err);
-			if (src < 0) {
-				r = src;
-				break;
-			}
-			r = icc_stage_rootfs_snapshot(sg, src, l->err);
-			close(src);
-		} else {
+		if (prev_stage >= 0)
+			r = snapshot_of(sg, icc_stage_rootfs_fd(&stages[prev_stage], l->err), l->err);
+		else if (prev[0])
+			r = snapshot_of(sg, icc_object_rootfs_fd(l->st, ICC_IMAGE, prev, l->err), l->err);
+		else
 			r = icc_stage_rootfs_empty(sg, l->err);
-		}
 		if (r < 0)
 			break;
 		int dest = icc_stage_rootfs_fd(sg, l->err);

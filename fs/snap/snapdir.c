@@ -13,6 +13,7 @@
 
 #include <btrfsutil.h>
 
+#include "icc/base/util.h"
 #include "icc/base/fault.h"
 #include "icc/snap/snapdir.h"
 
@@ -425,15 +426,9 @@ int icc_snapdir_list(struct icc_snapdir *sd, struct icc_snap_info **out,
 			continue;
 		if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
 			continue;
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			struct icc_snap_info *nv = realloc(v, ncap * sizeof(*v));
-			if (!nv) {
-				rc = icc_err_set(err, ENOMEM, "out of memory listing snapshots");
-				break;
-			}
-			v = nv;
-			cap = ncap;
+		if (icc_grow(&v, &cap, n, sizeof(*v), 16) < 0) {
+			rc = icc_err_set(err, ENOMEM, "out of memory listing snapshots");
+			break;
 		}
 		struct icc_err ignore;
 		if (read_info(sd, de->d_name, &v[n], &ignore) == 0)
@@ -515,24 +510,33 @@ int icc_snapdir_append_message(struct icc_snapdir *sd, const char *name, const c
 	return r;
 }
 
-int icc_snapdir_remove(struct icc_snapdir *sd, const char *name, struct icc_err *err)
+/* `name` is a snapshot in sd (a valid name, a directory there); else -ENOENT. */
+static int snap_present(struct icc_snapdir *sd, const char *name, struct icc_err *err)
 {
 	if (!icc_snap_name_valid(name))
 		return icc_err_set(err, ENOENT, "no such snapshot '%.200s'", name);
+	struct stat st;
+	if (fstatat(sd->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
+		return icc_err_set(err, ENOENT, "no such snapshot '%s'", name);
+	return 0;
+}
+
+int icc_snapdir_remove(struct icc_snapdir *sd, const char *name, struct icc_err *err)
+{
+	int r = snap_present(sd, name, err);
+	if (r < 0)
+		return r;
 	char id[ICC_ID_LEN + 1];
 	icc_random_id(id);
 	char tmp[40];
 	snprintf(tmp, sizeof(tmp), ".tmp-del-%.16s", id);
-	struct stat st;
-	if (fstatat(sd->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
-		return icc_err_set(err, ENOENT, "no such snapshot '%s'", name);
 	if (renameat2(sd->dirfd, name, sd->dirfd, tmp, RENAME_NOREPLACE) < 0) {
 		if (errno == ENOENT)
 			return icc_err_set(err, ENOENT, "no such snapshot '%s'", name);
 		return icc_err_sys(err, errno, "cannot remove snapshot '%s'", name);
 	}
 	icc_fault_point("snapshot-remove-after-rename");
-	int r = remove_staged(sd->dirfd, tmp);
+	r = remove_staged(sd->dirfd, tmp);
 	icc_fsync_dir(sd->dirfd);
 	if (r < 0)
 		return icc_err_sys(err, -r, "cannot remove snapshot '%s' (left in '%s')",
@@ -543,13 +547,11 @@ int icc_snapdir_remove(struct icc_snapdir *sd, const char *name, struct icc_err 
 int icc_snapdir_rename(struct icc_snapdir *sd, const char *from, const char *to,
 		       struct icc_err *err)
 {
-	if (!icc_snap_name_valid(from))
-		return icc_err_set(err, ENOENT, "no such snapshot '%.200s'", from);
+	int r = snap_present(sd, from, err);
+	if (r < 0)
+		return r;
 	if (!icc_snap_name_valid(to))
 		return icc_err_set(err, EINVAL, "invalid snapshot name '%.200s'", to);
-	struct stat st;
-	if (fstatat(sd->dirfd, from, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
-		return icc_err_set(err, ENOENT, "no such snapshot '%s'", from);
 	if (renameat2(sd->dirfd, from, sd->dirfd, to, RENAME_NOREPLACE) < 0) {
 		if (errno == EEXIST)
 			return icc_err_set(err, EEXIST, "snapshot '%s' already exists", to);
@@ -573,21 +575,10 @@ int icc_snapdir_clean_tmp(struct icc_snapdir *sd, bool dry_run, struct icc_err *
 	while ((de = readdir(d))) {
 		if (strncmp(de->d_name, ".tmp-", 5) != 0)
 			continue;
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 8;
-			char **nn = realloc(names, ncap * sizeof(*nn));
-			if (!nn) {
-				rc = icc_err_set(err, ENOMEM, "out of memory");
-				break;
-			}
-			names = nn;
-			cap = ncap;
-		}
-		if (!(names[n] = strdup(de->d_name))) {
+		if (icc_strv_push(&names, &n, &cap, de->d_name) < 0) {
 			rc = icc_err_set(err, ENOMEM, "out of memory");
 			break;
 		}
-		n++;
 	}
 	closedir(d);
 	int removed = 0;

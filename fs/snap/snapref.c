@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "icc/base/util.h"
 #include "icc/store/object.h"
 #include "icc/snap/snapkeep.h"
 #include "icc/snap/snapref.h"
@@ -78,15 +79,9 @@ static int add_dir(struct icc_store *st, const char *cid, bool removed,
 		cJSON_Delete(meta);
 	}
 	for (size_t k = 0; k < count; k++) {
-		if (*n == *cap) {
-			size_t ncap = *cap ? *cap * 2 : 16;
-			struct icc_store_snap *nv = realloc(*v, ncap * sizeof(**v));
-			if (!nv) {
-				free(all);
-				return icc_err_set(err, ENOMEM, "out of memory listing snapshots");
-			}
-			*v = nv;
-			*cap = ncap;
+		if (icc_grow(v, cap, *n, sizeof(**v), 16) < 0) {
+			free(all);
+			return icc_err_set(err, ENOMEM, "out of memory listing snapshots");
 		}
 		struct icc_store_snap *s = &(*v)[(*n)++];
 		memcpy(s->container_id, cid, ICC_ID_LEN + 1);

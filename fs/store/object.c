@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "icc/base/util.h"
 #include "icc/base/fault.h"
 #include "icc/store/object.h"
 #include "icc/store/qgroup.h"
@@ -153,15 +154,10 @@ int icc_idlist_read(struct icc_store *st, const char *dir, bool missing_ok, stru
 	while ((de = readdir(d))) {
 		if (strlen(de->d_name) != ICC_ID_LEN || !icc_is_hex(de->d_name, ICC_ID_LEN))
 			continue;
-		if (out->count == cap) {
-			cap = cap ? cap * 2 : 32;
-			void *n = realloc(out->ids, cap * sizeof(*out->ids));
-			if (!n) {
-				closedir(d);
-				icc_idlist_free(out);
-				return icc_err_set(err, ENOMEM, "out of memory");
-			}
-			out->ids = n;
+		if (icc_grow(&out->ids, &cap, out->count, sizeof(*out->ids), 32) < 0) {
+			closedir(d);
+			icc_idlist_free(out);
+			return icc_err_set(err, ENOMEM, "out of memory");
 		}
 		memcpy(out->ids[out->count++], de->d_name, ICC_ID_LEN + 1);
 	}
@@ -211,27 +207,28 @@ bool icc_object_exists(struct icc_store *st, enum icc_kind kind, const char *id)
 	return fstatat(st->root_fd, rel, &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(sb.st_mode);
 }
 
+/* <kind>/<id>, or its `sub` folder (`what` then names it in errors), opened */
+static int open_object_dir(struct icc_store *st, enum icc_kind kind, const char *id, const char *sub,
+			   const char *what, struct icc_err *err)
+{
+	char rel[160];
+	snprintf(rel, sizeof(rel), "%s/%s%s", icc_kind_dir(kind), id, sub);
+	int fd = openat(st->root_fd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return icc_err_sys(err, errno, "cannot open %s%s %.12s", what, icc_kind_name(kind), id);
+	return fd;
+}
+
 int icc_object_dirfd(struct icc_store *st, enum icc_kind kind, const char *id,
 		     struct icc_err *err)
 {
-	char rel[128];
-	snprintf(rel, sizeof(rel), "%s/%s", icc_kind_dir(kind), id);
-	int fd = openat(st->root_fd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return icc_err_sys(err, errno, "cannot open %s %.12s", icc_kind_name(kind), id);
-	return fd;
+	return open_object_dir(st, kind, id, "", "", err);
 }
 
 int icc_object_rootfs_fd(struct icc_store *st, enum icc_kind kind, const char *id,
 			 struct icc_err *err)
 {
-	char rel[160];
-	snprintf(rel, sizeof(rel), "%s/%s/rootfs", icc_kind_dir(kind), id);
-	int fd = openat(st->root_fd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return icc_err_sys(err, errno, "cannot open the root filesystem of %s %.12s",
-				   icc_kind_name(kind), id);
-	return fd;
+	return open_object_dir(st, kind, id, "/rootfs", "the root filesystem of ", err);
 }
 
 int icc_object_meta(struct icc_store *st, enum icc_kind kind, const char *id,
@@ -336,6 +333,42 @@ int icc_image_resolve(struct icc_store *st, const char *ref, char id[ICC_ID_LEN 
 	return r;
 }
 
+int icc_object_each(struct icc_store *st, enum icc_kind kind,
+		    int (*fn)(const char *id, const cJSON *meta, void *ctx), void *ctx,
+		    struct icc_err *err)
+{
+	struct icc_idlist l;
+	int r = icc_object_list(st, kind, &l, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; r == 0 && i < l.count; i++) {
+		cJSON *meta;
+		struct icc_err e;
+		if (icc_object_meta(st, kind, l.ids[i], &meta, &e) < 0)
+			continue;
+		r = fn(l.ids[i], meta, ctx);
+		cJSON_Delete(meta);
+	}
+	icc_idlist_free(&l);
+	return r;
+}
+
+struct name_match {
+	const char *name;
+	char *id;
+};
+
+/* 1 (id copied) when the container is named m->name. */
+static int named(const char *id, const cJSON *meta, void *ctx)
+{
+	struct name_match *m = ctx;
+	const char *cn = icc_json_str(meta, "name");
+	if (!cn || strcmp(cn, m->name))
+		return 0;
+	memcpy(m->id, id, ICC_ID_LEN + 1);
+	return 1;
+}
+
 int icc_container_resolve(struct icc_store *st, const char *ref, char id[ICC_ID_LEN + 1],
 			  struct icc_err *err)
 {
@@ -347,26 +380,10 @@ int icc_container_resolve(struct icc_store *st, const char *ref, char id[ICC_ID_
 		memcpy(id, ref, ICC_ID_LEN + 1);
 		return 0;
 	}
-	struct icc_idlist l;
-	int r = icc_object_list(st, ICC_CONTAINER, &l, err);
-	if (r < 0)
-		return r;
-	const char *name = ref[0] == '/' ? ref + 1 : ref;
-	for (size_t i = 0; i < l.count; i++) {
-		cJSON *meta;
-		struct icc_err e2;
-		if (icc_object_meta(st, ICC_CONTAINER, l.ids[i], &meta, &e2) < 0)
-			continue;
-		const char *cn = icc_json_str(meta, "name");
-		bool match = cn && !strcmp(cn, name);
-		cJSON_Delete(meta);
-		if (match) {
-			memcpy(id, l.ids[i], ICC_ID_LEN + 1);
-			icc_idlist_free(&l);
-			return 0;
-		}
-	}
-	icc_idlist_free(&l);
+	struct name_match m = {.name = ref[0] == '/' ? ref + 1 : ref, .id = id};
+	int r = icc_object_each(st, ICC_CONTAINER, named, &m, err);
+	if (r != 0)
+		return r < 0 ? r : 0;
 	r = resolve_prefix(st, ICC_CONTAINER, ref, id, err);
 	if (r == -ENOENT)
 		return icc_err_set(err, ENOENT, "no such container '%s'", ref);

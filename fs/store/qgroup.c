@@ -17,6 +17,7 @@
 #include <linux/btrfs.h>
 #include <linux/btrfs_tree.h>
 
+#include "icc/base/util.h"
 #include "icc/store/qgroup.h"
 
 /* Newer than Debian 12's kernel headers (6.1); the running kernel has them. */
@@ -209,14 +210,8 @@ static int info_item(void *ctx, uint32_t type, uint64_t offset, const char *item
 	struct icc_qgroup_table *t = ctx;
 	if (type != BTRFS_QGROUP_INFO_KEY || len < 40)
 		return 0;
-	if (t->count == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 64;
-		void *n = realloc(t->q, cap * sizeof(*t->q));
-		if (!n)
-			return -ENOMEM;
-		t->q = n;
-		t->cap = cap;
-	}
+	if (icc_grow(&t->q, &t->cap, t->count, sizeof(*t->q), 64) < 0)
+		return -ENOMEM;
 	t->q[t->count++] = (struct icc_qgroup_usage){
 		.qgroupid = offset, .referenced = le64_at(item, 8), .exclusive = le64_at(item, 24)};
 	return 0;

@@ -165,43 +165,40 @@ static int rtt(const char *path, int n)
 	return 0;
 }
 
-static int fill(const char *dir, long long bytes)
+/* File k of a tree of `per` files a directory: DIR/dNNNN/fNNN, its directory
+ * made with its first file; `n` bytes of buf written to it. */
+static void make_file(const char *dir, long long k, long long per, size_t n)
 {
 	char path[4096];
+	if (k % per == 0) {
+		snprintf(path, sizeof(path), "%s/d%05lld", dir, k / per);
+		if (mkdir(path, 0755) < 0 && errno != EEXIST)
+			die("mkdir", path);
+	}
+	snprintf(path, sizeof(path), "%s/d%05lld/f%03lld", dir, k / per, k % per);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		die("create", path);
+	if (n) {
+		buf[0] = (char)k; /* distinct contents, no accidental dedupe */
+		write_all(fd, buf, n, path);
+	}
+	close(fd);
+}
+
+static int fill(const char *dir, long long bytes)
+{
 	memset(buf, 'a', sizeof(buf));
 	long long nfiles = (bytes + 65535) / 65536;
-	for (long long k = 0; k < nfiles; k++) {
-		if (k % 256 == 0) {
-			snprintf(path, sizeof(path), "%s/d%05lld", dir, k / 256);
-			if (mkdir(path, 0755) < 0 && errno != EEXIST)
-				die("mkdir", path);
-		}
-		snprintf(path, sizeof(path), "%s/d%05lld/f%03lld", dir, k / 256, k % 256);
-		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		if (fd < 0)
-			die("create", path);
-		buf[0] = (char)k; /* distinct contents, no accidental dedupe */
-		write_all(fd, buf, 65536, path);
-		close(fd);
-	}
+	for (long long k = 0; k < nfiles; k++)
+		make_file(dir, k, 256, 65536);
 	return 0;
 }
 
 static int mkfiles(const char *dir, long n)
 {
-	char path[4096];
-	for (long k = 0; k < n; k++) {
-		if (k % 600 == 0) {
-			snprintf(path, sizeof(path), "%s/d%04ld", dir, k / 600);
-			if (mkdir(path, 0755) < 0 && errno != EEXIST)
-				die("mkdir", path);
-		}
-		snprintf(path, sizeof(path), "%s/d%04ld/f%03ld", dir, k / 600, k % 600);
-		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		if (fd < 0)
-			die("create", path);
-		close(fd);
-	}
+	for (long k = 0; k < n; k++)
+		make_file(dir, k, 600, 0);
 	return 0;
 }
 

@@ -2,12 +2,9 @@
 # t411 - #save is the line the shell received: recall, Tab completion, editing, exec -it; not program input
 . "$(dirname "$0")/../lib.sh"
 command -v runc >/dev/null || skip_all "runc not installed"
-command -v tmux >/dev/null || skip_all "tmux not installed"
 setup_store
 make_image busybox
-at_exit 'for c in $(icc ps -aq --no-trunc); do icc rm -f $c; done'
-TMUX_SOCK="$T/tmux.sock"
-at_exit "tmux -S '$TMUX_SOCK' kill-server"
+setup_tmux
 keys() { tmux -S "$TMUX_SOCK" send-keys "$@"; sleep 0.6; }
 
 test_expect_success 'Up-arrow recall of #save makes a second save' '

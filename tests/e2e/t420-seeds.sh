@@ -2,12 +2,10 @@
 # t420 - the seed stories (../shared/seeds) replayed, one test each
 . "$(dirname "$0")/../lib.sh"
 command -v runc >/dev/null || skip_all "runc not installed"
-command -v tmux >/dev/null || skip_all "tmux not installed"
 setup_store
 make_image ubuntu
-at_exit 'for c in $(icc ps -aq --no-trunc); do icc rm -f $c; done'
-S="$T/tmux.sock"
-at_exit "tmux -S '$S' kill-server"
+setup_tmux
+S=$TMUX_SOCK
 tm() { tmux -S "$S" "$@"; }
 ICC_RUN="ICC_ROOT=$ICC_ROOT ICC_FS_BIN=$ICC_FS_BIN $ICC_BIN"
 

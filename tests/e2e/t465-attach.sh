@@ -1,11 +1,9 @@
 #!/bin/bash
 # t465-attach.sh - Ctrl-P Ctrl-Q detaches run -it / start -ai, icc attach gets the terminal back, #save through attach
 . "$(dirname "$0")/../lib.sh"
-command -v tmux >/dev/null || skip_all "tmux not installed"
 setup_store
 make_image busybox
-TMUX_SOCK="$T/tmux.sock"
-at_exit "tmux -S '$TMUX_SOCK' kill-server"
+setup_tmux
 keys() { tmux -S "$TMUX_SOCK" send-keys -t "$1" "${@:2}"; sleep 0.7; }
 screen() { tmux -S "$TMUX_SOCK" capture-pane -t "$1" -p >"$2"; cat "$2"; }
 # wait_screen PANE FILE PATTERN: the pane shows PATTERN within 10 s (a loaded machine is slow)

@@ -4,6 +4,12 @@
 setup_store
 make_image busybox
 names() { icc ps "$@" --format '{{.Names}}' | sort | tr '\n' ' '; }
+# names_are WANT PS-ARGS...: icc ps PS-ARGS lists the containers WANT (sorted, each followed by a blank)
+names_are() {
+	local want=$1 got
+	shift
+	got=$(names "$@") && [ "$got" = "$want" ] || { echo "icc ps $*: '$got', want '$want'"; return 1; }
+}
 
 test_expect_success 'setup: running, exited, created containers; a child image' '
 	icc run -d --name web1 busybox sleep 300 >/dev/null &&
@@ -15,29 +21,29 @@ test_expect_success 'setup: running, exited, created containers; a child image' 
 '
 
 test_expect_success 'status=: one state, two states OR, implies -a' '
-	test "$(names --filter status=running)" = "kid1 web1 web2 " &&
-	test "$(names --filter status=exited)" = "job1 " &&
-	test "$(names --filter status=created)" = "new1 " &&
-	test "$(names --filter status=exited --filter status=created)" = "job1 new1 "
+	names_are "kid1 web1 web2 " --filter status=running &&
+	names_are "job1 " --filter status=exited &&
+	names_are "new1 " --filter status=created &&
+	names_are "job1 new1 " --filter status=exited --filter status=created
 '
 
 test_expect_success 'name= (a regular expression), id= (a prefix), different keys AND' '
-	test "$(names -a --filter name=web)" = "web1 web2 " &&
-	test "$(names -a --filter name=^web2$)" = "web2 " &&
-	test "$(names -a --filter name=web1 --filter name=job)" = "job1 web1 " &&
-	test "$(names --filter name=web --filter status=exited)" = "" &&
+	names_are "web1 web2 " -a --filter name=web &&
+	names_are "web2 " -a --filter name=^web2$ &&
+	names_are "job1 web1 " -a --filter name=web1 --filter name=job &&
+	names_are "" --filter name=web --filter status=exited &&
 	id=$(icc inspect -f "{{.Id}}" web2) &&
-	test "$(names -a --filter id=$(echo $id | cut -c1-8))" = "web2 " &&
-	test "$(names -a --filter id=$id --filter name=web)" = "web2 "
+	names_are "web2 " -a --filter id=$(echo $id | cut -c1-8) &&
+	names_are "web2 " -a --filter id=$id --filter name=web
 '
 
 test_expect_success 'ancestor= (the image or an image made from it), label=' '
-	test "$(names -a --filter ancestor=child:1)" = "kid1 " &&
-	test "$(names -a --filter ancestor=busybox)" = "job1 kid1 new1 web1 web2 " &&
-	test "$(names -a --filter ancestor=nosuchimage)" = "" &&
-	test "$(names -a --filter label=tier)" = "kid1 " &&
-	test "$(names -a --filter label=tier=front)" = "kid1 " &&
-	test "$(names -a --filter label=tier=back)" = ""
+	names_are "kid1 " -a --filter ancestor=child:1 &&
+	names_are "job1 kid1 new1 web1 web2 " -a --filter ancestor=busybox &&
+	names_are "" -a --filter ancestor=nosuchimage &&
+	names_are "kid1 " -a --filter label=tier &&
+	names_are "kid1 " -a --filter label=tier=front &&
+	names_are "" -a --filter label=tier=back
 '
 
 test_expect_success 'ps -n N and -l: the newest containers, any state' '

@@ -46,33 +46,41 @@ static const cJSON *at(const cJSON *o, const char *a, const char *b)
 	return b ? cJSON_GetObjectItemCaseSensitive(v, b) : v;
 }
 
-static bool has_string(const cJSON *arr, const char *s)
+/* The element of array `arr` whose string `key` is `value`, NULL if none. */
+static const cJSON *element_with(const cJSON *arr, const char *key, const char *value)
 {
-	const cJSON *it;
-	cJSON_ArrayForEach(it, arr)
-		if (cJSON_IsString(it) && !strcmp(it->valuestring, s))
-			return true;
-	return false;
+	const cJSON *e;
+	cJSON_ArrayForEach(e, arr) {
+		const char *v = icc_json_str(e, key);
+		if (v && !strcmp(v, value))
+			return e;
+	}
+	return NULL;
 }
 
-/* The mount at `dest`, NULL if none. */
+/* The mount at `dest`, the rlimit and the namespace of `type`: NULL if none. */
 static const cJSON *mount_at(const cJSON *spec, const char *dest)
 {
-	const cJSON *m;
-	cJSON_ArrayForEach(m, at(spec, "mounts", NULL))
-		if (!strcmp(icc_json_str(m, "destination"), dest))
-			return m;
-	return NULL;
+	return element_with(at(spec, "mounts", NULL), "destination", dest);
 }
 
 static const cJSON *rlimit(const cJSON *spec, const char *type)
 {
-	const cJSON *r;
-	cJSON_ArrayForEach(r, at(at(spec, "process", NULL), "rlimits", NULL))
-		if (!strcmp(icc_json_str(r, "type"), type))
-			return r;
-	return NULL;
+	return element_with(at(at(spec, "process", NULL), "rlimits", NULL), "type", type);
 }
+
+static const cJSON *namespace(const cJSON *spec, const char *type)
+{
+	return element_with(at(at(spec, "linux", NULL), "namespaces", NULL), "type", type);
+}
+
+/* `v` printed unformatted is `want` (a macro: a failure names the caller's line) */
+#define assert_printed(v, want)                                                                    \
+	do {                                                                                       \
+		char *printed_ = printed(v);                                                       \
+		assert_string_equal(printed_, want);                                               \
+		free(printed_);                                                                    \
+	} while (0)
 
 static char *printed(const cJSON *v)
 {
@@ -89,40 +97,32 @@ static void defaults(void **state)
 	/* namespaces: all six, the network one joined at the path icc made */
 	const cJSON *ns = at(at(spec, "linux", NULL), "namespaces", NULL);
 	assert_int_equal(cJSON_GetArraySize(ns), 6);
-	char *t = printed(ns);
-	assert_non_null(strstr(t, "{\"type\":\"network\",\"path\":\"/run/netns/icc-c1\"}"));
-	free(t);
+	assert_printed(namespace(spec, "network"), "{\"type\":\"network\",\"path\":\"/run/netns/icc-c1\"}");
 	/* the default capabilities in all three sets */
 	const cJSON *caps = at(at(spec, "process", NULL), "capabilities", NULL);
 	for (const char *const *c = icc_default_caps; *c; c++)
-		assert_true(has_string(at(caps, "effective", NULL), *c) && has_string(at(caps, "bounding", NULL), *c));
+		assert_true(icc_json_has_string(at(caps, "effective", NULL), *c) && icc_json_has_string(at(caps, "bounding", NULL), *c));
 	assert_int_equal(cJSON_GetArraySize(at(caps, "permitted", NULL)), 14);
-	assert_false(has_string(at(caps, "effective", NULL), "CAP_SYS_ADMIN"));
+	assert_false(icc_json_has_string(at(caps, "effective", NULL), "CAP_SYS_ADMIN"));
 	/* masked and read-only paths, seccomp, no new privileges */
 	const cJSON *lx = at(spec, "linux", NULL);
-	assert_true(has_string(at(lx, "maskedPaths", NULL), "/proc/kcore"));
-	assert_true(has_string(at(lx, "readonlyPaths", NULL), "/proc/sys"));
+	assert_true(icc_json_has_string(at(lx, "maskedPaths", NULL), "/proc/kcore"));
+	assert_true(icc_json_has_string(at(lx, "readonlyPaths", NULL), "/proc/sys"));
 	assert_non_null(at(lx, "seccomp", NULL));
 	assert_true(cJSON_IsTrue(at(at(spec, "process", NULL), "noNewPrivileges", NULL)));
 	/* mounts: /proc, /dev, /etc files bound from beside the rootfs, shm 64m */
 	assert_string_equal(icc_json_str(mount_at(spec, "/etc/hosts"), "source"), "/s/containers/c1/hosts");
-	assert_true(has_string(at(mount_at(spec, "/dev/shm"), "options", NULL), "size=65536k"));
-	assert_true(has_string(at(mount_at(spec, "/sys"), "options", NULL), "ro"));
+	assert_true(icc_json_has_string(at(mount_at(spec, "/dev/shm"), "options", NULL), "size=65536k"));
+	assert_true(icc_json_has_string(at(mount_at(spec, "/sys"), "options", NULL), "ro"));
 	assert_null(mount_at(spec, "/.icc"));
 	assert_null(mount_at(spec, ICC_INIT_PATH));
 	/* rlimits: the host's nofile as exact digits */
-	t = printed(rlimit(spec, "RLIMIT_NOFILE"));
-	assert_string_equal(t, "{\"type\":\"RLIMIT_NOFILE\",\"hard\":1048576,\"soft\":1048576}");
-	free(t);
+	assert_printed(rlimit(spec, "RLIMIT_NOFILE"), "{\"type\":\"RLIMIT_NOFILE\",\"hard\":1048576,\"soft\":1048576}");
 	/* root, args, env, no resources */
 	assert_false(cJSON_IsTrue(at(at(spec, "root", NULL), "readonly", NULL)));
 	assert_string_equal(icc_json_str(at(spec, "root", NULL), "path"), "/s/containers/c1/merged");
-	t = printed(at(at(spec, "process", NULL), "args", NULL));
-	assert_string_equal(t, "[\"sh\"]");
-	free(t);
-	t = printed(at(at(spec, "process", NULL), "env", NULL));
-	assert_string_equal(t, "[\"" ICC_DEFAULT_PATH "\",\"HOSTNAME=c1host\",\"A=1\",\"HOME=/root\"]");
-	free(t);
+	assert_printed(at(at(spec, "process", NULL), "args", NULL), "[\"sh\"]");
+	assert_printed(at(at(spec, "process", NULL), "env", NULL), "[\"" ICC_DEFAULT_PATH "\",\"HOSTNAME=c1host\",\"A=1\",\"HOME=/root\"]");
 	const cJSON *res = at(lx, "resources", NULL);
 	assert_null(at(res, "memory", NULL));
 	assert_null(at(res, "cpu", NULL));
@@ -142,19 +142,13 @@ static void host_network_and_user(void **state)
 	cJSON *spec = spec_of("{}", &h);
 	const cJSON *ns = at(at(spec, "linux", NULL), "namespaces", NULL);
 	assert_int_equal(cJSON_GetArraySize(ns), 5);
-	char *t = printed(ns);
-	assert_null(strstr(t, "network"));
-	free(t);
+	assert_null(namespace(spec, "network"));
 	assert_string_equal(icc_json_str(mount_at(spec, "/sys"), "type"), "bind");
 	assert_null(at(at(spec, "linux", NULL), "seccomp", NULL));
-	t = printed(at(at(spec, "process", NULL), "user", NULL));
-	assert_string_equal(t, "{\"uid\":1000,\"gid\":100,\"additionalGids\":[100]}");
-	free(t);
-	t = printed(at(at(spec, "process", NULL), "args", NULL));
-	assert_string_equal(t, "[\"/bin/sh\"]");
-	free(t);
-	assert_true(has_string(at(at(spec, "process", NULL), "env", NULL), "TERM=xterm"));
-	assert_false(has_string(at(at(spec, "process", NULL), "env", NULL), "HOME=/root"));
+	assert_printed(at(at(spec, "process", NULL), "user", NULL), "{\"uid\":1000,\"gid\":100,\"additionalGids\":[100]}");
+	assert_printed(at(at(spec, "process", NULL), "args", NULL), "[\"/bin/sh\"]");
+	assert_true(icc_json_has_string(at(at(spec, "process", NULL), "env", NULL), "TERM=xterm"));
+	assert_false(icc_json_has_string(at(at(spec, "process", NULL), "env", NULL), "HOME=/root"));
 	cJSON_Delete(spec);
 }
 
@@ -162,17 +156,13 @@ static void resources(void **state)
 {
 	struct icc_oci_host h = host(NULL);
 	cJSON *spec = spec_of("{\"Memory\":67108864,\"NanoCpus\":500000000,\"PidsLimit\":20}", &h);
-	char *t = printed(at(at(spec, "linux", NULL), "resources", NULL));
-	assert_string_equal(t, "{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}],"
-			       "\"memory\":{\"limit\":67108864,\"swap\":134217728},"
-			       "\"cpu\":{\"quota\":50000,\"period\":100000},\"pids\":{\"limit\":20}}");
-	free(t);
+	assert_printed(at(at(spec, "linux", NULL), "resources", NULL), "{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}],"
+		       "\"memory\":{\"limit\":67108864,\"swap\":134217728},"
+		       "\"cpu\":{\"quota\":50000,\"period\":100000},\"pids\":{\"limit\":20}}");
 	cJSON_Delete(spec);
 	spec = spec_of("{\"NanoCpus\":1500000000,\"PidsLimit\":0}", &h);
-	t = printed(at(at(spec, "linux", NULL), "resources", NULL));
-	assert_string_equal(t, "{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}],"
-			       "\"cpu\":{\"quota\":150000,\"period\":100000}}");
-	free(t);
+	assert_printed(at(at(spec, "linux", NULL), "resources", NULL), "{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}],"
+		       "\"cpu\":{\"quota\":150000,\"period\":100000}}");
 	cJSON_Delete(spec);
 }
 
@@ -206,10 +196,8 @@ static void caps_add_drop_all(void **state)
 	/* the spec's three sets are that list */
 	struct icc_oci_host h = host(NULL);
 	cJSON *spec = spec_of("{\"CapDrop\":[\"ALL\"],\"CapAdd\":[\"CAP_NET_RAW\"]}", &h);
-	char *t = printed(at(at(spec, "process", NULL), "capabilities", NULL));
-	assert_string_equal(t, "{\"bounding\":[\"CAP_NET_RAW\"],\"effective\":[\"CAP_NET_RAW\"],"
-			       "\"permitted\":[\"CAP_NET_RAW\"]}");
-	free(t);
+	assert_printed(at(at(spec, "process", NULL), "capabilities", NULL), "{\"bounding\":[\"CAP_NET_RAW\"],\"effective\":[\"CAP_NET_RAW\"],"
+		       "\"permitted\":[\"CAP_NET_RAW\"]}");
 	cJSON_Delete(spec);
 }
 
@@ -226,7 +214,7 @@ static void privileged(void **state)
 	assert_null(at(lx, "seccomp", NULL));
 	assert_int_equal(cJSON_GetArraySize(at(lx, "devices", NULL)), 1);
 	assert_true(cJSON_IsTrue(at(cJSON_GetArrayItem(at(at(lx, "resources", NULL), "devices", NULL), 0), "allow", NULL)));
-	assert_true(has_string(at(mount_at(spec, "/sys"), "options", NULL), "rw"));
+	assert_true(icc_json_has_string(at(mount_at(spec, "/sys"), "options", NULL), "rw"));
 	assert_int_equal(cJSON_GetArraySize(at(at(at(spec, "process", NULL), "capabilities", NULL), "effective", NULL)), 41);
 	cJSON_Delete(spec);
 	/* without --privileged the host's devices are not given */
@@ -242,31 +230,21 @@ static void init_readonly_tmpfs_shm(void **state)
 	struct icc_oci_host h = host(NULL);
 	cJSON *spec = spec_of("{\"Init\":true,\"ReadonlyRootfs\":true,\"Entrypoint\":[\"/e\"],\"Cmd\":[\"a\"],"
 			      "\"Tmpfs\":{\"/run\":\"size=1m,exec\",\"/tmp\":\"\"},\"ShmSize\":8388608}", &h);
-	char *t = printed(at(at(spec, "process", NULL), "args", NULL));
-	assert_string_equal(t, "[\"" ICC_INIT_PATH "\",\"--\",\"/e\",\"a\"]");
-	free(t);
-	t = printed(mount_at(spec, ICC_INIT_PATH));
-	assert_string_equal(t, "{\"destination\":\"" ICC_INIT_PATH "\",\"type\":\"bind\",\"source\":\"/usr/bin/tini-static\","
-			       "\"options\":[\"bind\",\"ro\",\"nosuid\",\"nodev\"]}");
-	free(t);
+	assert_printed(at(at(spec, "process", NULL), "args", NULL), "[\"" ICC_INIT_PATH "\",\"--\",\"/e\",\"a\"]");
+	assert_printed(mount_at(spec, ICC_INIT_PATH), "{\"destination\":\"" ICC_INIT_PATH "\",\"type\":\"bind\",\"source\":\"/usr/bin/tini-static\","
+		       "\"options\":[\"bind\",\"ro\",\"nosuid\",\"nodev\"]}");
 	assert_true(cJSON_IsTrue(at(at(spec, "root", NULL), "readonly", NULL)));
 	/* /.icc stays writable over a read-only root: saving still works */
 	assert_string_equal(icc_json_str(mount_at(spec, "/.icc"), "source"), "/s/containers/c1/merged/.icc");
-	assert_false(has_string(at(mount_at(spec, "/.icc"), "options", NULL), "ro"));
-	t = printed(at(mount_at(spec, "/run"), "options", NULL));
-	assert_string_equal(t, "[\"exec\",\"nosuid\",\"nodev\",\"size=1m\"]");
-	free(t);
-	t = printed(at(mount_at(spec, "/tmp"), "options", NULL));
-	assert_string_equal(t, "[\"noexec\",\"nosuid\",\"nodev\"]");
-	free(t);
-	assert_true(has_string(at(mount_at(spec, "/dev/shm"), "options", NULL), "size=8192k"));
+	assert_false(icc_json_has_string(at(mount_at(spec, "/.icc"), "options", NULL), "ro"));
+	assert_printed(at(mount_at(spec, "/run"), "options", NULL), "[\"exec\",\"nosuid\",\"nodev\",\"size=1m\"]");
+	assert_printed(at(mount_at(spec, "/tmp"), "options", NULL), "[\"noexec\",\"nosuid\",\"nodev\"]");
+	assert_true(icc_json_has_string(at(mount_at(spec, "/dev/shm"), "options", NULL), "size=8192k"));
 	cJSON_Delete(spec);
 	/* no tini on the host: no init (the bundle writer refuses to start then) */
 	h.init_binary = NULL;
 	spec = spec_of("{\"Init\":true,\"Cmd\":[\"a\"]}", &h);
-	t = printed(at(at(spec, "process", NULL), "args", NULL));
-	assert_string_equal(t, "[\"a\"]");
-	free(t);
+	assert_printed(at(at(spec, "process", NULL), "args", NULL), "[\"a\"]");
 	cJSON_Delete(spec);
 }
 
@@ -275,11 +253,9 @@ static void ulimits(void **state)
 	struct icc_oci_host h = host(NULL);
 	cJSON *spec = spec_of("{\"Ulimits\":[{\"Name\":\"nofile\",\"Soft\":512,\"Hard\":1024},"
 			      "{\"Name\":\"core\",\"Soft\":-1,\"Hard\":-1},{\"Name\":\"nproc\",\"Soft\":10,\"Hard\":20}]}", &h);
-	char *t = printed(at(at(spec, "process", NULL), "rlimits", NULL));
-	assert_string_equal(t, "[{\"type\":\"RLIMIT_NOFILE\",\"hard\":1024,\"soft\":512},"
-			       "{\"type\":\"RLIMIT_CORE\",\"hard\":18446744073709551615,\"soft\":18446744073709551615},"
-			       "{\"type\":\"RLIMIT_NPROC\",\"hard\":20,\"soft\":10}]");
-	free(t);
+	assert_printed(at(at(spec, "process", NULL), "rlimits", NULL), "[{\"type\":\"RLIMIT_NOFILE\",\"hard\":1024,\"soft\":512},"
+		       "{\"type\":\"RLIMIT_CORE\",\"hard\":18446744073709551615,\"soft\":18446744073709551615},"
+		       "{\"type\":\"RLIMIT_NPROC\",\"hard\":20,\"soft\":10}]");
 	cJSON_Delete(spec);
 }
 
@@ -288,7 +264,7 @@ static void user_mounts_and_nnp(void **state)
 	struct icc_oci_host h = host(NULL);
 	cJSON *spec = spec_of("{\"Mounts\":[{\"Source\":\"/h\",\"Destination\":\"/c\",\"RW\":false}],"
 			      "\"NoNewPrivileges\":false}", &h);
-	assert_true(has_string(at(mount_at(spec, "/c"), "options", NULL), "ro"));
+	assert_true(icc_json_has_string(at(mount_at(spec, "/c"), "options", NULL), "ro"));
 	assert_true(cJSON_IsFalse(at(at(spec, "process", NULL), "noNewPrivileges", NULL)));
 	cJSON_Delete(spec);
 }

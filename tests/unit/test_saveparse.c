@@ -19,27 +19,26 @@ static int parse(const char *s, char *name, char **msg)
 
 static void ok_forms(void **state)
 {
-	char name[ICC_SNAP_NAME_MAX + 1];
-	char *m;
-	assert_int_equal(parse("\n", name, &m), 0);
-	assert_string_equal(name, "");
-	assert_string_equal(m, "");
-	free(m);
-	assert_int_equal(parse("v1\n", name, &m), 0);
-	assert_string_equal(name, "v1");
-	assert_string_equal(m, "");
-	free(m);
-	assert_int_equal(parse("v1", name, &m), 0); /* no newline: still a name */
-	assert_string_equal(name, "v1");
-	free(m);
-	assert_int_equal(parse("v1\nline 1\nline 2\n\n\n", name, &m), 0);
-	assert_string_equal(name, "v1");
-	assert_string_equal(m, "line 1\nline 2");
-	free(m);
-	assert_int_equal(parse("\nmessage\twith tab, caf\xc3\xa9 \xf0\x9f\x98\x80\n", name, &m), 0);
-	assert_string_equal(name, "");
-	assert_string_equal(m, "message\twith tab, caf\xc3\xa9 \xf0\x9f\x98\x80");
-	free(m);
+	static const struct {
+		const char *req, *name, *msg;
+	} ok[] = {
+		{"\n", "", ""},
+		{"v1\n", "v1", ""},
+		{"v1", "v1", ""}, /* no newline: still a name */
+		{"v1\nline 1\nline 2\n\n\n", "v1", "line 1\nline 2"},
+		{"\nmessage\twith tab, caf\xc3\xa9 \xf0\x9f\x98\x80\n", "",
+		 "message\twith tab, caf\xc3\xa9 \xf0\x9f\x98\x80"},
+	};
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		char name[ICC_SNAP_NAME_MAX + 1];
+		char *m;
+		if (parse(ok[i].req, name, &m) != 0)
+			fail_msg("row %zu: '%s' refused", i, ok[i].req);
+		if (strcmp(name, ok[i].name) || strcmp(m, ok[i].msg))
+			fail_msg("row %zu: name '%s' message '%s', want '%s' '%s'", i, name, m,
+				 ok[i].name, ok[i].msg);
+		free(m);
+	}
 }
 
 static void bad_names(void **state)

@@ -1,4 +1,4 @@
-/* test_screenline.c - which screen lines at Enter are a "#save" the shell receives */
+/* test_screenline.c - which screen lines at Enter are a "#save" or "#rollback" the shell receives */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,65 +7,62 @@
 
 #include "icc/console/tty.h"
 
-static enum icc_screen_save at(const char *text, bool prompt, char *name)
-{
-	return icc_screen_save_line(text, prompt, name, 300);
-}
+#define NONE ICC_SCREEN_NONE
+#define SAVE ICC_SCREEN_SAVE
+#define AWAY ICC_SCREEN_NOT_AT_PROMPT
 
-static void test_prompts(void **state)
+/* One screen line at Enter: what the save (or rollback) reader says, and the name it finds. */
+struct line_case {
+	const char *text;
+	bool at_prompt;
+	bool rollback;
+	enum icc_screen_save want;
+	const char *name; /* NULL: not checked */
+};
+
+static const struct line_case cases[] = {
+	/* prompts before the command */
+	{"/ # #save mine", true, false, SAVE, "mine"},
+	{"user@host:~$ #save", true, false, SAVE, ""},
+	{"> #save  x  ", true, false, SAVE, "x"},
+	{"#save bare", true, false, SAVE, "bare"},
+	/* not a save */
+	{"/ # echo #save x", true, false, NONE, NULL},
+	{"/ # #saved nothing", true, false, NONE, NULL},
+	{"/ # #save a b", true, false, NONE, NULL},
+	{"/ # ls", true, false, NONE, NULL},
+	{"", true, false, NONE, NULL},
+	{"/ #save", true, false, NONE, NULL},
+	{"/ # #rollback x", true, false, NONE, NULL},
+	/* typed while a program, not the shell, reads */
+	{"#save x", false, false, AWAY, NULL},
+	{"/ # #save x", false, false, AWAY, NULL},
+	{"data line", false, false, NONE, NULL},
+	/* rollback lines */
+	{"/ # #rollback good", true, true, SAVE, "good"},
+	{"#rollback  v1 ", true, true, SAVE, "v1"},
+	{"/ # #rollback good", false, true, AWAY, NULL},
+	{"/ # #rollback", true, true, NONE, NULL},
+	{"/ # #rollback a b", true, true, NONE, NULL},
+	{"/ # #rollbacks x", true, true, NONE, NULL},
+	{"/ # echo #rollback x", true, true, NONE, NULL},
+};
+
+static void test_lines(void **state)
 {
 	(void)state;
-	char name[300];
-	assert_int_equal(at("/ # #save mine", true, name), ICC_SCREEN_SAVE);
-	assert_string_equal(name, "mine");
-	assert_int_equal(at("user@host:~$ #save", true, name), ICC_SCREEN_SAVE);
-	assert_string_equal(name, "");
-	assert_int_equal(at("> #save  x  ", true, name), ICC_SCREEN_SAVE);
-	assert_string_equal(name, "x");
-	assert_int_equal(at("#save bare", true, name), ICC_SCREEN_SAVE);
-	assert_string_equal(name, "bare");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct line_case *c = &cases[i];
+		char name[300] = "";
+		enum icc_screen_save got =
+			c->rollback ? icc_screen_rollback_line(c->text, c->at_prompt, name, sizeof(name))
+				    : icc_screen_save_line(c->text, c->at_prompt, name, sizeof(name));
+		if (got != c->want)
+			fail_msg("row %zu '%s' (at prompt %d): got %d, want %d", i, c->text,
+				 c->at_prompt, (int)got, (int)c->want);
+		if (c->name && strcmp(name, c->name))
+			fail_msg("row %zu '%s': name '%s', want '%s'", i, c->text, name, c->name);
+	}
 }
 
-static void test_not_save(void **state)
-{
-	(void)state;
-	char name[300];
-	assert_int_equal(at("/ # echo #save x", true, name), ICC_SCREEN_NONE);
-	assert_int_equal(at("/ # #saved nothing", true, name), ICC_SCREEN_NONE);
-	assert_int_equal(at("/ # #save a b", true, name), ICC_SCREEN_NONE);
-	assert_int_equal(at("/ # ls", true, name), ICC_SCREEN_NONE);
-	assert_int_equal(at("", true, name), ICC_SCREEN_NONE);
-	assert_int_equal(at("/ #save", true, name), ICC_SCREEN_NONE);
-}
-
-static void test_not_at_prompt(void **state)
-{
-	(void)state;
-	char name[300];
-	assert_int_equal(at("#save x", false, name), ICC_SCREEN_NOT_AT_PROMPT);
-	assert_int_equal(at("/ # #save x", false, name), ICC_SCREEN_NOT_AT_PROMPT);
-	assert_int_equal(at("data line", false, name), ICC_SCREEN_NONE);
-}
-
-static void test_rollback_lines(void **state)
-{
-	(void)state;
-	char name[300];
-	assert_int_equal(icc_screen_rollback_line("/ # #rollback good", true, name, 300), ICC_SCREEN_SAVE);
-	assert_string_equal(name, "good");
-	assert_int_equal(icc_screen_rollback_line("#rollback  v1 ", true, name, 300), ICC_SCREEN_SAVE);
-	assert_string_equal(name, "v1");
-	assert_int_equal(icc_screen_rollback_line("/ # #rollback good", false, name, 300),
-			 ICC_SCREEN_NOT_AT_PROMPT);
-	assert_int_equal(icc_screen_rollback_line("/ # #rollback", true, name, 300), ICC_SCREEN_NONE);
-	assert_int_equal(icc_screen_rollback_line("/ # #rollback a b", true, name, 300), ICC_SCREEN_NONE);
-	assert_int_equal(icc_screen_rollback_line("/ # #rollbacks x", true, name, 300), ICC_SCREEN_NONE);
-	assert_int_equal(icc_screen_rollback_line("/ # echo #rollback x", true, name, 300), ICC_SCREEN_NONE);
-	assert_int_equal(icc_screen_save_line("/ # #rollback x", true, name, 300), ICC_SCREEN_NONE);
-}
-
-UNIT_TESTS(
-	cmocka_unit_test(test_prompts),
-	cmocka_unit_test(test_not_save),
-	cmocka_unit_test(test_rollback_lines),
-	cmocka_unit_test(test_not_at_prompt))
+UNIT_TESTS(cmocka_unit_test(test_lines))

@@ -87,6 +87,28 @@ static void open_snaps(struct icc_snapdir *sd)
 	assert_int_equal(icc_snapdir_open(sd, path, &err), 0);
 }
 
+/* For the tests that need no other: <tmpl>/snaps open, and <tmpl> to take snapshots of. */
+static struct {
+	struct icc_snapdir sd;
+	int src;
+} fx;
+
+static int setup_snaps(void **state)
+{
+	setup(state);
+	open_snaps(&fx.sd);
+	fx.src = open(tmpl, O_RDONLY | O_DIRECTORY);
+	assert_true(fx.src >= 0);
+	return 0;
+}
+
+static int teardown_snaps(void **state)
+{
+	close(fx.src);
+	icc_snapdir_close(&fx.sd);
+	return teardown(state);
+}
+
 static int count_tmp(int dirfd)
 {
 	DIR *d = fdopendir(dup(dirfd));
@@ -199,97 +221,89 @@ static void test_take_list_rename_remove(void **state)
 /* origin recorded and read back; a container cannot take a host snapshot's name */
 static void test_origin(void **state)
 {
-	struct icc_snapdir sd;
+	struct icc_snapdir *sd = &fx.sd;
+	int src = fx.src;
 	struct icc_err err;
-	open_snaps(&sd);
-	int src = open(tmpl, O_RDONLY | O_DIRECTORY);
 	struct icc_snap_info a, got;
 	struct icc_snap_opts host = {.name = "known-good", .origin = ICC_SNAP_HOST};
 	struct icc_snap_opts inside = {.name = "known-good", .origin = ICC_SNAP_CONTAINER};
-	assert_int_equal(icc_snapdir_take(&sd, src, &host, &a, &err), 0);
-	assert_int_equal(icc_snapdir_take(&sd, src, &inside, &got, &err), -EPERM);
+	assert_int_equal(icc_snapdir_take(sd, src, &host, &a, &err), 0);
+	assert_int_equal(icc_snapdir_take(sd, src, &inside, &got, &err), -EPERM);
 	assert_non_null(strstr(err.msg, "made by the host"));
 	inside.name = "mine";
-	assert_int_equal(icc_snapdir_take(&sd, src, &inside, &got, &err), 0);
+	assert_int_equal(icc_snapdir_take(sd, src, &inside, &got, &err), 0);
 	assert_int_equal(got.origin, ICC_SNAP_CONTAINER);
-	assert_int_equal(icc_snapdir_take(&sd, src, &inside, &got, &err), -EEXIST);
-	assert_int_equal(icc_snapdir_take(&sd, src, &host, &got, &err), -EEXIST);
-	assert_int_equal(count_tmp(sd.dirfd), 0);
+	assert_int_equal(icc_snapdir_take(sd, src, &inside, &got, &err), -EEXIST);
+	assert_int_equal(icc_snapdir_take(sd, src, &host, &got, &err), -EEXIST);
+	assert_int_equal(count_tmp(sd->dirfd), 0);
 
-	assert_int_equal(icc_snapdir_get(&sd, "known-good", &got, &err), 0);
+	assert_int_equal(icc_snapdir_get(sd, "known-good", &got, &err), 0);
 	assert_int_equal(got.origin, ICC_SNAP_HOST);
-	assert_int_equal(icc_snapdir_get(&sd, "mine", &got, &err), 0);
+	assert_int_equal(icc_snapdir_get(sd, "mine", &got, &err), 0);
 	assert_int_equal(got.origin, ICC_SNAP_CONTAINER);
 	assert_string_equal(icc_snap_origin_name(ICC_SNAP_HOST), "host");
 	assert_string_equal(icc_snap_origin_name(ICC_SNAP_CONTAINER), "container");
 
 	/* old metadata without "origin": host-made */
-	int nfd = openat(sd.dirfd, "mine", O_RDONLY | O_DIRECTORY);
+	int nfd = openat(sd->dirfd, "mine", O_RDONLY | O_DIRECTORY);
 	int mfd = openat(nfd, "meta.json", O_WRONLY | O_TRUNC);
 	const char *old = "{\"id\": \"x\", \"created\": \"2024-01-01T00:00:00Z\"}\n";
 	assert_int_equal(write(mfd, old, strlen(old)), (ssize_t)strlen(old));
 	close(mfd);
 	close(nfd);
-	assert_int_equal(icc_snapdir_get(&sd, "mine", &got, &err), 0);
+	assert_int_equal(icc_snapdir_get(sd, "mine", &got, &err), 0);
 	assert_int_equal(got.origin, ICC_SNAP_HOST);
-	close(src);
-	icc_snapdir_close(&sd);
 }
 
 /* the message is capped as a whole, at take and at every append */
 static void test_message_cap(void **state)
 {
-	struct icc_snapdir sd;
+	struct icc_snapdir *sd = &fx.sd;
+	int src = fx.src;
 	struct icc_err err;
-	open_snaps(&sd);
-	int src = open(tmpl, O_RDONLY | O_DIRECTORY);
 	char *big = malloc(ICC_SNAP_MESSAGE_MAX + 2);
 	memset(big, 'm', ICC_SNAP_MESSAGE_MAX + 1);
 	big[ICC_SNAP_MESSAGE_MAX + 1] = '\0';
 	struct icc_snap_info a, got;
 	struct icc_snap_opts o = {.name = "s", .message = big};
-	assert_int_equal(icc_snapdir_take(&sd, src, &o, &a, &err), -EFBIG);
-	assert_int_equal(count_tmp(sd.dirfd), 0);
+	assert_int_equal(icc_snapdir_take(sd, src, &o, &a, &err), -EFBIG);
+	assert_int_equal(count_tmp(sd->dirfd), 0);
 	o.message = "first";
-	assert_int_equal(icc_snapdir_take(&sd, src, &o, &a, &err), 0);
+	assert_int_equal(icc_snapdir_take(sd, src, &o, &a, &err), 0);
 	/* "first" + "\n" + text: exactly at the cap is fine, one byte more is not */
 	big[ICC_SNAP_MESSAGE_MAX - 6] = '\0';
-	assert_int_equal(icc_snapdir_append_message(&sd, "s", big, &err), 0);
-	assert_int_equal(icc_snapdir_append_message(&sd, "s", "x", &err), -EFBIG);
+	assert_int_equal(icc_snapdir_append_message(sd, "s", big, &err), 0);
+	assert_int_equal(icc_snapdir_append_message(sd, "s", "x", &err), -EFBIG);
 	assert_non_null(strstr(err.msg, "at most 65536"));
-	assert_int_equal(icc_snapdir_get(&sd, "s", &got, &err), 0);
+	assert_int_equal(icc_snapdir_get(sd, "s", &got, &err), 0);
 	assert_string_equal(got.id, a.id);
 	assert_true(got.created_ns == a.created_ns);
 	assert_int_equal(strncmp(got.message, "first\nmmm", 9), 0);
 	free(big);
-	close(src);
-	icc_snapdir_close(&sd);
 }
 
 /* a staging dir flock'd by its maker is in use: clean_tmp leaves it */
 static void test_tmp_busy(void **state)
 {
-	struct icc_snapdir sd;
+	struct icc_snapdir *sd = &fx.sd;
 	struct icc_err err;
-	open_snaps(&sd);
-	assert_int_equal(mkdirat(sd.dirfd, ".tmp-busy", 0755), 0);
-	assert_int_equal(mkdirat(sd.dirfd, ".tmp-left", 0755), 0);
-	int fd = openat(sd.dirfd, ".tmp-busy", O_RDONLY | O_DIRECTORY);
+	assert_int_equal(mkdirat(sd->dirfd, ".tmp-busy", 0755), 0);
+	assert_int_equal(mkdirat(sd->dirfd, ".tmp-left", 0755), 0);
+	int fd = openat(sd->dirfd, ".tmp-busy", O_RDONLY | O_DIRECTORY);
 	assert_int_equal(flock(fd, LOCK_EX), 0);
-	assert_int_equal(icc_snapdir_tmp_busy(sd.dirfd, ".tmp-busy", true), 1);
-	assert_int_equal(icc_snapdir_clean_tmp(&sd, false, &err), 1);
-	assert_int_equal(count_tmp(sd.dirfd), 1);
+	assert_int_equal(icc_snapdir_tmp_busy(sd->dirfd, ".tmp-busy", true), 1);
+	assert_int_equal(icc_snapdir_clean_tmp(sd, false, &err), 1);
+	assert_int_equal(count_tmp(sd->dirfd), 1);
 	close(fd);
-	assert_int_equal(icc_snapdir_tmp_busy(sd.dirfd, ".tmp-busy", false), 0);
-	assert_int_equal(count_tmp(sd.dirfd), 1);
-	assert_int_equal(icc_snapdir_clean_tmp(&sd, false, &err), 1);
-	assert_int_equal(count_tmp(sd.dirfd), 0);
-	icc_snapdir_close(&sd);
+	assert_int_equal(icc_snapdir_tmp_busy(sd->dirfd, ".tmp-busy", false), 0);
+	assert_int_equal(count_tmp(sd->dirfd), 1);
+	assert_int_equal(icc_snapdir_clean_tmp(sd, false, &err), 1);
+	assert_int_equal(count_tmp(sd->dirfd), 0);
 }
 
 UNIT_TESTS(
 	cmocka_unit_test(test_names),
 	cmocka_unit_test_setup_teardown(test_take_list_rename_remove, setup, teardown),
-	cmocka_unit_test_setup_teardown(test_origin, setup, teardown),
-	cmocka_unit_test_setup_teardown(test_message_cap, setup, teardown),
-	cmocka_unit_test_setup_teardown(test_tmp_busy, setup, teardown))
+	cmocka_unit_test_setup_teardown(test_origin, setup_snaps, teardown_snaps),
+	cmocka_unit_test_setup_teardown(test_message_cap, setup_snaps, teardown_snaps),
+	cmocka_unit_test_setup_teardown(test_tmp_busy, setup_snaps, teardown_snaps))

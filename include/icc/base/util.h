@@ -42,6 +42,14 @@ int icc_json_read(int dirfd, const char *name, cJSON **doc,
 /* cJSON accessors that tolerate missing or mistyped members. */
 const char *icc_json_str(const cJSON *obj, const char *key);
 long long icc_json_int(const cJSON *obj, const char *key, long long dflt);
+/* Does the JSON array `arr` hold the string `s`? */
+bool icc_json_has_string(const cJSON *arr, const char *s);
+
+/* Room for element `n` of a growing array *pv (of `elem`-byte elements,
+ * *cap allocated): doubles it, starting at `first`; 0 or -ENOMEM. */
+int icc_grow(void *pv, size_t *cap, size_t n, size_t elem, size_t first);
+/* Append a copy of `s` to the string vector *v (*n used, *cap allocated); 0 or -ENOMEM. */
+int icc_strv_push(char ***v, size_t *n, size_t *cap, const char *s);
 
 /* A fresh random id: 64 lowercase hex digits (256 bits from getrandom). */
 void icc_random_id(char out[ICC_ID_LEN + 1]);

@@ -74,6 +74,11 @@ int icc_ctl_rename(struct icc_store *st, const char *ref, const char *name, stru
  */
 void icc_ctl_wait_ended(struct icc_store *st, const char *id, int timeout_ms, int code_if_lost);
 
+struct icc_cstate;
+/* Container `id`'s state, and in `name` the name messages give it (its id when it has none). */
+int icc_ctl_state(struct icc_store *st, const char *id, char *name, size_t size,
+		  struct icc_cstate *cs, struct icc_err *err);
+
 /* ---- container_stats.c: what the container's cgroup and netns say ---- */
 
 /* The pids of the container's cgroup (the init's), sorted.  *pids malloc'd. */

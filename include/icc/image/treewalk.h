@@ -2,6 +2,7 @@
 #ifndef ICC_TREEWALK_H
 #define ICC_TREEWALK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/stat.h>
 
@@ -53,6 +54,20 @@ int icc_file_open_checked(int dirfd, const char *name, const struct stat *sb);
 
 /* After reading child_fd: its parent through "..", checked to be `parent`; -errno. */
 int icc_dir_reopen_parent(int child_fd, const struct stat *parent);
+
+/*
+ * Going down into subdirectories sa and sb of afd and bfd (afd NULL when only one
+ * tree is walked): from depth ICC_WALK_OPEN_MAX on, the parents' fds are
+ * closed while below (park), and reopened through ".." after (unpark), so a
+ * deep tree does not run out of fds.  Unpark also closes sa and sb; it
+ * returns -ESTALE when a parent could not be reopened as it was.
+ */
+struct icc_dir_park {
+	bool parked;
+	struct stat a, b;
+};
+void icc_dir_park(struct icc_dir_park *p, int depth, int *afd, int *bfd);
+int icc_dir_unpark(const struct icc_dir_park *p, int *afd, int *bfd, int sa, int sb);
 
 /*
  * lstat of the relative path `rel` below root_fd, resolved beneath it with no

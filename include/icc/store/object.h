@@ -85,6 +85,14 @@ const char *icc_object_path(struct icc_store *st, enum icc_kind kind, const char
 int icc_object_meta(struct icc_store *st, enum icc_kind kind, const char *id,
 		    cJSON **meta, struct icc_err *err);
 /* Rewrite meta.json atomically (caller holds the lock). */
+/*
+ * fn(id, meta, ctx) for every object of `kind` whose meta.json reads (one
+ * that does not, e.g. half made or half removed, is passed over), until fn
+ * returns non-zero: returns that, 0 after the last, or -errno of the listing.
+ */
+int icc_object_each(struct icc_store *st, enum icc_kind kind,
+		    int (*fn)(const char *id, const cJSON *meta, void *ctx), void *ctx,
+		    struct icc_err *err);
 int icc_object_meta_save(struct icc_store *st, enum icc_kind kind, const char *id,
 			 const cJSON *meta, struct icc_err *err);
 
