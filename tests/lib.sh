@@ -91,6 +91,16 @@ setup_tmux() {
 	TMUX_SOCK="$T/tmux.sock"
 	at_exit "tmux -S '$TMUX_SOCK' kill-server"
 }
+# wait_screen PANE FILE PATTERN: the tmux pane shows PATTERN within 10 s (a loaded
+# machine is slow: wait for what the screen should show, never a fixed sleep)
+wait_screen() {
+	local i
+	for i in $(seq 50); do
+		tmux -S "$TMUX_SOCK" capture-pane -t "$1" -p >"$2" && grep -q -- "$3" "$2" && return 0
+		sleep 0.2
+	done
+	cat "$2"; return 1
+}
 
 # setup_outside: $O, a host directory that escapes aim at: a strictatime
 # tmpfs (so a read shows) holding $O/secret, "SENTINEL", dated 2000-01-01.

@@ -9,7 +9,7 @@ keys() { tmux -S "$TMUX_SOCK" send-keys "$@"; sleep 0.6; }
 
 test_expect_success 'Up-arrow recall of #save makes a second save' '
 	tmux -S "$TMUX_SOCK" new-session -d -s up -x 80 -y 24 "ICC_ROOT=$ICC_ROOT ICC_FS_BIN=$ICC_FS_BIN $ICC_BIN run -it --name u1 busybox sh; sleep 60" &&
-	sleep 1 &&
+	wait_screen up screen " #$" &&
 	keys -t up "#save" Enter &&
 	keys -t up Up Enter &&
 	keys -t up "exit" Enter &&
@@ -19,7 +19,7 @@ test_expect_success 'Up-arrow recall of #save makes a second save' '
 '
 test_expect_success 'Tab completion of a file name, cursor-left editing' '
 	tmux -S "$TMUX_SOCK" new-session -d -s tab -x 80 -y 24 "ICC_ROOT=$ICC_ROOT ICC_FS_BIN=$ICC_FS_BIN $ICC_BIN run -it -w /root --name u2 busybox sh; sleep 60" &&
-	sleep 1 &&
+	wait_screen tab screen " #$" &&
 	keys -t tab "touch completedname" Enter &&
 	keys -t tab "#save complet" Tab &&
 	keys -t tab Enter &&
@@ -31,7 +31,7 @@ test_expect_success 'Tab completion of a file name, cursor-left editing' '
 '
 test_expect_success 'cat > f: a typed #save x is data, not a save, and says why' '
 	tmux -S "$TMUX_SOCK" new-session -d -s cat -x 80 -y 24 "ICC_ROOT=$ICC_ROOT ICC_FS_BIN=$ICC_FS_BIN $ICC_BIN run -it --name u3 busybox sh; sleep 60" &&
-	sleep 1 &&
+	wait_screen cat screen " #$" &&
 	keys -t cat "cat > /f" Enter &&
 	keys -t cat "#save x" Enter &&
 	keys -t cat C-d &&
@@ -43,7 +43,7 @@ test_expect_success 'cat > f: a typed #save x is data, not a save, and says why'
 test_expect_success 'exec -it: a shell on a relayed pty, #save works, exit code kept' '
 	icc run -d --name u4 busybox sleep 300 >/dev/null &&
 	tmux -S "$TMUX_SOCK" new-session -d -s ex -x 80 -y 24 "ICC_ROOT=$ICC_ROOT ICC_FS_BIN=$ICC_FS_BIN $ICC_BIN exec -it u4 sh; echo EXIT=\$?; sleep 60" &&
-	sleep 1 &&
+	wait_screen ex screen " #$" &&
 	keys -t ex "touch /fromexec" Enter &&
 	keys -t ex "#save inexec" Enter &&
 	keys -t ex "stty size; exit 3" Enter &&
@@ -57,7 +57,7 @@ test_expect_success 'exec -it: a shell on a relayed pty, #save works, exit code 
 test_expect_success 'start -ai: the restarted shell is watched too' '
 	icc create -it --name u5 busybox sh >/dev/null &&
 	tmux -S "$TMUX_SOCK" new-session -d -s st -x 80 -y 24 "ICC_ROOT=$ICC_ROOT ICC_FS_BIN=$ICC_FS_BIN $ICC_BIN start -ai u5; sleep 60" &&
-	sleep 1 &&
+	wait_screen st screen " #$" &&
 	keys -t st "#save instart" Enter &&
 	keys -t st "exit" Enter &&
 	icc snapshots -q u5 | grep -x instart

@@ -6,15 +6,6 @@ make_image busybox
 setup_tmux
 keys() { tmux -S "$TMUX_SOCK" send-keys -t "$1" "${@:2}"; sleep 0.7; }
 screen() { tmux -S "$TMUX_SOCK" capture-pane -t "$1" -p >"$2"; cat "$2"; }
-# wait_screen PANE FILE PATTERN: the pane shows PATTERN within 10 s (a loaded machine is slow)
-wait_screen() {
-	local i
-	for i in $(seq 50); do
-		tmux -S "$TMUX_SOCK" capture-pane -t "$1" -p >"$2" && grep -q -- "$3" "$2" && return 0
-		sleep 0.2
-	done
-	cat "$2"; return 1
-}
 # a shell in tmux where icc runs, so what icc leaves behind shows on its screen
 term() {
 	tmux -S "$TMUX_SOCK" new-session -d -s "$1" -x 100 -y 30 \
