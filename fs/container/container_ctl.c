@@ -126,12 +126,7 @@ static void record_lost_end(struct icc_store *st, const char *id, const cJSON *m
 {
 	struct icc_err e;
 	icc_runtime_cleanup(st, id, runtime_of(meta));
-	cJSON *patch = cJSON_CreateObject();
-	char now[64];
-	icc_time_format(icc_now_ns(), now, sizeof(now));
-	cJSON_AddStringToObject(patch, "status", "exited");
-	cJSON_AddNumberToObject(patch, "exit_code", code);
-	cJSON_AddStringToObject(patch, "finished", now);
+	cJSON *patch = icc_state_exited(code);
 	cJSON_AddNullToObject(patch, "pid");
 	cJSON_AddNullToObject(patch, "paused");
 	cJSON_AddNullToObject(patch, "network");

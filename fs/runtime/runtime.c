@@ -427,6 +427,17 @@ static int state_update(struct icc_store *st, const char *id, const cJSON *patch
 	return r;
 }
 
+cJSON *icc_state_exited(int code)
+{
+	cJSON *patch = cJSON_CreateObject();
+	char now[64];
+	icc_time_format(icc_now_ns(), now, sizeof(now));
+	cJSON_AddStringToObject(patch, "status", "exited");
+	cJSON_AddNumberToObject(patch, "exit_code", code);
+	cJSON_AddStringToObject(patch, "finished", now);
+	return patch;
+}
+
 int icc_state_update(struct icc_store *st, const char *id, const cJSON *patch,
 		     struct icc_err *err)
 {

@@ -292,12 +292,7 @@ static int launch_start(struct launch *l, int *exit_code, struct icc_err *err)
  * attached clients learn the code. */
 static void launch_record_end(struct launch *l, int code, struct icc_attach_srv *srv)
 {
-	cJSON *patch = cJSON_CreateObject();
-	char now[64];
-	icc_time_format(icc_now_ns(), now, sizeof(now));
-	cJSON_AddStringToObject(patch, "status", "exited");
-	set_num(patch, "exit_code", code);
-	cJSON_AddStringToObject(patch, "finished", now);
+	cJSON *patch = icc_state_exited(code);
 	/* read before the runtime's delete removes the cgroup */
 	if (icc_cgroup_oom_kills(l->id) > 0)
 		cJSON_AddBoolToObject(patch, "oom_killed", true);

@@ -94,6 +94,9 @@ int icc_state_update(struct icc_store *st, const char *id, const cJSON *patch,
  */
 int icc_state_update_transient(struct icc_store *st, const char *id, const cJSON *patch,
 			       struct icc_err *err);
+/* A new state patch for a container that ended with `code`: status exited,
+ * exit_code, finished now (NULL when out of memory). */
+cJSON *icc_state_exited(int code);
 
 /*
  * Tear down what a run left: the runtime's state (delete --force, which also
