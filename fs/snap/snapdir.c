@@ -270,17 +270,22 @@ static int publish(struct icc_snapdir *sd, const char *tmp, const struct icc_sna
  * The durable steps, in order (docs/store.md, docs/reliability.md):
  *   1. mkdir DIR/.tmp-X (flock'd), write meta.json into it and write it out
  *      (sync_file_range, waiting);
- *   2. the snapshot ioctl makes DIR/.tmp-X/rootfs: btrfs writes out the
+ *   2. under the store lock, publish by renameat2(RENAME_NOREPLACE) to the
+ *      snapshot's name.  Without its rootfs the directory is no snapshot yet:
+ *      listings and lookups skip it, rm and rename say there is none, and
+ *      check leaves it alone while its flock is held;
+ *   3. the snapshot ioctl makes DIR/NAME/rootfs: btrfs writes out the
  *      subvolume's dirty data and commits a transaction, which makes every
- *      earlier metadata change of the file system durable too (the staging
- *      dir, its entries, meta.json's written-out extent and size): no fsync
- *      of meta.json or the staging dir is needed;
- *   3. under the store lock, publish by renameat2(RENAME_NOREPLACE); then
- *      fsync DIR.
- * Steps 1 and 2 need no lock: the staging dir is ours alone, and writing
- * out a container's dirty data must not make every other store command
- * wait (2 GB took seconds).  A crash anywhere before 3 leaves only
- * DIR/.tmp-X, which check --repair removes.
+ *      earlier metadata change of the file system durable with it (the
+ *      staging dir, meta.json, the publishing rename).  So no fsync is
+ *      needed anywhere: when the ioctl returns, the snapshot is on disk under
+ *      its name.  (Renaming after the ioctl needed a directory fsync, a
+ *      log-tree sync and disk flush of its own: most of an idle save's cost
+ *      over the raw ioctl.)
+ * Only step 2 takes the lock: writing out a container's dirty data must not
+ * make every other store command wait (2 GB took seconds).  A crash before
+ * 2 leaves DIR/.tmp-X, one between 2 and the end of 3 DIR/NAME without
+ * rootfs; check --repair removes either.
  */
 int icc_snapdir_take(struct icc_snapdir *sd, int src_fd, const struct icc_snap_opts *o,
 		     struct icc_snap_info *out, struct icc_err *err)
@@ -303,6 +308,13 @@ int icc_snapdir_take(struct icc_snapdir *sd, int src_fd, const struct icc_snap_o
 	char created_txt[64];
 	icc_time_format(created, created_txt, sizeof(created_txt));
 	int rc = write_meta(tfd, id, created_txt, o, err);
+	char final[ICC_SNAP_NAME_MAX + 1];
+	bool published = false;
+	if (rc == 0) {
+		icc_fault_point("snapshot-before-rename");
+		rc = publish(sd, tmp, o, created, final, sizeof(final), err);
+		published = rc == 0;
+	}
 	if (rc == 0) {
 		icc_fault_point("snapshot-before-subvol");
 		errno = 0;
@@ -312,18 +324,15 @@ int icc_snapdir_take(struct icc_snapdir *sd, int src_fd, const struct icc_snap_o
 			rc = icc_err_sys(err, bu_errno(be), "cannot snapshot: %s",
 					 btrfs_util_strerror(be));
 	}
-	char final[ICC_SNAP_NAME_MAX + 1];
-	if (rc == 0) {
+	if (rc == 0)
 		icc_fault_point("snapshot-after-subvol");
-		icc_fault_point("snapshot-before-rename");
-		rc = publish(sd, tmp, o, created, final, sizeof(final), err);
-	}
+	/* still flock'd: check leaves it to us, and nobody else can remove or
+	 * rename a directory without rootfs */
 	if (rc < 0)
-		remove_staged(sd->dirfd, tmp); /* still flock'd: check leaves it to us */
+		remove_staged(sd->dirfd, published ? final : tmp);
 	close(tfd);
 	if (rc < 0)
 		return rc;
-	icc_fsync_dir(sd->dirfd);
 	if (out) {
 		memset(out, 0, sizeof(*out));
 		snprintf(out->name, sizeof(out->name), "%s", final);
@@ -515,8 +524,14 @@ static int snap_present(struct icc_snapdir *sd, const char *name, struct icc_err
 {
 	if (!icc_snap_name_valid(name))
 		return icc_err_set(err, ENOENT, "no such snapshot '%.200s'", name);
+	/* a directory without rootfs is a snapshot still being made */
+	int fd = openat(sd->dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	struct stat st;
-	if (fstatat(sd->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
+	bool whole = fd >= 0 && fstatat(fd, "rootfs", &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		     S_ISDIR(st.st_mode);
+	if (fd >= 0)
+		close(fd);
+	if (!whole)
 		return icc_err_set(err, ENOENT, "no such snapshot '%s'", name);
 	return 0;
 }
@@ -615,6 +630,27 @@ int icc_snapdir_tmp_busy(int dirfd, const char *name, bool remove)
 		return e == EWOULDBLOCK ? 1 : -e;
 	}
 	int r = remove ? remove_staged(dirfd, name) : 0;
+	close(fd);
+	return r;
+}
+
+int icc_snapdir_unfinished(int dirfd, const char *name, bool remove)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 2 : -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
+		close(fd);
+		return e == EWOULDBLOCK ? 1 : -e;
+	}
+	/* the flock is the save's until it ends: a rootfs now means it finished */
+	struct stat st;
+	int r;
+	if (fstatat(fd, "rootfs", &st, AT_SYMLINK_NOFOLLOW) == 0)
+		r = 2;
+	else
+		r = remove ? remove_staged(dirfd, name) : 0;
 	close(fd);
 	return r;
 }

@@ -163,10 +163,18 @@ static void check_snapdir(struct ctx *c, const char *what, int parent, const cha
 		close(sfd);
 		if (rootfs && meta)
 			continue;
+		if (!rootfs) {
+			/* published, its snapshot ioctl running (or dead) */
+			int r = icc_snapdir_unfinished(dirfd(d), ent, c->repair);
+			if (r == 1 || r == 2)
+				continue;
+			found(c, c->repair && r == 0, "%s: snapshot '%s' has no subvolume (being made when interrupted)",
+			      what, ent);
+			continue;
+		}
 		if (c->repair)
 			fixed = icc_rmtree(dirfd(d), ent, &e) == 0;
-		found(c, fixed, "%s: snapshot '%s' has %s", what, ent,
-		      rootfs ? "no metadata" : "no subvolume");
+		found(c, fixed, "%s: snapshot '%s' has no metadata", what, ent);
 	}
 	closedir(d);
 }

@@ -92,7 +92,11 @@ test_expect_success "the host snapshots b while a's save is held before writing 
 		[ "$(cut -d" " -f3 /proc/$APID/stat)" = T ] && break; sleep 0.1
 	done &&
 	[ "$(cut -d" " -f3 /proc/$APID/stat)" = T ] &&
-	ls -A "$ICC_ROOT/containers/$A/snapshots" | grep -q "^\.tmp-" &&
+	test -f "$ICC_ROOT/containers/$A/snapshots/parked/meta.json" &&
+	test ! -e "$ICC_ROOT/containers/$A/snapshots/parked/rootfs" &&
+	! icc snapshots -q ca | grep -qx parked &&
+	test_must_fail icc snapshot rm ca/parked 2>err && grep -q "no such snapshot .ca/parked." err &&
+	test_must_fail timeout 30 icc snapshot ca parked 2>err && grep -q "snapshot .parked. already exists" err &&
 	timeout 60 icc snapshot cb during >/dev/null &&
 	icc snapshots -q cb | grep -qx during &&
 	test ! -e "$T/a.rc" &&

@@ -301,9 +301,42 @@ static void test_tmp_busy(void **state)
 	assert_int_equal(count_tmp(sd->dirfd), 0);
 }
 
+/* a named snapshot without rootfs (its ioctl still running, or a crash's
+ * leftover) is no snapshot: not listed, not removable; unfinished says which */
+static void test_unfinished(void **state)
+{
+	struct icc_snapdir *sd = &fx.sd;
+	struct icc_err err;
+	struct icc_snap_info *v;
+	size_t n;
+	assert_int_equal(mkdirat(sd->dirfd, "half", 0755), 0);
+	assert_int_equal(icc_snapdir_list(sd, &v, &n, &err), 0);
+	assert_int_equal(n, 0);
+	free(v);
+	assert_int_equal(icc_snapdir_remove(sd, "half", &err), -ENOENT);
+	assert_int_equal(icc_snapdir_rename(sd, "half", "other", &err), -ENOENT);
+	int fd = openat(sd->dirfd, "half", O_RDONLY | O_DIRECTORY);
+	assert_int_equal(flock(fd, LOCK_EX), 0);
+	assert_int_equal(icc_snapdir_unfinished(sd->dirfd, "half", true), 1);
+	/* the save finishes: its rootfs appears before its flock goes */
+	assert_int_equal(mkdirat(fd, "rootfs", 0755), 0);
+	close(fd);
+	assert_int_equal(icc_snapdir_unfinished(sd->dirfd, "half", true), 2);
+	fd = openat(sd->dirfd, "half", O_RDONLY | O_DIRECTORY);
+	assert_int_equal(unlinkat(fd, "rootfs", AT_REMOVEDIR), 0);
+	close(fd);
+	/* nobody holds it: a leftover, kept when only asked, removed on repair */
+	assert_int_equal(icc_snapdir_unfinished(sd->dirfd, "half", false), 0);
+	assert_int_equal(faccessat(sd->dirfd, "half", F_OK, 0), 0);
+	assert_int_equal(icc_snapdir_unfinished(sd->dirfd, "half", true), 0);
+	assert_int_equal(faccessat(sd->dirfd, "half", F_OK, 0), -1);
+	assert_int_equal(icc_snapdir_unfinished(sd->dirfd, "half", true), 2);
+}
+
 UNIT_TESTS(
 	cmocka_unit_test(test_names),
 	cmocka_unit_test_setup_teardown(test_take_list_rename_remove, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_origin, setup_snaps, teardown_snaps),
 	cmocka_unit_test_setup_teardown(test_message_cap, setup_snaps, teardown_snaps),
-	cmocka_unit_test_setup_teardown(test_tmp_busy, setup_snaps, teardown_snaps))
+	cmocka_unit_test_setup_teardown(test_tmp_busy, setup_snaps, teardown_snaps),
+	cmocka_unit_test_setup_teardown(test_unfinished, setup_snaps, teardown_snaps))

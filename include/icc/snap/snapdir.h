@@ -117,4 +117,13 @@ int icc_snapdir_clean_tmp(struct icc_snapdir *sd, bool dry_run, struct icc_err *
  */
 int icc_snapdir_tmp_busy(int dirfd, const char *name, bool remove);
 
+/*
+ * The snapshot directory `name` has no rootfs: is it being made right now
+ * (published, its snapshot ioctl still running)?  If not, and `remove`,
+ * remove it while holding its flock.
+ * 1: being made (left alone); 2: finished or gone meanwhile (left alone);
+ * 0: a leftover of a crash (removed if asked); -errno.
+ */
+int icc_snapdir_unfinished(int dirfd, const char *name, bool remove);
+
 #endif
