@@ -139,6 +139,13 @@ int pt_probe(void);                     /* icc-fs --transport */
 /* ops.c */
 extern const struct fuse_lowlevel_ops iccfs_ops;
 
+/* logsync.c - fsync/fdatasync, rename and link on a thread per caller (btrfs
+ * batches the tree-log syncs of different tasks with a sleep); 0 or -errno */
+int logsync_fsync(pid_t caller, int fd, bool datasync);
+int logsync_rename(pid_t caller, int olddir, const char *oldname, int newdir,
+		   const char *newname, unsigned flags);
+int logsync_link(pid_t caller, int fd, int newdir, const char *newname);
+
 /* ctl.c - the virtual /.icc */
 void ctl_init(void);
 void ctl_lookup(fuse_req_t req, struct ino *parent, const char *name);

@@ -449,11 +449,10 @@ static void ll_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 	int pfd, npfd;
 	if (pin_pair(req, e, p, &pfd, np, &npfd) < 0)
 		return;
-	int r = renameat2(pfd, name, npfd, newname, flags);
-	e = errno;
+	int r = logsync_rename(fuse_req_ctx(req)->pid, pfd, name, npfd, newname, flags);
 	ino_unpin(np);
 	ino_unpin(p);
-	fuse_reply_err(req, r < 0 ? e : 0);
+	fuse_reply_err(req, -r);
 }
 
 static void ll_link(fuse_req_t req, fuse_ino_t n, fuse_ino_t newparent, const char *newname)
@@ -467,8 +466,8 @@ static void ll_link(fuse_req_t req, fuse_ino_t n, fuse_ino_t newparent, const ch
 	int fd, npfd;
 	if (pin_pair(req, e, i, &fd, np, &npfd) < 0)
 		return;
-	int r = linkat(fd, "", npfd, newname, AT_EMPTY_PATH);
-	e = errno;
+	int r = logsync_link(fuse_req_ctx(req)->pid, fd, npfd, newname);
+	e = -r;
 	struct stat st;
 	if (r == 0) {
 		r = fstatat(fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW);
@@ -685,8 +684,7 @@ static void ll_fsync(fuse_req_t req, fuse_ino_t n, int datasync, struct fuse_fil
 		fuse_reply_err(req, 0);
 		return;
 	}
-	int r = datasync ? fdatasync(ICCFS_FH_FD(fi)) : fsync(ICCFS_FH_FD(fi));
-	fuse_reply_err(req, r < 0 ? errno : 0);
+	fuse_reply_err(req, -logsync_fsync(fuse_req_ctx(req)->pid, ICCFS_FH_FD(fi), datasync));
 }
 
 struct dirh {
@@ -905,9 +903,7 @@ static void ll_fsyncdir(fuse_req_t req, fuse_ino_t n, int datasync, struct fuse_
 		return;
 	}
 	struct dirh *d = (struct dirh *)(uintptr_t)fi->fh;
-	int fd = dirfd(d->dp);
-	int r = datasync ? fdatasync(fd) : fsync(fd);
-	fuse_reply_err(req, r < 0 ? errno : 0);
+	fuse_reply_err(req, -logsync_fsync(fuse_req_ctx(req)->pid, dirfd(d->dp), datasync));
 }
 
 static void ll_statfs(fuse_req_t req, fuse_ino_t n)
