@@ -523,6 +523,7 @@ static void *saver_main(void *arg)
 					fuse_reply_err(j->req, -rr);
 				else
 					fuse_reply_write(j->req, j->size);
+				rollback_finish();
 				free(j->name);
 				free(j);
 				continue;

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <btrfsutil.h>
+#include <linux/btrfs.h>
+#include <sys/ioctl.h>
 
 #include "iccfs.h"
 
@@ -23,6 +25,12 @@
  * one or ENOENT where it is not (the kernel drops that dentry).  Files
  * open at the swap keep their inode of the old tree, as after a rename
  * over them; their path shows the new tree's file (another node id).
+ *
+ * Only what changed since both trees were the same is compared and told
+ * to the kernel (changed_since: a btree search that skips older blocks);
+ * every other inode just takes its handle in the new tree, in place.  So
+ * a rollback costs the changes, plus one pass over the inodes the kernel
+ * holds, not a walk of the tree.
  */
 
 /* Btrfs's handle without parent (FILEID_BTRFS_WITHOUT_PARENT): objectid, root, generation. */
@@ -48,6 +56,15 @@ static struct file_handle *handle_in(const struct file_handle *old, uint64_t roo
 	memcpy(fh, old, sizeof(*fh) + old->handle_bytes);
 	memcpy(fh->f_handle + BTRFS_FH_ROOT_OFF, &root_id, sizeof(root_id));
 	return fh;
+}
+
+/* The same handle in subvolume `root_id`, changed in place; false: not a btrfs handle. */
+static bool patch_handle(struct file_handle *fh, uint64_t root_id)
+{
+	if (!fh || fh->handle_type != BTRFS_FH_TYPE || fh->handle_bytes < BTRFS_FH_ROOT_OFF + 8)
+		return false;
+	memcpy(fh->f_handle + BTRFS_FH_ROOT_OFF, &root_id, sizeof(root_id));
+	return true;
 }
 
 struct ent {
@@ -146,44 +163,214 @@ static void names_of(struct move *m, int new_fd)
 }
 
 /*
- * Every inode of the live tree the kernel knows, pinned (+ the root, first),
- * with its handle in the new tree (subvolume `root_id`), all read under
- * fs.lock: a lookup may replace an inode's handle meanwhile.
+ * What may differ between the two trees: the object ids (inode numbers) of
+ * the old tree's items in btree leaves written at or after transaction
+ * `since`, the last one at which both trees were the same.  The search
+ * skips every block older than that (as `btrfs subvolume find-new`), so it
+ * costs the changes since, not the tree.  Ascending and unique (the search
+ * runs in key order).  all: unknown (`since` 0, or the search failed):
+ * everything may differ.
  */
-static struct move *collect(uint64_t root_id, size_t *count)
+struct changed {
+	uint64_t *ids;
+	size_t n;
+	bool all;
+};
+
+#define SEARCH_BUF (256 * 1024)
+#define CHANGED_MAX (1u << 20) /* beyond: comparing everything is as cheap */
+
+static bool add_id(struct changed *c, uint64_t id, size_t *cap)
 {
-	pthread_mutex_lock(&fs.lock);
-	size_t n = 1;
-	for (size_t b = 0; b < fs.hsize; b++)
-		for (struct ino *i = fs.htab[b]; i; i = i->hnext)
-			n += i->kind == INO_REAL && !i->ro && i->dev == fs.root.dev;
-	struct move *v = calloc(n, sizeof(*v));
-	size_t k = 0;
-	if (v) {
-		v[k].dir = true;
-		v[k++].i = &fs.root;
-		for (size_t b = 0; b < fs.hsize; b++)
-			for (struct ino *i = fs.htab[b]; i; i = i->hnext)
-				if (i->kind == INO_REAL && !i->ro && i->dev == fs.root.dev) {
-					struct move *m = &v[k++];
-					m->i = i;
-					m->dir = i->type == S_IFDIR;
-					m->pinned_before = i->pins > 0;
-					/* a file open now keeps the old tree's */
-					if (m->dir || !m->pinned_before)
-						m->fh = handle_in(i->fh, root_id);
-					ino_pin_locked(i);
-				}
+	if (c->n && c->ids[c->n - 1] == id)
+		return true;
+	if (c->n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 1024;
+		uint64_t *v = nc <= CHANGED_MAX ? realloc(c->ids, nc * sizeof(*v)) : NULL;
+		if (!v)
+			return false;
+		c->ids = v;
+		*cap = nc;
 	}
+	c->ids[c->n++] = id;
+	return true;
+}
+
+static void changed_since(int fd, uint64_t since, struct changed *c)
+{
+	*c = (struct changed){.all = true};
+	struct btrfs_ioctl_search_args_v2 *a = since ? malloc(sizeof(*a) + SEARCH_BUF) : NULL;
+	if (!a)
+		return;
+	memset(&a->key, 0, sizeof(a->key));
+	a->key.max_objectid = a->key.max_offset = a->key.max_transid = UINT64_MAX;
+	a->key.max_type = 255;
+	a->key.min_transid = since;
+	size_t cap = 0;
+	bool ok = true;
+	for (;;) {
+		a->key.nr_items = UINT32_MAX;
+		a->buf_size = SEARCH_BUF;
+		if (ioctl(fd, BTRFS_IOC_TREE_SEARCH_V2, a) < 0) {
+			ok = false;
+			break;
+		}
+		if (a->key.nr_items == 0)
+			break;
+		const struct btrfs_ioctl_search_header *sh = NULL;
+		size_t off = 0;
+		for (uint32_t k = 0; ok && k < a->key.nr_items; k++) {
+			sh = (const void *)(a->buf + off);
+			off += sizeof(*sh) + sh->len;
+			ok = add_id(c, sh->objectid, &cap);
+		}
+		if (!ok)
+			break;
+		/* on after the last key found */
+		a->key.min_objectid = sh->objectid;
+		a->key.min_type = sh->type;
+		a->key.min_offset = sh->offset + 1;
+		if (sh->offset == UINT64_MAX) {
+			a->key.min_offset = 0;
+			a->key.min_type = sh->type + 1u;
+			if (sh->type == 255) {
+				if (sh->objectid == UINT64_MAX)
+					break;
+				a->key.min_objectid = sh->objectid + 1;
+				a->key.min_type = 0;
+			}
+		}
+	}
+	free(a);
+	if (ok)
+		c->all = false;
+	else {
+		free(c->ids);
+		c->ids = NULL;
+		c->n = 0;
+	}
+}
+
+static bool may_differ(const struct changed *c, uint64_t id)
+{
+	size_t lo = 0, hi = c->n;
+	if (c->all)
+		return true;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (c->ids[mid] == id)
+			return true;
+		if (c->ids[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+static bool of_live_tree(const struct ino *i, dev_t old_dev)
+{
+	return i->kind == INO_REAL && !i->ro && i->dev == old_dev;
+}
+
+/*
+ * The inodes of the live tree the kernel knows that may differ in the new
+ * tree (+ the root, first), pinned, with their handle in the new tree
+ * (subvolume `root_id`), all read under fs.lock: a lookup may replace an
+ * inode's handle meanwhile.  The others need nothing but the new handle
+ * (move_unchanged).
+ */
+static struct move *collect(uint64_t root_id, const struct changed *c, size_t *count)
+{
+	dev_t old_dev = fs.root.dev;
+	size_t k = 1, cap = 64;
+	struct move *v = calloc(cap, sizeof(*v));
+	if (!v)
+		return NULL;
+	v[0].dir = true;
+	v[0].i = &fs.root;
+	pthread_mutex_lock(&fs.lock);
+	for (size_t b = 0; b < fs.hsize; b++)
+		for (struct ino *i = fs.htab[b]; i; i = i->hnext) {
+			if (!of_live_tree(i, old_dev) || !may_differ(c, i->ino))
+				continue;
+			if (k == cap) {
+				struct move *nv = realloc(v, 2 * cap * sizeof(*v));
+				if (!nv) {
+					pthread_mutex_unlock(&fs.lock);
+					*count = k;
+					return v; /* the rest moves as unchanged: stale caches, no harm */
+				}
+				memset(nv + cap, 0, cap * sizeof(*nv));
+				v = nv;
+				cap *= 2;
+			}
+			struct move *m = &v[k++];
+			m->i = i;
+			m->dir = i->type == S_IFDIR;
+			m->pinned_before = i->pins > 0;
+			/* a file open now keeps the old tree's */
+			if (m->dir || !m->pinned_before)
+				m->fh = handle_in(i->fh, root_id);
+			ino_pin_locked(i);
+		}
 	pthread_mutex_unlock(&fs.lock);
 	*count = k;
 	return v;
 }
 
-static void notify_kernel(struct move *v, size_t n)
+/* fds of the old tree, closed after the reply (repoint_finish) */
+static int *old_fds;
+static size_t n_old_fds, cap_old_fds;
+
+static void close_later(int fd)
+{
+	if (fd < 0)
+		return;
+	if (n_old_fds == cap_old_fds) {
+		size_t nc = cap_old_fds ? cap_old_fds * 2 : 256;
+		int *v = realloc(old_fds, nc * sizeof(*v));
+		if (!v) {
+			close(fd);
+			return;
+		}
+		old_fds = v;
+		cap_old_fds = nc;
+	}
+	old_fds[n_old_fds++] = fd;
+}
+
+void repoint_finish(void)
+{
+	for (size_t k = 0; k < n_old_fds; k++)
+		close(old_fds[k]);
+	n_old_fds = 0;
+}
+
+/*
+ * Every other inode of the old tree: the same file in the new tree, so its
+ * node id, the kernel's dentries and attributes stay right; only the
+ * daemon's handle changes (in place: thousands of them).  Files open now
+ * keep the old tree's (as in collect).  Holds fs.lock.
+ */
+static void move_unchanged_locked(dev_t old_dev, dev_t new_dev, uint64_t root_id, int new_root_fd)
+{
+	for (size_t b = 0; b < fs.hsize; b++) {
+		struct ino *next;
+		for (struct ino *i = fs.htab[b]; i; i = next) {
+			next = i->hnext; /* rekey moves i to another chain */
+			if (!of_live_tree(i, old_dev) || (i->type != S_IFDIR && i->pins > 0))
+				continue;
+			if (patch_handle(i->fh, root_id))
+				close_later(ino_rekey_locked(i, new_dev, i->fh, new_root_fd));
+		}
+	}
+}
+
+static void notify_kernel(struct move *v, size_t n, bool root_differs)
 {
 	for (size_t k = 0; k < n; k++) {
-		if (k && !v[k].fh)
+		if (k ? !v[k].fh : !root_differs)
 			continue;
 		fuse_ino_t id = ino_nodeid(v[k].i);
 		for (size_t j = 0; j < v[k].nnames; j++)
@@ -194,7 +381,7 @@ static void notify_kernel(struct move *v, size_t n)
 	}
 }
 
-int repoint_tree(int new_root_fd, struct icc_err *err)
+int repoint_tree(int new_root_fd, uint64_t since, struct icc_err *err)
 {
 	struct stat nst;
 	uint64_t root_id;
@@ -203,7 +390,11 @@ int repoint_tree(int new_root_fd, struct icc_err *err)
 	if (btrfs_util_subvolume_id_fd(new_root_fd, &root_id) != BTRFS_UTIL_OK)
 		return icc_err_set(err, EIO, "the new tree: no btrfs subvolume id");
 	size_t n;
-	struct move *v = collect(root_id, &n);
+	struct changed c;
+	changed_since(fs.root_fd, since, &c);
+	struct move *v = collect(root_id, &c, &n);
+	bool root_differs = may_differ(&c, fs.root.ino);
+	free(c.ids);
 	if (!v)
 		return icc_err_set(err, ENOMEM, "out of memory");
 	/* handles in the new tree: same inode number and generation, its subvolume id.
@@ -211,7 +402,7 @@ int repoint_tree(int new_root_fd, struct icc_err *err)
 	 * next use; directories are opened now, for their names. */
 	for (size_t k = 0; k < n; k++) {
 		struct move *m = &v[k];
-		if (!m->dir)
+		if (!m->dir || (!k && !root_differs))
 			continue;
 		int nfd = new_root_fd;
 		if (k) {
@@ -229,13 +420,14 @@ int repoint_tree(int new_root_fd, struct icc_err *err)
 	pthread_mutex_lock(&fs.lock);
 	for (size_t k = 1; k < n; k++)
 		if (v[k].fh)
-			ino_rekey_locked(v[k].i, nst.st_dev, v[k].fh, new_root_fd);
+			close_later(ino_rekey_locked(v[k].i, nst.st_dev, v[k].fh, new_root_fd));
+	move_unchanged_locked(fs.root.dev, nst.st_dev, root_id, new_root_fd);
 	/* the old root fd stays open: open files of the old tree reopen by it */
 	fs.root.dev = nst.st_dev;
 	fs.root.ino = nst.st_ino;
 	fs.root.fd = fs.root_fd = fs.root.mount_fd = new_root_fd;
 	pthread_mutex_unlock(&fs.lock);
-	notify_kernel(v, n);
+	notify_kernel(v, n, root_differs);
 	for (size_t k = 0; k < n; k++) {
 		for (size_t j = 0; j < v[k].nnames; j++)
 			free(v[k].names[j]);
