@@ -273,52 +273,6 @@ static bool of_live_tree(const struct ino *i, dev_t old_dev)
 	return i->kind == INO_REAL && !i->ro && i->dev == old_dev;
 }
 
-/*
- * The inodes of the live tree the kernel knows that may differ in the new
- * tree (+ the root, first), pinned, with their handle in the new tree
- * (subvolume `root_id`), all read under fs.lock: a lookup may replace an
- * inode's handle meanwhile.  The others need nothing but the new handle
- * (move_unchanged).
- */
-static struct move *collect(uint64_t root_id, const struct changed *c, size_t *count)
-{
-	dev_t old_dev = fs.root.dev;
-	size_t k = 1, cap = 64;
-	struct move *v = calloc(cap, sizeof(*v));
-	if (!v)
-		return NULL;
-	v[0].dir = true;
-	v[0].i = &fs.root;
-	pthread_mutex_lock(&fs.lock);
-	for (size_t b = 0; b < fs.hsize; b++)
-		for (struct ino *i = fs.htab[b]; i; i = i->hnext) {
-			if (!of_live_tree(i, old_dev) || !may_differ(c, i->ino))
-				continue;
-			if (k == cap) {
-				struct move *nv = realloc(v, 2 * cap * sizeof(*v));
-				if (!nv) {
-					pthread_mutex_unlock(&fs.lock);
-					*count = k;
-					return v; /* the rest moves as unchanged: stale caches, no harm */
-				}
-				memset(nv + cap, 0, cap * sizeof(*nv));
-				v = nv;
-				cap *= 2;
-			}
-			struct move *m = &v[k++];
-			m->i = i;
-			m->dir = i->type == S_IFDIR;
-			m->pinned_before = i->pins > 0;
-			/* a file open now keeps the old tree's */
-			if (m->dir || !m->pinned_before)
-				m->fh = handle_in(i->fh, root_id);
-			ino_pin_locked(i);
-		}
-	pthread_mutex_unlock(&fs.lock);
-	*count = k;
-	return v;
-}
-
 /* fds of the old tree, closed after the reply (repoint_finish) */
 static int *old_fds;
 static size_t n_old_fds, cap_old_fds;
@@ -348,23 +302,61 @@ void repoint_finish(void)
 }
 
 /*
- * Every other inode of the old tree: the same file in the new tree, so its
- * node id, the kernel's dentries and attributes stay right; only the
- * daemon's handle changes (in place: thousands of them).  Files open now
- * keep the old tree's (as in collect).  Holds fs.lock.
+ * One pass over the inodes of the live tree the kernel knows, under
+ * fs.lock (a lookup may replace an inode's handle meanwhile).  Those that
+ * may differ in the new tree (+ the root, first) are returned, pinned,
+ * with their handle in the new tree (subvolume `root_id`), for the caller
+ * to compare and tell the kernel.  Every other one is the same file in the
+ * new tree: its node id, the kernel's dentries and attributes stay right;
+ * it only takes its handle there, in place (thousands of them), now.
+ * Files open now keep the old tree's.
  */
-static void move_unchanged_locked(dev_t old_dev, dev_t new_dev, uint64_t root_id, int new_root_fd)
+static struct move *collect(const struct changed *c, uint64_t root_id, dev_t new_dev,
+			    int new_root_fd, size_t *count)
 {
+	dev_t old_dev = fs.root.dev;
+	size_t k = 1, cap = 64;
+	bool nomem = false; /* then the rest only move: their caches may stay stale */
+	struct move *v = calloc(cap, sizeof(*v));
+	*count = 0;
+	if (!v)
+		return NULL;
+	v[0].dir = true;
+	v[0].i = &fs.root;
+	pthread_mutex_lock(&fs.lock);
 	for (size_t b = 0; b < fs.hsize; b++) {
 		struct ino *next;
 		for (struct ino *i = fs.htab[b]; i; i = next) {
-			next = i->hnext; /* rekey moves i to another chain */
-			if (!of_live_tree(i, old_dev) || (i->type != S_IFDIR && i->pins > 0))
+			next = i->hnext; /* a rekey moves i to another chain */
+			if (!of_live_tree(i, old_dev))
 				continue;
-			if (patch_handle(i->fh, root_id))
-				close_later(ino_rekey_locked(i, new_dev, i->fh, new_root_fd));
+			bool dir = i->type == S_IFDIR;
+			if (k == cap && !nomem) {
+				struct move *nv = realloc(v, 2 * cap * sizeof(*v));
+				if (nv) {
+					memset(nv + cap, 0, cap * sizeof(*nv));
+					v = nv;
+					cap *= 2;
+				}
+				nomem = !nv;
+			}
+			if (!may_differ(c, i->ino) || k == cap) {
+				if ((dir || i->pins == 0) && patch_handle(i->fh, root_id))
+					close_later(ino_rekey_locked(i, new_dev, i->fh, new_root_fd));
+				continue;
+			}
+			struct move *m = &v[k++];
+			m->i = i;
+			m->dir = dir;
+			m->pinned_before = i->pins > 0;
+			if (dir || !m->pinned_before)
+				m->fh = handle_in(i->fh, root_id);
+			ino_pin_locked(i);
 		}
 	}
+	pthread_mutex_unlock(&fs.lock);
+	*count = k;
+	return v;
 }
 
 static void notify_kernel(struct move *v, size_t n, bool root_differs)
@@ -392,7 +384,7 @@ int repoint_tree(int new_root_fd, uint64_t since, struct icc_err *err)
 	size_t n;
 	struct changed c;
 	changed_since(fs.root_fd, since, &c);
-	struct move *v = collect(root_id, &c, &n);
+	struct move *v = collect(&c, root_id, nst.st_dev, new_root_fd, &n);
 	bool root_differs = may_differ(&c, fs.root.ino);
 	free(c.ids);
 	if (!v)
@@ -421,7 +413,6 @@ int repoint_tree(int new_root_fd, uint64_t since, struct icc_err *err)
 	for (size_t k = 1; k < n; k++)
 		if (v[k].fh)
 			close_later(ino_rekey_locked(v[k].i, nst.st_dev, v[k].fh, new_root_fd));
-	move_unchanged_locked(fs.root.dev, nst.st_dev, root_id, new_root_fd);
 	/* the old root fd stays open: open files of the old tree reopen by it */
 	fs.root.dev = nst.st_dev;
 	fs.root.ino = nst.st_ino;
