@@ -41,6 +41,7 @@ struct move {
 	struct ino *i;
 	bool pinned_before;          /* by an open file or a running op */
 	bool dir;
+	bool gone;                   /* a directory the new tree does not have */
 	struct file_handle *fh;      /* the new tree's handle, NULL: stays */
 	char **names;                /* directories: names whose target differs in the two trees */
 	size_t nnames;
@@ -362,7 +363,7 @@ static struct move *collect(const struct changed *c, uint64_t root_id, dev_t new
 static void notify_kernel(struct move *v, size_t n, bool root_differs)
 {
 	for (size_t k = 0; k < n; k++) {
-		if (k ? !v[k].fh : !root_differs)
+		if (k ? !v[k].fh && !v[k].gone : !root_differs)
 			continue;
 		fuse_ino_t id = ino_nodeid(v[k].i);
 		for (size_t j = 0; j < v[k].nnames; j++)
@@ -400,8 +401,14 @@ int repoint_tree(int new_root_fd, uint64_t since, struct icc_err *err)
 		if (k) {
 			nfd = m->fh ? open_by_handle_at(new_root_fd, m->fh, O_PATH | O_CLOEXEC) : -1;
 			if (nfd < 0) {
+				/* every name the kernel may hold under it goes: if
+				 * its node id comes back (a later tree has it
+				 * again), no entry of this tree's lingers */
+				m->gone = m->fh != NULL;
 				free(m->fh);
 				m->fh = NULL;
+				if (m->gone)
+					names_of(m, -1);
 				continue;
 			}
 		}

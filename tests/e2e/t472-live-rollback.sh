@@ -92,6 +92,25 @@ test_expect_success '30 rollbacks in a row, lookups of the tree and of an exclud
 	test "$(pid1)" = "$P1"
 '
 
+# change_all: every kind of change under /m, with the kernel's caches of it warm;
+# undone: /m is snapshot two's again, as seen through the (cached) paths
+change_all='echo changed >/m/f && chmod 700 /m/k && mv /m/l /m/l2 && mkdir /m/nd && rm /m/gone && ls -lR /m >/dev/null && cat /m/f /m/k2 >/dev/null'
+undone='test "$(cat /m/f)" = orig && test "$(stat -c %a /m/k)" = 644 && test -L /m/l && ! test -e /m/l2 && ! test -e /m/nd && test "$(cat /m/gone)" = g && test "$(ls /m | tr "\n" " ")" = "f gone k k2 l "'
+test_expect_success 'every kind of change is undone, whether the tree is a save of, a copy of, or unrelated to the snapshot' '
+	icc exec live sh -c "mkdir /m && echo orig >/m/f && echo k >/m/k && chmod 644 /m/k && echo k2 >/m/k2 && ln -s f /m/l && echo g >/m/gone && echo two >/.icc/save" &&
+	for how in "a save of it" "a copy of it" "a copy of it, again"; do
+		icc exec live sh -c "$change_all && echo \"two keep=no\" >/.icc/rollback && $undone" ||
+			{ echo "not undone: the tree $how"; return 1; }
+	done &&
+	icc exec live sh -c "ls -lR /m >/dev/null && echo \"good keep=no\" >/.icc/rollback && ! test -e /m && ! ls /m 2>/dev/null" ||
+		{ echo "/m stays after a rollback to an older snapshot"; return 1; }
+	icc exec live sh -c "ls / >/dev/null && echo \"two keep=no\" >/.icc/rollback && $undone" ||
+		{ echo "not undone: the tree unrelated to the snapshot"; return 1; }
+	icc exec live sh -c "$change_all && echo \"good keep=no\" >/.icc/rollback && echo \"two keep=no\" >/.icc/rollback && $undone" ||
+		{ echo "not undone: two rollbacks in a row"; return 1; }
+	test "$(pid1)" = "$P1" && icc snapshot rm live/two >/dev/null
+'
+
 test_expect_success 'a rollback during a save waits for it (serialised): the save holds the tree before' '
 	icc exec live sh -c "echo pre >/state" &&
 	exec 9>"$ICC_ROOT/lock" && flock 9 &&
