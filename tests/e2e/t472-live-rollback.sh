@@ -103,11 +103,11 @@ test_expect_success 'every kind of change is undone, whether the tree is a save 
 			{ echo "not undone: the tree $how"; return 1; }
 	done &&
 	icc exec live sh -c "ls -lR /m >/dev/null && echo \"good keep=no\" >/.icc/rollback && ! test -e /m && ! ls /m 2>/dev/null" ||
-		{ echo "/m stays after a rollback to an older snapshot"; return 1; }
+		{ echo "/m stays after a rollback to an older snapshot"; return 1; } &&
 	icc exec live sh -c "ls / >/dev/null && echo \"two keep=no\" >/.icc/rollback && $undone" ||
-		{ echo "not undone: the tree unrelated to the snapshot"; return 1; }
+		{ echo "not undone: the tree unrelated to the snapshot"; return 1; } &&
 	icc exec live sh -c "$change_all && echo \"good keep=no\" >/.icc/rollback && echo \"two keep=no\" >/.icc/rollback && $undone" ||
-		{ echo "not undone: two rollbacks in a row"; return 1; }
+		{ echo "not undone: two rollbacks in a row"; return 1; } &&
 	test "$(pid1)" = "$P1" && icc snapshot rm live/two >/dev/null
 '
 
