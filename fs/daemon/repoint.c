@@ -7,10 +7,9 @@
 #include <unistd.h>
 
 #include <btrfsutil.h>
-#include <linux/btrfs.h>
-#include <sys/ioctl.h>
 
 #include "iccfs.h"
+#include "icc/store/changes.h"
 
 /*
  * Why not FUSE_NOTIFY_INC_EPOCH: a new epoch makes the kernel drop every
@@ -164,109 +163,37 @@ static void names_of(struct move *m, int new_fd)
 }
 
 /*
- * What may differ between the two trees: the object ids (inode numbers) of
- * the old tree's items in btree leaves written at or after transaction
- * `since`, the last one at which both trees were the same.  The search
- * skips every block older than that (as `btrfs subvolume find-new`), so it
- * costs the changes since, not the tree.  Ascending and unique (the search
- * runs in key order).  all: unknown (`since` 0, or the search failed):
- * everything may differ.
+ * What may differ between the two trees: the inodes of the old tree
+ * changed since transaction `since`, the last one at which both trees were
+ * the same (icc_subvol_changed_since).  all: not known (`since` 0, or the
+ * search failed), every inode may differ: the full comparison, slower but
+ * as right.  The log says why a search failed.
  */
 struct changed {
-	uint64_t *ids;
-	size_t n;
+	struct icc_ids ids;
 	bool all;
 };
-
-#define SEARCH_BUF (256 * 1024)
-#define CHANGED_MAX (1u << 20) /* beyond: comparing everything is as cheap */
-
-static bool add_id(struct changed *c, uint64_t id, size_t *cap)
-{
-	if (c->n && c->ids[c->n - 1] == id)
-		return true;
-	if (c->n == *cap) {
-		size_t nc = *cap ? *cap * 2 : 1024;
-		uint64_t *v = nc <= CHANGED_MAX ? realloc(c->ids, nc * sizeof(*v)) : NULL;
-		if (!v)
-			return false;
-		c->ids = v;
-		*cap = nc;
-	}
-	c->ids[c->n++] = id;
-	return true;
-}
 
 static void changed_since(int fd, uint64_t since, struct changed *c)
 {
 	*c = (struct changed){.all = true};
-	struct btrfs_ioctl_search_args_v2 *a = since ? malloc(sizeof(*a) + SEARCH_BUF) : NULL;
-	if (!a)
+	if (!since) {
+		fuse_log(FUSE_LOG_DEBUG, "icc-fs: rollback: the trees were never the same: "
+					 "every cached inode is compared\n");
 		return;
-	memset(&a->key, 0, sizeof(a->key));
-	a->key.max_objectid = a->key.max_offset = a->key.max_transid = UINT64_MAX;
-	a->key.max_type = 255;
-	a->key.min_transid = since;
-	size_t cap = 0;
-	bool ok = true;
-	for (;;) {
-		a->key.nr_items = UINT32_MAX;
-		a->buf_size = SEARCH_BUF;
-		if (ioctl(fd, BTRFS_IOC_TREE_SEARCH_V2, a) < 0) {
-			ok = false;
-			break;
-		}
-		if (a->key.nr_items == 0)
-			break;
-		const struct btrfs_ioctl_search_header *sh = NULL;
-		size_t off = 0;
-		for (uint32_t k = 0; ok && k < a->key.nr_items; k++) {
-			sh = (const void *)(a->buf + off);
-			off += sizeof(*sh) + sh->len;
-			ok = add_id(c, sh->objectid, &cap);
-		}
-		if (!ok)
-			break;
-		/* on after the last key found */
-		a->key.min_objectid = sh->objectid;
-		a->key.min_type = sh->type;
-		a->key.min_offset = sh->offset + 1;
-		if (sh->offset == UINT64_MAX) {
-			a->key.min_offset = 0;
-			a->key.min_type = sh->type + 1u;
-			if (sh->type == 255) {
-				if (sh->objectid == UINT64_MAX)
-					break;
-				a->key.min_objectid = sh->objectid + 1;
-				a->key.min_type = 0;
-			}
-		}
 	}
-	free(a);
-	if (ok)
-		c->all = false;
-	else {
-		free(c->ids);
-		c->ids = NULL;
-		c->n = 0;
+	struct icc_err err;
+	if (icc_subvol_changed_since(fd, since, &c->ids, &err) < 0) {
+		iccfs_log("rollback: every cached inode is compared (what changed since "
+			  "transaction %llu is not known: %s)", (unsigned long long)since, err.msg);
+		return;
 	}
+	c->all = false;
 }
 
 static bool may_differ(const struct changed *c, uint64_t id)
 {
-	size_t lo = 0, hi = c->n;
-	if (c->all)
-		return true;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (c->ids[mid] == id)
-			return true;
-		if (c->ids[mid] < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return false;
+	return c->all || icc_ids_has(&c->ids, id);
 }
 
 static bool of_live_tree(const struct ino *i, dev_t old_dev)
@@ -387,7 +314,7 @@ int repoint_tree(int new_root_fd, uint64_t since, struct icc_err *err)
 	changed_since(fs.root_fd, since, &c);
 	struct move *v = collect(&c, root_id, nst.st_dev, new_root_fd, &n);
 	bool root_differs = may_differ(&c, fs.root.ino);
-	free(c.ids);
+	icc_ids_free(&c.ids);
 	if (!v)
 		return icc_err_set(err, ENOMEM, "out of memory");
 	/* handles in the new tree: same inode number and generation, its subvolume id.
