@@ -58,7 +58,7 @@ struct iccfs {
 	char *snapdir_path;
 	char *lock_path;
 	char *id, *name, *image;
-	char *subvol_uuid;              /* btrfs UUID of the served subvolume */
+	char subvol_uuid[40];           /* btrfs UUID of the served subvolume (save_lock: a rollback changes it) */
 	bool delete_writers;            /* delete=writers */
 	bool save_all;                  /* save=all */
 	size_t fdcache_max;

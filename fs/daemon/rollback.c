@@ -104,9 +104,12 @@ static int swap_trees(int dirfd, const char *live, const char *name, int *new_ro
 	return 0;
 }
 
-static void record(const char *name, const char *id, const char *before)
+/* The last rollback, for cat /.icc/rollback; the served subvolume's UUID (uuid, "": unknown). */
+static void record(const char *name, const char *id, const char *before, const char *uuid)
 {
 	pthread_mutex_lock(&fs.save_lock);
+	if (uuid[0])
+		snprintf(fs.subvol_uuid, sizeof(fs.subvol_uuid), "%s", uuid);
 	snprintf(fs.last_rollback, sizeof(fs.last_rollback), "%s %s %s\n", name, id,
 		 before[0] ? before : "-");
 	pthread_mutex_unlock(&fs.save_lock);
@@ -169,14 +172,11 @@ int rollback_run(const char *name, bool keep)
 			drop_dirfd = dirfd;
 			dirfd = -1;
 		}
-		char u[40];
+		char u[40] = "";
 		int64_t ot;
-		if (icc_subvol_uuid(nfd, u, &ot, &err) == 0) {
-			char *nu = strdup(u);
-			if (nu)
-				fs.subvol_uuid = nu; /* the old string may be read meanwhile: kept */
-		}
-		record(info.name, info.id, before);
+		if (icc_subvol_uuid(nfd, u, &ot, &err) < 0)
+			u[0] = '\0';
+		record(info.name, info.id, before, u);
 	}
 	if (dirfd >= 0)
 		close(dirfd);
