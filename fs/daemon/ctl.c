@@ -279,7 +279,11 @@ static char *info_json(void)
 	cJSON_AddStringToObject(j, "id", fs.id ? fs.id : "");
 	cJSON_AddStringToObject(j, "name", fs.name ? fs.name : "");
 	cJSON_AddStringToObject(j, "image", fs.image ? fs.image : "");
-	cJSON_AddStringToObject(j, "subvolume", fs.subvol_uuid ? fs.subvol_uuid : "");
+	char uuid[sizeof(fs.subvol_uuid)];
+	pthread_mutex_lock(&fs.save_lock);
+	memcpy(uuid, fs.subvol_uuid, sizeof(uuid));
+	pthread_mutex_unlock(&fs.save_lock);
+	cJSON_AddStringToObject(j, "subvolume", uuid);
 	struct icc_snap_info *v = NULL;
 	size_t n = 0;
 	struct icc_err err;
@@ -523,6 +527,7 @@ static void *saver_main(void *arg)
 					fuse_reply_err(j->req, -rr);
 				else
 					fuse_reply_write(j->req, j->size);
+				rollback_finish();
 				free(j->name);
 				free(j);
 				continue;

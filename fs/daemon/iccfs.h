@@ -58,7 +58,7 @@ struct iccfs {
 	char *snapdir_path;
 	char *lock_path;
 	char *id, *name, *image;
-	char *subvol_uuid;              /* btrfs UUID of the served subvolume */
+	char subvol_uuid[40];           /* btrfs UUID of the served subvolume (save_lock: a rollback changes it) */
 	bool delete_writers;            /* delete=writers */
 	bool save_all;                  /* save=all */
 	size_t fdcache_max;
@@ -167,8 +167,9 @@ void ctl_rename(fuse_req_t req, struct ino *parent, const char *name,
 		struct ino *newparent, const char *newname, unsigned flags);
 void ctl_virtual_attr(struct ino *i, struct stat *st);
 
-/* inode.c, for rollback: move an inode to another (st_dev, handle); holds fs.lock */
-void ino_rekey_locked(struct ino *i, dev_t dev, struct file_handle *fh, int mount_fd);
+/* inode.c, for rollback: move an inode to another (st_dev, handle); holds fs.lock;
+ * returns an fd of the old tree for the caller to close, or -1 */
+int ino_rekey_locked(struct ino *i, dev_t dev, struct file_handle *fh, int mount_fd);
 void ino_pin_locked(struct ino *i);
 
 /* ctl.c: saves and rollbacks share one thread (serialised) */
@@ -179,9 +180,14 @@ void ctl_queue_rollback(fuse_req_t req, size_t size, char *name, bool keep);
 
 /* rollback.c - /.icc/rollback: the swap under running processes */
 int rollback_run(const char *name, bool keep);
+/* After rollback_run's reply: the old tree goes (the write does not wait for it). */
+void rollback_finish(void);
 
-/* repoint.c - after the swap: inodes, root and the kernel's caches follow the new tree */
-int repoint_tree(int new_root_fd, struct icc_err *err);
+/* repoint.c - after the swap: inodes, root and the kernel's caches follow the new tree;
+ * since: the last transaction at which both trees were the same (0: unknown) */
+int repoint_tree(int new_root_fd, uint64_t since, struct icc_err *err);
+/* After the reply: closes what repoint_tree left of the old tree. */
+void repoint_finish(void);
 
 /* permission helpers */
 bool caller_may_write_root(fuse_req_t req);

@@ -383,13 +383,16 @@ void ino_pin_locked(struct ino *i)
 
 /*
  * A rollback moves an inode the kernel knows to the same file in the new
- * tree: new st_dev and handle, same node id (so the kernel's dentries, and
- * the mounts on them, stay valid).  The caller holds fs.lock and one pin
- * of its own.  The old tree's fd is closed, or kept as stale_fd while
- * another operation still uses it (closed at its unpin).
+ * tree: new st_dev and handle (`fh` may be i->fh, changed in place), same
+ * node id (so the kernel's dentries, and the mounts on them, stay valid).
+ * The caller holds fs.lock.  Returns the old tree's fd for the caller to
+ * close (outside the lock, later: closing thousands costs), or -1; while
+ * another operation still uses it, it is kept as stale_fd instead (closed
+ * at its unpin).
  */
-void ino_rekey_locked(struct ino *i, dev_t dev, struct file_handle *fh, int mount_fd)
+int ino_rekey_locked(struct ino *i, dev_t dev, struct file_handle *fh, int mount_fd)
 {
+	int old = -1;
 	if (i->hashed) {
 		struct ino **pp = &fs.htab[hash(i->dev, i->ino, fs.hsize)];
 		while (*pp && *pp != i)
@@ -398,17 +401,20 @@ void ino_rekey_locked(struct ino *i, dev_t dev, struct file_handle *fh, int moun
 			*pp = i->hnext;
 	}
 	if (i->fd >= 0) {
-		if (i->pins > 1 && i->stale_fd < 0)
+		if (i->pins > 0 && i->stale_fd < 0)
 			i->stale_fd = i->fd;
-		else if (i->pins <= 1)
-			close(i->fd);
+		else if (i->pins == 0) {
+			lru_del(i);
+			old = i->fd;
+		}
 		/* else: a second rollback while an operation of the first still
 		 * runs; that fd stays open (closing it under the op is worse) */
 		i->fd = -1;
 		fs.nfds--;
 	}
 	i->dev = dev;
-	free(i->fh);
+	if (i->fh != fh)
+		free(i->fh);
 	i->fh = fh;
 	i->mount_fd = mount_fd;
 	i->noxattr_at = 0;
@@ -419,4 +425,5 @@ void ino_rekey_locked(struct ino *i, dev_t dev, struct file_handle *fh, int moun
 		i->hnext = fs.htab[h];
 		fs.htab[h] = i;
 	}
+	return old;
 }

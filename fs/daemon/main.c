@@ -229,7 +229,7 @@ static void open_snapdir(void)
 		char u[40] = "";
 		if (btrfs_util_subvolume_info_fd(fs.root_fd, 0, &info) == BTRFS_UTIL_OK)
 			icc_uuid_format(info.uuid, u);
-		fs.subvol_uuid = xstrdup(u);
+		snprintf(fs.subvol_uuid, sizeof(fs.subvol_uuid), "%s", u);
 		if (!fs.id)
 			fs.id = xstrdup(u);
 	}

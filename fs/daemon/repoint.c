@@ -9,6 +9,7 @@
 #include <btrfsutil.h>
 
 #include "iccfs.h"
+#include "icc/store/changes.h"
 
 /*
  * Why not FUSE_NOTIFY_INC_EPOCH: a new epoch makes the kernel drop every
@@ -23,6 +24,12 @@
  * one or ENOENT where it is not (the kernel drops that dentry).  Files
  * open at the swap keep their inode of the old tree, as after a rename
  * over them; their path shows the new tree's file (another node id).
+ *
+ * Only what changed since both trees were the same is compared and told
+ * to the kernel (changed_since: a btree search that skips older blocks);
+ * every other inode just takes its handle in the new tree, in place.  So
+ * a rollback costs the changes, plus one pass over the inodes the kernel
+ * holds, not a walk of the tree.
  */
 
 /* Btrfs's handle without parent (FILEID_BTRFS_WITHOUT_PARENT): objectid, root, generation. */
@@ -33,6 +40,7 @@ struct move {
 	struct ino *i;
 	bool pinned_before;          /* by an open file or a running op */
 	bool dir;
+	bool gone;                   /* a directory the new tree does not have */
 	struct file_handle *fh;      /* the new tree's handle, NULL: stays */
 	char **names;                /* directories: names whose target differs in the two trees */
 	size_t nnames;
@@ -48,6 +56,15 @@ static struct file_handle *handle_in(const struct file_handle *old, uint64_t roo
 	memcpy(fh, old, sizeof(*fh) + old->handle_bytes);
 	memcpy(fh->f_handle + BTRFS_FH_ROOT_OFF, &root_id, sizeof(root_id));
 	return fh;
+}
+
+/* The same handle in subvolume `root_id`, changed in place; false: not a btrfs handle. */
+static bool patch_handle(struct file_handle *fh, uint64_t root_id)
+{
+	if (!fh || fh->handle_type != BTRFS_FH_TYPE || fh->handle_bytes < BTRFS_FH_ROOT_OFF + 8)
+		return false;
+	memcpy(fh->f_handle + BTRFS_FH_ROOT_OFF, &root_id, sizeof(root_id));
+	return true;
 }
 
 struct ent {
@@ -146,44 +163,134 @@ static void names_of(struct move *m, int new_fd)
 }
 
 /*
- * Every inode of the live tree the kernel knows, pinned (+ the root, first),
- * with its handle in the new tree (subvolume `root_id`), all read under
- * fs.lock: a lookup may replace an inode's handle meanwhile.
+ * What may differ between the two trees: the inodes of the old tree
+ * changed since transaction `since`, the last one at which both trees were
+ * the same (icc_subvol_changed_since).  all: not known (`since` 0, or the
+ * search failed), every inode may differ: the full comparison, slower but
+ * as right.  The log says why a search failed.
  */
-static struct move *collect(uint64_t root_id, size_t *count)
+struct changed {
+	struct icc_ids ids;
+	bool all;
+};
+
+static void changed_since(int fd, uint64_t since, struct changed *c)
 {
+	*c = (struct changed){.all = true};
+	if (!since) {
+		fuse_log(FUSE_LOG_DEBUG, "icc-fs: rollback: the trees were never the same: "
+					 "every cached inode is compared\n");
+		return;
+	}
+	struct icc_err err;
+	if (icc_subvol_changed_since(fd, since, &c->ids, &err) < 0) {
+		iccfs_log("rollback: every cached inode is compared (what changed since "
+			  "transaction %llu is not known: %s)", (unsigned long long)since, err.msg);
+		return;
+	}
+	c->all = false;
+}
+
+static bool may_differ(const struct changed *c, uint64_t id)
+{
+	return c->all || icc_ids_has(&c->ids, id);
+}
+
+static bool of_live_tree(const struct ino *i, dev_t old_dev)
+{
+	return i->kind == INO_REAL && !i->ro && i->dev == old_dev;
+}
+
+/* fds of the old tree, closed after the reply (repoint_finish) */
+static int *old_fds;
+static size_t n_old_fds, cap_old_fds;
+
+static void close_later(int fd)
+{
+	if (fd < 0)
+		return;
+	if (n_old_fds == cap_old_fds) {
+		size_t nc = cap_old_fds ? cap_old_fds * 2 : 256;
+		int *v = realloc(old_fds, nc * sizeof(*v));
+		if (!v) {
+			close(fd);
+			return;
+		}
+		old_fds = v;
+		cap_old_fds = nc;
+	}
+	old_fds[n_old_fds++] = fd;
+}
+
+void repoint_finish(void)
+{
+	for (size_t k = 0; k < n_old_fds; k++)
+		close(old_fds[k]);
+	n_old_fds = 0;
+}
+
+/*
+ * One pass over the inodes of the live tree the kernel knows, under
+ * fs.lock (a lookup may replace an inode's handle meanwhile).  Those that
+ * may differ in the new tree (+ the root, first) are returned, pinned,
+ * with their handle in the new tree (subvolume `root_id`), for the caller
+ * to compare and tell the kernel.  Every other one is the same file in the
+ * new tree: its node id, the kernel's dentries and attributes stay right;
+ * it only takes its handle there, in place (thousands of them), now.
+ * Files open now keep the old tree's.
+ */
+static struct move *collect(const struct changed *c, uint64_t root_id, dev_t new_dev,
+			    int new_root_fd, size_t *count)
+{
+	dev_t old_dev = fs.root.dev;
+	size_t k = 1, cap = 64;
+	bool nomem = false; /* then the rest only move: their caches may stay stale */
+	struct move *v = calloc(cap, sizeof(*v));
+	*count = 0;
+	if (!v)
+		return NULL;
+	v[0].dir = true;
+	v[0].i = &fs.root;
 	pthread_mutex_lock(&fs.lock);
-	size_t n = 1;
-	for (size_t b = 0; b < fs.hsize; b++)
-		for (struct ino *i = fs.htab[b]; i; i = i->hnext)
-			n += i->kind == INO_REAL && !i->ro && i->dev == fs.root.dev;
-	struct move *v = calloc(n, sizeof(*v));
-	size_t k = 0;
-	if (v) {
-		v[k].dir = true;
-		v[k++].i = &fs.root;
-		for (size_t b = 0; b < fs.hsize; b++)
-			for (struct ino *i = fs.htab[b]; i; i = i->hnext)
-				if (i->kind == INO_REAL && !i->ro && i->dev == fs.root.dev) {
-					struct move *m = &v[k++];
-					m->i = i;
-					m->dir = i->type == S_IFDIR;
-					m->pinned_before = i->pins > 0;
-					/* a file open now keeps the old tree's */
-					if (m->dir || !m->pinned_before)
-						m->fh = handle_in(i->fh, root_id);
-					ino_pin_locked(i);
+	for (size_t b = 0; b < fs.hsize; b++) {
+		struct ino *next;
+		for (struct ino *i = fs.htab[b]; i; i = next) {
+			next = i->hnext; /* a rekey moves i to another chain */
+			if (!of_live_tree(i, old_dev))
+				continue;
+			bool dir = i->type == S_IFDIR;
+			if (k == cap && !nomem) {
+				struct move *nv = realloc(v, 2 * cap * sizeof(*v));
+				if (nv) {
+					memset(nv + cap, 0, cap * sizeof(*nv));
+					v = nv;
+					cap *= 2;
 				}
+				nomem = !nv;
+			}
+			if (!may_differ(c, i->ino) || k == cap) {
+				if ((dir || i->pins == 0) && patch_handle(i->fh, root_id))
+					close_later(ino_rekey_locked(i, new_dev, i->fh, new_root_fd));
+				continue;
+			}
+			struct move *m = &v[k++];
+			m->i = i;
+			m->dir = dir;
+			m->pinned_before = i->pins > 0;
+			if (dir || !m->pinned_before)
+				m->fh = handle_in(i->fh, root_id);
+			ino_pin_locked(i);
+		}
 	}
 	pthread_mutex_unlock(&fs.lock);
 	*count = k;
 	return v;
 }
 
-static void notify_kernel(struct move *v, size_t n)
+static void notify_kernel(struct move *v, size_t n, bool root_differs)
 {
 	for (size_t k = 0; k < n; k++) {
-		if (k && !v[k].fh)
+		if (k ? !v[k].fh && !v[k].gone : !root_differs)
 			continue;
 		fuse_ino_t id = ino_nodeid(v[k].i);
 		for (size_t j = 0; j < v[k].nnames; j++)
@@ -194,7 +301,7 @@ static void notify_kernel(struct move *v, size_t n)
 	}
 }
 
-int repoint_tree(int new_root_fd, struct icc_err *err)
+int repoint_tree(int new_root_fd, uint64_t since, struct icc_err *err)
 {
 	struct stat nst;
 	uint64_t root_id;
@@ -203,7 +310,11 @@ int repoint_tree(int new_root_fd, struct icc_err *err)
 	if (btrfs_util_subvolume_id_fd(new_root_fd, &root_id) != BTRFS_UTIL_OK)
 		return icc_err_set(err, EIO, "the new tree: no btrfs subvolume id");
 	size_t n;
-	struct move *v = collect(root_id, &n);
+	struct changed c;
+	changed_since(fs.root_fd, since, &c);
+	struct move *v = collect(&c, root_id, nst.st_dev, new_root_fd, &n);
+	bool root_differs = may_differ(&c, fs.root.ino);
+	icc_ids_free(&c.ids);
 	if (!v)
 		return icc_err_set(err, ENOMEM, "out of memory");
 	/* handles in the new tree: same inode number and generation, its subvolume id.
@@ -211,14 +322,20 @@ int repoint_tree(int new_root_fd, struct icc_err *err)
 	 * next use; directories are opened now, for their names. */
 	for (size_t k = 0; k < n; k++) {
 		struct move *m = &v[k];
-		if (!m->dir)
+		if (!m->dir || (!k && !root_differs))
 			continue;
 		int nfd = new_root_fd;
 		if (k) {
 			nfd = m->fh ? open_by_handle_at(new_root_fd, m->fh, O_PATH | O_CLOEXEC) : -1;
 			if (nfd < 0) {
+				/* every name the kernel may hold under it goes: if
+				 * its node id comes back (a later tree has it
+				 * again), no entry of this tree's lingers */
+				m->gone = m->fh != NULL;
 				free(m->fh);
 				m->fh = NULL;
+				if (m->gone)
+					names_of(m, -1);
 				continue;
 			}
 		}
@@ -229,13 +346,13 @@ int repoint_tree(int new_root_fd, struct icc_err *err)
 	pthread_mutex_lock(&fs.lock);
 	for (size_t k = 1; k < n; k++)
 		if (v[k].fh)
-			ino_rekey_locked(v[k].i, nst.st_dev, v[k].fh, new_root_fd);
+			close_later(ino_rekey_locked(v[k].i, nst.st_dev, v[k].fh, new_root_fd));
 	/* the old root fd stays open: open files of the old tree reopen by it */
 	fs.root.dev = nst.st_dev;
 	fs.root.ino = nst.st_ino;
 	fs.root.fd = fs.root_fd = fs.root.mount_fd = new_root_fd;
 	pthread_mutex_unlock(&fs.lock);
-	notify_kernel(v, n);
+	notify_kernel(v, n, root_differs);
 	for (size_t k = 0; k < n; k++) {
 		for (size_t j = 0; j < v[k].nnames; j++)
 			free(v[k].names[j]);

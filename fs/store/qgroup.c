@@ -19,6 +19,7 @@
 
 #include "icc/base/util.h"
 #include "icc/store/qgroup.h"
+#include "icc/store/treesearch.h"
 
 /* Newer than Debian 12's kernel headers (6.1); the running kernel has them. */
 #ifndef BTRFS_QUOTA_CTL_ENABLE_SIMPLE_QUOTA
@@ -35,6 +36,20 @@ static uint64_t le64_at(const char *p, size_t off)
 	return le64toh(v);
 }
 
+struct quota_walk {
+	uint32_t min_type, max_type;
+	int (*fn)(void *, uint32_t, uint64_t, const char *, uint32_t);
+	void *ctx;
+};
+
+static int quota_item(void *ctx, const struct icc_search_item *it)
+{
+	const struct quota_walk *w = ctx;
+	if (it->objectid != 0 || it->type < w->min_type || it->type > w->max_type)
+		return 0;
+	return w->fn(w->ctx, it->type, it->offset, (const char *)it->data, it->len);
+}
+
 /* Call fn(ctx, type, offset, item, len) for each quota-tree item of type
  * [min_type, max_type].  -ENOENT: quotas are off (no quota tree). */
 static int quota_tree_walk(int fd, uint32_t min_type, uint32_t max_type,
@@ -49,37 +64,21 @@ static int quota_tree_walk(int fd, uint32_t min_type, uint32_t max_type,
 	k->max_type = max_type;
 	k->max_offset = UINT64_MAX;
 	k->max_transid = UINT64_MAX;
+	struct quota_walk w = {min_type, max_type, fn, ctx};
 	for (;;) {
 		k->nr_items = 4096;
 		if (ioctl(fd, BTRFS_IOC_TREE_SEARCH, &args) < 0)
 			return -errno;
 		if (k->nr_items == 0)
 			return 0;
-		size_t off = 0;
-		struct btrfs_ioctl_search_header h;
-		for (uint32_t i = 0; i < k->nr_items; i++) {
-			if (off + sizeof(h) > sizeof(args.buf))
-				return -EIO;
-			memcpy(&h, args.buf + off, sizeof(h)); /* items are not aligned */
-			off += sizeof(h);
-			if (off + h.len > sizeof(args.buf))
-				return -EIO;
-			if (h.objectid == 0 && h.type >= min_type && h.type <= max_type) {
-				int r = fn(ctx, h.type, h.offset, args.buf + off, h.len);
-				if (r < 0)
-					return r;
-			}
-			off += h.len;
-		}
+		struct icc_search_item last;
+		int r = icc_search_each(args.buf, sizeof(args.buf), k->nr_items, quota_item, &w, &last);
+		if (r < 0)
+			return r;
 		/* continue after the last key returned */
-		if (h.type > max_type || (h.type == max_type && h.offset == UINT64_MAX))
+		if (last.type > max_type || (last.type == max_type && last.offset == UINT64_MAX) ||
+		    !icc_search_key_after(k, &last) || k->min_objectid > 0)
 			return 0;
-		k->min_type = h.type;
-		k->min_offset = h.offset + 1;
-		if (h.offset == UINT64_MAX) {
-			k->min_type = h.type + 1;
-			k->min_offset = 0;
-		}
 	}
 }
 

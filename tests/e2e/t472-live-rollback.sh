@@ -26,9 +26,11 @@ test_expect_success 'setup: PID 1 keeps /counter open and writes to it; a good s
 '
 P1=$(pid1)
 
+# before: the kernel caches /d/b, /newfile, /changed and a negative entry for /d/a;
+# after: each is looked up before ls /d (whose readdirplus would replace them)
 test_expect_success 'rollback from exec: the tree is the snapshot right after the write returns' '
-	icc exec live sh -c "ls -l /d /newfile /changed >/dev/null; echo good >/.icc/rollback && cat /changed && ls /d && ! test -e /newfile && ! ls /newfile" >out 2>err &&
-	cat out err && printf "good\na\n" >exp && diff exp out
+	icc exec live sh -c "ls -l /d /newfile /changed >/dev/null; ! test -e /d/a && echo good >/.icc/rollback && cat /changed /d/a && ! test -e /d/b && ls /d && ! test -e /newfile && ! ls /newfile" >out 2>err &&
+	cat out err && printf "good\none\na\n" >exp && diff exp out
 '
 
 test_expect_success 'PID 1 is the same process and its open file still works' '
@@ -90,6 +92,25 @@ test_expect_success '30 rollbacks in a row, lookups of the tree and of an exclud
 			{ echo "failed at $i"; return 1; }
 	done &&
 	test "$(pid1)" = "$P1"
+'
+
+# change_all: every kind of change under /m, with the kernel's caches of it warm;
+# undone: /m is snapshot two's again, as seen through the (cached) paths
+change_all='echo changed >/m/f && chmod 700 /m/k && mv /m/l /m/l2 && mkdir /m/nd && rm /m/gone && ls -lR /m >/dev/null && cat /m/f /m/k2 >/dev/null'
+undone='test "$(cat /m/f)" = orig && test "$(stat -c %a /m/k)" = 644 && test -L /m/l && ! test -e /m/l2 && ! test -e /m/nd && test "$(cat /m/gone)" = g && test "$(ls /m | tr "\n" " ")" = "f gone k k2 l "'
+test_expect_success 'every kind of change is undone, whether the tree is a save of, a copy of, or unrelated to the snapshot' '
+	icc exec live sh -c "mkdir /m && echo orig >/m/f && echo k >/m/k && chmod 644 /m/k && echo k2 >/m/k2 && ln -s f /m/l && echo g >/m/gone && echo two >/.icc/save" &&
+	for how in "a save of it" "a copy of it" "a copy of it, again"; do
+		icc exec live sh -c "$change_all && echo \"two keep=no\" >/.icc/rollback && $undone" ||
+			{ echo "not undone: the tree $how"; return 1; }
+	done &&
+	icc exec live sh -c "ls -lR /m >/dev/null && echo \"good keep=no\" >/.icc/rollback && ! test -e /m && ! ls /m 2>/dev/null" ||
+		{ echo "/m stays after a rollback to an older snapshot"; return 1; } &&
+	icc exec live sh -c "ls / >/dev/null && echo \"two keep=no\" >/.icc/rollback && $undone" ||
+		{ echo "not undone: the tree unrelated to the snapshot"; return 1; } &&
+	icc exec live sh -c "$change_all && echo \"good keep=no\" >/.icc/rollback && echo \"two keep=no\" >/.icc/rollback && $undone" ||
+		{ echo "not undone: two rollbacks in a row"; return 1; } &&
+	test "$(pid1)" = "$P1" && icc snapshot rm live/two >/dev/null
 '
 
 test_expect_success 'a rollback during a save waits for it (serialised): the save holds the tree before' '
