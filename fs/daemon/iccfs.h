@@ -149,6 +149,11 @@ void uring_init_sent(void);                      /* INIT reply written: start th
 bool uring_reply(const struct iovec *iov, int count, ssize_t *res);
 bool uring_reply_pipe(int pipefd, size_t len, ssize_t *res);
 void uring_stop(void);                           /* after the session loop */
+/* Before the mount: fuse's enable_uring set to Y if it is N (under a lock)
+ * until the INIT reply is sent or uring_mount_end (no INIT coming) */
+void uring_mount_begin(void);
+void uring_mount_end(void);
+void uring_probe_report(uint64_t kernel_flags);  /* icc-fs --transport's line */
 const char *uring_describe(void);
 
 /* ops.c */

@@ -420,8 +420,11 @@ int main(int argc, char **argv)
 	fs.se = se;
 	if (fuse_set_signal_handlers(se) != 0)
 		mount_error("cannot set signal handlers");
-	if (fuse_session_mount(se, fs.mountpoint) != 0)
+	uring_mount_begin();
+	if (fuse_session_mount(se, fs.mountpoint) != 0) {
+		uring_mount_end();
 		mount_error(fuse_reason("mount failed"));
+	}
 	if (pt_setup(se) < 0)
 		iccfs_log("passthrough off: libfuse refused custom io on /dev/fuse");
 
@@ -442,6 +445,7 @@ int main(int argc, char **argv)
 		ret = fuse_session_loop(se);
 	}
 	uring_stop();
+	uring_mount_end(); /* if INIT never came */
 	fuse_session_unmount(se);
 	fuse_remove_signal_handlers(se);
 	fuse_session_destroy(se);

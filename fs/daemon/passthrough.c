@@ -373,10 +373,6 @@ const char *pt_describe(void)
 	}
 }
 
-#ifndef FUSE_OVER_IO_URING
-#define FUSE_OVER_IO_URING (1ULL << 41)
-#endif
-
 /*
  * icc-fs --transport: what this kernel offers and what icc-fs would use,
  * from a real INIT request: a bare FUSE mount of an empty temporary
@@ -398,8 +394,11 @@ int pt_probe(void)
 	}
 	char opts[128];
 	snprintf(opts, sizeof(opts), "fd=%d,rootmode=40000,user_id=0,group_id=0", fd);
-	if (mount("icc-fs-probe", dir, "fuse.icc-fs-probe", MS_NOSUID | MS_NODEV | MS_RDONLY,
-		  opts) < 0) {
+	uring_mount_begin(); /* as icc-fs's own mounts do */
+	int mounted = mount("icc-fs-probe", dir, "fuse.icc-fs-probe",
+			    MS_NOSUID | MS_NODEV | MS_RDONLY, opts);
+	uring_mount_end(); /* the request is built: its flags are the offer */
+	if (mounted < 0) {
 		fprintf(stderr, "icc-fs: transport probe: mount: %s\n", strerror(errno));
 		close(fd);
 		goto out;
@@ -428,10 +427,7 @@ int pt_probe(void)
 		printf("passthrough: off (ICC_FS_PASSTHROUGH=%s)\n", env);
 	else
 		printf("passthrough: on (writes, and reads of files of 32 MiB or more)\n");
-	printf("io_uring: off (%s; libfuse %d.%d has no ring protocol)\n",
-	       (flags & FUSE_OVER_IO_URING) ? "offered by the kernel" :
-	       "not offered by the kernel: fuse enable_uring=N",
-	       FUSE_MAJOR_VERSION, FUSE_MINOR_VERSION);
+	uring_probe_report(flags);
 	printf("splice: read and write\n");
 	rc = 0;
 out:

@@ -30,6 +30,7 @@
  * older), named as there.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/fuse.h>
 #include <linux/io_uring.h>
 #include <sched.h>
@@ -38,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -122,9 +124,10 @@ static struct {
 	_Atomic int registered;         /* entries the kernel accepted */
 	_Atomic int *queue_registered;  /* the same per queue */
 	_Atomic bool stopping;
+	int param_fd;                   /* enable_uring, locked, while we hold it at Y */
 	const char *why_off;
 	char why_buf[160];
-} ur = { .wanted = true };
+} ur = { .wanted = true, .param_fd = -1 };
 
 enum uring_state { UR_OFF, UR_ASKED, UR_ON };
 
@@ -254,8 +257,10 @@ static int ring_register(struct uring_worker *w)
 	int res;
 	if (ring_reap(w, &res))
 		return res < 0 ? res : -EPROTO;
-	atomic_fetch_add(&ur.registered, 1);
 	atomic_fetch_add(&ur.queue_registered[w->qid], 1);
+	if (atomic_fetch_add(&ur.registered, 1) + 1 == ur.nworkers)
+		fuse_log(FUSE_LOG_INFO, "icc-fs: io_uring: %d queues of %d entries registered\n",
+			 ur.nworkers / URING_THREADS, URING_THREADS);
 	return 0;
 }
 
@@ -311,6 +316,10 @@ static void serve(struct uring_worker *w)
 	memcpy(start, in, sizeof(*in));
 	memcpy(start + sizeof(*in), w->hdr->op_in, first);
 	struct fuse_buf buf = {.mem = start, .size = in->len};
+	static atomic_bool first_request = true;
+	if (atomic_exchange(&first_request, false))
+		fuse_log(FUSE_LOG_INFO, "icc-fs: io_uring: the first request from the ring (%u)\n",
+			 in->opcode);
 	pthread_mutex_lock(&w->lock);
 	w->replied = false;
 	pthread_mutex_unlock(&w->lock);
@@ -603,6 +612,7 @@ uint64_t uring_init_flags(uint64_t kernel_flags, uint32_t max_write, uint32_t ma
 
 void uring_init_sent(void)
 {
+	uring_mount_end(); /* the connection has taken the flag: it keeps the ring */
 	if (atomic_load(&ur.state) == UR_ASKED)
 		uring_start();
 }
@@ -639,4 +649,74 @@ const char *uring_describe(void)
 	default:
 		return ur.why_off ? ur.why_off : "io_uring off";
 	}
+}
+
+/*
+ * The fuse module offers the ring only while its parameter enable_uring is Y,
+ * both when it builds the INIT request (at the mount) and when it takes the
+ * reply; the connection keeps the ring after that whatever the parameter
+ * says.  icc-fs turns an N into Y for that span only and puts the N back,
+ * holding a lock on the parameter so that two icc-fs starting together do
+ * not leave it Y (docs/iccfs.md, "io_uring").
+ */
+#define ENABLE_URING "/sys/module/fuse/parameters/enable_uring"
+
+/* Can this process make an io_uring with 128-byte SQEs?  (kernel.io_uring_disabled) */
+static bool io_uring_usable(void)
+{
+	struct io_uring_params p;
+	memset(&p, 0, sizeof(p));
+	p.flags = IORING_SETUP_SQE128;
+	int fd = sys_io_uring_setup(1, &p);
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+void uring_mount_begin(void)
+{
+	ur.param_fd = -1;
+	const char *env = getenv("ICC_FS_URING");
+	if (!ur.wanted || (env && (!strcmp(env, "0") || !strcmp(env, "off"))) ||
+	    !io_uring_usable())
+		return;
+	int fd = open(ENABLE_URING, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return; /* no CONFIG_FUSE_IO_URING, or not root */
+	/* one icc-fs at a time between reading the value and putting it back */
+	char c = 0;
+	if (flock(fd, LOCK_EX) < 0 || pread(fd, &c, 1, 0) != 1 || c != 'N' ||
+	    pwrite(fd, "Y", 1, 0) != 1) {
+		close(fd);
+		return;
+	}
+	ur.param_fd = fd;
+}
+
+void uring_mount_end(void)
+{
+	if (ur.param_fd < 0)
+		return;
+	if (pwrite(ur.param_fd, "N", 1, 0) != 1)
+		iccfs_log("io_uring: cannot put back fuse enable_uring=N: %s", strerror(errno));
+	close(ur.param_fd);
+	ur.param_fd = -1;
+}
+
+void uring_probe_report(uint64_t kernel_flags)
+{
+	const char *env = getenv("ICC_FS_URING");
+	bool off_env = env && (!strcmp(env, "0") || !strcmp(env, "off"));
+	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
+	if (off_env)
+		printf("io_uring: off (ICC_FS_URING=%s)\n", env);
+	else if (!(kernel_flags & FUSE_OVER_IO_URING))
+		printf("io_uring: off (the kernel does not offer it: no CONFIG_FUSE_IO_URING, "
+		       "or fuse enable_uring=N and icc-fs cannot change it)\n");
+	else if (!io_uring_usable())
+		printf("io_uring: off (io_uring_setup refused: kernel.io_uring_disabled)\n");
+	else
+		printf("io_uring: on (%ld queues of %d entries)\n", ncpu < 1 ? 1 : ncpu,
+		       URING_THREADS);
 }
