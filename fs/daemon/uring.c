@@ -93,6 +93,7 @@ struct uring_worker {
 	int ring_fd;
 	pthread_t thread;
 	bool started;
+	bool pinned;                    /* runs on its queue's CPU */
 	/* the mapped io_uring */
 	void *sq_map, *cq_map;
 	size_t sq_map_len, cq_map_len;
@@ -119,7 +120,7 @@ static struct {
 	struct fuse_session *se;
 	int devfd;
 	size_t payload_len;
-	int nworkers;
+	int nworkers, nqueues;
 	struct uring_worker *workers;
 	_Atomic int registered;         /* entries the kernel accepted */
 	_Atomic int *queue_registered;  /* the same per queue */
@@ -174,7 +175,12 @@ static int ring_open(struct uring_worker *w)
 	if (fd < 0)
 		return -errno;
 	w->ring_fd = fd;
-	return ring_map(w, &p);
+	int r = ring_map(w, &p);
+	if (r < 0) {
+		close(fd);
+		w->ring_fd = -1;
+	}
+	return r;
 }
 
 /* Map the rings of w->ring_fd, made with params *p; 0 or -errno. */
@@ -259,8 +265,8 @@ static int ring_register(struct uring_worker *w)
 		return res < 0 ? res : -EPROTO;
 	atomic_fetch_add(&ur.queue_registered[w->qid], 1);
 	if (atomic_fetch_add(&ur.registered, 1) + 1 == ur.nworkers)
-		fuse_log(FUSE_LOG_INFO, "icc-fs: io_uring: %d queues of %d entries registered\n",
-			 ur.nworkers / URING_THREADS, URING_THREADS);
+		fuse_log(FUSE_LOG_INFO, "icc-fs: io_uring: %d queues registered, %d entries\n",
+			 ur.nqueues, ur.nworkers);
 	return 0;
 }
 
@@ -301,8 +307,8 @@ static void serve(struct uring_worker *w)
 	uint32_t payload = w->hdr->ent_in_out.payload_sz;
 	atomic_store(&w->unique, in->unique);
 	/* the first argument's size: the request's length less header and payload */
-	size_t first = in->len >= sizeof(*in) + payload ? in->len - sizeof(*in) - payload : SIZE_MAX;
-	if (first > URING_OP_IN_OUT_SZ || payload > w->payload_len) {
+	size_t arg0 = in->len >= sizeof(*in) + payload ? in->len - sizeof(*in) - payload : SIZE_MAX;
+	if (arg0 > URING_OP_IN_OUT_SZ || payload > w->payload_len) {
 		iccfs_log("io_uring: a malformed request (opcode %u, length %u)", in->opcode, in->len);
 		struct fuse_out_header *oh = (void *)w->hdr->in_out;
 		uint64_t unique = in->unique;
@@ -312,9 +318,9 @@ static void serve(struct uring_worker *w)
 		w->hdr->ent_in_out.payload_sz = 0;
 		return;
 	}
-	char *start = w->area + URING_GAP - first - sizeof(*in);
+	char *start = w->area + URING_GAP - arg0 - sizeof(*in);
 	memcpy(start, in, sizeof(*in));
-	memcpy(start + sizeof(*in), w->hdr->op_in, first);
+	memcpy(start + sizeof(*in), w->hdr->op_in, arg0);
 	struct fuse_buf buf = {.mem = start, .size = in->len};
 	static atomic_bool first_request = true;
 	if (atomic_exchange(&first_request, false))
@@ -365,11 +371,13 @@ static void worker_failed(struct uring_worker *w, int err)
 static void *worker_main(void *arg)
 {
 	struct uring_worker *w = arg;
-	cpu_set_t cpus;
-	CPU_ZERO(&cpus);
-	CPU_SET(w->qid, &cpus);
-	/* serve the queue's callers on their CPU (best effort: CPU may be offline) */
-	sched_setaffinity(0, sizeof(cpus), &cpus);
+	if (w->pinned) {
+		/* serve the queue's callers on their CPU: no cross-CPU wake-up */
+		cpu_set_t cpus;
+		CPU_ZERO(&cpus);
+		CPU_SET(w->qid, &cpus);
+		sched_setaffinity(0, sizeof(cpus), &cpus);
+	}
 	int r = ring_open(w); /* here: the ring takes submissions from this thread only */
 	if (r == 0)
 		r = ring_register(w);
@@ -404,14 +412,35 @@ static int worker_buffers(struct uring_worker *w, int qid)
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->cond, NULL);
 	w->payload_len = ur.payload_len;
-	w->hdr = aligned_alloc(64, sizeof(*w->hdr));
+	w->hdr = calloc(1, sizeof(*w->hdr));
 	w->area = malloc(URING_GAP + w->payload_len);
 	if (!w->hdr || !w->area)
 		return -ENOMEM;
-	memset(w->hdr, 0, sizeof(*w->hdr));
 	w->iov[0] = (struct iovec){w->hdr, sizeof(*w->hdr)};
 	w->iov[1] = (struct iovec){w->area + URING_GAP, w->payload_len};
 	return 0;
+}
+
+/* The kernel's queue count: CPU ids 0..N-1 that may ever come online
+ * (/sys/devices/system/cpu/possible, e.g. "0-1"), not only those online now. */
+static int possible_cpus(void)
+{
+	int last = -1;
+	FILE *f = fopen("/sys/devices/system/cpu/possible", "re");
+	if (f) {
+		char line[256];
+		if (fgets(line, sizeof(line), f)) {
+			char *p = strrchr(line, '-'), *q = strrchr(line, ',');
+			const char *tail = p && (!q || p > q) ? p + 1 : q ? q + 1 : line;
+			last = atoi(tail);
+		}
+		fclose(f);
+	}
+	if (last < 0) {
+		long n = sysconf(_SC_NPROCESSORS_CONF);
+		last = n > 0 ? (int)n - 1 : 0;
+	}
+	return last + 1;
 }
 
 /*
@@ -421,16 +450,23 @@ static int worker_buffers(struct uring_worker *w, int qid)
  */
 static void uring_start(void)
 {
-	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
-	if (ncpu < 1)
-		ncpu = 1;
-	ur.nworkers = (int)ncpu * URING_THREADS;
-	ur.workers = calloc((size_t)ur.nworkers, sizeof(*ur.workers));
-	ur.queue_registered = calloc((size_t)ncpu, sizeof(*ur.queue_registered));
+	int queues = possible_cpus();
+	cpu_set_t ours;
+	if (sched_getaffinity(0, sizeof(ours), &ours) < 0)
+		CPU_ZERO(&ours);
+	/* a queue of a CPU we cannot run on (offline, another cpuset) still
+	 * needs its entry for the ring to be ready: one thread, not pinned */
+	int n = 0;
+	for (int q = 0; q < queues; q++)
+		n += CPU_ISSET(q, &ours) ? URING_THREADS : 1;
+	ur.workers = calloc((size_t)n, sizeof(*ur.workers));
+	ur.queue_registered = calloc((size_t)queues, sizeof(*ur.queue_registered));
 	if (!ur.workers || !ur.queue_registered) {
 		off(strerror(ENOMEM));
 		return;
 	}
+	ur.nqueues = queues;
+	ur.nworkers = n;
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = no_op; /* no SA_RESTART: wakes io_uring_enter for uring_stop */
@@ -440,17 +476,20 @@ static void uring_start(void)
 	sigfillset(&wait_mask);
 	sigdelset(&wait_mask, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
-	for (int k = 0; k < ur.nworkers; k++) {
-		struct uring_worker *w = &ur.workers[k];
-		int r = worker_buffers(w, k / URING_THREADS);
-		if (r == 0)
-			r = -pthread_create(&w->thread, NULL, worker_main, w);
-		if (r < 0) {
-			w->qid = k / URING_THREADS;
-			worker_failed(w, r);
-			continue;
+	for (int q = 0, k = 0; q < queues; q++) {
+		int threads = CPU_ISSET(q, &ours) ? URING_THREADS : 1;
+		for (int t = 0; t < threads; t++, k++) {
+			struct uring_worker *w = &ur.workers[k];
+			w->pinned = threads > 1;
+			int r = worker_buffers(w, q);
+			if (r == 0)
+				r = -pthread_create(&w->thread, NULL, worker_main, w);
+			if (r < 0) {
+				worker_failed(w, r);
+				continue;
+			}
+			w->started = true;
 		}
-		w->started = true;
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (atomic_load(&ur.state) == UR_ASKED)
@@ -708,7 +747,6 @@ void uring_probe_report(uint64_t kernel_flags)
 {
 	const char *env = getenv("ICC_FS_URING");
 	bool off_env = env && (!strcmp(env, "0") || !strcmp(env, "off"));
-	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
 	if (off_env)
 		printf("io_uring: off (ICC_FS_URING=%s)\n", env);
 	else if (!(kernel_flags & FUSE_OVER_IO_URING))
@@ -717,6 +755,6 @@ void uring_probe_report(uint64_t kernel_flags)
 	else if (!io_uring_usable())
 		printf("io_uring: off (io_uring_setup refused: kernel.io_uring_disabled)\n");
 	else
-		printf("io_uring: on (%ld queues of %d entries)\n", ncpu < 1 ? 1 : ncpu,
+		printf("io_uring: on (%d CPU queues, %d entries each)\n", possible_cpus(),
 		       URING_THREADS);
 }
