@@ -27,11 +27,13 @@ mount_fs() {
 }
 
 # mount_fs_debug LOG [OPTS]: icc-fs -d serving $V at $M in the background, its
-# request log (stdout and stderr) in LOG; fails if it did not mount in 10 s
+# request log (stdout and stderr) in LOG; its pid in FS_DEBUG_PID; fails if it
+# did not mount in 10 s
 mount_fs_debug() {
 	local log=$1 pid k
 	"$ICCFS_BIN" -d ${2:+-o "$2"} "$V" "$M" >"$log" 2>&1 &
 	pid=$!
+	FS_DEBUG_PID=$pid
 	at_exit "umount -l '$M'; kill -9 $pid 2>/dev/null"
 	for k in $(seq 100); do mountpoint -q "$M" && return 0; sleep 0.1; done
 	return 1

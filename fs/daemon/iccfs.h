@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include <fuse_lowlevel.h>
 
@@ -135,6 +136,25 @@ int pt_reply_create(fuse_req_t req, struct ino *i, const struct fuse_entry_param
 void pt_release(struct ino *i, struct fuse_file_info *fi);
 const char *pt_describe(void);
 int pt_probe(void);                     /* icc-fs --transport */
+
+/* uring.c - FUSE over io_uring through the custom io of passthrough.c */
+void uring_disable(void);                        /* -o uring=off, before pt_setup */
+void uring_setup(struct fuse_session *se, int devfd); /* from pt_setup */
+/* INIT reply flags to add (FUSE_OVER_IO_URING) given the kernel's offer; the
+ * reply's max_write and max_pages size the entries' payload buffers */
+uint64_t uring_init_flags(uint64_t kernel_flags, uint32_t max_write, uint32_t max_pages);
+void uring_init_sent(void);                      /* INIT reply written: start the ring */
+/* A reply (writev iov / a pipe of len bytes) to a request that came from the
+ * ring: taken (true, *res as writev would return) or not ours (false) */
+bool uring_reply(const struct iovec *iov, int count, ssize_t *res);
+bool uring_reply_pipe(int pipefd, size_t len, ssize_t *res);
+void uring_stop(void);                           /* after the session loop */
+/* Before the mount: fuse's enable_uring set to Y if it is N (under a lock)
+ * until the INIT reply is sent or uring_mount_end (no INIT coming) */
+void uring_mount_begin(void);
+void uring_mount_end(void);
+void uring_probe_report(uint64_t kernel_flags);  /* icc-fs --transport's line */
+const char *uring_describe(void);
 
 /* ops.c */
 extern const struct fuse_lowlevel_ops iccfs_ops;

@@ -88,7 +88,7 @@ static void parse_opts(char *list, char **fuse_opts)
 #define KEY(k) (klen == strlen(k) && !strncmp(o, k, klen))
 		if (KEY("snapdir") || KEY("lock") || KEY("id") || KEY("name") ||
 		    KEY("image") || KEY("delete") || KEY("save") || KEY("fdcache") ||
-		    KEY("pidfile") || KEY("passthrough")) {
+		    KEY("pidfile") || KEY("passthrough") || KEY("uring")) {
 			if (!val || !*val)
 				usage_error("option '%.*s' needs a value", (int)klen, o);
 			if (KEY("snapdir"))
@@ -108,6 +108,11 @@ static void parse_opts(char *list, char **fuse_opts)
 					pt_disable();
 				else if (strcmp(val, "on"))
 					usage_error("bad value for passthrough: '%s' (on or off)", val);
+			} else if (KEY("uring")) {
+				if (!strcmp(val, "off"))
+					uring_disable();
+				else if (strcmp(val, "on"))
+					usage_error("bad value for uring: '%s' (on or off)", val);
 			}
 			else if (KEY("delete")) {
 				if (!strcmp(val, "root"))
@@ -367,7 +372,7 @@ int main(int argc, char **argv)
 			       "       icc-fs --transport\n"
 			       "options: snapdir=DIR lock=FILE id=STR name=STR image=STR\n"
 			       "         delete=root|writers save=writers|all fdcache=N pidfile=FILE\n"
-			       "         passthrough=on|off\n"
+			       "         passthrough=on|off uring=on|off\n"
 			       "         (others are passed to libfuse)\n");
 			return 0;
 		} else if (!strcmp(a, "-o") || !strncmp(a, "-o", 2)) {
@@ -415,8 +420,11 @@ int main(int argc, char **argv)
 	fs.se = se;
 	if (fuse_set_signal_handlers(se) != 0)
 		mount_error("cannot set signal handlers");
-	if (fuse_session_mount(se, fs.mountpoint) != 0)
+	uring_mount_begin();
+	if (fuse_session_mount(se, fs.mountpoint) != 0) {
+		uring_mount_end();
 		mount_error(fuse_reason("mount failed"));
+	}
 	if (pt_setup(se) < 0)
 		iccfs_log("passthrough off: libfuse refused custom io on /dev/fuse");
 
@@ -436,6 +444,8 @@ int main(int argc, char **argv)
 	} else {
 		ret = fuse_session_loop(se);
 	}
+	uring_stop();
+	uring_mount_end(); /* if INIT never came */
 	fuse_session_unmount(se);
 	fuse_remove_signal_handlers(se);
 	fuse_session_destroy(se);

@@ -42,6 +42,8 @@ struct fuse_backing_map {
 #define FUSE_DEV_IOC_BACKING_OPEN _IOW(FUSE_DEV_IOC_MAGIC, 1, struct fuse_backing_map)
 #define FUSE_DEV_IOC_BACKING_CLOSE _IOW(FUSE_DEV_IOC_MAGIC, 2, uint32_t)
 #endif
+/* the kernel's FUSE_DEFAULT_MAX_PAGES_PER_REQ, when INIT does not set max_pages */
+#define FUSE_DEFAULT_MAX_PAGES 32
 #ifndef FILESYSTEM_MAX_STACK_DEPTH
 #define FILESYSTEM_MAX_STACK_DEPTH 2
 #endif
@@ -86,6 +88,10 @@ static void patch_init(struct iovec *iov, int count)
 		return;
 	struct pt_init_out *o = iov[1].iov_base;
 	uint64_t flags = o->flags | ((uint64_t)o->flags2 << 32);
+	flags |= uring_init_flags(pt.kernel_flags, o->max_write,
+				  (flags & FUSE_MAX_PAGES) ? o->max_pages : FUSE_DEFAULT_MAX_PAGES);
+	o->flags = (uint32_t)flags;
+	o->flags2 = (uint32_t)(flags >> 32);
 	if (!pt.wanted) {
 		/* why_off says so */
 	} else if (!(pt.kernel_flags & FUSE_INIT_EXT) || !(pt.kernel_flags & FUSE_PASSTHROUGH)) {
@@ -103,8 +109,8 @@ static void patch_init(struct iovec *iov, int count)
 	/* icc-fs -d: the transport as negotiated */
 	fuse_log(FUSE_LOG_INFO,
 		 "icc-fs: transport: protocol 7.%u, %s, max_write %u, splice read+write, "
-		 "clone_fd workers, io_uring no (libfuse 3.14)\n",
-		 o->minor, pt_describe(), o->max_write);
+		 "clone_fd workers, %s\n",
+		 o->minor, pt_describe(), o->max_write, uring_describe());
 }
 
 static void patch_open(struct iovec *iov, int count)
@@ -126,9 +132,11 @@ static void patch_open(struct iovec *iov, int count)
 	o->backing_id = reply_backing_id;
 }
 
+/* libfuse's replies: patched, then to the io_uring entry of their request or to /dev/fuse */
 static ssize_t pt_writev(int fd, struct iovec *iov, int count, void *userdata)
 {
 	(void)userdata;
+	bool init_reply = false;
 	if (reply_backing_id) {
 		patch_open(iov, count);
 	} else {
@@ -137,9 +145,16 @@ static ssize_t pt_writev(int fd, struct iovec *iov, int count, void *userdata)
 		if (init && h->unique == init) {
 			patch_init(iov, count);
 			__atomic_store_n(&pt.init_unique, 0, __ATOMIC_RELEASE);
+			init_reply = true;
 		}
 	}
-	return writev(fd, iov, count);
+	ssize_t n;
+	if (!init_reply && uring_reply(iov, count, &n))
+		return n;
+	n = writev(fd, iov, count);
+	if (init_reply && n >= 0)
+		uring_init_sent(); /* the kernel is initialized: the ring can register */
+	return n;
 }
 
 static ssize_t pt_read(int fd, void *buf, size_t len, void *userdata)
@@ -173,6 +188,9 @@ static ssize_t pt_splice_send(int fdin, off_t *offin, int fdout, off_t *offout, 
 			      unsigned int flags, void *userdata)
 {
 	(void)userdata;
+	ssize_t n;
+	if (uring_reply_pipe(fdin, len, &n))
+		return n; /* a reply to a request from the ring: read from the pipe */
 	return splice(fdin, offin, fdout, offout, len, flags);
 }
 
@@ -196,6 +214,7 @@ int pt_setup(struct fuse_session *se)
 		.splice_send = pt_splice_send,
 	};
 	pt.devfd = fuse_session_fd(se);
+	uring_setup(se, pt.devfd);
 	int r = fuse_session_custom_io(se, &io, pt.devfd);
 	if (r < 0 && pt.wanted)
 		pt.why_off = "passthrough off: libfuse refused custom io";
@@ -354,10 +373,6 @@ const char *pt_describe(void)
 	}
 }
 
-#ifndef FUSE_OVER_IO_URING
-#define FUSE_OVER_IO_URING (1ULL << 41)
-#endif
-
 /*
  * icc-fs --transport: what this kernel offers and what icc-fs would use,
  * from a real INIT request: a bare FUSE mount of an empty temporary
@@ -379,8 +394,11 @@ int pt_probe(void)
 	}
 	char opts[128];
 	snprintf(opts, sizeof(opts), "fd=%d,rootmode=40000,user_id=0,group_id=0", fd);
-	if (mount("icc-fs-probe", dir, "fuse.icc-fs-probe", MS_NOSUID | MS_NODEV | MS_RDONLY,
-		  opts) < 0) {
+	uring_mount_begin(); /* as icc-fs's own mounts do */
+	int mounted = mount("icc-fs-probe", dir, "fuse.icc-fs-probe",
+			    MS_NOSUID | MS_NODEV | MS_RDONLY, opts);
+	uring_mount_end(); /* the request is built: its flags are the offer */
+	if (mounted < 0) {
 		fprintf(stderr, "icc-fs: transport probe: mount: %s\n", strerror(errno));
 		close(fd);
 		goto out;
@@ -409,10 +427,7 @@ int pt_probe(void)
 		printf("passthrough: off (ICC_FS_PASSTHROUGH=%s)\n", env);
 	else
 		printf("passthrough: on (writes, and reads of files of 32 MiB or more)\n");
-	printf("io_uring: off (%s; libfuse %d.%d has no ring protocol)\n",
-	       (flags & FUSE_OVER_IO_URING) ? "offered by the kernel" :
-	       "not offered by the kernel: fuse enable_uring=N",
-	       FUSE_MAJOR_VERSION, FUSE_MINOR_VERSION);
+	uring_probe_report(flags);
 	printf("splice: read and write\n");
 	rc = 0;
 out:

@@ -41,8 +41,12 @@ else
 	PROMOTE_N=10 RUN_N=10 COMMIT_SIZES="64 1024" COMMIT_N=3
 fi
 MEM_FILES=60000
-# iccfs-nopt: icc-fs with kernel passthrough off (-o passthrough=off), to show what it buys
+# iccfs-nopt: icc-fs with kernel passthrough off (-o passthrough=off), to show what it buys;
+# iccfs-nouring: icc-fs with FUSE over io_uring off (-o uring=off: requests by read(2) on
+# /dev/fuse), in the metadata workloads (tree, smallfiles, build) and apt, where the round
+# trip counts
 TARGETS="native iccfs iccfs-nopt fuse-overlayfs"
+META_TARGETS="native iccfs iccfs-nouring iccfs-nopt fuse-overlayfs"
 
 die() { echo "bench: $*" >&2; exit 1; }
 log() { echo "bench: $*" >&2; }
@@ -125,7 +129,7 @@ trap 'log interrupted; exit 130' INT TERM HUP
 
 truncate -s 40G "$W/btrfs.img"
 mkfs.btrfs -q "$W/btrfs.img" >/dev/null 2>&1 || die "mkfs.btrfs failed"
-mkdir -p "$B" "$W/mi" "$W/mn" "$W/mo" "$W/ms" "$W/mp"
+mkdir -p "$B" "$W/mi" "$W/mn" "$W/mu" "$W/mo" "$W/ms" "$W/mp"
 mount -o loop "$W/btrfs.img" "$B" || die "cannot mount the loop btrfs"
 case ${BENCH_QUOTA:-off} in
 off) ;;
@@ -195,6 +199,7 @@ cp -a --reflink=always "$B/vol" "$B/ovl/lower"
 start_iccfs "$B/vol" "$W/mi"
 ICCFS_PID=$LASTPID
 start_iccfs "$B/vol" "$W/mn" passthrough=off
+start_iccfs "$B/vol" "$W/mu" uring=off
 start_ovl "$B/ovl/lower" "$B/ovl/upper" "$B/ovl/work" "$W/mo"
 
 tdir() {
@@ -202,10 +207,11 @@ tdir() {
 	native) echo "$B/vol/t-native" ;;
 	iccfs) echo "$W/mi/t-iccfs" ;;
 	iccfs-nopt) echo "$W/mn/t-iccfs-nopt" ;;
+	iccfs-nouring) echo "$W/mu/t-iccfs-nouring" ;;
 	fuse-overlayfs) echo "$W/mo/t-ovl" ;;
 	esac
 }
-for t in $TARGETS; do mkdir -p "$(tdir $t)"; done
+for t in $META_TARGETS; do mkdir -p "$(tdir $t)"; done
 
 # ---------------------------------------------------------------- fio
 fio_run() { # FILE JSON ARGS...
@@ -267,10 +273,10 @@ wl_smallfiles() {
 	local d v
 	# the FUSE round-trip floor: one GETATTR per stat of .icc/snapshots (attributes
 	# never cached there), against a cached stat of the same mount's root
-	if [ "$1" = iccfs ]; then
-		v=$("$BT" rtt "$W/mi/.icc/snapshots" 20000) &&
-			rec smallfiles "no-op round trip (1 GETATTR)" iccfs "$2" "$v" s lower
-	fi
+	local m=""
+	case $1 in iccfs) m=$W/mi ;; iccfs-nouring) m=$W/mu ;; esac
+	[ -n "$m" ] && v=$("$BT" rtt "$m/.icc/snapshots" 20000) &&
+		rec smallfiles "no-op round trip (1 GETATTR)" "$1" "$2" "$v" s lower
 	[ "$1" = native ] && v=$("$BT" rtt "$B/vol" 20000) &&
 		rec smallfiles "no-op round trip (1 GETATTR)" native "$2" "$v" s lower
 	d=$(tdir "$1")/small
@@ -307,9 +313,11 @@ for w in fio tree smallfiles build; do
 		mkdir -p "$W/cproj" && "$BT" cproj "$W/cproj" $CPROJ_N
 	fi
 	[ $w = tree ] && cat "$TARBALL" >/dev/null # the tarball itself comes from the page cache
-	log "== $w ($REPS rounds over: $TARGETS)"
+	tg=$TARGETS
+	[ $w = fio ] || tg=$META_TARGETS
+	log "== $w ($REPS rounds over: $tg)"
 	for r in $(seq "$REPS"); do
-		for t in $TARGETS; do
+		for t in $tg; do
 			wl_$w "$t" "$r"
 		done
 	done
@@ -523,7 +531,7 @@ fi
 # The Debian minbase tree (tests/debian-tree.sh) with python3's .debs (fetched once with
 # apt-get --download-only into $APT_DEBS) in /var/cache/apt/archives: `apt-get install
 # --no-download -y python3` inside `icc run --rm` (every lever on, and with
-# ICC_FS_PASSTHROUGH=0) against the same in a chroot of a snapshot of the same tree on a
+# ICC_FS_PASSTHROUGH=0 or ICC_FS_URING=0) against the same in a chroot of a snapshot of the same tree on a
 # native subvolume of the same btrfs, alternating.
 APT_DEBS=/var/cache/icc-test/apt-python3
 apt_debs() { # fetch python3's .debs once, resolved against the tree's own package lists
@@ -567,6 +575,7 @@ if want apt; then
 			apt_native "$r"
 			apt_icc iccfs "$r"
 			apt_icc iccfs-nopt "$r" ICC_FS_PASSTHROUGH=0
+			apt_icc iccfs-nouring "$r" ICC_FS_URING=0
 		done
 	else
 		log "no Debian tree or python3 .debs (see $W/apt-dl.log): skipping apt"
