@@ -84,19 +84,15 @@ int icc_subvol_changed_since(int fd, uint64_t since, struct icc_ids *out, struct
 	return 0;
 }
 
+static int cmp_id(const void *key, const void *elem)
+{
+	uint64_t a = *(const uint64_t *)key, b = *(const uint64_t *)elem;
+	return a < b ? -1 : a > b;
+}
+
 bool icc_ids_has(const struct icc_ids *s, uint64_t id)
 {
-	size_t lo = 0, hi = s->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (s->ids[mid] == id)
-			return true;
-		if (s->ids[mid] < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return false;
+	return s->n && bsearch(&id, s->ids, s->n, sizeof(*s->ids), cmp_id);
 }
 
 void icc_ids_free(struct icc_ids *s)

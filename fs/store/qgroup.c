@@ -229,19 +229,18 @@ int icc_qgroup_table_load(int fs_fd, struct icc_qgroup_table *t, struct icc_err 
 	return 0; /* the tree search returns them sorted by qgroupid */
 }
 
+static int cmp_qgroupid(const void *key, const void *elem)
+{
+	uint64_t a = *(const uint64_t *)key;
+	uint64_t b = ((const struct icc_qgroup_usage *)elem)->qgroupid;
+	return a < b ? -1 : a > b;
+}
+
 const struct icc_qgroup_usage *icc_qgroup_find(const struct icc_qgroup_table *t, uint64_t subvolid)
 {
-	size_t lo = 0, hi = t->count;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (t->q[mid].qgroupid == subvolid)
-			return &t->q[mid];
-		if (t->q[mid].qgroupid < subvolid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	if (!t->count)
+		return NULL;
+	return bsearch(&subvolid, t->q, t->count, sizeof(*t->q), cmp_qgroupid);
 }
 
 void icc_qgroup_table_free(struct icc_qgroup_table *t)
