@@ -38,3 +38,17 @@ mount_fs_debug() {
 	for k in $(seq 100); do mountpoint -q "$M" && return 0; sleep 0.1; done
 	return 1
 }
+
+# mount_debug [OPTS]: icc-fs -d in the background, its request log in $T/d.log;
+# requests OPCODE: how many OPCODE requests that log shows
+mount_debug() { mount_fs_debug "$T/d.log" "$@"; }
+requests() { grep -c "opcode: $1 " "$T/d.log"; }
+
+# mount_debug_needing FEATURE WHY: mount_debug, and skip the whole test (saying
+# WHY and what the daemon negotiated) unless its log says "FEATURE negotiated"
+mount_debug_needing() {
+	mount_debug || skip_all "icc-fs -d did not mount"
+	grep -q "transport: .*$1 negotiated" "$T/d.log" && return 0
+	umount "$M"
+	skip_all "$2: $(grep -o 'transport: .*' "$T/d.log")"
+}

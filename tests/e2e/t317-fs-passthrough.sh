@@ -9,15 +9,7 @@
 
 setup_fs_vol
 
-# mount_debug [OPTS]: icc-fs -d in the background, its request log in $T/d.log
-mount_debug() { mount_fs_debug "$T/d.log" "$@"; }
-requests() { grep -c "opcode: $1 " "$T/d.log"; }
-
-mount_debug || skip_all "icc-fs -d did not mount"
-if ! grep -q "transport: .*passthrough negotiated" "$T/d.log"; then
-	umount "$M"
-	skip_all "this kernel has no FUSE passthrough: $(grep -o 'transport: .*' "$T/d.log")"
-fi
+mount_debug_needing passthrough "this kernel has no FUSE passthrough"
 
 test_expect_success 'written data goes straight to the btrfs file: no WRITE requests' '
 	dd if=/dev/urandom of="$T/data" bs=1M count=40 2>/dev/null &&

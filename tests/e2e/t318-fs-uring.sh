@@ -16,14 +16,7 @@ PARAM=/sys/module/fuse/parameters/enable_uring
 param() { flock "$PARAM" cat "$PARAM"; }
 before=$(param)
 
-mount_debug() { mount_fs_debug "$T/d.log" "$@"; }
-requests() { grep -c "opcode: $1 " "$T/d.log"; }
-
-mount_debug || skip_all "icc-fs -d did not mount"
-if ! grep -q "transport: .*io_uring negotiated" "$T/d.log"; then
-	umount "$M"
-	skip_all "the kernel did not offer io_uring: $(grep -o 'transport: .*' "$T/d.log")"
-fi
+mount_debug_needing io_uring "the kernel did not offer io_uring"
 
 test_expect_success 'every CPU queue is registered and requests come from the ring' '
 	stat "$M" >/dev/null && ls -la "$M" >/dev/null &&
