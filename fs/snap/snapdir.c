@@ -611,42 +611,49 @@ int icc_snapdir_clean_tmp(struct icc_snapdir *sd, bool dry_run, struct icc_err *
 	return rc < 0 ? rc : removed;
 }
 
+/*
+ * Open DIR/name into *fd and take its flock without waiting: 0, 1 when its
+ * maker holds it, or -errno (-ENOENT: gone; -ENOTDIR/-ELOOP: not a dir).
+ */
+static int take_maker_flock(int dirfd, const char *name, int *fd)
+{
+	*fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (*fd < 0)
+		return -errno;
+	if (flock(*fd, LOCK_EX | LOCK_NB) == 0)
+		return 0;
+	int e = errno;
+	close(*fd);
+	return e == EWOULDBLOCK ? 1 : -e;
+}
+
 int icc_snapdir_tmp_busy(int dirfd, const char *name, bool remove)
 {
-	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return 0;
-		if (errno != ENOTDIR && errno != ELOOP)
-			return -errno;
+	int fd, r = take_maker_flock(dirfd, name, &fd);
+	if (r == -ENOENT)
+		return 0;
+	if (r == -ENOTDIR || r == -ELOOP) {
 		/* not a directory: nobody's staging dir */
 		if (remove && unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
 			return -errno;
 		return 0;
 	}
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		int e = errno;
-		close(fd);
-		return e == EWOULDBLOCK ? 1 : -e;
-	}
-	int r = remove ? remove_staged(dirfd, name) : 0;
+	if (r != 0)
+		return r;
+	r = remove ? remove_staged(dirfd, name) : 0;
 	close(fd);
 	return r;
 }
 
 int icc_snapdir_unfinished(int dirfd, const char *name, bool remove)
 {
-	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? 2 : -errno;
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		int e = errno;
-		close(fd);
-		return e == EWOULDBLOCK ? 1 : -e;
-	}
+	int fd, r = take_maker_flock(dirfd, name, &fd);
+	if (r == -ENOENT)
+		return 2; /* gone meanwhile */
+	if (r != 0)
+		return r;
 	/* the flock is the save's until it ends: a rootfs now means it finished */
 	struct stat st;
-	int r;
 	if (fstatat(fd, "rootfs", &st, AT_SYMLINK_NOFOLLOW) == 0)
 		r = 2;
 	else
