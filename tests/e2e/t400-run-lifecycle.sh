@@ -110,7 +110,7 @@ test_expect_success 'rm -f removes a running container and keeps its snapshots' 
 	id=$(icc inspect -f "{{.Id}}" f1) && test -n "$id" &&
 	icc snapshot f1 s1 >/dev/null &&
 	id=$(icc inspect f1 | sed -n "s/^[[:space:]]*\"Id\":[[:space:]]*\"\([0-9a-f]*\)\".*/\1/p" | head -n1) && test -n "$id" &&
-	icc rm -f f1 2>err && test_must_fail icc inspect --type container f1 &&
+	icc rm -f f1 2>err && test_must_fail icc inspect --type container "$id" &&
 	grep -qx "kept 1 snapshot of .f1.: icc snapshots --all" err && icc snapshots -q --all | grep -qx f1/s1 &&
 	! grep -q "$ICC_ROOT/containers" /proc/mounts &&
 	# only this container: other suites may run containers on this machine meanwhile

@@ -23,7 +23,7 @@ test_expect_success 'rm keeps the 3 snapshots and says so in one line' '
 	icc rm cc >out 2>err &&
 	test "$(cat out)" = cc &&
 	expect_error_line err "^kept 3 snapshots of '\''cc'\'': icc snapshots --all$" &&
-	test_must_fail icc inspect --type container cc >/dev/null 2>&1 &&
+	test_must_fail icc inspect --type container "$C_ID" >/dev/null 2>&1 &&
 	test ! -e "$ICC_ROOT/containers/$C_ID" &&
 	test -f "$ICC_ROOT/snapshots/$C_ID/.container.json" &&
 	for s in s1 s2 s3; do test -d "$ICC_ROOT/snapshots/$C_ID/$s/rootfs" || exit 1; done &&

@@ -59,12 +59,12 @@ test_expect_success 'the first detach key then another is typed on, not a detach
 '
 
 test_expect_success 'run -dit: attach to a detached terminal; --rm removes it after exit' '
-	icc run -dit --rm --name d1 busybox sh >/dev/null && running d1 &&
-	keys a "clear; icc attach d1; echo RC=\$?" Enter && sleep 1 &&
+	icc run -dit --rm --name dt1 busybox sh >/dev/null && running dt1 &&
+	keys a "clear; icc attach dt1; echo RC=\$?" Enter && sleep 1 &&
 	keys a "echo six-\$((3*2))" Enter &&
 	keys a "exit 3" Enter && sleep 2 &&
 	wait_screen a s8 "six-6" && wait_screen a s8 "RC=3" &&
-	test_must_fail icc inspect d1 >/dev/null 2>&1
+	test_must_fail icc inspect dt1 >/dev/null 2>&1
 '
 
 test_expect_success 'attach to a container without a terminal shows its output' '

@@ -140,10 +140,10 @@ test_expect_success 'ADD extracts a local tar archive; SHELL changes how RUN run
 bad() { # bad NAME REGEX: the Dockerfile $ctx/NAME fails with one line, status 125, no image made
 	local n rc
 	n=$(images)
-	icc build -f "$ctx/$1" -t bad "$ctx" >out 2>err
+	icc build -f "$ctx/$1" -t broken "$ctx" >out 2>err
 	rc=$?
 	test $rc -eq 125 || { echo "exit $rc"; cat err; return 1; }
-	expect_error_line err "$2" && test "$(images)" -eq "$n" && test_must_fail icc inspect --type image bad
+	expect_error_line err "$2" && test "$(images)" -eq "$n" && test_must_fail icc inspect --type image broken
 }
 
 test_expect_success 'bad input: unknown instruction, bad continuation, ARG before declared' '
@@ -180,10 +180,10 @@ test_expect_success 'a failing RUN: its status and output, nothing half-publishe
 	RUN echo never
 	DF
 	n=$(images) &&
-	{ icc build -f "$ctx/R1" -t bad "$ctx" >out 2>err; rc=$?; } && test $rc -eq 7 &&
+	{ icc build -f "$ctx/R1" -t broken "$ctx" >out 2>err; rc=$?; } && test $rc -eq 7 &&
 	grep -qx about-to-fail out && ! grep -q never out &&
 	expect_error_line err "^icc: build: line 3: RUN: the command .* returned a non-zero code: 7$" &&
-	test "$(images)" -eq $((n + 1)) && test_must_fail icc inspect --type image bad &&
+	test "$(images)" -eq $((n + 1)) && test_must_fail icc inspect --type image broken &&
 	test -z "$(icc ps -aq)" &&
 	{ icc build -q -f "$ctx/R1" "$ctx" >out 2>err; rc=$?; } && test $rc -eq 7 &&
 	grep -qx about-to-fail err && test ! -s out &&
