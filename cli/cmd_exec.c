@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "icc/base/cleanup.h"
+#include "icc/base/util.h"
 #include "icc/store/object.h"
 #include "icc/runtime/runtime.h"
 
@@ -29,8 +30,7 @@ static bool command_exists(int rootfd, const char *cmd, const char *path)
 			snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, p, cmd);
 		else
 			snprintf(buf, sizeof(buf), "%s", cmd);
-		struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT};
-		int fd = (int)syscall(SYS_openat2, rootfd, buf, &how, sizeof(how));
+		int fd = icc_openat2(rootfd, buf, O_PATH, RESOLVE_IN_ROOT);
 		if (fd >= 0) {
 			struct stat sb;
 			bool ok = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && (sb.st_mode & 0111);

@@ -282,6 +282,19 @@ int icc_read_file(int dirfd, const char *name, size_t max, char **out,
 	return read_all(fd, name, max, out, len, err);
 }
 
+int icc_openat2(int dirfd, const char *path, int flags, unsigned long long resolve)
+{
+	struct open_how how = {.flags = (unsigned long long)(flags | O_CLOEXEC), .resolve = resolve};
+	/* a storm of renames elsewhere could repeat EAGAIN: bounded, then said */
+	for (int tries = 0;; tries++) {
+		long fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+		if (fd >= 0)
+			return (int)fd;
+		if (errno != EAGAIN || tries == 1000)
+			return -errno;
+	}
+}
+
 /*
  * The file is looked up as if `rootfd` were "/" (its symlinks and ".." stay
  * inside) and opened first as O_PATH, so that nothing but a regular file is
@@ -291,11 +304,9 @@ int icc_read_file(int dirfd, const char *name, size_t max, char **out,
 int icc_read_file_in_root(int rootfd, const char *path, size_t max, char **out,
 			  size_t *len, struct icc_err *err)
 {
-	struct open_how how = {.flags = O_PATH | O_CLOEXEC,
-			       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
-	int pfd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+	int pfd = icc_openat2(rootfd, path, O_PATH, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
 	if (pfd < 0)
-		return icc_err_sys(err, errno, "cannot open '%s'", path);
+		return icc_err_sys(err, -pfd, "cannot open '%s'", path);
 	struct stat sb;
 	if (fstat(pfd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
 		close(pfd);

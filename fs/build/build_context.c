@@ -14,6 +14,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "icc/base/util.h"
 #include "icc/build/build.h"
 #include "icc/image/image.h"
 #include "icc/oci/oci.h"
@@ -152,24 +153,16 @@ bool icc_ignore_has_exceptions(const struct icc_ignore *ig)
 /* openat2 from the source root: beneath the context, or inside another stage's tree. */
 static int src_open(const struct icc_copy_src *s, const char *rel, int flags)
 {
-	struct open_how how = {
-		.flags = (unsigned long long)(flags | O_CLOEXEC),
-		.resolve = RESOLVE_NO_MAGICLINKS | (s->context ? RESOLVE_BENEATH : RESOLVE_IN_ROOT),
-	};
-	long fd = syscall(SYS_openat2, s->root, rel[0] ? rel : ".", &how, sizeof(how));
-	return fd < 0 ? -errno : (int)fd;
+	return icc_openat2(s->root, rel[0] ? rel : ".", flags,
+			   RESOLVE_NO_MAGICLINKS | (s->context ? RESOLVE_BENEATH : RESOLVE_IN_ROOT));
 }
 
 static int in_root_open(int root, const char *rel, int flags)
 {
-	struct open_how how = {
-		.flags = (unsigned long long)(flags | O_CLOEXEC),
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV,
-	};
 	while (*rel == '/')
 		rel++;
-	long fd = syscall(SYS_openat2, root, rel[0] ? rel : ".", &how, sizeof(how));
-	return fd < 0 ? -errno : (int)fd;
+	return icc_openat2(root, rel[0] ? rel : ".", flags,
+			   RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV);
 }
 
 struct plist {

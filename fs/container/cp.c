@@ -16,6 +16,7 @@
 #include <archive_entry.h>
 
 #include "icc/container/cp.h"
+#include "icc/base/util.h"
 #include "icc/image/image.h"
 #include "icc/store/object.h"
 #include "icc/runtime/runtime.h"
@@ -75,12 +76,8 @@ static int split_path(const char *path, struct cpath *p, const char *cname, stru
 /* openat2 from the container's root: nothing it names can lead outside. */
 static int open_in_root(int root, const char *rel, int flags)
 {
-	struct open_how how = {
-		.flags = (unsigned long long)(flags | O_CLOEXEC),
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV,
-	};
-	long fd = syscall(SYS_openat2, root, rel[0] ? rel : ".", &how, sizeof(how));
-	return fd < 0 ? -errno : (int)fd;
+	return icc_openat2(root, rel[0] ? rel : ".", flags,
+			   RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV);
 }
 
 /* Is directory fd icc-fs's virtual /.icc (refused as a destination)? */

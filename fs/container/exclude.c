@@ -12,6 +12,7 @@
 #include <btrfsutil.h>
 
 #include "icc/container/exclude.h"
+#include "icc/base/util.h"
 #include "icc/store/subvol.h"
 
 int icc_exclude_path_valid(const char *path, struct icc_err *err)
@@ -60,11 +61,8 @@ int icc_exclude_add(cJSON *list, const char *path, struct icc_err *err)
 int icc_exclude_file_read(int root_fd, cJSON *list, struct icc_err *err)
 {
 	/* the image's file: a regular file beneath the tree, never a link */
-	struct open_how how = {
-		.flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK,
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV,
-	};
-	int fd = (int)syscall(SYS_openat2, root_fd, ".icc/exclude", &how, sizeof(how));
+	int fd = icc_openat2(root_fd, ".icc/exclude", O_RDONLY | O_NOFOLLOW | O_NONBLOCK,
+				RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV);
 	if (fd < 0)
 		return errno == ENOENT || errno == ENOTDIR ? 0 : icc_err_sys(err, errno, "/.icc/exclude");
 	struct stat st;
@@ -93,11 +91,8 @@ int icc_exclude_file_read(int root_fd, cJSON *list, struct icc_err *err)
 /* One component beneath `dirfd`, as a directory, never through a link. */
 static int open_dir_beneath(int dirfd, const char *name)
 {
-	struct open_how how = {
-		.flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV,
-	};
-	int fd = (int)syscall(SYS_openat2, dirfd, name, &how, sizeof(how));
+	int fd = icc_openat2(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW,
+				RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV);
 	return fd < 0 ? -errno : fd;
 }
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "icc/container/placeholders.h"
+#include "icc/base/util.h"
 
 const char *const icc_placeholder_paths[] = {"etc/hostname", "etc/hosts", "etc/resolv.conf",
 					     "etc/mtab", NULL};
@@ -16,9 +17,8 @@ const char *const icc_placeholder_paths[] = {"etc/hostname", "etc/hosts", "etc/r
 /* The tree's own /etc directory (never through a symlink: the tree is the container's). */
 static int open_etc(int tree_fd)
 {
-	struct open_how how = {.flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
-			       .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
-	return (int)syscall(SYS_openat2, tree_fd, "etc", &how, sizeof(how));
+	return icc_openat2(tree_fd, "etc", O_RDONLY | O_DIRECTORY | O_NOFOLLOW,
+			   RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
 }
 
 static bool shaped(int etc_fd, const char *name)

@@ -31,11 +31,8 @@ static int staged_name(const char *live, char *out, size_t size, struct icc_err 
 
 static int open_beneath(int dirfd, const char *path, int flags)
 {
-	struct open_how how = {
-		.flags = (uint64_t)(flags | O_NOFOLLOW | O_CLOEXEC),
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV,
-	};
-	return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+	return icc_openat2(dirfd, path, flags | O_NOFOLLOW,
+			   RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV);
 }
 
 /* One nested subvolume `path` ("var/cache/apt") from the live tree to the staged one. */
@@ -179,11 +176,8 @@ static int open_ctl(struct icc_store *st, const char *id, int flags, struct icc_
 		close(mfd);
 		return icc_err_set(err, ENOTCONN, "container %.12s: its file system is not mounted", id);
 	}
-	struct open_how how = {
-		.flags = (uint64_t)(flags | O_CLOEXEC | O_NOFOLLOW),
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV,
-	};
-	long fd = syscall(SYS_openat2, mfd, ".icc/rollback", &how, sizeof(how));
+	int fd = icc_openat2(mfd, ".icc/rollback", flags | O_NOFOLLOW,
+			     RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV);
 	int e = errno;
 	close(mfd);
 	if (fd < 0)

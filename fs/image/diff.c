@@ -426,9 +426,8 @@ static int tree_stat(int tree_fd, const char *path, struct stat *sb)
 		return fstatat(tree_fd, rel, sb, AT_SYMLINK_NOFOLLOW);
 	char dir[ICC_TREE_PATH_MAX + 1];
 	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - rel), rel);
-	struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
-			       .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
-	int dfd = (int)syscall(SYS_openat2, tree_fd, dir, &how, sizeof(how));
+	int dfd = icc_openat2(tree_fd, dir, O_PATH | O_DIRECTORY,
+				RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
 	if (dfd < 0)
 		return -1;
 	int r = fstatat(dfd, slash + 1, sb, AT_SYMLINK_NOFOLLOW);
@@ -471,9 +470,8 @@ static int expand_moved(struct icc_changes *c, int b_fd, struct icc_err *err)
 	for (size_t i = 0; i < n0; i++) {
 		if (c->v[i].kind != 'A' || !c->v[i].moved)
 			continue;
-		struct open_how how = {.flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
-				       .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
-		int fd = (int)syscall(SYS_openat2, b_fd, c->v[i].path + 1, &how, sizeof(how));
+		int fd = icc_openat2(b_fd, c->v[i].path + 1, O_RDONLY | O_DIRECTORY | O_NOFOLLOW,
+					RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
 		if (fd < 0)
 			continue; /* not a directory */
 		char *prefix = strdup(c->v[i].path); /* c->v moves as the walk adds */

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "icc/image/treewalk.h"
+#include "icc/base/util.h"
 
 int icc_relpath_push(struct icc_relpath *p, const char *name, size_t *mark, struct icc_err *err)
 {
@@ -117,9 +118,8 @@ int icc_dir_unpark(const struct icc_dir_park *p, int *afd, int *bfd, int sa, int
 
 int icc_lstat_beneath(int root_fd, const char *rel, struct stat *sb)
 {
-	struct open_how how = {.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
-			       .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS};
-	int fd = (int)syscall(SYS_openat2, root_fd, rel, &how, sizeof(how));
+	int fd = icc_openat2(root_fd, rel, O_PATH | O_NOFOLLOW,
+				RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
 	if (fd < 0)
 		return -errno;
 	int r = fstat(fd, sb) < 0 ? -errno : 0;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "icc/base/fault.h"
+#include "icc/base/util.h"
 #include "icc/image/image.h"
 #include "icc/store/object.h"
 #include "icc/oci/oci.h"
@@ -64,9 +65,8 @@ static bool digest_valid(const char *d)
  */
 static int open_beneath(struct loader *l, const char *path, const char *kind)
 {
-	struct open_how how = {.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
-			       .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS};
-	int fd = (int)syscall(SYS_openat2, l->dfd, path, &how, sizeof(how));
+	int fd = icc_openat2(l->dfd, path, O_RDONLY | O_NOCTTY | O_NONBLOCK,
+				RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
 	if (fd < 0 && errno == ENOSYS)
 		fd = openat(l->dfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
 	if (fd < 0) {

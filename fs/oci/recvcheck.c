@@ -324,11 +324,8 @@ static int check_parent_file(struct check *c, const unsigned char *p, uint32_t n
 		return refuse(c, "clones from the parent, which is not open for the check");
 	memcpy(path, p, n);
 	path[n] = '\0';
-	struct open_how how = {
-		.flags = O_PATH | O_CLOEXEC | O_NOFOLLOW,
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV,
-	};
-	int fd = (int)syscall(SYS_openat2, c->ex->parent_fd, path, &how, sizeof(how));
+	int fd = icc_openat2(c->ex->parent_fd, path, O_PATH | O_NOFOLLOW,
+				RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV);
 	struct stat sb;
 	bool ok = fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode);
 	if (fd >= 0)

@@ -24,6 +24,14 @@ int icc_write_file_atomic(int dirfd, const char *name, const void *data,
 int icc_write_file_replace(int dirfd, const char *name, const void *data,
 			   size_t len, bool durable, struct icc_err *err);
 
+/*
+ * openat2(2) of `path` under `dirfd` with these resolve flags; the fd, or
+ * -errno.  Retried while the kernel answers EAGAIN, which RESOLVE_IN_ROOT and
+ * RESOLVE_BENEATH do when any rename or mount on the system raced a ".." of
+ * the lookup (the lookup itself did nothing wrong).
+ */
+int icc_openat2(int dirfd, const char *path, int flags, unsigned long long resolve);
+
 /* Read a whole (small) file, at most `max` bytes; *out is NUL-terminated. */
 int icc_read_file(int dirfd, const char *name, size_t max, char **out,
 		  size_t *len, struct icc_err *err);
