@@ -125,16 +125,16 @@ int icc_snapshots_all(struct icc_store *st, struct icc_store_snap **out, size_t 
 	return 0;
 }
 
-/* A removed container whose snapshots are kept, by name or id prefix. */
-static int kept_resolve(struct icc_store *st, const char *cref, char cid[ICC_ID_LEN + 1],
-			struct icc_err *err)
+/* A removed container whose snapshots are kept, by name or (unless names_only) id prefix. */
+static int kept_resolve(struct icc_store *st, const char *cref, bool names_only,
+			char cid[ICC_ID_LEN + 1], struct icc_err *err)
 {
 	struct icc_idlist l;
 	int r = icc_kept_list(st, &l, err);
 	if (r < 0)
 		return r;
 	size_t len = strlen(cref);
-	bool hex = len >= 1 && len <= ICC_ID_LEN && icc_is_hex(cref, len);
+	bool hex = !names_only && len >= 1 && len <= ICC_ID_LEN && icc_is_hex(cref, len);
 	int by_name = 0, by_id = 0;
 	char name_cid[ICC_ID_LEN + 1] = "", id_cid[ICC_ID_LEN + 1] = "";
 	for (size_t i = 0; i < l.count; i++) {
@@ -167,11 +167,37 @@ static int kept_resolve(struct icc_store *st, const char *cref, char cid[ICC_ID_
 	return icc_err_set(err, ENOENT, "no such container '%s'", cref);
 }
 
+/* Did the live container `id` answer to `ref` by an id prefix only (not its full id, not its name)? */
+static bool matched_by_prefix(struct icc_store *st, const char *ref, const char *id)
+{
+	size_t len = strlen(ref);
+	if (len >= ICC_ID_LEN || strncmp(id, ref, len))
+		return false;
+	cJSON *meta;
+	struct icc_err e;
+	if (icc_object_meta(st, ICC_CONTAINER, id, &meta, &e) < 0)
+		return false;
+	const char *name = icc_json_str(meta, "name");
+	bool by_name = name && !strcmp(name, ref[0] == '/' ? ref + 1 : ref);
+	cJSON_Delete(meta);
+	return !by_name;
+}
+
 int icc_snap_container_resolve(struct icc_store *st, const char *ref, char id[ICC_ID_LEN + 1],
 			       struct icc_err *err)
 {
 	int r = icc_container_resolve(st, ref, id, err);
-	return r == -ENOENT ? kept_resolve(st, ref, id, err) : r;
+	if (r == -ENOENT)
+		return kept_resolve(st, ref, false, id, err);
+	if (r < 0 || !matched_by_prefix(st, ref, id))
+		return r;
+	/* names before id prefixes, as Docker: a removed container named `ref`
+	 * wins over a live one whose id merely starts with it */
+	char kept[ICC_ID_LEN + 1];
+	struct icc_err e2;
+	if (kept_resolve(st, ref, true, kept, &e2) == 0)
+		memcpy(id, kept, sizeof(kept));
+	return 0;
 }
 
 int icc_snapshot_resolve(struct icc_store *st, const char *ref,

@@ -135,4 +135,19 @@ test_expect_success 'system prune --snapshots deletes the kept ones only' '
 	icc rm -f live >/dev/null 2>err && grep -q "^kept 2 snapshots of .live." err && consistent
 '
 
+test_expect_success 'a removed container named like the start of a live one'\''s id: its name wins' '
+	icc run -d --name idp busybox sleep 600 >/dev/null && at_exit "icc rm -f idp" &&
+	icc snapshot idp mine >/dev/null &&
+	p=$(cid idp | cut -c1-3) && test ${#p} = 3 &&
+	icc run --name "$p" busybox sh -c "echo k1 >/.icc/save" >/dev/null &&
+	test "$(icc snapshots -q "$p")" = k1 &&
+	icc rm "$p" >/dev/null 2>err && grep -q "^kept 1 snapshot of .$p." err &&
+	test "$(icc snapshots -q "$p")" = k1 &&
+	test "$(icc snapshots -q "$(cid idp | cut -c1-12)")" = mine &&
+	icc export -q "$p/k1" | tar -tf - >/dev/null &&
+	icc snapshot rm "$p/k1" >/dev/null && test_must_fail icc snapshots -q "$p/k1" 2>/dev/null &&
+	test "$(icc snapshots -q "$p")" = mine &&
+	consistent
+'
+
 test_done
