@@ -100,7 +100,6 @@ W=$(mktemp -d /var/tmp/icc-bench.XXXXXX) || exit 1
 B=$W/btrfs
 PIDS=""
 P=""   # podman command line, once set up
-BENCH_NET=""   # set once the bench store has its own bridge network
 
 cleanup() {
 	set +e
@@ -108,9 +107,14 @@ cleanup() {
 	if [ -n "$P" ]; then
 		$P rm -af >/dev/null 2>&1
 	fi
-	# the bench's bridge is kept up between containers: it goes with its network
-	[ -n "$BENCH_NET" ] && "$ICC" network rm bridge >/dev/null 2>&1
-	local m p k
+	# the bench's bridge is kept up between containers: it goes with its network,
+	# once no container names it (else its record outlives the store)
+	# (only the bench's own store, never one ICC_ROOT named before it was set)
+	if [ "${ICC_ROOT:-}" = "$B/store" ] && [ -d "$ICC_ROOT" ]; then
+		for c in $("$ICC" ps -aq 2>/dev/null); do "$ICC" rm -f "$c" >/dev/null 2>&1; done
+		"$ICC" network rm bridge >/dev/null 2>&1
+	fi
+	local m p k c
 	for k in 1 2; do
 		awk -v w="$W" 'index($2, w) == 1 {print $2}' /proc/mounts | sort -r |
 			while read -r m; do
@@ -472,12 +476,12 @@ elif want 'containers|commit'; then
 		PRUN="--network=none --ulimit nofile=20000:20000 --ulimit nproc=4096:4096"
 		$P import "$W/rootfs.tar" bench-bb >/dev/null 2>>"$W/cmd.err" || { log "podman import failed"; P=""; }
 	fi
-	# the default bridge network on a subnet and bridge of the bench alone
-	if "$ICC" network create --subnet 10.251.0.0/24 --interface-name iccbench$$ bridge >/dev/null 2>>"$W/cmd.err"; then
-		BENCH_NET=1
-	else
-		log "icc network create failed"
-	fi
+	# the default bridge network on a subnet and bridge of the bench alone, not
+	# icc0 (a store of this machine may use it): the store made the default one
+	# already, so it is made anew
+	"$ICC" network rm bridge >/dev/null 2>>"$W/cmd.err"
+	"$ICC" network create --subnet 10.251.0.0/24 --interface-name iccbench$$ bridge >/dev/null 2>>"$W/cmd.err" ||
+		log "icc network create failed: $(tail -n 1 "$W/cmd.err")"
 	if want containers; then
 		for i in $(seq "$RUN_N"); do
 			v=$(timeit runc --root "$W/runc-state" run -b "$B/bundle" "bench$i") &&
