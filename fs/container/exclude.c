@@ -91,9 +91,8 @@ int icc_exclude_file_read(int root_fd, cJSON *list, struct icc_err *err)
 /* One component beneath `dirfd`, as a directory, never through a link. */
 static int open_dir_beneath(int dirfd, const char *name)
 {
-	int fd = icc_openat2(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW,
-				RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV);
-	return fd < 0 ? -errno : fd;
+	return icc_openat2(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW,
+			   RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV);
 }
 
 /* The parent directory of `path` in the tree, made if missing; *base points into path. */

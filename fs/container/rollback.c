@@ -178,11 +178,10 @@ static int open_ctl(struct icc_store *st, const char *id, int flags, struct icc_
 	}
 	int fd = icc_openat2(mfd, ".icc/rollback", flags | O_NOFOLLOW,
 			     RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV);
-	int e = errno;
 	close(mfd);
 	if (fd < 0)
-		return icc_err_sys(err, e, "container %.12s: cannot open /.icc/rollback", id);
-	return (int)fd;
+		return icc_err_sys(err, -fd, "container %.12s: cannot open /.icc/rollback", id);
+	return fd;
 }
 
 static const char *live_reason(int code)

@@ -121,7 +121,7 @@ int icc_lstat_beneath(int root_fd, const char *rel, struct stat *sb)
 	int fd = icc_openat2(root_fd, rel, O_PATH | O_NOFOLLOW,
 				RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	int r = fstat(fd, sb) < 0 ? -errno : 0;
 	close(fd);
 	return r;

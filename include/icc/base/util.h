@@ -25,8 +25,8 @@ int icc_write_file_replace(int dirfd, const char *name, const void *data,
 			   size_t len, bool durable, struct icc_err *err);
 
 /*
- * openat2(2) of `path` under `dirfd` with these resolve flags; the fd, or
- * -errno.  Retried while the kernel answers EAGAIN, which RESOLVE_IN_ROOT and
+ * openat2(2) of `path` under `dirfd` with these resolve flags (O_CLOEXEC
+ * added); the fd, or -errno (errno is set as well).  Retried while the kernel answers EAGAIN, which RESOLVE_IN_ROOT and
  * RESOLVE_BENEATH do when any rename or mount on the system raced a ".." of
  * the lookup (the lookup itself did nothing wrong).
  */
