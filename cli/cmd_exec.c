@@ -59,6 +59,28 @@ static const char *path_of(const char **envs, int nenv, const cJSON *cfg)
 	return NULL;
 }
 
+/*
+ * The container's own environment, config.json's process.env (NULL: none).
+ * Docker's exec adds -e to it; crun's exec --env replaces it instead, so
+ * icc passes both, the container's first (the later value of a name wins).
+ */
+static cJSON *container_env(struct icc_store *st, const char *id)
+{
+	struct icc_err e;
+	int dfd = icc_object_dirfd(st, ICC_CONTAINER, id, &e);
+	if (dfd < 0)
+		return NULL;
+	cJSON *doc = NULL;
+	int r = icc_json_read(dfd, "bundle/config.json", &doc, &e);
+	close(dfd);
+	if (r < 0)
+		return NULL;
+	cJSON *env = cJSON_DetachItemFromObjectCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(doc, "process"), "env");
+	cJSON_Delete(doc);
+	return env;
+}
+
 /* Docker's exec: every error of icc's own exits 125, also one opening the store */
 int cmd_exec(struct cli_ctx *ctx)
 {
@@ -90,7 +112,7 @@ int cmd_exec(struct cli_ctx *ctx)
 	char cname[256], runtime[16];
 	snprintf(cname, sizeof(cname), "%s", name ? name : id);
 	const char *rt = icc_json_str(cJSON_GetObjectItemCaseSensitive(meta, "state"), "runtime");
-	snprintf(runtime, sizeof(runtime), "%s", rt ? rt : ICC_DEFAULT_RUNTIME);
+	snprintf(runtime, sizeof(runtime), "%s", rt ? rt : ICC_LEGACY_RUNTIME);
 	/* the container's user and workdir unless given */
 	const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(meta, "config");
 	char cuser[256] = "", cwd[1024] = "";
@@ -98,6 +120,8 @@ int cmd_exec(struct cli_ctx *ctx)
 		snprintf(cuser, sizeof(cuser), "%s", icc_json_str(cfg, "User"));
 	if (!wd && icc_json_str(cfg, "WorkingDir"))
 		snprintf(cwd, sizeof(cwd), "%s", icc_json_str(cfg, "WorkingDir"));
+	/* crun's exec does not take it from the container's config (runc's does) */
+	bool no_new_privs = !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(cfg, "NoNewPrivileges"));
 	const char *cpath = path_of(envs, nenv, cfg);
 	char pathbuf[4096];
 	snprintf(pathbuf, sizeof(pathbuf), "%s", cpath ? cpath : "");
@@ -127,8 +151,11 @@ int cmd_exec(struct cli_ctx *ctx)
 		user = cuser;
 	if (!wd && cwd[0])
 		wd = cwd;
-	/* exec, up to 4 options (2 with values), 2 words per -e, the id, the command */
-	cleanup_free const char **args = calloc(2 * (size_t)nenv + (size_t)argc + 16, sizeof(*args));
+	cleanup_json cJSON *cenv = nenv ? container_env(&st, id) : NULL;
+	size_t ncenv = (size_t)cJSON_GetArraySize(cenv);
+	/* exec, up to 5 options (2 with values), 2 words per variable, the id, the command */
+	cleanup_free const char **args =
+		calloc(2 * ((size_t)nenv + ncenv) + (size_t)argc + 16, sizeof(*args));
 	char ubuf[64];
 	if (!args) {
 		icc_store_close(&st);
@@ -143,6 +170,8 @@ int cmd_exec(struct cli_ctx *ctx)
 		args[n++] = "--tty";
 	if (detach)
 		args[n++] = "--detach";
+	if (no_new_privs)
+		args[n++] = "--no-new-privs";
 	if (wd) {
 		args[n++] = "--cwd";
 		args[n++] = wd;
@@ -158,6 +187,12 @@ int cmd_exec(struct cli_ctx *ctx)
 		args[n++] = "--user";
 		args[n++] = ubuf;
 	}
+	const cJSON *v;
+	cJSON_ArrayForEach(v, cenv)
+		if (cJSON_IsString(v)) {
+			args[n++] = "--env";
+			args[n++] = v->valuestring;
+		}
 	for (int i = 0; i < nenv; i++) {
 		args[n++] = "--env";
 		args[n++] = envs[i];

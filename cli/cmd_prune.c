@@ -44,7 +44,7 @@ static void prune_one(struct icc_store *st, const char *id, const cJSON *m, cons
 		return;
 	const char *rt = icc_json_str(cJSON_GetObjectItemCaseSensitive(m, "state"), "runtime");
 	const char *cname = icc_json_str(m, "name") ? icc_json_str(m, "name") : id;
-	icc_runtime_cleanup(st, id, rt ? rt : ICC_DEFAULT_RUNTIME);
+	icc_runtime_cleanup(st, id, rt ? rt : ICC_LEGACY_RUNTIME);
 	int kept = 0;
 	struct icc_err err;
 	if (icc_object_exists(st, ICC_CONTAINER, id) && icc_container_remove(st, id, !ps->drop_snaps, &kept, &err) < 0) {

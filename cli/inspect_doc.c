@@ -115,7 +115,7 @@ static cJSON *host_config(const cJSON *cfg)
 	copy_or(h, "RestartPolicy", cfg, cJSON_IsObject, rp);
 	cJSON_AddBoolToObject(h, "AutoRemove", cJSON_IsTrue(member(cfg, "AutoRemove")));
 	const char *rt = icc_json_str(cfg, "Runtime");
-	add_str(h, "Runtime", rt && *rt ? rt : ICC_DEFAULT_RUNTIME);
+	add_str(h, "Runtime", rt && *rt ? rt : ICC_LEGACY_RUNTIME);
 	/* the resource and privilege settings run/create record under these names */
 	copy_or(h, "Memory", cfg, cJSON_IsNumber, cJSON_CreateNumber(0));
 	copy_or(h, "NanoCpus", cfg, cJSON_IsNumber, cJSON_CreateNumber(0));

@@ -264,7 +264,7 @@ static int finish_config(int argc, char **argv, const char *cmd, struct run_opts
 		cJSON_AddStringToObject(o->config, "Seccomp", "default");
 	if (!cJSON_GetObjectItemCaseSensitive(o->config, "NoNewPrivileges"))
 		cJSON_AddBoolToObject(o->config, "NoNewPrivileges", true);
-	cJSON_AddStringToObject(o->config, "Runtime", o->runtime ? o->runtime : ICC_DEFAULT_RUNTIME);
+	cJSON_AddStringToObject(o->config, "Runtime", o->runtime ? o->runtime : icc_runtime_default());
 	return 0;
 }
 

@@ -32,6 +32,8 @@ static void child(const char *const argv[], const struct icc_proc_opts *o, const
 		dprintf(2, "cannot make a private mount namespace: %s\n", strerror(errno));
 		_exit(126);
 	}
+	if (o->private_mounts && o->detach)
+		umount2(o->detach, MNT_DETACH); /* EINVAL: not mounted, nothing to hide */
 	if (o->envp)
 		execvpe(argv[0], (char *const *)argv, o->envp);
 	else

@@ -667,7 +667,7 @@ static cJSON *run_config(struct bctx *b, const struct step *p)
 	cJSON_AddStringToObject(c, "Seccomp", "default");
 	/* as docker build: setuid programs (su, sudo) work in RUN */
 	cJSON_AddBoolToObject(c, "NoNewPrivileges", false);
-	cJSON_AddStringToObject(c, "Runtime", ICC_DEFAULT_RUNTIME);
+	cJSON_AddStringToObject(c, "Runtime", icc_runtime_default());
 	return c;
 }
 

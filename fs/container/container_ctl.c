@@ -75,7 +75,7 @@ static const char *runtime_of(const cJSON *meta)
 	const char *r = icc_json_str(cJSON_GetObjectItemCaseSensitive(meta, "state"), "runtime");
 	if (!r)
 		r = icc_json_str(cJSON_GetObjectItemCaseSensitive(meta, "config"), "Runtime");
-	return r && *r ? r : ICC_DEFAULT_RUNTIME;
+	return r && *r ? r : ICC_LEGACY_RUNTIME;
 }
 
 static void name_of(const cJSON *meta, const char *id, char *out, size_t size)

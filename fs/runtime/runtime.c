@@ -2,13 +2,16 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/magic.h>
@@ -47,6 +50,11 @@ int icc_runtime_check(const char *name, struct icc_err *err)
 	return icc_host_root_check(err);
 }
 
+const char *icc_runtime_default(void)
+{
+	return in_path("crun") ? "crun" : "runc";
+}
+
 /* crun 1.8 refuses the hybrid layout: cgroup v1 at /sys/fs/cgroup plus cgroup2 at unified/. */
 static bool hybrid_cgroups(void)
 {
@@ -74,17 +82,7 @@ int icc_runtime_cmd(struct icc_store *st, const char *runtime, const char *const
 	if (!argv)
 		return icc_err_set(err, ENOMEM, "cannot run %s: out of memory", runtime);
 	int n = 0;
-	bool wrap = !strcmp(runtime, "crun") && hybrid_cgroups();
-	if (wrap) {
-		argv[n++] = "unshare";
-		argv[n++] = "-m";
-		argv[n++] = "sh";
-		argv[n++] = "-c";
-		argv[n++] = "umount /sys/fs/cgroup/unified 2>/dev/null; exec crun \"$@\"";
-		argv[n++] = "sh";
-	} else {
-		argv[n++] = runtime;
-	}
+	argv[n++] = runtime;
 	argv[n++] = "--root";
 	argv[n++] = state;
 	for (int i = 0; args[i]; i++)
@@ -95,6 +93,12 @@ int icc_runtime_cmd(struct icc_store *st, const char *runtime, const char *const
 				  .out = outfd < 0 ? ICC_PROC_NULL : outfd,
 				  .err = errfd < 0 ? ICC_PROC_CAPTURE : errfd,
 				  .msg = errbuf, .msg_size = errbuf ? errsize : 0};
+	/* crun in a mount namespace of its own without the cgroup2 tree: what
+	 * `unshare -m` + umount would do, without their two process starts */
+	if (!strcmp(runtime, "crun") && hybrid_cgroups()) {
+		o.private_mounts = true;
+		o.detach = "/sys/fs/cgroup/unified";
+	}
 	if (errbuf && errsize)
 		errbuf[0] = '\0';
 	return icc_proc_run(argv, &o, err);
@@ -139,15 +143,51 @@ static int start_by_fifo(struct icc_store *st, const char *id, pid_t pid, struct
 	return 0;
 }
 
+/*
+ * What `crun start` does for a created container that has no poststart
+ * hooks (icc writes none): its init waits reading the exec fifo; open it
+ * for writing, remove it (crun's "created" mark) and write one byte.
+ * O_NONBLOCK: with no reader (the init is gone) the open fails instead of
+ * blocking forever.  0, 1 when the fifo is not there, or -errno.
+ */
+static int start_by_crun_fifo(struct icc_store *st, const char *id, struct icc_err *err)
+{
+	char path[4400];
+	snprintf(path, sizeof(path), "%s/runtime/crun/%s/exec.fifo", st->root, id);
+	int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 && errno == ENOENT)
+		return 1;
+	if (fd < 0)
+		return errno == ENXIO ? icc_err_set(err, EIO, "the container process is already dead")
+				      : icc_err_sys(err, errno, "cannot open the runtime's exec fifo");
+	unlink(path);
+	/* a reader that ends between the open and the write: EPIPE, not SIGPIPE */
+	sigset_t pipe_set, old;
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+	ssize_t k = write(fd, "", 1);
+	int e = errno;
+	if (k < 0 && e == EPIPE) {
+		struct timespec zero = {0, 0};
+		sigtimedwait(&pipe_set, NULL, &zero);
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	close(fd);
+	if (k != 1)
+		return k < 0 && e == EPIPE ? icc_err_set(err, EIO, "the container process is already dead")
+					   : icc_err_sys(err, e, "cannot write the runtime's exec fifo");
+	return 0;
+}
+
 int icc_runtime_start(struct icc_store *st, const char *runtime, const char *id, pid_t pid,
 		      char *errbuf, size_t errsize, struct icc_err *err)
 {
-	if (!strcmp(runtime, "runc")) {
-		int r = start_by_fifo(st, id, pid, err);
-		if (r <= 0)
-			return r;
-	}
-	/* crun runs poststart hooks at start: its own start command */
+	/* each runtime's own start, done here: one runtime process start less */
+	int r = !strcmp(runtime, "runc") ? start_by_fifo(st, id, pid, err)
+					 : start_by_crun_fifo(st, id, err);
+	if (r <= 0)
+		return r;
 	const char *args[] = {"start", id, NULL};
 	int rc = icc_runtime_cmd(st, runtime, args, -1, -1, -1, errbuf, errsize, err);
 	return rc < 0 ? rc : rc ? icc_err_set(err, EIO, "%s start failed", runtime) : 0;
@@ -470,27 +510,65 @@ static bool remove_cgroups(const char *id)
 	return empty;
 }
 
-/*
- * What `runc delete` does for a container with nothing left running: its
- * cgroups are gone (remove_cgroups said so), so only runc's state dir
- * (state.json) remains.  False when anything else is there.
- */
-static bool forget_stopped(int stfd, const char *id)
+/* What a runtime keeps in its state dir for one container: its record of
+ * the init (the first name), then what else it writes there. */
+static const char *const runc_state_files[] = {"state.json", NULL};
+static const char *const crun_state_files[] = {"status", "config.json", "seccomp.bpf", "exec.fifo",
+					       NULL};
+
+static bool is_state_file(const char *const *files, const char *name)
 {
+	for (int i = 0; files[i]; i++)
+		if (!strcmp(files[i], name))
+			return true;
+	return false;
+}
+
+/* The dir holds only the runtime's own files (anything else: let its delete decide). */
+static bool only_state_files(int dfd, const char *const *files)
+{
+	int fd = dup(dfd);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	bool ok = true;
+	for (struct dirent *e; ok && (e = readdir(d));)
+		ok = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || is_state_file(files, e->d_name);
+	closedir(d);
+	return ok;
+}
+
+/*
+ * What `runc delete` / `crun delete` do for a container with nothing left
+ * running: its cgroups are gone (remove_cgroups said so), so only the
+ * runtime's state dir remains.  Removed here when the runtime's own record
+ * names an init that is gone and nothing else is there; false otherwise.
+ */
+static bool forget_stopped(int stfd, const char *id, const char *runtime)
+{
+	bool runc = !strcmp(runtime, "runc");
+	const char *const *files = runc ? runc_state_files : crun_state_files;
 	int dfd = openat(stfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0)
 		return false;
-	/* and its init is gone (runc's own record of it) */
 	cJSON *state = NULL;
 	struct icc_err e;
-	bool ok = icc_json_read(dfd, "state.json", &state, &e) == 0;
+	bool ok = icc_json_read(dfd, files[0], &state, &e) == 0;
 	if (ok) {
-		pid_t pid = (pid_t)icc_json_int(state, "init_process_pid", 0);
-		unsigned long long start = (unsigned long long)icc_json_int(state, "init_process_start", 0);
+		pid_t pid = (pid_t)icc_json_int(state, runc ? "init_process_pid" : "pid", 0);
+		unsigned long long start = (unsigned long long)icc_json_int(
+			state, runc ? "init_process_start" : "process-start-time", 0);
 		ok = pid > 0 && icc_proc_starttime(pid) != start;
 		cJSON_Delete(state);
 	}
-	ok = ok && unlinkat(dfd, "state.json", 0) == 0;
+	ok = ok && only_state_files(dfd, files);
+	for (int i = 1; ok && files[i]; i++)
+		if (unlinkat(dfd, files[i], 0) < 0 && errno != ENOENT)
+			ok = false;
+	ok = ok && unlinkat(dfd, files[0], 0) == 0;
 	close(dfd);
 	return ok && unlinkat(stfd, id, AT_REMOVEDIR) == 0;
 }
@@ -502,12 +580,12 @@ void icc_runtime_cleanup(struct icc_store *st, const char *id, const char *runti
 	char dir[4300];
 	snprintf(dir, sizeof(dir), "%s/runtime/%s", st->root, rt);
 	/* cgroups first: a cgroup in use means processes are left, which only
-	 * the runtime's delete --force may kill; otherwise a stopped runc
-	 * container is forgotten without a runc process start */
+	 * the runtime's delete --force may kill; otherwise a stopped container
+	 * is forgotten without a runtime process start */
 	bool empty = remove_cgroups(id);
 	int stfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (stfd >= 0 && faccessat(stfd, id, F_OK, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    !(empty && !strcmp(rt, "runc") && forget_stopped(stfd, id))) {
+	    !(empty && forget_stopped(stfd, id, rt))) {
 		const char *args[] = {"delete", "--force", id, NULL};
 		icc_runtime_cmd(st, rt, args, -1, -1, -1, NULL, 0, &e);
 	}

@@ -80,7 +80,7 @@ static int launch_load(struct launch *l, cJSON **meta, struct icc_err *err)
 		return r;
 	const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(*meta, "config");
 	const char *rt = icc_json_str(cfg, "Runtime");
-	snprintf(l->runtime, sizeof(l->runtime), "%s", rt && *rt ? rt : ICC_DEFAULT_RUNTIME);
+	snprintf(l->runtime, sizeof(l->runtime), "%s", rt && *rt ? rt : ICC_LEGACY_RUNTIME);
 	const char *name = icc_json_str(*meta, "name");
 	snprintf(l->cname, sizeof(l->cname), "%s", name ? name : l->id);
 	icc_container_state(*meta, &l->cs);

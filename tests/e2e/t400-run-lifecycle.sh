@@ -80,8 +80,20 @@ test_expect_success 'ps stays right when the monitor and the container die' '
 	icc ps -a | grep k1 | grep -q Exited &&
 	icc rm k1 && ! grep -q "$ICC_ROOT/containers" /proc/mounts
 '
-test_expect_success 'crun runs the same bundle' '
-	icc run --rm --runtime crun busybox sh -c "echo crun-ok" >out && grep -x crun-ok out
+test_expect_success 'crun by default, runc on request: the same bundle, exec, state left behind' '
+	icc run --rm busybox sh -c "echo crun-ok" >out && grep -x crun-ok out &&
+	icc run --rm --runtime runc busybox sh -c "echo runc-ok" >out && grep -x runc-ok out &&
+	for rt in crun runc; do
+		id=$(icc run -d --runtime $rt --name rt-$rt busybox sleep 3600) && at_exit "icc rm -f $id" &&
+		test "$(icc inspect -f "{{.HostConfig.Runtime}}" $id)" = $rt &&
+		icc exec -e FOO=bar rt-$rt sh -c "echo \$FOO \$PATH; grep ^NoNewPrivs: /proc/self/status" >out &&
+		grep -qx "bar /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" out &&
+		grep -qx "NoNewPrivs:.1" out &&
+		test -d "$ICC_ROOT/runtime/$rt/$id" &&
+		icc stop -t 1 rt-$rt >/dev/null && test ! -e "$ICC_ROOT/runtime/$rt/$id" &&
+		icc start rt-$rt >/dev/null && icc exec rt-$rt true &&
+		icc rm -f rt-$rt >/dev/null && test ! -e "$ICC_ROOT/runtime/$rt/$id" || return 1
+	done
 '
 test_expect_success 'network none has only lo; host sees host interfaces' '
 	icc run --rm --network none busybox cat /proc/net/dev >out && test $(grep -c : out) -eq 1 &&

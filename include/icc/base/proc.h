@@ -17,6 +17,7 @@ struct icc_proc_opts {
 	char *msg;               /* captured stderr, NUL-terminated, its first msg_size - 1 bytes */
 	size_t msg_size;
 	bool private_mounts;     /* a mount namespace of its own, propagation private */
+	const char *detach;      /* with private_mounts: unmounted there before the exec (if mounted) */
 	char *const *envp;       /* the child's environment; NULL: ours */
 };
 

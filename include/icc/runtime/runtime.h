@@ -23,7 +23,12 @@
  * The runtime keeps its state under <root>/runtime/<runtime>/.
  */
 
-#define ICC_DEFAULT_RUNTIME "runc"
+/* The runtime of a container whose record names none (made before icc recorded it). */
+#define ICC_LEGACY_RUNTIME "runc"
+
+/* The runtime of a new container: crun when installed (it starts a container
+ * in about two thirds of runc's time, docs/performance.md), else runc. */
+const char *icc_runtime_default(void);
 
 /* Is `name` a runtime icc knows and is it installed, and is this process
  * somewhere containers can run (icc_host_root_check)?  0 or -errno. */
