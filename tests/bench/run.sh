@@ -482,6 +482,14 @@ elif want 'containers|commit'; then
 	"$ICC" network rm bridge >/dev/null 2>>"$W/cmd.err"
 	"$ICC" network create --subnet 10.251.0.0/24 --interface-name iccbench$$ bridge >/dev/null 2>>"$W/cmd.err" ||
 		log "icc network create failed: $(tail -n 1 "$W/cmd.err")"
+	# crun run of icc's config.json, timed inside a mount namespace without the
+	# cgroup2 tree (crun 1.8 refuses this host's hybrid layout; icc starts crun the same way)
+	crun_alone() {
+		unshare -m bash -c 'umount /sys/fs/cgroup/unified 2>/dev/null
+			a=$EPOCHREALTIME; crun --root "$1" run -b "$2" "$3" >/dev/null 2>>"$4" || exit 1
+			b=$EPOCHREALTIME; awk -v a="$a" -v b="$b" "BEGIN { printf \"%.6f\n\", b - a }"' \
+			_ "$W/crun-state" "$B/bundle-icc" "$1" "$W/cmd.err"
+	}
 	if want containers; then
 		for i in $(seq "$RUN_N"); do
 			v=$(timeit runc --root "$W/runc-state" run -b "$B/bundle" "bench$i") &&
@@ -489,8 +497,13 @@ elif want 'containers|commit'; then
 			[ -s "$B/bundle-icc/config.json" ] &&
 				v=$(timeit runc --root "$W/runc-state" run -b "$B/bundle-icc" "benchi$i") &&
 				rec containers "run --rm true" runc-iccspec "$i" "$v" s lower
+			[ -s "$B/bundle-icc/config.json" ] && command -v crun >/dev/null &&
+				v=$(crun_alone "benchc$i") &&
+				rec containers "run --rm true" crun-iccspec "$i" "$v" s lower
 			v=$(timeit "$ICC" run --rm --network none bench-bb true) &&
 				rec containers "run --rm true" icc "$i" "$v" s lower
+			v=$(timeit "$ICC" run --rm --network none --runtime runc bench-bb true) &&
+				rec containers "run --rm true" icc-runc "$i" "$v" s lower
 			[ -n "$P" ] && v=$(timeit $P run --rm $PRUN bench-bb /bin/true) &&
 				rec containers "run --rm true" podman "$i" "$v" s lower
 			# each with its default network: icc's bridge (netavark) vs podman's

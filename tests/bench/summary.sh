@@ -22,7 +22,7 @@ function fmt(v, unit) {
 	if (unit == "IOPS") return sprintf("%.0f IOPS", v)
 	return sprintf("%.1f %s", v, unit)
 }
-function rank(t) { return index(" native raw-snapshot runc runc-iccspec iccfs iccfs-nouring iccfs-nopt icc-save icc fuse-overlayfs podman buildah ", " " t " ") }
+function rank(t) { return index(" native raw-snapshot runc runc-iccspec crun-iccspec iccfs iccfs-nouring iccfs-nopt icc-save icc icc-runc fuse-overlayfs podman buildah ", " " t " ") }
 function jstr(s) { gsub(/\\/, "\\\\", s); gsub(/"/, "\\\"", s); return "\"" s "\"" }
 NR == 1 { next }
 {
