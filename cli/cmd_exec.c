@@ -60,25 +60,23 @@ static const char *path_of(const char **envs, int nenv, const cJSON *cfg)
 }
 
 /*
- * The container's own environment, config.json's process.env (NULL: none).
- * Docker's exec adds -e to it; crun's exec --env replaces it instead, so
- * icc passes both, the container's first (the later value of a name wins).
+ * The container's own environment: config.json's process.env, or the
+ * recorded config's Env when that is unreadable (NULL: none).  Docker's
+ * exec adds -e to it; crun's exec --env replaces it instead, so icc passes
+ * both, the container's first (the later value of a name wins).
  */
-static cJSON *container_env(struct icc_store *st, const char *id)
+static cJSON *container_env(struct icc_store *st, const char *id, const cJSON *cfg)
 {
 	struct icc_err e;
+	cJSON *doc = NULL, *env = NULL;
 	int dfd = icc_object_dirfd(st, ICC_CONTAINER, id, &e);
-	if (dfd < 0)
-		return NULL;
-	cJSON *doc = NULL;
-	int r = icc_json_read(dfd, "bundle/config.json", &doc, &e);
-	close(dfd);
-	if (r < 0)
-		return NULL;
-	cJSON *env = cJSON_DetachItemFromObjectCaseSensitive(
-		cJSON_GetObjectItemCaseSensitive(doc, "process"), "env");
+	if (dfd >= 0 && icc_json_read(dfd, "bundle/config.json", &doc, &e) == 0)
+		env = cJSON_DetachItemFromObjectCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(doc, "process"), "env");
+	if (dfd >= 0)
+		close(dfd);
 	cJSON_Delete(doc);
-	return env;
+	return env ? env : cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(cfg, "Env"), true);
 }
 
 /* Docker's exec: every error of icc's own exits 125, also one opening the store */
@@ -122,6 +120,7 @@ int cmd_exec(struct cli_ctx *ctx)
 		snprintf(cwd, sizeof(cwd), "%s", icc_json_str(cfg, "WorkingDir"));
 	/* crun's exec does not take it from the container's config (runc's does) */
 	bool no_new_privs = !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(cfg, "NoNewPrivileges"));
+	cleanup_json cJSON *cenv = nenv ? container_env(&st, id, cfg) : NULL;
 	const char *cpath = path_of(envs, nenv, cfg);
 	char pathbuf[4096];
 	snprintf(pathbuf, sizeof(pathbuf), "%s", cpath ? cpath : "");
@@ -151,7 +150,6 @@ int cmd_exec(struct cli_ctx *ctx)
 		user = cuser;
 	if (!wd && cwd[0])
 		wd = cwd;
-	cleanup_json cJSON *cenv = nenv ? container_env(&st, id) : NULL;
 	size_t ncenv = (size_t)cJSON_GetArraySize(cenv);
 	/* exec, up to 5 options (2 with values), 2 words per variable, the id, the command */
 	cleanup_free const char **args =

@@ -2,7 +2,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <dirent.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -19,6 +18,7 @@
 #include "icc/base/cleanup.h"
 #include "icc/container/container.h"
 #include "icc/network/network.h"
+#include "icc/oci/oci.h"
 #include "icc/store/object.h"
 #include "icc/base/proc.h"
 #include "icc/runtime/runtime.h"
@@ -527,17 +527,15 @@ static bool is_state_file(const char *const *files, const char *name)
 /* The dir holds only the runtime's own files (anything else: let its delete decide). */
 static bool only_state_files(int dfd, const char *const *files)
 {
-	int fd = dup(dfd);
-	DIR *d = fd < 0 ? NULL : fdopendir(fd);
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	char **names;
+	size_t n;
+	struct icc_err e;
+	if (icc_dir_names(dfd, &names, &n, &e) < 0)
 		return false;
-	}
 	bool ok = true;
-	for (struct dirent *e; ok && (e = readdir(d));)
-		ok = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || is_state_file(files, e->d_name);
-	closedir(d);
+	for (size_t i = 0; ok && i < n; i++)
+		ok = is_state_file(files, names[i]);
+	icc_dir_names_free(names, n);
 	return ok;
 }
 
